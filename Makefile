@@ -1,0 +1,55 @@
+# adapt — set-up and everyday targets. `make help` lists them.
+#
+# TFX 1.16 needs Python 3.10 (see ARCHITECTURE notes in README). The first
+# working interpreter among the candidates below is used; override with
+# `make PYTHON=/path/to/python3.10 install`.
+PYTHON ?= $(shell for p in python3.10 "$$(pyenv root 2>/dev/null)"/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+            "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
+VENV := .venv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+export TF_USE_LEGACY_KERAS := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean
+
+help:
+	@echo "make install    create $(VENV)/ from requirements.lock and install adapt (editable)"
+	@echo "make demo       install, then replay four years of Chicago taxi data (adapt demo)"
+	@echo "make test       install, then run unit, end-to-end and notebook tests"
+	@echo "make test-unit  fast tests only"
+	@echo "make benchmark  run the policy and trigger benchmarks (long)"
+	@echo "make lock       re-resolve requirements.in into requirements.lock"
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock setup.py
+	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found; run make PYTHON=/path/to/python3.10" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip install --python $(VENV)/bin/python --compile-bytecode -r requirements.lock
+	$(VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: install
+	$(VENV)/bin/adapt demo
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+test-unit: install
+	$(VENV)/bin/python -m pytest -m "not e2e"
+
+test-e2e: install
+	$(VENV)/bin/python -m pytest -m e2e
+
+benchmark: install
+	$(VENV)/bin/python benchmarks/policies.py
+	$(VENV)/bin/python benchmarks/idle_tick.py
+
+lock:
+	$(VENV)/bin/uv pip compile requirements.in --python-version 3.10 \
+	    --python-platform x86_64-manylinux_2_36 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,263 @@
+"""Incoming batches: what is in a batch folder, whether it is ready, and its state.
+
+A batch is a folder under incoming/ (or a bucket prefix) holding data files:
+CSV (`*.csv`), TFRecord (`*.tfrecord`, `*.tfrecord.gz`) or, for file-list
+batches, images (`*.jpg`, `*.jpeg`, `*.png`). Labels come either inline (the
+label column of the CSV rows) or later, as a labels file added to the folder.
+
+Processing writes one small marker, `.adapt-state.json`, into the batch folder
+and never touches the data. A batch is *ready* when it holds enough instances
+and is not yet processed, or was evaluated without labels and labels have
+arrived since. Batches are handled oldest first, by the arrival time of their
+data files.
+
+Everything here works through fsspec (local paths, gs://...) and must not
+import TensorFlow: the scheduler calls it on every tick.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import posixpath
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import fsspec
+
+STATE_FILE = ".adapt-state.json"
+CSV_SUFFIXES = (".csv",)
+TFRECORD_SUFFIXES = (".tfrecord", ".tfrecord.gz", ".tfrecords")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+class BatchError(RuntimeError):
+    """A batch is empty, unreadable or inconsistent. The message names the batch."""
+
+
+def _filesystem(path: str) -> Tuple[fsspec.AbstractFileSystem, str]:
+    fs, root = fsspec.core.url_to_fs(str(path))
+    return fs, root.rstrip("/")
+
+
+def _full(fs: fsspec.AbstractFileSystem, path: str) -> str:
+    protocol = fs.protocol[0] if isinstance(fs.protocol, (tuple, list)) else fs.protocol
+    return path if protocol in ("file", "local") else f"{protocol}://{path}"
+
+
+@dataclass
+class Batch:
+    """One batch folder, read without TensorFlow."""
+
+    path: str
+    label: str
+    labels_file: str = "labels.csv"
+    _fs: Any = field(default=None, repr=False)
+    _root: str = field(default="", repr=False)
+
+    def __post_init__(self):
+        self._fs, self._root = _filesystem(self.path)
+
+    @property
+    def batch_id(self) -> str:
+        return posixpath.basename(self._root)
+
+    @property
+    def uri(self) -> str:
+        return _full(self._fs, self._root)
+
+    # -- contents ---------------------------------------------------------------
+    def _entries(self) -> List[Dict[str, Any]]:
+        try:
+            entries = self._fs.ls(self._root, detail=True)
+        except FileNotFoundError:
+            raise BatchError(f"batch {self.batch_id}: folder {self.path} does not exist") from None
+        return [e for e in entries if e.get("type") == "file"]
+
+    def data_files(self) -> List[str]:
+        names = []
+        for entry in self._entries():
+            name = posixpath.basename(entry["name"])
+            if name.startswith((".", "_")) or name == self.labels_file:
+                continue
+            if name.lower().endswith(CSV_SUFFIXES + TFRECORD_SUFFIXES + IMAGE_SUFFIXES):
+                names.append(name)
+        return sorted(names)
+
+    @property
+    def format(self) -> str:
+        files = self.data_files()
+        kinds = {self._kind(name) for name in files}
+        if not kinds:
+            raise BatchError(f"batch {self.batch_id}: no data files (*.csv, *.tfrecord[.gz], *.jpg/png) in {self.path}")
+        if len(kinds) > 1:
+            raise BatchError(f"batch {self.batch_id}: mixes {' and '.join(sorted(kinds))} files; one format per batch")
+        return kinds.pop()
+
+    @staticmethod
+    def _kind(name: str) -> str:
+        lower = name.lower()
+        if lower.endswith(CSV_SUFFIXES):
+            return "csv"
+        if lower.endswith(TFRECORD_SUFFIXES):
+            return "tfrecord"
+        return "files"
+
+    def file_path(self, name: str) -> str:
+        return _full(self._fs, posixpath.join(self._root, name))
+
+    def open(self, name: str, mode: str = "rb"):
+        return self._fs.open(posixpath.join(self._root, name), mode)
+
+    def exists(self, name: str) -> bool:
+        return self._fs.exists(posixpath.join(self._root, name))
+
+    def csv_header(self, name: str) -> List[str]:
+        with self.open(name, "rt") as handle:
+            try:
+                return next(csv.reader(handle))
+            except StopIteration:
+                raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)") from None
+            except (csv.Error, UnicodeDecodeError) as err:
+                raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
+
+    def read_csv(self, name: str) -> Tuple[List[str], List[List[str]]]:
+        """Header and rows of one CSV file; a ragged row is an error naming file and line."""
+        with self.open(name, "rt") as handle:
+            try:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                if not header:
+                    raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)")
+                rows = []
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(row) != len(header):
+                        raise BatchError(f"batch {self.batch_id}: {name} line {reader.line_num} has "
+                                         f"{len(row)} fields, the header has {len(header)}")
+                    rows.append(row)
+            except (csv.Error, UnicodeDecodeError) as err:
+                raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
+        return header, rows
+
+    def count_instances(self) -> int:
+        kind = self.format
+        files = self.data_files()
+        if kind == "files":
+            return len(files)
+        if kind == "tfrecord":
+            return sum(self._count_tfrecords(name) for name in files)
+        return sum(len(self.read_csv(name)[1]) for name in files)
+
+    def _count_tfrecords(self, name: str) -> int:
+        with self.open(name, "rb") as raw:
+            handle = gzip.GzipFile(fileobj=raw) if name.lower().endswith(".gz") else raw
+            count = 0
+            try:
+                while True:
+                    header = handle.read(12)  # uint64 length + uint32 masked crc
+                    if not header:
+                        return count
+                    if len(header) < 12:
+                        raise BatchError(f"batch {self.batch_id}: {name} is a truncated TFRecord file")
+                    (length,) = struct.unpack("<Q", header[:8])
+                    handle.seek(length + 4, io.SEEK_CUR)
+                    count += 1
+            except (OSError, EOFError) as err:
+                raise BatchError(f"batch {self.batch_id}: {name} is not a readable TFRecord file ({err})") from None
+
+    # -- labels -----------------------------------------------------------------
+    def has_inline_labels(self) -> bool:
+        if self.format != "csv":
+            return False
+        return all(self.label in self.csv_header(name) for name in self.data_files())
+
+    def has_labels_file(self) -> bool:
+        return self.exists(self.labels_file)
+
+    def has_labels(self) -> bool:
+        return self.has_labels_file() or self.has_inline_labels()
+
+    # -- arrival and state --------------------------------------------------------
+    def arrived_at(self) -> float:
+        """Arrival time of the batch's data (the oldest data file), not of markers or labels."""
+        data = set(self.data_files())
+        times = [_mtime(entry) for entry in self._entries() if posixpath.basename(entry["name"]) in data]
+        return min(times) if times else float("inf")
+
+    def state(self) -> Optional[Dict[str, Any]]:
+        if not self.exists(STATE_FILE):
+            return None
+        with self.open(STATE_FILE, "rt") as handle:
+            return json.load(handle)
+
+    def write_state(self, state: Dict[str, Any]) -> None:
+        """Records what was done with the batch (written to a temp name, then moved into place)."""
+        record = {**state, "batch": self.batch_id, "updated_at": time.time()}
+        temporary = posixpath.join(self._root, f".{STATE_FILE}.tmp")
+        with self._fs.open(temporary, "wt") as handle:
+            json.dump(record, handle, indent=2, sort_keys=True)
+        self._fs.mv(temporary, posixpath.join(self._root, STATE_FILE))
+
+    def is_processed(self) -> bool:
+        state = self.state()
+        if state is None:
+            return False
+        return bool(state.get("labeled")) or not self.has_labels()
+
+    def readiness(self, min_instances: int) -> Tuple[bool, str]:
+        """(ready, why) — why names the reason a batch is skipped."""
+        try:
+            if self.is_processed():
+                return False, "already processed"
+            count = self.count_instances()
+        except BatchError as err:
+            return False, str(err)
+        if count < min_instances:
+            return False, f"{count} instances, fewer than {min_instances}"
+        state = self.state()
+        if state is not None:
+            return True, f"{count} instances; labels arrived after evaluation"
+        return True, f"{count} instances"
+
+
+def _mtime(entry: Dict[str, Any]) -> float:
+    for key in ("mtime", "created", "updated", "LastModified"):
+        value = entry.get(key)
+        if value is None:
+            continue
+        if hasattr(value, "timestamp"):
+            return value.timestamp()
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            continue
+    return 0.0
+
+
+def list_batches(incoming: str, label: str, labels_file: str = "labels.csv") -> List[Batch]:
+    """Batch folders under incoming/, oldest arrival first (ties broken by name)."""
+    fs, root = _filesystem(incoming)
+    if not fs.exists(root):
+        return []
+    batches = []
+    for entry in fs.ls(root, detail=True):
+        name = posixpath.basename(entry["name"].rstrip("/"))
+        if entry.get("type") == "directory" and not name.startswith((".", "_")):
+            batches.append(Batch(_full(fs, entry["name"].rstrip("/")), label=label, labels_file=labels_file))
+    return sorted(batches, key=lambda b: (b.arrived_at(), b.batch_id))
+
+
+def ready_batches(incoming: str, label: str, min_instances: int,
+                  labels_file: str = "labels.csv") -> List[Tuple[Batch, str]]:
+    """Ready batches, oldest first, each with the reason it is ready."""
+    ready = []
+    for batch in list_batches(incoming, label, labels_file):
+        ok, why = batch.readiness(min_instances)
+        if ok:
+            ready.append((batch, why))
+    return ready

@@ -1,0 +1,44 @@
+"""Executor of StrictExampleValidator: ExampleValidator, then fail loudly on anomalies."""
+from typing import List
+
+from tfx.components.example_validator import executor as example_validator_executor
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+ANOMALIES_FILE = "SchemaDiff.pb"
+
+
+class DataValidationError(RuntimeError):
+    """The new span violates the schema. The message lists features and anomalies."""
+
+
+def describe_anomalies(anomalies: anomalies_pb2.Anomalies) -> List[str]:
+    problems = []
+    for feature, info in sorted(anomalies.anomaly_info.items()):
+        reasons = "; ".join(reason.description or anomalies_pb2.AnomalyInfo.Type.Name(reason.type)
+                            for reason in info.reason) or info.description
+        problems.append(f"{feature}: {reasons}")
+    if anomalies.HasField("dataset_anomaly_info"):
+        info = anomalies.dataset_anomaly_info
+        problems.append("dataset: " + ("; ".join(r.description for r in info.reason) or info.description))
+    return problems
+
+
+class Executor(example_validator_executor.Executor):
+
+    def Do(self, input_dict, output_dict, exec_properties):
+        super().Do(input_dict, output_dict, exec_properties)
+        artifact = artifact_utils.get_single_instance(output_dict["anomalies"])
+        statistics = artifact_utils.get_single_instance(input_dict["statistics"])
+        found = []
+        for split in artifact_utils.decode_split_names(artifact.split_names):
+            path = io_utils.get_only_uri_in_dir(artifact_utils.get_split_uri([artifact], split))
+            anomalies = anomalies_pb2.Anomalies()
+            anomalies.ParseFromString(io_utils.read_bytes_file(path))
+            found += [f"[{split}] {problem}" for problem in describe_anomalies(anomalies)]
+        if found:
+            span = statistics.get_int_custom_property("span") if statistics.has_custom_property("span") else None
+            span = span if span is not None else getattr(statistics, "span", "?")
+            raise DataValidationError(f"span {span} violates the schema: " + " | ".join(found))

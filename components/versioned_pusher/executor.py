@@ -1,0 +1,114 @@
+"""Executor of VersionedPusher."""
+import hashlib
+import os
+import re
+import uuid
+from typing import Optional
+
+from absl import logging
+from tfx.components.pusher import executor as pusher_executor
+from tfx.dsl.io import fileio
+from tfx.proto import pusher_pb2
+from tfx.types import artifact_utils, standard_component_specs
+from tfx.utils import io_utils, proto_utils
+
+FINGERPRINT_FILES = ("fingerprint.pb", "saved_model.pb")
+
+
+def model_fingerprint(model_dir: str) -> str:
+    """Identity of a SavedModel: its fingerprint.pb (TF >= 2.11) or the bytes of its graph and variables."""
+    digest = hashlib.sha256()
+    fingerprint = os.path.join(model_dir, "fingerprint.pb")
+    paths = [fingerprint] if fileio.exists(fingerprint) else [
+        os.path.join(model_dir, "saved_model.pb"), os.path.join(model_dir, "variables", "variables.index")]
+    for path in paths:
+        if fileio.exists(path):
+            with fileio.open(path, "rb") as handle:
+                digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def existing_versions(base_directory: str):
+    if not fileio.exists(base_directory):
+        return []
+    names = [name.rstrip("/") for name in fileio.listdir(base_directory)]
+    return sorted(int(name) for name in names if re.fullmatch(r"\d+", name))
+
+
+def find_identical_version(base_directory: str, model_path: str) -> Optional[int]:
+    wanted = model_fingerprint(model_path)
+    for version in existing_versions(base_directory):
+        if model_fingerprint(os.path.join(base_directory, str(version))) == wanted:
+            return version
+    return None
+
+
+def copy_version(model_path: str, base_directory: str) -> int:
+    """Copies the model as the next version and returns its number."""
+    fileio.makedirs(base_directory)
+    local = "://" not in base_directory
+    for _ in range(10):
+        version = (existing_versions(base_directory) or [0])[-1] + 1
+        target = os.path.join(base_directory, str(version))
+        if not local:
+            # Object stores have no atomic rename: copy saved_model.pb last, as TFX does,
+            # since servers treat it as the sign that a version is complete.
+            io_utils.copy_dir(model_path, target, deny_regex_patterns=[r"saved_model\.pb"])
+            io_utils.copy_file(os.path.join(model_path, "saved_model.pb"), os.path.join(target, "saved_model.pb"))
+            return version
+        staging = os.path.join(base_directory, f".push-{version}-{uuid.uuid4().hex[:8]}")
+        io_utils.copy_dir(model_path, staging)
+        try:
+            os.rename(staging, target)
+            return version
+        except OSError:  # another push took this number first
+            io_utils.delete_dir(staging)
+    raise RuntimeError(f"could not claim a new version under {base_directory}")
+
+
+class Executor(pusher_executor.Executor):
+
+    def Do(self, input_dict, output_dict, exec_properties):
+        self._log_startup(input_dict, output_dict, exec_properties)
+        model_push = artifact_utils.get_single_instance(output_dict[standard_component_specs.PUSHED_MODEL_KEY])
+        if not self.CheckBlessing(input_dict):
+            self._MarkNotPushed(model_push)
+            model_push.set_string_custom_property("reason", self._decline_reason(input_dict))
+            return
+
+        destination = pusher_pb2.PushDestination()
+        proto_utils.json_to_proto(exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination)
+        if destination.WhichOneof("destination") != "filesystem":
+            return super().Do(input_dict, output_dict, exec_properties)
+        base_directory = destination.filesystem.base_directory
+        model_path = self.GetModelPath(input_dict)
+
+        identical = find_identical_version(base_directory, model_path)
+        if identical is not None:
+            self._MarkNotPushed(model_push)
+            model_push.set_int_custom_property("identical_version", identical)
+            model_push.set_string_custom_property(
+                "reason", f"identical to version {identical}, already in {base_directory}")
+            logging.info("Model already pushed as version %s; not pushing again.", identical)
+            return
+
+        version = copy_version(model_path, base_directory)
+        io_utils.copy_dir(model_path, model_push.uri)  # archive, as TFX's Pusher does
+        self._MarkPushed(model_push, pushed_destination=os.path.join(base_directory, str(version)),
+                         pushed_version=str(version))
+        model_push.set_string_custom_property("reason", "blessed by Evaluator and infra validation")
+        logging.info("Model pushed as version %s to %s.", version, base_directory)
+
+    @staticmethod
+    def _decline_reason(input_dict) -> str:
+        reasons = []
+        for key, who in ((standard_component_specs.MODEL_BLESSING_KEY, "Evaluator"),
+                         (standard_component_specs.INFRA_BLESSING_KEY, "infra validation")):
+            artifacts = input_dict.get(key)
+            if not artifacts:
+                continue
+            blessing = artifact_utils.get_single_instance(artifacts)
+            if blessing.get_int_custom_property("blessed") != 1:
+                detail = blessing.get_string_custom_property("reason") if blessing.has_custom_property("reason") else ""
+                reasons.append(f"not blessed by {who}" + (f": {detail}" if detail else ""))
+        return "; ".join(reasons) or "not blessed"

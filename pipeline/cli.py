@@ -1,0 +1,192 @@
+"""The `adapt` command line.
+
+Every command takes --workdir (else $ADAPT_WORKDIR, else ./adapt-workspace).
+User mistakes end in one line on stderr and a non-zero exit; --json prints
+what scripts read. Heavy modules (TensorFlow, TFX) are imported inside the
+commands that need them, so `adapt --help`, `adapt models list` and an idle
+`adapt watch` tick stay fast.
+"""
+import argparse
+import json
+import os
+import sys
+import warnings
+from typing import Callable, Dict, List, Optional
+
+from pipeline.config import ConfigError
+from pipeline.workspace import Workspace
+
+
+class UserError(RuntimeError):
+    """A mistake the user can fix; printed as one line."""
+
+
+def _user_errors():
+    """Exception types that are the user's to fix, imported lazily."""
+    from components.common.batches import BatchError
+    from components.common.spans import SpanError
+    from serving.versions import VersionError
+    errors = [ConfigError, UserError, SpanError, BatchError, VersionError, FileNotFoundError]
+    if "pipeline.local_runner" in sys.modules:
+        from components.strict_example_validator import DataValidationError
+        from pipeline.local_runner import TrainingError
+        errors += [DataValidationError, TrainingError]
+    return tuple(errors)
+
+
+def _open(args) -> tuple:
+    workspace = Workspace.open(args.workdir)
+    return workspace, workspace.load_config()
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+# -- data ----------------------------------------------------------------------------
+def cmd_data_taxi(args) -> int:
+    from models.taxi import dataset
+    workspace, config = _open(args)
+    written = dataset.write_quarterly_batches(workspace.incoming, workspace.data,
+                                              test_fraction=config.data.test_fraction)
+    for quarter, rows in written.items():
+        print(f"  incoming/{quarter}/data.csv  {rows} trips")
+    print(f"{len(written)} new batch(es) in {workspace.incoming}; spans: {_span_list(workspace)}")
+    return 0
+
+
+def _span_list(workspace) -> str:
+    from components.common.spans import list_spans
+    return ", ".join(map(str, list_spans(workspace.data))) or "none"
+
+
+# -- train ---------------------------------------------------------------------------
+def resolve_window(workspace, config, spans: Optional[str], window: Optional[int]):
+    from components.common.spans import SpanError, SpanWindow, latest_span
+    if spans and window:
+        raise UserError("use either --spans A-B or --window K, not both")
+    if spans:
+        return SpanWindow.parse(spans)
+    newest = latest_span(workspace.data)
+    if newest is None:
+        raise SpanError(f"no spans under {workspace.data}; run `adapt data taxi` first")
+    return SpanWindow.ending_at(newest, window or config.training.window)
+
+
+def cmd_train(args) -> int:
+    workspace, config = _open(args)
+    config = config.with_overrides({"training.mode": args.mode, "training.train_steps": args.train_steps})
+    chosen = resolve_window(workspace, config, args.spans, args.window)
+    from pipeline.local_runner import run_training
+    print(f"Training {config.model.name} on spans {chosen} in {workspace.root}", file=sys.stderr)
+    outcome = run_training(workspace, config, chosen, trigger="manual", reason="adapt train",
+                           enable_cache=not args.no_cache)
+    if args.json:
+        _print_json(outcome.to_dict())
+    else:
+        print(_describe_outcome(outcome))
+    return 0
+
+
+def _describe_outcome(outcome) -> str:
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.candidate_metrics.items()) if k != "examples")
+    base = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.baseline_metrics.items()) if k != "examples")
+    lines = [f"spans {outcome.window}: {outcome.reason} ({outcome.seconds:.0f}s"
+             f"{', trainer result from cache' if not outcome.trained else ''})",
+             f"  candidate: {metrics or 'n/a'}"]
+    if base:
+        lines.append(f"  serving model (version {outcome.baseline_version}): {base}")
+    lines.append(f"  production version: {outcome.production_version}")
+    return "\n".join(lines)
+
+
+# -- models --------------------------------------------------------------------------
+def cmd_models_list(args) -> int:
+    from pipeline import registry
+    workspace, config = _open(args)
+    rows = registry.list_models(workspace, config)
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("no models trained yet")
+        return 0
+    print(registry.format_table(rows))
+    return 0
+
+
+# -- demo ----------------------------------------------------------------------------
+def cmd_demo(args) -> int:
+    from pipeline import demo
+    workspace, config = _open(args)
+    config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
+    demo.run_demo(workspace, config, quarters=args.quarters)
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------
+def _workdir(parser):
+    parser.add_argument("--workdir", help="workspace folder (default: $ADAPT_WORKDIR or ./adapt-workspace)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adapt", description="Continuous training on TFX.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser("demo", help="replay four years of taxi data through the system")
+    _workdir(demo)
+    demo.add_argument("--quarters", type=int, help="replay only this many quarters after the first")
+    demo.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
+    demo.add_argument("--train-steps", type=int, help="override training.train_steps")
+    demo.set_defaults(func=cmd_demo)
+
+    data = commands.add_parser("data", help="generate data batches")
+    data_kinds = data.add_subparsers(dest="dataset", metavar="DATASET", required=True)
+    taxi = data_kinds.add_parser("taxi", help="quarterly batches from the Chicago taxi CSV shipped with tfx")
+    _workdir(taxi)
+    taxi.set_defaults(func=cmd_data_taxi)
+
+    train = commands.add_parser("train", help="run the training pipeline on a window of spans")
+    _workdir(train)
+    train.add_argument("--spans", help="inclusive span range A-B (default: the last --window spans)")
+    train.add_argument("--window", type=int, help="train on the last K spans (default: training.window)")
+    train.add_argument("--mode", choices=["scratch", "warm-start"], help="override training.mode")
+    train.add_argument("--train-steps", type=int, help="override training.train_steps")
+    train.add_argument("--no-cache", action="store_true", help="recompute every component")
+    train.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    train.set_defaults(func=cmd_train)
+
+    models = commands.add_parser("models", help="the model registry")
+    model_commands = models.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = model_commands.add_parser("list", help="pushed and declined versions")
+    _workdir(listing)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_models_list)
+    return parser
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    for category in (FutureWarning, DeprecationWarning, UserWarning, RuntimeWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("adapt: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if isinstance(err, _user_errors()):
+            print(f"adapt: error: {err}", file=sys.stderr)
+            return 2 if isinstance(err, (ConfigError, UserError)) else 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Reading what the Evaluator decided: metrics of candidate and baseline, and why a model was declined."""
+from typing import Dict, List, Tuple
+
+import tensorflow_model_analysis as tfma
+
+METRIC_NAMES = {"binary_accuracy": "accuracy", "auc": "auc", "precision": "precision", "recall": "recall",
+                "example_count": "examples"}
+
+
+def overall_metrics(evaluation_uri: str) -> Dict[str, Dict[str, float]]:
+    """{'candidate': {'accuracy': ..., 'auc': ...}, 'baseline': {...}} on the overall slice."""
+    metrics: Dict[str, Dict[str, float]] = {}
+    for per_slice in tfma.load_metrics(evaluation_uri):
+        if per_slice.slice_key.single_slice_keys:
+            continue
+        for entry in per_slice.metric_keys_and_values:
+            key = entry.key
+            if key.is_diff or key.name not in METRIC_NAMES:
+                continue
+            role = "baseline" if key.model_name == "baseline" else "candidate"
+            if entry.value.HasField("double_value"):
+                metrics.setdefault(role, {})[METRIC_NAMES[key.name]] = round(entry.value.double_value.value, 4)
+    return metrics
+
+
+def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
+    """(ok, failures) from the Evaluator's validation result, each failure in words."""
+    result = tfma.load_validation_result(evaluation_uri)
+    failures = []
+    for per_slice in result.metric_validations_per_slice:
+        for failure in per_slice.failures:
+            name = METRIC_NAMES.get(failure.metric_key.name, failure.metric_key.name)
+            value = failure.metric_value.double_value.value
+            threshold = failure.metric_threshold
+            if failure.metric_key.is_diff:
+                failures.append(f"{name} changed by {value:+.4f} against the serving model "
+                                f"(allowed {threshold.change_threshold.absolute.value:+.4f})")
+            else:
+                failures.append(f"{name} {value:.4f} is below the floor "
+                                f"{threshold.value_threshold.lower_bound.value:.4f}")
+    return result.validation_ok, failures

@@ -1,0 +1,197 @@
+"""Runs the training pipeline locally with BeamDagRunner and MLMD in the workspace.
+
+`run_training` is what `adapt train`, PipelineTrigger (local mode) and the
+demo call. Around the TFX run it:
+
+1. checks the window's spans exist and ingests (ExampleGen + StatisticsGen)
+   any older span of the window that was never ingested, so the span-range
+   resolver finds every span of the window;
+2. finds the serving model in MLMD (production version -> the Trainer model
+   that was pushed as it): the Evaluator's baseline and the warm-start base;
+3. imports the kept schema, or lets SchemaGen infer one on the first run;
+4. runs the pipeline (a rerun with nothing new is served from TFX's cache);
+5. reads the outcome back from MLMD: pushed or declined and why, metrics of
+   candidate and baseline; keeps the schema after the first push;
+6. records an `adapt.RetrainingEvent` in MLMD for the history.
+"""
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Dict, Optional
+
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+from tfx.orchestration import metadata as tfx_metadata
+from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
+
+from components.common.spans import SpanWindow, check_window_present
+from components.strict_example_validator import DataValidationError
+from pipeline import evaluation, metadata, schema, training
+from pipeline.config import Config
+from pipeline.progress import echo_stderr, pipeline_progress
+from pipeline.workspace import TRAINING_PIPELINE, Workspace
+from serving import versions
+
+
+class TrainingError(RuntimeError):
+    """The training pipeline failed for a reason other than data validation."""
+
+
+@dataclass
+class TrainingOutcome:
+    window: str
+    spans: list
+    pushed: bool
+    version: Optional[int]
+    production_version: Optional[int]
+    baseline_version: Optional[int]
+    reason: str
+    candidate_metrics: Dict[str, float] = field(default_factory=dict)
+    baseline_metrics: Dict[str, float] = field(default_factory=dict)
+    model_uri: str = ""
+    trained: bool = True          # False when the Trainer result came from the cache
+    seconds: float = 0.0
+    event_id: Optional[int] = None
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def training_spec(workspace: Workspace, config: Config, window: SpanWindow, **overrides):
+    return training.TrainingPipelineSpec(
+        pipeline_name=TRAINING_PIPELINE,
+        pipeline_root=str(workspace.pipeline_root(TRAINING_PIPELINE)),
+        data_root=str(workspace.data),
+        serving_destination=workspace.serving_model_dir(config),
+        config=config, window=window,
+        beam_pipeline_args=list(config.beam.args),
+        metadata_connection_config=tfx_metadata.sqlite_metadata_connection_config(str(workspace.metadata_path)),
+        **overrides)
+
+
+def _run(pipeline) -> None:
+    try:
+        BeamDagRunner().run(pipeline)
+    except Exception as err:  # Beam wraps executor errors; recover the validation message
+        text = str(err)
+        match = re.search(r"span \S+ violates the schema: [^\n\[]*", text)
+        if match:
+            raise DataValidationError(match.group(0).strip()) from None
+        last_line = next((line for line in reversed(text.strip().splitlines()) if line.strip()), text)
+        raise TrainingError(f"training pipeline failed: {last_line.strip()[:500]}") from err
+
+
+def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
+                         echo: Callable[[str], None]) -> None:
+    ingested = metadata.ingested_spans(meta, TRAINING_PIPELINE)
+    for span in window.spans[:-1]:
+        if span not in ingested:
+            echo(f"  ingesting span {span} (ExampleGen + StatisticsGen)")
+            _run(training.create_ingestion_pipeline(training_spec(workspace, config, SpanWindow(span, span)), span))
+
+
+def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metadata):
+    """(production version, its Trainer Model artifact) or (None, None)."""
+    base = workspace.serving_model_dir(config)
+    version = versions.production_version(base)
+    if version is None:
+        return None, None
+    return version, metadata.model_for_version(meta, TRAINING_PIPELINE, base, version)
+
+
+def _latest_since(meta: metadata.Metadata, node: str, since_ms: int) -> Optional[mlmd.Execution]:
+    executions = [e for e in meta.node_executions(TRAINING_PIPELINE, node)
+                  if e.create_time_since_epoch >= since_ms]
+    return executions[-1] if executions else None
+
+
+def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
+                 baseline_version: Optional[int], production_before: Optional[int], base: str) -> TrainingOutcome:
+    pusher_run = _latest_since(meta, metadata.PUSHER, since_ms)
+    trainer_run = _latest_since(meta, metadata.TRAINER, since_ms)
+    evaluator_run = _latest_since(meta, metadata.EVALUATOR, since_ms)
+    if pusher_run is None or trainer_run is None or evaluator_run is None:
+        raise TrainingError("the training pipeline finished without running Trainer, Evaluator and Pusher")
+    pushed_model = meta.outputs(pusher_run.id, "pushed_model")[0]
+    model = meta.outputs(trainer_run.id, "model")[0]
+    evaluation_uri = meta.outputs(evaluator_run.id, "evaluation")[0].uri
+
+    metrics = evaluation.overall_metrics(evaluation_uri)
+    pushed = metadata.prop(pushed_model, "pushed") == 1
+    version = int(metadata.prop(pushed_model, "pushed_version")) if pushed else None
+    if pushed:
+        reason = f"pushed as version {version}"
+    else:
+        _, failures = evaluation.validation_failures(evaluation_uri)
+        pusher_reason = metadata.prop(pushed_model, "reason", "not blessed")
+        reason = "declined: " + ("; ".join(failures) if failures and "Evaluator" in pusher_reason
+                                 else pusher_reason)
+    return TrainingOutcome(
+        window=str(window), spans=window.spans, pushed=pushed, version=version,
+        production_version=versions.production_version(base) if pushed else production_before,
+        baseline_version=baseline_version, reason=reason,
+        candidate_metrics=metrics.get("candidate", {}), baseline_metrics=metrics.get("baseline", {}),
+        model_uri=model.uri, trained=trainer_run.last_known_state != mlmd.Execution.CACHED)
+
+
+def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, trigger: str = "manual",
+                 reason: str = "", echo: Optional[Callable[[str], None]] = echo_stderr,
+                 enable_cache: bool = True) -> TrainingOutcome:
+    """Trains on `window`, evaluates against the serving model, pushes when better."""
+    echo = echo or (lambda line: None)
+    started = time.perf_counter()
+    since_ms = int(time.time() * 1000) - 1
+    check_window_present(workspace.data, window)
+    meta = metadata.Metadata(workspace.metadata_path)
+    log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
+    base = workspace.serving_model_dir(config)
+
+    with pipeline_progress(log_file, echo):
+        ingest_missing_spans(workspace, config, window, meta, echo)
+        baseline_version, baseline_model = serving_baseline(workspace, config, meta)
+        schema_file = str(workspace.schema_file) if workspace.schema_file.exists() else None
+        spec = training_spec(workspace, config, window, schema_file=schema_file,
+                             baseline_model_uri=baseline_model.uri if baseline_model else None,
+                             enable_cache=enable_cache)
+        echo(f"  training on spans {window} ({config.training.mode}); baseline: "
+             f"{'version %s' % baseline_version if baseline_model else 'none'}; log: {log_file}")
+        try:
+            _run(training.create_training_pipeline(spec))
+        except DataValidationError as err:
+            _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
+                    production=baseline_version)
+            raise
+        outcome = read_outcome(meta, window, since_ms, baseline_version if baseline_model else None,
+                               baseline_version, base)
+
+    if outcome.pushed and schema_file is None:
+        schema_runs = [a for node in metadata.SCHEMA_GEN
+                       for a in meta.node_artifacts(TRAINING_PIPELINE, node, "Schema")]
+        if schema_runs:
+            schema.keep_schema(schema_runs[-1].uri, workspace.schema_file, config)
+            echo(f"  kept schema for later spans: {workspace.schema_file}")
+    outcome.seconds = round(time.perf_counter() - started, 1)
+    outcome.event_id = _record(meta, config, window, trigger, reason, started, outcome=outcome,
+                               production=outcome.production_version)
+    return outcome
+
+
+def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, trigger: str, reason: str,
+            started: float, outcome: Optional[TrainingOutcome], error: str = "",
+            production: Optional[int] = None) -> int:
+    values = {
+        "model_name": config.model.name, "trigger": trigger, "reason": reason, "spans": str(window),
+        "training_mode": config.training.mode, "compute_seconds": round(time.perf_counter() - started, 1),
+        "production_version": production,
+    }
+    inputs, outputs = [], []
+    if outcome is None:
+        values.update(outcome=f"stopped: {error}", updated=0)
+    else:
+        values.update(outcome=outcome.reason, updated=int(outcome.pushed), pushed_version=outcome.version,
+                      baseline_version=outcome.baseline_version,
+                      candidate_metrics=json.dumps(outcome.candidate_metrics),
+                      baseline_metrics=json.dumps(outcome.baseline_metrics))
+        models = meta.store.get_artifacts_by_uri(outcome.model_uri)
+        inputs = models[-1:]
+    return meta.record_retraining_event(values, inputs=inputs, outputs=outputs)

@@ -1,0 +1,113 @@
+"""The model registry: every trained model, its lineage and stage, read from ML Metadata.
+
+A model is a Trainer output of the training pipeline. Its row tells which
+spans it learned from, how the Evaluator and infra validation judged it,
+whether Pusher made it a serving version, and its stage:
+
+- production: the version the server serves now (serving.versions decides);
+- archived:   pushed once, no longer served;
+- declined:   trained but not pushed (the reason says why).
+"""
+import json
+import time
+from typing import Any, Dict, List, Optional
+
+from pipeline import metadata
+from pipeline.config import Config
+from pipeline.metadata import Metadata, prop
+from pipeline.workspace import TRAINING_PIPELINE, Workspace
+from serving import versions
+
+
+def _trainer_details(meta: Metadata, model) -> Dict[str, Any]:
+    trainer = meta.producer(model.id)
+    if trainer is None:
+        return {}
+    custom = json.loads(prop(trainer, "custom_config", "{}") or "{}")
+    spans = custom.get("spans") or []
+    return {"spans": f"{spans[0]}-{spans[-1]}" if spans else "", "training_mode": custom.get("training_mode", ""),
+            "trained_at": trainer.create_time_since_epoch / 1000.0}
+
+
+def _judgement(meta: Metadata, model) -> Dict[str, Any]:
+    """Evaluator and infra-validation verdicts on this model (latest of each)."""
+    details: Dict[str, Any] = {"blessed": None, "infra_blessed": None, "metrics": {}, "baseline_model_id": None}
+    for execution in meta.consumers(model.id):
+        node = meta.execution_node(execution)
+        if node == metadata.EVALUATOR and model.id in [a.id for a in meta.inputs(execution.id, "model")]:
+            blessing = meta.outputs(execution.id, "blessing")
+            evaluation = meta.outputs(execution.id, "evaluation")
+            baseline = meta.inputs(execution.id, "baseline_model")
+            if blessing:
+                details["blessed"] = prop(blessing[0], "blessed") == 1
+            if evaluation:
+                details["evaluation_uri"] = evaluation[0].uri
+            details["baseline_model_id"] = baseline[0].id if baseline else None
+        elif node == "ServingInfraValidator":
+            blessing = meta.outputs(execution.id, "blessing")
+            if blessing:
+                details["infra_blessed"] = prop(blessing[0], "blessed") == 1
+                details["infra_reason"] = prop(blessing[0], "reason", "")
+    return details
+
+
+def list_models(workspace: Workspace, config: Config, with_metrics: bool = True) -> List[Dict[str, Any]]:
+    meta = Metadata(workspace.metadata_path)
+    base = workspace.serving_model_dir(config)
+    production = versions.production_version(base)
+    by_model: Dict[int, Dict[str, Any]] = {}
+    for record in metadata.push_records(meta, TRAINING_PIPELINE):
+        by_model[record["model"].id] = record  # reruns served from cache repeat a record: keep the latest
+    version_of_model = {model_id: int(prop(r["pushed_model"], "pushed_version"))
+                        for model_id, r in by_model.items() if prop(r["pushed_model"], "pushed") == 1}
+
+    rows = []
+    for model_id, record in by_model.items():
+        model, pushed_model = record["model"], record["pushed_model"]
+        pushed = prop(pushed_model, "pushed") == 1
+        if not pushed and prop(pushed_model, "identical_version") is not None:
+            continue  # the same model again; its pushed row already stands
+        version = version_of_model.get(model_id)
+        judgement = _judgement(meta, model)
+        row = {
+            "version": version,
+            "pushed_at": record["execution"].create_time_since_epoch / 1000.0 if pushed else None,
+            "model_uri": model.uri,
+            "model_id": model.id,
+            **_trainer_details(meta, model),
+            "blessed": judgement["blessed"],
+            "infra_blessed": judgement["infra_blessed"],
+            "baseline_version": version_of_model.get(judgement["baseline_model_id"]),
+            "stage": ("production" if version == production else "archived") if pushed else "declined",
+            "reason": prop(pushed_model, "reason", ""),
+            "metrics": {},
+        }
+        if with_metrics and judgement.get("evaluation_uri"):
+            from pipeline import evaluation  # TFMA only when metrics are asked for
+            row["metrics"] = evaluation.overall_metrics(judgement["evaluation_uri"]).get("candidate", {})
+        rows.append(row)
+    return sorted(rows, key=lambda r: (r.get("trained_at") or 0))
+
+
+def _when(stamp: Optional[float]) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
+
+
+def _yes_no(value: Optional[bool]) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def format_table(rows: List[Dict[str, Any]]) -> str:
+    header = ["version", "stage", "pushed at", "spans", "mode", "accuracy", "auc", "baseline", "blessed",
+              "infra", "reason"]
+    lines = [header]
+    for row in rows:
+        metrics = row.get("metrics") or {}
+        lines.append([
+            str(row["version"] or "-"), row["stage"], _when(row["pushed_at"]), row.get("spans", ""),
+            row.get("training_mode", ""), f"{metrics['accuracy']:.3f}" if "accuracy" in metrics else "-",
+            f"{metrics['auc']:.3f}" if "auc" in metrics else "-",
+            str(row["baseline_version"] or "-"), _yes_no(row["blessed"]), _yes_no(row["infra_blessed"]),
+            row["reason"][:70]])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)

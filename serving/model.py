@@ -1,0 +1,77 @@
+"""A loaded model version: its serving signature and its feature types."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Sequence
+
+import tensorflow as tf
+
+from serving.examples import RequestError, instance_to_example
+
+MODEL_INFO_FILE = os.path.join("assets.extra", "adapt_model.json")
+SIGNATURE = "serving_default"
+
+
+def read_model_info(model_path: str) -> Dict[str, Any]:
+    path = os.path.join(model_path, MODEL_INFO_FILE)
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"{path} is missing: the model was not exported by an adapt model module")
+    with tf.io.gfile.GFile(path) as handle:
+        return json.load(handle)
+
+
+@dataclass
+class LoadedModel:
+    version: int
+    path: str
+    info: Dict[str, Any]
+    signature: Any = field(repr=False)
+    loaded_at: float = field(default_factory=time.time)
+    load_seconds: float = 0.0
+    _keep_alive: Any = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, path: str, version: int) -> "LoadedModel":
+        started = time.perf_counter()
+        info = read_model_info(path)
+        saved_model = tf.saved_model.load(path)
+        signature = saved_model.signatures[SIGNATURE]
+        model = cls(version=version, path=path, info=info, signature=signature, _keep_alive=saved_model)
+        model.predict([{}])  # warm up: the first call traces and allocates
+        model.load_seconds = time.perf_counter() - started
+        return model
+
+    @property
+    def raw_types(self) -> Mapping[str, str]:
+        return self.info["raw_features"]
+
+    def to_examples(self, instances: Sequence[Mapping[str, Any]]) -> List[bytes]:
+        label = self.info.get("label")
+        serialized = []
+        for index, instance in enumerate(instances):
+            try:
+                serialized.append(instance_to_example(instance, self.raw_types, ignore=[label]).SerializeToString())
+            except RequestError as err:
+                raise RequestError(f"instance {index}: {err}") from None
+        return serialized
+
+    def predict_serialized(self, serialized: Sequence[bytes]) -> List[float]:
+        outputs = self.signature(examples=tf.constant(list(serialized), dtype=tf.string))
+        scores = next(iter(outputs.values())).numpy().reshape(len(serialized), -1)
+        return [float(row[0]) for row in scores]
+
+    def predict(self, instances: Sequence[Mapping[str, Any]]) -> List[float]:
+        return self.predict_serialized(self.to_examples(instances))
+
+
+_load_lock = threading.Lock()
+
+
+def load_model(path: str, version: int) -> LoadedModel:
+    """Loads one version at a time: TF graph building is not worth racing."""
+    with _load_lock:
+        return LoadedModel.load(path, version)

@@ -1,0 +1,288 @@
+"""HTTP model server in TF Serving's REST shape, with hot reload.
+
+    GET  /v1/models/<name>                         version status
+    GET  /v1/models/<name>/versions/<v>            one version's status
+    GET  /v1/models/<name>/metadata                features and signature
+    POST /v1/models/<name>:predict                 {"instances": [...]} or {"inputs": {...}}
+    POST /v1/models/<name>/versions/<v>:predict
+    GET  /healthz                                  200 once a version is loaded
+    GET  /metrics                                  Prometheus text format
+
+A background thread watches the model folder (serving/<model>/, TF Serving
+layout plus the rollback pin of serving.versions) and loads a new production
+version completely before swapping it in; requests in flight keep the version
+they started with, so none is dropped. Bad requests get a 4xx JSON error and
+never stop the server. `adapt serve` runs it; the training pipeline's local
+infra validation starts it in a subprocess (`python -m serving.server`).
+"""
+
+import argparse
+import collections
+import json
+import logging
+import re
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, Optional
+
+from serving import versions
+
+logger = logging.getLogger("adapt.serving")
+
+_PREDICT_PATH = re.compile(r"^(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?:(?P<verb>[a-z]+)$")
+
+
+class ModelRepository:
+    """Holds the production version of one model and reloads it when it changes."""
+
+    def __init__(self, base_path: str, name: str, poll_seconds: float = 2.0, cache_size: int = 3):
+        self.base_path = str(base_path)
+        self.name = name
+        self.poll_seconds = poll_seconds
+        self._current = None
+        self._by_version: "collections.OrderedDict[int, object]" = collections.OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.last_error = ""
+        self.reloads = 0
+
+    @property
+    def current(self):
+        return self._current
+
+    def _load(self, version: int):
+        from serving.model import load_model  # TensorFlow only where a model is loaded
+        with self._lock:
+            cached = self._by_version.get(version)
+        if cached is not None:
+            return cached
+        model = load_model(versions.version_path(self.base_path, version), version)
+        with self._lock:
+            self._by_version[version] = model
+            while len(self._by_version) > self._cache_size:
+                oldest = next(iter(self._by_version))
+                if self._current is not None and oldest == self._current.version:
+                    self._by_version.move_to_end(oldest)
+                    oldest = next(iter(self._by_version))
+                self._by_version.pop(oldest)
+        return model
+
+    def refresh(self) -> bool:
+        """Loads the production version if it changed; True when a new version was swapped in."""
+        wanted = versions.production_version(self.base_path)
+        if wanted is None or (self._current is not None and self._current.version == wanted):
+            return False
+        try:
+            model = self._load(wanted)
+        except Exception as err:  # keep serving the old version; report why
+            self.last_error = f"version {wanted} failed to load: {err}"
+            logger.error(self.last_error)
+            return False
+        self._current = model  # one reference swap: requests in flight keep their model
+        self.last_error = ""
+        self.reloads += 1
+        logger.info("serving %s version %s (loaded in %.2fs)", self.name, wanted, model.load_seconds)
+        return True
+
+    def version(self, version: int):
+        if version not in versions.list_versions(self.base_path):
+            raise versions.VersionError(f"model {self.name} has no version {version}")
+        return self._load(version)
+
+    def start(self) -> None:
+        self.refresh()
+        self._thread = threading.Thread(target=self._watch, name="model-watcher", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.refresh()
+            except Exception as err:  # a broken folder must not kill the watcher
+                self.last_error = str(err)
+                logger.exception("model watcher")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 1024):
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, PlainTextResponse
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+    from starlette.concurrency import run_in_threadpool
+
+    from serving.examples import RequestError, columns_to_instances
+
+    app = FastAPI(title="adapt model server", docs_url=None, redoc_url=None)
+    registry = CollectorRegistry()
+    requests_total = Counter("adapt_requests_total", "HTTP requests", ["endpoint", "code"], registry=registry)
+    latency = Histogram("adapt_predict_latency_seconds", "Predict latency", registry=registry)
+    instances_total = Counter("adapt_predicted_instances_total", "Instances predicted", registry=registry)
+    serving_version = Gauge("adapt_serving_version", "Production version being served", registry=registry)
+    reloads = Gauge("adapt_model_reloads", "Versions loaded since start", registry=registry)
+
+    def error(status: int, message: str, endpoint: str):
+        requests_total.labels(endpoint, str(status)).inc()
+        return JSONResponse({"error": message}, status_code=status)
+
+    def status_of(model) -> Dict:
+        return {"version": str(model.version), "state": "AVAILABLE",
+                "status": {"error_code": "OK", "error_message": ""}}
+
+    @app.get("/healthz")
+    def health():
+        model = repository.current
+        if model is None:
+            return JSONResponse({"status": "unavailable", "model": repository.name,
+                                 "error": repository.last_error or "no version loaded"}, status_code=503)
+        return {"status": "ok", "model": repository.name, "version": model.version}
+
+    @app.get("/metrics")
+    def metrics():
+        model = repository.current
+        serving_version.set(model.version if model else 0)
+        reloads.set(repository.reloads)
+        return PlainTextResponse(generate_latest(registry).decode(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/v1/models/{name}")
+    def model_status(name: str):
+        if name != repository.name:
+            return error(404, f"model {name!r} not found; this server serves {repository.name!r}", "status")
+        model = repository.current
+        if model is None:
+            return error(503, repository.last_error or "no version loaded yet", "status")
+        requests_total.labels("status", "200").inc()
+        return {"model_version_status": [status_of(model)]}
+
+    @app.get("/v1/models/{name}/versions/{version}")
+    def version_status(name: str, version: int):
+        if name != repository.name:
+            return error(404, f"model {name!r} not found", "status")
+        if version not in versions.list_versions(repository.base_path):
+            return error(404, f"model {name} has no version {version}", "status")
+        model = repository.current
+        state = "AVAILABLE" if model is not None and model.version == version else "END"
+        return {"model_version_status": [{"version": str(version), "state": state,
+                                          "status": {"error_code": "OK", "error_message": ""}}]}
+
+    @app.get("/v1/models/{name}/metadata")
+    def metadata(name: str):
+        model = repository.current
+        if name != repository.name or model is None:
+            return error(404, f"model {name!r} not available", "metadata")
+        return {"model_spec": {"name": name, "version": str(model.version)},
+                "metadata": {"raw_features": model.raw_types, "label": model.info.get("label"),
+                             "spans": model.info.get("spans"), "signature_name": "serving_default"}}
+
+    @app.post("/v1/models/{spec:path}")
+    async def predict(spec: str, request: Request):
+        match = _PREDICT_PATH.match(spec)
+        if not match:
+            return error(404, f"unknown endpoint /v1/models/{spec}", "predict")
+        if match["verb"] != "predict":
+            return error(400, f"{match['verb']} is not supported; use :predict", "predict")
+        if match["name"] != repository.name:
+            return error(404, f"model {match['name']!r} not found; this server serves {repository.name!r}", "predict")
+
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body_bytes:
+            return error(413, f"request body of {int(declared)} bytes exceeds {max_body_bytes}", "predict")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body_bytes:
+                return error(413, f"request body exceeds {max_body_bytes} bytes", "predict")
+            chunks.append(chunk)
+        try:
+            body = json.loads(b"".join(chunks) or b"null")
+        except (ValueError, UnicodeDecodeError) as err:
+            return error(400, f"malformed JSON: {err}", "predict")
+        if not isinstance(body, dict) or ("instances" in body) == ("inputs" in body):
+            return error(400, 'body must be an object with exactly one of "instances" or "inputs"', "predict")
+
+        try:
+            if match["version"]:
+                model = await run_in_threadpool(repository.version, int(match["version"]))
+            else:
+                model = repository.current
+        except versions.VersionError as err:
+            return error(404, str(err), "predict")
+        if model is None:
+            return error(503, repository.last_error or "no model version loaded yet", "predict")
+
+        try:
+            columnar = "inputs" in body
+            instances = columns_to_instances(body["inputs"]) if columnar else body["instances"]
+            if not isinstance(instances, list) or not instances:
+                raise RequestError('"instances" must be a non-empty list')
+            started = time.perf_counter()
+            scores = await run_in_threadpool(model.predict, instances)
+            latency.observe(time.perf_counter() - started)
+        except RequestError as err:
+            return error(400, str(err), "predict")
+        instances_total.inc(len(scores))
+        requests_total.labels("predict", "200").inc()
+        headers = {"X-Model-Version": str(model.version)}
+        if columnar:
+            return JSONResponse({"outputs": [[s] for s in scores]}, headers=headers)
+        return JSONResponse({"predictions": [[s] for s in scores]}, headers=headers)
+
+    return app
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(base_path: str, name: str, host: str = "127.0.0.1", port: int = 8501, poll_seconds: float = 2.0,
+          max_body_mb: float = 10.0, port_file: Optional[str] = None, on_ready=None) -> None:
+    """Runs the server until interrupted. port 0 picks a free port (written to port_file)."""
+    import uvicorn
+
+    repository = ModelRepository(base_path, name, poll_seconds)
+    repository.start()
+    app = create_app(repository, int(max_body_mb * 1024 * 1024))
+    sock = bind_socket(host, port)
+    actual_port = sock.getsockname()[1]
+    if port_file:
+        temporary = Path(port_file).with_suffix(".tmp")
+        temporary.write_text(str(actual_port))
+        temporary.replace(port_file)
+    if on_ready:
+        on_ready(actual_port, repository)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        repository.stop()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m serving.server", description=__doc__.split("\n")[0])
+    parser.add_argument("--model-base-path", required=True, help="folder holding numeric version folders")
+    parser.add_argument("--model-name", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8501, help="0 picks a free port")
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--poll-seconds", type=float, default=2.0)
+    parser.add_argument("--max-body-mb", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    serve(args.model_base_path, args.model_name, args.host, args.port, args.poll_seconds,
+          args.max_body_mb, args.port_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
