@@ -8,10 +8,11 @@ demo call. Around the TFX run it:
    resolver finds every span of the window;
 2. finds the serving model in MLMD (production version -> the Trainer model
    that was pushed as it): the Evaluator's baseline and the warm-start base;
-3. imports the kept schema, or lets SchemaGen infer one on the first run;
+3. on the first run, has SchemaGen infer the schema from the newest span and
+   keeps it (pipeline/schema.py); every run imports the kept schema;
 4. runs the pipeline (a rerun with nothing new is served from TFX's cache);
 5. reads the outcome back from MLMD: pushed or declined and why, metrics of
-   candidate and baseline; keeps the schema after the first push;
+   candidate and baseline;
 6. records an `adapt.RetrainingEvent` in MLMD for the history.
 """
 import json
@@ -22,13 +23,13 @@ from typing import Callable, Dict, Optional
 
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 from tfx.orchestration import metadata as tfx_metadata
-from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
 from components.common.spans import SpanWindow, check_window_present
 from components.strict_example_validator import DataValidationError
+from models.keras_autograph import exclude_tf_keras_from_autograph
 from pipeline import evaluation, metadata, schema, training
 from pipeline.config import Config
-from pipeline.progress import echo_stderr, pipeline_progress
+from pipeline.progress import ReportingBeamDagRunner, echo_stderr, pipeline_progress
 from pipeline.workspace import TRAINING_PIPELINE, Workspace
 from serving import versions
 
@@ -70,8 +71,9 @@ def training_spec(workspace: Workspace, config: Config, window: SpanWindow, **ov
 
 
 def _run(pipeline) -> None:
+    exclude_tf_keras_from_autograph()  # Transform, Trainer and Evaluator run in this process
     try:
-        BeamDagRunner().run(pipeline)
+        ReportingBeamDagRunner().run(pipeline)
     except Exception as err:  # Beam wraps executor errors; recover the validation message
         text = str(err)
         match = re.search(r"span \S+ violates the schema: [^\n\[]*", text)
@@ -88,6 +90,19 @@ def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindo
         if span not in ingested:
             echo(f"  ingesting span {span} (ExampleGen + StatisticsGen)")
             _run(training.create_ingestion_pipeline(training_spec(workspace, config, SpanWindow(span, span)), span))
+
+
+def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
+                  echo: Callable[[str], None]) -> str:
+    """The path ImportSchemaGen reads; infers and keeps the schema first when there is none."""
+    if not workspace.schema_file.exists():
+        echo(f"  inferring the schema from span {window.end} (SchemaGen)")
+        _run(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end,
+                                                infer_schema=True))
+        inferred = meta.node_artifacts(TRAINING_PIPELINE, "SchemaGen", "Schema")[-1]
+        schema.keep_schema(inferred.uri, workspace.schema_file, config)
+        echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
+    return schema.content_addressed_copy(workspace.schema_file, workspace.pipeline_root(TRAINING_PIPELINE))
 
 
 def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metadata):
@@ -121,6 +136,8 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
     version = int(metadata.prop(pushed_model, "pushed_version")) if pushed else None
     if pushed:
         reason = f"pushed as version {version}"
+    elif metadata.prop(pushed_model, "identical_version") is not None:
+        reason = f"no new model: identical to version {metadata.prop(pushed_model, 'identical_version')}"
     else:
         _, failures = evaluation.validation_failures(evaluation_uri)
         pusher_reason = metadata.prop(pushed_model, "reason", "not blessed")
@@ -148,8 +165,8 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
 
     with pipeline_progress(log_file, echo):
         ingest_missing_spans(workspace, config, window, meta, echo)
+        schema_file = ensure_schema(workspace, config, window, meta, echo)
         baseline_version, baseline_model = serving_baseline(workspace, config, meta)
-        schema_file = str(workspace.schema_file) if workspace.schema_file.exists() else None
         spec = training_spec(workspace, config, window, schema_file=schema_file,
                              baseline_model_uri=baseline_model.uri if baseline_model else None,
                              enable_cache=enable_cache)
@@ -164,12 +181,6 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
         outcome = read_outcome(meta, window, since_ms, baseline_version if baseline_model else None,
                                baseline_version, base)
 
-    if outcome.pushed and schema_file is None:
-        schema_runs = [a for node in metadata.SCHEMA_GEN
-                       for a in meta.node_artifacts(TRAINING_PIPELINE, node, "Schema")]
-        if schema_runs:
-            schema.keep_schema(schema_runs[-1].uri, workspace.schema_file, config)
-            echo(f"  kept schema for later spans: {workspace.schema_file}")
     outcome.seconds = round(time.perf_counter() - started, 1)
     outcome.event_id = _record(meta, config, window, trigger, reason, started, outcome=outcome,
                                production=outcome.production_version)

@@ -199,7 +199,6 @@ PUSHER = "VersionedPusher"
 TRAINER = "Trainer"
 EVALUATOR = "Evaluator"
 STATISTICS_GEN = "StatisticsGen"
-SCHEMA_GEN = ("SchemaGen", "ImportSchemaGen")
 
 
 def ingested_spans(meta: Metadata, pipeline: str) -> Dict[int, mlmd.Artifact]:

@@ -1,30 +1,32 @@
 """Progress lines for long pipeline runs, and a full log file for the curious.
 
-TFX's Beam runner logs "node X is running/finished"; while a run is inside
-`pipeline_progress`, those become one short line per component on the
-console, and everything else (TFX, Beam, TensorFlow) goes to the log file.
+`ReportingBeamDagRunner` is TFX's BeamDagRunner whose per-node DoFn reports
+when each component starts and finishes. While a run is inside
+`pipeline_progress`, that becomes one short line per component on the
+console, and everything TFX, Beam and TensorFlow log goes to the log file.
 """
 import contextlib
 import logging
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, Optional
+from typing import Callable, List, Optional
+
+from tfx.orchestration.beam import beam_dag_runner
+
+_listeners: List[Callable[[str, float], None]] = []
 
 
-class _NodeProgress(logging.Handler):
-    def __init__(self, echo: Callable[[str], None]):
-        super().__init__(logging.INFO)
-        self.echo = echo
-        self.started: Dict[str, float] = {}
+class _ReportingNodeDoFn(beam_dag_runner.PipelineNodeAsDoFn):
+    def _run_node(self) -> None:
+        started = time.perf_counter()
+        super()._run_node()
+        for listener in list(_listeners):
+            listener(self._node_id, time.perf_counter() - started)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "node %s is running." and record.args:
-            self.started[record.args[0]] = time.perf_counter()
-        elif record.msg == "node %s is finished." and record.args:
-            node = record.args[0]
-            elapsed = time.perf_counter() - self.started.get(node, time.perf_counter())
-            self.echo(f"    {node:<28} {elapsed:6.1f}s")
+
+class ReportingBeamDagRunner(beam_dag_runner.BeamDagRunner):
+    _PIPELINE_NODE_DO_FN_CLS = _ReportingNodeDoFn
 
 
 def echo_stderr(line: str) -> None:
@@ -33,39 +35,36 @@ def echo_stderr(line: str) -> None:
 
 @contextlib.contextmanager
 def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], None]] = echo_stderr):
-    root = logging.getLogger()
-    previous_level = root.level
-    handlers = []
+    listener = None
     if echo is not None:
-        handlers.append(_NodeProgress(echo))
+        def listener(node: str, seconds: float) -> None:
+            echo(f"    {node:<28} {seconds:6.1f}s")
+        _listeners.append(listener)
+
+    root = logging.getLogger()
+    saved = [(root, root.level)] + [(logging.getLogger(name), logging.getLogger(name).level)
+                                    for name in ("absl", "tensorflow")]
+    quiet = [(handler, handler.level) for handler in root.handlers if not isinstance(handler, logging.FileHandler)]
+    for handler, _ in quiet:  # console handlers, absl's included: errors only while the run lasts
+        handler.setLevel(logging.ERROR)
+    file_handler = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.FileHandler(log_file)
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handlers.append(file_handler)
-    quiet = []
-    for handler in root.handlers:
-        if not isinstance(handler, logging.FileHandler):  # console handlers, absl's included
-            quiet.append((handler, handler.level))
-            handler.setLevel(logging.ERROR)
+        root.addHandler(file_handler)
     root.setLevel(logging.INFO)
-    # TFX logs through absl's logger; libraries may lower the root level mid-run, so set it here.
-    absl_logger = logging.getLogger("absl")
-    previous_absl_level = absl_logger.level
-    absl_logger.setLevel(logging.INFO)
-    tensorflow_logger = logging.getLogger("tensorflow")
-    previous_tensorflow_level = tensorflow_logger.level
-    tensorflow_logger.setLevel(logging.ERROR)
-    for handler in handlers:
-        root.addHandler(handler)
+    logging.getLogger("absl").setLevel(logging.INFO)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
         yield
     finally:
-        absl_logger.setLevel(previous_absl_level)
-        tensorflow_logger.setLevel(previous_tensorflow_level)
-        for handler in handlers:
-            root.removeHandler(handler)
-            handler.close()
+        if listener is not None:
+            _listeners.remove(listener)
+        if file_handler is not None:
+            root.removeHandler(file_handler)
+            file_handler.close()
         for handler, level in quiet:
             handler.setLevel(level)
-        root.setLevel(previous_level)
+        for logger, level in saved:
+            logger.setLevel(level)

@@ -1,13 +1,18 @@
 """The kept schema: inferred by SchemaGen on the first span, curated, reviewed, then imported.
 
-After the first model is blessed and pushed, the runner writes the schema it
-was trained with to `<workdir>/schema/schema.pbtxt`, relaxed where real data
+Before the first training run the runner has SchemaGen infer a schema from
+the first span and writes it to `<workdir>/schema/schema.pbtxt`, relaxed where real data
 legitimately varies: string features accept a share of values outside their
 known domain (validation.min_domain_mass) and optional features need only be
 present in a share of rows (validation.min_feature_presence). Types and the
 label's presence stay strict, so a numeric column holding text or a missing
-label column still stops the run. Edit the file to tighten or relax further.
+label column still stops the run. Every model, the first included, is
+trained on data validated against this file; edit it to tighten or relax.
+ImportSchemaGen reads a content-addressed copy, so an edit invalidates TFX's
+cache and an unchanged file keeps cached results valid.
 """
+import hashlib
+import shutil
 from pathlib import Path
 
 import tensorflow_data_validation as tfdv
@@ -34,3 +39,13 @@ def keep_schema(inferred_schema_uri: str, target: Path, config: Config) -> Path:
     tfdv.write_schema_text(curate(schema, config), str(temporary))
     temporary.replace(target)
     return target
+
+
+def content_addressed_copy(schema_file: Path, under: Path) -> str:
+    """An immutable copy named by the file's hash: what ImportSchemaGen is given."""
+    digest = hashlib.sha256(Path(schema_file).read_bytes()).hexdigest()[:16]
+    target = Path(under) / "imported-schemas" / digest / "schema.pbtxt"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(schema_file, target)
+    return str(target)

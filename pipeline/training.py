@@ -1,13 +1,15 @@
 """The training pipeline: one definition, used by the local Beam runner and by Kubeflow.
 
-    CsvExampleGen(span N) ─► StatisticsGen ─► SchemaGen | ImportSchemaGen ─► StrictExampleValidator
+    CsvExampleGen(span N) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
     span window (spans A..N) ─► Transform ─► Trainer (scratch | warm start from the serving model)
     serving model (baseline) ─► Evaluator (accuracy floor + not worse than baseline)
     infra validation (load + query in a model server) ─► VersionedPusher ─► serving/<model>/<version>/
 
 Local runs build the window with a SpanRangeStrategy resolver over every span
 ExampleGen has ingested; Kubeflow V2 does not support that resolver, so there
-the window is a runtime parameter (see pipeline/kubeflow.py). Transform waits
+the window is a runtime parameter (see pipeline/kubeflow.py). The schema is
+inferred by SchemaGen once, on the first span (create_ingestion_pipeline),
+curated and kept as a reviewable file that ImportSchemaGen reads. Transform waits
 for the ExampleValidator explicitly: a span with anomalies stops the run
 before anything is trained.
 """
@@ -41,7 +43,7 @@ class TrainingPipelineSpec:
     serving_destination: str
     config: Config
     window: SpanWindow
-    schema_file: Optional[str] = None          # kept schema; None: infer with SchemaGen
+    schema_file: str = ""                      # the kept schema (content-addressed copy), see pipeline/schema.py
     baseline_model_uri: Optional[str] = None   # the serving model's Trainer output (local runs)
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
@@ -96,11 +98,19 @@ def ingestion_components(data_root: str, span: int):
     return [example_gen, statistics_gen]
 
 
-def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int) -> tfx.dsl.Pipeline:
-    """Ingests one older span of a window that was never ingested (same pipeline, same node ids)."""
+def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int, infer_schema: bool = False) -> tfx.dsl.Pipeline:
+    """Ingests one span outside a training run (same pipeline, same node ids, so resolvers find it).
+
+    With infer_schema, SchemaGen also runs: this is how the very first span
+    yields the schema that every later span is validated against.
+    """
+    components = ingestion_components(spec.data_root, span)
+    if infer_schema:
+        components.append(tfx.components.SchemaGen(statistics=components[1].outputs["statistics"],
+                                                   infer_feature_shape=False))
     return tfx.dsl.Pipeline(
         pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root,
-        components=ingestion_components(spec.data_root, span), enable_cache=spec.enable_cache,
+        components=components, enable_cache=spec.enable_cache,
         metadata_connection_config=spec.metadata_connection_config,
         beam_pipeline_args=spec.beam_pipeline_args)
 
@@ -114,11 +124,7 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
     features = __import__(model_module(config, "features"), fromlist=["SLICE_FEATURE_KEYS"])
     example_gen, statistics_gen = ingestion_components(spec.data_root, spec.window.end)
 
-    if spec.schema_file:
-        schema_gen = tfx.components.ImportSchemaGen(schema_file=spec.schema_file)
-    else:
-        schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
-                                              infer_feature_shape=False)
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=spec.schema_file)
     example_validator = StrictExampleValidator(statistics=statistics_gen.outputs["statistics"],
                                                schema=schema_gen.outputs["schema"])
 
@@ -132,7 +138,8 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
 
     transform = tfx.components.Transform(
         examples=span_window.outputs["examples"], schema=schema_gen.outputs["schema"],
-        preprocessing_fn=model_module(config, "preprocessing.preprocessing_fn"))
+        preprocessing_fn=model_module(config, "preprocessing.preprocessing_fn"),
+        disable_statistics=True)  # StatisticsGen already described the raw span
     transform.add_upstream_node(example_validator)  # anomalies stop the run before training
 
     components = [example_gen, statistics_gen, schema_gen, example_validator, span_window, transform]

@@ -20,7 +20,10 @@ import tensorflow_transform as tft
 from absl import logging
 from tfx_bsl.public import tfxio
 
+from models.keras_autograph import exclude_tf_keras_from_autograph
 from models.taxi import features
+
+exclude_tf_keras_from_autograph()
 
 MODEL_INFO_FILE = os.path.join("assets.extra", "adapt_model.json")
 
