@@ -62,15 +62,16 @@ def _span_list(workspace) -> str:
 
 # -- train ---------------------------------------------------------------------------
 def resolve_window(workspace, config, spans: Optional[str], window: Optional[int]):
-    from components.common.spans import SpanError, SpanWindow, latest_span
+    from components.common.spans import SpanError, SpanWindow, list_spans, rejected_spans
     if spans and window:
         raise UserError("use either --spans A-B or --window K, not both")
     if spans:
         return SpanWindow.parse(spans)
-    newest = latest_span(workspace.data)
-    if newest is None:
-        raise SpanError(f"no spans under {workspace.data}; run `adapt data taxi` first")
-    return SpanWindow.ending_at(newest, window or config.training.window)
+    rejected = rejected_spans(workspace.data)
+    accepted = [s for s in list_spans(workspace.data) if s not in rejected]
+    if not accepted:
+        raise SpanError(f"no usable spans under {workspace.data}; run `adapt data taxi` first")
+    return SpanWindow.ending_at(accepted[-1], window or config.training.window, rejected)
 
 
 def cmd_train(args) -> int:

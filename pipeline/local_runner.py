@@ -3,13 +3,14 @@
 `run_training` is what `adapt train`, PipelineTrigger (local mode) and the
 demo call. Around the TFX run it:
 
-1. checks the window's spans exist and ingests (ExampleGen + StatisticsGen)
-   any older span of the window that was never ingested, so the span-range
-   resolver finds every span of the window;
-2. finds the serving model in MLMD (production version -> the Trainer model
-   that was pushed as it): the Evaluator's baseline and the warm-start base;
-3. on the first run, has SchemaGen infer the schema from the newest span and
+1. on the first run, has SchemaGen infer the schema from the newest span and
    keeps it (pipeline/schema.py); every run imports the kept schema;
+2. checks the window's spans exist and ingests and validates any older span
+   of the window that was never ingested, so the span-range resolver finds
+   every span; a span that fails validation is quarantined (spans.py) and
+   the run stops with the anomalies;
+3. finds the serving model in MLMD (production version -> the Trainer model
+   that was pushed as it): the Evaluator's baseline and the warm-start base;
 4. runs the pipeline (a rerun with nothing new is served from TFX's cache);
 5. reads the outcome back from MLMD: pushed or declined and why, metrics of
    candidate and baseline;
@@ -24,6 +25,7 @@ from typing import Callable, Dict, Optional
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 from tfx.orchestration import metadata as tfx_metadata
 
+from components.common import spans
 from components.common.spans import SpanWindow, check_window_present
 from components.strict_example_validator import DataValidationError
 from models.keras_autograph import exclude_tf_keras_from_autograph
@@ -83,13 +85,23 @@ def _run(pipeline) -> None:
         raise TrainingError(f"training pipeline failed: {last_line.strip()[:500]}") from err
 
 
-def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
-                         echo: Callable[[str], None]) -> None:
+def _validated(workspace: Workspace, span: int, run: Callable[[], None]) -> None:
+    """Runs a pipeline that validates `span`; on anomalies the span is quarantined."""
+    try:
+        run()
+    except DataValidationError as err:
+        spans.mark_rejected(workspace.data, span, str(err))
+        raise
+
+
+def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindow, schema_file: str,
+                         meta: metadata.Metadata, echo: Callable[[str], None]) -> None:
     ingested = metadata.ingested_spans(meta, TRAINING_PIPELINE)
     for span in window.spans[:-1]:
         if span not in ingested:
-            echo(f"  ingesting span {span} (ExampleGen + StatisticsGen)")
-            _run(training.create_ingestion_pipeline(training_spec(workspace, config, SpanWindow(span, span)), span))
+            echo(f"  ingesting and validating span {span}")
+            spec = training_spec(workspace, config, SpanWindow(span, span), schema_file=schema_file)
+            _validated(workspace, span, lambda: _run(training.create_ingestion_pipeline(spec, span)))
 
 
 def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
@@ -97,8 +109,7 @@ def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta
     """The path ImportSchemaGen reads; infers and keeps the schema first when there is none."""
     if not workspace.schema_file.exists():
         echo(f"  inferring the schema from span {window.end} (SchemaGen)")
-        _run(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end,
-                                                infer_schema=True))
+        _run(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end))
         inferred = meta.node_artifacts(TRAINING_PIPELINE, "SchemaGen", "Schema")[-1]
         schema.keep_schema(inferred.uri, workspace.schema_file, config)
         echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
@@ -159,13 +170,19 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
     started = time.perf_counter()
     since_ms = int(time.time() * 1000) - 1
     check_window_present(workspace.data, window)
+    window = window.without(spans.rejected_spans(workspace.data))
     meta = metadata.Metadata(workspace.metadata_path)
     log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
     base = workspace.serving_model_dir(config)
 
     with pipeline_progress(log_file, echo):
-        ingest_missing_spans(workspace, config, window, meta, echo)
         schema_file = ensure_schema(workspace, config, window, meta, echo)
+        try:
+            ingest_missing_spans(workspace, config, window, schema_file, meta, echo)
+        except DataValidationError as err:
+            _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
+                    production=versions.production_version(base))
+            raise
         baseline_version, baseline_model = serving_baseline(workspace, config, meta)
         spec = training_spec(workspace, config, window, schema_file=schema_file,
                              baseline_model_uri=baseline_model.uri if baseline_model else None,
@@ -173,7 +190,7 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
         echo(f"  training on spans {window} ({config.training.mode}); baseline: "
              f"{'version %s' % baseline_version if baseline_model else 'none'}; log: {log_file}")
         try:
-            _run(training.create_training_pipeline(spec))
+            _validated(workspace, window.end, lambda: _run(training.create_training_pipeline(spec)))
         except DataValidationError as err:
             _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
                     production=baseline_version)

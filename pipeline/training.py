@@ -5,7 +5,8 @@
     serving model (baseline) ─► Evaluator (accuracy floor + not worse than baseline)
     infra validation (load + query in a model server) ─► VersionedPusher ─► serving/<model>/<version>/
 
-Local runs build the window with a SpanRangeStrategy resolver over every span
+Local runs build the window with a span-range resolver (SpanWindowStrategy:
+the newest version of each span, rejected spans skipped) over every span
 ExampleGen has ingested; Kubeflow V2 does not support that resolver, so there
 the window is a runtime parameter (see pipeline/kubeflow.py). The schema is
 inferred by SchemaGen once, on the first span (create_ingestion_pipeline),
@@ -28,6 +29,7 @@ from components.serving_infra_validator import ServingInfraValidator
 from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
 from pipeline.config import Config
+from pipeline.span_window import SpanWindowStrategy
 
 TRAIN_SPLIT_PATTERN = "span-{SPAN}/train/*"
 EVAL_SPLIT_PATTERN = "span-{SPAN}/test/*"
@@ -98,14 +100,24 @@ def ingestion_components(data_root: str, span: int):
     return [example_gen, statistics_gen]
 
 
-def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int, infer_schema: bool = False) -> tfx.dsl.Pipeline:
+def validation_components(statistics_gen, schema_file: str):
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_file)
+    example_validator = StrictExampleValidator(statistics=statistics_gen.outputs["statistics"],
+                                               schema=schema_gen.outputs["schema"])
+    return [schema_gen, example_validator]
+
+
+def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int) -> tfx.dsl.Pipeline:
     """Ingests one span outside a training run (same pipeline, same node ids, so resolvers find it).
 
-    With infer_schema, SchemaGen also runs: this is how the very first span
-    yields the schema that every later span is validated against.
+    Without a kept schema, SchemaGen runs: this is how the very first span
+    yields the schema every later span is validated against. With one, the
+    span is validated against it, as the newest span of a training run is.
     """
     components = ingestion_components(spec.data_root, span)
-    if infer_schema:
+    if spec.schema_file:
+        components += validation_components(components[1], spec.schema_file)
+    else:
         components.append(tfx.components.SchemaGen(statistics=components[1].outputs["statistics"],
                                                    infer_feature_shape=False))
     return tfx.dsl.Pipeline(
@@ -124,13 +136,12 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
     features = __import__(model_module(config, "features"), fromlist=["SLICE_FEATURE_KEYS"])
     example_gen, statistics_gen = ingestion_components(spec.data_root, spec.window.end)
 
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=spec.schema_file)
-    example_validator = StrictExampleValidator(statistics=statistics_gen.outputs["statistics"],
-                                               schema=schema_gen.outputs["schema"])
+    schema_gen, example_validator = validation_components(statistics_gen, spec.schema_file)
 
     span_window = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
-        config={"range_config": static_range(spec.window.start, spec.window.end)},
+        strategy_class=SpanWindowStrategy,
+        config={"start_span": spec.window.start, "end_span": spec.window.end,
+                "excluded_spans": list(spec.window.excluded)},
         examples=Channel(type=tfx.types.standard_artifacts.Examples,
                          producer_component_id=example_gen.id, output_key="examples"),
     ).with_id("span_window")

@@ -3,7 +3,9 @@
 Spans are integers and windows are integer ranges (span 10 follows span 9; no
 glob over folder names decides membership). A span is written to a hidden
 temporary folder and renamed into place, so a crash leaves either no span or
-a whole one, and an existing span is never rewritten.
+a whole one, and an existing span is never rewritten. A span that fails
+validation is quarantined in place: `_REJECTED.json` records why, its data
+stays, and windows skip it.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 SPAN_DIR_PATTERN = re.compile(r"^span-(\d+)$")
 SOURCE_FILE = "_SOURCE.json"
+REJECTED_FILE = "_REJECTED.json"
 DATA_FILE = "data.csv"
 
 
@@ -31,14 +34,17 @@ class SpanError(RuntimeError):
 
 @dataclass(frozen=True)
 class SpanWindow:
-    """An inclusive range of span numbers."""
+    """An inclusive range of span numbers, minus spans rejected by validation."""
 
     start: int
     end: int
+    excluded: Tuple[int, ...] = ()
 
     def __post_init__(self):
         if self.start < 1 or self.end < self.start:
             raise SpanError(f"invalid span window {self.start}-{self.end}: need 1 <= start <= end")
+        if self.end in self.excluded:
+            raise SpanError(f"span {self.end} was rejected by validation; a window cannot end on it")
 
     @classmethod
     def parse(cls, text: str) -> "SpanWindow":
@@ -51,15 +57,24 @@ class SpanWindow:
         return cls(start, end)
 
     @classmethod
-    def ending_at(cls, end: int, size: int) -> "SpanWindow":
-        return cls(max(1, end - size + 1), end)
+    def ending_at(cls, end: int, size: int, rejected: Sequence[int] = ()) -> "SpanWindow":
+        """The last `size` accepted spans up to `end`."""
+        accepted = [s for s in range(end, 0, -1) if s not in set(rejected)][:size]
+        if not accepted or accepted[0] != end:
+            raise SpanError(f"span {end} was rejected by validation; a window cannot end on it")
+        start = accepted[-1]
+        return cls(start, end, tuple(s for s in rejected if start <= s <= end))
+
+    def without(self, rejected: Sequence[int]) -> "SpanWindow":
+        return SpanWindow(self.start, self.end, tuple(s for s in sorted(set(rejected)) if self.start <= s <= self.end))
 
     @property
     def spans(self) -> List[int]:
-        return list(range(self.start, self.end + 1))
+        return [s for s in range(self.start, self.end + 1) if s not in self.excluded]
 
     def __str__(self) -> str:
-        return f"{self.start}-{self.end}"
+        text = f"{self.start}-{self.end}"
+        return text + (f" without {','.join(map(str, self.excluded))}" if self.excluded else "")
 
 
 def span_dir(data_root: Path, span: int) -> Path:
@@ -90,6 +105,18 @@ def check_window_present(data_root: Path, window: SpanWindow) -> None:
     if missing:
         raise SpanError(f"span(s) {', '.join(map(str, missing))} not found under {data_root} "
                         f"(present: {', '.join(map(str, sorted(present))) or 'none'})")
+
+
+def rejected_spans(data_root: Path) -> List[int]:
+    """Spans that failed validation: kept on disk, never trained on."""
+    return [s for s in list_spans(data_root) if (span_dir(data_root, s) / REJECTED_FILE).exists()]
+
+
+def mark_rejected(data_root: Path, span: int, reason: str) -> None:
+    """Quarantines a span in place: its data stays untouched, windows skip it."""
+    path = span_dir(data_root, span) / REJECTED_FILE
+    if span_dir(data_root, span).is_dir() and not path.exists():
+        path.write_text(json.dumps({"span": span, "reason": reason, "rejected_at": time.time()}, indent=2))
 
 
 def read_source(data_root: Path, span: int) -> Dict:

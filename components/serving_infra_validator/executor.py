@@ -68,10 +68,13 @@ class ServerProcess:
                 self.port = int(open(self.port_file).read())
             if self.port is not None:
                 try:
-                    if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                        return time.perf_counter() - started
+                    health = requests.get(f"{self.url}/healthz", timeout=2)
                 except requests.RequestException:
-                    pass
+                    health = None
+                if health is not None and health.status_code == 200:
+                    return time.perf_counter() - started
+                if health is not None and "failed to load" in health.json().get("error", ""):
+                    raise InfraValidationError(health.json()["error"][:500])
             time.sleep(0.3)
         raise InfraValidationError(f"model server did not become available in time: {self.log_tail()}")
 

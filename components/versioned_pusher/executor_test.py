@@ -1,0 +1,84 @@
+import os
+
+import pytest
+
+import components  # noqa: F401
+from tfx.proto import pusher_pb2
+from tfx.types import standard_artifacts
+from tfx.utils import proto_utils
+
+from components.versioned_pusher import executor
+from tests.helpers import save_tiny_model
+
+
+def _model(tmp_path, name, weight):
+    artifact = standard_artifacts.Model()
+    artifact.uri = str(tmp_path / name)
+    save_tiny_model(os.path.join(artifact.uri, "Format-Serving"), weight)
+    return artifact
+
+
+def _blessing(kind, blessed, reason=""):
+    artifact = kind()
+    artifact.set_int_custom_property("blessed", int(blessed))
+    if reason:
+        artifact.set_string_custom_property("reason", reason)
+    return artifact
+
+
+def _push(tmp_path, model, blessed=True, infra=True, infra_reason=""):
+    pushed = standard_artifacts.PushedModel()
+    pushed.uri = str(tmp_path / "push-out" / str(len(os.listdir(tmp_path))))
+    destination = pusher_pb2.PushDestination(
+        filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=str(tmp_path / "serving")))
+    executor.Executor().Do(
+        {"model": [model], "model_blessing": [_blessing(standard_artifacts.ModelBlessing, blessed)],
+         "infra_blessing": [_blessing(standard_artifacts.InfraBlessing, infra, infra_reason)]},
+        {"pushed_model": [pushed]},
+        {"push_destination": proto_utils.proto_to_json(destination), "custom_config": "null"})
+    return pushed
+
+
+def test_versions_are_sequential_integers(tmp_path):
+    first = _push(tmp_path, _model(tmp_path, "m1", 0.5))
+    second = _push(tmp_path, _model(tmp_path, "m2", -0.5))
+    assert first.get_int_custom_property("pushed") == 1
+    assert first.get_string_custom_property("pushed_version") == "1"
+    assert second.get_string_custom_property("pushed_version") == "2"
+    assert sorted(os.listdir(tmp_path / "serving")) == ["1", "2"]
+    assert (tmp_path / "serving" / "2" / "saved_model.pb").exists()
+
+
+def test_the_same_model_is_not_pushed_twice(tmp_path):
+    model = _model(tmp_path, "m1", 0.5)
+    _push(tmp_path, model)
+    again = _push(tmp_path, model)
+    assert again.get_int_custom_property("pushed") == 0
+    assert again.get_int_custom_property("identical_version") == 1
+    assert "identical to version 1" in again.get_string_custom_property("reason")
+    assert os.listdir(tmp_path / "serving") == ["1"]
+
+
+@pytest.mark.parametrize("blessed, infra, expected", [
+    (False, True, "not blessed by Evaluator"),
+    (True, False, "not blessed by infra validation: server exited"),
+])
+def test_unblessed_models_are_declined_with_the_reason(tmp_path, blessed, infra, expected):
+    pushed = _push(tmp_path, _model(tmp_path, "m1", 0.5), blessed=blessed, infra=infra,
+                   infra_reason="server exited")
+    assert pushed.get_int_custom_property("pushed") == 0
+    assert expected in pushed.get_string_custom_property("reason")
+    assert not (tmp_path / "serving").exists()
+
+
+def test_a_half_copied_version_is_never_visible(tmp_path, monkeypatch):
+    model = _model(tmp_path, "m1", 0.5)
+    base = tmp_path / "serving"
+
+    def failing_rename(src, dst):
+        raise OSError("simulated crash")
+
+    monkeypatch.setattr(executor.os, "rename", failing_rename)
+    with pytest.raises(RuntimeError, match="could not claim a new version"):
+        executor.copy_version(os.path.join(model.uri, "Format-Serving"), str(base))
+    assert [name for name in os.listdir(base) if not name.startswith(".")] == []
