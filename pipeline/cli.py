@@ -27,10 +27,13 @@ def _user_errors():
     from components.common.spans import SpanError
     from serving.versions import VersionError
     errors = [ConfigError, UserError, SpanError, BatchError, VersionError, FileNotFoundError]
+    if "pipeline.drift" in sys.modules:
+        from pipeline.drift import DriftInputError
+        errors.append(DriftInputError)
     if "pipeline.local_runner" in sys.modules:
         from components.strict_example_validator import DataValidationError
-        from pipeline.local_runner import TrainingError
-        errors += [DataValidationError, TrainingError]
+        from pipeline.local_runner import PipelineError
+        errors += [DataValidationError, PipelineError]
     return tuple(errors)
 
 
@@ -80,7 +83,7 @@ def cmd_train(args) -> int:
     chosen = resolve_window(workspace, config, args.spans, args.window)
     from pipeline.local_runner import run_training
     print(f"Training {config.model.name} on spans {chosen} in {workspace.root}", file=sys.stderr)
-    outcome = run_training(workspace, config, chosen, trigger="manual", reason="adapt train",
+    outcome = run_training(workspace, config, chosen, trigger=args.trigger, reason=args.reason,
                            enable_cache=not args.no_cache)
     if args.json:
         _print_json(outcome.to_dict())
@@ -99,6 +102,54 @@ def _describe_outcome(outcome) -> str:
         lines.append(f"  serving model (version {outcome.baseline_version}): {base}")
     lines.append(f"  production version: {outcome.production_version}")
     return "\n".join(lines)
+
+
+# -- evaluate-batch -------------------------------------------------------------------
+def batch_path(workspace, name: str) -> str:
+    """A batch given as a path, or as the name of a folder under incoming/."""
+    if "://" in name or os.path.isdir(name):
+        return name
+    candidate = workspace.incoming / name
+    if candidate.is_dir():
+        return str(candidate)
+    raise UserError(f"batch {name!r} not found (neither a folder nor incoming/{name})")
+
+
+def cmd_evaluate_batch(args) -> int:
+    workspace, config = _open(args)
+    from pipeline.batch_runner import run_batch_evaluation
+    outcome = run_batch_evaluation(workspace, config, batch_path(workspace, args.batch), trigger=not args.no_trigger)
+    if args.json:
+        _print_json(outcome.to_dict(with_reports=args.details))
+    else:
+        print(describe_batch(outcome))
+    return 0
+
+
+def describe_batch(outcome) -> str:
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items())) or "no ground truth yet"
+    lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}",
+             f"  drift: {outcome.drift_reason}",
+             f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
+    if outcome.span:
+        lines.append(f"  span: {outcome.span}")
+    if outcome.triggered:
+        lines.append(f"  training: {outcome.training_outcome} ({outcome.train_seconds:.0f}s)")
+    lines.append(f"  production version: {outcome.production_version}")
+    return "\n".join(lines)
+
+
+# -- drift --------------------------------------------------------------------------
+def cmd_drift(args) -> int:
+    workspace, config = _open(args)
+    from pipeline import drift
+    report = drift.compare(args.baseline, args.current, workspace, config)
+    if args.json:
+        _print_json({"drifted": report["drifted"], "features": report["features"], "skew": report["skew"],
+                     "baseline": report["baseline"], "current": report["current"], "reason": report["reason"]})
+    else:
+        print(drift.format_table(report))
+    return 0
 
 
 # -- models --------------------------------------------------------------------------
@@ -155,7 +206,24 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--train-steps", type=int, help="override training.train_steps")
     train.add_argument("--no-cache", action="store_true", help="recompute every component")
     train.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    train.add_argument("--trigger", default="manual", help="what started this run, for the history")
+    train.add_argument("--reason", default="adapt train", help="why it was started, for the history")
     train.set_defaults(func=cmd_train)
+
+    evaluate = commands.add_parser("evaluate-batch", help="evaluate the serving model on a batch, retrain if needed")
+    evaluate.add_argument("batch", help="batch folder, or the name of a folder under incoming/")
+    _workdir(evaluate)
+    evaluate.add_argument("--no-trigger", action="store_true", help="evaluate only; never start training")
+    evaluate.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    evaluate.add_argument("--details", action="store_true", help="with --json: include every component's report")
+    evaluate.set_defaults(func=cmd_evaluate_batch)
+
+    drift = commands.add_parser("drift", help="drift table between two spans or batch folders")
+    drift.add_argument("baseline", help="span number (3, span-3), span folder, batch folder or incoming/ name")
+    drift.add_argument("current", help="same forms as BASELINE")
+    _workdir(drift)
+    drift.add_argument("--json", action="store_true", help="print the table as JSON")
+    drift.set_defaults(func=cmd_drift)
 
     models = commands.add_parser("models", help="the model registry")
     model_commands = models.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -89,12 +89,14 @@ class PerformanceConfig:
 class DriftConfig:
     thresholds: Dict[str, float] = field(default_factory=lambda: {
         "psi": 0.25, "kl": 0.2, "js": 0.1, "wasserstein": 0.25, "linf": 0.1}, metadata=_doc(
-        "Default threshold per metric. wasserstein is in units of the baseline's standard deviation.",
+        "Default threshold per metric. wasserstein compares the central 80% of values, in units of the "
+        "baseline's 10th-90th percentile range.",
         keys=("psi", "kl", "js", "wasserstein", "linf")))
     features: Dict[str, Dict[str, float]] = field(default_factory=dict, metadata=_doc(
         "Per-feature overrides, e.g. {payment_type: {linf: 0.05}}.", keys=("psi", "kl", "js", "wasserstein", "linf")))
-    exclude: List[str] = field(default_factory=lambda: ["trip_start_timestamp"], metadata=_doc(
-        "Features never compared (time stamps drift by definition)."))
+    exclude: List[str] = field(default_factory=lambda: [
+        "trip_start_timestamp", "trip_start_month", "pickup_census_tract", "dropoff_census_tract"], metadata=_doc(
+        "Features never compared: time stamps and the season drift by definition; census tracts are ids."))
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from pipeline.workspace import TRAINING_PIPELINE, Workspace
 from serving import versions
 
 
-class TrainingError(RuntimeError):
-    """The training pipeline failed for a reason other than data validation."""
+class PipelineError(RuntimeError):
+    """A pipeline run failed for a reason other than data validation."""
 
 
 @dataclass
@@ -72,17 +72,19 @@ def training_spec(workspace: Workspace, config: Config, window: SpanWindow, **ov
         **overrides)
 
 
-def _run(pipeline) -> None:
+def run_pipeline(pipeline) -> None:
     exclude_tf_keras_from_autograph()  # Transform, Trainer and Evaluator run in this process
     try:
         ReportingBeamDagRunner().run(pipeline)
     except Exception as err:  # Beam wraps executor errors; recover the validation message
         text = str(err)
-        match = re.search(r"span \S+ violates the schema: [^\n\[]*", text)
+        match = re.search(r"violates the schema: [^\n]*", text)
         if match:
-            raise DataValidationError(match.group(0).strip()) from None
+            message = re.sub(r" \[while running '[^']*'\]$", "", match.group(0).strip())
+            raise DataValidationError(message) from None
         last_line = next((line for line in reversed(text.strip().splitlines()) if line.strip()), text)
-        raise TrainingError(f"training pipeline failed: {last_line.strip()[:500]}") from err
+        raise PipelineError(f"pipeline {pipeline.pipeline_info.pipeline_name} failed: "
+                            f"{last_line.strip()[:500]}") from err
 
 
 def _validated(workspace: Workspace, span: int, run: Callable[[], None]) -> None:
@@ -90,8 +92,9 @@ def _validated(workspace: Workspace, span: int, run: Callable[[], None]) -> None
     try:
         run()
     except DataValidationError as err:
-        spans.mark_rejected(workspace.data, span, str(err))
-        raise
+        message = f"span {span} {err}"
+        spans.mark_rejected(workspace.data, span, message)
+        raise DataValidationError(message) from None
 
 
 def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindow, schema_file: str,
@@ -101,7 +104,7 @@ def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindo
         if span not in ingested:
             echo(f"  ingesting and validating span {span}")
             spec = training_spec(workspace, config, SpanWindow(span, span), schema_file=schema_file)
-            _validated(workspace, span, lambda: _run(training.create_ingestion_pipeline(spec, span)))
+            _validated(workspace, span, lambda: run_pipeline(training.create_ingestion_pipeline(spec, span)))
 
 
 def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
@@ -109,7 +112,7 @@ def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta
     """The path ImportSchemaGen reads; infers and keeps the schema first when there is none."""
     if not workspace.schema_file.exists():
         echo(f"  inferring the schema from span {window.end} (SchemaGen)")
-        _run(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end))
+        run_pipeline(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end))
         inferred = meta.node_artifacts(TRAINING_PIPELINE, "SchemaGen", "Schema")[-1]
         schema.keep_schema(inferred.uri, workspace.schema_file, config)
         echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
@@ -137,7 +140,7 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
     trainer_run = _latest_since(meta, metadata.TRAINER, since_ms)
     evaluator_run = _latest_since(meta, metadata.EVALUATOR, since_ms)
     if pusher_run is None or trainer_run is None or evaluator_run is None:
-        raise TrainingError("the training pipeline finished without running Trainer, Evaluator and Pusher")
+        raise PipelineError("the training pipeline finished without running Trainer, Evaluator and Pusher")
     pushed_model = meta.outputs(pusher_run.id, "pushed_model")[0]
     model = meta.outputs(trainer_run.id, "model")[0]
     evaluation_uri = meta.outputs(evaluator_run.id, "evaluation")[0].uri
@@ -190,7 +193,7 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
         echo(f"  training on spans {window} ({config.training.mode}); baseline: "
              f"{'version %s' % baseline_version if baseline_model else 'none'}; log: {log_file}")
         try:
-            _validated(workspace, window.end, lambda: _run(training.create_training_pipeline(spec)))
+            _validated(workspace, window.end, lambda: run_pipeline(training.create_training_pipeline(spec)))
         except DataValidationError as err:
             _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
                     production=baseline_version)

@@ -210,10 +210,17 @@ def ingested_spans(meta: Metadata, pipeline: str) -> Dict[int, mlmd.Artifact]:
 
 
 def span_statistics(meta: Metadata, pipeline: str) -> Dict[int, mlmd.Artifact]:
-    """Latest ExampleStatistics per span (StatisticsGen runs once per span)."""
+    """Latest ExampleStatistics per span (StatisticsGen runs once per span).
+
+    Statistics artifacts carry no span number; it comes from the Examples
+    artifact the StatisticsGen execution read.
+    """
     stats: Dict[int, mlmd.Artifact] = {}
-    for artifact in meta.node_artifacts(pipeline, STATISTICS_GEN, "ExampleStatistics"):
-        stats[int(prop(artifact, "span", 0))] = artifact
+    for execution in meta.node_executions(pipeline, STATISTICS_GEN):
+        examples = meta.inputs(execution.id, "examples")
+        outputs = meta.outputs(execution.id, "statistics")
+        if examples and outputs and outputs[0].state == mlmd.Artifact.LIVE:
+            stats[int(prop(examples[0], "span", 0))] = outputs[0]
     return stats
 
 

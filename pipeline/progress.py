@@ -45,8 +45,8 @@ def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], N
     saved = [(root, root.level)] + [(logging.getLogger(name), logging.getLogger(name).level)
                                     for name in ("absl", "tensorflow")]
     quiet = [(handler, handler.level) for handler in root.handlers if not isinstance(handler, logging.FileHandler)]
-    for handler, _ in quiet:  # console handlers, absl's included: errors only while the run lasts
-        handler.setLevel(logging.ERROR)
+    for handler, _ in quiet:  # console handlers, absl's included: the log file has it all
+        handler.setLevel(logging.CRITICAL)
     file_handler = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

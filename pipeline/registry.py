@@ -57,7 +57,10 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
     production = versions.production_version(base)
     by_model: Dict[int, Dict[str, Any]] = {}
     for record in metadata.push_records(meta, TRAINING_PIPELINE):
-        by_model[record["model"].id] = record  # reruns served from cache repeat a record: keep the latest
+        # A rerun served from the cache judges the same model again: its push record stands.
+        kept = by_model.get(record["model"].id)
+        if kept is None or prop(kept["pushed_model"], "pushed") != 1:
+            by_model[record["model"].id] = record
     version_of_model = {model_id: int(prop(r["pushed_model"], "pushed_version"))
                         for model_id, r in by_model.items() if prop(r["pushed_model"], "pushed") == 1}
 

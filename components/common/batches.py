@@ -182,6 +182,56 @@ class Batch:
     def has_labels(self) -> bool:
         return self.has_labels_file() or self.has_inline_labels()
 
+    def instance_ids(self) -> List[str]:
+        """'<file>:<row>' for every instance, in file then row order (how labels files line up)."""
+        if self.format != "csv":
+            return [f"{name}:0" for name in self.data_files()]
+        return [f"{name}:{row}" for name in self.data_files() for row in range(len(self.read_csv(name)[1]))]
+
+    def labels_from_file(self) -> Dict[str, Optional[int]]:
+        """{instance id: label} from the labels file: by its instance_id column, else by row order."""
+        path = posixpath.join(self._root, self.labels_file)
+        with self._fs.open(path, "rt") as handle:
+            rows = list(csv.DictReader(handle))
+        ids = self.instance_ids()
+        if rows and self.label not in rows[0]:
+            raise BatchError(f"batch {self.batch_id}: {self.labels_file} has no {self.label!r} column "
+                             f"(columns: {', '.join(rows[0])})")
+        if rows and "instance_id" in rows[0]:
+            pairs = [(row["instance_id"], row[self.label]) for row in rows]
+            unknown = [i for i, _ in pairs if i not in set(ids)]
+            if unknown:
+                raise BatchError(f"batch {self.batch_id}: {self.labels_file} names unknown instance {unknown[0]!r}")
+        elif len(rows) != len(ids):
+            raise BatchError(f"batch {self.batch_id}: {self.labels_file} has {len(rows)} labels for {len(ids)} "
+                             f"instances; add an instance_id column (values like data.csv:0) to label a subset")
+        else:
+            pairs = [(i, row[self.label]) for i, row in zip(ids, rows)]
+        labels: Dict[str, Optional[int]] = {}
+        for instance_id, value in pairs:
+            labels[instance_id] = _parse_label(value, f"batch {self.batch_id}: {self.labels_file}: {instance_id}")
+        return labels
+
+    def labeled_rows(self) -> Tuple[List[str], List[List[str]]]:
+        """Header and rows with their label (inline, else from the labels file); unlabeled rows left out."""
+        names = self.data_files()
+        header = self.csv_header(names[0])
+        inline = self.label in header
+        labels = {} if inline else (self.labels_from_file() if self.has_labels_file() else {})
+        out_header = header if inline else header + [self.label]
+        rows = []
+        for name in names:
+            file_header, file_rows = self.read_csv(name)
+            if file_header != header:
+                raise BatchError(f"batch {self.batch_id}: {name} has a different header than {names[0]}")
+            for index, row in enumerate(file_rows):
+                if inline:
+                    if row[header.index(self.label)] != "":
+                        rows.append(row)
+                elif labels.get(f"{name}:{index}") is not None:
+                    rows.append(row + [str(labels[f"{name}:{index}"])])
+        return out_header, rows
+
     # -- arrival and state --------------------------------------------------------
     def arrived_at(self) -> float:
         """Arrival time of the batch's data (the oldest data file), not of markers or labels."""
@@ -223,6 +273,15 @@ class Batch:
         if state is not None:
             return True, f"{count} instances; labels arrived after evaluation"
         return True, f"{count} instances"
+
+
+def _parse_label(value: Optional[str], where: str) -> Optional[int]:
+    if value in ("", None):
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        raise BatchError(f"{where}: label {value!r} is not a number") from None
 
 
 def _mtime(entry: Dict[str, Any]) -> float:

@@ -87,8 +87,9 @@ def test_second_run_trains_on_the_window_against_version_1(workspace, runs):
         assert second.candidate_metrics["accuracy"] >= second.baseline_metrics["accuracy"]
     else:
         assert second.reason.startswith("declined: accuracy") and versions.list_versions(base) == [1]
-    event = meta.adapt_executions(metadata.EVENT_TYPE)[-1]
-    assert metadata.prop(event, "outcome") == second.reason
+    events = meta.adapt_executions(metadata.EVENT_TYPE)
+    assert [metadata.prop(e, "outcome") for e in events] == [r.reason for r in runs]
+    assert metadata.prop(events[1], "spans") == "1-2" and metadata.prop(events[1], "baseline_version") == 1
 
 
 def test_rerun_with_nothing_new_is_served_from_cache(workspace, runs):

@@ -1,0 +1,48 @@
+"""BatchPredictionGen component.
+
+Consumes: `file_list` (adapt.FileList from FileListGen); the serving model
+folder (TF Serving layout) and a version as parameters — version 0 means the
+production version at run time (serving.versions, rollback pins included).
+Emits: `predictions` (adapt.BatchPredictions): JSON-lines files, one record
+per instance holding its id, its input features, the inline label if any,
+the score and the predicted class; properties batch, model_version,
+num_predictions. Also writes `model.json` naming the model that predicted.
+Short-circuits: never; a batch with rows the model cannot parse (text in a
+numeric feature, say) fails with the file and line, and the serving model is
+untouched. Locally it runs TFX's bulk-inference machinery (tfx_bsl
+RunInference on Beam); `mode: vertex` submits a Vertex AI batch-prediction
+job instead (batch and model on GCS).
+"""
+from tfx import types
+from tfx.dsl.components.base import base_beam_component, executor_spec
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from components.batch_prediction_gen import executor
+from components.common.artifacts import BatchPredictions, FileList
+
+
+class BatchPredictionGenSpec(ComponentSpec):
+    PARAMETERS = {
+        "serving_model_dir": ExecutionParameter(type=str),
+        "model_version": ExecutionParameter(type=int),
+        "mode": ExecutionParameter(type=str),
+        "vertex_model": ExecutionParameter(type=str, optional=True),
+        "vertex_project": ExecutionParameter(type=str, optional=True),
+        "vertex_region": ExecutionParameter(type=str, optional=True),
+        "vertex_machine_type": ExecutionParameter(type=str, optional=True),
+    }
+    INPUTS = {"file_list": ChannelParameter(type=FileList)}
+    OUTPUTS = {"predictions": ChannelParameter(type=BatchPredictions)}
+
+
+class BatchPredictionGen(base_beam_component.BaseBeamComponent):
+    SPEC_CLASS = BatchPredictionGenSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+    def __init__(self, file_list: types.BaseChannel, serving_model_dir, model_version=0, mode: str = "local",
+                 vertex_model: str = "", vertex_project: str = "", vertex_region: str = "",
+                 vertex_machine_type: str = "n1-standard-2"):
+        super().__init__(spec=BatchPredictionGenSpec(
+            file_list=file_list, serving_model_dir=serving_model_dir, model_version=model_version, mode=mode,
+            vertex_model=vertex_model, vertex_project=vertex_project, vertex_region=vertex_region,
+            vertex_machine_type=vertex_machine_type, predictions=types.Channel(type=BatchPredictions)))

@@ -1,0 +1,144 @@
+"""Feature distributions read from TFDV statistics, and merged over several spans.
+
+TFDV keeps, per numeric feature, a quantiles histogram (equal-mass buckets)
+and, per string feature, a rank histogram of value counts; a 0/1 integer
+feature is read as the categories 0 and 1 from its mean. A numeric
+distribution is held as its piecewise-linear CDF through the quantile
+boundaries; several spans merge into their mixture, weighted by row counts,
+so the statistics StatisticsGen computed once per span are reused as they are.
+"""
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
+QUANTILES = statistics_pb2.Histogram.QUANTILES
+
+
+@dataclass
+class Numeric:
+    points: np.ndarray   # ascending x values
+    cdf: np.ndarray      # F(x) at points, from 0 to 1
+    count: float
+    mean: float
+    std: float
+
+    def cdf_at(self, x) -> np.ndarray:
+        return np.interp(x, self.points, self.cdf, left=0.0, right=1.0)
+
+    def quantiles(self, levels: Sequence[float]) -> np.ndarray:
+        cdf, index = np.unique(self.cdf, return_index=True)  # np.interp needs increasing x
+        return np.interp(levels, cdf, self.points[index])
+
+
+@dataclass
+class Categorical:
+    counts: Dict[str, float]
+
+    @property
+    def count(self) -> float:
+        return float(sum(self.counts.values()))
+
+
+def _right_continuous(points: np.ndarray, cdf: np.ndarray):
+    """F(x) = P(X <= x) at each distinct point: a value repeated across buckets (a 0/1 feature,
+    a spike at 0) carries all their mass, so discrete features keep their steps."""
+    distinct, last = np.unique(points[::-1], return_index=True)
+    return distinct, cdf[::-1][last]
+
+
+def feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
+    return ".".join(feature.path.step) if feature.path.step else feature.name
+
+
+def from_feature(feature: statistics_pb2.FeatureNameStatistics):
+    """A Numeric or Categorical distribution, or None when the feature has no values."""
+    if feature.HasField("num_stats"):
+        stats = feature.num_stats
+        if feature.type == statistics_pb2.FeatureNameStatistics.INT and stats.min == 0 and stats.max == 1:
+            # A 0/1 feature (a binary label, a flag) is a category share, not a quantity.
+            count = stats.common_stats.num_non_missing
+            return Categorical({"0": (1 - stats.mean) * count, "1": stats.mean * count}) if count else None
+        histogram = next((h for h in stats.histograms if h.type == QUANTILES), None)
+        count = stats.common_stats.num_non_missing
+        if histogram is None or not histogram.buckets or count == 0:
+            return None
+        points = np.array([histogram.buckets[0].low_value] + [b.high_value for b in histogram.buckets])
+        masses = np.array([b.sample_count for b in histogram.buckets], dtype=float)
+        cdf = np.concatenate([[0.0], np.cumsum(masses) / masses.sum()])
+        return Numeric(*_right_continuous(points, cdf), float(count), stats.mean, stats.std_dev)
+    if feature.HasField("string_stats"):
+        buckets = feature.string_stats.rank_histogram.buckets or feature.string_stats.top_values
+        counts = {getattr(b, "label", "") or getattr(b, "value", ""): float(b.sample_count or b.frequency)
+                  for b in buckets}
+        return Categorical(counts) if counts and sum(counts.values()) > 0 else None
+    return None
+
+
+def features_of(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> Dict[str, object]:
+    dataset = statistics.datasets[0]
+    found = {}
+    for feature in dataset.features:
+        distribution = from_feature(feature)
+        if distribution is not None:
+            found[feature_name(feature)] = distribution
+    return found
+
+
+def merge(distributions: Sequence[object]):
+    """The mixture of several spans' distributions of one feature."""
+    if len(distributions) == 1:
+        return distributions[0]
+    if all(isinstance(d, Categorical) for d in distributions):
+        merged: Dict[str, float] = {}
+        for distribution in distributions:
+            for value, count in distribution.counts.items():
+                merged[value] = merged.get(value, 0.0) + count
+        return Categorical(merged)
+    numeric = [d for d in distributions if isinstance(d, Numeric)]
+    total = sum(d.count for d in numeric)
+    weights = [d.count / total for d in numeric]
+    grid = np.unique(np.concatenate([d.points for d in numeric]))
+    cdf = sum(w * d.cdf_at(grid) for w, d in zip(weights, numeric))
+    mean = sum(w * d.mean for w, d in zip(weights, numeric))
+    variance = sum(w * (d.std ** 2 + d.mean ** 2) for w, d in zip(weights, numeric)) - mean ** 2
+    return Numeric(grid, cdf, total, mean, float(np.sqrt(max(variance, 0.0))))
+
+
+def aligned_categorical(baseline: Categorical, current: Categorical) -> Tuple[List[str], np.ndarray, np.ndarray]:
+    values = sorted(set(baseline.counts) | set(current.counts))
+    return (values, np.array([baseline.counts.get(v, 0.0) for v in values]),
+            np.array([current.counts.get(v, 0.0) for v in values]))
+
+
+def aligned_numeric(baseline: Numeric, current: Numeric, bins: int = 10) -> Tuple[np.ndarray, np.ndarray]:
+    """Shares of both in the baseline's decile bins, the outer two open-ended.
+
+    Extreme values beyond the baseline's range fall in the outer bins: the
+    outer quantile buckets of TFDV stretch to single outliers, and splitting
+    mass there by interpolation would measure the outliers, not the data.
+    """
+    edges = np.unique(baseline.quantiles(np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+    def shares(distribution: Numeric) -> np.ndarray:  # bins (-inf, e0], (e0, e1], ..., (ek, inf)
+        return np.clip(np.diff(np.concatenate([[0.0], distribution.cdf_at(edges), [1.0]])), 0.0, None)
+    return shares(baseline), shares(current)
+
+
+CENTRAL = (0.1, 0.9)
+
+
+def quantile_sample(distribution: Numeric, size: int = 200) -> np.ndarray:
+    """Equal-weight points following the central 80% of the distribution: what Wasserstein compares.
+
+    TFDV's outer quantile buckets stretch to the extreme values (a 24-hour
+    taxi trip), so the tails are left out rather than interpolated.
+    """
+    low, high = CENTRAL
+    return distribution.quantiles(low + (high - low) * (np.arange(size) + 0.5) / size)
+
+
+def spread(distribution: Numeric) -> float:
+    """The 10th-90th percentile range: the unit of the Wasserstein distance, robust to outliers."""
+    p10, p90 = distribution.quantiles([0.1, 0.9])
+    return float(p90 - p10) or float(distribution.std) or 1.0

@@ -1,0 +1,61 @@
+"""Executor of DriftDetector."""
+import json
+import os
+from typing import Any, Dict, List
+
+import tensorflow_data_validation as tfdv
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+
+from components.common.artifacts import read_report, write_report
+from components.drift_detector import comparison
+from components.drift_detector.batch_statistics import csv_statistics
+
+STATISTICS_FILE = "FeatureStats.pb"
+
+
+def threshold_lookup(thresholds: Dict[str, Any]):
+    defaults, features = thresholds["default"], thresholds.get("features", {})
+    return lambda feature, metric: float(features.get(feature, {}).get(metric, defaults[metric]))
+
+
+def drift_report(baseline_stats: List, batch_stats, thresholds: Dict[str, Any], skip: List[str],
+                 baseline_spans: List[int]) -> Dict[str, Any]:
+    """The full report, from already computed statistics."""
+    threshold = threshold_lookup(thresholds)
+    rows = comparison.drift_table(comparison.merged_features(baseline_stats),
+                                  comparison.merged_features([batch_stats]), threshold, skip)
+    skew = comparison.skew_table(baseline_stats[-1], batch_stats, threshold, skip)
+    decided = comparison.summary(rows)
+    described = comparison.describe(rows)
+    return {**decided, "features": rows, "skew": skew, "baseline_spans": baseline_spans,
+            "reason": f"drift on {described}" if described else "no feature drifted beyond its threshold"}
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+
+    def Do(self, input_dict, output_dict, exec_properties):
+        listing = read_report(artifact_utils.get_single_instance(input_dict["file_list"]))
+        artifact = artifact_utils.get_single_instance(output_dict["drift_report"])
+        artifact.batch = listing["batch"]
+        baselines = json.loads(exec_properties["baseline_statistics"] or "[]")
+        skip = json.loads(exec_properties.get("exclude") or "[]")
+
+        batch_stats_path = os.path.join(artifact.uri, STATISTICS_FILE)
+        if listing["format"] == "csv":
+            with self._make_beam_pipeline() as pipeline:
+                csv_statistics([f["path"] for f in listing["files"]], batch_stats_path, pipeline)
+
+        if not baselines or listing["format"] != "csv":
+            why = "no baseline statistics: the serving model was not trained in this workspace" if not baselines \
+                else f"drift is measured on CSV batches, this one is {listing['format']}"
+            report = {"drifted": False, "drifted_features": [], "features": [], "skew": [],
+                      "baseline_spans": [], "reason": why}
+        else:
+            report = drift_report([tfdv.load_stats_binary(b["uri"]) for b in baselines],
+                                  tfdv.load_stats_binary(batch_stats_path), json.loads(exec_properties["thresholds"]),
+                                  skip, [b["span"] for b in baselines])
+        report["batch"] = listing["batch"]
+        artifact.drifted = int(report["drifted"])
+        artifact.drifted_features = ",".join(report["drifted_features"])
+        write_report(artifact, report)

@@ -1,0 +1,44 @@
+"""PerformanceEvaluator component.
+
+Consumes: `predictions` (adapt.BatchPredictions) and `file_list`
+(adapt.FileList, which says where the labels are: inline, or a labels file
+added to the batch folder later).
+Emits: `performance` (adapt.PerformanceReport): report.json with the
+configured metrics (accuracy, auc, precision, recall, log_loss) of the
+serving model on the batch, the threshold and the decision; properties
+labeled, retrain (1, 0, or -1 for no decision) and reason; each metric also
+as a float custom property, so MLMD queries see it.
+Short-circuits: without labels it reports "no ground truth yet" and makes no
+performance decision (retrain -1); nothing is lost, and a later run with a
+labels file evaluates the batch.
+"""
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from components.common.artifacts import BatchPredictions, FileList, PerformanceReport
+from components.performance_evaluator import executor
+
+
+class PerformanceEvaluatorSpec(ComponentSpec):
+    PARAMETERS = {
+        "metrics": ExecutionParameter(type=str),          # JSON list
+        "threshold_metric": ExecutionParameter(type=str),
+        "threshold": ExecutionParameter(type=float),
+    }
+    INPUTS = {
+        "predictions": ChannelParameter(type=BatchPredictions),
+        "file_list": ChannelParameter(type=FileList),
+    }
+    OUTPUTS = {"performance": ChannelParameter(type=PerformanceReport)}
+
+
+class PerformanceEvaluator(base_component.BaseComponent):
+    SPEC_CLASS = PerformanceEvaluatorSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+    def __init__(self, predictions: types.BaseChannel, file_list: types.BaseChannel, metrics: str,
+                 threshold_metric: str = "accuracy", threshold: float = 0.88):
+        super().__init__(spec=PerformanceEvaluatorSpec(
+            predictions=predictions, file_list=file_list, metrics=metrics, threshold_metric=threshold_metric,
+            threshold=threshold, performance=types.Channel(type=PerformanceReport)))

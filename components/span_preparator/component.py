@@ -1,0 +1,49 @@
+"""SpanPreparator component.
+
+Consumes: `file_list` (adapt.FileList), `performance` (adapt.PerformanceReport)
+and `drift_report` (adapt.DriftReport); the retraining policy and the data
+root as parameters.
+Emits: `span` (adapt.DataSpan) with properties span (0 when none), retrain
+and reason; writes the batch's state marker (.adapt-state.json) so the
+scheduler knows it was handled.
+Decides: `periodic` retrains on every batch, `static` never, `triggered` when
+the performance rule or the drift rule fired (the reason names which, with
+the metric or the features).
+Short-circuits: no span when retraining is not needed; no span yet when the
+batch has no labels (the batch stays pending until a labels file arrives);
+no second span when the batch already became one (that span is reused).
+A new span is written atomically (a crash leaves none or a whole one) from
+the batch's labeled rows with the deterministic split; the batch itself is
+never modified or deleted.
+"""
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from components.common.artifacts import DataSpan, DriftReport, FileList, PerformanceReport
+from components.span_preparator import executor
+
+
+class SpanPreparatorSpec(ComponentSpec):
+    PARAMETERS = {
+        "data_root": ExecutionParameter(type=str),
+        "policy": ExecutionParameter(type=str),
+        "test_fraction": ExecutionParameter(type=float),
+    }
+    INPUTS = {
+        "file_list": ChannelParameter(type=FileList),
+        "performance": ChannelParameter(type=PerformanceReport),
+        "drift_report": ChannelParameter(type=DriftReport),
+    }
+    OUTPUTS = {"span": ChannelParameter(type=DataSpan)}
+
+
+class SpanPreparator(base_component.BaseComponent):
+    SPEC_CLASS = SpanPreparatorSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+    def __init__(self, file_list: types.BaseChannel, performance: types.BaseChannel,
+                 drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2):
+        super().__init__(spec=SpanPreparatorSpec(
+            file_list=file_list, performance=performance, drift_report=drift_report, data_root=data_root,
+            policy=policy, test_fraction=test_fraction, span=types.Channel(type=DataSpan)))

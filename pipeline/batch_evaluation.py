@@ -1,0 +1,84 @@
+"""The batch-evaluation pipeline: adapt's custom components, one definition for every runner.
+
+    FileListGen ─► BatchPredictionGen ─► PerformanceEvaluator ─┐
+         └──────────► DriftDetector ───────────────────────────┤
+                                                                ▼
+                                     SpanPreparator ─► PipelineTrigger ─► training pipeline
+
+The serving model version and the baseline statistics (the serving model's
+training spans, from MLMD) are resolved by the runner when it builds the
+pipeline and passed as parameters; on Kubeflow they are runtime parameters.
+"""
+import json
+from dataclasses import dataclass, field
+from typing import Dict, List
+
+from tfx import v1 as tfx
+
+from components.batch_prediction_gen import BatchPredictionGen
+from components.drift_detector import DriftDetector
+from components.file_list_gen import FileListGen
+from components.performance_evaluator import PerformanceEvaluator
+from components.pipeline_trigger import PipelineTrigger
+from components.span_preparator import SpanPreparator
+from pipeline.config import Config
+
+
+@dataclass
+class BatchEvaluationSpec:
+    pipeline_name: str
+    pipeline_root: str
+    config: Config
+    batch_uri: object                    # str, or a RuntimeParameter on Kubeflow
+    data_root: str
+    workdir: str
+    serving_model_dir: str
+    model_version: object = 0            # 0: the production version when the run starts
+    batch_fingerprint: str = ""
+    baseline_statistics: List[Dict] = field(default_factory=list)
+    trigger: bool = True
+    trigger_target: Dict = field(default_factory=dict)
+    performance_threshold: object = None  # float, or a RuntimeParameter on Kubeflow
+    beam_pipeline_args: List[str] = field(default_factory=list)
+    enable_cache: bool = True
+    metadata_connection_config: object = None
+
+
+def drift_thresholds(config: Config) -> str:
+    return json.dumps({"default": config.drift.thresholds, "features": config.drift.features})
+
+
+def create_components(spec: BatchEvaluationSpec) -> list:
+    config = spec.config
+    file_list_gen = FileListGen(batch_uri=spec.batch_uri, label=config.model.label,
+                                labels_file=config.data.labels_file, batch_fingerprint=spec.batch_fingerprint)
+    batch_prediction_gen = BatchPredictionGen(
+        file_list=file_list_gen.outputs["file_list"], serving_model_dir=spec.serving_model_dir,
+        model_version=spec.model_version, mode=config.prediction.mode,
+        vertex_model=config.prediction.vertex_model, vertex_project=config.kubeflow.vertex_project,
+        vertex_region=config.kubeflow.vertex_region, vertex_machine_type=config.prediction.vertex_machine_type)
+    performance_evaluator = PerformanceEvaluator(
+        predictions=batch_prediction_gen.outputs["predictions"], file_list=file_list_gen.outputs["file_list"],
+        metrics=json.dumps(config.performance.metrics), threshold_metric=config.performance.threshold_metric,
+        threshold=spec.performance_threshold if spec.performance_threshold is not None
+        else config.performance.threshold)
+    drift_detector = DriftDetector(
+        file_list=file_list_gen.outputs["file_list"], baseline_statistics=json.dumps(spec.baseline_statistics),
+        thresholds=drift_thresholds(config), exclude=json.dumps(config.drift.exclude))
+    span_preparator = SpanPreparator(
+        file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],
+        drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,
+        policy=config.retraining.policy, test_fraction=config.data.test_fraction)
+    components = [file_list_gen, batch_prediction_gen, performance_evaluator, drift_detector, span_preparator]
+    if spec.trigger:
+        components.append(PipelineTrigger(
+            span=span_preparator.outputs["span"], workdir=spec.workdir, window=config.training.window,
+            mode=config.retraining.trigger_mode, target=json.dumps(spec.trigger_target)))
+    return components
+
+
+def create_batch_evaluation_pipeline(spec: BatchEvaluationSpec) -> tfx.dsl.Pipeline:
+    return tfx.dsl.Pipeline(
+        pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root, components=create_components(spec),
+        enable_cache=spec.enable_cache, metadata_connection_config=spec.metadata_connection_config,
+        beam_pipeline_args=spec.beam_pipeline_args)

@@ -1,0 +1,88 @@
+"""`adapt drift BASELINE CURRENT`: the drift table between two spans or batch folders.
+
+A span (`3`, `span-3`, or its folder) uses the statistics StatisticsGen
+computed for its train split when the workspace has them, and computes them
+otherwise; a batch folder (a path, or a name under incoming/) is computed.
+"""
+import glob
+import os
+import re
+import tempfile
+from typing import Dict, List, Tuple
+
+import tensorflow_data_validation as tfdv
+
+from components.common.batches import Batch
+from components.common.spans import SpanError, span_dir
+from components.drift_detector.batch_statistics import csv_statistics
+from components.drift_detector.executor import drift_report
+from pipeline import metadata
+from pipeline.config import Config
+from pipeline.workspace import TRAINING_PIPELINE, Workspace
+
+
+class DriftInputError(ValueError):
+    pass
+
+
+def _span_number(text: str, workspace: Workspace):
+    match = re.fullmatch(r"(?:span-)?(\d+)", os.path.basename(text.rstrip("/")))
+    if match and (text.isdigit() or text.startswith("span-") or os.path.dirname(text.rstrip("/"))
+                  == str(workspace.data)):
+        return int(match.group(1))
+    return None
+
+
+def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[object, str]:
+    """(DatasetFeatureStatisticsList, description) for a span or a batch."""
+    span = _span_number(text, workspace)
+    if span is not None:
+        if not span_dir(workspace.data, span).is_dir():
+            raise SpanError(f"span {span} not found under {workspace.data}")
+        if workspace.metadata_path.exists():
+            known = metadata.span_statistics(metadata.Metadata(workspace.metadata_path), TRAINING_PIPELINE)
+            if span in known:
+                path = os.path.join(known[span].uri, "Split-train", "FeatureStats.pb")
+                return tfdv.load_stats_binary(path), f"span {span} (StatisticsGen)"
+        files = sorted(glob.glob(str(span_dir(workspace.data, span) / "train" / "*.csv")))
+        return _compute(files, config), f"span {span} (computed)"
+    folder = text if os.path.isdir(text) else str(workspace.incoming / text)
+    if not os.path.isdir(folder):
+        raise DriftInputError(f"{text!r} is neither a span of {workspace.data} nor a batch folder")
+    batch = Batch(folder, label=config.model.label, labels_file=config.data.labels_file)
+    if batch.format != "csv":
+        raise DriftInputError(f"batch {batch.batch_id}: drift is measured on CSV batches")
+    return _compute([batch.file_path(name) for name in batch.data_files()], config), f"batch {batch.batch_id}"
+
+
+def _compute(files: List[str], config: Config):
+    output = os.path.join(tempfile.mkdtemp(prefix="adapt-drift-"), "FeatureStats.pb")
+    csv_statistics(files, output, beam_args=config.beam.args)
+    return tfdv.load_stats_binary(output)
+
+
+def compare(baseline: str, current: str, workspace: Workspace, config: Config) -> Dict:
+    baseline_stats, baseline_name = statistics_for(baseline, workspace, config)
+    current_stats, current_name = statistics_for(current, workspace, config)
+    report = drift_report([baseline_stats], current_stats,
+                          {"default": config.drift.thresholds, "features": config.drift.features},
+                          config.drift.exclude, [])
+    report.pop("baseline_spans")
+    return {"baseline": baseline_name, "current": current_name, **report}
+
+
+def format_table(report: Dict) -> str:
+    lines = [f"drift of {report['current']} against {report['baseline']}: "
+             f"{'DRIFTED' if report['drifted'] else 'no drift'} — {report['reason']}",
+             "", f"{'feature':<24} {'metric':<12} {'value':>9} {'threshold':>9}  drifted"]
+    for row in report["features"]:
+        value = "-" if row["value"] is None else f"{row['value']:.4f}"
+        threshold = "-" if row["threshold"] is None else f"{row['threshold']:g}"
+        lines.append(f"{row['feature']:<24} {row['metric']:<12} {value:>9} {threshold:>9}  "
+                     f"{'yes' if row['drifted'] else ''}")
+    if report.get("skew"):
+        lines += ["", "training/serving skew (TFDV skew comparator):"]
+        for row in report["skew"]:
+            lines.append(f"{row['feature']:<24} {row['metric']:<12} {row['value']:>9.4f} {row['threshold']:>9g}  "
+                         f"{'yes' if row['drifted'] else ''}")
+    return "\n".join(lines)
