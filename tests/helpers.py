@@ -50,3 +50,12 @@ def write_csv(path: Path, header: Sequence[str], rows: List[Sequence[str]]) -> P
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def artifact(kind, uri, **properties):
+    """An output artifact of `kind` at `uri`, as a TFX launcher would hand it to an executor."""
+    instance = kind()
+    instance.uri = str(uri)
+    for name, value in properties.items():
+        setattr(instance, name, value)
+    return instance

@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+import components  # noqa: F401
+from components.batch_prediction_gen import executor
+from components.common.artifacts import BatchPredictions, FileList, write_report
+from tests.helpers import artifact, save_tiny_model, write_csv
+
+HEADER = ["trip_miles", "payment_type", "trip_start_hour", "company", "big_tipper"]
+
+
+def _listing(tmp_path, rows):
+    path = write_csv(tmp_path / "batch" / "data.csv", HEADER, rows)
+    listing = artifact(FileList, tmp_path / "list")
+    write_report(listing, {"batch": "batch", "uri": str(tmp_path / "batch"), "format": "csv", "label": "big_tipper",
+                           "files": [{"name": "data.csv", "path": str(path), "instances": len(rows)}],
+                           "num_instances": len(rows), "inline_labels": True, "labels_file": None})
+    return listing
+
+
+def _run(tmp_path, rows, version=0):
+    save_tiny_model(str(tmp_path / "serving" / "1"), 0.5)
+    save_tiny_model(str(tmp_path / "serving" / "2"), -0.5)
+    output = artifact(BatchPredictions, tmp_path / "pred")
+    executor.Executor().Do({"file_list": [_listing(tmp_path, rows)]}, {"predictions": [output]},
+                           {"serving_model_dir": str(tmp_path / "serving"), "model_version": version,
+                            "mode": "local"})
+    return output, executor.read_predictions(output.uri)
+
+
+def test_predictions_sit_next_to_their_inputs(tmp_path):
+    rows = [["2.0", "Cash", "5", "Flash Cab", "1"], ["0.0", "Credit Card", "", "", "0"]]
+    output, records = _run(tmp_path, rows)
+    assert output.model_version == 2 and output.num_predictions == 2  # the production version: the highest
+    by_id = {r["instance_id"]: r for r in records}
+    assert by_id["data.csv:0"]["features"] == {"trip_miles": 2.0, "payment_type": "Cash", "trip_start_hour": 5}
+    assert by_id["data.csv:0"]["label"] == 1 and by_id["data.csv:1"]["label"] == 0
+    # tiny model 2: sigmoid(-0.5 * miles + cash - 0.5)
+    assert by_id["data.csv:0"]["score"] == pytest.approx(0.3775, abs=1e-3)
+    assert by_id["data.csv:1"]["prediction"] == 0
+    assert json.loads((tmp_path / "pred" / "model.json").read_text())["version"] == 2
+
+
+def test_a_named_version_is_used_when_asked(tmp_path):
+    output, records = _run(tmp_path, [["2.0", "Cash", "5", "", "1"]], version=1)
+    assert output.model_version == 1 and records[0]["score"] == pytest.approx(0.8176, abs=1e-3)
+
+
+def test_text_in_a_numeric_feature_names_file_and_line(tmp_path):
+    with pytest.raises(executor.PredictionError, match="batch batch: data.csv line 3: column 'trip_miles' expects float"):
+        _run(tmp_path, [["2.0", "Cash", "5", "", "1"], ["far", "Cash", "5", "", "1"]])
+
+
+def test_without_a_serving_model_the_error_says_so(tmp_path):
+    with pytest.raises(executor.PredictionError, match="no serving model"):
+        executor.resolve_model(str(tmp_path / "empty"), 0)
+
+
+def test_vertex_results_are_matched_back_to_instances():
+    import base64
+    instances = {"data.csv:0": {"trip_miles": 1.0}, "data.csv:1": {"trip_miles": 1.0}, "data.csv:2": {"trip_miles": 3.0}}
+    by_payload = executor.vertex_instances(instances, {"trip_miles": "float"}, "big_tipper")
+    assert sorted(len(ids) for ids in by_payload.values()) == [1, 2]  # two identical instances share a payload
+    lines = [json.dumps({"instance": {"examples": {"b64": payload}}, "prediction": [0.25]})
+             for payload, ids in by_payload.items() for _ in ids]
+    records = [json.loads(r) for r in executor.vertex_results_to_records(lines, by_payload, instances, "big_tipper")]
+    assert sorted(r["instance_id"] for r in records) == ["data.csv:0", "data.csv:1", "data.csv:2"]
+    request = executor.vertex_batch_request({"batch": "q"}, {"vertex_model": "projects/p/models/1"},
+                                            "gs://b/in.jsonl", "gs://b/out")
+    assert request["gcs_source"] == ["gs://b/in.jsonl"] and request["instances_format"] == "jsonl"
+    with pytest.raises(executor.PredictionError, match="gs://"):
+        executor.vertex_batch_request({"batch": "q"}, {"vertex_model": "m"}, "/local/in", "/local/out")

@@ -1,0 +1,38 @@
+import pytest
+
+import components  # noqa: F401
+from components.common.artifacts import FileList, read_report
+from components.common.batches import BatchError
+from components.file_list_gen.executor import Executor
+from tests.helpers import artifact, write_csv
+
+
+def _run(tmp_path, batch_dir):
+    output = artifact(FileList, tmp_path / "out")
+    Executor().Do({}, {"file_list": [output]}, {"batch_uri": str(batch_dir), "label": "big_tipper",
+                                                "labels_file": "labels.csv"})
+    return output, read_report(output)
+
+
+def test_lists_files_with_counts_and_labels(tmp_path):
+    write_csv(tmp_path / "b" / "part-1.csv", ["fare", "big_tipper"], [["1.0", "0"], ["2.0", "1"]])
+    write_csv(tmp_path / "b" / "part-2.csv", ["fare", "big_tipper"], [["3.0", "1"]])
+    output, listing = _run(tmp_path, tmp_path / "b")
+    assert listing["num_instances"] == 3 and listing["inline_labels"] and listing["format"] == "csv"
+    assert [(f["name"], f["instances"]) for f in listing["files"]] == [("part-1.csv", 2), ("part-2.csv", 1)]
+    assert output.batch == "b" and output.num_instances == 3 and output.has_labels == 1
+
+
+def test_image_batch_lists_one_instance_per_file(tmp_path):
+    for name in ("cat.jpg", "dog.png"):
+        (tmp_path / "imgs").mkdir(exist_ok=True)
+        (tmp_path / "imgs" / name).write_bytes(b"\x89")
+    output, listing = _run(tmp_path, tmp_path / "imgs")
+    assert listing["format"] == "files" and [f["name"] for f in listing["files"]] == ["cat.jpg", "dog.png"]
+    assert output.has_labels == 0
+
+
+def test_empty_batch_fails_naming_it(tmp_path):
+    write_csv(tmp_path / "q9" / "data.csv", ["fare", "big_tipper"], [])
+    with pytest.raises(BatchError, match="batch q9: no instances in data.csv"):
+        _run(tmp_path, tmp_path / "q9")

@@ -1,0 +1,62 @@
+import pytest
+
+from components.common import spans
+from components.common.batches import Batch
+from components.span_preparator.executor import decide, prepare
+from tests.helpers import write_csv
+
+KEEP = {"retrain": False, "labeled": True, "reason": "accuracy 0.910 >= threshold 0.88"}
+LOW = {"retrain": True, "labeled": True, "reason": "accuracy 0.800 < threshold 0.88"}
+UNLABELED = {"retrain": None, "labeled": False, "reason": "no ground truth yet"}
+CALM = {"drifted": False, "reason": "no feature drifted beyond its threshold"}
+DRIFT = {"drifted": True, "reason": "drift on payment_type (linf 0.190 > 0.1)"}
+
+
+@pytest.mark.parametrize("policy, performance, drift, retrain, reason", [
+    ("triggered", KEEP, CALM, False, "no rule fired"),
+    ("triggered", LOW, CALM, True, "performance: accuracy 0.800 < threshold 0.88"),
+    ("triggered", KEEP, DRIFT, True, "drift on payment_type"),
+    ("triggered", LOW, DRIFT, True, "performance: accuracy 0.800 < threshold 0.88; drift on payment_type"),
+    ("periodic", KEEP, CALM, True, "periodic policy"),
+    ("static", LOW, DRIFT, False, "static policy"),
+])
+def test_policies(policy, performance, drift, retrain, reason):
+    decided, why = decide(policy, performance, drift)
+    assert decided is retrain and why.startswith(reason)
+
+
+def _batch(tmp_path, labeled=True, rows=40):
+    header = ["fare", "big_tipper"] if labeled else ["fare"]
+    data = [[f"{i}.0", str(i % 2)][:len(header)] for i in range(rows)]
+    write_csv(tmp_path / "incoming" / "2014-Q2" / "data.csv", header, data)
+    return Batch(str(tmp_path / "incoming" / "2014-Q2"), label="big_tipper")
+
+
+def test_retraining_writes_the_next_span_once(tmp_path):
+    batch, data = _batch(tmp_path), tmp_path / "data"
+    first = prepare(batch, str(data), "triggered", 0.25, LOW, CALM)
+    assert first["span"] == 1 and first["created"] and spans.list_spans(data) == [1]
+    assert spans.read_source(data, 1)["batch"] == "2014-Q2"
+    again = prepare(batch, str(data), "triggered", 0.25, LOW, CALM)
+    assert again["span"] == 1 and not again["created"] and spans.list_spans(data) == [1]
+    assert batch.state()["status"] == "span" and batch.is_processed()
+
+
+def test_no_retraining_marks_the_batch_without_a_span(tmp_path):
+    batch = _batch(tmp_path)
+    result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, KEEP, CALM)
+    assert result["span"] == 0 and spans.list_spans(tmp_path / "data") == []
+    assert batch.state()["status"] == "evaluated"
+
+
+def test_drift_without_labels_waits_for_them_and_loses_nothing(tmp_path):
+    batch = _batch(tmp_path, labeled=False)
+    result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, UNLABELED, DRIFT)
+    assert result["retrain"] and result["span"] == 0 and result["status"] == "awaiting-labels"
+    assert batch.is_processed()  # evaluated; without labels there is nothing more to do yet
+    (tmp_path / "incoming" / "2014-Q2" / "labels.csv").write_text("big_tipper\n" + "1\n" * 40)
+    assert batch.readiness(1)[0]
+    labeled = {"retrain": False, "labeled": True, "reason": "accuracy 0.95 >= threshold 0.88"}
+    result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, labeled, DRIFT)
+    assert result["span"] == 1
+    assert (tmp_path / "data" / "span-1" / "train" / "data.csv").read_text().splitlines()[0] == "fare,big_tipper"
