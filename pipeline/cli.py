@@ -152,6 +152,25 @@ def cmd_drift(args) -> int:
     return 0
 
 
+# -- watch ---------------------------------------------------------------------------
+def cmd_watch(args) -> int:
+    from pipeline.triggers.schedule import Schedule, ScheduleError
+    from pipeline.triggers.watcher import Watcher
+    workspace, config = _open(args)
+    try:
+        schedule = Schedule.from_flags(args.every, args.cron)
+    except ScheduleError as err:
+        raise UserError(str(err)) from None
+    echo = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    watcher = Watcher(workspace, config, echo=echo, pipeline_spec=args.pipeline_spec)
+    if args.once and args.json:
+        result = watcher.tick()
+        _print_json({"started": [s.to_dict() for s in result.started], "skipped": result.skipped,
+                     "seconds": round(result.seconds, 3)})
+        return 1 if any(not s.ok for s in result.started) else 0
+    return watcher.run(schedule, once=args.once)
+
+
 # -- models --------------------------------------------------------------------------
 def cmd_models_list(args) -> int:
     from pipeline import registry
@@ -224,6 +243,15 @@ def build_parser() -> argparse.ArgumentParser:
     _workdir(drift)
     drift.add_argument("--json", action="store_true", help="print the table as JSON")
     drift.set_defaults(func=cmd_drift)
+
+    watch = commands.add_parser("watch", help="scheduled trigger: evaluate ready batches at each tick")
+    _workdir(watch)
+    watch.add_argument("--every", help="tick interval: 90s, 15m, 2h, 1d (default 15m)")
+    watch.add_argument("--cron", help='cron expression, e.g. "0 3 * * *"')
+    watch.add_argument("--once", action="store_true", help="run one tick and exit")
+    watch.add_argument("--json", action="store_true", help="with --once: print the tick as JSON")
+    watch.add_argument("--pipeline-spec", help="compiled batch-evaluation JSON for kubeflow/vertex trigger modes")
+    watch.set_defaults(func=cmd_watch)
 
     models = commands.add_parser("models", help="the model registry")
     model_commands = models.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -6,7 +6,10 @@ batches, images (`*.jpg`, `*.jpeg`, `*.png`). Labels come either inline (the
 label column of the CSV rows) or later, as a labels file added to the folder.
 
 Processing writes one small marker, `.adapt-state.json`, into the batch folder
-and never touches the data. A batch is *ready* when it holds enough instances
+and never touches the data. A trigger that starts a run first writes a claim,
+`.adapt-claim.json` (who started which run, or why it failed), so a second
+tick or a second trigger does not start the same batch again; a claim older
+than the batch's state, or older than the claim timeout, no longer counts. A batch is *ready* when it holds enough instances
 and is not yet processed, or was evaluated without labels and labels have
 arrived since. Batches are handled oldest first, by the arrival time of their
 data files.
@@ -29,6 +32,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import fsspec
 
 STATE_FILE = ".adapt-state.json"
+CLAIM_FILE = ".adapt-claim.json"
+CLAIM_TIMEOUT_SECONDS = 6 * 3600
 CSV_SUFFIXES = (".csv",)
 TFRECORD_SUFFIXES = (".tfrecord", ".tfrecord.gz", ".tfrecords")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -247,11 +252,32 @@ class Batch:
 
     def write_state(self, state: Dict[str, Any]) -> None:
         """Records what was done with the batch (written to a temp name, then moved into place)."""
-        record = {**state, "batch": self.batch_id, "updated_at": time.time()}
-        temporary = posixpath.join(self._root, f".{STATE_FILE}.tmp")
+        self._write_marker(STATE_FILE, {**state, "batch": self.batch_id, "updated_at": time.time()})
+
+    def _write_marker(self, name: str, record: Dict[str, Any]) -> None:
+        temporary = posixpath.join(self._root, f".{name}.tmp")
         with self._fs.open(temporary, "wt") as handle:
             json.dump(record, handle, indent=2, sort_keys=True)
-        self._fs.mv(temporary, posixpath.join(self._root, STATE_FILE))
+        self._fs.mv(temporary, posixpath.join(self._root, name))
+
+    def claim(self, started_by: str, run: str = "", status: str = "running", error: str = "") -> None:
+        """Marks the batch as taken by a run (status running) or as failed (status failed, with the error)."""
+        self._write_marker(CLAIM_FILE, {"batch": self.batch_id, "started_by": started_by, "run": run,
+                                        "status": status, "error": error, "claimed_at": time.time()})
+
+    def active_claim(self, now: Optional[float] = None) -> Optional[Dict[str, Any]]:
+        """The claim that still holds the batch: newer than its state, and running but not timed out, or failed."""
+        if not self.exists(CLAIM_FILE):
+            return None
+        with self.open(CLAIM_FILE, "rt") as handle:
+            claim = json.load(handle)
+        state = self.state() or {}
+        if claim.get("claimed_at", 0) < state.get("updated_at", 0):
+            return None
+        timed_out = (now or time.time()) - claim.get("claimed_at", 0) > CLAIM_TIMEOUT_SECONDS
+        if claim.get("status") == "running" and timed_out:
+            return None
+        return claim
 
     def is_processed(self) -> bool:
         state = self.state()
@@ -264,6 +290,12 @@ class Batch:
         try:
             if self.is_processed():
                 return False, "already processed"
+            claim = self.active_claim()
+            if claim is not None:
+                if claim.get("status") == "failed":
+                    return False, (f"failed: {claim.get('error')} (fix the batch, then delete "
+                                   f"{CLAIM_FILE} to retry)")
+                return False, f"run {claim.get('run') or '?'} started by {claim.get('started_by')} in progress"
             count = self.count_instances()
         except BatchError as err:
             return False, str(err)

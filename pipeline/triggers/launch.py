@@ -1,0 +1,107 @@
+"""Starting the batch-evaluation pipeline for one batch: locally, or on Kubeflow / Vertex AI.
+
+Every start first claims the batch (`.adapt-claim.json`), so a second tick or a
+second trigger does not start it again while the run is going; the run's own
+state marker supersedes the claim when it finishes. A local run that fails
+leaves a `failed` claim naming the error: the batch is skipped (never deleted)
+until someone fixes it and removes the claim.
+
+Local runs are child processes in their own session: Ctrl-C on the watcher
+does not reach them, so a batch is never left half-processed.
+
+Run as a module it evaluates one batch locally (the cloud function's local
+mode starts it detached): python -m pipeline.triggers.launch BATCH --workdir W
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional
+
+from components.common.batches import Batch
+from pipeline.config import Config
+
+
+@dataclass
+class Started:
+    batch: str
+    mode: str
+    run: str
+    ok: bool = True
+    message: str = ""
+    seconds: float = 0.0
+    outcome: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"batch": self.batch, "mode": self.mode, "run": self.run, "ok": self.ok,
+                "message": self.message, "seconds": self.seconds}
+
+
+def _error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line[len("adapt: error: "):] for line in lines if line.startswith("adapt: error: ")]
+    return errors[-1] if errors else (lines[-1] if lines else "no output")
+
+
+def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool = True) -> Started:
+    """Runs `adapt evaluate-batch` on the batch in a child process and waits for it."""
+    batch.claim(started_by, run=f"local-{os.getpid()}-{int(time.time())}")
+    command = [sys.executable, "-m", "pipeline.cli", "evaluate-batch", batch.uri, "--workdir", str(workdir), "--json"]
+    if not trigger:
+        command.append("--no-trigger")
+    began = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, start_new_session=True)
+    seconds = round(time.perf_counter() - began, 1)
+    if result.returncode != 0:
+        error = _error_line(result.stderr)
+        batch.claim(started_by, status="failed", error=error)
+        return Started(batch.batch_id, "local", "", ok=False, message=error, seconds=seconds)
+    outcome = json.loads(result.stdout)
+    decision = "retrain" if outcome.get("retrain") else "keep"
+    message = f"{decision}: {outcome.get('reason')}"
+    if outcome.get("triggered"):
+        message += f"; training: {outcome.get('training_outcome')}"
+    return Started(batch.batch_id, "local", "", message=message, seconds=seconds, outcome=outcome)
+
+
+def start_detached(workdir: str, batch: Batch, started_by: str) -> Started:
+    """Starts a local evaluation in the background and returns at once (the cloud function's local mode)."""
+    batch.claim(started_by, run="local-starting")
+    command = [sys.executable, "-m", "pipeline.triggers.launch", batch.uri, "--workdir", str(workdir),
+               "--started-by", started_by]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    run = f"local-pid-{process.pid}"
+    batch.claim(started_by, run=run)
+    return Started(batch.batch_id, "local", run, message="started in the background")
+
+
+def start_remotely(config: Config, batch: Batch, pipeline_spec: str, started_by: str,
+                   mode: Optional[str] = None) -> Started:
+    """Submits the compiled batch-evaluation pipeline with the batch as its runtime parameter."""
+    from pipeline import submit  # kfp / aiplatform only where they are used
+    mode = mode or config.retraining.trigger_mode
+    run = submit.start_batch_evaluation_run(mode, config, pipeline_spec, batch.uri)
+    batch.claim(started_by, run=run)
+    return Started(batch.batch_id, mode, run, message=f"submitted to {mode}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Evaluate one batch locally and record failures on the batch.")
+    parser.add_argument("batch")
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--started-by", default="launch")
+    args = parser.parse_args(argv)
+    from pipeline.workspace import Workspace
+    config = Workspace.open(args.workdir).load_config()
+    batch = Batch(args.batch, label=config.model.label, labels_file=config.data.labels_file)
+    started = evaluate_locally(args.workdir, batch, args.started_by)
+    print(json.dumps(started.to_dict()))
+    return 0 if started.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""The new-data trigger: which batches under an incoming prefix are ready, oldest first.
+
+A batch is ready when it holds at least `data.min_batch_instances` instances,
+is not processed yet (or labels arrived after an unlabeled evaluation), and no
+other run holds it. Works on local folders and bucket prefixes (fsspec).
+"""
+from dataclasses import dataclass, field
+from typing import List, Tuple
+
+from components.common.batches import Batch, list_batches
+from pipeline.config import Config
+
+
+@dataclass
+class Scan:
+    ready: List[Tuple[Batch, str]] = field(default_factory=list)
+    skipped: List[Tuple[Batch, str]] = field(default_factory=list)
+
+    def describe(self) -> List[str]:
+        return ([f"ready    {b.batch_id}: {why}" for b, why in self.ready]
+                + [f"skipped  {b.batch_id}: {why}" for b, why in self.skipped])
+
+
+def scan(incoming: str, config: Config) -> Scan:
+    result = Scan()
+    for batch in list_batches(str(incoming), config.model.label, config.data.labels_file):
+        ready, why = batch.readiness(config.data.min_batch_instances)
+        (result.ready if ready else result.skipped).append((batch, why))
+    return result
