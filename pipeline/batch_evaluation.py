@@ -35,7 +35,7 @@ class BatchEvaluationSpec:
     serving_model_dir: str
     model_version: object = 0            # 0: the production version when the run starts
     batch_fingerprint: str = ""
-    baseline_statistics: List[Dict] = field(default_factory=list)
+    baseline_statistics: object = field(default_factory=list)  # [{span, uri}], or a RuntimeParameter (JSON)
     trigger: bool = True
     trigger_target: Dict = field(default_factory=dict)
     performance_threshold: object = None  # float, or a RuntimeParameter on Kubeflow
@@ -46,6 +46,11 @@ class BatchEvaluationSpec:
 
 def drift_thresholds(config: Config) -> str:
     return json.dumps({"default": config.drift.thresholds, "features": config.drift.features})
+
+
+def _as_json(value):
+    """Lists become JSON text; a RuntimeParameter (already JSON text at run time) passes through."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
 def create_components(spec: BatchEvaluationSpec) -> list:
@@ -63,7 +68,7 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         threshold=spec.performance_threshold if spec.performance_threshold is not None
         else config.performance.threshold)
     drift_detector = DriftDetector(
-        file_list=file_list_gen.outputs["file_list"], baseline_statistics=json.dumps(spec.baseline_statistics),
+        file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
         thresholds=drift_thresholds(config), exclude=json.dumps(config.drift.exclude))
     span_preparator = SpanPreparator(
         file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],

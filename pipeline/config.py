@@ -144,7 +144,16 @@ class KubeflowConfig:
         "Pipeline image (Dockerfile in this repo) referenced by compiled pipelines."))
     pipeline_root: str = field(default="gs://my-bucket/adapt/pipelines", metadata=_doc(
         "Pipeline root on KFP/Vertex."))
-    data_root: str = field(default="gs://my-bucket/adapt/data", metadata=_doc("Span folders on KFP/Vertex."))
+    data_root: str = field(default="/gcs/my-bucket/adapt/data", metadata=_doc(
+        "Span folders on KFP/Vertex, a path the containers can write with atomic renames: a mounted "
+        "volume, or Vertex's GCS FUSE mount /gcs/<bucket>/... (SpanPreparator writes spans there)."))
+    schema_file: str = field(default="gs://my-bucket/adapt/schema/schema.pbtxt", metadata=_doc(
+        "The kept schema on KFP/Vertex: upload <workdir>/schema/schema.pbtxt there."))
+    compiled_root: str = field(default="gs://my-bucket/adapt/compiled", metadata=_doc(
+        "Where the compiled pipeline JSON files are uploaded; PipelineTrigger submits training from there."))
+    beam_args: List[str] = field(default_factory=list, metadata=_doc(
+        "beam_pipeline_args of Beam components on KFP/Vertex, e.g. [--runner=DataflowRunner, "
+        "--project=P, --region=R, --temp_location=gs://...]."))
     serving_destination: str = field(default="gs://my-bucket/adapt/serving", metadata=_doc(
         "Where the Kubeflow Pusher pushes the model."))
     host: str = field(default="", metadata=_doc("KFP endpoint for `adapt submit` and PipelineTrigger kubeflow mode."))

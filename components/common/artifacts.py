@@ -1,78 +1,101 @@
 """Artifact types of adapt's custom components, recorded in ML Metadata like TFX's own.
 
-Each carries its headline numbers as properties, so registry and history
-queries read MLMD without opening files; the details are JSON files in the
-artifact's folder.
+Each carries its headline numbers as custom properties (set as attributes,
+`artifact.batch = ...`), so registry and history queries read MLMD without
+opening files; the details are a JSON file in the artifact's folder. Custom
+rather than declared properties because the Kubeflow V2 compiler only
+accepts declared properties on TFX's own artifact types.
 """
 import json
 import os
 from typing import Any, Dict
 
 from tfx.dsl.io import fileio
-from tfx.types.artifact import Artifact, Property, PropertyType
+from tfx.types.artifact import Artifact
 
 REPORT_FILE = "report.json"
 
 
-class FileList(Artifact):
+class ReportArtifact(Artifact):
+    """An artifact whose FIELDS read and write as custom properties."""
+    FIELDS: Dict[str, type] = {}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        kind = type(self).FIELDS.get(name)
+        if kind is None:
+            super().__setattr__(name, value)
+        elif kind is int:
+            self.set_int_custom_property(name, int(value))
+        elif kind is float:
+            self.set_float_custom_property(name, float(value))
+        else:
+            self.set_string_custom_property(name, str(value))
+
+    def __getattr__(self, name: str) -> Any:
+        if name in type(self).FIELDS:
+            return self.get_custom_property(name)
+        return super().__getattr__(name)
+
+
+class FileList(ReportArtifact):
     """The instances of one incoming batch (FileListGen)."""
     TYPE_NAME = "adapt.FileList"
-    PROPERTIES = {
-        "batch": Property(type=PropertyType.STRING),
-        "num_instances": Property(type=PropertyType.INT),
-        "has_labels": Property(type=PropertyType.INT),
+    FIELDS = {
+        "batch": str,
+        "num_instances": int,
+        "has_labels": int,
     }
 
 
-class BatchPredictions(Artifact):
+class BatchPredictions(ReportArtifact):
     """The serving model's predictions on a batch, next to their inputs (BatchPredictionGen)."""
     TYPE_NAME = "adapt.BatchPredictions"
-    PROPERTIES = {
-        "batch": Property(type=PropertyType.STRING),
-        "model_version": Property(type=PropertyType.INT),
-        "num_predictions": Property(type=PropertyType.INT),
+    FIELDS = {
+        "batch": str,
+        "model_version": int,
+        "num_predictions": int,
     }
 
 
-class PerformanceReport(Artifact):
+class PerformanceReport(ReportArtifact):
     """The serving model's metrics on a labeled batch, and the retrain decision (PerformanceEvaluator)."""
     TYPE_NAME = "adapt.PerformanceReport"
-    PROPERTIES = {
-        "batch": Property(type=PropertyType.STRING),
-        "labeled": Property(type=PropertyType.INT),
-        "retrain": Property(type=PropertyType.INT),
-        "reason": Property(type=PropertyType.STRING),
+    FIELDS = {
+        "batch": str,
+        "labeled": int,
+        "retrain": int,
+        "reason": str,
     }
 
 
-class DriftReport(Artifact):
+class DriftReport(ReportArtifact):
     """Per-feature drift and skew of a batch against the serving model's training spans (DriftDetector)."""
     TYPE_NAME = "adapt.DriftReport"
-    PROPERTIES = {
-        "batch": Property(type=PropertyType.STRING),
-        "drifted": Property(type=PropertyType.INT),
-        "drifted_features": Property(type=PropertyType.STRING),
+    FIELDS = {
+        "batch": str,
+        "drifted": int,
+        "drifted_features": str,
     }
 
 
-class DataSpan(Artifact):
+class DataSpan(ReportArtifact):
     """A batch turned into a span, or the decision not to (SpanPreparator)."""
     TYPE_NAME = "adapt.DataSpan"
-    PROPERTIES = {
-        "batch": Property(type=PropertyType.STRING),
-        "span": Property(type=PropertyType.INT),
-        "retrain": Property(type=PropertyType.INT),
-        "reason": Property(type=PropertyType.STRING),
+    FIELDS = {
+        "batch": str,
+        "span": int,
+        "retrain": int,
+        "reason": str,
     }
 
 
-class TrainingRun(Artifact):
+class TrainingRun(ReportArtifact):
     """A training pipeline run started by PipelineTrigger, and how it ended."""
     TYPE_NAME = "adapt.TrainingRun"
-    PROPERTIES = {
-        "spans": Property(type=PropertyType.STRING),
-        "triggered": Property(type=PropertyType.INT),
-        "outcome": Property(type=PropertyType.STRING),
+    FIELDS = {
+        "spans": str,
+        "triggered": int,
+        "outcome": str,
     }
 
 
