@@ -117,8 +117,9 @@ def batch_path(workspace, name: str) -> str:
 
 def cmd_evaluate_batch(args) -> int:
     workspace, config = _open(args)
+    path = batch_path(workspace, args.batch)  # a wrong name fails before TensorFlow loads
     from pipeline.batch_runner import run_batch_evaluation
-    outcome = run_batch_evaluation(workspace, config, batch_path(workspace, args.batch), trigger=not args.no_trigger)
+    outcome = run_batch_evaluation(workspace, config, path, trigger=not args.no_trigger)
     if args.json:
         _print_json(outcome.to_dict(with_reports=args.details))
     else:
@@ -169,6 +170,42 @@ def cmd_watch(args) -> int:
                      "seconds": round(result.seconds, 3)})
         return 1 if any(not s.ok for s in result.started) else 0
     return watcher.run(schedule, once=args.once)
+
+
+# -- compile / submit ----------------------------------------------------------------
+def cmd_compile(args) -> int:
+    import time
+    workspace, config = _open(args)
+    from pipeline import kubeflow
+    output = args.output or str(workspace.root / "compiled" / args.target)
+    started = time.perf_counter()
+    written = kubeflow.compile_pipelines(config, args.target, output)
+    seconds = time.perf_counter() - started
+    if args.json:
+        _print_json({name: {"path": path, "parameters": kubeflow.parameters(path)} for name, path in written.items()})
+        return 0
+    for name, path in written.items():
+        params = ", ".join(f"{k} ({v['type'].lower()})" for k, v in kubeflow.parameters(path).items())
+        print(f"{name}: {path}\n  runtime parameters: {params}")
+    print(f"compiled for {args.target} in {seconds:.1f}s (image {config.kubeflow.image})")
+    return 0
+
+
+def cmd_submit(args) -> int:
+    from pipeline import submit
+    workspace, config = _open(args)
+    if not os.path.exists(args.pipeline_json) and "://" not in args.pipeline_json:
+        raise UserError(f"{args.pipeline_json}: no such compiled pipeline (run `adapt compile` first)")
+    host = args.host or ("" if args.vertex_project else config.kubeflow.host)
+    project = args.vertex_project or ("" if args.host else config.kubeflow.vertex_project)
+    try:
+        run = submit.submit(args.pipeline_json, submit.parse_params(args.param), host=host, vertex_project=project,
+                            region=args.region or config.kubeflow.vertex_region,
+                            pipeline_root=config.kubeflow.pipeline_root, run_name=args.run_name)
+    except submit.SubmitError as err:
+        raise UserError(str(err)) from None
+    print(run)
+    return 0
 
 
 # -- models --------------------------------------------------------------------------
@@ -252,6 +289,23 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--json", action="store_true", help="with --once: print the tick as JSON")
     watch.add_argument("--pipeline-spec", help="compiled batch-evaluation JSON for kubeflow/vertex trigger modes")
     watch.set_defaults(func=cmd_watch)
+
+    compile_ = commands.add_parser("compile", help="compile both pipelines to KFP v2 JSON (Kubeflow or Vertex AI)")
+    _workdir(compile_)
+    compile_.add_argument("--target", choices=["kubeflow", "vertex"], default="kubeflow")
+    compile_.add_argument("--output", help="output folder (default: <workdir>/compiled/<target>)")
+    compile_.add_argument("--json", action="store_true", help="print paths and runtime parameters as JSON")
+    compile_.set_defaults(func=cmd_compile)
+
+    submit_ = commands.add_parser("submit", help="start a run of a compiled pipeline on Kubeflow or Vertex AI")
+    submit_.add_argument("pipeline_json", help="a file written by `adapt compile` (local or gs://)")
+    _workdir(submit_)
+    submit_.add_argument("--host", help="Kubeflow Pipelines endpoint (default: kubeflow.host)")
+    submit_.add_argument("--vertex-project", help="GCP project for Vertex AI Pipelines")
+    submit_.add_argument("--region", help="Vertex AI region (default: kubeflow.vertex_region)")
+    submit_.add_argument("--param", action="append", metavar="NAME=VALUE", help="runtime parameter (repeatable)")
+    submit_.add_argument("--run-name", help="display name of the run")
+    submit_.set_defaults(func=cmd_submit)
 
     models = commands.add_parser("models", help="the model registry")
     model_commands = models.add_subparsers(dest="action", metavar="ACTION", required=True)
