@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean
+.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function
 
 help:
 	@echo "make install    create $(VENV)/ from requirements.lock and install adapt (editable)"
@@ -53,3 +53,13 @@ lock:
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# The cloud-function bundle: main.py, its requirements, and the light parts of adapt it imports.
+cloud-function:
+	rm -rf build/cloud-function && mkdir -p build/cloud-function/components
+	cp cloud_function/main.py cloud_function/requirements.txt build/cloud-function/
+	cp -r pipeline build/cloud-function/
+	cp components/__init__.py build/cloud-function/components/
+	cp -r components/common build/cloud-function/components/
+	@echo "deploy: gcloud functions deploy adapt-trigger --gen2 --runtime python310 --trigger-http \\"
+	@echo "          --entry-point trigger --source build/cloud-function --set-env-vars ADAPT_BATCH_PREFIX=gs://..."

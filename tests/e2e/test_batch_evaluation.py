@@ -117,3 +117,33 @@ def test_cli_evaluate_batch_json(workspace):
         "adapt: error: batch 'nope' not found (neither a folder nor incoming/nope)"
     meta = metadata.Metadata(workspace.metadata_path)
     assert meta.node_executions(BATCH_EVALUATION_PIPELINE, "DriftDetector")
+
+
+def test_watch_once_evaluates_ready_batches_oldest_first(workspace):
+    import os
+    import time
+    import yaml
+    config = yaml.safe_load(workspace.config_path.read_text())
+    config.update({"drift": {"thresholds": QUIET_DRIFT["drift.thresholds"]}, "performance": {"threshold": 0.5},
+                   "data": {"min_batch_instances": 100}})
+    workspace.config_path.write_text(yaml.safe_dump(config))
+    for name, quarter, count, age in (("w-later", "2015-Q1", 120, 100), ("w-earlier", "2015-Q2", 120, 200),
+                                      ("w-small", "2015-Q3", 50, 300)):
+        add_batch(workspace, name, quarter, 0, count)
+        stamp = time.time() - age
+        os.utime(workspace.incoming / name / "data.csv", (stamp, stamp))
+    spans_before = spans.list_spans(workspace.data)
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "watch", "--once", "--json", "--workdir",
+                             str(workspace.root)], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    tick = json.loads(result.stdout)
+    assert [s["batch"] for s in tick["started"]] == ["w-earlier", "w-later"]
+    assert all(s["ok"] and s["message"].startswith("keep: no rule fired") for s in tick["started"])
+    assert "w-small: 50 instances, fewer than 100" in tick["skipped"]
+    assert "2014-Q1: already processed" in tick["skipped"]
+    assert spans.list_spans(workspace.data) == spans_before
+    for name in ("w-earlier", "w-later"):
+        assert Batch(str(workspace.incoming / name), label="big_tipper").is_processed()
+    idle = subprocess.run([sys.executable, "-m", "pipeline.cli", "watch", "--once", "--json", "--workdir",
+                           str(workspace.root)], capture_output=True, text=True, timeout=120)
+    assert json.loads(idle.stdout)["started"] == []
