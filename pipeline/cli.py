@@ -223,6 +223,61 @@ def cmd_models_list(args) -> int:
     return 0
 
 
+def cmd_models_show(args) -> int:
+    from pipeline import registry
+    workspace, config = _open(args)
+    shown = registry.show_model(workspace, config, args.version)
+    if args.json:
+        _print_json(shown)
+    else:
+        print(registry.format_lineage(shown))
+    return 0
+
+
+def cmd_models_rollback(args) -> int:
+    from pipeline import registry
+    workspace, config = _open(args)
+    done = registry.rollback(workspace, config, args.version, reason=args.reason)
+    print(f"{config.model.name}: serving version {done['to_version']} (was {done['from_version']}); "
+          f"a newer push replaces it as usual")
+    return 0
+
+
+# -- history -------------------------------------------------------------------------
+def cmd_history(args) -> int:
+    from pipeline import history
+    workspace, config = _open(args)
+    rows = history.history(workspace, config.model.name)
+    if args.csv:
+        with open(args.csv, "w") as handle:
+            handle.write(history.to_csv(rows))
+        print(f"{len(rows)} event(s) written to {args.csv}", file=sys.stderr)
+    if args.json:
+        _print_json(rows)
+    elif not args.csv:
+        print(history.format_table(rows) if rows else "no retraining events yet")
+    return 0
+
+
+# -- serve ---------------------------------------------------------------------------
+def cmd_serve(args) -> int:
+    from serving import server, versions
+    workspace, config = _open(args)
+    base = workspace.serving_model_dir(config)
+    if versions.production_version(base) is None:
+        raise UserError(f"no model to serve under {base}: run `adapt train` (or `adapt demo`) first")
+    port = config.serving.port if args.port is None else args.port
+    host = args.host or config.serving.host
+
+    def ready(actual_port, repository):
+        print(f"serving {config.model.name} version {repository.current().version} on "
+              f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
+
+    server.serve(base, config.model.name, host=host, port=port, poll_seconds=config.serving.poll_seconds,
+                 max_body_mb=config.serving.max_body_mb, on_ready=ready)
+    return 0
+
+
 # -- demo ----------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from pipeline import demo
@@ -313,6 +368,28 @@ def build_parser() -> argparse.ArgumentParser:
     _workdir(listing)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_models_list)
+    show = model_commands.add_parser("show", help="a version's full lineage, with artifact URIs")
+    show.add_argument("version", type=int)
+    _workdir(show)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_models_show)
+    back = model_commands.add_parser("rollback", help="serve an earlier version again, without retraining")
+    back.add_argument("version", type=int)
+    _workdir(back)
+    back.add_argument("--reason", default="", help="why, for the history")
+    back.set_defaults(func=cmd_models_rollback)
+
+    history = commands.add_parser("history", help="one row per retraining event and rollback")
+    _workdir(history)
+    history.add_argument("--json", action="store_true")
+    history.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
+    history.set_defaults(func=cmd_history)
+
+    serve = commands.add_parser("serve", help="serve the production version over TF Serving's REST API")
+    _workdir(serve)
+    serve.add_argument("--port", type=int, help="default: serving.port (8501); 0 picks a free port")
+    serve.add_argument("--host", help="default: serving.host")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

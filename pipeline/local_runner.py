@@ -201,10 +201,23 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
         outcome = read_outcome(meta, window, since_ms, baseline_version if baseline_model else None,
                                baseline_version, base)
 
+    if outcome.pushed and config.mlflow.tracking_uri:
+        _sync_to_mlflow(config, outcome, base, echo)
     outcome.seconds = round(time.perf_counter() - started, 1)
     outcome.event_id = _record(meta, config, window, trigger, reason, started, outcome=outcome,
                                production=outcome.production_version)
     return outcome
+
+
+def _sync_to_mlflow(config: Config, outcome: TrainingOutcome, base: str, echo) -> None:
+    """Mirrors the push into MLflow; a registry outage must not undo a good push, so it only warns."""
+    from pipeline import mlflow_sync
+    try:
+        number = mlflow_sync.sync_push(config, outcome.version, versions.version_path(base, outcome.version),
+                                       outcome.window, outcome.candidate_metrics, config.training.mode)
+        echo(f"  MLflow: registered as {config.model.name} version {number} (alias production)")
+    except Exception as err:  # noqa: BLE001 — reported, the push itself stands
+        echo(f"  MLflow sync failed (the push stands): {type(err).__name__}: {err}")
 
 
 def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, trigger: str, reason: str,

@@ -182,8 +182,8 @@ class Metadata:
     def record_retraining_event(self, values: Dict[str, Any], inputs=(), outputs=()) -> int:
         return self._record(0, values, inputs, outputs)
 
-    def record_rollback(self, values: Dict[str, Any]) -> int:
-        return self._record(1, values, (), ())
+    def record_rollback(self, values: Dict[str, Any], inputs=()) -> int:
+        return self._record(1, values, inputs, ())
 
     def adapt_executions(self, type_name: str) -> List[mlmd.Execution]:
         try:

@@ -114,3 +114,92 @@ def format_table(rows: List[Dict[str, Any]]) -> str:
             row["reason"][:70]])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
+
+
+# -- one model's lineage -----------------------------------------------------------
+def _artifact(meta: Metadata, artifact) -> Dict[str, Any]:
+    row = {"id": artifact.id, "type": meta.type_name(artifact.type_id), "uri": artifact.uri}
+    span = prop(artifact, "span")
+    if span is not None and row["type"] == "Examples":
+        row["span"] = int(span)
+    return row
+
+
+def _step(meta: Metadata, execution, inputs=(), outputs=()) -> Dict[str, Any]:
+    return {"component": meta.execution_node(execution), "execution_id": execution.id,
+            "started_at": execution.create_time_since_epoch / 1000.0,
+            "inputs": [_artifact(meta, a) for a in inputs], "outputs": [_artifact(meta, a) for a in outputs]}
+
+
+def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
+    rows = [r for r in list_models(workspace, config, with_metrics=True) if r["version"] == version]
+    if not rows:
+        known = sorted(r["version"] for r in list_models(workspace, config, with_metrics=False) if r["version"])
+        raise versions.VersionError(f"no pushed version {version} of {config.model.name} "
+                                    f"(versions: {', '.join(map(str, known)) or 'none'})")
+    return rows[0]
+
+
+def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
+    """Version V's lineage: data spans -> statistics and schema -> transform -> trainer -> evaluator -> pusher."""
+    row = _version_row(workspace, config, version)
+    meta = Metadata(workspace.metadata_path)
+    [model] = meta.store.get_artifacts_by_id([row["model_id"]])
+    trainer = meta.producer(model.id)
+    lineage = []
+    transform_graph = meta.inputs(trainer.id, "transform_graph")
+    transform = meta.producer(transform_graph[0].id) if transform_graph else None
+    span_examples = meta.inputs(transform.id, "examples") if transform else []
+    statistics = metadata.span_statistics(meta, TRAINING_PIPELINE)
+    spans = sorted(int(prop(e, "span", 0)) for e in span_examples)
+    lineage.append({"component": "data spans", "outputs": [_artifact(meta, e) for e in span_examples]})
+    lineage.append({"component": "StatisticsGen (per span)",
+                    "outputs": [{**_artifact(meta, statistics[s]), "span": s} for s in spans if s in statistics]})
+    schema = meta.inputs(transform.id, "schema") if transform else []
+    if schema:
+        producer = meta.producer(schema[0].id)
+        lineage.append(_step(meta, producer, outputs=schema) if producer else
+                       {"component": "schema", "outputs": [_artifact(meta, schema[0])]})
+    if transform:
+        lineage.append(_step(meta, transform, meta.inputs(transform.id), meta.outputs(transform.id)))
+    lineage.append(_step(meta, trainer, meta.inputs(trainer.id), meta.outputs(trainer.id)))
+    for execution in meta.consumers(model.id):
+        node = meta.execution_node(execution)
+        if node in (metadata.EVALUATOR, "ServingInfraValidator", metadata.PUSHER):
+            outputs = meta.outputs(execution.id)
+            if node == metadata.PUSHER and not any(prop(a, "pushed") == 1 for a in outputs):
+                continue  # a cached rerun that only confirmed the same model
+            lineage.append(_step(meta, execution, meta.inputs(execution.id), outputs))
+    return {**row, "spans_trained_on": spans, "lineage": lineage}
+
+
+def format_lineage(shown: Dict[str, Any]) -> str:
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(shown["metrics"].items()) if k != "examples")
+    lines = [f"version {shown['version']} ({shown['stage']}), pushed {_when(shown['pushed_at'])}, "
+             f"spans {shown['spans']}, {shown['training_mode']}",
+             f"  metrics: {metrics or '-'}; baseline version {shown['baseline_version'] or '-'}; "
+             f"blessed {_yes_no(shown['blessed'])}, infra {_yes_no(shown['infra_blessed'])}"]
+    for step in shown["lineage"]:
+        lines.append(f"  {step['component']}" + (f"  (execution {step['execution_id']})" if "execution_id" in step
+                                                 else ""))
+        for artifact in step.get("outputs", []):
+            span = f" span {artifact['span']}" if "span" in artifact else ""
+            lines.append(f"    -> {artifact['type']}{span}: {artifact['uri']}")
+    return "\n".join(lines)
+
+
+# -- rollback ------------------------------------------------------------------------
+def rollback(workspace: Workspace, config: Config, version: int, reason: str = "") -> Dict[str, Any]:
+    """Makes `version` the serving version again (no retraining) and records the rollback in MLMD."""
+    base = workspace.serving_model_dir(config)
+    before = versions.production_version(base)
+    versions.pin_version(base, version)
+    meta = Metadata(workspace.metadata_path)
+    model = metadata.model_for_version(meta, TRAINING_PIPELINE, base, version)
+    execution_id = meta.record_rollback({"model_name": config.model.name, "from_version": before,
+                                         "to_version": version, "reason": reason or "adapt models rollback"},
+                                        inputs=[model] if model is not None else [])
+    if config.mlflow.tracking_uri:
+        from pipeline import mlflow_sync
+        mlflow_sync.set_production(config, version)
+    return {"from_version": before, "to_version": version, "execution_id": execution_id}

@@ -50,6 +50,8 @@ def instance_to_example(instance: Mapping[str, Any], raw_types: Mapping[str, str
         if value is None:
             continue
         values = value if isinstance(value, list) else [value]
+        if len(values) != 1:  # adapt's models take one value per feature (a [v] list is accepted, as TF Serving does)
+            raise RequestError(f"feature {feature!r} expects one value, got {len(values)}")
         checked = [_check_scalar(feature, kind, v) for v in values if v is not None]
         slot = example.features.feature[feature]
         if kind == "int":

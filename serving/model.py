@@ -60,7 +60,11 @@ class LoadedModel:
         return serialized
 
     def predict_serialized(self, serialized: Sequence[bytes]) -> List[float]:
-        outputs = self.signature(examples=tf.constant(list(serialized), dtype=tf.string))
+        try:
+            outputs = self.signature(examples=tf.constant(list(serialized), dtype=tf.string))
+        except tf.errors.InvalidArgumentError as err:  # the request, not the server, is at fault
+            from serving.examples import RequestError
+            raise RequestError(f"the model rejected the input: {err.message.splitlines()[0]}") from None
         scores = next(iter(outputs.values())).numpy().reshape(len(serialized), -1)
         return [float(row[0]) for row in scores]
 

@@ -32,6 +32,7 @@ from serving import versions
 
 logger = logging.getLogger("adapt.serving")
 
+DRAIN_FACTOR = 8  # bodies up to 8x the limit are drained before the 413; larger ones are cut off
 _PREDICT_PATH = re.compile(r"^(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?:(?P<verb>[a-z]+)$")
 
 
@@ -190,15 +191,18 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         if match["name"] != repository.name:
             return error(404, f"model {match['name']!r} not found; this server serves {repository.name!r}", "predict")
 
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_body_bytes:
-            return error(413, f"request body of {int(declared)} bytes exceeds {max_body_bytes}", "predict")
+        # An oversized body is read and dropped (up to a hard cap) before the 413, so that the client,
+        # still sending, gets the answer instead of a reset connection.
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
-            if size > max_body_bytes:
-                return error(413, f"request body exceeds {max_body_bytes} bytes", "predict")
-            chunks.append(chunk)
+            if size <= max_body_bytes:
+                chunks.append(chunk)
+            elif size > DRAIN_FACTOR * max_body_bytes:
+                break
+        if size > max_body_bytes:
+            return error(413, f"request body of {size}{'+' if size > DRAIN_FACTOR * max_body_bytes else ''} "
+                              f"bytes exceeds {max_body_bytes}", "predict")
         try:
             body = json.loads(b"".join(chunks) or b"null")
         except (ValueError, UnicodeDecodeError) as err:

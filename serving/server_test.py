@@ -1,0 +1,141 @@
+"""The model server over real HTTP: TF Serving's REST shape, errors, hot reload, rollback and load."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from serving import versions
+from serving.load import run_load
+from tests.helpers import save_tiny_model
+
+INSTANCE = {"trip_miles": 1.5, "payment_type": "Cash", "trip_start_hour": 9}
+
+
+def _request(port, path, body=None, raw=None, method=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), dict(err.headers)
+
+
+def _json(result):
+    return result[0], json.loads(result[1])
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Two versions that answer differently, kept outside the served folder until a test pushes them."""
+    root = tmp_path_factory.mktemp("models")
+    return {1: save_tiny_model(str(root / "1"), weight=0.1), 2: save_tiny_model(str(root / "2"), weight=2.0)}
+
+
+def push(models, base, version):
+    """What Pusher does: copy under a temporary name, then rename into place."""
+    staging = os.path.join(base, f".staging-{version}")
+    shutil.copytree(models[version], staging)
+    os.replace(staging, os.path.join(base, str(version)))
+
+
+@pytest.fixture()
+def server(models, tmp_path):
+    base = str(tmp_path / "taxi")
+    os.makedirs(base)
+    push(models, base, 1)
+    port_file = tmp_path / "port"
+    process = subprocess.Popen([sys.executable, "-m", "serving.server", "--model-base-path", base, "--model-name",
+                                "taxi", "--port", "0", "--port-file", str(port_file), "--poll-seconds", "0.2",
+                                "--max-body-mb", "10"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while not port_file.exists():
+        assert process.poll() is None, process.stdout.read()
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.1)
+    port = int(port_file.read_text())
+    while _request(port, "/healthz")[0] != 200:
+        time.sleep(0.1)
+    yield port, base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def wait_for_version(port, version, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, body = _json(_request(port, "/v1/models/taxi"))
+        if status == 200 and body["model_version_status"][0]["version"] == str(version):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"server never served version {version}")
+
+
+def test_rest_shape_instances_inputs_and_versions(server, models):
+    port, base = server
+    status, body = _json(_request(port, "/v1/models/taxi"))
+    assert status == 200 and body["model_version_status"][0] == {
+        "version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
+    status, body = _json(_request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE, INSTANCE]}))
+    assert status == 200 and len(body["predictions"]) == 2 and 0 < body["predictions"][0][0] < 1
+    columnar = {"inputs": {k: [v] for k, v in INSTANCE.items()}}
+    status, body_inputs = _json(_request(port, "/v1/models/taxi:predict", columnar))
+    assert status == 200 and body_inputs["outputs"][0][0] == pytest.approx(body["predictions"][0][0])
+    status, meta = _json(_request(port, "/v1/models/taxi/metadata"))
+    assert meta["metadata"]["raw_features"]["payment_type"] == "string"
+    push(models, base, 2)
+    wait_for_version(port, 2)
+    _, v1 = _json(_request(port, "/v1/models/taxi/versions/1:predict", {"instances": [INSTANCE]}))
+    _, v2 = _json(_request(port, "/v1/models/taxi/versions/2:predict", {"instances": [INSTANCE]}))
+    assert v1["predictions"][0][0] != pytest.approx(v2["predictions"][0][0])
+    assert _request(port, "/v1/models/taxi/versions/7:predict", {"instances": [INSTANCE]})[0] == 404
+    assert _request(port, "/v1/models/other:predict", {"instances": [INSTANCE]})[0] == 404
+
+
+def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server):
+    port, _ = server
+    cases = [
+        (b"{not json", 400, "malformed JSON"),
+        (json.dumps({"instances": [{**INSTANCE, "trip_miles": "far"}]}).encode(), 400, "trip_miles"),
+        (json.dumps({"instances": [{**INSTANCE, "trip_start_hour": [1, 2]}]}).encode(), 400, "trip_start_hour"),
+        (json.dumps({"rows": []}).encode(), 400, "exactly one of"),
+        (json.dumps({"instances": []}).encode(), 400, "non-empty"),
+        (b'{"instances": [' + b"1" * (20 * 1024 * 1024) + b"]}", 413, "exceeds"),
+    ]
+    for raw, expected, words in cases:
+        status, body = _json(_request(port, "/v1/models/taxi:predict", raw=raw, method="POST"))
+        assert status == expected and words in body["error"], (raw[:40], status, body)
+        assert _request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]})[0] == 200
+    status, text, _ = _request(port, "/metrics")
+    assert status == 200 and b'adapt_requests_total{code="400",endpoint="predict"}' in text
+
+
+def test_rollback_pin_switches_answers_and_a_newer_push_wins_again(server, models):
+    port, base = server
+    push(models, base, 2)
+    wait_for_version(port, 2)
+    _, newer = _json(_request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]}))
+    versions.pin_version(base, 1)
+    wait_for_version(port, 1)
+    _, older = _json(_request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]}))
+    assert older["predictions"][0][0] != pytest.approx(newer["predictions"][0][0])
+    shutil.copytree(models[2], os.path.join(base, "3"))
+    wait_for_version(port, 3)
+
+
+def test_load_during_hot_reload_drops_nothing(server, models):
+    port, base = server
+    result = run_load(port, "taxi", {"instances": [INSTANCE]}, clients=20, requests_per_client=200,
+                      during=lambda: (time.sleep(0.5), push(models, base, 2)))
+    summary = result.summary()
+    assert result.requests == 4000
+    assert result.failures == [], result.failures[:5]
+    assert set(result.versions) == {"1", "2"}, result.versions  # the reload happened under load
+    print("load during hot reload:", summary)
