@@ -46,6 +46,7 @@ test-e2e: install
 benchmark: install
 	$(VENV)/bin/python benchmarks/policies.py
 	$(VENV)/bin/python benchmarks/idle_tick.py
+	$(VENV)/bin/python benchmarks/serving_load.py
 
 lock:
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.10 \

@@ -26,7 +26,7 @@ VOCAB_SIZE = 100
 OOV_SIZE = 10
 
 # Slices the Evaluator reports besides the overall metrics.
-SLICE_FEATURE_KEYS = ["payment_type"]
+SLICE_FEATURE_KEYS = ["payment_type", "trip_start_hour"]
 
 
 def transformed_name(key: str) -> str:

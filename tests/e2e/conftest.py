@@ -1,0 +1,37 @@
+"""A workspace shared by the registry, serving and notebook tests: two pushed versions, two evaluated batches.
+
+Built once per session from real taxi rows (small spans, few training steps).
+Tests that use it read it, except the rollback test, which runs last.
+"""
+import pytest
+
+from components.common.spans import SpanWindow
+from tests.e2e.test_training_pipeline import make_workspace
+from tests.helpers import taxi_rows, write_csv
+
+# A candidate is pushed when it is not more than 1.0 worse than the serving model: two pushes, always.
+ALWAYS_PUSH = """
+training: {train_steps: 60, eval_steps: 5, window: 2}
+validation: {infra_requests: 5, min_accuracy: 0.5, max_accuracy_drop: 1.0}
+data: {min_batch_instances: 50}
+mlflow: {tracking_uri: "file:MLFLOW_DIR"}
+"""
+BATCHES = (("2014-Q1", 250), ("2016-Q1", 150))
+
+
+@pytest.fixture(scope="session")
+def served_workspace(tmp_path_factory):
+    from pipeline.batch_runner import run_batch_evaluation
+    from pipeline.local_runner import run_training
+    root = tmp_path_factory.mktemp("served")
+    workspace = make_workspace(root / "ws", [("2013-Q1", 500), ("2013-Q2", 400)])
+    workspace.config_path.write_text(ALWAYS_PUSH.replace("MLFLOW_DIR", str(root / "mlruns")))
+    config = workspace.load_config()
+    first = run_training(workspace, config, SpanWindow(1, 1), echo=None)
+    second = run_training(workspace, config, SpanWindow(1, 2), echo=None)
+    assert (first.version, second.version) == (1, 2), (first.reason, second.reason)
+    for quarter, rows in BATCHES:
+        header, data = taxi_rows(quarter, rows)
+        write_csv(workspace.incoming / quarter / "data.csv", header, data)
+        run_batch_evaluation(workspace, config, str(workspace.incoming / quarter), trigger=False, echo=None)
+    return workspace
