@@ -1,0 +1,33 @@
+"""`adapt drift` as users run it: two batch folders, the table and its JSON contract, and bad input."""
+import json
+import subprocess
+import sys
+
+from tests.helpers import taxi_rows, write_csv
+
+
+def _adapt(*args):
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", "drift", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_drift_cli_json_between_two_quarters(tmp_path):
+    for quarter in ("2013-Q1", "2015-Q4"):
+        header, rows = taxi_rows(quarter)
+        write_csv(tmp_path / "incoming" / quarter / "data.csv", header, rows)
+    result = _adapt("2013-Q1", "2015-Q4", "--workdir", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr[-1500:]
+    report = json.loads(result.stdout)
+    assert report["drifted"] is True
+    assert set(report["features"][0]) >= {"feature", "metric", "value", "threshold", "drifted"}
+    drifted = {row["feature"] for row in report["features"] if row["drifted"]}
+    assert "payment_type" in drifted
+    assert all(isinstance(row["value"], float) for row in report["features"] if row["value"] is not None)
+    table = _adapt("2013-Q1", "2015-Q4", "--workdir", str(tmp_path))
+    assert table.returncode == 0 and "payment_type" in table.stdout and "DRIFTED" in table.stdout
+
+
+def test_unknown_inputs_are_one_line_errors(tmp_path):
+    result = _adapt("7", "nowhere", "--workdir", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("adapt: error: span 7 not found")
