@@ -70,6 +70,15 @@ def baseline_statistics(meta: metadata.Metadata, serving_base: str, version: int
             for span in training_spans_of(meta, model) if span in statistics]
 
 
+def _remote_training_target(config: Config) -> Dict[str, Any]:
+    """Where PipelineTrigger submits training when retraining.trigger_mode is kubeflow or vertex."""
+    mode = config.retraining.trigger_mode
+    if mode == "local":
+        return {}
+    from pipeline import kubeflow
+    return kubeflow.trigger_target(config, mode)
+
+
 def _latest_reports(meta: metadata.Metadata, since_ms: int) -> Dict[str, Dict[str, Any]]:
     reports = {}
     for node in REPORTING_NODES:
@@ -100,6 +109,7 @@ def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, 
         config=config, batch_uri=batch.uri, data_root=str(workspace.data), workdir=str(workspace.root),
         serving_model_dir=base, model_version=version, batch_fingerprint=fingerprint(batch),
         baseline_statistics=baseline_statistics(meta, base, version), trigger=trigger,
+        trigger_target=_remote_training_target(config),
         beam_pipeline_args=list(config.beam.args),
         metadata_connection_config=tfx_metadata.sqlite_metadata_connection_config(str(workspace.metadata_path)))
     log_file = workspace.reports / "logs" / f"evaluate-{batch.batch_id}-{time.strftime('%Y%m%d-%H%M%S')}.log"

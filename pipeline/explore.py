@@ -35,13 +35,11 @@ def spans(workspace: Workspace) -> List[Dict[str, Any]]:
     return rows
 
 
-def span_statistics(workspace: Workspace, span: int, split: str = "train"):
-    """The TFDV statistics StatisticsGen computed for a span (DatasetFeatureStatisticsList)."""
-    import tensorflow_data_validation as tfdv
-    known = metadata.span_statistics(metadata.Metadata(workspace.metadata_path), TRAINING_PIPELINE)
-    if span not in known:
-        raise KeyError(f"no StatisticsGen output for span {span} (ingested: {sorted(known)})")
-    return tfdv.load_stats_binary(os.path.join(known[span].uri, f"Split-{split}", "FeatureStats.pb"))
+def span_statistics(workspace: Workspace, span: int):
+    """TFDV statistics of a span's train split: StatisticsGen's when the span was ingested, else computed."""
+    from pipeline import drift
+    statistics, _ = drift.statistics_for(str(span), workspace, workspace.load_config())
+    return statistics
 
 
 def schema(workspace: Workspace):

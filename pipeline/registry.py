@@ -132,12 +132,13 @@ def _step(meta: Metadata, execution, inputs=(), outputs=()) -> Dict[str, Any]:
 
 
 def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
-    rows = [r for r in list_models(workspace, config, with_metrics=True) if r["version"] == version]
-    if not rows:
-        known = sorted(r["version"] for r in list_models(workspace, config, with_metrics=False) if r["version"])
+    rows = list_models(workspace, config, with_metrics=False)  # a wrong version fails before TFMA loads
+    found = [r for r in rows if r["version"] == version]
+    if not found:
+        known = sorted(r["version"] for r in rows if r["version"])
         raise versions.VersionError(f"no pushed version {version} of {config.model.name} "
                                     f"(versions: {', '.join(map(str, known)) or 'none'})")
-    return rows[0]
+    return [r for r in list_models(workspace, config, with_metrics=True) if r["version"] == version][0]
 
 
 def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
