@@ -4,7 +4,8 @@ Before the first training run the runner has SchemaGen infer a schema from
 the first span and writes it to `<workdir>/schema/schema.pbtxt`, relaxed where real data
 legitimately varies: string features accept a share of values outside their
 known domain (validation.min_domain_mass) and optional features need only be
-present in a share of rows (validation.min_feature_presence). Types and the
+present in a share of rows (validation.min_feature_presence) and may be empty
+(2014's trips lack trip_seconds now and then; 2013-Q1's never do). Types and the
 label's presence stay strict, so a numeric column holding text or a missing
 label column still stops the run. Every model, the first included, is
 trained on data validated against this file; edit it to tighten or relax.
@@ -28,6 +29,10 @@ def curate(schema, config: Config):
             feature.distribution_constraints.min_domain_mass = config.validation.min_domain_mass
         if feature.presence.min_fraction > config.validation.min_feature_presence:
             feature.presence.min_fraction = config.validation.min_feature_presence
+        if feature.HasField("value_count"):
+            # An empty cell reaches TFDV as a feature with no value: allowed for optional features
+            # (presence governs how many); more than one value still is not.
+            feature.value_count.ClearField("min")
     return schema
 
 
