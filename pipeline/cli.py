@@ -270,7 +270,7 @@ def cmd_serve(args) -> int:
     host = args.host or config.serving.host
 
     def ready(actual_port, repository):
-        print(f"serving {config.model.name} version {repository.current().version} on "
+        print(f"serving {config.model.name} version {repository.current.version} on "
               f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
 
     server.serve(base, config.model.name, host=host, port=port, poll_seconds=config.serving.poll_seconds,

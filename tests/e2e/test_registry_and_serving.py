@@ -78,9 +78,10 @@ def _predict(port):
         return response.headers["X-Model-Version"], json.loads(response.read())["predictions"][0][0]
 
 
-def _wait_for(port, version, timeout=60):
+def _wait_for(port, version, server, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        assert server.poll() is None, server.stderr.read()[-2000:]
         try:
             served, score = _predict(port)
             if served == str(version):
@@ -97,10 +98,10 @@ def test_rollback_is_served_recorded_and_mirrored(workspace):
     server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--workdir", str(workspace.root),
                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        newer = _wait_for(port, 2, timeout=120)
+        newer = _wait_for(port, 2, server, timeout=120)
         out = adapt(workspace, "models", "rollback", "1", "--reason", "v2 over-predicts tips downtown")
         assert "serving version 1 (was 2)" in out
-        older = _wait_for(port, 1)
+        older = _wait_for(port, 1, server)
         assert older != pytest.approx(newer, abs=1e-6)
     finally:
         server.terminate()
