@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import warnings
 from typing import Callable, Dict, List, Optional
 
@@ -17,8 +18,18 @@ from pipeline.config import ConfigError
 from pipeline.workspace import Workspace
 
 
+ERROR_PREFIX = "adapt: error: "
+
+
 class UserError(RuntimeError):
     """A mistake the user can fix; printed as one line."""
+
+
+def error_from_stderr(stderr: str) -> str:
+    """The one-line error a failed `adapt` child process printed (else its last line)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line[len(ERROR_PREFIX):] for line in lines if line.startswith(ERROR_PREFIX)]
+    return errors[-1] if errors else (lines[-1] if lines else "no output")
 
 
 def _user_errors():
@@ -174,7 +185,6 @@ def cmd_watch(args) -> int:
 
 # -- compile / submit ----------------------------------------------------------------
 def cmd_compile(args) -> int:
-    import time
     workspace, config = _open(args)
     from pipeline import kubeflow
     output = args.output or str(workspace.root / "compiled" / args.target)
@@ -411,7 +421,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
     except Exception as err:
         if isinstance(err, _user_errors()):
-            print(f"adapt: error: {err}", file=sys.stderr)
+            print(f"{ERROR_PREFIX}{err}", file=sys.stderr)
             return 2 if isinstance(err, (ConfigError, UserError)) else 1
         raise
 

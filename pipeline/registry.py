@@ -83,13 +83,19 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
             "baseline_version": version_of_model.get(judgement["baseline_model_id"]),
             "stage": ("production" if version == production else "archived") if pushed else "declined",
             "reason": prop(pushed_model, "reason", ""),
+            "evaluation_uri": judgement.get("evaluation_uri"),
             "metrics": {},
         }
-        if with_metrics and judgement.get("evaluation_uri"):
-            from pipeline import evaluation  # TFMA only when metrics are asked for
-            row["metrics"] = evaluation.overall_metrics(judgement["evaluation_uri"]).get("candidate", {})
+        if with_metrics:
+            _add_metrics(row)
         rows.append(row)
     return sorted(rows, key=lambda r: (r.get("trained_at") or 0))
+
+
+def _add_metrics(row: Dict[str, Any]) -> None:
+    if row.get("evaluation_uri"):
+        from pipeline import evaluation  # TFMA only when metrics are asked for
+        row["metrics"] = evaluation.overall_metrics(row["evaluation_uri"]).get("candidate", {})
 
 
 def _when(stamp: Optional[float]) -> str:
@@ -138,7 +144,8 @@ def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str
         known = sorted(r["version"] for r in rows if r["version"])
         raise versions.VersionError(f"no pushed version {version} of {config.model.name} "
                                     f"(versions: {', '.join(map(str, known)) or 'none'})")
-    return [r for r in list_models(workspace, config, with_metrics=True) if r["version"] == version][0]
+    _add_metrics(found[0])
+    return found[0]
 
 
 def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:

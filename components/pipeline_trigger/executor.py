@@ -12,6 +12,7 @@ from tfx.types import artifact_utils
 from components.common import spans
 from components.common.artifacts import read_report, write_report
 from components.common.spans import SpanWindow
+from pipeline.cli import error_from_stderr
 
 
 def training_window(workdir: str, span: int, size: int) -> SpanWindow:
@@ -27,8 +28,7 @@ def run_locally(workdir: str, window: SpanWindow, reason: str) -> Dict[str, Any]
     result = subprocess.run(command, capture_output=True, text=True)
     seconds = round(time.perf_counter() - started, 1)
     if result.returncode != 0:
-        errors = [line for line in result.stderr.splitlines() if line.startswith("adapt: error:")]
-        message = errors[-1][len("adapt: error: "):] if errors else (result.stderr.strip().splitlines() or ["?"])[-1]
+        message = error_from_stderr(result.stderr)
         return {"exit_code": result.returncode, "outcome": f"training failed: {message}", "seconds": seconds}
     outcome = json.loads(result.stdout)
     return {"exit_code": 0, "outcome": outcome["reason"], "seconds": seconds,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from components.common.batches import Batch
+from pipeline.cli import error_from_stderr
 from pipeline.config import Config
 
 
@@ -40,12 +41,6 @@ class Started:
                 "message": self.message, "seconds": self.seconds}
 
 
-def _error_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    errors = [line[len("adapt: error: "):] for line in lines if line.startswith("adapt: error: ")]
-    return errors[-1] if errors else (lines[-1] if lines else "no output")
-
-
 def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool = True) -> Started:
     """Runs `adapt evaluate-batch` on the batch in a child process and waits for it."""
     batch.claim(started_by, run=f"local-{os.getpid()}-{int(time.time())}")
@@ -56,7 +51,7 @@ def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool 
     result = subprocess.run(command, capture_output=True, text=True, start_new_session=True)
     seconds = round(time.perf_counter() - began, 1)
     if result.returncode != 0:
-        error = _error_line(result.stderr)
+        error = error_from_stderr(result.stderr)
         batch.claim(started_by, status="failed", error=error)
         return Started(batch.batch_id, "local", "", ok=False, message=error, seconds=seconds)
     outcome = json.loads(result.stdout)
