@@ -131,3 +131,15 @@ def test_watch_rejects_a_bad_schedule_in_one_line(tmp_path):
                              "--every", "soon", "--once"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("adapt: error: --every 'soon'")
+
+
+def test_a_failed_local_run_marks_the_batch_failed_with_the_error(tmp_path):
+    from pipeline.triggers import launch
+    batch = make_batch(tmp_path / "ws" / "incoming", "2014-Q1", rows=5, age_seconds=10)
+    started = launch.evaluate_locally(str(tmp_path / "ws"), batch, started_by="adapt watch")
+    assert not started.ok and started.message.startswith("no serving model under")
+    claim = batch.active_claim()
+    assert claim["status"] == "failed" and claim["error"] == started.message
+    ready, why = batch.readiness(3)
+    assert not ready and why.startswith("failed: no serving model under")
+    assert (tmp_path / "ws" / "incoming" / "2014-Q1" / "data.csv").exists()
