@@ -78,7 +78,8 @@ def create_components(spec: BatchEvaluationSpec) -> list:
     if spec.trigger:
         components.append(PipelineTrigger(
             span=span_preparator.outputs["span"], workdir=spec.workdir, window=config.training.window,
-            mode=config.retraining.trigger_mode, target=json.dumps(spec.trigger_target)))
+            mode=config.retraining.trigger_mode, target=json.dumps(spec.trigger_target),
+            training=json.dumps({"train_steps": config.training.train_steps, "mode": config.training.mode})))
     return components
 
 

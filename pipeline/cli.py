@@ -19,6 +19,7 @@ from pipeline.workspace import Workspace
 
 
 ERROR_PREFIX = "adapt: error: "
+DEMO_TRAIN_STEPS = 300  # the replay trains up to 16 times; benchmarks/policies.py uses the same
 
 
 class UserError(RuntimeError):
@@ -310,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     _workdir(demo)
     demo.add_argument("--quarters", type=int, help="replay only this many quarters after the first")
     demo.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
-    demo.add_argument("--train-steps", type=int, help="override training.train_steps")
+    demo.add_argument("--train-steps", type=int, default=DEMO_TRAIN_STEPS,
+                      help=f"Trainer steps per training run (default {DEMO_TRAIN_STEPS}, the benchmark's setting)")
     demo.set_defaults(func=cmd_demo)
 
     data = commands.add_parser("data", help="generate data batches")

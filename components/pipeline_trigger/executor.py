@@ -20,19 +20,23 @@ def training_window(workdir: str, span: int, size: int) -> SpanWindow:
     return SpanWindow.ending_at(span, size, spans.rejected_spans(data_root))
 
 
-def run_locally(workdir: str, window: SpanWindow, reason: str) -> Dict[str, Any]:
+def run_locally(workdir: str, window: SpanWindow, reason: str, training: Dict[str, Any] = None) -> Dict[str, Any]:
     started = time.perf_counter()
     command = [sys.executable, "-m", "pipeline.cli", "train", "--workdir", workdir,
                "--spans", f"{window.start}-{window.end}", "--json", "--trigger", "batch-evaluation",
                "--reason", reason]
+    for key, flag in (("train_steps", "--train-steps"), ("mode", "--mode")):
+        if (training or {}).get(key):
+            command += [flag, str(training[key])]
     result = subprocess.run(command, capture_output=True, text=True)
     seconds = round(time.perf_counter() - started, 1)
     if result.returncode != 0:
         message = error_from_stderr(result.stderr)
-        return {"exit_code": result.returncode, "outcome": f"training failed: {message}", "seconds": seconds}
+        return {"exit_code": result.returncode, "outcome": f"training failed: {message}", "seconds": seconds,
+                "command": command[2:]}
     outcome = json.loads(result.stdout)
     return {"exit_code": 0, "outcome": outcome["reason"], "seconds": seconds,
-            "pushed_version": outcome.get("version"), "training": outcome}
+            "pushed_version": outcome.get("version"), "training": outcome, "command": command[2:]}
 
 
 def run_remotely(mode: str, target: Dict[str, Any], window: SpanWindow) -> Dict[str, Any]:
@@ -54,7 +58,8 @@ class Executor(base_executor.BaseExecutor):
         window = training_window(exec_properties["workdir"], span["span"], int(exec_properties["window"]))
         mode = exec_properties["mode"]
         if mode == "local":
-            result = run_locally(exec_properties["workdir"], window, span["reason"])
+            result = run_locally(exec_properties["workdir"], window, span["reason"],
+                                 json.loads(exec_properties.get("training") or "{}"))
         else:
             result = run_remotely(mode, json.loads(exec_properties.get("target") or "{}"), window)
         artifact.spans, artifact.triggered, artifact.outcome = str(window), 1, result["outcome"]

@@ -21,3 +21,17 @@ def test_window_ends_at_the_new_span_and_skips_rejected_ones(tmp_path):
     spans.mark_rejected(tmp_path / "data", 10, "bad")
     assert training_window(str(tmp_path), 11, 3).spans == [8, 9, 11]
     assert training_window(str(tmp_path), 9, 4).spans == [6, 7, 8, 9]
+
+
+def test_a_local_run_trains_with_the_batch_runs_steps_and_mode_and_records_failure(tmp_path):
+    span = artifact(DataSpan, tmp_path / "span")
+    write_report(span, {"batch": "q", "span": 3, "retrain": True, "reason": "performance: accuracy 0.8 < 0.88"})
+    output = artifact(TrainingRun, tmp_path / "run")
+    Executor().Do({"span": [span]}, {"training_run": [output]},
+                  {"mode": "local", "workdir": str(tmp_path), "window": 2, "target": "{}",
+                   "training": '{"train_steps": 77, "mode": "warm-start"}'})
+    report = read_report(output)
+    assert report["triggered"] and report["spans"] == [2, 3]
+    command = report["command"]
+    assert command[command.index("--train-steps") + 1] == "77" and command[command.index("--mode") + 1] == "warm-start"
+    assert report["exit_code"] == 1 and output.outcome.startswith("training failed: ")  # this workspace has no spans
