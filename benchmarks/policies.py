@@ -9,6 +9,7 @@ the number of retrains and pushes, and the compute seconds, and writes the
 table to benchmarks/results/policies.md with the command that produced it.
 """
 import argparse
+import concurrent.futures
 import json
 import shutil
 import subprocess
@@ -23,12 +24,14 @@ RESULTS = Path(__file__).resolve().parent / "results" / "policies.md"
 def run_policy(policy: str, root: Path, train_steps: int, quarters) -> dict:
     workdir = root / policy
     shutil.rmtree(workdir, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pipeline.cli", "demo", "--workdir", str(workdir), "--policy", policy,
                "--train-steps", str(train_steps)]
     if quarters:
         command += ["--quarters", str(quarters)]
     started = time.perf_counter()
-    subprocess.run(command, check=True)
+    with open(root / f"{policy}.log", "w") as log:
+        subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
     rows = json.loads((workdir / "reports" / f"demo-{policy}.json").read_text())
     rows = rows["quarters"] if isinstance(rows, dict) else rows
@@ -63,8 +66,17 @@ def main() -> int:
     parser.add_argument("--quarters", type=int)
     parser.add_argument("--workdir", default="/tmp/adapt-bench")
     parser.add_argument("--policies", default=",".join(POLICIES))
+    parser.add_argument("--parallel", action="store_true",
+                        help="run the policies at the same time (same machine share each; wall time, not accuracy, "
+                             "depends on it)")
     args = parser.parse_args()
-    results = [run_policy(p, Path(args.workdir), args.train_steps, args.quarters) for p in args.policies.split(",")]
+    policies = args.policies.split(",")
+    if args.parallel:
+        with concurrent.futures.ThreadPoolExecutor(len(policies)) as pool:
+            results = list(pool.map(lambda p: run_policy(p, Path(args.workdir), args.train_steps, args.quarters),
+                                    policies))
+    else:
+        results = [run_policy(p, Path(args.workdir), args.train_steps, args.quarters) for p in policies]
     text = table(results)
     print(text)
     command = "python benchmarks/policies.py " + " ".join(sys.argv[1:])
