@@ -65,6 +65,10 @@ class ValidationConfig:
         "Evaluator: how much accuracy the candidate may lose against the serving model.", min=0.0, max=1.0))
     min_domain_mass: float = field(default=0.9, metadata=_doc(
         "Kept schema: share of a string feature's values that must be in its known domain.", min=0.0, max=1.0))
+    open_domain_features: List[str] = field(default_factory=lambda: ["company"], metadata=_doc(
+        "Kept schema: string features whose set of values grows over time (new taxi companies every year). "
+        "Their inferred domain is dropped, so new values reach the model's out-of-vocabulary buckets instead of "
+        "stopping retraining; drift detection still reports the shift."))
     min_feature_presence: float = field(default=0.5, metadata=_doc(
         "Kept schema: a feature present in the first span must be present in at least this share of rows.",
         min=0.0, max=1.0))
