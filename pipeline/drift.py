@@ -14,7 +14,7 @@ import tensorflow_data_validation as tfdv
 
 from components.common.batches import Batch
 from components.common.spans import SpanError, span_dir
-from components.drift_detector.batch_statistics import csv_statistics
+from components.drift_detector.batch_statistics import MEASURED_FORMATS, batch_statistics
 from components.drift_detector.executor import drift_report
 from pipeline import metadata
 from pipeline.config import Config
@@ -45,19 +45,21 @@ def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[obj
                 path = os.path.join(known[span].uri, "Split-train", "FeatureStats.pb")
                 return tfdv.load_stats_binary(path), f"span {span} (StatisticsGen)"
         files = sorted(glob.glob(str(span_dir(workspace.data, span) / "train" / "*.csv")))
-        return _compute(files, config), f"span {span} (computed)"
+        return _compute("csv", files, config), f"span {span} (computed)"
     folder = text if os.path.isdir(text) else str(workspace.incoming / text)
     if not os.path.isdir(folder):
         raise DriftInputError(f"{text!r} is neither a span of {workspace.data} nor a batch folder")
     batch = Batch(folder, label=config.model.label, labels_file=config.data.labels_file)
-    if batch.format != "csv":
-        raise DriftInputError(f"batch {batch.batch_id}: drift is measured on CSV batches")
-    return _compute([batch.file_path(name) for name in batch.data_files()], config), f"batch {batch.batch_id}"
+    if batch.format not in MEASURED_FORMATS:
+        raise DriftInputError(f"batch {batch.batch_id}: drift is measured on CSV and TFRecord batches, "
+                              f"this one holds {batch.format}")
+    return (_compute(batch.format, [batch.file_path(name) for name in batch.data_files()], config),
+            f"batch {batch.batch_id}")
 
 
-def _compute(files: List[str], config: Config):
+def _compute(data_format: str, files: List[str], config: Config):
     output = os.path.join(tempfile.mkdtemp(prefix="adapt-drift-"), "FeatureStats.pb")
-    csv_statistics(files, output, beam_args=config.beam.args)
+    batch_statistics(data_format, files, output, beam_args=config.beam.args)
     return tfdv.load_stats_binary(output)
 
 

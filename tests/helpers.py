@@ -59,3 +59,44 @@ def artifact(kind, uri, **properties):
     for name, value in properties.items():
         setattr(instance, name, value)
     return instance
+
+
+def example(**features):
+    """A tf.train.Example from keyword values (str, float, int, or lists of one kind)."""
+    import tensorflow as tf
+    proto = tf.train.Example()
+    for name, values in features.items():
+        values = values if isinstance(values, list) else [values]
+        slot = proto.features.feature[name]
+        if isinstance(values[0], str):
+            slot.bytes_list.value.extend(v.encode() for v in values)
+        elif isinstance(values[0], float):
+            slot.float_list.value.extend(values)
+        else:
+            slot.int64_list.value.extend(values)
+    return proto
+
+
+def write_tfrecord(path: Path, examples, gzipped: bool = False) -> Path:
+    import tensorflow as tf
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tf.io.TFRecordWriter(str(path), "GZIP" if gzipped else "") as writer:
+        for proto in examples:
+            writer.write(proto.SerializeToString())
+    return path
+
+
+def rows_to_examples(header: Sequence[str], rows: List[Sequence[str]]):
+    """CSV rows as tf.Examples, each column typed as TFDV would infer it from CSV; empty cells left out."""
+    def kind(column):
+        cells = [row[column] for row in rows if row[column] != ""]
+        for parse in (int, float):
+            try:
+                [parse(cell) for cell in cells]
+                return parse
+            except ValueError:
+                continue
+        return str
+    parsers = [kind(column) for column in range(len(header))]
+    return [example(**{name: parse(cell) for name, parse, cell in zip(header, parsers, row) if cell != ""})
+            for row in rows]

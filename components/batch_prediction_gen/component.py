@@ -7,9 +7,10 @@ Emits: `predictions` (adapt.BatchPredictions): JSON-lines files, one record
 per instance holding its id, its input features, the inline label if any,
 the score and the predicted class; properties batch, model_version,
 num_predictions. Also writes `model.json` naming the model that predicted.
+Reads CSV batches and tf.Example TFRecord batches (plain or .gz).
 Short-circuits: never; a batch with rows the model cannot parse (text in a
-numeric feature, say) fails with the file and line, and the serving model is
-untouched. Locally it runs TFX's bulk-inference machinery (tfx_bsl
+numeric feature, say) fails with the file and line (or record), and the
+serving model is untouched. Locally it runs TFX's bulk-inference machinery (tfx_bsl
 RunInference on Beam); `mode: vertex` submits a Vertex AI batch-prediction
 job instead (batch and model on GCS).
 """

@@ -13,9 +13,10 @@ from tfx.types import artifact_utils
 from tfx_bsl.public.beam import RunInference
 from tfx_bsl.public.proto import model_spec_pb2
 
+from components.common import tfrecords
 from components.common.artifacts import read_report
 from serving import versions
-from serving.examples import RequestError, csv_row_to_instance, instance_to_example
+from serving.examples import RequestError, csv_row_to_instance, example_to_instance, instance_to_example
 from serving.model import read_model_info
 
 PREDICTIONS_PREFIX = "predictions"
@@ -37,19 +38,33 @@ def resolve_model(serving_model_dir: str, version: int) -> Tuple[int, str]:
 
 
 def read_instances(listing: Dict[str, Any], raw_types: Dict[str, str]) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    """(instance id, {feature: value}) for every instance of a CSV batch, label column included."""
-    label = listing["label"]
+    """(instance id, {feature: value}) for every instance of a CSV or TFRecord batch, label included."""
+    types_with_label = {**raw_types, listing["label"]: "int"}
+    read = _tfrecord_instances if listing["format"] == "tfrecord" else _csv_instances
     for entry in listing["files"]:
-        with fileio.open(entry["path"]) as handle:
-            reader = csv.reader(handle)
-            header = next(reader)
-            types_with_label = {**raw_types, label: "int"}
-            for row_number, row in enumerate(reader):
-                where = f"batch {listing['batch']}: {entry['name']} line {reader.line_num}: "
-                try:
-                    yield f"{entry['name']}:{row_number}", csv_row_to_instance(header, row, types_with_label, where)
-                except RequestError as err:
-                    raise PredictionError(str(err)) from None
+        yield from read(entry, types_with_label, f"batch {listing['batch']}: {entry['name']}")
+
+
+def _csv_instances(entry: Dict[str, Any], types: Dict[str, str], where: str):
+    with fileio.open(entry["path"]) as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        for row_number, row in enumerate(reader):
+            try:
+                yield f"{entry['name']}:{row_number}", csv_row_to_instance(header, row, types,
+                                                                           f"{where} line {reader.line_num}: ")
+            except RequestError as err:
+                raise PredictionError(str(err)) from None
+
+
+def _tfrecord_instances(entry: Dict[str, Any], types: Dict[str, str], where: str):
+    for index, example in enumerate(tfrecords.read_examples(entry["path"], where)):
+        instance = example_to_instance(example, types)
+        try:  # the types the model declares, checked as a request's would be
+            instance_to_example(instance, types)
+        except RequestError as err:
+            raise PredictionError(f"{where} record {index}: {err}") from None
+        yield f"{entry['name']}:{index}", instance
 
 
 def to_keyed_example(item, raw_types, label):
@@ -120,8 +135,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         listing = read_report(artifact_utils.get_single_instance(input_dict["file_list"]))
         artifact = artifact_utils.get_single_instance(output_dict["predictions"])
         artifact.batch = listing["batch"]
-        if listing["format"] != "csv":
-            raise PredictionError(f"batch {listing['batch']}: BatchPredictionGen reads CSV batches; "
+        if listing["format"] not in ("csv", "tfrecord"):
+            raise PredictionError(f"batch {listing['batch']}: BatchPredictionGen reads CSV and TFRecord batches; "
                                   f"a {listing['format']} batch needs a model module with its own reader")
         version, model_path = resolve_model(exec_properties["serving_model_dir"],
                                             int(exec_properties.get("model_version") or 0))

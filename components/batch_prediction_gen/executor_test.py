@@ -5,6 +5,9 @@ import pytest
 import components  # noqa: F401
 from components.batch_prediction_gen import executor
 from components.common.artifacts import BatchPredictions, FileList, write_report
+from components.common.batches import Batch
+from tests.helpers import example, write_tfrecord
+from components.file_list_gen.executor import list_batch
 from tests.helpers import artifact, save_tiny_model, write_csv
 
 HEADER = ["trip_miles", "payment_type", "trip_start_hour", "company", "big_tipper"]
@@ -19,11 +22,19 @@ def _listing(tmp_path, rows):
     return listing
 
 
-def _run(tmp_path, rows, version=0):
+def _tfrecord_listing(tmp_path, examples):
+    write_tfrecord(tmp_path / "batch" / "part.tfrecord.gz", examples, gzipped=True)
+    listing = artifact(FileList, tmp_path / "list")
+    write_report(listing, list_batch(Batch(str(tmp_path / "batch"), label="big_tipper")))
+    return listing
+
+
+def _run(tmp_path, rows, version=0, listing=None):
     save_tiny_model(str(tmp_path / "serving" / "1"), 0.5)
     save_tiny_model(str(tmp_path / "serving" / "2"), -0.5)
     output = artifact(BatchPredictions, tmp_path / "pred")
-    executor.Executor().Do({"file_list": [_listing(tmp_path, rows)]}, {"predictions": [output]},
+    listing = listing or _listing(tmp_path, rows)
+    executor.Executor().Do({"file_list": [listing]}, {"predictions": [output]},
                            {"serving_model_dir": str(tmp_path / "serving"), "model_version": version,
                             "mode": "local"})
     return output, executor.read_predictions(output.uri)
@@ -50,6 +61,26 @@ def test_a_named_version_is_used_when_asked(tmp_path):
 def test_text_in_a_numeric_feature_names_file_and_line(tmp_path):
     with pytest.raises(executor.PredictionError, match="batch batch: data.csv line 3: column 'trip_miles' expects float"):
         _run(tmp_path, [["2.0", "Cash", "5", "", "1"], ["far", "Cash", "5", "", "1"]])
+
+
+def test_a_tfrecord_batch_predicts_like_its_csv_twin(tmp_path):
+    csv_records = _run(tmp_path / "csv", [["2.0", "Cash", "5", "Flash Cab", "1"], ["0.0", "Credit Card", "", "", "0"]])[1]
+    examples = [example(trip_miles=2.0, payment_type="Cash", trip_start_hour=5, company="Flash Cab", big_tipper=1),
+                example(trip_miles=0.0, payment_type="Credit Card", big_tipper=0)]
+    output, records = _run(tmp_path / "tfr", None, listing=_tfrecord_listing(tmp_path / "tfr", examples))
+    assert output.num_predictions == 2
+
+    def comparable(found):  # an empty CSV cell is None, an absent TFRecord feature is left out
+        return [(r["score"], r["label"], {k: v for k, v in r["features"].items() if v is not None})
+                for r in sorted(found, key=lambda r: r["instance_id"].split(":")[1])]
+    assert comparable(records) == comparable(csv_records)
+
+
+def test_a_tfrecord_value_of_the_wrong_type_names_file_and_record(tmp_path):
+    examples = [example(trip_miles=1.0, big_tipper=1), example(trip_miles="far", big_tipper=0)]
+    with pytest.raises(executor.PredictionError,
+                       match="batch batch: part.tfrecord.gz record 1: feature 'trip_miles' expects a number"):
+        _run(tmp_path, None, listing=_tfrecord_listing(tmp_path, examples))
 
 
 def test_without_a_serving_model_the_error_says_so(tmp_path):

@@ -177,21 +177,45 @@ class Batch:
 
     # -- labels -----------------------------------------------------------------
     def has_inline_labels(self) -> bool:
-        if self.format != "csv":
-            return False
-        return all(self.label in self.csv_header(name) for name in self.data_files())
+        """Whether the data carries the label column (a TFRecord batch: any record has the feature).
+
+        For a TFRecord batch this reads every record with TensorFlow: executors only.
+        """
+        kind = self.format
+        if kind == "csv":
+            return all(self.label in self.csv_header(name) for name in self.data_files())
+        if kind == "tfrecord":
+            return self.label in self.table()[0]
+        return False
 
     def has_labels_file(self) -> bool:
         return self.exists(self.labels_file)
 
-    def has_labels(self) -> bool:
-        return self.has_labels_file() or self.has_inline_labels()
-
     def instance_ids(self) -> List[str]:
-        """'<file>:<row>' for every instance, in file then row order (how labels files line up)."""
-        if self.format != "csv":
+        """'<file>:<row or record>' for every instance, in file order (how labels files line up)."""
+        kind = self.format
+        if kind == "files":
             return [f"{name}:0" for name in self.data_files()]
-        return [f"{name}:{row}" for name in self.data_files() for row in range(len(self.read_csv(name)[1]))]
+        count = self._count_tfrecords if kind == "tfrecord" else (lambda name: len(self.read_csv(name)[1]))
+        return [f"{name}:{row}" for name in self.data_files() for row in range(count(name))]
+
+    def table(self) -> Tuple[List[str], Dict[str, List[List[str]]]]:
+        """The batch as one header and each data file's rows (CSV or TFRecord batches)."""
+        names = self.data_files()
+        if self.format == "tfrecord":
+            from components.common import tfrecords  # TensorFlow: executors only
+            examples = {name: list(tfrecords.read_examples(self.file_path(name), f"batch {self.batch_id}: {name}"))
+                        for name in names}
+            return tfrecords.examples_to_rows(examples, f"batch {self.batch_id}")
+        if self.format != "csv":
+            raise BatchError(f"batch {self.batch_id}: a {self.format} batch has no rows")
+        header, rows = self.read_csv(names[0])
+        by_file = {names[0]: rows}
+        for name in names[1:]:
+            file_header, by_file[name] = self.read_csv(name)
+            if file_header != header:
+                raise BatchError(f"batch {self.batch_id}: {name} has a different header than {names[0]}")
+        return header, by_file
 
     def labels_from_file(self) -> Dict[str, Optional[int]]:
         """{instance id: label} from the labels file: by its instance_id column, else by row order."""
@@ -219,16 +243,12 @@ class Batch:
 
     def labeled_rows(self) -> Tuple[List[str], List[List[str]]]:
         """Header and rows with their label (inline, else from the labels file); unlabeled rows left out."""
-        names = self.data_files()
-        header = self.csv_header(names[0])
+        header, by_file = self.table()
         inline = self.label in header
         labels = {} if inline else (self.labels_from_file() if self.has_labels_file() else {})
         out_header = header if inline else header + [self.label]
         rows = []
-        for name in names:
-            file_header, file_rows = self.read_csv(name)
-            if file_header != header:
-                raise BatchError(f"batch {self.batch_id}: {name} has a different header than {names[0]}")
+        for name, file_rows in by_file.items():
             for index, row in enumerate(file_rows):
                 if inline:
                     if row[header.index(self.label)] != "":
@@ -283,7 +303,8 @@ class Batch:
         state = self.state()
         if state is None:
             return False
-        return bool(state.get("labeled")) or not self.has_labels()
+        # Inline labels are part of the data, so an unlabeled evaluation can only be redone by a labels file.
+        return bool(state.get("labeled")) or not self.has_labels_file()
 
     def readiness(self, min_instances: int) -> Tuple[bool, str]:
         """(ready, why) — why names the reason a batch is skipped."""

@@ -52,9 +52,9 @@ def test_problems_name_the_batch_and_file(tmp_path):
 
 
 def test_labels_inline_or_from_a_labels_file(tmp_path):
-    assert _batch(tmp_path, "inline").has_labels()
+    assert _batch(tmp_path, "inline").has_inline_labels()
     unlabeled = _batch(tmp_path, "later", labeled=False)
-    assert not unlabeled.has_labels()
+    assert not unlabeled.has_inline_labels() and not unlabeled.has_labels_file()
     (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n0\n1\n")
     assert unlabeled.labels_from_file() == {"data.csv:0": 1, "data.csv:1": 0, "data.csv:2": 1}
     header, rows = unlabeled.labeled_rows()
@@ -93,3 +93,10 @@ def test_unlabeled_batch_becomes_ready_again_when_labels_arrive(tmp_path):
     (tmp_path / "u" / "labels.csv").write_text("big_tipper\n1\n0\n1\n1\n")
     ready, why = batch.readiness(1)
     assert ready and "labels arrived" in why
+
+
+def test_label_column_without_values_does_not_bring_a_batch_back_every_tick(tmp_path):
+    write_csv(tmp_path / "blank" / "data.csv", HEADER, [["1.5", "Cash", ""], ["2.5", "Card", ""]])
+    batch = Batch(str(tmp_path / "blank"), label="big_tipper")
+    batch.write_state({"status": "evaluated", "labeled": False})
+    assert batch.readiness(1) == (False, "already processed")

@@ -1,4 +1,4 @@
-"""TFDV statistics of CSV files (a batch, or a span's split) on Beam."""
+"""TFDV statistics of a batch's files (CSV or tf.Example TFRecord) or a span's split, on Beam."""
 import csv
 import os
 import tempfile
@@ -8,6 +8,7 @@ import apache_beam as beam
 import tensorflow_data_validation as tfdv
 from tensorflow_data_validation.coders.csv_decoder import DecodeCSV
 from tfx.dsl.io import fileio
+from tfx_bsl.public import tfxio
 
 
 def csv_header(path: str) -> List[str]:
@@ -15,22 +16,43 @@ def csv_header(path: str) -> List[str]:
         return next(csv.reader([handle.readline()]), [])
 
 
-def csv_statistics(paths: Sequence[str], output_path: Optional[str] = None, pipeline: Optional[beam.Pipeline] = None,
-                   beam_args: Sequence[str] = ()):
-    """Statistics of CSV files sharing one header, as StatisticsGen would compute them."""
+MEASURED_FORMATS = ("csv", "tfrecord")
+
+
+def _read_csv(paths: Sequence[str]) -> beam.PTransform:
     header = csv_header(paths[0])
     for path in paths[1:]:
         if csv_header(path) != header:
             raise ValueError(f"{path}: its header differs from {paths[0]}'s")
+
+    @beam.ptransform_fn
+    def read(root):
+        return (root
+                | "Files" >> beam.Create(list(paths))
+                | "Read" >> beam.io.ReadAllFromText(skip_header_lines=1)
+                | "Decode" >> DecodeCSV(column_names=header))
+    return read()
+
+
+def _read_tfrecord(paths: Sequence[str]) -> beam.PTransform:
+    # Compression is detected per file from its suffix (.gz).
+    return tfxio.TFExampleRecord(file_pattern=list(paths), telemetry_descriptors=["adapt"]).BeamSource()
+
+
+def batch_statistics(data_format: str, paths: Sequence[str], output_path: Optional[str] = None,
+                     pipeline: Optional[beam.Pipeline] = None, beam_args: Sequence[str] = ()) -> str:
+    """Statistics of CSV files sharing one header, or of tf.Example TFRecord files, as StatisticsGen computes them."""
+    if data_format not in MEASURED_FORMATS:
+        raise ValueError(f"statistics are computed for {' and '.join(MEASURED_FORMATS)} files, not {data_format}")
+    source = _read_csv(paths) if data_format == "csv" else _read_tfrecord(paths)
     output_path = output_path or os.path.join(tempfile.mkdtemp(prefix="adapt-stats-"), "FeatureStats.pb")
     owned = pipeline is None
     pipeline = pipeline or beam.Pipeline(argv=list(beam_args))
     _ = (pipeline
-         | "Files" >> beam.Create(list(paths))
-         | "Read" >> beam.io.ReadAllFromText(skip_header_lines=1)
-         | "Decode" >> DecodeCSV(column_names=header)
+         | "ReadBatch" >> source
          | "Statistics" >> tfdv.GenerateStatistics(tfdv.StatsOptions())
          | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_path))
     if owned:
         pipeline.run().wait_until_finish()
     return output_path
+

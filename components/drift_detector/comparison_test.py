@@ -8,10 +8,10 @@ import components  # noqa: F401
 import tensorflow_data_validation as tfdv
 
 from components.drift_detector import comparison, distributions
-from components.drift_detector.batch_statistics import csv_statistics
+from components.drift_detector.batch_statistics import batch_statistics
 from components.drift_detector.executor import drift_report
 from pipeline.config import Config
-from tests.helpers import taxi_rows, write_csv
+from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 CONFIG = Config()
 THRESHOLDS = {"default": CONFIG.drift.thresholds, "features": CONFIG.drift.features}
@@ -53,7 +53,7 @@ def test_binary_features_are_compared_as_categories():
 def _quarter_stats(tmp_path, name, rows):
     header, data = rows
     path = write_csv(tmp_path / f"{name}.csv", header, data)
-    return tfdv.load_stats_binary(csv_statistics([str(path)], str(tmp_path / f"{name}.pb")))
+    return tfdv.load_stats_binary(batch_statistics("csv", [str(path)], str(tmp_path / f"{name}.pb")))
 
 
 def test_two_random_halves_of_one_quarter_do_not_drift(tmp_path):
@@ -76,3 +76,18 @@ def test_2013_q1_against_2015_q4_drifts_on_payment_type_and_big_tips(tmp_path):
     assert payment["value"] == pytest.approx(0.18, abs=0.02)  # cash share 76% -> 58%
     assert "payment_type" in report["reason"]
     assert any(r["feature"] == "payment_type" and r["drifted"] for r in report["skew"])
+
+
+def test_a_tfrecord_batch_is_measured_as_its_csv_twin(tmp_path):
+    header, rows = taxi_rows("2015-Q4")
+    path = write_tfrecord(tmp_path / "q4.tfrecord.gz", rows_to_examples(header, rows), gzipped=True)
+    as_tfrecord = tfdv.load_stats_binary(batch_statistics("tfrecord", [str(path)], str(tmp_path / "q4-tfr.pb")))
+    baseline = [_quarter_stats(tmp_path, "q1", taxi_rows("2013-Q1"))]
+    from_csv = drift_report(baseline, _quarter_stats(tmp_path, "q4", (header, rows)), THRESHOLDS,
+                            CONFIG.drift.exclude, [])
+    from_tfrecord = drift_report(baseline, as_tfrecord, THRESHOLDS, CONFIG.drift.exclude, [])
+    assert from_tfrecord["drifted_features"] == from_csv["drifted_features"] and from_csv["drifted"]
+    assert len(from_tfrecord["features"]) == len(from_csv["features"])
+    values = {(r["feature"], r["metric"]): r["value"] for r in from_csv["features"]}
+    for row in from_tfrecord["features"]:
+        assert row["value"] == pytest.approx(values[(row["feature"], row["metric"])], abs=1e-3), row

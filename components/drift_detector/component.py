@@ -12,7 +12,8 @@ drifted features; a separate training/serving skew table as TFDV's skew
 comparator measures it against the newest training span; and the batch's
 own statistics (FeatureStats.pb). Properties: drifted, drifted_features.
 Short-circuits: without baseline statistics (no serving model trained in this
-workspace) it reports no drift and says why.
+workspace), or for an image batch (only CSV and TFRecord batches are
+profiled), it reports no drift and says why.
 """
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec

@@ -9,7 +9,7 @@ from tfx.types import artifact_utils
 
 from components.common.artifacts import read_report, write_report
 from components.drift_detector import comparison
-from components.drift_detector.batch_statistics import csv_statistics
+from components.drift_detector.batch_statistics import MEASURED_FORMATS, batch_statistics
 
 STATISTICS_FILE = "FeatureStats.pb"
 
@@ -42,13 +42,14 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         skip = json.loads(exec_properties.get("exclude") or "[]")
 
         batch_stats_path = os.path.join(artifact.uri, STATISTICS_FILE)
-        if listing["format"] == "csv":
+        measured = listing["format"] in MEASURED_FORMATS
+        if measured:
             with self._make_beam_pipeline() as pipeline:
-                csv_statistics([f["path"] for f in listing["files"]], batch_stats_path, pipeline)
+                batch_statistics(listing["format"], [f["path"] for f in listing["files"]], batch_stats_path, pipeline)
 
-        if not baselines or listing["format"] != "csv":
+        if not baselines or not measured:
             why = "no baseline statistics: the serving model was not trained in this workspace" if not baselines \
-                else f"drift is measured on CSV batches, this one is {listing['format']}"
+                else f"drift is measured on CSV and TFRecord batches, this one is {listing['format']}"
             report = {"drifted": False, "drifted_features": [], "features": [], "skew": [],
                       "baseline_spans": [], "reason": why}
         else:

@@ -13,7 +13,8 @@ Short-circuits: no span when retraining is not needed; no span yet when the
 batch has no labels (the batch stays pending until a labels file arrives);
 no second span when the batch already became one (that span is reused).
 A new span is written atomically (a crash leaves none or a whole one) from
-the batch's labeled rows with the deterministic split; the batch itself is
+the batch's labeled rows with the deterministic split, as CSV (a TFRecord
+batch's records become rows, one column per feature); the batch itself is
 never modified or deleted.
 """
 from tfx import types

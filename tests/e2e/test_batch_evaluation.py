@@ -11,7 +11,7 @@ from pipeline import metadata
 from pipeline.workspace import BATCH_EVALUATION_PIPELINE
 from serving import versions
 from tests.e2e.test_training_pipeline import make_workspace
-from tests.helpers import taxi_rows, write_csv
+from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +147,32 @@ def test_watch_once_evaluates_ready_batches_oldest_first(workspace):
     idle = subprocess.run([sys.executable, "-m", "pipeline.cli", "watch", "--once", "--json", "--workdir",
                            str(workspace.root)], capture_output=True, text=True, timeout=120)
     assert json.loads(idle.stdout)["started"] == []
+
+
+def test_a_tfrecord_batch_is_evaluated_profiled_and_made_a_span_like_its_csv_twin(workspace):
+    import csv
+    from pipeline.drift import compare
+    header, rows = taxi_rows("2015-Q4", 150)
+    write_csv(workspace.incoming / "t-csv" / "data.csv", header, rows)
+    write_tfrecord(workspace.incoming / "t-tfr" / "part-0.tfrecord.gz", rows_to_examples(header, rows[:100]), True)
+    write_tfrecord(workspace.incoming / "t-tfr" / "part-1.tfrecord", rows_to_examples(header, rows[100:]))
+    from_csv = evaluate(workspace, "t-csv", threshold=0.5, trigger=False)
+    from_tfrecord = evaluate(workspace, "t-tfr", threshold=0.99, trigger=False)
+
+    assert from_tfrecord.labeled and from_tfrecord.reports["PerformanceEvaluator"]["labeled_instances"] == 150
+    assert from_tfrecord.metrics["accuracy"] == pytest.approx(from_csv.metrics["accuracy"], abs=1e-6)
+    drift_rows = from_tfrecord.reports["DriftDetector"]["features"]
+    assert {r["feature"] for r in drift_rows} >= {"fare", "payment_type", "trip_miles"}
+    assert compare("1", str(workspace.incoming / "t-tfr"), workspace, workspace.load_config())["features"]
+
+    span = from_tfrecord.span
+    assert from_tfrecord.retrain and span and spans.read_source(workspace.data, span)["batch"] == "t-tfr"
+    written = []
+    for split in ("train", "test"):
+        for path in (spans.span_dir(workspace.data, span) / split).glob("*.csv"):
+            with open(path) as handle:
+                written += list(csv.DictReader(handle))
+    present = {name for index, name in enumerate(header) if any(row[index] for row in rows)}
+    assert len(written) == 150 and set(written[0]) == present
+    fares = sorted(float(row["fare"]) for row in written)
+    assert fares == pytest.approx(sorted(float(row[header.index("fare")]) for row in rows), abs=1e-3)
