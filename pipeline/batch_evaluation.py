@@ -73,7 +73,7 @@ def create_components(spec: BatchEvaluationSpec) -> list:
     span_preparator = SpanPreparator(
         file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],
         drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,
-        policy=config.retraining.policy, test_fraction=config.data.test_fraction)
+        policy=config.retraining.policy, test_fraction=config.data.test_fraction, evaluate_only=not spec.trigger)
     components = [file_list_gen, batch_prediction_gen, performance_evaluator, drift_detector, span_preparator]
     if spec.trigger:
         components.append(PipelineTrigger(

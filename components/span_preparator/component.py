@@ -11,7 +11,9 @@ the performance rule or the drift rule fired (the reason names which, with
 the metric or the features).
 Short-circuits: no span when retraining is not needed; no span yet when the
 batch has no labels (the batch stays pending until a labels file arrives);
-no second span when the batch already became one (that span is reused).
+no second span when the batch already became one (that span is reused);
+with `evaluate_only` (`adapt evaluate-batch --no-trigger`) it reports the
+decision and writes nothing, so the batch stays ready for a later run.
 A new span is written atomically (a crash leaves none or a whole one) from
 the batch's labeled rows with the deterministic split, as CSV (a TFRecord
 batch's records become rows, one column per feature); the batch itself is
@@ -30,6 +32,7 @@ class SpanPreparatorSpec(ComponentSpec):
         "data_root": ExecutionParameter(type=str),
         "policy": ExecutionParameter(type=str),
         "test_fraction": ExecutionParameter(type=float),
+        "evaluate_only": ExecutionParameter(type=int, optional=True),
     }
     INPUTS = {
         "file_list": ChannelParameter(type=FileList),
@@ -44,7 +47,9 @@ class SpanPreparator(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, file_list: types.BaseChannel, performance: types.BaseChannel,
-                 drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2):
+                 drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2,
+                 evaluate_only: bool = False):
         super().__init__(spec=SpanPreparatorSpec(
             file_list=file_list, performance=performance, drift_report=drift_report, data_root=data_root,
-            policy=policy, test_fraction=test_fraction, span=types.Channel(type=DataSpan)))
+            policy=policy, test_fraction=test_fraction, evaluate_only=int(evaluate_only),
+            span=types.Channel(type=DataSpan)))

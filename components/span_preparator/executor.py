@@ -26,12 +26,21 @@ def decide(policy: str, performance: Dict[str, Any], drift: Dict[str, Any]) -> T
 
 
 def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, performance: Dict[str, Any],
-            drift: Dict[str, Any]) -> Dict[str, Any]:
-    """Decides, writes the span if needed, records the batch state; returns what happened."""
+            drift: Dict[str, Any], evaluate_only: bool = False) -> Dict[str, Any]:
+    """Decides, writes the span if needed, records the batch state; returns what happened.
+
+    `evaluate_only` reports the decision and changes nothing: no span, no state, the batch stays ready.
+    """
     retrain, reason = decide(policy, performance, drift)
     labeled = bool(performance.get("labeled"))
     existing = spans.span_for_batch(data_root, batch.batch_id)
     span, status = 0, "evaluated"
+    if evaluate_only:
+        span = existing or 0
+        if retrain and existing is None:
+            reason += "; evaluate only: no span written, the batch stays ready"
+        return {"batch": batch.batch_id, "span": span, "retrain": retrain, "reason": reason,
+                "status": "evaluate-only", "created": False}
     if retrain and existing is not None:
         span, status = existing, "span"
         reason += f"; batch already is span {existing}"
@@ -58,7 +67,8 @@ class Executor(base_executor.BaseExecutor):
         batch = Batch(listing["uri"], label=listing["label"],
                       labels_file=os.path.basename(listing["labels_file"] or "labels.csv"))
         result = prepare(batch, exec_properties["data_root"], exec_properties["policy"],
-                         float(exec_properties["test_fraction"]), performance, drift)
+                         float(exec_properties["test_fraction"]), performance, drift,
+                         evaluate_only=bool(exec_properties.get("evaluate_only")))
         artifact = artifact_utils.get_single_instance(output_dict["span"])
         artifact.batch = result["batch"]
         artifact.span = result["span"]

@@ -1,9 +1,11 @@
+import csv
+
 import pytest
 
 from components.common import spans
 from components.common.batches import Batch
 from components.span_preparator.executor import decide, prepare
-from tests.helpers import write_csv
+from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 KEEP = {"retrain": False, "labeled": True, "reason": "accuracy 0.910 >= threshold 0.88"}
 LOW = {"retrain": True, "labeled": True, "reason": "accuracy 0.800 < threshold 0.88"}
@@ -60,3 +62,30 @@ def test_drift_without_labels_waits_for_them_and_loses_nothing(tmp_path):
     result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, labeled, DRIFT)
     assert result["span"] == 1
     assert (tmp_path / "data" / "span-1" / "train" / "data.csv").read_text().splitlines()[0] == "fare,big_tipper"
+
+
+def test_evaluate_only_reports_the_decision_and_writes_nothing(tmp_path):
+    batch, data = _batch(tmp_path), tmp_path / "data"
+    result = prepare(batch, str(data), "triggered", 0.25, LOW, CALM, evaluate_only=True)
+    assert result["retrain"] and result["span"] == 0 and result["status"] == "evaluate-only"
+    assert result["reason"].endswith("evaluate only: no span written, the batch stays ready")
+    assert spans.list_spans(data) == [] and batch.state() is None and batch.readiness(1)[0]
+
+
+def test_a_tfrecord_batch_becomes_a_csv_span_with_every_labeled_record(tmp_path):
+    header, rows = taxi_rows("2015-Q4", 60)
+    folder = tmp_path / "incoming" / "2015-Q4"
+    write_tfrecord(folder / "part-0.tfrecord.gz", rows_to_examples(header, rows[:40]), gzipped=True)
+    write_tfrecord(folder / "part-1.tfrecord", rows_to_examples(header, rows[40:]))
+    result = prepare(Batch(str(folder), label="big_tipper"), str(tmp_path / "data"), "triggered", 0.25, LOW, CALM)
+    assert result["span"] == 1 and result["created"]
+    written = []
+    for split in ("train", "test"):
+        with open(tmp_path / "data" / "span-1" / split / "data.csv") as handle:
+            written += list(csv.DictReader(handle))
+    present = {name for index, name in enumerate(header) if any(row[index] for row in rows)}
+    assert len(written) == 60 and set(written[0]) == present
+    column = header.index("fare")
+    assert sorted(float(row["fare"]) for row in written) == \
+        pytest.approx(sorted(float(row[column]) for row in rows), abs=1e-3)
+    assert sorted(row["company"] for row in written) == sorted(row[header.index("company")] for row in rows)
