@@ -81,20 +81,25 @@ def csv_row_to_instance(header: Sequence[str], row: Sequence[str], raw_types: Ma
     return instance
 
 
+def feature_values(example: tf.train.Example, feature: str) -> List[Any]:
+    """Python values of one feature of an example (strings decoded); [] when absent or empty."""
+    if feature not in example.features.feature:
+        return []
+    slot = example.features.feature[feature]
+    kind = slot.WhichOneof("kind")
+    values: List[Any] = list(getattr(slot, kind).value) if kind else []
+    if kind == "bytes_list":
+        values = [v.decode("utf-8", errors="replace") for v in values]
+    return values
+
+
 def example_to_instance(example: tf.train.Example, raw_types: Mapping[str, str]) -> Dict[str, Any]:
     """The inverse, for building JSON requests from eval examples (single values become scalars)."""
     instance: Dict[str, Any] = {}
     for feature in raw_types:
-        if feature not in example.features.feature:
-            continue
-        slot = example.features.feature[feature]
-        kind = slot.WhichOneof("kind")
-        values: List[Any] = list(getattr(slot, kind).value) if kind else []
-        if kind == "bytes_list":
-            values = [v.decode("utf-8", errors="replace") for v in values]
-        if not values:
-            continue
-        instance[feature] = values[0] if len(values) == 1 else values
+        values = feature_values(example, feature)
+        if values:
+            instance[feature] = values[0] if len(values) == 1 else values
     return instance
 
 

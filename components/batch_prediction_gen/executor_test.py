@@ -6,9 +6,8 @@ import components  # noqa: F401
 from components.batch_prediction_gen import executor
 from components.common.artifacts import BatchPredictions, FileList, write_report
 from components.common.batches import Batch
-from tests.helpers import example, write_tfrecord
 from components.file_list_gen.executor import list_batch
-from tests.helpers import artifact, save_tiny_model, write_csv
+from tests.helpers import artifact, example, save_tiny_model, write_csv, write_tfrecord
 
 HEADER = ["trip_miles", "payment_type", "trip_start_hour", "company", "big_tipper"]
 

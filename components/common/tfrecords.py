@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from components.common.batches import BatchError
+from serving.examples import feature_values
 
 
 def read_examples(path: str, where: str) -> Iterator[tf.train.Example]:
@@ -35,22 +36,6 @@ def read_examples(path: str, where: str) -> Iterator[tf.train.Example]:
             raise BatchError(f"{where}: record {index} is not a tf.train.Example") from None
         yield example
         index += 1
-
-
-def feature_values(example: tf.train.Example, feature: str) -> List:
-    """Python values of one feature (strings decoded); [] when absent or empty."""
-    if feature not in example.features.feature:
-        return []
-    slot = example.features.feature[feature]
-    kind = slot.WhichOneof("kind")
-    if kind is None:
-        return []
-    values = list(getattr(slot, kind).value)
-    if kind == "bytes_list":
-        return [v.decode("utf-8", errors="replace") for v in values]
-    if kind == "float_list":
-        return [float(np.float32(v)) for v in values]
-    return values
 
 
 def _cell(value) -> str:

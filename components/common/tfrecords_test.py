@@ -47,8 +47,6 @@ def test_corrupt_tfrecord_is_an_error_naming_the_file(tmp_path):
         Batch(str(tmp_path / "c"), label="big_tipper").table()
 
 
-def test_feature_values_are_python_values():
-    proto = example(fare=0.1, company="Taxi Affiliation", hour=3)
-    assert tfrecords.feature_values(proto, "fare") == [pytest.approx(0.1)]
-    assert tfrecords.feature_values(proto, "company") == ["Taxi Affiliation"]
-    assert tfrecords.feature_values(proto, "hour") == [3] and tfrecords.feature_values(proto, "absent") == []
+def test_float32_values_become_their_shortest_text():
+    header, rows = tfrecords.examples_to_rows({"f": [example(fare=0.1, tip=1e-05, hour=3)]}, "batch b")
+    assert dict(zip(header, rows["f"][0])) == {"fare": "0.1", "tip": "1e-05", "hour": "3"}
