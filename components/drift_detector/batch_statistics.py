@@ -55,4 +55,3 @@ def batch_statistics(data_format: str, paths: Sequence[str], output_path: Option
     if owned:
         pipeline.run().wait_until_finish()
     return output_path
-
