@@ -336,8 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate-batch", help="evaluate the serving model on a batch, retrain if needed")
     evaluate.add_argument("batch", help="batch folder, or the name of a folder under incoming/")
     _workdir(evaluate)
-    evaluate.add_argument("--no-trigger", action="store_true", help="evaluate only: report the decision, write no span, start no training; "
-                          "the batch stays ready")
+    evaluate.add_argument("--no-trigger", action="store_true",
+                          help="evaluate only: report the decision, write no span, start no training; "
+                               "the batch stays ready")
     evaluate.add_argument("--json", action="store_true", help="print the outcome as JSON")
     evaluate.add_argument("--details", action="store_true", help="with --json: include every component's report")
     evaluate.set_defaults(func=cmd_evaluate_batch)

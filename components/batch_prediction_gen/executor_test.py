@@ -63,7 +63,8 @@ def test_text_in_a_numeric_feature_names_file_and_line(tmp_path):
 
 
 def test_a_tfrecord_batch_predicts_like_its_csv_twin(tmp_path):
-    csv_records = _run(tmp_path / "csv", [["2.0", "Cash", "5", "Flash Cab", "1"], ["0.0", "Credit Card", "", "", "0"]])[1]
+    csv_rows = [["2.0", "Cash", "5", "Flash Cab", "1"], ["0.0", "Credit Card", "", "", "0"]]
+    csv_records = _run(tmp_path / "csv", csv_rows)[1]
     examples = [example(trip_miles=2.0, payment_type="Cash", trip_start_hour=5, company="Flash Cab", big_tipper=1),
                 example(trip_miles=0.0, payment_type="Credit Card", big_tipper=0)]
     output, records = _run(tmp_path / "tfr", None, listing=_tfrecord_listing(tmp_path / "tfr", examples))
