@@ -44,9 +44,9 @@ test-e2e: install
 	$(VENV)/bin/python -m pytest -m e2e
 
 benchmark: install
-	$(VENV)/bin/python benchmarks/policies.py
-	$(VENV)/bin/python benchmarks/idle_tick.py
-	$(VENV)/bin/python benchmarks/serving_load.py
+	$(VENV)/bin/python -m benchmarks.policies
+	$(VENV)/bin/python -m benchmarks.idle_tick
+	$(VENV)/bin/python -m benchmarks.serving_load
 
 lock:
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.10 \
@@ -57,10 +57,8 @@ clean:
 
 # The cloud-function bundle: main.py, its requirements, and the light parts of adapt it imports.
 cloud-function:
-	rm -rf build/cloud-function && mkdir -p build/cloud-function/components
+	rm -rf build/cloud-function && mkdir -p build/cloud-function
 	cp cloud_function/main.py cloud_function/requirements.txt build/cloud-function/
-	cp -r pipeline build/cloud-function/
-	cp components/__init__.py build/cloud-function/components/
-	cp -r components/common build/cloud-function/components/
+	cp -r core pipeline build/cloud-function/
 	@echo "deploy: gcloud functions deploy adapt-trigger --gen2 --runtime python310 --trigger-http \\"
 	@echo "          --entry-point trigger --source build/cloud-function --set-env-vars ADAPT_BATCH_PREFIX=gs://..."

@@ -1,6 +1,6 @@
 """Benchmark: the cost of an idle `adapt watch` tick, next to what importing TensorFlow alone costs.
 
-    python benchmarks/idle_tick.py [--batches 16] [--repeat 5]
+    python -m benchmarks.idle_tick [--batches 16] [--repeat 5]
 
 Builds a workspace whose incoming/ holds N already-processed taxi-sized batches,
 then measures side by side, in one run:
@@ -21,7 +21,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "idle_tick.md"
 
 
 def make_workspace(root: Path, batches: int) -> None:
-    from components.common.batches import Batch
+    from core.data.batches import Batch
     for index in range(batches):
         folder = root / "incoming" / f"batch-{index:02d}"
         folder.mkdir(parents=True)
@@ -44,8 +44,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="adapt-idle-"))
     make_workspace(root, args.batches)
 
+    from core.workspace import Workspace
     from pipeline.triggers.watcher import Watcher
-    from pipeline.workspace import Workspace
     workspace = Workspace.open(str(root))
     watcher = Watcher(workspace, workspace.load_config(), echo=lambda line: None)
     in_process = [watcher.tick().seconds for _ in range(args.repeat)]
@@ -66,7 +66,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(f"# Idle tick of `adapt watch`\n\nCommand: `python benchmarks/idle_tick.py "
+    RESULTS.write_text(f"# Idle tick of `adapt watch`\n\nCommand: `python -m benchmarks.idle_tick "
                        f"{' '.join(sys.argv[1:])}`".rstrip() + f" ({time.strftime('%Y-%m-%d')}, 2-core machine)"
                        f"\n\n{text}\n")
     return 0

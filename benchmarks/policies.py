@@ -1,6 +1,6 @@
 """Benchmark: the three retraining policies on the same taxi stream, side by side.
 
-    python benchmarks/policies.py [--train-steps 300] [--quarters N] [--workdir /tmp/adapt-bench]
+    python -m benchmarks.policies [--train-steps 300] [--quarters N] [--workdir /tmp/adapt-bench]
 
 Runs `adapt demo --policy P` for static, triggered and periodic, each in its
 own fresh workspace (same data, same first model recipe), then prints mean
@@ -79,7 +79,7 @@ def main() -> int:
         results = [run_policy(p, Path(args.workdir), args.train_steps, args.quarters) for p in policies]
     text = table(results)
     print(text)
-    command = "python benchmarks/policies.py " + " ".join(sys.argv[1:])
+    command = "python -m benchmarks.policies " + " ".join(sys.argv[1:])
     RESULTS.write_text(f"# Retraining policies on the Chicago taxi stream\n\nCommand: `{command.strip()}` "
                        f"({time.strftime('%Y-%m-%d')}, 2-core machine)\n\n{text}\n")
     return 0

@@ -1,6 +1,6 @@
 """Benchmark: the model server under load, steady and during a hot reload, side by side.
 
-    python benchmarks/serving_load.py [--clients 20] [--requests 200]
+    python -m benchmarks.serving_load [--clients 20] [--requests 200]
 
 Serves a small SavedModel with adapt's server (a separate process, as `adapt
 serve` runs it), fires N clients x M predict requests twice — once steady,
@@ -20,10 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from serving.load import run_load
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.helpers import save_tiny_model  # noqa: E402  (the same tiny model the serving tests use)
+from tests.helpers import save_tiny_model  # the same tiny model the serving tests use
 
 RESULTS = Path(__file__).resolve().parent / "results" / "serving_load.md"
 INSTANCE = {"trip_miles": 1.5, "payment_type": "Cash", "trip_start_hour": 9}
@@ -79,7 +76,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     RESULTS.write_text(f"# Model server load ({args.clients} clients x {args.requests} requests, loopback)\n\n"
-                       f"Command: `python benchmarks/serving_load.py {' '.join(sys.argv[1:])}`".rstrip()
+                       f"Command: `python -m benchmarks.serving_load {' '.join(sys.argv[1:])}`".rstrip()
                        + f" ({time.strftime('%Y-%m-%d')}, 2-core machine, tiny SavedModel)\n\n{text}\n")
     return 0
 

@@ -22,7 +22,7 @@ import os
 
 import functions_framework
 
-from pipeline.config import Config
+from core.config import Config
 from pipeline.triggers import launch, new_data
 
 

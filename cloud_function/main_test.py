@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from components.common.batches import Batch
-from pipeline import kubeflow
-from pipeline.config import Config
+from core.config import Config
+from core.data.batches import Batch
+from pipeline.kubeflow import compile as kubeflow
 from tests.fake_kfp import FakeKfp
 from tests.helpers import write_csv
 

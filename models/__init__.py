@@ -1,8 +1,2 @@
-"""Model code per use case: features, the Transform preprocessing_fn and the Trainer run_fn."""
-
-import os as _os
-
-# TFX 1.16 expects tf.keras to be Keras 2 (tf-keras); must be set before TensorFlow loads.
-_os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+"""Model packages, one per use case; each implements the model contract (core/contract.py)."""
+import core  # noqa: F401  (TensorFlow defaults, before TensorFlow loads)

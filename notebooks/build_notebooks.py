@@ -7,7 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 OPEN = '''import os
-from pipeline import explore
+import explore  # notebooks/explore.py: helpers over the workspace
 
 # The workspace `adapt demo` leaves (./adapt-workspace at the repository root), or $ADAPT_WORKDIR.
 workspace, config = explore.open_workspace(os.environ.get("ADAPT_WORKDIR") or "../adapt-workspace")
@@ -90,7 +90,7 @@ assert "serving_default" in loaded.signatures and info["label"] == "big_tipper"
 print("signatures:", list(loaded.signatures))
 print("trained on spans:", info.get("spans"))'''),
         new_markdown_cell("## Evaluator and Pusher: was the candidate blessed, and where did it go?"),
-        new_code_cell('''from pipeline import registry
+        new_code_cell('''from pipeline.lineage import registry
 models = pd.DataFrame(registry.list_models(workspace, config))
 assert not models.empty
 models[["version", "stage", "spans", "training_mode", "blessed", "infra_blessed", "baseline_version", "reason"]]'''),
@@ -102,7 +102,7 @@ models[["version", "stage", "spans", "training_mode", "blessed", "infra_blessed"
         new_code_cell(OPEN),
         new_code_cell('''import pandas as pd
 import tensorflow_model_analysis as tfma
-from pipeline import evaluation
+from pipeline.lineage import evaluation
 evaluation_uri = explore.latest_evaluation_uri(workspace)
 overall = evaluation.overall_metrics(evaluation_uri)
 assert "candidate" in overall
@@ -134,7 +134,7 @@ plt.show()'''),
 batches = pd.DataFrame(explore.batch_history(workspace))
 assert not batches.empty and batches["accuracy"].notna().any()
 batches[["batch", "serving_version", "accuracy", "max_drift", "drifted_features", "retrain", "reason"]]'''),
-        new_code_cell('''from pipeline import history
+        new_code_cell('''from pipeline.lineage import history
 events = pd.DataFrame(history.history(workspace, config.model.name))
 assert not events.empty
 events[["event", "trigger", "spans", "updated", "production_version", "candidate_accuracy",

@@ -1,6 +1,3 @@
-"""adapt's pipelines, runners, triggers and command line."""
-import os as _os
-
-# TFX 1.16 expects tf.keras to be Keras 2 (tf-keras); must be set before TensorFlow loads.
-_os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the CLI's console stays readable
+"""adapt's pipelines and everything that runs them: definitions, local and Kubeflow runs, triggers, replay,
+lineage and the command line."""
+import core  # noqa: F401  (TensorFlow defaults, before TensorFlow loads)

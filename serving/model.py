@@ -1,8 +1,6 @@
 """A loaded model version: its serving signature and its feature types."""
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -10,18 +8,9 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import tensorflow as tf
 
-from serving.examples import RequestError, instance_to_example
-
-MODEL_INFO_FILE = os.path.join("assets.extra", "adapt_model.json")
-SIGNATURE = "serving_default"
-
-
-def read_model_info(model_path: str) -> Dict[str, Any]:
-    path = os.path.join(model_path, MODEL_INFO_FILE)
-    if not tf.io.gfile.exists(path):
-        raise FileNotFoundError(f"{path} is missing: the model was not exported by an adapt model module")
-    with tf.io.gfile.GFile(path) as handle:
-        return json.load(handle)
+from core.contract import SIGNATURE_INPUT, SIGNATURE_NAME, read_model_info
+from core.data.examples import instance_to_example
+from core.errors import RequestError
 
 
 @dataclass
@@ -39,7 +28,7 @@ class LoadedModel:
         started = time.perf_counter()
         info = read_model_info(path)
         saved_model = tf.saved_model.load(path)
-        signature = saved_model.signatures[SIGNATURE]
+        signature = saved_model.signatures[SIGNATURE_NAME]
         model = cls(version=version, path=path, info=info, signature=signature, _keep_alive=saved_model)
         model.predict([{}])  # warm up: the first call traces and allocates
         model.load_seconds = time.perf_counter() - started
@@ -61,9 +50,8 @@ class LoadedModel:
 
     def predict_serialized(self, serialized: Sequence[bytes]) -> List[float]:
         try:
-            outputs = self.signature(examples=tf.constant(list(serialized), dtype=tf.string))
+            outputs = self.signature(**{SIGNATURE_INPUT: tf.constant(list(serialized), dtype=tf.string)})
         except tf.errors.InvalidArgumentError as err:  # the request, not the server, is at fault
-            from serving.examples import RequestError
             raise RequestError(f"the model rejected the input: {err.message.splitlines()[0]}") from None
         scores = next(iter(outputs.values())).numpy().reshape(len(serialized), -1)
         return [float(row[0]) for row in scores]

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
-from serving import versions
+from core import versions
 
 logger = logging.getLogger("adapt.serving")
 
@@ -118,7 +118,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
     from starlette.concurrency import run_in_threadpool
 
-    from serving.examples import RequestError, columns_to_instances
+    from core.data.examples import RequestError, columns_to_instances
 
     app = FastAPI(title="adapt model server", docs_url=None, redoc_url=None)
     registry = CollectorRegistry()

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from serving import versions
+from core import versions
 from serving.load import run_load
 from tests.helpers import save_tiny_model
 

@@ -43,6 +43,25 @@ def taxi_rows(quarter: str, limit: Optional[int] = None):
     return header, rows[:limit] if limit else rows
 
 
+SMALL_CONFIG = """
+training: {train_steps: 60, eval_steps: 5, window: 2}
+validation: {infra_requests: 5, min_accuracy: 0.5}
+"""
+
+
+def make_workspace(root: Path, quarters):
+    """A workspace (small training settings) whose spans are the first rows of real taxi quarters."""
+    from core.data import spans
+    from core.workspace import Workspace
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "adapt.yaml").write_text(SMALL_CONFIG)
+    workspace = Workspace.open(str(root))
+    for quarter, rows in quarters:
+        header, data = taxi_rows(quarter, rows)
+        spans.write_span(workspace.data, header, data, test_fraction=0.25, source={"batch": quarter})
+    return workspace
+
+
 def write_csv(path: Path, header: Sequence[str], rows: List[Sequence[str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:

@@ -18,8 +18,8 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from components.artifacts import BatchPredictions, FileList
 from components.batch_prediction_gen import executor
-from components.common.artifacts import BatchPredictions, FileList
 
 
 class BatchPredictionGenSpec(ComponentSpec):

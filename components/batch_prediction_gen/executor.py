@@ -13,17 +13,16 @@ from tfx.types import artifact_utils
 from tfx_bsl.public.beam import RunInference
 from tfx_bsl.public.proto import model_spec_pb2
 
-from components.common import tfrecords
-from components.common.artifacts import read_report
-from serving import versions
-from serving.examples import RequestError, csv_row_to_instance, example_to_instance, instance_to_example
-from serving.model import read_model_info
+from components.artifacts import read_report
+from core import versions
+from core.contract import OUTPUT_KEY, SIGNATURE_NAME, read_model_info
+from core.data import tfrecords
+from core.data.examples import csv_row_to_instance, example_to_instance, instance_to_example
+from core.data.predictions import PREDICTIONS_PREFIX, record
+from core.errors import AdaptError, RequestError
 
-PREDICTIONS_PREFIX = "predictions"
-OUTPUT_NAME = "outputs"
 
-
-class PredictionError(RuntimeError):
+class PredictionError(AdaptError):
     """The batch or the model cannot produce predictions; the message names the file."""
 
 
@@ -75,22 +74,8 @@ def to_keyed_example(item, raw_types, label):
 
 def to_record(keyed_log, instances: Dict[str, Dict[str, Any]], label: str) -> str:
     instance_id, prediction_log = keyed_log
-    tensor = prediction_log.predict_log.response.outputs[OUTPUT_NAME]
-    return _record(instance_id, instances[instance_id], float(tf.make_ndarray(tensor).reshape(-1)[0]), label)
-
-
-def read_predictions(uri: str) -> List[Dict[str, Any]]:
-    records = []
-    for path in sorted(fileio.glob(os.path.join(uri, f"{PREDICTIONS_PREFIX}*"))):
-        with fileio.open(path) as handle:
-            records += [json.loads(line) for line in handle.read().splitlines() if line.strip()]
-    return records
-
-
-def _record(instance_id: str, instance: Dict[str, Any], score: float, label: str) -> str:
-    return json.dumps({"instance_id": instance_id, "score": round(score, 6), "prediction": int(score >= 0.5),
-                       "label": instance.get(label),
-                       "features": {k: v for k, v in instance.items() if k != label}})
+    tensor = prediction_log.predict_log.response.outputs[OUTPUT_KEY]
+    return record(instance_id, instances[instance_id], float(tf.make_ndarray(tensor).reshape(-1)[0]), label)
 
 
 def vertex_instances(instances: Dict[str, Dict[str, Any]], raw_types, label) -> Dict[str, List[str]]:
@@ -123,9 +108,9 @@ def vertex_results_to_records(lines: List[str], by_payload: Dict[str, List[str]]
         result = json.loads(line)
         instance_id = by_payload[result["instance"]["examples"]["b64"]].pop(0)
         prediction = result["prediction"]
-        score = prediction.get(OUTPUT_NAME, prediction) if isinstance(prediction, dict) else prediction
+        score = prediction.get(OUTPUT_KEY, prediction) if isinstance(prediction, dict) else prediction
         score = score[0] if isinstance(score, list) else score
-        records.append(_record(instance_id, instances[instance_id], float(score), label))
+        records.append(record(instance_id, instances[instance_id], float(score), label))
     return records
 
 
@@ -155,7 +140,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
     def _predict_locally(self, model_path, artifact, instances, raw_types, label):
         spec = model_spec_pb2.InferenceSpecType(saved_model_spec=model_spec_pb2.SavedModelSpec(
-            model_path=model_path, signature_name=["serving_default"]))
+            model_path=model_path, signature_name=[SIGNATURE_NAME]))
         with self._make_beam_pipeline() as pipeline:
             _ = (pipeline
                  | "Instances" >> beam.Create(sorted(instances.items()))

@@ -3,10 +3,11 @@ import json
 import pytest
 
 import components  # noqa: F401
+from components.artifacts import BatchPredictions, FileList, write_report
 from components.batch_prediction_gen import executor
-from components.common.artifacts import BatchPredictions, FileList, write_report
-from components.common.batches import Batch
 from components.file_list_gen.executor import list_batch
+from core.data.batches import Batch
+from core.data.predictions import read_predictions
 from tests.helpers import artifact, example, save_tiny_model, write_csv, write_tfrecord
 
 HEADER = ["trip_miles", "payment_type", "trip_start_hour", "company", "big_tipper"]
@@ -36,7 +37,7 @@ def _run(tmp_path, rows, version=0, listing=None):
     executor.Executor().Do({"file_list": [listing]}, {"predictions": [output]},
                            {"serving_model_dir": str(tmp_path / "serving"), "model_version": version,
                             "mode": "local"})
-    return output, executor.read_predictions(output.uri)
+    return output, read_predictions(output.uri)
 
 
 def test_predictions_sit_next_to_their_inputs(tmp_path):
@@ -89,7 +90,6 @@ def test_without_a_serving_model_the_error_says_so(tmp_path):
 
 
 def test_vertex_results_are_matched_back_to_instances():
-    import base64
     instances = {"data.csv:0": {"trip_miles": 1.0}, "data.csv:1": {"trip_miles": 1.0}, "data.csv:2": {"trip_miles": 3.0}}
     by_payload = executor.vertex_instances(instances, {"trip_miles": "float"}, "big_tipper")
     assert sorted(len(ids) for ids in by_payload.values()) == [1, 2]  # two identical instances share a payload

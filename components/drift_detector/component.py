@@ -19,7 +19,7 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.common.artifacts import DriftReport, FileList
+from components.artifacts import DriftReport, FileList
 from components.drift_detector import executor
 
 

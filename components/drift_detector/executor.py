@@ -1,35 +1,15 @@
 """Executor of DriftDetector."""
 import json
 import os
-from typing import Any, Dict, List
 
 import tensorflow_data_validation as tfdv
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
-from components.common.artifacts import read_report, write_report
-from components.drift_detector import comparison
-from components.drift_detector.batch_statistics import MEASURED_FORMATS, batch_statistics
-
-STATISTICS_FILE = "FeatureStats.pb"
-
-
-def threshold_lookup(thresholds: Dict[str, Any]):
-    defaults, features = thresholds["default"], thresholds.get("features", {})
-    return lambda feature, metric: float(features.get(feature, {}).get(metric, defaults[metric]))
-
-
-def drift_report(baseline_stats: List, batch_stats, thresholds: Dict[str, Any], skip: List[str],
-                 baseline_spans: List[int]) -> Dict[str, Any]:
-    """The full report, from already computed statistics."""
-    threshold = threshold_lookup(thresholds)
-    rows = comparison.drift_table(comparison.merged_features(baseline_stats),
-                                  comparison.merged_features([batch_stats]), threshold, skip)
-    skew = comparison.skew_table(baseline_stats[-1], batch_stats, threshold, skip)
-    decided = comparison.summary(rows)
-    described = comparison.describe(rows)
-    return {**decided, "features": rows, "skew": skew, "baseline_spans": baseline_spans,
-            "reason": f"drift on {described}" if described else "no feature drifted beyond its threshold"}
+from components.artifacts import read_report, write_report
+from core.drift.report import drift_report
+from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
+from core.drift.thresholds import DriftThresholds
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -54,7 +34,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                       "baseline_spans": [], "reason": why}
         else:
             report = drift_report([tfdv.load_stats_binary(b["uri"]) for b in baselines],
-                                  tfdv.load_stats_binary(batch_stats_path), json.loads(exec_properties["thresholds"]),
+                                  tfdv.load_stats_binary(batch_stats_path),
+                                  DriftThresholds.from_json(exec_properties["thresholds"]),
                                   skip, [b["span"] for b in baselines])
         report["batch"] = listing["batch"]
         artifact.drifted = int(report["drifted"])

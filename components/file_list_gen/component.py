@@ -14,7 +14,7 @@ from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.common.artifacts import FileList
+from components.artifacts import FileList
 from components.file_list_gen import executor
 
 

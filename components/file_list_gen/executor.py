@@ -1,34 +1,17 @@
 """Executor of FileListGen."""
-import hashlib
 from typing import Any, Dict
 
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.common.artifacts import write_report
-from components.common.batches import Batch, BatchError
-
-
-def fingerprint(batch: Batch) -> str:
-    """Changes when a data or labels file is added, removed or rewritten."""
-    digest = hashlib.sha256()
-    for entry in sorted(batch._entries(), key=lambda e: e["name"]):
-        if not entry["name"].rsplit("/", 1)[-1].startswith("."):
-            digest.update(f"{entry['name']}:{entry.get('size')}:{entry.get('mtime', entry.get('updated'))}".encode())
-    return digest.hexdigest()[:16]
+from components.artifacts import write_report
+from core.data.batches import Batch, BatchError
 
 
 def list_batch(batch: Batch) -> Dict[str, Any]:
     kind = batch.format
-    files = []
-    for name in batch.data_files():
-        if kind == "csv":
-            count = len(batch.read_csv(name)[1])
-        elif kind == "tfrecord":
-            count = batch._count_tfrecords(name)
-        else:
-            count = 1
-        files.append({"name": name, "path": batch.file_path(name), "instances": count})
+    files = [{"name": name, "path": batch.file_path(name), "instances": batch.instances_in(name)}
+             for name in batch.data_files()]
     total = sum(f["instances"] for f in files)
     if total == 0:
         raise BatchError(f"batch {batch.batch_id}: no instances in {', '.join(f['name'] for f in files)}")

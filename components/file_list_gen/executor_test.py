@@ -1,9 +1,9 @@
 import pytest
 
 import components  # noqa: F401
-from components.common.artifacts import FileList, read_report
-from components.common.batches import BatchError
+from components.artifacts import FileList, read_report
 from components.file_list_gen.executor import Executor
+from core.data.batches import BatchError
 from tests.helpers import artifact, write_csv
 
 

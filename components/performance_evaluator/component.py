@@ -16,7 +16,7 @@ from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.common.artifacts import BatchPredictions, FileList, PerformanceReport
+from components.artifacts import BatchPredictions, FileList, PerformanceReport
 from components.performance_evaluator import executor
 
 

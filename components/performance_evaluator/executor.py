@@ -8,9 +8,9 @@ from sklearn import metrics as sk_metrics
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.batch_prediction_gen.executor import read_predictions
-from components.common.artifacts import read_report, write_report
-from components.common.batches import Batch
+from components.artifacts import read_report, write_report
+from core.data.batches import Batch
+from core.data.predictions import read_predictions
 
 
 def compute_metrics(labels: Sequence[int], scores: Sequence[float], names: Sequence[str]) -> Dict[str, float]:

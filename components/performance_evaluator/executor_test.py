@@ -1,9 +1,7 @@
 import json
 
-import pytest
-
 import components  # noqa: F401
-from components.common.artifacts import BatchPredictions, FileList, PerformanceReport, read_report, write_report
+from components.artifacts import BatchPredictions, FileList, PerformanceReport, read_report, write_report
 from components.performance_evaluator.executor import Executor, compute_metrics, evaluate
 from tests.helpers import artifact, write_csv
 

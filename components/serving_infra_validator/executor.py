@@ -17,8 +17,8 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
-from serving.examples import example_to_instance
-from serving.model import read_model_info
+from core.contract import read_model_info
+from core.data.examples import example_to_instance
 
 BLESSED_FILE = "INFRA_BLESSED"
 NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"

@@ -1,11 +1,10 @@
 import os
 
 import pytest
-
-import components  # noqa: F401
 import tensorflow as tf
 from tfx.types import artifact_utils, standard_artifacts
 
+import components  # noqa: F401
 from components.serving_infra_validator import executor
 from tests.helpers import save_tiny_model
 

@@ -23,7 +23,7 @@ from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.common.artifacts import DataSpan, DriftReport, FileList, PerformanceReport
+from components.artifacts import DataSpan, DriftReport, FileList, PerformanceReport
 from components.span_preparator import executor
 
 

@@ -5,9 +5,9 @@ from typing import Any, Dict, Tuple
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.common import spans
-from components.common.artifacts import read_report, write_report
-from components.common.batches import Batch
+from components.artifacts import read_report, write_report
+from core.data import spans
+from core.data.batches import Batch
 
 
 def decide(policy: str, performance: Dict[str, Any], drift: Dict[str, Any]) -> Tuple[bool, str]:

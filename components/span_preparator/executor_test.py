@@ -2,9 +2,9 @@ import csv
 
 import pytest
 
-from components.common import spans
-from components.common.batches import Batch
 from components.span_preparator.executor import decide, prepare
+from core.data import spans
+from core.data.batches import Batch
 from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 KEEP = {"retrain": False, "labeled": True, "reason": "accuracy 0.910 >= threshold 0.88"}

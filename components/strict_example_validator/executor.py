@@ -1,17 +1,14 @@
 """Executor of StrictExampleValidator: ExampleValidator, then fail loudly on anomalies."""
 from typing import List
 
+from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx.components.example_validator import executor as example_validator_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from tensorflow_metadata.proto.v0 import anomalies_pb2
+from core.errors import DataValidationError
 
 ANOMALIES_FILE = "SchemaDiff.pb"
-
-
-class DataValidationError(RuntimeError):
-    """The new span violates the schema. The message lists features and anomalies."""
 
 
 def describe_anomalies(anomalies: anomalies_pb2.Anomalies) -> List[str]:

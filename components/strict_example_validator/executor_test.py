@@ -1,14 +1,11 @@
+import pandas as pd
 import pytest
-
-import components  # noqa: F401
 import tensorflow_data_validation as tfdv
-from tfx.types import standard_artifacts
-from tfx.types import artifact_utils
+from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils
 
+import components  # noqa: F401
 from components.strict_example_validator.executor import DataValidationError, Executor
-
-import pandas as pd
 
 
 def _statistics_artifact(tmp_path, frame, name):

@@ -1,12 +1,11 @@
 import os
 
 import pytest
-
-import components  # noqa: F401
 from tfx.proto import pusher_pb2
 from tfx.types import standard_artifacts
 from tfx.utils import proto_utils
 
+import components  # noqa: F401
 from components.versioned_pusher import executor
 from tests.helpers import save_tiny_model
 

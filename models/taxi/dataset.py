@@ -17,8 +17,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-from components.common import spans
-from components.common.batches import Batch
+from core.data import spans
+from core.data.batches import Batch
 
 LABEL = "big_tipper"
 RAW_TIPS = "tips"

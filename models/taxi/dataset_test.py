@@ -1,7 +1,7 @@
 import csv
 
-from components.common import spans
-from components.common.batches import Batch
+from core.data import spans
+from core.data.batches import Batch
 from models.taxi import dataset
 
 

@@ -11,8 +11,6 @@ and writes `assets.extra/adapt_model.json` with the raw feature types, the
 label and the spans it was trained on, which the model server and batch
 prediction read to turn JSON or CSV rows into tf.Examples.
 """
-import json
-import os
 from typing import Dict, List, Optional
 
 import tensorflow as tf
@@ -20,12 +18,11 @@ import tensorflow_transform as tft
 from absl import logging
 from tfx_bsl.public import tfxio
 
+from core.contract import OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, write_model_info
 from models.keras_autograph import exclude_tf_keras_from_autograph
 from models.taxi import features
 
 exclude_tf_keras_from_autograph()
-
-MODEL_INFO_FILE = os.path.join("assets.extra", "adapt_model.json")
 
 HIDDEN_UNITS = [64, 32]
 LEARNING_RATE = 0.001
@@ -92,13 +89,13 @@ def warm_start(model, base_model_path: str) -> List[str]:
 def _examples_signature(model, tf_transform_output):
     model.tft_layer_inference = tf_transform_output.transform_features_layer()
 
-    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name="examples")])
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name=SIGNATURE_INPUT)])
     def serve_tf_examples_fn(serialized_tf_examples):
         raw_feature_spec = tf_transform_output.raw_feature_spec()
         raw_feature_spec.pop(features.LABEL_KEY, None)
         raw_features = tf.io.parse_example(serialized_tf_examples, raw_feature_spec)
         transformed = model.tft_layer_inference(raw_features)
-        return {"outputs": model(transformed)}
+        return {OUTPUT_KEY: model(transformed)}
 
     return serve_tf_examples_fn
 
@@ -106,7 +103,7 @@ def _examples_signature(model, tf_transform_output):
 def _transform_features_signature(model, tf_transform_output):
     model.tft_layer_eval = tf_transform_output.transform_features_layer()
 
-    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name="examples")])
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name=SIGNATURE_INPUT)])
     def transform_features_fn(serialized_tf_examples):
         raw_features = tf.io.parse_example(serialized_tf_examples, tf_transform_output.raw_feature_spec())
         return model.tft_layer_eval(raw_features)
@@ -119,13 +116,6 @@ def raw_feature_types(tf_transform_output) -> Dict[str, str]:
     names = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
     spec = tf_transform_output.raw_feature_spec()
     return {key: names[value.dtype] for key, value in sorted(spec.items()) if key != features.LABEL_KEY}
-
-
-def write_model_info(serving_model_dir: str, info: Dict) -> None:
-    path = os.path.join(serving_model_dir, MODEL_INFO_FILE)
-    tf.io.gfile.makedirs(os.path.dirname(path))
-    with tf.io.gfile.GFile(path, "w") as handle:
-        handle.write(json.dumps(info, indent=2, sort_keys=True))
 
 
 def run_fn(fn_args):
@@ -156,7 +146,7 @@ def run_fn(fn_args):
                   "epoch %d: %s", epoch + 1, {k: round(float(v), 4) for k, v in (logs or {}).items()}))])
 
     signatures = {
-        "serving_default": _examples_signature(model, tf_transform_output),
+        SIGNATURE_NAME: _examples_signature(model, tf_transform_output),
         "transform_features": _transform_features_signature(model, tf_transform_output),
     }
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)

@@ -1,8 +1,7 @@
 import numpy as np
-
-import models  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 import tensorflow as tf
 
+import models  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 from models.taxi import features, model
 
 

@@ -3,12 +3,11 @@ import tempfile
 
 import numpy as np
 import pytest
-
-import models  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 import tensorflow as tf
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
+import models  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 from models.taxi import features, preprocessing
 
 FLOAT_KEYS = features.DENSE_FLOAT_FEATURE_KEYS + features.BUCKET_FEATURE_KEYS

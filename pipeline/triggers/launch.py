@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
-from components.common.batches import Batch
-from pipeline.cli import error_from_stderr
-from pipeline.config import Config
+from core.config import Config
+from core.data.batches import Batch
+from core.errors import error_from_stderr
 
 
 @dataclass
@@ -77,7 +77,7 @@ def start_detached(workdir: str, batch: Batch, started_by: str) -> Started:
 def start_remotely(config: Config, batch: Batch, pipeline_spec: str, started_by: str,
                    mode: Optional[str] = None) -> Started:
     """Submits the compiled batch-evaluation pipeline with the batch as its runtime parameter."""
-    from pipeline import submit  # kfp / aiplatform only where they are used
+    from pipeline.kubeflow import submit  # kfp / aiplatform only where they are used
     mode = mode or config.retraining.trigger_mode
     run = submit.start_batch_evaluation_run(mode, config, pipeline_spec, batch.uri)
     batch.claim(started_by, run=run)
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--started-by", default="launch")
     args = parser.parse_args(argv)
-    from pipeline.workspace import Workspace
+    from core.workspace import Workspace
     config = Workspace.open(args.workdir).load_config()
     batch = Batch(args.batch, label=config.model.label, labels_file=config.data.labels_file)
     started = evaluate_locally(args.workdir, batch, args.started_by)

@@ -7,8 +7,8 @@ other run holds it. Works on local folders and bucket prefixes (fsspec).
 from dataclasses import dataclass, field
 from typing import List, Tuple
 
-from components.common.batches import Batch, list_batches
-from pipeline.config import Config
+from core.config import Config
+from core.data.batches import Batch, list_batches
 
 
 @dataclass

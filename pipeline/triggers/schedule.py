@@ -4,10 +4,12 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from core.errors import UsageError
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UsageError):
     """An interval or cron expression that cannot be understood."""
 
 

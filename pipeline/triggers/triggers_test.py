@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from components.common.batches import CLAIM_FILE, Batch
-from pipeline.config import Config
+from core.config import Config
+from core.data.batches import CLAIM_FILE, Batch
 from pipeline.triggers import new_data
 from pipeline.triggers.schedule import Schedule, ScheduleError, parse_interval
 from tests.helpers import write_csv
@@ -100,7 +100,7 @@ def test_idle_tick_imports_no_tensorflow(tmp_path):
     code = f"""
 import sys
 from pipeline.triggers.watcher import Watcher
-from pipeline.workspace import Workspace
+from core.workspace import Workspace
 workspace = Workspace.open({str(tmp_path / 'ws')!r})
 result = Watcher(workspace, workspace.load_config(), echo=lambda line: None).tick()
 assert result.started == [] and result.skipped == ["done: already processed"], result

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional
 
-from pipeline.config import Config
+from core.config import Config
+from core.workspace import Workspace
 from pipeline.triggers import launch, new_data
 from pipeline.triggers.schedule import Schedule, sleep_until
-from pipeline.workspace import Workspace
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Watcher:
         return launch.start_remotely(self.config, batch, spec, started_by="adapt watch", mode=mode)
 
     def _compiled_spec(self, mode: str) -> str:
-        from pipeline import kubeflow  # compiles once; imports TFX only in remote mode
+        from pipeline.kubeflow import compile as kubeflow  # compiles once; imports TFX only in remote mode
         target = "vertex" if mode == "vertex" else "kubeflow"
         return kubeflow.compiled_batch_evaluation_spec(self.workspace, self.config, target)
 

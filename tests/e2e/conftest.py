@@ -5,9 +5,8 @@ Tests that use it read it, except the rollback test, which runs last.
 """
 import pytest
 
-from components.common.spans import SpanWindow
-from tests.e2e.test_training_pipeline import make_workspace
-from tests.helpers import taxi_rows, write_csv
+from core.data.spans import SpanWindow
+from tests.helpers import make_workspace, taxi_rows, write_csv
 
 # A candidate is pushed when it is not more than 1.0 worse than the serving model: two pushes, always.
 ALWAYS_PUSH = """
@@ -21,8 +20,8 @@ BATCHES = (("2014-Q1", 250), ("2016-Q1", 150))
 
 @pytest.fixture(scope="session")
 def served_workspace(tmp_path_factory):
-    from pipeline.batch_runner import run_batch_evaluation
-    from pipeline.local_runner import run_training
+    from pipeline.local.batch_evaluation import run_batch_evaluation
+    from pipeline.local.training import run_training
     root = tmp_path_factory.mktemp("served")
     workspace = make_workspace(root / "ws", [("2013-Q1", 500), ("2013-Q2", 400)])
     workspace.config_path.write_text(ALWAYS_PUSH.replace("MLFLOW_DIR", str(root / "mlruns")))

@@ -1,1 +1,0 @@
-"""Helpers shared by the custom components and the command line: spans, batches, artifact types."""

@@ -1,0 +1,324 @@
+"""The one typed configuration of adapt.
+
+Every path and knob lives here with its default and a one-line description.
+`adapt.yaml` in the workspace holds the user's values (written with the
+defaults, commented, on first use); command-line flags override single keys
+through `Config.with_overrides`. A wrong value raises `ConfigError` naming the
+key, for example ``training.window: must be >= 1, got 0``.
+
+This module must stay light: `adapt watch` reads it on every tick, and a tick
+with nothing to do must not import TensorFlow.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import yaml
+
+from core.drift.thresholds import METRICS as DRIFT_METRICS
+from core.drift.thresholds import DriftThresholds
+from core.errors import ConfigError
+
+
+def _doc(text: str, **choices) -> Dict[str, Any]:
+    return {"doc": text, **choices}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name: str = field(default="taxi", metadata=_doc("Model name: the folder under serving/ and the REST model name."))
+    module: str = field(default="models.taxi", metadata=_doc(
+        "Python package with features.py, preprocessing.py (preprocessing_fn) and model.py (run_fn)."))
+    label: str = field(default="big_tipper", metadata=_doc("Label column of the data (binary 0/1)."))
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    test_fraction: float = field(default=0.2, metadata=_doc(
+        "Share of each span's rows written to span-N/test (deterministic, by row hash).", min=0.05, max=0.5))
+    min_batch_instances: int = field(default=100, metadata=_doc(
+        "A batch in incoming/ is ready once it holds at least this many instances.", min=1))
+    labels_file: str = field(default="labels.csv", metadata=_doc(
+        "Name of the file that brings labels for a batch after its data arrived."))
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    window: int = field(default=4, metadata=_doc("Train on the last K spans.", min=1))
+    mode: str = field(default="scratch", metadata=_doc(
+        "scratch: new weights; warm-start: start from the serving model's weights.",
+        choices=("scratch", "warm-start")))
+    train_steps: int = field(default=1500, metadata=_doc("Trainer steps.", min=1))
+    eval_steps: int = field(default=50, metadata=_doc("Trainer evaluation steps.", min=1))
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    min_accuracy: float = field(default=0.6, metadata=_doc(
+        "Evaluator: absolute lower bound on the candidate's accuracy.", min=0.0, max=1.0))
+    max_accuracy_drop: float = field(default=0.0, metadata=_doc(
+        "Evaluator: how much accuracy the candidate may lose against the serving model.", min=0.0, max=1.0))
+    min_domain_mass: float = field(default=0.9, metadata=_doc(
+        "Kept schema: share of a string feature's values that must be in its known domain.", min=0.0, max=1.0))
+    open_domain_features: List[str] = field(default_factory=lambda: ["company"], metadata=_doc(
+        "Kept schema: string features whose set of values grows over time (new taxi companies every year). "
+        "Their inferred domain is dropped, so new values reach the model's out-of-vocabulary buckets instead of "
+        "stopping retraining; drift detection still reports the shift."))
+    min_feature_presence: float = field(default=0.5, metadata=_doc(
+        "Kept schema: a feature present in the first span must be present in at least this share of rows.",
+        min=0.0, max=1.0))
+    infra_requests: int = field(default=20, metadata=_doc(
+        "Infra validation: real eval examples sent to the model server.", min=1))
+    infra_timeout_seconds: int = field(default=180, metadata=_doc(
+        "Infra validation: time allowed for the model server to load and answer.", min=5))
+
+
+@dataclass(frozen=True)
+class PerformanceConfig:
+    metrics: List[str] = field(default_factory=lambda: ["accuracy", "auc", "precision", "recall"], metadata=_doc(
+        "Metrics computed on labeled batches.", subset=("accuracy", "auc", "precision", "recall", "log_loss")))
+    threshold_metric: str = field(default="accuracy", metadata=_doc(
+        "Metric whose drop below `threshold` asks for retraining.",
+        choices=("accuracy", "auc", "precision", "recall")))
+    threshold: float = field(default=0.88, metadata=_doc(
+        "Retrain when the serving model's threshold_metric on a batch falls below this.", min=0.0, max=1.0))
+
+
+@dataclass(frozen=True)
+class DriftConfig:
+    thresholds: Dict[str, float] = field(default_factory=lambda: {
+        "psi": 0.25, "kl": 0.2, "js": 0.1, "wasserstein": 0.25, "linf": 0.1}, metadata=_doc(
+        "Default threshold per metric. wasserstein compares the central 80% of values, in units of the "
+        "baseline's 10th-90th percentile range.",
+        keys=DRIFT_METRICS))
+    features: Dict[str, Dict[str, float]] = field(default_factory=dict, metadata=_doc(
+        "Per-feature overrides, e.g. {payment_type: {linf: 0.05}}.", keys=DRIFT_METRICS))
+    exclude: List[str] = field(default_factory=lambda: [
+        "trip_start_timestamp", "trip_start_month", "pickup_census_tract", "dropoff_census_tract"], metadata=_doc(
+        "Features never compared: time stamps and the season drift by definition; census tracts are ids."))
+
+
+@dataclass(frozen=True)
+class RetrainingConfig:
+    policy: str = field(default="triggered", metadata=_doc(
+        "triggered: retrain when a rule fires; periodic: on every batch; static: never.",
+        choices=("triggered", "periodic", "static")))
+    trigger_mode: str = field(default="local", metadata=_doc(
+        "Where PipelineTrigger starts the training pipeline.", choices=("local", "kubeflow", "vertex")))
+
+
+@dataclass(frozen=True)
+class BeamConfig:
+    args: List[str] = field(default_factory=lambda: [
+        "--direct_running_mode=in_memory", "--direct_num_workers=1"], metadata=_doc(
+        "beam_pipeline_args for every Beam-based component (e.g. Dataflow runner, project, region, temp_location)."))
+
+
+@dataclass(frozen=True)
+class PushConfig:
+    destination: str = field(default="", metadata=_doc(
+        "Base directory for pushed models; empty means <workdir>/serving/<model>. May be gs://..."))
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    host: str = field(default="127.0.0.1", metadata=_doc("Address `adapt serve` binds to."))
+    port: int = field(default=8501, metadata=_doc("Port of `adapt serve` (TF Serving's REST port).", min=0, max=65535))
+    poll_seconds: float = field(default=2.0, metadata=_doc("How often the server looks for a new version.", min=0.1))
+    max_body_mb: float = field(default=10.0, metadata=_doc("Largest request body accepted.", min=0.01))
+
+
+@dataclass(frozen=True)
+class PredictionConfig:
+    mode: str = field(default="local", metadata=_doc(
+        "BatchPredictionGen: local Beam RunInference, or a Vertex AI batch-prediction job.",
+        choices=("local", "vertex")))
+    vertex_model: str = field(default="", metadata=_doc("Vertex AI model resource name (vertex mode)."))
+    vertex_machine_type: str = field(default="n1-standard-2", metadata=_doc("Vertex batch-prediction machine type."))
+
+
+@dataclass(frozen=True)
+class KubeflowConfig:
+    image: str = field(default="gcr.io/my-project/adapt:latest", metadata=_doc(
+        "Pipeline image (Dockerfile in this repo) referenced by compiled pipelines."))
+    pipeline_root: str = field(default="gs://my-bucket/adapt/pipelines", metadata=_doc(
+        "Pipeline root on KFP/Vertex."))
+    data_root: str = field(default="/gcs/my-bucket/adapt/data", metadata=_doc(
+        "Span folders on KFP/Vertex, a path the containers can write with atomic renames: a mounted "
+        "volume, or Vertex's GCS FUSE mount /gcs/<bucket>/... (SpanPreparator writes spans there)."))
+    schema_file: str = field(default="gs://my-bucket/adapt/schema/schema.pbtxt", metadata=_doc(
+        "The kept schema on KFP/Vertex: upload <workdir>/schema/schema.pbtxt there."))
+    compiled_root: str = field(default="gs://my-bucket/adapt/compiled", metadata=_doc(
+        "Where the compiled pipeline JSON files are uploaded; PipelineTrigger submits training from there."))
+    beam_args: List[str] = field(default_factory=list, metadata=_doc(
+        "beam_pipeline_args of Beam components on KFP/Vertex, e.g. [--runner=DataflowRunner, "
+        "--project=P, --region=R, --temp_location=gs://...]."))
+    serving_destination: str = field(default="gs://my-bucket/adapt/serving", metadata=_doc(
+        "Where the Kubeflow Pusher pushes the model."))
+    host: str = field(default="", metadata=_doc("KFP endpoint for `adapt submit` and PipelineTrigger kubeflow mode."))
+    vertex_project: str = field(default="", metadata=_doc("GCP project for Vertex AI Pipelines."))
+    vertex_region: str = field(default="us-central1", metadata=_doc("Vertex AI region."))
+    serving_image: str = field(default="tensorflow/serving:2.16.1", metadata=_doc(
+        "TF Serving image used by InfraValidator on Kubernetes."))
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    tracking_uri: str = field(default="", metadata=_doc(
+        "When set, every push registers the version in MLflow (alias `production`)."))
+
+
+@dataclass(frozen=True)
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
+    performance: PerformanceConfig = field(default_factory=PerformanceConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
+    retraining: RetrainingConfig = field(default_factory=RetrainingConfig)
+    beam: BeamConfig = field(default_factory=BeamConfig)
+    push: PushConfig = field(default_factory=PushConfig)
+    serving: ServingConfig = field(default_factory=ServingConfig)
+    prediction: PredictionConfig = field(default_factory=PredictionConfig)
+    kubeflow: KubeflowConfig = field(default_factory=KubeflowConfig)
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: Optional[Mapping[str, Any]]) -> "Config":
+        return _build(cls, values or {}, prefix="")
+
+    @classmethod
+    def load(cls, path: Path) -> "Config":
+        path = Path(path)
+        try:
+            values = yaml.safe_load(path.read_text()) if path.exists() else {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML ({err})") from err
+        if values is not None and not isinstance(values, dict):
+            raise ConfigError(f"{path}: must be a mapping of sections, got {type(values).__name__}")
+        try:
+            return cls.from_dict(values)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "Config":
+        """Returns a copy with dotted keys replaced, e.g. {"training.window": 3}; None values are ignored."""
+        values = self.to_dict()
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            section, _, key = dotted.partition(".")
+            if section not in values or key not in values[section]:
+                raise ConfigError(f"{dotted}: unknown configuration key")
+            values[section][key] = value
+        return Config.from_dict(values)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        """The configuration as commented YAML: what `adapt.yaml` starts as."""
+        lines = ["# adapt configuration. Every key is optional; shown values are the defaults.",
+                 "# Command-line flags override single keys for one run."]
+        for section in dataclasses.fields(self):
+            lines.append("")
+            lines.append(f"{section.name}:")
+            section_value = getattr(self, section.name)
+            for item in dataclasses.fields(section_value):
+                lines.append(f"  # {item.metadata.get('doc', '')}")
+                # JSON is valid YAML and keeps lists and mappings on one readable line.
+                lines.append(f"  {item.name}: {json.dumps(getattr(section_value, item.name))}")
+        return "\n".join(lines) + "\n"
+
+    # -- derived values ---------------------------------------------------
+    def drift_thresholds(self) -> DriftThresholds:
+        return DriftThresholds(self.drift.thresholds, self.drift.features)
+
+
+
+def _build(cls, values: Mapping[str, Any], prefix: str):
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: must be a mapping, got {values!r}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown configuration key "
+                          f"(known: {', '.join(sorted(known))})")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, item in known.items():
+        if name not in values:
+            continue
+        key = f"{prefix}{name}"
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, values[name] if values[name] is not None else {}, key + ".")
+        else:
+            value = _check_value(key, values[name], hint, item.metadata)
+            if isinstance(value, dict) and item.default_factory is not dataclasses.MISSING:
+                value = {**item.default_factory(), **value}  # partial mappings extend the defaults
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> Any:
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: must be true or false, got {value!r}")
+    elif hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                value = int(value)
+            else:
+                raise ConfigError(f"{key}: must be an integer, got {value!r}")
+    elif hint is float:
+        if isinstance(value, bool):
+            raise ConfigError(f"{key}: must be a number, got {value!r}")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: must be a number, got {value!r}") from None
+    elif hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: must be a string, got {value!r}")
+    elif origin in (list, List):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key}: must be a list of strings, got {value!r}")
+        allowed = rules.get("subset")
+        bad = [v for v in value if allowed and v not in allowed]
+        if bad:
+            raise ConfigError(f"{key}: {bad[0]!r} is not one of {', '.join(allowed)}")
+    elif origin in (dict, Dict):
+        value = _check_mapping(key, value, typing.get_args(hint)[1], rules.get("keys"))
+    if "choices" in rules and value not in rules["choices"]:
+        raise ConfigError(f"{key}: must be one of {', '.join(rules['choices'])}, got {value!r}")
+    if "min" in rules and value < rules["min"]:
+        raise ConfigError(f"{key}: must be >= {rules['min']}, got {value!r}")
+    if "max" in rules and value > rules["max"]:
+        raise ConfigError(f"{key}: must be <= {rules['max']}, got {value!r}")
+    return value
+
+
+def _check_mapping(key: str, value: Any, value_hint: Any, allowed_keys) -> Dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: must be a mapping, got {value!r}")
+    checked = {}
+    for name, item in value.items():
+        item_key = f"{key}.{name}"
+        if typing.get_origin(value_hint) in (dict, Dict):
+            checked[name] = _check_mapping(item_key, item, typing.get_args(value_hint)[1], allowed_keys)
+            continue
+        if allowed_keys and name not in allowed_keys:
+            raise ConfigError(f"{item_key}: unknown metric (known: {', '.join(allowed_keys)})")
+        checked[name] = _check_value(item_key, item, value_hint, {"min": 0.0})
+    return checked

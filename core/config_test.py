@@ -1,0 +1,62 @@
+import pytest
+import yaml
+
+from core.config import Config, ConfigError
+
+
+def test_defaults_are_valid_and_documented():
+    config = Config()
+    assert config.training.window == 4
+    assert config.performance.threshold == 0.88
+    assert config.drift_thresholds().lookup("fare", "psi") == 0.25
+
+
+def test_written_yaml_round_trips_to_the_same_config():
+    config = Config()
+    text = config.to_yaml()
+    assert "# Train on the last K spans." in text
+    assert Config.from_dict(yaml.safe_load(text)) == config
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"training": {"window": 0}}, "training.window: must be >= 1, got 0"),
+    ({"training": {"window": "four"}}, "training.window: must be an integer"),
+    ({"training": {"mode": "fast"}}, "training.mode: must be one of scratch, warm-start"),
+    ({"training": {"windw": 3}}, "training.windw: unknown configuration key"),
+    ({"trainng": {}}, "trainng: unknown configuration key"),
+    ({"performance": {"threshold": 1.5}}, "performance.threshold: must be <= 1.0"),
+    ({"performance": {"metrics": ["accuracy", "f7"]}}, "performance.metrics: 'f7' is not one of"),
+    ({"drift": {"thresholds": {"psi": "high"}}}, "drift.thresholds.psi: must be a number"),
+    ({"drift": {"features": {"fare": {"chi2": 1}}}}, "drift.features.fare.chi2: unknown metric"),
+])
+def test_invalid_values_name_the_key(values, message):
+    with pytest.raises(ConfigError) as raised:
+        Config.from_dict(values)
+    assert message in str(raised.value)
+
+
+def test_partial_threshold_mapping_extends_the_defaults():
+    config = Config.from_dict({"drift": {"thresholds": {"psi": 0.4}, "features": {"payment_type": {"linf": 0.05}}}})
+    assert config.drift.thresholds["psi"] == 0.4
+    assert config.drift.thresholds["js"] == Config().drift.thresholds["js"]
+    assert config.drift_thresholds().lookup("payment_type", "linf") == 0.05
+    assert config.drift_thresholds().lookup("payment_type", "psi") == 0.4
+
+
+def test_overrides_replace_keys_and_are_validated():
+    config = Config().with_overrides({"training.window": 2, "training.mode": None})
+    assert config.training.window == 2 and config.training.mode == "scratch"
+    with pytest.raises(ConfigError, match="training.window: must be >= 1"):
+        Config().with_overrides({"training.window": -1})
+    with pytest.raises(ConfigError, match="training.nope: unknown configuration key"):
+        Config().with_overrides({"training.nope": 1})
+
+
+def test_load_reports_the_file_and_bad_yaml(tmp_path):
+    path = tmp_path / "adapt.yaml"
+    path.write_text("training: {window: [\n")
+    with pytest.raises(ConfigError, match="adapt.yaml: not valid YAML"):
+        Config.load(path)
+    path.write_text("training:\n  window: 0\n")
+    with pytest.raises(ConfigError, match=r"adapt.yaml: training.window: must be >= 1"):
+        Config.load(path)

@@ -1,0 +1,381 @@
+"""Incoming batches: what is in a batch folder, whether it is ready, and its state.
+
+A batch is a folder under incoming/ (or a bucket prefix) holding data files:
+CSV (`*.csv`), TFRecord (`*.tfrecord`, `*.tfrecord.gz`) or, for file-list
+batches, images (`*.jpg`, `*.jpeg`, `*.png`). Labels come either inline (the
+label column of the CSV rows) or later, as a labels file added to the folder.
+
+Processing writes one small marker, `.adapt-state.json`, into the batch folder
+and never touches the data. A trigger that starts a run first writes a claim,
+`.adapt-claim.json` (who started which run, or why it failed), so a second
+tick or a second trigger does not start the same batch again; a claim older
+than the batch's state, or older than the claim timeout, no longer counts. A batch is *ready* when it holds enough instances
+and is not yet processed, or was evaluated without labels and labels have
+arrived since. Batches are handled oldest first, by the arrival time of their
+data files.
+
+Everything here works through fsspec (local paths, gs://...) and must not
+import TensorFlow: the scheduler calls it on every tick.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import posixpath
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import fsspec
+
+from core.errors import BatchError
+
+STATE_FILE = ".adapt-state.json"
+CLAIM_FILE = ".adapt-claim.json"
+CLAIM_TIMEOUT_SECONDS = 6 * 3600
+CSV_SUFFIXES = (".csv",)
+TFRECORD_SUFFIXES = (".tfrecord", ".tfrecord.gz", ".tfrecords")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def _filesystem(path: str) -> Tuple[fsspec.AbstractFileSystem, str]:
+    fs, root = fsspec.core.url_to_fs(str(path))
+    return fs, root.rstrip("/")
+
+
+def _full(fs: fsspec.AbstractFileSystem, path: str) -> str:
+    protocol = fs.protocol[0] if isinstance(fs.protocol, (tuple, list)) else fs.protocol
+    return path if protocol in ("file", "local") else f"{protocol}://{path}"
+
+
+@dataclass
+class Batch:
+    """One batch folder, read without TensorFlow."""
+
+    path: str
+    label: str
+    labels_file: str = "labels.csv"
+    _fs: Any = field(default=None, repr=False)
+    _root: str = field(default="", repr=False)
+
+    def __post_init__(self):
+        self._fs, self._root = _filesystem(self.path)
+
+    @property
+    def batch_id(self) -> str:
+        return posixpath.basename(self._root)
+
+    @property
+    def uri(self) -> str:
+        return _full(self._fs, self._root)
+
+    # -- contents ---------------------------------------------------------------
+    def _entries(self) -> List[Dict[str, Any]]:
+        try:
+            entries = self._fs.ls(self._root, detail=True)
+        except FileNotFoundError:
+            raise BatchError(f"batch {self.batch_id}: folder {self.path} does not exist") from None
+        return [e for e in entries if e.get("type") == "file"]
+
+    def data_files(self) -> List[str]:
+        names = []
+        for entry in self._entries():
+            name = posixpath.basename(entry["name"])
+            if name.startswith((".", "_")) or name == self.labels_file:
+                continue
+            if name.lower().endswith(CSV_SUFFIXES + TFRECORD_SUFFIXES + IMAGE_SUFFIXES):
+                names.append(name)
+        return sorted(names)
+
+    @property
+    def format(self) -> str:
+        files = self.data_files()
+        kinds = {self._kind(name) for name in files}
+        if not kinds:
+            raise BatchError(f"batch {self.batch_id}: no data files (*.csv, *.tfrecord[.gz], *.jpg/png) in {self.path}")
+        if len(kinds) > 1:
+            raise BatchError(f"batch {self.batch_id}: mixes {' and '.join(sorted(kinds))} files; one format per batch")
+        return kinds.pop()
+
+    @staticmethod
+    def _kind(name: str) -> str:
+        lower = name.lower()
+        if lower.endswith(CSV_SUFFIXES):
+            return "csv"
+        if lower.endswith(TFRECORD_SUFFIXES):
+            return "tfrecord"
+        return "files"
+
+    def file_path(self, name: str) -> str:
+        return _full(self._fs, posixpath.join(self._root, name))
+
+    def open(self, name: str, mode: str = "rb"):
+        return self._fs.open(posixpath.join(self._root, name), mode)
+
+    def exists(self, name: str) -> bool:
+        return self._fs.exists(posixpath.join(self._root, name))
+
+    def csv_header(self, name: str) -> List[str]:
+        with self.open(name, "rt") as handle:
+            try:
+                return next(csv.reader(handle))
+            except StopIteration:
+                raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)") from None
+            except (csv.Error, UnicodeDecodeError) as err:
+                raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
+
+    def read_csv(self, name: str) -> Tuple[List[str], List[List[str]]]:
+        """Header and rows of one CSV file; a ragged row is an error naming file and line."""
+        with self.open(name, "rt") as handle:
+            try:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                if not header:
+                    raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)")
+                rows = []
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(row) != len(header):
+                        raise BatchError(f"batch {self.batch_id}: {name} line {reader.line_num} has "
+                                         f"{len(row)} fields, the header has {len(header)}")
+                    rows.append(row)
+            except (csv.Error, UnicodeDecodeError) as err:
+                raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
+        return header, rows
+
+    def instances_in(self, name: str) -> int:
+        """Instances in one data file: CSV rows, TFRecord records, or 1 for a file of a file-list batch."""
+        kind = self.format
+        if kind == "files":
+            return 1
+        if kind == "tfrecord":
+            return self._count_tfrecords(name)
+        return len(self.read_csv(name)[1])
+
+    def count_instances(self) -> int:
+        return sum(self.instances_in(name) for name in self.data_files())
+
+    def _count_tfrecords(self, name: str) -> int:
+        with self.open(name, "rb") as raw:
+            handle = gzip.GzipFile(fileobj=raw) if name.lower().endswith(".gz") else raw
+            count = 0
+            try:
+                while True:
+                    header = handle.read(12)  # uint64 length + uint32 masked crc
+                    if not header:
+                        return count
+                    if len(header) < 12:
+                        raise BatchError(f"batch {self.batch_id}: {name} is a truncated TFRecord file")
+                    (length,) = struct.unpack("<Q", header[:8])
+                    handle.seek(length + 4, io.SEEK_CUR)
+                    count += 1
+            except (OSError, EOFError) as err:
+                raise BatchError(f"batch {self.batch_id}: {name} is not a readable TFRecord file ({err})") from None
+
+    # -- labels -----------------------------------------------------------------
+    def has_inline_labels(self) -> bool:
+        """Whether the data carries the label column (a TFRecord batch: any record has the feature).
+
+        For a TFRecord batch this reads every record with TensorFlow: executors only.
+        """
+        kind = self.format
+        if kind == "csv":
+            return all(self.label in self.csv_header(name) for name in self.data_files())
+        if kind == "tfrecord":
+            return self.label in self.table()[0]
+        return False
+
+    def has_labels_file(self) -> bool:
+        return self.exists(self.labels_file)
+
+    def instance_ids(self) -> List[str]:
+        """'<file>:<row or record>' for every instance, in file order (how labels files line up)."""
+        return [f"{name}:{row}" for name in self.data_files() for row in range(self.instances_in(name))]
+
+    def table(self) -> Tuple[List[str], Dict[str, List[List[str]]]]:
+        """The batch as one header and each data file's rows (CSV or TFRecord batches)."""
+        names = self.data_files()
+        if self.format == "tfrecord":
+            from core.data import tfrecords  # TensorFlow: executors only
+            examples = {name: list(tfrecords.read_examples(self.file_path(name), f"batch {self.batch_id}: {name}"))
+                        for name in names}
+            return tfrecords.examples_to_rows(examples, f"batch {self.batch_id}")
+        if self.format != "csv":
+            raise BatchError(f"batch {self.batch_id}: a {self.format} batch has no rows")
+        header, rows = self.read_csv(names[0])
+        by_file = {names[0]: rows}
+        for name in names[1:]:
+            file_header, by_file[name] = self.read_csv(name)
+            if file_header != header:
+                raise BatchError(f"batch {self.batch_id}: {name} has a different header than {names[0]}")
+        return header, by_file
+
+    def labels_from_file(self) -> Dict[str, Optional[int]]:
+        """{instance id: label} from the labels file: by its instance_id column, else by row order."""
+        path = posixpath.join(self._root, self.labels_file)
+        with self._fs.open(path, "rt") as handle:
+            rows = list(csv.DictReader(handle))
+        ids = self.instance_ids()
+        if rows and self.label not in rows[0]:
+            raise BatchError(f"batch {self.batch_id}: {self.labels_file} has no {self.label!r} column "
+                             f"(columns: {', '.join(rows[0])})")
+        if rows and "instance_id" in rows[0]:
+            pairs = [(row["instance_id"], row[self.label]) for row in rows]
+            unknown = [i for i, _ in pairs if i not in set(ids)]
+            if unknown:
+                raise BatchError(f"batch {self.batch_id}: {self.labels_file} names unknown instance {unknown[0]!r}")
+        elif len(rows) != len(ids):
+            raise BatchError(f"batch {self.batch_id}: {self.labels_file} has {len(rows)} labels for {len(ids)} "
+                             f"instances; add an instance_id column (values like data.csv:0) to label a subset")
+        else:
+            pairs = [(i, row[self.label]) for i, row in zip(ids, rows)]
+        labels: Dict[str, Optional[int]] = {}
+        for instance_id, value in pairs:
+            labels[instance_id] = _parse_label(value, f"batch {self.batch_id}: {self.labels_file}: {instance_id}")
+        return labels
+
+    def labeled_rows(self) -> Tuple[List[str], List[List[str]]]:
+        """Header and rows with their label (inline, else from the labels file); unlabeled rows left out."""
+        header, by_file = self.table()
+        inline = self.label in header
+        labels = {} if inline else (self.labels_from_file() if self.has_labels_file() else {})
+        out_header = header if inline else header + [self.label]
+        rows = []
+        for name, file_rows in by_file.items():
+            for index, row in enumerate(file_rows):
+                if inline:
+                    if row[header.index(self.label)] != "":
+                        rows.append(row)
+                elif labels.get(f"{name}:{index}") is not None:
+                    rows.append(row + [str(labels[f"{name}:{index}"])])
+        return out_header, rows
+
+    def fingerprint(self) -> str:
+        """Changes when a data or labels file is added, removed or rewritten (markers do not count)."""
+        digest = hashlib.sha256()
+        for entry in sorted(self._entries(), key=lambda e: e["name"]):
+            if not posixpath.basename(entry["name"]).startswith("."):
+                digest.update(f"{entry['name']}:{entry.get('size')}:{entry.get('mtime', entry.get('updated'))}".encode())
+        return digest.hexdigest()[:16]
+
+    # -- arrival and state --------------------------------------------------------
+    def arrived_at(self) -> float:
+        """Arrival time of the batch's data (the oldest data file), not of markers or labels."""
+        data = set(self.data_files())
+        times = [_mtime(entry) for entry in self._entries() if posixpath.basename(entry["name"]) in data]
+        return min(times) if times else float("inf")
+
+    def state(self) -> Optional[Dict[str, Any]]:
+        if not self.exists(STATE_FILE):
+            return None
+        with self.open(STATE_FILE, "rt") as handle:
+            return json.load(handle)
+
+    def write_state(self, state: Dict[str, Any]) -> None:
+        """Records what was done with the batch (written to a temp name, then moved into place)."""
+        self._write_marker(STATE_FILE, {**state, "batch": self.batch_id, "updated_at": time.time()})
+
+    def _write_marker(self, name: str, record: Dict[str, Any]) -> None:
+        temporary = posixpath.join(self._root, f".{name}.tmp")
+        with self._fs.open(temporary, "wt") as handle:
+            json.dump(record, handle, indent=2, sort_keys=True)
+        self._fs.mv(temporary, posixpath.join(self._root, name))
+
+    def claim(self, started_by: str, run: str = "", status: str = "running", error: str = "") -> None:
+        """Marks the batch as taken by a run (status running) or as failed (status failed, with the error)."""
+        self._write_marker(CLAIM_FILE, {"batch": self.batch_id, "started_by": started_by, "run": run,
+                                        "status": status, "error": error, "claimed_at": time.time()})
+
+    def active_claim(self, now: Optional[float] = None) -> Optional[Dict[str, Any]]:
+        """The claim that still holds the batch: newer than its state, and running but not timed out, or failed."""
+        if not self.exists(CLAIM_FILE):
+            return None
+        with self.open(CLAIM_FILE, "rt") as handle:
+            claim = json.load(handle)
+        state = self.state() or {}
+        if claim.get("claimed_at", 0) < state.get("updated_at", 0):
+            return None
+        timed_out = (now or time.time()) - claim.get("claimed_at", 0) > CLAIM_TIMEOUT_SECONDS
+        if claim.get("status") == "running" and timed_out:
+            return None
+        return claim
+
+    def is_processed(self) -> bool:
+        state = self.state()
+        if state is None:
+            return False
+        # Inline labels are part of the data, so an unlabeled evaluation can only be redone by a labels file.
+        return bool(state.get("labeled")) or not self.has_labels_file()
+
+    def readiness(self, min_instances: int) -> Tuple[bool, str]:
+        """(ready, why) — why names the reason a batch is skipped."""
+        try:
+            if self.is_processed():
+                return False, "already processed"
+            claim = self.active_claim()
+            if claim is not None:
+                if claim.get("status") == "failed":
+                    return False, (f"failed: {claim.get('error')} (fix the batch, then delete "
+                                   f"{CLAIM_FILE} to retry)")
+                return False, f"run {claim.get('run') or '?'} started by {claim.get('started_by')} in progress"
+            count = self.count_instances()
+        except BatchError as err:
+            return False, str(err)
+        if count < min_instances:
+            return False, f"{count} instances, fewer than {min_instances}"
+        state = self.state()
+        if state is not None:
+            return True, f"{count} instances; labels arrived after evaluation"
+        return True, f"{count} instances"
+
+
+def _parse_label(value: Optional[str], where: str) -> Optional[int]:
+    if value in ("", None):
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        raise BatchError(f"{where}: label {value!r} is not a number") from None
+
+
+def _mtime(entry: Dict[str, Any]) -> float:
+    for key in ("mtime", "created", "updated", "LastModified"):
+        value = entry.get(key)
+        if value is None:
+            continue
+        if hasattr(value, "timestamp"):
+            return value.timestamp()
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            continue
+    return 0.0
+
+
+def list_batches(incoming: str, label: str, labels_file: str = "labels.csv") -> List[Batch]:
+    """Batch folders under incoming/, oldest arrival first (ties broken by name)."""
+    fs, root = _filesystem(incoming)
+    if not fs.exists(root):
+        return []
+    batches = []
+    for entry in fs.ls(root, detail=True):
+        name = posixpath.basename(entry["name"].rstrip("/"))
+        if entry.get("type") == "directory" and not name.startswith((".", "_")):
+            batches.append(Batch(_full(fs, entry["name"].rstrip("/")), label=label, labels_file=labels_file))
+    return sorted(batches, key=lambda b: (b.arrived_at(), b.batch_id))
+
+
+def ready_batches(incoming: str, label: str, min_instances: int,
+                  labels_file: str = "labels.csv") -> List[Tuple[Batch, str]]:
+    """Ready batches, oldest first, each with the reason it is ready."""
+    ready = []
+    for batch in list_batches(incoming, label, labels_file):
+        ok, why = batch.readiness(min_instances)
+        if ok:
+            ready.append((batch, why))
+    return ready

@@ -1,0 +1,102 @@
+import gzip
+import os
+import struct
+import time
+
+import pytest
+
+from core.data.batches import Batch, BatchError, list_batches, ready_batches
+from tests.helpers import write_csv
+
+HEADER = ["fare", "payment_type", "big_tipper"]
+
+
+def _batch(root, name, rows=3, labeled=True, age=0):
+    header = HEADER if labeled else HEADER[:-1]
+    data = [[f"{i}.5", "Cash", str(i % 2)][:len(header)] for i in range(rows)]
+    path = write_csv(root / name / "data.csv", header, data)
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return Batch(str(root / name), label="big_tipper")
+
+
+def _tfrecord(path, count):
+    with gzip.open(path, "wb") as handle:
+        for _ in range(count):
+            payload = b"x" * 7
+            handle.write(struct.pack("<Q", len(payload)) + b"\0" * 4 + payload + b"\0" * 4)
+
+
+def test_counts_csv_tfrecord_and_image_batches(tmp_path):
+    assert _batch(tmp_path, "csv", rows=5).count_instances() == 5
+    (tmp_path / "tfr").mkdir()
+    _tfrecord(tmp_path / "tfr" / "part.tfrecord.gz", 4)
+    assert Batch(str(tmp_path / "tfr"), label="y").count_instances() == 4
+    (tmp_path / "img").mkdir()
+    for name in ("a.jpg", "b.jpeg", "c.png", "notes.txt"):
+        (tmp_path / "img" / name).write_bytes(b"\xff")
+    images = Batch(str(tmp_path / "img"), label="y")
+    assert images.format == "files" and images.count_instances() == 3
+
+
+def test_problems_name_the_batch_and_file(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BatchError, match="batch empty: no data files"):
+        Batch(str(tmp_path / "empty"), label="y").format
+    (tmp_path / "ragged").mkdir()
+    (tmp_path / "ragged" / "data.csv").write_text("a,b\n1,2\n3\n")
+    with pytest.raises(BatchError, match="batch ragged: data.csv line 3 has 1 fields, the header has 2"):
+        Batch(str(tmp_path / "ragged"), label="y").count_instances()
+    with pytest.raises(BatchError, match="does not exist"):
+        Batch(str(tmp_path / "nowhere"), label="y").format
+
+
+def test_labels_inline_or_from_a_labels_file(tmp_path):
+    assert _batch(tmp_path, "inline").has_inline_labels()
+    unlabeled = _batch(tmp_path, "later", labeled=False)
+    assert not unlabeled.has_inline_labels() and not unlabeled.has_labels_file()
+    (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n0\n1\n")
+    assert unlabeled.labels_from_file() == {"data.csv:0": 1, "data.csv:1": 0, "data.csv:2": 1}
+    header, rows = unlabeled.labeled_rows()
+    assert header[-1] == "big_tipper" and [r[-1] for r in rows] == ["1", "0", "1"]
+    (tmp_path / "later" / "labels.csv").write_text("instance_id,big_tipper\ndata.csv:2,0\n")
+    assert unlabeled.labels_from_file() == {"data.csv:2": 0}
+    assert len(unlabeled.labeled_rows()[1]) == 1
+    (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n")
+    with pytest.raises(BatchError, match="1 labels for 3 instances"):
+        unlabeled.labels_from_file()
+
+
+def test_state_marks_processing_without_touching_the_data(tmp_path):
+    batch = _batch(tmp_path, "b")
+    before = (tmp_path / "b" / "data.csv").read_bytes()
+    assert not batch.is_processed()
+    batch.write_state({"status": "evaluated", "labeled": True})
+    assert batch.is_processed() and batch.state()["batch"] == "b"
+    assert (tmp_path / "b" / "data.csv").read_bytes() == before
+
+
+def test_readiness_oldest_first_skipping_processed_and_small(tmp_path):
+    _batch(tmp_path, "b-newer", rows=5, age=10)
+    _batch(tmp_path, "a-older", rows=5, age=100)
+    _batch(tmp_path, "c-oldest-but-small", rows=2, age=1000)
+    _batch(tmp_path, "d-done", rows=5, age=50).write_state({"status": "span", "labeled": True})
+    assert [b.batch_id for b in list_batches(str(tmp_path), "big_tipper")][0] == "c-oldest-but-small"
+    ready = ready_batches(str(tmp_path), "big_tipper", min_instances=3)
+    assert [b.batch_id for b, _ in ready] == ["a-older", "b-newer"]
+
+
+def test_unlabeled_batch_becomes_ready_again_when_labels_arrive(tmp_path):
+    batch = _batch(tmp_path, "u", rows=4, labeled=False)
+    batch.write_state({"status": "evaluated", "labeled": False})
+    assert batch.readiness(1) == (False, "already processed")
+    (tmp_path / "u" / "labels.csv").write_text("big_tipper\n1\n0\n1\n1\n")
+    ready, why = batch.readiness(1)
+    assert ready and "labels arrived" in why
+
+
+def test_label_column_without_values_does_not_bring_a_batch_back_every_tick(tmp_path):
+    write_csv(tmp_path / "blank" / "data.csv", HEADER, [["1.5", "Cash", ""], ["2.5", "Card", ""]])
+    batch = Batch(str(tmp_path / "blank"), label="big_tipper")
+    batch.write_state({"status": "evaluated", "labeled": False})
+    assert batch.readiness(1) == (False, "already processed")

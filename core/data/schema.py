@@ -1,0 +1,73 @@
+"""The kept schema: inferred by SchemaGen on the first span, curated, reviewed, then imported.
+
+Before the first training run the runner has SchemaGen infer a schema from
+the first span and writes it to `<workdir>/schema/schema.pbtxt`, relaxed where real data
+legitimately varies: string features accept a share of values outside their
+known domain (validation.min_domain_mass) and optional features need only be
+present in a share of rows (validation.min_feature_presence) and may be empty
+(2014's trips lack trip_seconds now and then; 2013-Q1's never do). Features
+whose values keep growing (validation.open_domain_features: taxi companies,
+of which 2016 brings a dozen new ones carrying over 10 % of the trips) lose
+their closed domain: the model maps new values to out-of-vocabulary buckets,
+and DriftDetector, not ExampleValidator, reports the shift. Types and the
+label's presence stay strict, so a numeric column holding text or a missing
+label column still stops the run. Every model, the first included, is
+trained on data validated against this file; edit it to tighten or relax.
+ImportSchemaGen reads a content-addressed copy, so an edit invalidates TFX's
+cache and an unchanged file keeps cached results valid.
+"""
+import hashlib
+import shutil
+from pathlib import Path
+
+import tensorflow_data_validation as tfdv
+
+from core.config import Config
+
+
+def curate(schema, config: Config):
+    open_domains = set(config.validation.open_domain_features)
+    for feature in schema.feature:
+        if feature.name == config.model.label:
+            continue
+        if feature.name in open_domains:
+            _open_domain(schema, feature)
+        elif feature.HasField("domain") or feature.HasField("string_domain"):
+            feature.distribution_constraints.min_domain_mass = config.validation.min_domain_mass
+        if feature.presence.min_fraction > config.validation.min_feature_presence:
+            feature.presence.min_fraction = config.validation.min_feature_presence
+        if feature.HasField("value_count"):
+            # An empty cell reaches TFDV as a feature with no value: allowed for optional features
+            # (presence governs how many); more than one value still is not.
+            feature.value_count.ClearField("min")
+    return schema
+
+
+def _open_domain(schema, feature) -> None:
+    name = feature.domain if feature.HasField("domain") else None
+    feature.ClearField("domain")
+    if name and not any(other.domain == name for other in schema.feature):
+        for domain in [domain for domain in schema.string_domain if domain.name == name]:
+            schema.string_domain.remove(domain)
+    feature.ClearField("string_domain")
+    feature.ClearField("distribution_constraints")
+
+
+def keep_schema(inferred_schema_uri: str, target: Path, config: Config) -> Path:
+    """Writes the curated copy of a SchemaGen output (a folder holding schema.pbtxt) to target."""
+    schema = tfdv.load_schema_text(str(Path(inferred_schema_uri) / "schema.pbtxt"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    tfdv.write_schema_text(curate(schema, config), str(temporary))
+    temporary.replace(target)
+    return target
+
+
+def content_addressed_copy(schema_file: Path, under: Path) -> str:
+    """An immutable copy named by the file's hash: what ImportSchemaGen is given."""
+    digest = hashlib.sha256(Path(schema_file).read_bytes()).hexdigest()[:16]
+    target = Path(under) / "imported-schemas" / digest / "schema.pbtxt"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(schema_file, target)
+    return str(target)

@@ -1,0 +1,105 @@
+"""Schema curation: what is relaxed for real, drifting data and what stays strict."""
+import tensorflow_data_validation as tfdv
+from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+
+from core.config import Config
+from core.data.schema import curate
+
+CONFIG = Config()
+
+
+def _feature(schema, name, kind=schema_pb2.INT):
+    feature = schema.feature.add(name=name, type=kind)
+    feature.value_count.min = feature.value_count.max = 1
+    feature.presence.min_fraction = 1.0
+    feature.presence.min_count = 1
+    return feature
+
+
+def _stats(rows_with_value, rows_empty):
+    """Statistics of one INT feature `trip_seconds` where some examples carry no value (an empty CSV cell)."""
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    dataset = stats.datasets.add(num_examples=rows_with_value + rows_empty)
+    feature = dataset.features.add(type=statistics_pb2.FeatureNameStatistics.INT)
+    feature.path.step.append("trip_seconds")
+    common = feature.num_stats.common_stats
+    common.num_non_missing = rows_with_value + rows_empty
+    common.min_num_values = 0 if rows_empty else 1
+    common.max_num_values = 1
+    common.avg_num_values = rows_with_value / (rows_with_value + rows_empty)
+    common.tot_num_values = rows_with_value
+    return stats
+
+
+def test_empty_values_of_an_optional_feature_are_accepted_after_curation():
+    schema = schema_pb2.Schema()
+    _feature(schema, "trip_seconds")
+    stats = _stats(rows_with_value=95, rows_empty=5)
+    assert "trip_seconds" in tfdv.validate_statistics(stats, schema).anomaly_info  # as SchemaGen infers it
+    curated = curate(schema, CONFIG)
+    assert tfdv.validate_statistics(stats, curated).anomaly_info == {}
+    feature = curated.feature[0]
+    assert not feature.value_count.HasField("min") and feature.value_count.max == 1
+    assert feature.presence.min_fraction == CONFIG.validation.min_feature_presence
+
+
+def test_the_label_stays_strict():
+    schema = schema_pb2.Schema()
+    label = _feature(schema, "big_tipper")
+    curate(schema, CONFIG)
+    assert label.value_count.min == 1 and label.presence.min_fraction == 1.0
+
+
+def _string_stats(name, counts):
+    """Statistics of one STRING feature with the given value counts."""
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    total = sum(counts.values())
+    dataset = stats.datasets.add(num_examples=total)
+    feature = dataset.features.add(type=statistics_pb2.FeatureNameStatistics.STRING)
+    feature.path.step.append(name)
+    strings = feature.string_stats
+    strings.common_stats.num_non_missing = total
+    strings.common_stats.min_num_values = strings.common_stats.max_num_values = 1
+    strings.common_stats.tot_num_values = total
+    strings.unique = len(counts)
+    for value, count in counts.items():
+        strings.rank_histogram.buckets.add(label=value, sample_count=count)
+        strings.top_values.add(value=value, frequency=count)
+    return stats
+
+
+def _string_feature(schema, name, values):
+    feature = _feature(schema, name, kind=schema_pb2.BYTES)
+    feature.domain = name
+    schema.string_domain.add(name=name, value=values)
+    return feature
+
+
+# 2016-Q1 of the taxi stream: companies that did not exist in 2013-Q1 carry ~11 % of the trips.
+NEW_COMPANIES_2016 = {"Taxi Affiliation Services": 60, "Dispatch Taxi Affiliation": 29,
+                      "KOAM Taxi Association": 5, "Top Cab Affiliation": 4, "Chicago Medallion Leasing INC": 2}
+
+
+def test_new_companies_do_not_stop_retraining_once_company_is_an_open_domain():
+    schema = schema_pb2.Schema()
+    _string_feature(schema, "company", ["Taxi Affiliation Services", "Dispatch Taxi Affiliation"])
+    stats = _string_stats("company", NEW_COMPANIES_2016)
+    strict = curate(schema_pb2.Schema.FromString(schema.SerializeToString()),
+                    Config.from_dict({"validation": {"open_domain_features": []}}))
+    assert "company" in tfdv.validate_statistics(stats, strict).anomaly_info  # 11 % unknown > 10 % allowed
+    curated = curate(schema, CONFIG)
+    assert "company" in CONFIG.validation.open_domain_features
+    assert tfdv.validate_statistics(stats, curated).anomaly_info == {}
+    assert not curated.feature[0].HasField("domain") and not curated.string_domain
+    assert curated.feature[0].type == schema_pb2.BYTES
+
+
+def test_a_closed_domain_still_rejects_unknown_values_beyond_the_allowed_share():
+    schema = schema_pb2.Schema()
+    _string_feature(schema, "payment_type", ["Cash", "Credit Card"])
+    curated = curate(schema, CONFIG)
+    assert curated.feature[0].distribution_constraints.min_domain_mass == CONFIG.validation.min_domain_mass
+    mostly_known = _string_stats("payment_type", {"Cash": 60, "Credit Card": 35, "Mobile": 5})
+    mostly_new = _string_stats("payment_type", {"Cash": 50, "Credit Card": 30, "Prcard": 20})
+    assert tfdv.validate_statistics(mostly_known, curated).anomaly_info == {}
+    assert "payment_type" in tfdv.validate_statistics(mostly_new, curated).anomaly_info

@@ -1,0 +1,194 @@
+"""Data spans: numbered, immutable folders `data/span-N/{train,test}/data.csv`.
+
+Spans are integers and windows are integer ranges (span 10 follows span 9; no
+glob over folder names decides membership). A span is written to a hidden
+temporary folder and renamed into place, so a crash leaves either no span or
+a whole one, and an existing span is never rewritten. A span that fails
+validation is quarantined in place: `_REJECTED.json` records why, its data
+stays, and windows skip it.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from core.errors import SpanError
+
+SPAN_DIR_PATTERN = re.compile(r"^span-(\d+)$")
+SOURCE_FILE = "_SOURCE.json"
+REJECTED_FILE = "_REJECTED.json"
+DATA_FILE = "data.csv"
+
+
+@dataclass(frozen=True)
+class SpanWindow:
+    """An inclusive range of span numbers, minus spans rejected by validation."""
+
+    start: int
+    end: int
+    excluded: Tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if self.start < 1 or self.end < self.start:
+            raise SpanError(f"invalid span window {self.start}-{self.end}: need 1 <= start <= end")
+        if self.end in self.excluded:
+            raise SpanError(f"span {self.end} was rejected by validation; a window cannot end on it")
+
+    @classmethod
+    def parse(cls, text: str) -> "SpanWindow":
+        """Parses 'A-B' or a single 'N'."""
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+        if not match:
+            raise SpanError(f"--spans expects A-B or N (e.g. 2-5), got {text!r}")
+        start = int(match.group(1))
+        end = int(match.group(2) or start)
+        return cls(start, end)
+
+    @classmethod
+    def ending_at(cls, end: int, size: int, rejected: Sequence[int] = ()) -> "SpanWindow":
+        """The last `size` accepted spans up to `end`."""
+        accepted = [s for s in range(end, 0, -1) if s not in set(rejected)][:size]
+        if not accepted or accepted[0] != end:
+            raise SpanError(f"span {end} was rejected by validation; a window cannot end on it")
+        start = accepted[-1]
+        return cls(start, end, tuple(s for s in rejected if start <= s <= end))
+
+    def without(self, rejected: Sequence[int]) -> "SpanWindow":
+        return SpanWindow(self.start, self.end, tuple(s for s in sorted(set(rejected)) if self.start <= s <= self.end))
+
+    @property
+    def spans(self) -> List[int]:
+        return [s for s in range(self.start, self.end + 1) if s not in self.excluded]
+
+    def __str__(self) -> str:
+        text = f"{self.start}-{self.end}"
+        return text + (f" without {','.join(map(str, self.excluded))}" if self.excluded else "")
+
+
+def span_dir(data_root: Path, span: int) -> Path:
+    return Path(data_root) / f"span-{span}"
+
+
+def list_spans(data_root: Path) -> List[int]:
+    """Span numbers present under data_root, as sorted integers."""
+    root = Path(data_root)
+    if not root.is_dir():
+        return []
+    numbers = []
+    for child in root.iterdir():
+        match = SPAN_DIR_PATTERN.match(child.name)
+        if match and child.is_dir():
+            numbers.append(int(match.group(1)))
+    return sorted(numbers)
+
+
+def split_pattern(split: str, span: object = "{SPAN}") -> str:
+    """ExampleGen's file pattern for one split of a span, relative to the data root.
+
+    With the default `{SPAN}`, ExampleGen fills in the span of its range config.
+    """
+    return f"span-{span}/{split}/*"
+
+
+def latest_span(data_root: Path) -> Optional[int]:
+    spans = list_spans(data_root)
+    return spans[-1] if spans else None
+
+
+def check_window_present(data_root: Path, window: SpanWindow) -> None:
+    present = set(list_spans(data_root))
+    missing = [s for s in window.spans if s not in present]
+    if missing:
+        raise SpanError(f"span(s) {', '.join(map(str, missing))} not found under {data_root} "
+                        f"(present: {', '.join(map(str, sorted(present))) or 'none'})")
+
+
+def rejected_spans(data_root: Path) -> List[int]:
+    """Spans that failed validation: kept on disk, never trained on."""
+    return [s for s in list_spans(data_root) if (span_dir(data_root, s) / REJECTED_FILE).exists()]
+
+
+def mark_rejected(data_root: Path, span: int, reason: str) -> None:
+    """Quarantines a span in place: its data stays untouched, windows skip it."""
+    path = span_dir(data_root, span) / REJECTED_FILE
+    if span_dir(data_root, span).is_dir() and not path.exists():
+        path.write_text(json.dumps({"span": span, "reason": reason, "rejected_at": time.time()}, indent=2))
+
+
+def read_source(data_root: Path, span: int) -> Dict:
+    path = span_dir(data_root, span) / SOURCE_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def span_for_batch(data_root: Path, batch_id: str) -> Optional[int]:
+    """The span already written from this batch, if any."""
+    for span in list_spans(data_root):
+        if read_source(data_root, span).get("batch") == batch_id:
+            return span
+    return None
+
+
+def is_test_row(line: str, test_fraction: float) -> bool:
+    """Deterministic split: a row's place depends only on its content."""
+    digest = hashlib.md5(line.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 10_000 < round(test_fraction * 10_000)
+
+
+def _csv_line(row: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(row)
+    return buffer.getvalue()
+
+
+def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
+               test_fraction: float, source: Dict, span: Optional[int] = None) -> int:
+    """Writes rows as the next span (or `span`) atomically; returns its number.
+
+    Raises SpanError if the span already exists or a split would be empty.
+    """
+    data_root = Path(data_root)
+    data_root.mkdir(parents=True, exist_ok=True)
+    number = span if span is not None else (latest_span(data_root) or 0) + 1
+    target = span_dir(data_root, number)
+    if target.exists():
+        raise SpanError(f"span {number} already exists at {target}; spans are never rewritten")
+
+    staging = Path(tempfile.mkdtemp(prefix=f".span-{number}.", dir=data_root))
+    try:
+        counts = {"train": 0, "test": 0}
+        for split in counts:
+            (staging / split).mkdir()
+        header_line = _csv_line(header)
+        with open(staging / "train" / DATA_FILE, "w", newline="") as train_file, \
+                open(staging / "test" / DATA_FILE, "w", newline="") as test_file:
+            train_file.write(header_line)
+            test_file.write(header_line)
+            for row in rows:
+                line = _csv_line(row)
+                split = "test" if is_test_row(line, test_fraction) else "train"
+                (test_file if split == "test" else train_file).write(line)
+                counts[split] += 1
+        empty = [split for split, count in counts.items() if count == 0]
+        if empty:
+            raise SpanError(f"span {number} would have an empty {empty[0]} split "
+                            f"({counts['train']} train / {counts['test']} test rows)")
+        record = {**source, "span": number, "rows": counts, "created_at": time.time()}
+        (staging / SOURCE_FILE).write_text(json.dumps(record, indent=2, sort_keys=True))
+        try:
+            os.rename(staging, target)  # atomic on one filesystem; fails if target exists
+        except OSError as err:
+            raise SpanError(f"span {number} appeared while writing it ({err}); nothing was overwritten") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return number

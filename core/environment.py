@@ -1,0 +1,18 @@
+"""The TensorFlow process defaults every entry point of adapt needs, set once, before TensorFlow loads.
+
+TFX 1.16 expects tf.keras to be Keras 2 (the tf-keras package); TF 2.16
+defaults to Keras 3 unless TF_USE_LEGACY_KERAS is set when TensorFlow is first
+imported. TensorFlow's C++ start-up noise would bury adapt's one-line errors.
+Each of adapt's packages imports this module first, so whichever loads first
+sets them; a value the user exported wins.
+"""
+import os
+
+DEFAULTS = {
+    "TF_USE_LEGACY_KERAS": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "GRPC_VERBOSITY": "ERROR",
+}
+
+for _name, _value in DEFAULTS.items():
+    os.environ.setdefault(_name, _value)

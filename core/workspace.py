@@ -1,0 +1,94 @@
+"""The embedded default workspace: one folder holding everything a local run needs.
+
+    <workdir>/
+      adapt.yaml            configuration (written with commented defaults on first use)
+      incoming/<batch>/     batches waiting; processed ones are marked, never deleted
+      data/span-N/{train,test}/
+      schema/schema.pbtxt   the reviewed schema kept with the first blessed model
+      pipelines/<name>/     TFX pipeline roots
+      metadata.sqlite       ML Metadata store
+      serving/<model>/<v>/  pushed SavedModels (TF Serving layout)
+      reports/              markdown / JSON / PNG reports and run logs
+
+The folder is chosen by --workdir, else $ADAPT_WORKDIR, else ./adapt-workspace.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from core.config import Config
+
+DEFAULT_WORKDIR = "adapt-workspace"
+WORKDIR_ENV = "ADAPT_WORKDIR"
+
+
+def resolve_workdir(flag: Optional[str] = None) -> Path:
+    chosen = flag or os.environ.get(WORKDIR_ENV) or DEFAULT_WORKDIR
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def open(cls, workdir: Optional[str] = None, create: bool = True) -> "Workspace":
+        workspace = cls(resolve_workdir(workdir))
+        if create:
+            workspace.ensure()
+        return workspace
+
+    # -- layout -------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / "adapt.yaml"
+
+    @property
+    def incoming(self) -> Path:
+        return self.root / "incoming"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def schema_file(self) -> Path:
+        return self.root / "schema" / "schema.pbtxt"
+
+    @property
+    def pipelines(self) -> Path:
+        return self.root / "pipelines"
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.root / "metadata.sqlite"
+
+    @property
+    def serving(self) -> Path:
+        return self.root / "serving"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    def pipeline_root(self, pipeline_name: str) -> Path:
+        return self.pipelines / pipeline_name
+
+    def serving_model_dir(self, config: Config) -> str:
+        """Where Pusher pushes and the server looks: push.destination or serving/<model>."""
+        if config.push.destination:
+            return config.push.destination
+        return str(self.serving / config.model.name)
+
+    # -- life cycle -----------------------------------------------------------
+    def ensure(self) -> None:
+        for folder in (self.incoming, self.data, self.pipelines, self.serving, self.reports):
+            folder.mkdir(parents=True, exist_ok=True)
+        if not self.config_path.exists():
+            self.config_path.write_text(Config().to_yaml())
+
+    def load_config(self) -> Config:
+        return Config.load(self.config_path)

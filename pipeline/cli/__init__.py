@@ -1,0 +1,1 @@
+"""The `adapt` command line: argument parsing, one function per command, one-line errors."""

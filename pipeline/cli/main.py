@@ -1,0 +1,400 @@
+"""The `adapt` command line.
+
+Every command takes --workdir (else $ADAPT_WORKDIR, else ./adapt-workspace).
+User mistakes end in one line on stderr and a non-zero exit; --json prints
+what scripts read. Heavy modules (TensorFlow, TFX) are imported inside the
+commands that need them, so `adapt --help`, `adapt models list` and an idle
+`adapt watch` tick stay fast.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from typing import List, Optional
+
+from core import environment  # noqa: F401  (before anything imports TensorFlow)
+from core.errors import ERROR_PREFIX, AdaptError, UsageError
+from core.workspace import Workspace
+from pipeline.cli import tables
+
+DEMO_TRAIN_STEPS = 300  # the replay trains up to 16 times; benchmarks/policies.py uses the same
+
+
+def _open(args) -> tuple:
+    workspace = Workspace.open(args.workdir)
+    return workspace, workspace.load_config()
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+# -- data ----------------------------------------------------------------------------
+def cmd_data_taxi(args) -> int:
+    from models.taxi import dataset
+    workspace, config = _open(args)
+    written = dataset.write_quarterly_batches(workspace.incoming, workspace.data,
+                                              test_fraction=config.data.test_fraction)
+    for quarter, rows in written.items():
+        print(f"  incoming/{quarter}/data.csv  {rows} trips")
+    print(f"{len(written)} new batch(es) in {workspace.incoming}; spans: {_span_list(workspace)}")
+    return 0
+
+
+def _span_list(workspace) -> str:
+    from core.data.spans import list_spans
+    return ", ".join(map(str, list_spans(workspace.data))) or "none"
+
+
+# -- train ---------------------------------------------------------------------------
+def resolve_window(workspace, config, spans: Optional[str], window: Optional[int]):
+    from core.data.spans import SpanError, SpanWindow, list_spans, rejected_spans
+    if spans and window:
+        raise UsageError("use either --spans A-B or --window K, not both")
+    if spans:
+        return SpanWindow.parse(spans)
+    rejected = rejected_spans(workspace.data)
+    accepted = [s for s in list_spans(workspace.data) if s not in rejected]
+    if not accepted:
+        raise SpanError(f"no usable spans under {workspace.data}; run `adapt data taxi` first")
+    return SpanWindow.ending_at(accepted[-1], window or config.training.window, rejected)
+
+
+def cmd_train(args) -> int:
+    workspace, config = _open(args)
+    config = config.with_overrides({"training.mode": args.mode, "training.train_steps": args.train_steps})
+    chosen = resolve_window(workspace, config, args.spans, args.window)
+    from pipeline.local.training import run_training
+    print(f"Training {config.model.name} on spans {chosen} in {workspace.root}", file=sys.stderr)
+    outcome = run_training(workspace, config, chosen, trigger=args.trigger, reason=args.reason,
+                           enable_cache=not args.no_cache)
+    if args.json:
+        _print_json(outcome.to_dict())
+    else:
+        print(_describe_outcome(outcome))
+    return 0
+
+
+def _describe_outcome(outcome) -> str:
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.candidate_metrics.items()) if k != "examples")
+    base = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.baseline_metrics.items()) if k != "examples")
+    lines = [f"spans {outcome.window}: {outcome.reason} ({outcome.seconds:.0f}s"
+             f"{', trainer result from cache' if not outcome.trained else ''})",
+             f"  candidate: {metrics or 'n/a'}"]
+    if base:
+        lines.append(f"  serving model (version {outcome.baseline_version}): {base}")
+    lines.append(f"  production version: {outcome.production_version}")
+    return "\n".join(lines)
+
+
+# -- evaluate-batch -------------------------------------------------------------------
+def batch_path(workspace, name: str) -> str:
+    """A batch given as a path, or as the name of a folder under incoming/."""
+    if "://" in name or os.path.isdir(name):
+        return name
+    candidate = workspace.incoming / name
+    if candidate.is_dir():
+        return str(candidate)
+    raise UsageError(f"batch {name!r} not found (neither a folder nor incoming/{name})")
+
+
+def cmd_evaluate_batch(args) -> int:
+    workspace, config = _open(args)
+    path = batch_path(workspace, args.batch)  # a wrong name fails before TensorFlow loads
+    from pipeline.local.batch_evaluation import run_batch_evaluation
+    outcome = run_batch_evaluation(workspace, config, path, trigger=not args.no_trigger)
+    if args.json:
+        _print_json(outcome.to_dict(with_reports=args.details))
+    else:
+        print(describe_batch(outcome))
+    return 0
+
+
+def describe_batch(outcome) -> str:
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items())) or "no ground truth yet"
+    lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}",
+             f"  drift: {outcome.drift_reason}",
+             f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
+    if outcome.span:
+        lines.append(f"  span: {outcome.span}")
+    if outcome.triggered:
+        lines.append(f"  training: {outcome.training_outcome} ({outcome.train_seconds:.0f}s)")
+    lines.append(f"  production version: {outcome.production_version}")
+    return "\n".join(lines)
+
+
+# -- drift --------------------------------------------------------------------------
+def cmd_drift(args) -> int:
+    workspace, config = _open(args)
+    from pipeline.local import drift
+    report = drift.compare(args.baseline, args.current, workspace, config)
+    if args.json:
+        _print_json({"drifted": report["drifted"], "features": report["features"], "skew": report["skew"],
+                     "baseline": report["baseline"], "current": report["current"], "reason": report["reason"]})
+    else:
+        print(tables.drift_text(report))
+    return 0
+
+
+# -- watch ---------------------------------------------------------------------------
+def cmd_watch(args) -> int:
+    from pipeline.triggers.schedule import Schedule, ScheduleError
+    from pipeline.triggers.watcher import Watcher
+    workspace, config = _open(args)
+    try:
+        schedule = Schedule.from_flags(args.every, args.cron)
+    except ScheduleError as err:
+        raise UsageError(str(err)) from None
+    echo = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    watcher = Watcher(workspace, config, echo=echo, pipeline_spec=args.pipeline_spec)
+    if args.once and args.json:
+        result = watcher.tick()
+        _print_json({"started": [s.to_dict() for s in result.started], "skipped": result.skipped,
+                     "seconds": round(result.seconds, 3)})
+        return 1 if any(not s.ok for s in result.started) else 0
+    return watcher.run(schedule, once=args.once)
+
+
+# -- compile / submit ----------------------------------------------------------------
+def cmd_compile(args) -> int:
+    workspace, config = _open(args)
+    from pipeline.kubeflow import compile as kubeflow
+    output = args.output or str(workspace.root / "compiled" / args.target)
+    started = time.perf_counter()
+    written = kubeflow.compile_pipelines(config, args.target, output)
+    seconds = time.perf_counter() - started
+    if args.json:
+        _print_json({name: {"path": path, "parameters": kubeflow.parameters(path)} for name, path in written.items()})
+        return 0
+    for name, path in written.items():
+        params = ", ".join(f"{k} ({v['type'].lower()})" for k, v in kubeflow.parameters(path).items())
+        print(f"{name}: {path}\n  runtime parameters: {params}")
+    print(f"compiled for {args.target} in {seconds:.1f}s (image {config.kubeflow.image})")
+    return 0
+
+
+def cmd_submit(args) -> int:
+    from pipeline.kubeflow import submit
+    workspace, config = _open(args)
+    if not os.path.exists(args.pipeline_json) and "://" not in args.pipeline_json:
+        raise UsageError(f"{args.pipeline_json}: no such compiled pipeline (run `adapt compile` first)")
+    host = args.host or ("" if args.vertex_project else config.kubeflow.host)
+    project = args.vertex_project or ("" if args.host else config.kubeflow.vertex_project)
+    run = submit.submit(args.pipeline_json, submit.parse_params(args.param), host=host, vertex_project=project,
+                        region=args.region or config.kubeflow.vertex_region,
+                        pipeline_root=config.kubeflow.pipeline_root, run_name=args.run_name)
+    print(run)
+    return 0
+
+
+# -- models --------------------------------------------------------------------------
+def cmd_models_list(args) -> int:
+    from pipeline.lineage import registry
+    workspace, config = _open(args)
+    rows = registry.list_models(workspace, config)
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("no models trained yet")
+        return 0
+    print(tables.models_table(rows))
+    return 0
+
+
+def cmd_models_show(args) -> int:
+    from pipeline.lineage import registry
+    workspace, config = _open(args)
+    shown = registry.show_model(workspace, config, args.version)
+    if args.json:
+        _print_json(shown)
+    else:
+        print(tables.lineage_text(shown))
+    return 0
+
+
+def cmd_models_rollback(args) -> int:
+    from pipeline.lineage import registry
+    workspace, config = _open(args)
+    done = registry.rollback(workspace, config, args.version, reason=args.reason)
+    print(f"{config.model.name}: serving version {done['to_version']} (was {done['from_version']}); "
+          f"a newer push replaces it as usual")
+    return 0
+
+
+# -- history -------------------------------------------------------------------------
+def cmd_history(args) -> int:
+    from pipeline.lineage import history
+    workspace, config = _open(args)
+    rows = history.history(workspace, config.model.name)
+    if args.csv:
+        with open(args.csv, "w") as handle:
+            handle.write(history.to_csv(rows))
+        print(f"{len(rows)} event(s) written to {args.csv}", file=sys.stderr)
+    if args.json:
+        _print_json(rows)
+    elif not args.csv:
+        print(tables.history_table(rows) if rows else "no retraining events yet")
+    return 0
+
+
+# -- serve ---------------------------------------------------------------------------
+def cmd_serve(args) -> int:
+    from core import versions
+    from serving import server
+    workspace, config = _open(args)
+    base = workspace.serving_model_dir(config)
+    if versions.production_version(base) is None:
+        raise AdaptError(f"no model to serve under {base}: run `adapt train` (or `adapt demo`) first")
+    port = config.serving.port if args.port is None else args.port
+    host = args.host or config.serving.host
+
+    def ready(actual_port, repository):
+        print(f"serving {config.model.name} version {repository.current.version} on "
+              f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
+
+    server.serve(base, config.model.name, host=host, port=port, poll_seconds=config.serving.poll_seconds,
+                 max_body_mb=config.serving.max_body_mb, on_ready=ready)
+    return 0
+
+
+# -- demo ----------------------------------------------------------------------------
+def cmd_demo(args) -> int:
+    from pipeline.replay import demo
+    workspace, config = _open(args)
+    config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
+    demo.run_demo(workspace, config, quarters=args.quarters)
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------
+def _workdir(parser):
+    parser.add_argument("--workdir", help="workspace folder (default: $ADAPT_WORKDIR or ./adapt-workspace)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adapt", description="Continuous training on TFX.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser("demo", help="replay four years of taxi data through the system")
+    _workdir(demo)
+    demo.add_argument("--quarters", type=int, help="replay only this many quarters after the first")
+    demo.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
+    demo.add_argument("--train-steps", type=int, default=DEMO_TRAIN_STEPS,
+                      help=f"Trainer steps per training run (default {DEMO_TRAIN_STEPS}, the benchmark's setting)")
+    demo.set_defaults(func=cmd_demo)
+
+    data = commands.add_parser("data", help="generate data batches")
+    data_kinds = data.add_subparsers(dest="dataset", metavar="DATASET", required=True)
+    taxi = data_kinds.add_parser("taxi", help="quarterly batches from the Chicago taxi CSV shipped with tfx")
+    _workdir(taxi)
+    taxi.set_defaults(func=cmd_data_taxi)
+
+    train = commands.add_parser("train", help="run the training pipeline on a window of spans")
+    _workdir(train)
+    train.add_argument("--spans", help="inclusive span range A-B (default: the last --window spans)")
+    train.add_argument("--window", type=int, help="train on the last K spans (default: training.window)")
+    train.add_argument("--mode", choices=["scratch", "warm-start"], help="override training.mode")
+    train.add_argument("--train-steps", type=int, help="override training.train_steps")
+    train.add_argument("--no-cache", action="store_true", help="recompute every component")
+    train.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    train.add_argument("--trigger", default="manual", help="what started this run, for the history")
+    train.add_argument("--reason", default="adapt train", help="why it was started, for the history")
+    train.set_defaults(func=cmd_train)
+
+    evaluate = commands.add_parser("evaluate-batch", help="evaluate the serving model on a batch, retrain if needed")
+    evaluate.add_argument("batch", help="batch folder, or the name of a folder under incoming/")
+    _workdir(evaluate)
+    evaluate.add_argument("--no-trigger", action="store_true",
+                          help="evaluate only: report the decision, write no span, start no training; "
+                               "the batch stays ready")
+    evaluate.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    evaluate.add_argument("--details", action="store_true", help="with --json: include every component's report")
+    evaluate.set_defaults(func=cmd_evaluate_batch)
+
+    drift = commands.add_parser("drift", help="drift table between two spans or batch folders")
+    drift.add_argument("baseline", help="span number (3, span-3), span folder, batch folder or incoming/ name")
+    drift.add_argument("current", help="same forms as BASELINE")
+    _workdir(drift)
+    drift.add_argument("--json", action="store_true", help="print the table as JSON")
+    drift.set_defaults(func=cmd_drift)
+
+    watch = commands.add_parser("watch", help="scheduled trigger: evaluate ready batches at each tick")
+    _workdir(watch)
+    watch.add_argument("--every", help="tick interval: 90s, 15m, 2h, 1d (default 15m)")
+    watch.add_argument("--cron", help='cron expression, e.g. "0 3 * * *"')
+    watch.add_argument("--once", action="store_true", help="run one tick and exit")
+    watch.add_argument("--json", action="store_true", help="with --once: print the tick as JSON")
+    watch.add_argument("--pipeline-spec", help="compiled batch-evaluation JSON for kubeflow/vertex trigger modes")
+    watch.set_defaults(func=cmd_watch)
+
+    compile_ = commands.add_parser("compile", help="compile both pipelines to KFP v2 JSON (Kubeflow or Vertex AI)")
+    _workdir(compile_)
+    compile_.add_argument("--target", choices=["kubeflow", "vertex"], default="kubeflow")
+    compile_.add_argument("--output", help="output folder (default: <workdir>/compiled/<target>)")
+    compile_.add_argument("--json", action="store_true", help="print paths and runtime parameters as JSON")
+    compile_.set_defaults(func=cmd_compile)
+
+    submit_ = commands.add_parser("submit", help="start a run of a compiled pipeline on Kubeflow or Vertex AI")
+    submit_.add_argument("pipeline_json", help="a file written by `adapt compile` (local or gs://)")
+    _workdir(submit_)
+    submit_.add_argument("--host", help="Kubeflow Pipelines endpoint (default: kubeflow.host)")
+    submit_.add_argument("--vertex-project", help="GCP project for Vertex AI Pipelines")
+    submit_.add_argument("--region", help="Vertex AI region (default: kubeflow.vertex_region)")
+    submit_.add_argument("--param", action="append", metavar="NAME=VALUE", help="runtime parameter (repeatable)")
+    submit_.add_argument("--run-name", help="display name of the run")
+    submit_.set_defaults(func=cmd_submit)
+
+    models = commands.add_parser("models", help="the model registry")
+    model_commands = models.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = model_commands.add_parser("list", help="pushed and declined versions")
+    _workdir(listing)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_models_list)
+    show = model_commands.add_parser("show", help="a version's full lineage, with artifact URIs")
+    show.add_argument("version", type=int)
+    _workdir(show)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_models_show)
+    back = model_commands.add_parser("rollback", help="serve an earlier version again, without retraining")
+    back.add_argument("version", type=int)
+    _workdir(back)
+    back.add_argument("--reason", default="", help="why, for the history")
+    back.set_defaults(func=cmd_models_rollback)
+
+    history = commands.add_parser("history", help="one row per retraining event and rollback")
+    _workdir(history)
+    history.add_argument("--json", action="store_true")
+    history.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
+    history.set_defaults(func=cmd_history)
+
+    serve = commands.add_parser("serve", help="serve the production version over TF Serving's REST API")
+    _workdir(serve)
+    serve.add_argument("--port", type=int, help="default: serving.port (8501); 0 picks a free port")
+    serve.add_argument("--host", help="default: serving.host")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def _quiet_libraries() -> None:
+    for category in (FutureWarning, DeprecationWarning, UserWarning, RuntimeWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("adapt: interrupted", file=sys.stderr)
+        return 130
+    except (AdaptError, FileNotFoundError) as err:
+        print(f"{ERROR_PREFIX}{err}", file=sys.stderr)
+        return getattr(err, "exit_code", 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The two pipeline definitions (training, batch evaluation), one each for every runner, and their names."""

@@ -1,0 +1,93 @@
+"""The batch-evaluation pipeline: adapt's custom components, one definition for every runner.
+
+    FileListGen ─► BatchPredictionGen ─► PerformanceEvaluator ─┐
+         └──────────► DriftDetector ───────────────────────────┤
+                                                                ▼
+                                     SpanPreparator ─► PipelineTrigger ─► training pipeline
+
+The serving model version and the baseline statistics (the serving model's
+training spans, from MLMD) are resolved by the runner when it builds the
+pipeline and passed as parameters; on Kubeflow they are runtime parameters.
+Where PipelineTrigger starts training is the runner's choice too: it names a
+training launcher (pipeline/local/launcher.py or pipeline/kubeflow/launcher.py).
+"""
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List
+
+from tfx import v1 as tfx
+
+from components.batch_prediction_gen import BatchPredictionGen
+from components.drift_detector import DriftDetector
+from components.file_list_gen import FileListGen
+from components.performance_evaluator import PerformanceEvaluator
+from components.pipeline_trigger import PipelineTrigger
+from components.span_preparator import SpanPreparator
+from core.config import Config
+from pipeline.definitions import names
+
+
+@dataclass
+class BatchEvaluationSpec:
+    pipeline_name: str
+    pipeline_root: str
+    config: Config
+    batch_uri: object                    # str, or a RuntimeParameter on Kubeflow
+    data_root: str
+    serving_model_dir: str
+    model_version: object = 0            # 0: the production version when the run starts
+    batch_fingerprint: str = ""
+    baseline_statistics: object = field(default_factory=list)  # [{span, uri}], or a RuntimeParameter (JSON)
+    trigger: bool = True
+    launcher: str = ""                   # dotted path of PipelineTrigger's TrainingLauncher
+    launcher_options: Dict[str, Any] = field(default_factory=dict)
+    performance_threshold: object = None  # float, or a RuntimeParameter on Kubeflow
+    beam_pipeline_args: List[str] = field(default_factory=list)
+    enable_cache: bool = True
+    metadata_connection_config: object = None
+
+
+def _as_json(value):
+    """Lists become JSON text; a RuntimeParameter (already JSON text at run time) passes through."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def create_components(spec: BatchEvaluationSpec) -> list:
+    config = spec.config
+    file_list_gen = FileListGen(batch_uri=spec.batch_uri, label=config.model.label,
+                                labels_file=config.data.labels_file, batch_fingerprint=spec.batch_fingerprint
+                                ).with_id(names.FILE_LIST_GEN)
+    batch_prediction_gen = BatchPredictionGen(
+        file_list=file_list_gen.outputs["file_list"], serving_model_dir=spec.serving_model_dir,
+        model_version=spec.model_version, mode=config.prediction.mode,
+        vertex_model=config.prediction.vertex_model, vertex_project=config.kubeflow.vertex_project,
+        vertex_region=config.kubeflow.vertex_region, vertex_machine_type=config.prediction.vertex_machine_type
+    ).with_id(names.BATCH_PREDICTION_GEN)
+    performance_evaluator = PerformanceEvaluator(
+        predictions=batch_prediction_gen.outputs["predictions"], file_list=file_list_gen.outputs["file_list"],
+        metrics=json.dumps(config.performance.metrics), threshold_metric=config.performance.threshold_metric,
+        threshold=spec.performance_threshold if spec.performance_threshold is not None
+        else config.performance.threshold).with_id(names.PERFORMANCE_EVALUATOR)
+    drift_detector = DriftDetector(
+        file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
+        thresholds=config.drift_thresholds().to_json(), exclude=json.dumps(config.drift.exclude)
+    ).with_id(names.DRIFT_DETECTOR)
+    span_preparator = SpanPreparator(
+        file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],
+        drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,
+        policy=config.retraining.policy, test_fraction=config.data.test_fraction, evaluate_only=not spec.trigger
+    ).with_id(names.SPAN_PREPARATOR)
+    components = [file_list_gen, batch_prediction_gen, performance_evaluator, drift_detector, span_preparator]
+    if spec.trigger:
+        components.append(PipelineTrigger(
+            span=span_preparator.outputs["span"], data_root=spec.data_root, window=config.training.window,
+            launcher=spec.launcher, launcher_options=json.dumps(spec.launcher_options)
+        ).with_id(names.PIPELINE_TRIGGER))
+    return components
+
+
+def create_batch_evaluation_pipeline(spec: BatchEvaluationSpec) -> tfx.dsl.Pipeline:
+    return tfx.dsl.Pipeline(
+        pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root, components=create_components(spec),
+        enable_cache=spec.enable_cache, metadata_connection_config=spec.metadata_connection_config,
+        beam_pipeline_args=spec.beam_pipeline_args)

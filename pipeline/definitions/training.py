@@ -1,0 +1,322 @@
+"""The training pipeline: one definition, called by the local Beam runner and by the Kubeflow/Vertex compile.
+
+    CsvExampleGen(newest span) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
+    span window (spans A..N) ─► Transform ─► Trainer (scratch | warm start from the serving model)
+    serving model (baseline) ─► Evaluator (accuracy floor + not worse than the baseline)
+    infra validation (load + query in a model server) ─► Pusher ─► <serving destination>/<version>/
+
+`create_training_pipeline(spec)` builds it; the runners differ only in the spec:
+
+- `target="local"` (pipeline/local/training.py): ExampleGen ingests the newest
+  span (a static range config); the window is a span-range resolver
+  (SpanWindowStrategy: the newest version of each span, rejected spans
+  skipped) over every span ExampleGen has ingested; the baseline is the
+  serving model, imported by URI; infra validation starts adapt's own model
+  server; VersionedPusher pushes integer versions.
+- `target="kubeflow"` / `"vertex"` (pipeline/kubeflow/compile.py): KFP v2
+  does not run that resolver, so ExampleGen reads the window's folders from
+  the runtime parameter `input_config`, one `train-i`/`eval-i` split pair per
+  window position (position K is the newest span); the baseline is the latest
+  blessed model; infra validation is TFX's InfraValidator on Kubernetes
+  (Kubeflow) or adapt's server inside the step's container (Vertex AI gives a
+  step no cluster); TFX's Pusher pushes.
+
+The schema is inferred by SchemaGen once, on the first span
+(`create_ingestion_pipeline`), curated and kept as a reviewable file that
+ImportSchemaGen reads. Transform waits for the ExampleValidator explicitly: a
+span with anomalies stops the run before anything is trained.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+from tfx.proto import example_gen_pb2, range_config_pb2
+from tfx.types import Channel
+
+from components.serving_infra_validator import ServingInfraValidator
+from components.strict_example_validator import StrictExampleValidator
+from components.versioned_pusher import VersionedPusher
+from core import contract
+from core.config import Config
+from core.data.spans import SpanWindow, split_pattern
+from pipeline.definitions import names
+from pipeline.definitions.span_window import SpanWindowStrategy
+
+LOCAL = "local"
+REMOTE_TARGETS = ("kubeflow", "vertex")
+
+
+@dataclass
+class TrainingPipelineSpec:
+    """Everything that differs between runs (and runners) of the training pipeline."""
+
+    pipeline_name: str
+    pipeline_root: str
+    config: Config
+    data_root: str
+    schema_file: str                           # the kept schema (a content-addressed copy locally)
+    serving_destination: str                   # the model's version folder: serving/<model> or a bucket path
+    target: str = LOCAL                        # local | kubeflow | vertex
+    window: Optional[SpanWindow] = None        # local: the spans to train on; remote: a runtime parameter
+    baseline_model_uri: Optional[str] = None   # local: the serving model's Trainer output
+    beam_pipeline_args: List[str] = field(default_factory=list)
+    enable_cache: bool = True
+    metadata_connection_config: object = None
+
+
+# -- the span window --------------------------------------------------------------------
+def span_input_config() -> example_gen_pb2.Input:
+    return example_gen_pb2.Input(splits=[
+        example_gen_pb2.Input.Split(name="train", pattern=split_pattern("train")),
+        example_gen_pb2.Input.Split(name="eval", pattern=split_pattern("test")),
+    ])
+
+
+def static_range(start: int, end: int) -> range_config_pb2.RangeConfig:
+    return range_config_pb2.RangeConfig(
+        static_range=range_config_pb2.StaticRange(start_span_number=start, end_span_number=end))
+
+
+def train_split(position: int) -> str:
+    return f"train-{position}"
+
+
+def eval_split(position: int) -> str:
+    return f"eval-{position}"
+
+
+def window_positions(window: SpanWindow, size: int) -> List[int]:
+    """The span at each window position 1..size (position size is the newest span)."""
+    spans = window.spans[-size:]
+    return [spans[0]] * (size - len(spans)) + spans
+
+
+def window_input_config(window: SpanWindow, size: int) -> example_gen_pb2.Input:
+    """ExampleGen Input naming exactly the window's span folders, one train and one eval split per position."""
+    splits = []
+    for position, span in enumerate(window_positions(window, size), start=1):
+        splits.append(example_gen_pb2.Input.Split(name=train_split(position), pattern=split_pattern("train", span)))
+        splits.append(example_gen_pb2.Input.Split(name=eval_split(position), pattern=split_pattern("test", span)))
+    return example_gen_pb2.Input(splits=splits)
+
+
+def window_input_config_json(window: SpanWindow, size: int) -> str:
+    import json
+
+    from google.protobuf import json_format
+    return json.dumps(json_format.MessageToDict(window_input_config(window, size)), sort_keys=True)
+
+
+@dataclass
+class WindowExamples:
+    """Where the window's examples come from, and which splits train, tune and judge the model."""
+
+    example_gen: object
+    window: object                      # channel of the window's Examples, for Transform
+    nodes: list                         # ExampleGen, and the resolver that builds the window locally
+    train_splits: Optional[List[str]]   # None: TFX's defaults (train / eval)
+    eval_splits: Optional[List[str]]
+    holdout_splits: List[str]           # what Evaluator and infra validation read
+
+
+def _local_window(spec: TrainingPipelineSpec) -> WindowExamples:
+    window = spec.window
+    example_gen = example_gen_for_span(spec.data_root, window.end)
+    resolver = tfx.dsl.Resolver(
+        strategy_class=SpanWindowStrategy,
+        config={"start_span": window.start, "end_span": window.end, "excluded_spans": list(window.excluded)},
+        examples=Channel(type=tfx.types.standard_artifacts.Examples,
+                         producer_component_id=example_gen.id, output_key="examples"),
+    ).with_id(names.SPAN_WINDOW)
+    resolver.add_upstream_node(example_gen)  # a resolver naming a producer does not wait for it otherwise
+    return WindowExamples(example_gen, resolver.outputs["examples"], [example_gen, resolver],
+                          None, None, ["eval"])
+
+
+def _remote_window(spec: TrainingPipelineSpec) -> WindowExamples:
+    size = spec.config.training.window
+    input_config = tfx.dsl.experimental.RuntimeParameter(
+        name="input_config", ptype=str, default=window_input_config_json(SpanWindow(1, size), size))
+    example_gen = tfx.components.CsvExampleGen(
+        input_base=spec.data_root, input_config=input_config,
+        output_config=tfx.proto.Output()).with_id(names.EXAMPLE_GEN)  # empty: keep the input's splits
+    return WindowExamples(example_gen, example_gen.outputs["examples"], [example_gen],
+                          [train_split(p) for p in range(1, size + 1)], [eval_split(p) for p in range(1, size + 1)],
+                          [eval_split(size)])
+
+
+def example_gen_for_span(data_root: str, span: int) -> tfx.components.CsvExampleGen:
+    return tfx.components.CsvExampleGen(
+        input_base=data_root, input_config=span_input_config(),
+        range_config=static_range(span, span)).with_id(names.EXAMPLE_GEN)
+
+
+# -- the Evaluator's rules -----------------------------------------------------------------
+def model_slices(config: Config) -> List[str]:
+    features = __import__(f"{config.model.module}.features", fromlist=["SLICE_FEATURE_KEYS"])
+    return list(features.SLICE_FEATURE_KEYS)
+
+
+def eval_config(config: Config, slice_features: List[str]) -> tfma.EvalConfig:
+    """Blessing rules on the overall slice: an accuracy floor, and not worse than the serving model.
+
+    Slices are reported (the notebooks read them) but not gated: a slice of a
+    few dozen rows is too noisy to block a push.
+    """
+    accuracy_threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.validation.min_accuracy}),
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -config.validation.max_accuracy_drop - 1e-10}))
+    return tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(signature_name=contract.SIGNATURE_NAME, label_key=config.model.label)],
+        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key]) for key in slice_features],
+        metrics_specs=[tfma.MetricsSpec(metrics=[
+            tfma.MetricConfig(class_name="ExampleCount"),
+            tfma.MetricConfig(class_name="AUC"),
+            tfma.MetricConfig(class_name="Precision"),
+            tfma.MetricConfig(class_name="Recall"),
+            tfma.MetricConfig(class_name="BinaryAccuracy", per_slice_thresholds=[
+                tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=accuracy_threshold)]),
+        ])])
+
+
+# -- the nodes that differ by target -----------------------------------------------------
+def _baseline(spec: TrainingPipelineSpec):
+    """(node, channel of the serving model) or (None, None) when nothing serves yet."""
+    if spec.target == LOCAL:
+        if not spec.baseline_model_uri:
+            return None, None
+        importer = tfx.dsl.Importer(source_uri=spec.baseline_model_uri,
+                                    artifact_type=tfx.types.standard_artifacts.Model,
+                                    reimport=False).with_id(names.SERVING_MODEL)
+        return importer, importer.outputs["result"]
+    resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=Channel(type=tfx.types.standard_artifacts.ModelBlessing)).with_id(names.LATEST_BLESSED_MODEL)
+    return resolver, resolver.outputs["model"]
+
+
+def _serving_spec(config: Config):
+    image, _, tag = config.kubeflow.serving_image.rpartition(":")
+    return tfx.proto.ServingSpec(
+        tensorflow_serving=tfx.proto.TensorFlowServing(image_name=image or config.kubeflow.serving_image,
+                                                       tags=[tag or "latest"]),
+        kubernetes=tfx.proto.KubernetesConfig())
+
+
+def _infra_validator(spec: TrainingPipelineSpec, model, examples, split: str):
+    """Kubeflow: TF Serving in a Kubernetes pod; locally and on Vertex: adapt's server in this process's machine."""
+    config = spec.config
+    if spec.target == "kubeflow":
+        from components.kubernetes_infra_validator import KubernetesInfraValidator
+        return KubernetesInfraValidator(
+            model=model, examples=examples, serving_spec=_serving_spec(config),
+            request_spec=tfx.proto.RequestSpec(tensorflow_serving=tfx.proto.TensorFlowServingRequestSpec(),
+                                               split_name=split, num_examples=config.validation.infra_requests),
+        ).with_id(names.KUBERNETES_INFRA_VALIDATOR)
+    return ServingInfraValidator(
+        model=model, examples=examples, model_name=config.model.name, num_requests=config.validation.infra_requests,
+        timeout_seconds=config.validation.infra_timeout_seconds, split=split).with_id(names.INFRA_VALIDATOR)
+
+
+def _pusher(spec: TrainingPipelineSpec, model, model_blessing, infra_blessing):
+    destination = tfx.proto.PushDestination(
+        filesystem=tfx.proto.PushDestination.Filesystem(base_directory=spec.serving_destination))
+    if spec.target == LOCAL:
+        return VersionedPusher(model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
+                               push_destination=destination).with_id(names.PUSHER)
+    return tfx.components.Pusher(model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
+                                 push_destination=destination).with_id(names.KUBEFLOW_PUSHER)
+
+
+def _trainer_custom_config(spec: TrainingPipelineSpec) -> dict:
+    if spec.target == LOCAL:
+        return {"spans": spec.window.spans, "training_mode": spec.config.training.mode}
+    return {"spans": [], "window_size": spec.config.training.window, "training_mode": spec.config.training.mode}
+
+
+# -- the pipelines -----------------------------------------------------------------------
+def validation_components(statistics_gen, schema_file: str):
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_file).with_id(names.IMPORT_SCHEMA_GEN)
+    example_validator = StrictExampleValidator(statistics=statistics_gen.outputs["statistics"],
+                                               schema=schema_gen.outputs["schema"]).with_id(names.EXAMPLE_VALIDATOR)
+    return [schema_gen, example_validator]
+
+
+def _statistics_gen(example_gen):
+    return tfx.components.StatisticsGen(examples=example_gen.outputs["examples"]).with_id(names.STATISTICS_GEN)
+
+
+def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int) -> tfx.dsl.Pipeline:
+    """Ingests one span outside a training run (same pipeline, same node ids, so the window resolver finds it).
+
+    Without a kept schema, SchemaGen runs: this is how the very first span
+    yields the schema every later span is validated against. With one, the
+    span is validated against it, as the newest span of a training run is.
+    """
+    example_gen = example_gen_for_span(spec.data_root, span)
+    statistics_gen = _statistics_gen(example_gen)
+    components = [example_gen, statistics_gen]
+    if spec.schema_file:
+        components += validation_components(statistics_gen, spec.schema_file)
+    else:
+        components.append(tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
+                                                   infer_feature_shape=False).with_id(names.SCHEMA_GEN))
+    return tfx.dsl.Pipeline(
+        pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root,
+        components=components, enable_cache=spec.enable_cache,
+        metadata_connection_config=spec.metadata_connection_config,
+        beam_pipeline_args=spec.beam_pipeline_args)
+
+
+def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
+    config = spec.config
+    examples = _local_window(spec) if spec.target == LOCAL else _remote_window(spec)
+    example_gen = examples.example_gen
+    statistics_gen = _statistics_gen(example_gen)
+    schema_gen, example_validator = validation_components(statistics_gen, spec.schema_file)
+
+    splits_config = None
+    if examples.train_splits:
+        splits_config = tfx.proto.SplitsConfig(analyze=examples.train_splits,
+                                               transform=examples.train_splits + examples.eval_splits)
+    transform = tfx.components.Transform(
+        examples=examples.window, schema=schema_gen.outputs["schema"],
+        preprocessing_fn=f"{config.model.module}.{contract.PREPROCESSING_FN}", splits_config=splits_config,
+        disable_statistics=True).with_id(names.TRANSFORM)  # StatisticsGen already described the raw span
+    transform.add_upstream_node(example_validator)  # anomalies stop the run before training
+
+    baseline_node, baseline = _baseline(spec)
+    warm_start = config.training.mode == "warm-start" and baseline is not None
+    trainer = tfx.components.Trainer(
+        run_fn=f"{config.model.module}.{contract.RUN_FN}",
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        base_model=baseline if warm_start else None,
+        train_args=tfx.proto.TrainArgs(splits=examples.train_splits, num_steps=config.training.train_steps),
+        eval_args=tfx.proto.EvalArgs(splits=examples.eval_splits, num_steps=config.training.eval_steps),
+        custom_config=_trainer_custom_config(spec)).with_id(names.TRAINER)
+
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"], model=trainer.outputs["model"], baseline_model=baseline,
+        example_splits=examples.holdout_splits if examples.train_splits else None,
+        eval_config=eval_config(config, model_slices(config))).with_id(names.EVALUATOR)
+
+    infra_validator = _infra_validator(spec, trainer.outputs["model"], example_gen.outputs["examples"],
+                                       examples.holdout_splits[-1])
+    pusher = _pusher(spec, trainer.outputs["model"], evaluator.outputs["blessing"],
+                     infra_validator.outputs["blessing"])
+
+    components = examples.nodes + [statistics_gen, schema_gen, example_validator, transform]
+    components += [baseline_node] if baseline_node is not None else []
+    components += [trainer, evaluator, infra_validator, pusher]
+    return tfx.dsl.Pipeline(
+        pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root, components=components,
+        enable_cache=spec.enable_cache, metadata_connection_config=spec.metadata_connection_config,
+        beam_pipeline_args=spec.beam_pipeline_args)

@@ -1,0 +1,200 @@
+"""Compiling for Kubeflow / Vertex, the window as a runtime parameter, the image, and submission over HTTP."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from core.config import Config
+from core.data import spans
+from core.data.spans import SpanWindow
+from pipeline.definitions import training
+from pipeline.kubeflow import compile as kubeflow
+from pipeline.kubeflow import submit
+from tests.fake_kfp import FakeKfp
+
+DATAFLOW = ["--runner=DataflowRunner", "--project=my-project", "--region=europe-west4",
+            "--temp_location=gs://my-bucket/tmp"]
+CONFIG = Config.from_dict({"kubeflow": {"image": "europe-docker.pkg.dev/p/adapt/adapt:1.2", "beam_args": DATAFLOW},
+                           "training": {"window": 4}})
+TRAINING_TASKS = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "StrictExampleValidator", "Transform",
+                  "Trainer", "Evaluator", "Pusher"}
+BATCH_TASKS = {"FileListGen", "BatchPredictionGen", "PerformanceEvaluator", "DriftDetector", "SpanPreparator",
+               "PipelineTrigger"}
+ADAPT_EXECUTORS = {
+    "StrictExampleValidator": "components.strict_example_validator.executor.Executor",
+    "KubernetesInfraValidator": "components.kubernetes_infra_validator.executor.Executor",
+    "ServingInfraValidator": "components.serving_infra_validator.executor.Executor",
+    "FileListGen": "components.file_list_gen.executor.Executor",
+    "BatchPredictionGen": "components.batch_prediction_gen.executor.Executor",
+    "PerformanceEvaluator": "components.performance_evaluator.executor.Executor",
+    "DriftDetector": "components.drift_detector.executor.Executor",
+    "SpanPreparator": "components.span_preparator.executor.Executor",
+    "PipelineTrigger": "components.pipeline_trigger.executor.Executor",
+}
+BEAM_TASKS = {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator", "BatchPredictionGen", "DriftDetector"}
+
+
+@pytest.fixture(scope="module", params=["kubeflow", "vertex"])
+def compiled(request, tmp_path_factory):
+    output = tmp_path_factory.mktemp(request.param)
+    return request.param, kubeflow.compile_pipelines(CONFIG, request.param, str(output))
+
+
+@pytest.fixture(scope="module")
+def kubeflow_build(tmp_path_factory):
+    return kubeflow.compile_pipelines(CONFIG, "kubeflow", str(tmp_path_factory.mktemp("kfp")))
+
+
+def parse_spec(path) -> pipeline_spec_pb2.PipelineSpec:
+    with open(path) as handle:
+        document = json.load(handle)
+    spec = document["pipelineSpec"] if "pipelineSpec" in document else document
+    return json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec())
+
+
+def executor_args(spec, task):
+    label = spec.root.dag.tasks[task].component_ref.name
+    executor = spec.components[label].executor_label
+    return json_format.MessageToDict(spec.deployment_spec)["executors"][executor]["container"]
+
+
+def test_both_pipelines_parse_into_the_kfp_pipeline_spec_proto(compiled):
+    target, paths = compiled
+    training, batch = parse_spec(paths["adapt-training"]), parse_spec(paths["adapt-batch-evaluation"])
+    assert training.pipeline_info.name == "adapt-training" and batch.pipeline_info.name == "adapt-batch-evaluation"
+    assert training.schema_version == "2.1.0"
+    infra = "ServingInfraValidator" if target == "vertex" else "KubernetesInfraValidator"
+    assert set(training.root.dag.tasks) >= TRAINING_TASKS | {infra}
+    assert any(name.startswith("latest_blessed_model") for name in training.root.dag.tasks)
+    assert set(batch.root.dag.tasks) == BATCH_TASKS
+
+
+def test_custom_executors_point_into_this_package_and_every_step_uses_the_image(compiled):
+    _, paths = compiled
+    for path in paths.values():
+        spec = parse_spec(path)
+        for task in spec.root.dag.tasks:
+            if task.startswith("latest_blessed_model"):
+                continue
+            container = executor_args(spec, task)
+            assert container["image"] == "europe-docker.pkg.dev/p/adapt/adapt:1.2"
+            executor = container["args"][container["args"].index("--executor_class_path") + 1]
+            if task in ADAPT_EXECUTORS:
+                assert executor == ADAPT_EXECUTORS[task]
+            else:
+                assert executor.startswith("tfx.components."), (task, executor)
+            if task in BEAM_TASKS:
+                assert all(arg in container["args"] for arg in DATAFLOW), task
+
+
+def test_runtime_parameters_are_declared_with_types_and_defaults(compiled):
+    _, paths = compiled
+    training = parse_spec(paths["adapt-training"]).root.input_definitions.parameters
+    assert set(training) == {"input_config"}
+    assert training["input_config"].parameter_type == pipeline_spec_pb2.ParameterType.STRING
+    default = json.loads(training["input_config"].default_value.string_value)
+    assert [s["name"] for s in default["splits"]] == [f"{k}-{p}" for p in range(1, 5) for k in ("train", "eval")]
+    batch = parse_spec(paths["adapt-batch-evaluation"]).root.input_definitions.parameters
+    assert batch["batch_uri"].parameter_type == pipeline_spec_pb2.ParameterType.STRING
+    assert batch["performance_threshold"].parameter_type == pipeline_spec_pb2.ParameterType.NUMBER_DOUBLE
+    assert batch["performance_threshold"].default_value.number_value == pytest.approx(0.88)
+    assert batch["baseline_statistics"].default_value.string_value == "[]"
+    assert all(p.is_optional for p in list(training.values()) + list(batch.values()))
+
+
+def test_no_beam_args_when_none_are_configured(tmp_path):
+    paths = kubeflow.compile_pipelines(Config(), "kubeflow", str(tmp_path))
+    container = executor_args(parse_spec(paths["adapt-training"]), "StatisticsGen")
+    assert not any(arg.startswith("--runner") for arg in container["args"])
+
+
+def test_unknown_target_is_refused(tmp_path):
+    with pytest.raises(kubeflow.CompileError, match="--target 'airflow'"):
+        kubeflow.compile_pipelines(Config(), "airflow", str(tmp_path))
+
+
+def _spans_1_to_12(data_root):
+    for span in range(1, 13):
+        spans.write_span(data_root, ["fare", "big_tipper"], [[f"{span}.{i}", str(i % 2)] for i in range(40)],
+                         test_fraction=0.25, source={"batch": f"b{span}"})
+
+
+def test_window_9_to_12_matches_exactly_those_spans_folders(tmp_path):
+    _spans_1_to_12(tmp_path)
+    config = training.window_input_config(SpanWindow(9, 12), size=4)
+    matched = {split.name: sorted(glob.glob(os.path.join(str(tmp_path), split.pattern))) for split in config.splits}
+    every_file = {f for files in matched.values() for f in files}
+    expected = {f for span in (9, 10, 11, 12) for part in ("train", "test")
+                for f in glob.glob(os.path.join(str(tmp_path), f"span-{span}", part, "*"))}
+    assert every_file == expected and expected
+    assert matched["train-4"] == sorted(glob.glob(os.path.join(str(tmp_path), "span-12", "train", "*")))
+    assert matched["eval-1"] == sorted(glob.glob(os.path.join(str(tmp_path), "span-9", "test", "*")))
+    assert not any("span-1/" in f for f in every_file)  # span 1 is not matched through span-1[0-2]
+
+
+def test_a_short_window_fills_missing_positions_with_its_oldest_span():
+    assert training.window_positions(SpanWindow(1, 2), 4) == [1, 1, 1, 2]
+    assert training.window_positions(SpanWindow(8, 12, excluded=(10,)), 4) == [8, 9, 11, 12]
+
+
+def test_dockerfile_builds_on_tfx_installs_this_package_and_keeps_the_entrypoint():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    lines = [line.strip() for line in open(os.path.join(root, "Dockerfile")) if line.strip()
+             and not line.startswith("#")]
+    assert lines[0] == "FROM tensorflow/tfx:1.16.0"
+    assert any("pip install" in line and "--no-deps ." in line for line in lines)
+    for package in ("core/", "pipeline/", "components/", "models/", "serving/"):
+        assert any(line.startswith("COPY") and package in line for line in lines), package
+    assert not any(line.startswith(("ENTRYPOINT", "CMD")) for line in lines)
+
+
+def test_submission_over_http_carries_the_pipeline_and_the_window(kubeflow_build, tmp_path):
+    paths = kubeflow_build
+    with FakeKfp() as server:
+        run_id = submit.start_training_run(
+            "kubeflow", {"pipeline_spec": paths["adapt-training"], "host": server.url, "window_size": 4},
+            SpanWindow(9, 12))
+        assert [r["run_id"] for r in server.runs] == [run_id]
+        run = server.runs[0]
+        assert run["pipeline_spec"]["pipelineInfo"]["name"] == "adapt-training"
+        sent = json_format.ParseDict(run["pipeline_spec"], pipeline_spec_pb2.PipelineSpec())
+        assert sent == parse_spec(paths["adapt-training"])
+        window = json.loads(run["runtime_config"]["parameters"]["input_config"])
+        assert [s["pattern"] for s in window["splits"] if s["name"].startswith("train")] == \
+            [f"span-{s}/train/*" for s in (9, 10, 11, 12)]
+        assert "POST /apis/v2beta1/runs" in server.requests
+
+
+def test_adapt_submit_cli_sends_the_parameters(kubeflow_build, tmp_path):
+    paths = kubeflow_build
+    with FakeKfp() as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "submit", paths["adapt-batch-evaluation"], "--workdir",
+             str(tmp_path), "--host", server.url, "--param", "batch_uri=gs://b/incoming/2015-Q4",
+             "--param", "performance_threshold=0.9"], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-1500:]
+        assert result.stdout.strip() == server.runs[0]["run_id"]
+        assert server.runs[0]["runtime_config"]["parameters"] == {
+            "batch_uri": "gs://b/incoming/2015-Q4", "performance_threshold": 0.9}
+        assert server.runs[0]["pipeline_spec"]["pipelineInfo"]["name"] == "adapt-batch-evaluation"
+    nowhere = subprocess.run([sys.executable, "-m", "pipeline.cli", "submit", paths["adapt-training"],
+                              "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert nowhere.returncode == 2 and nowhere.stderr.startswith("adapt: error: nowhere to submit")
+
+
+def test_pipeline_trigger_kubeflow_mode_submits_the_training_window(kubeflow_build, tmp_path):
+    paths = kubeflow_build
+    from pipeline.kubeflow.launcher import RemoteTrainingLauncher
+    with FakeKfp() as server:
+        launcher = RemoteTrainingLauncher("kubeflow", {"pipeline_spec": paths["adapt-training"], "host": server.url,
+                                                       "window_size": 4})
+        result = launcher.launch(SpanWindow(10, 12), "drift on fare")
+        assert result.run_id == server.runs[0]["run_id"]
+        window = json.loads(server.runs[0]["runtime_config"]["parameters"]["input_config"])
+        assert [s["pattern"] for s in window["splits"]][::2] == \
+            [f"span-{s}/train/*" for s in (10, 10, 11, 12)]

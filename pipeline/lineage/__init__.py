@@ -1,0 +1,1 @@
+"""What ran, read from ML Metadata: queries, the model registry, the history, Evaluator results, the MLflow mirror."""

@@ -1,0 +1,67 @@
+"""`adapt history`: one row per retraining event (and per rollback), read from ML Metadata.
+
+The table a data scientist queries months later to explain a prediction: which
+version served after each event, whether the event changed it, what started
+it and why (the rule values), the spans, the candidate's and the baseline's
+metrics, and the compute time. `--json` and `--csv FILE` export it.
+"""
+import csv
+import io
+import json
+import time
+from typing import Any, Dict, List
+
+from core.workspace import Workspace
+from pipeline.lineage import metadata
+from pipeline.lineage.metadata import Metadata, prop
+
+COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version",
+           "candidate_accuracy", "baseline_accuracy", "outcome", "compute_seconds"]
+
+
+def _metrics(execution, name: str) -> Dict[str, float]:
+    text = prop(execution, name)
+    return json.loads(text) if text else {}
+
+
+def history(workspace: Workspace, model_name: str = "") -> List[Dict[str, Any]]:
+    meta = Metadata(workspace.metadata_path)
+    rows = []
+    for execution in meta.adapt_executions(metadata.EVENT_TYPE):
+        candidate, baseline = _metrics(execution, "candidate_metrics"), _metrics(execution, "baseline_metrics")
+        rows.append({
+            "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
+            "event": "retraining", "trigger": prop(execution, "trigger", ""), "reason": prop(execution, "reason", ""),
+            "spans": prop(execution, "spans", ""), "updated": bool(prop(execution, "updated", 0)),
+            "production_version": prop(execution, "production_version"),
+            "pushed_version": prop(execution, "pushed_version"),
+            "baseline_version": prop(execution, "baseline_version"),
+            "training_mode": prop(execution, "training_mode", ""),
+            "candidate_metrics": candidate, "baseline_metrics": baseline,
+            "candidate_accuracy": candidate.get("accuracy"), "baseline_accuracy": baseline.get("accuracy"),
+            "outcome": prop(execution, "outcome", ""), "compute_seconds": prop(execution, "compute_seconds"),
+        })
+    for execution in meta.adapt_executions(metadata.ROLLBACK_TYPE):
+        rows.append({
+            "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
+            "event": "rollback", "trigger": "manual", "reason": prop(execution, "reason", ""), "spans": "",
+            "updated": True, "production_version": prop(execution, "to_version"),
+            "from_version": prop(execution, "from_version"), "candidate_metrics": {}, "baseline_metrics": {},
+            "candidate_accuracy": None, "baseline_accuracy": None,
+            "outcome": f"rolled back from version {prop(execution, 'from_version')} "
+                       f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,
+        })
+    rows = [r for r in rows if not model_name or r["model"] == model_name]
+    return sorted(rows, key=lambda r: r["time"])
+
+
+def to_csv(rows: List[Dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS + ["candidate_metrics", "baseline_metrics"],
+                            extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(row["time"])),
+                         "candidate_metrics": json.dumps(row["candidate_metrics"], sort_keys=True),
+                         "baseline_metrics": json.dumps(row["baseline_metrics"], sort_keys=True)})
+    return out.getvalue()

@@ -1,0 +1,260 @@
+"""Reading (and, for adapt's own events, writing) ML Metadata.
+
+MLMD is the single source of truth for what ran: TFX records every artifact
+and execution of both pipelines; adapt adds two execution types of its own,
+`adapt.RetrainingEvent` (one per training run: trigger, reason, outcome) and
+`adapt.Rollback`, linked to the artifacts they concern. The registry and the
+history views (pipeline/registry.py) are queries over this module.
+
+Only ml_metadata is imported here, not TFX or TensorFlow, so that listing
+models stays fast.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+from core.drift.statistics import split_statistics_path
+from pipeline.definitions import names
+
+EVENT_TYPE = "adapt.RetrainingEvent"
+ROLLBACK_TYPE = "adapt.Rollback"
+HISTORY_CONTEXT_TYPE = "adapt.ModelHistory"
+
+_EVENT_PROPERTIES = {
+    "model_name": mlmd.STRING, "trigger": mlmd.STRING, "reason": mlmd.STRING, "spans": mlmd.STRING,
+    "outcome": mlmd.STRING, "updated": mlmd.INT, "pushed_version": mlmd.INT,
+    "production_version": mlmd.INT, "baseline_version": mlmd.INT, "compute_seconds": mlmd.DOUBLE,
+    "candidate_metrics": mlmd.STRING, "baseline_metrics": mlmd.STRING, "training_mode": mlmd.STRING,
+    "pipeline_run": mlmd.STRING,
+}
+_ROLLBACK_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to_version": mlmd.INT,
+                        "reason": mlmd.STRING}
+
+
+def connection_config(path: str) -> mlmd.ConnectionConfig:
+    config = mlmd.ConnectionConfig()
+    config.sqlite.filename_uri = str(path)
+    config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    return config
+
+
+def value_of(proto_value: mlmd.Value) -> Any:
+    kind = proto_value.WhichOneof("value")
+    return getattr(proto_value, kind) if kind else None
+
+
+def prop(item, name: str, default: Any = None) -> Any:
+    """A property or custom property of an artifact or execution."""
+    if name in item.properties:
+        return value_of(item.properties[name])
+    if name in item.custom_properties:
+        return value_of(item.custom_properties[name])
+    return default
+
+
+@dataclass
+class Linked:
+    artifact: mlmd.Artifact
+    key: str
+
+
+class Metadata:
+    """A thin, query-oriented view of one MLMD store."""
+
+    def __init__(self, path: str):
+        self.path = str(path)
+        self.store = metadata_store.MetadataStore(connection_config(self.path))
+        self._type_names: Dict[int, str] = {}
+
+    # -- types and contexts ----------------------------------------------------
+    def type_name(self, type_id: int) -> str:
+        if type_id not in self._type_names:
+            for kind in self.store.get_artifact_types() + self.store.get_execution_types():
+                self._type_names[kind.id] = kind.name
+        return self._type_names.get(type_id, "?")
+
+    def node_context(self, pipeline: str, node: str) -> Optional[mlmd.Context]:
+        return self.store.get_context_by_type_and_name("node", f"{pipeline}.{node}")
+
+    def node_executions(self, pipeline: str, node: str) -> List[mlmd.Execution]:
+        context = self.node_context(pipeline, node)
+        if context is None:
+            return []
+        executions = self.store.get_executions_by_context(context.id)
+        return sorted(executions, key=lambda e: (e.create_time_since_epoch, e.id))
+
+    def latest_execution(self, pipeline: str, node: str, since_ms: int = 0) -> Optional[mlmd.Execution]:
+        """The newest execution of a node created at or after `since_ms` (epoch milliseconds)."""
+        executions = [e for e in self.node_executions(pipeline, node) if e.create_time_since_epoch >= since_ms]
+        return executions[-1] if executions else None
+
+    def node_artifacts(self, pipeline: str, node: str, type_name: str) -> List[mlmd.Artifact]:
+        context = self.node_context(pipeline, node)
+        if context is None:
+            return []
+        found = [a for a in self.store.get_artifacts_by_context(context.id)
+                 if self.type_name(a.type_id) == type_name and a.state == mlmd.Artifact.LIVE]
+        return sorted(found, key=lambda a: (a.create_time_since_epoch, a.id))
+
+    # -- lineage ---------------------------------------------------------------
+    def _linked(self, execution_id: int, event_types: Iterable[int]) -> List[Linked]:
+        events = [e for e in self.store.get_events_by_execution_ids([execution_id]) if e.type in event_types]
+        artifacts = {a.id: a for a in self.store.get_artifacts_by_id([e.artifact_id for e in events])}
+        linked = []
+        for event in events:
+            key = event.path.steps[0].key if event.path.steps else ""
+            linked.append(Linked(artifacts[event.artifact_id], key))
+        return linked
+
+    def inputs(self, execution_id: int, key: Optional[str] = None) -> List[mlmd.Artifact]:
+        kinds = (mlmd.Event.INPUT, mlmd.Event.DECLARED_INPUT)
+        return [l.artifact for l in self._linked(execution_id, kinds) if key is None or l.key == key]
+
+    def outputs(self, execution_id: int, key: Optional[str] = None) -> List[mlmd.Artifact]:
+        kinds = (mlmd.Event.OUTPUT, mlmd.Event.DECLARED_OUTPUT)
+        return [l.artifact for l in self._linked(execution_id, kinds) if key is None or l.key == key]
+
+    def producer(self, artifact_id: int) -> Optional[mlmd.Execution]:
+        events = [e for e in self.store.get_events_by_artifact_ids([artifact_id])
+                  if e.type in (mlmd.Event.OUTPUT, mlmd.Event.DECLARED_OUTPUT)]
+        if not events:
+            return None
+        return self.store.get_executions_by_id([events[0].execution_id])[0]
+
+    def consumers(self, artifact_id: int) -> List[mlmd.Execution]:
+        events = [e for e in self.store.get_events_by_artifact_ids([artifact_id])
+                  if e.type in (mlmd.Event.INPUT, mlmd.Event.DECLARED_INPUT)]
+        return self.store.get_executions_by_id(sorted({e.execution_id for e in events}))
+
+    def execution_node(self, execution: mlmd.Execution) -> str:
+        for context in self.store.get_contexts_by_execution(execution.id):
+            if self.type_name(context.type_id) == "node" or context.type_id in self._node_type_ids():
+                return context.name.split(".", 1)[-1]
+        return self.type_name(execution.type_id)
+
+    def _node_type_ids(self):
+        node_type = self.store.get_context_type("node")
+        return {node_type.id} if node_type else set()
+
+    # -- adapt's own records ----------------------------------------------------
+    def _ensure_types(self):
+        event_type = mlmd.ExecutionType(name=EVENT_TYPE)
+        for name, kind in _EVENT_PROPERTIES.items():
+            event_type.properties[name] = kind
+        rollback_type = mlmd.ExecutionType(name=ROLLBACK_TYPE)
+        for name, kind in _ROLLBACK_PROPERTIES.items():
+            rollback_type.properties[name] = kind
+        history_type = mlmd.ContextType(name=HISTORY_CONTEXT_TYPE)
+        return (self.store.put_execution_type(event_type, can_add_fields=True),
+                self.store.put_execution_type(rollback_type, can_add_fields=True),
+                self.store.put_context_type(history_type))
+
+    def _history_context(self, model_name: str, context_type_id: int) -> mlmd.Context:
+        existing = self.store.get_context_by_type_and_name(HISTORY_CONTEXT_TYPE, model_name)
+        if existing is not None:
+            return existing
+        context = mlmd.Context(type_id=context_type_id, name=model_name)
+        [context.id] = self.store.put_contexts([context])
+        return context
+
+    def _record(self, type_index: int, values: Dict[str, Any], inputs: Iterable[mlmd.Artifact],
+                outputs: Iterable[mlmd.Artifact]) -> int:
+        types = self._ensure_types()
+        execution = mlmd.Execution(type_id=types[type_index], last_known_state=mlmd.Execution.COMPLETE)
+        execution.name = f"{values.get('model_name', 'model')}-{int(time.time() * 1000)}"
+        for name, value in values.items():
+            if value is None:
+                continue
+            field = execution.properties[name]
+            if isinstance(value, bool) or isinstance(value, int):
+                field.int_value = int(value)
+            elif isinstance(value, float):
+                field.double_value = value
+            else:
+                field.string_value = str(value)
+        events = []
+        for artifact in inputs:
+            events.append((artifact, mlmd.Event(type=mlmd.Event.INPUT)))
+        for artifact in outputs:
+            events.append((artifact, mlmd.Event(type=mlmd.Event.OUTPUT)))
+        context = self._history_context(values["model_name"], types[2])
+        execution_id, _, _ = self.store.put_execution(execution, events, [context], reuse_context_if_already_exist=True)
+        return execution_id
+
+    def record_retraining_event(self, values: Dict[str, Any], inputs=(), outputs=()) -> int:
+        return self._record(0, values, inputs, outputs)
+
+    def record_rollback(self, values: Dict[str, Any], inputs=()) -> int:
+        return self._record(1, values, inputs, ())
+
+    def adapt_executions(self, type_name: str) -> List[mlmd.Execution]:
+        try:
+            executions = self.store.get_executions_by_type(type_name)
+        except Exception:  # the type does not exist yet
+            return []
+        return sorted(executions, key=lambda e: (e.create_time_since_epoch, e.id))
+
+
+# -- questions the runners ask ---------------------------------------------------
+def ingested_spans(meta: Metadata, pipeline: str = names.TRAINING_PIPELINE) -> Dict[int, mlmd.Artifact]:
+    """Latest Examples artifact per span that ExampleGen produced in this pipeline."""
+    spans: Dict[int, mlmd.Artifact] = {}
+    for artifact in meta.node_artifacts(pipeline, names.EXAMPLE_GEN, "Examples"):
+        spans[int(prop(artifact, "span", 0))] = artifact
+    return spans
+
+
+def span_statistics(meta: Metadata, pipeline: str = names.TRAINING_PIPELINE) -> Dict[int, mlmd.Artifact]:
+    """Latest ExampleStatistics per span (StatisticsGen runs once per span).
+
+    Statistics artifacts carry no span number; it comes from the Examples
+    artifact the StatisticsGen execution read.
+    """
+    stats: Dict[int, mlmd.Artifact] = {}
+    for execution in meta.node_executions(pipeline, names.STATISTICS_GEN):
+        examples = meta.inputs(execution.id, "examples")
+        outputs = meta.outputs(execution.id, "statistics")
+        if examples and outputs and outputs[0].state == mlmd.Artifact.LIVE:
+            stats[int(prop(examples[0], "span", 0))] = outputs[0]
+    return stats
+
+
+def custom_config(execution: Optional[mlmd.Execution]) -> Dict[str, Any]:
+    """The custom_config an execution (a Trainer's: spans, training_mode, ...) ran with; {} for none."""
+    return json.loads(prop(execution, "custom_config", "{}") or "{}") if execution is not None else {}
+
+
+def span_statistics_files(meta: Metadata) -> Dict[int, str]:
+    """{span: its train split's TFDV statistics file}, for every span StatisticsGen described."""
+    return {span: split_statistics_path(artifact.uri) for span, artifact in span_statistics(meta).items()}
+
+
+def push_records(meta: Metadata, pipeline: str = names.TRAINING_PIPELINE) -> List[Dict[str, Any]]:
+    """Every Pusher execution with its PushedModel and the Model it was given, oldest first."""
+    records = []
+    for execution in meta.node_executions(pipeline, names.PUSHER):
+        pushed = meta.outputs(execution.id, "pushed_model")
+        models = meta.inputs(execution.id, "model")
+        if not pushed or not models:
+            continue
+        records.append({"execution": execution, "pushed_model": pushed[0], "model": models[0]})
+    return records
+
+
+def model_for_version(meta: Metadata, serving_base: str, version: int,
+                      pipeline: str = names.TRAINING_PIPELINE) -> Optional[mlmd.Artifact]:
+    """The Trainer Model artifact that was pushed as `version` into `serving_base`."""
+    wanted = os.path.join(serving_base, str(version))
+    for record in reversed(push_records(meta, pipeline)):
+        pushed = record["pushed_model"]
+        if prop(pushed, "pushed") == 1 and os.path.normpath(str(prop(pushed, "pushed_destination", ""))) == \
+                os.path.normpath(wanted):
+            return record["model"]
+    return None

@@ -1,0 +1,173 @@
+"""The model registry: every trained model, its lineage and stage, read from ML Metadata.
+
+A model is a Trainer output of the training pipeline. Its row tells which
+spans it learned from, how the Evaluator and infra validation judged it,
+whether Pusher made it a serving version, and its stage:
+
+- production: the version the server serves now (serving.versions decides);
+- archived:   pushed once, no longer served;
+- declined:   trained but not pushed (the reason says why).
+"""
+from typing import Any, Dict, List
+
+from core import versions
+from core.config import Config
+from core.workspace import Workspace
+from pipeline.definitions import names
+from pipeline.lineage import metadata
+from pipeline.lineage.metadata import Metadata, prop
+
+
+def _trainer_details(meta: Metadata, model) -> Dict[str, Any]:
+    trainer = meta.producer(model.id)
+    if trainer is None:
+        return {}
+    custom = metadata.custom_config(trainer)
+    spans = custom.get("spans") or []
+    return {"spans": f"{spans[0]}-{spans[-1]}" if spans else "", "training_mode": custom.get("training_mode", ""),
+            "trained_at": trainer.create_time_since_epoch / 1000.0}
+
+
+def _judgement(meta: Metadata, model) -> Dict[str, Any]:
+    """Evaluator and infra-validation verdicts on this model (latest of each)."""
+    details: Dict[str, Any] = {"blessed": None, "infra_blessed": None, "metrics": {}, "baseline_model_id": None}
+    for execution in meta.consumers(model.id):
+        node = meta.execution_node(execution)
+        if node == names.EVALUATOR and model.id in [a.id for a in meta.inputs(execution.id, "model")]:
+            blessing = meta.outputs(execution.id, "blessing")
+            evaluation = meta.outputs(execution.id, "evaluation")
+            baseline = meta.inputs(execution.id, "baseline_model")
+            if blessing:
+                details["blessed"] = prop(blessing[0], "blessed") == 1
+            if evaluation:
+                details["evaluation_uri"] = evaluation[0].uri
+            details["baseline_model_id"] = baseline[0].id if baseline else None
+        elif node == names.INFRA_VALIDATOR:
+            blessing = meta.outputs(execution.id, "blessing")
+            if blessing:
+                details["infra_blessed"] = prop(blessing[0], "blessed") == 1
+                details["infra_reason"] = prop(blessing[0], "reason", "")
+    return details
+
+
+def list_models(workspace: Workspace, config: Config, with_metrics: bool = True) -> List[Dict[str, Any]]:
+    meta = Metadata(workspace.metadata_path)
+    base = workspace.serving_model_dir(config)
+    production = versions.production_version(base)
+    by_model: Dict[int, Dict[str, Any]] = {}
+    for record in metadata.push_records(meta):
+        # A rerun served from the cache judges the same model again: its push record stands.
+        kept = by_model.get(record["model"].id)
+        if kept is None or prop(kept["pushed_model"], "pushed") != 1:
+            by_model[record["model"].id] = record
+    version_of_model = {model_id: int(prop(r["pushed_model"], "pushed_version"))
+                        for model_id, r in by_model.items() if prop(r["pushed_model"], "pushed") == 1}
+
+    rows = []
+    for model_id, record in by_model.items():
+        model, pushed_model = record["model"], record["pushed_model"]
+        pushed = prop(pushed_model, "pushed") == 1
+        if not pushed and prop(pushed_model, "identical_version") is not None:
+            continue  # the same model again; its pushed row already stands
+        version = version_of_model.get(model_id)
+        judgement = _judgement(meta, model)
+        row = {
+            "version": version,
+            "pushed_at": record["execution"].create_time_since_epoch / 1000.0 if pushed else None,
+            "model_uri": model.uri,
+            "model_id": model.id,
+            **_trainer_details(meta, model),
+            "blessed": judgement["blessed"],
+            "infra_blessed": judgement["infra_blessed"],
+            "baseline_version": version_of_model.get(judgement["baseline_model_id"]),
+            "stage": ("production" if version == production else "archived") if pushed else "declined",
+            "reason": prop(pushed_model, "reason", ""),
+            "evaluation_uri": judgement.get("evaluation_uri"),
+            "metrics": {},
+        }
+        if with_metrics:
+            _add_metrics(row)
+        rows.append(row)
+    return sorted(rows, key=lambda r: (r.get("trained_at") or 0))
+
+
+def _add_metrics(row: Dict[str, Any]) -> None:
+    if row.get("evaluation_uri"):
+        from pipeline.lineage import evaluation  # TFMA only when metrics are asked for
+        row["metrics"] = evaluation.overall_metrics(row["evaluation_uri"]).get("candidate", {})
+
+
+# -- one model's lineage -----------------------------------------------------------
+def _artifact(meta: Metadata, artifact) -> Dict[str, Any]:
+    row = {"id": artifact.id, "type": meta.type_name(artifact.type_id), "uri": artifact.uri}
+    span = prop(artifact, "span")
+    if span is not None and row["type"] == "Examples":
+        row["span"] = int(span)
+    return row
+
+
+def _step(meta: Metadata, execution, inputs=(), outputs=()) -> Dict[str, Any]:
+    return {"component": meta.execution_node(execution), "execution_id": execution.id,
+            "started_at": execution.create_time_since_epoch / 1000.0,
+            "inputs": [_artifact(meta, a) for a in inputs], "outputs": [_artifact(meta, a) for a in outputs]}
+
+
+def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
+    rows = list_models(workspace, config, with_metrics=False)  # a wrong version fails before TFMA loads
+    found = [r for r in rows if r["version"] == version]
+    if not found:
+        known = sorted(r["version"] for r in rows if r["version"])
+        raise versions.VersionError(f"no pushed version {version} of {config.model.name} "
+                                    f"(versions: {', '.join(map(str, known)) or 'none'})")
+    _add_metrics(found[0])
+    return found[0]
+
+
+def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
+    """Version V's lineage: data spans -> statistics and schema -> transform -> trainer -> evaluator -> pusher."""
+    row = _version_row(workspace, config, version)
+    meta = Metadata(workspace.metadata_path)
+    [model] = meta.store.get_artifacts_by_id([row["model_id"]])
+    trainer = meta.producer(model.id)
+    lineage = []
+    transform_graph = meta.inputs(trainer.id, "transform_graph")
+    transform = meta.producer(transform_graph[0].id) if transform_graph else None
+    span_examples = meta.inputs(transform.id, "examples") if transform else []
+    statistics = metadata.span_statistics(meta)
+    spans = sorted(int(prop(e, "span", 0)) for e in span_examples)
+    lineage.append({"component": "data spans", "outputs": [_artifact(meta, e) for e in span_examples]})
+    lineage.append({"component": "StatisticsGen (per span)",
+                    "outputs": [{**_artifact(meta, statistics[s]), "span": s} for s in spans if s in statistics]})
+    schema = meta.inputs(transform.id, "schema") if transform else []
+    if schema:
+        producer = meta.producer(schema[0].id)
+        lineage.append(_step(meta, producer, outputs=schema) if producer else
+                       {"component": "schema", "outputs": [_artifact(meta, schema[0])]})
+    if transform:
+        lineage.append(_step(meta, transform, meta.inputs(transform.id), meta.outputs(transform.id)))
+    lineage.append(_step(meta, trainer, meta.inputs(trainer.id), meta.outputs(trainer.id)))
+    for execution in meta.consumers(model.id):
+        node = meta.execution_node(execution)
+        if node in (names.EVALUATOR, names.INFRA_VALIDATOR, names.PUSHER):
+            outputs = meta.outputs(execution.id)
+            if node == names.PUSHER and not any(prop(a, "pushed") == 1 for a in outputs):
+                continue  # a cached rerun that only confirmed the same model
+            lineage.append(_step(meta, execution, meta.inputs(execution.id), outputs))
+    return {**row, "spans_trained_on": spans, "lineage": lineage}
+
+
+# -- rollback ------------------------------------------------------------------------
+def rollback(workspace: Workspace, config: Config, version: int, reason: str = "") -> Dict[str, Any]:
+    """Makes `version` the serving version again (no retraining) and records the rollback in MLMD."""
+    base = workspace.serving_model_dir(config)
+    before = versions.production_version(base)
+    versions.pin_version(base, version)
+    meta = Metadata(workspace.metadata_path)
+    model = metadata.model_for_version(meta, base, version)
+    execution_id = meta.record_rollback({"model_name": config.model.name, "from_version": before,
+                                         "to_version": version, "reason": reason or "adapt models rollback"},
+                                        inputs=[model] if model is not None else [])
+    if config.mlflow.tracking_uri:
+        from pipeline.lineage import mlflow_sync
+        mlflow_sync.set_production(config, version)
+    return {"from_version": before, "to_version": version, "execution_id": execution_id}

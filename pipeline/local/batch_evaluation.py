@@ -1,0 +1,130 @@
+"""Runs the batch-evaluation pipeline locally (`adapt evaluate-batch`, the scheduler, the demo).
+
+Before the run it resolves, from the workspace's ML Metadata, what the
+components need as parameters: the production model version, and the TFDV
+statistics StatisticsGen computed for each span that model was trained on
+(the drift baseline, reused, never recomputed). After the run it reads each
+component's report back into one `BatchOutcome`.
+"""
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from components.artifacts import read_report
+from components.pipeline_trigger.launcher import class_path
+from core import versions
+from core.config import Config
+from core.data.batches import Batch, BatchError
+from core.errors import PipelineError
+from core.workspace import Workspace
+from pipeline.definitions import batch_evaluation, names
+from pipeline.lineage import metadata
+from pipeline.local.beam import echo_stderr, pipeline_progress, run_pipeline
+
+
+@dataclass
+class BatchOutcome:
+    batch: str
+    serving_version: int
+    labeled: bool
+    metrics: Dict[str, float]
+    performance_reason: str
+    drifted: bool
+    drifted_features: List[str]
+    drift_reason: str
+    retrain: bool
+    reason: str
+    span: int
+    triggered: bool = False
+    training_outcome: str = ""
+    train_seconds: float = 0.0
+    pushed_version: Optional[int] = None
+    production_version: Optional[int] = None
+    seconds: float = 0.0
+    reports: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, with_reports: bool = False) -> Dict[str, Any]:
+        values = asdict(self)
+        if not with_reports:
+            values.pop("reports")
+        return values
+
+
+def baseline_statistics(meta: metadata.Metadata, serving_base: str, version: int) -> List[Dict[str, Any]]:
+    """[{"span": s, "uri": .../Split-train/FeatureStats.pb}] for the spans the serving model was trained on."""
+    model = metadata.model_for_version(meta, serving_base, version)
+    if model is None:
+        return []
+    files = metadata.span_statistics_files(meta)
+    return [{"span": span, "uri": files[span]} for span in metadata.custom_config(meta.producer(model.id)).get("spans", [])
+            if span in files]
+
+
+def training_launcher(workspace: Workspace, config: Config) -> Tuple[str, Dict[str, Any]]:
+    """The launcher PipelineTrigger starts training with: this machine, or Kubeflow / Vertex AI."""
+    mode = config.retraining.trigger_mode
+    if mode == "local":
+        from pipeline.local.launcher import LocalTrainingLauncher
+        return class_path(LocalTrainingLauncher), {"workdir": str(workspace.root),
+                                                   "train_steps": config.training.train_steps,
+                                                   "mode": config.training.mode}
+    from pipeline.kubeflow import compile as kubeflow
+    return kubeflow.training_launcher(config, mode)
+
+
+def _latest_reports(meta: metadata.Metadata, since_ms: int) -> Dict[str, Dict[str, Any]]:
+    reports = {}
+    for node in names.REPORTING_NODES:
+        execution = meta.latest_execution(names.BATCH_EVALUATION_PIPELINE, node, since_ms)
+        outputs = meta.outputs(execution.id) if execution else []
+        if outputs:
+            reports[node] = read_report(outputs[0].uri)
+    return reports
+
+
+def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, *, trigger: bool = True,
+                         echo: Optional[Callable[[str], None]] = echo_stderr) -> BatchOutcome:
+    started = time.perf_counter()
+    since_ms = int(time.time() * 1000) - 1
+    batch = Batch(str(batch_path), label=config.model.label, labels_file=config.data.labels_file)
+    batch.format  # raises BatchError naming the batch when it is missing or empty
+    base = workspace.serving_model_dir(config)
+    version = versions.production_version(base)
+    if version is None:
+        raise BatchError(f"no serving model under {base}: run `adapt train` first")
+    meta = metadata.Metadata(workspace.metadata_path)
+    launcher, launcher_options = training_launcher(workspace, config)
+    spec = batch_evaluation.BatchEvaluationSpec(
+        pipeline_name=names.BATCH_EVALUATION_PIPELINE,
+        pipeline_root=str(workspace.pipeline_root(names.BATCH_EVALUATION_PIPELINE)),
+        config=config, batch_uri=batch.uri, data_root=str(workspace.data),
+        serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
+        baseline_statistics=baseline_statistics(meta, base, version), trigger=trigger,
+        launcher=launcher, launcher_options=launcher_options,
+        beam_pipeline_args=list(config.beam.args),
+        metadata_connection_config=metadata.connection_config(workspace.metadata_path))
+    log_file = workspace.reports / "logs" / f"evaluate-{batch.batch_id}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    with pipeline_progress(log_file, echo):
+        if echo:
+            echo(f"  evaluating batch {batch.batch_id} with serving version {version}; log: {log_file}")
+        run_pipeline(batch_evaluation.create_batch_evaluation_pipeline(spec))
+    reports = _latest_reports(meta, since_ms)
+    missing = [node for node in names.REPORTING_NODES[:4] if node not in reports]
+    if missing:
+        raise PipelineError(f"batch evaluation finished without {', '.join(missing)}")
+    return _outcome(batch.batch_id, version, reports, base, time.perf_counter() - started)
+
+
+def _outcome(batch_id: str, version: int, reports: Dict[str, Dict[str, Any]], base: str,
+             seconds: float) -> BatchOutcome:
+    performance, drift, span = (reports[names.PERFORMANCE_EVALUATOR], reports[names.DRIFT_DETECTOR],
+                                reports[names.SPAN_PREPARATOR])
+    run = reports.get(names.PIPELINE_TRIGGER, {})
+    return BatchOutcome(
+        batch=batch_id, serving_version=version, labeled=performance["labeled"], metrics=performance["metrics"],
+        performance_reason=performance["reason"], drifted=drift["drifted"],
+        drifted_features=drift["drifted_features"], drift_reason=drift["reason"], retrain=span["retrain"],
+        reason=span["reason"], span=span["span"], triggered=bool(run.get("triggered")),
+        training_outcome=run.get("outcome", ""), train_seconds=float(run.get("seconds") or 0.0),
+        pushed_version=run.get("pushed_version"), production_version=versions.production_version(base),
+        seconds=round(seconds, 1), reports=reports)

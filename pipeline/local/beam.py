@@ -1,0 +1,91 @@
+"""Running a TFX pipeline on this machine: BeamDagRunner, progress lines, a log file, one-line failures.
+
+`run_pipeline` runs a pipeline with `ReportingBeamDagRunner`, TFX's
+BeamDagRunner whose per-node DoFn reports when each component finishes.
+While a run is inside `pipeline_progress`, that becomes one short line per
+component on the console, and everything TFX, Beam and TensorFlow log goes
+to the log file. A failed run becomes one `PipelineError` line, or a
+`DataValidationError` naming the anomalies.
+"""
+import contextlib
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from tfx.orchestration.beam import beam_dag_runner
+
+from core.errors import DataValidationError, PipelineError
+from models.keras_autograph import exclude_tf_keras_from_autograph
+
+_listeners: List[Callable[[str, float], None]] = []
+
+
+class _ReportingNodeDoFn(beam_dag_runner.PipelineNodeAsDoFn):
+    def _run_node(self) -> None:
+        started = time.perf_counter()
+        super()._run_node()
+        for listener in list(_listeners):
+            listener(self._node_id, time.perf_counter() - started)
+
+
+class ReportingBeamDagRunner(beam_dag_runner.BeamDagRunner):
+    _PIPELINE_NODE_DO_FN_CLS = _ReportingNodeDoFn
+
+
+def echo_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], None]] = echo_stderr):
+    listener = None
+    if echo is not None:
+        def listener(node: str, seconds: float) -> None:
+            echo(f"    {node:<28} {seconds:6.1f}s")
+        _listeners.append(listener)
+
+    root = logging.getLogger()
+    saved = [(root, root.level)] + [(logging.getLogger(name), logging.getLogger(name).level)
+                                    for name in ("absl", "tensorflow")]
+    quiet = [(handler, handler.level) for handler in root.handlers if not isinstance(handler, logging.FileHandler)]
+    for handler, _ in quiet:  # console handlers, absl's included: the log file has it all
+        handler.setLevel(logging.CRITICAL)
+    file_handler = None
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_file)
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(file_handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("absl").setLevel(logging.INFO)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        if listener is not None:
+            _listeners.remove(listener)
+        if file_handler is not None:
+            root.removeHandler(file_handler)
+            file_handler.close()
+        for handler, level in quiet:
+            handler.setLevel(level)
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def run_pipeline(pipeline) -> None:
+    exclude_tf_keras_from_autograph()  # Transform, Trainer and Evaluator run in this process
+    try:
+        ReportingBeamDagRunner().run(pipeline)
+    except Exception as err:  # Beam wraps executor errors; recover the validation message
+        text = str(err)
+        match = re.search(r"violates the schema: [^\n]*", text)
+        if match:
+            message = re.sub(r" \[while running '[^']*'\]$", "", match.group(0).strip())
+            raise DataValidationError(message) from None
+        last_line = next((line for line in reversed(text.strip().splitlines()) if line.strip()), text)
+        raise PipelineError(f"pipeline {pipeline.pipeline_info.pipeline_name} failed: "
+                            f"{last_line.strip()[:500]}") from err

@@ -1,0 +1,71 @@
+"""`adapt drift BASELINE CURRENT`: the drift table between two spans or batch folders.
+
+A span (`3`, `span-3`, or its folder) uses the statistics StatisticsGen
+computed for its train split when the workspace has them, and computes them
+otherwise; a batch folder (a path, or a name under incoming/) is computed.
+"""
+import glob
+import os
+import re
+import tempfile
+from typing import Dict, List, Tuple
+
+import tensorflow_data_validation as tfdv
+
+from core.config import Config
+from core.data.batches import Batch
+from core.data.spans import SpanError, span_dir
+from core.drift.report import drift_report
+from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
+from core.errors import AdaptError
+from core.workspace import Workspace
+from pipeline.lineage import metadata
+
+
+class DriftInputError(AdaptError):
+    """Neither a span nor a batch folder, or a batch whose format has no statistics."""
+
+
+def _span_number(text: str, workspace: Workspace):
+    match = re.fullmatch(r"(?:span-)?(\d+)", os.path.basename(text.rstrip("/")))
+    if match and (text.isdigit() or text.startswith("span-") or os.path.dirname(text.rstrip("/"))
+                  == str(workspace.data)):
+        return int(match.group(1))
+    return None
+
+
+def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[object, str]:
+    """(DatasetFeatureStatisticsList, description) for a span or a batch."""
+    span = _span_number(text, workspace)
+    if span is not None:
+        if not span_dir(workspace.data, span).is_dir():
+            raise SpanError(f"span {span} not found under {workspace.data}")
+        if workspace.metadata_path.exists():
+            known = metadata.span_statistics_files(metadata.Metadata(workspace.metadata_path))
+            if span in known:
+                return tfdv.load_stats_binary(known[span]), f"span {span} (StatisticsGen)"
+        files = sorted(glob.glob(str(span_dir(workspace.data, span) / "train" / "*.csv")))
+        return _compute("csv", files, config), f"span {span} (computed)"
+    folder = text if os.path.isdir(text) else str(workspace.incoming / text)
+    if not os.path.isdir(folder):
+        raise DriftInputError(f"{text!r} is neither a span of {workspace.data} nor a batch folder")
+    batch = Batch(folder, label=config.model.label, labels_file=config.data.labels_file)
+    if batch.format not in MEASURED_FORMATS:
+        raise DriftInputError(f"batch {batch.batch_id}: drift is measured on CSV and TFRecord batches, "
+                              f"this one holds {batch.format}")
+    return (_compute(batch.format, [batch.file_path(name) for name in batch.data_files()], config),
+            f"batch {batch.batch_id}")
+
+
+def _compute(data_format: str, files: List[str], config: Config):
+    output = os.path.join(tempfile.mkdtemp(prefix="adapt-drift-"), STATISTICS_FILE)
+    batch_statistics(data_format, files, output, beam_args=config.beam.args)
+    return tfdv.load_stats_binary(output)
+
+
+def compare(baseline: str, current: str, workspace: Workspace, config: Config) -> Dict:
+    baseline_stats, baseline_name = statistics_for(baseline, workspace, config)
+    current_stats, current_name = statistics_for(current, workspace, config)
+    report = drift_report([baseline_stats], current_stats, config.drift_thresholds(), config.drift.exclude, [])
+    report.pop("baseline_spans")
+    return {"baseline": baseline_name, "current": current_name, **report}

@@ -1,0 +1,242 @@
+"""Runs the training pipeline on this machine: BeamDagRunner, with ML Metadata in the workspace.
+
+`run_training` is what `adapt train`, the local training launcher (for
+PipelineTrigger) and the replay call. Around the TFX run it:
+
+1. on the first run, has SchemaGen infer the schema from the newest span and
+   keeps it (core/data/schema.py); every run imports the kept schema;
+2. checks the window's spans exist and ingests and validates any older span
+   of the window that was never ingested, so the span-range resolver finds
+   every span; a span that fails validation is quarantined (spans.py) and
+   the run stops with the anomalies;
+3. finds the serving model in MLMD (production version -> the Trainer model
+   that was pushed as it): the Evaluator's baseline and the warm-start base;
+4. runs the pipeline (a rerun with nothing new is served from TFX's cache);
+5. reads the outcome back from MLMD: pushed or declined and why, metrics of
+   candidate and baseline;
+6. records an `adapt.RetrainingEvent` in MLMD for the history.
+
+Run as a module it is the training child process the local launcher starts:
+`python -m pipeline.local.training` reads a JSON request on stdin and writes
+the outcome as JSON on stdout; its progress lines go to stderr as they happen.
+"""
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Dict, Optional
+
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+from core import versions
+from core.config import Config
+from core.data import schema, spans
+from core.data.spans import SpanWindow, check_window_present
+from core.errors import AdaptError, DataValidationError, PipelineError
+from core.workspace import Workspace
+from pipeline.definitions import names, training
+from pipeline.lineage import evaluation, metadata
+from pipeline.local.beam import echo_stderr, pipeline_progress, run_pipeline
+
+
+@dataclass
+class TrainingOutcome:
+    window: str
+    spans: list
+    pushed: bool
+    version: Optional[int]
+    production_version: Optional[int]
+    baseline_version: Optional[int]
+    reason: str
+    candidate_metrics: Dict[str, float] = field(default_factory=dict)
+    baseline_metrics: Dict[str, float] = field(default_factory=dict)
+    model_uri: str = ""
+    trained: bool = True          # False when the Trainer result came from the cache
+    seconds: float = 0.0
+    event_id: Optional[int] = None
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def training_spec(workspace: Workspace, config: Config, window: SpanWindow, schema_file: str = "",
+                  **overrides) -> training.TrainingPipelineSpec:
+    return training.TrainingPipelineSpec(
+        pipeline_name=names.TRAINING_PIPELINE,
+        pipeline_root=str(workspace.pipeline_root(names.TRAINING_PIPELINE)),
+        config=config, data_root=str(workspace.data), schema_file=schema_file,
+        serving_destination=workspace.serving_model_dir(config), target=training.LOCAL, window=window,
+        beam_pipeline_args=list(config.beam.args),
+        metadata_connection_config=metadata.connection_config(workspace.metadata_path),
+        **overrides)
+
+
+def _validated(workspace: Workspace, span: int, run: Callable[[], None]) -> None:
+    """Runs a pipeline that validates `span`; on anomalies the span is quarantined."""
+    try:
+        run()
+    except DataValidationError as err:
+        message = f"span {span} {err}"
+        spans.mark_rejected(workspace.data, span, message)
+        raise DataValidationError(message) from None
+
+
+def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindow, schema_file: str,
+                         meta: metadata.Metadata, echo: Callable[[str], None]) -> None:
+    ingested = metadata.ingested_spans(meta)
+    for span in window.spans[:-1]:
+        if span not in ingested:
+            echo(f"  ingesting and validating span {span}")
+            spec = training_spec(workspace, config, SpanWindow(span, span), schema_file=schema_file)
+            _validated(workspace, span, lambda: run_pipeline(training.create_ingestion_pipeline(spec, span)))
+
+
+def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
+                  echo: Callable[[str], None]) -> str:
+    """The path ImportSchemaGen reads; infers and keeps the schema first when there is none."""
+    if not workspace.schema_file.exists():
+        echo(f"  inferring the schema from span {window.end} (SchemaGen)")
+        run_pipeline(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end))
+        inferred = meta.node_artifacts(names.TRAINING_PIPELINE, names.SCHEMA_GEN, "Schema")[-1]
+        schema.keep_schema(inferred.uri, workspace.schema_file, config)
+        echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
+    return schema.content_addressed_copy(workspace.schema_file, workspace.pipeline_root(names.TRAINING_PIPELINE))
+
+
+def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metadata):
+    """(production version, its Trainer Model artifact) or (None, None)."""
+    base = workspace.serving_model_dir(config)
+    version = versions.production_version(base)
+    if version is None:
+        return None, None
+    return version, metadata.model_for_version(meta, base, version)
+
+
+def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
+                 baseline_version: Optional[int], production_before: Optional[int], base: str) -> TrainingOutcome:
+    pusher_run, trainer_run, evaluator_run = (meta.latest_execution(names.TRAINING_PIPELINE, node, since_ms)
+                                              for node in (names.PUSHER, names.TRAINER, names.EVALUATOR))
+    if pusher_run is None or trainer_run is None or evaluator_run is None:
+        raise PipelineError("the training pipeline finished without running Trainer, Evaluator and Pusher")
+    pushed_model = meta.outputs(pusher_run.id, "pushed_model")[0]
+    model = meta.outputs(trainer_run.id, "model")[0]
+    evaluation_uri = meta.outputs(evaluator_run.id, "evaluation")[0].uri
+
+    metrics = evaluation.overall_metrics(evaluation_uri)
+    pushed = metadata.prop(pushed_model, "pushed") == 1
+    version = int(metadata.prop(pushed_model, "pushed_version")) if pushed else None
+    if pushed:
+        reason = f"pushed as version {version}"
+    elif metadata.prop(pushed_model, "identical_version") is not None:
+        reason = f"no new model: identical to version {metadata.prop(pushed_model, 'identical_version')}"
+    else:
+        _, failures = evaluation.validation_failures(evaluation_uri)
+        pusher_reason = metadata.prop(pushed_model, "reason", "not blessed")
+        reason = "declined: " + ("; ".join(failures) if failures and "Evaluator" in pusher_reason
+                                 else pusher_reason)
+    return TrainingOutcome(
+        window=str(window), spans=window.spans, pushed=pushed, version=version,
+        production_version=versions.production_version(base) if pushed else production_before,
+        baseline_version=baseline_version, reason=reason,
+        candidate_metrics=metrics.get("candidate", {}), baseline_metrics=metrics.get("baseline", {}),
+        model_uri=model.uri, trained=trainer_run.last_known_state != mlmd.Execution.CACHED)
+
+
+def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, trigger: str = "manual",
+                 reason: str = "", echo: Optional[Callable[[str], None]] = echo_stderr,
+                 enable_cache: bool = True) -> TrainingOutcome:
+    """Trains on `window`, evaluates against the serving model, pushes when better."""
+    echo = echo or (lambda line: None)
+    started = time.perf_counter()
+    since_ms = int(time.time() * 1000) - 1
+    check_window_present(workspace.data, window)
+    window = window.without(spans.rejected_spans(workspace.data))
+    meta = metadata.Metadata(workspace.metadata_path)
+    log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
+    base = workspace.serving_model_dir(config)
+
+    with pipeline_progress(log_file, echo):
+        schema_file = ensure_schema(workspace, config, window, meta, echo)
+        try:
+            ingest_missing_spans(workspace, config, window, schema_file, meta, echo)
+        except DataValidationError as err:
+            _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
+                    production=versions.production_version(base))
+            raise
+        baseline_version, baseline_model = serving_baseline(workspace, config, meta)
+        spec = training_spec(workspace, config, window, schema_file=schema_file,
+                             baseline_model_uri=baseline_model.uri if baseline_model else None,
+                             enable_cache=enable_cache)
+        echo(f"  training on spans {window} ({config.training.mode}); baseline: "
+             f"{'version %s' % baseline_version if baseline_model else 'none'}; log: {log_file}")
+        try:
+            _validated(workspace, window.end, lambda: run_pipeline(training.create_training_pipeline(spec)))
+        except DataValidationError as err:
+            _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
+                    production=baseline_version)
+            raise
+        outcome = read_outcome(meta, window, since_ms, baseline_version if baseline_model else None,
+                               baseline_version, base)
+
+    if outcome.pushed and config.mlflow.tracking_uri:
+        _sync_to_mlflow(config, outcome, base, echo)
+    outcome.seconds = round(time.perf_counter() - started, 1)
+    outcome.event_id = _record(meta, config, window, trigger, reason, started, outcome=outcome,
+                               production=outcome.production_version)
+    return outcome
+
+
+def _sync_to_mlflow(config: Config, outcome: TrainingOutcome, base: str, echo) -> None:
+    """Mirrors the push into MLflow; a registry outage must not undo a good push, so it only warns."""
+    from pipeline.lineage import mlflow_sync
+    try:
+        number = mlflow_sync.sync_push(config, outcome.version, versions.version_path(base, outcome.version),
+                                       outcome.window, outcome.candidate_metrics, config.training.mode)
+        echo(f"  MLflow: registered as {config.model.name} version {number} (alias production)")
+    except Exception as err:  # noqa: BLE001 — reported, the push itself stands
+        echo(f"  MLflow sync failed (the push stands): {type(err).__name__}: {err}")
+
+
+def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, trigger: str, reason: str,
+            started: float, outcome: Optional[TrainingOutcome], error: str = "",
+            production: Optional[int] = None) -> int:
+    values = {
+        "model_name": config.model.name, "trigger": trigger, "reason": reason, "spans": str(window),
+        "training_mode": config.training.mode, "compute_seconds": round(time.perf_counter() - started, 1),
+        "production_version": production,
+    }
+    inputs, outputs = [], []
+    if outcome is None:
+        values.update(outcome=f"stopped: {error}", updated=0)
+    else:
+        values.update(outcome=outcome.reason, updated=int(outcome.pushed), pushed_version=outcome.version,
+                      baseline_version=outcome.baseline_version,
+                      candidate_metrics=json.dumps(outcome.candidate_metrics),
+                      baseline_metrics=json.dumps(outcome.baseline_metrics))
+        models = meta.store.get_artifacts_by_uri(outcome.model_uri)
+        inputs = models[-1:]
+    return meta.record_retraining_event(values, inputs=inputs, outputs=outputs)
+
+
+def run_training_request(request: Dict) -> TrainingOutcome:
+    """One training run as a JSON request describes it (the local launcher's child process)."""
+    workspace = Workspace.open(request["workdir"])
+    config = workspace.load_config().with_overrides(request.get("overrides") or {})
+    window = SpanWindow.parse(request["spans"])
+    return run_training(workspace, config, window, trigger=request.get("trigger", "manual"),
+                        reason=request.get("reason", ""))
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.read())
+    try:
+        outcome = run_training_request(request)
+    except AdaptError as err:
+        print(json.dumps({"ok": False, "error": str(err)}))
+        return 1
+    print(json.dumps({"ok": True, **outcome.to_dict()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
