@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.config import Config
+from core.contract import load_model_package
 from core.data.batches import Batch
 from pipeline.kubeflow import compile as kubeflow
 from tests.fake_kfp import FakeKfp
@@ -60,8 +61,11 @@ def function(tmp_path):
     _batch(incoming, "2014-Q4", rows=5, age=400).write_state({"status": "evaluated", "labeled": True})
     with FakeKfp() as server:
         config = tmp_path / "adapt.yaml"
-        config.write_text(json.dumps({"data": {"min_batch_instances": 3}, "kubeflow": {"host": server.url}}))
-        spec = kubeflow.compile_pipelines(Config.load(config), "kubeflow", str(tmp_path / "compiled"))
+        config.write_text(json.dumps({"data": {"min_batch_instances": 3}, "kubeflow": {"host": server.url},
+                                      "model": {"module": "models.taxi", "name": "taxi"}}))
+        loaded = Config.load(config)
+        spec = kubeflow.compile_pipelines(loaded, load_model_package(loaded.model), "kubeflow",
+                                          str(tmp_path / "compiled"))
         port = _free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "ADAPT_BATCH_PREFIX": str(incoming),
                "ADAPT_CONFIG": str(config), "ADAPT_TRIGGER_MODE": "kubeflow", "ADAPT_TRIGGER_TOKEN": TOKEN,

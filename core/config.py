@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
+from core.contract import MODEL_KINDS
 from core.drift.thresholds import METRICS as DRIFT_METRICS
 from core.drift.thresholds import DriftThresholds
 from core.errors import ConfigError
@@ -29,12 +30,30 @@ def _doc(text: str, **choices) -> Dict[str, Any]:
     return {"doc": text, **choices}
 
 
+FEATURE_ROLES = ("numeric", "bucketized", "categorical", "ignore")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    name: str = field(default="taxi", metadata=_doc("Model name: the folder under serving/ and the REST model name."))
-    module: str = field(default="models.taxi", metadata=_doc(
-        "Python package with features.py, preprocessing.py (preprocessing_fn) and model.py (run_fn)."))
-    label: str = field(default="big_tipper", metadata=_doc("Label column of the data (binary 0/1)."))
+    name: str = field(default="model", metadata=_doc(
+        "Model name: the folder under serving/ and the REST model name (/v1/models/<name>)."))
+    module: str = field(default="models.tabular", metadata=_doc(
+        "Model package (see core/contract.py): a dotted name on the Python path, or a folder path "
+        "(./my_model, relative to this file) holding preprocessing.py and model.py."))
+    kind: str = field(default="nn", metadata=_doc(
+        "Model kind the package trains: nn (wide-and-deep network) or gbt (gradient-boosted trees).",
+        choices=MODEL_KINDS))
+    label: str = field(default="", metadata=_doc(
+        "Label column; empty: the package's LABEL. `adapt init` sets it."))
+    classes: List[str] = field(default_factory=list, metadata=_doc(
+        "The label's classes in a fixed order (for two, the second is the positive one); empty: the "
+        "package's CLASSES, else 0/1. `adapt init` sets them from the first batch."))
+    features: Dict[str, str] = field(default_factory=dict, metadata=_doc(
+        "models.tabular: each column's role: numeric (z-scored), bucketized (quantile buckets), "
+        "categorical (vocabulary) or ignore. `adapt init` decides them from the first batch; edit freely.",
+        values=FEATURE_ROLES))
+    slices: List[str] = field(default_factory=list, metadata=_doc(
+        "Features the Evaluator reports metrics for, value by value; empty: the package's SLICES."))
 
 
 @dataclass(frozen=True)
@@ -65,8 +84,8 @@ class ValidationConfig:
         "Evaluator: how much accuracy the candidate may lose against the serving model.", min=0.0, max=1.0))
     min_domain_mass: float = field(default=0.9, metadata=_doc(
         "Kept schema: share of a string feature's values that must be in its known domain.", min=0.0, max=1.0))
-    open_domain_features: List[str] = field(default_factory=lambda: ["company"], metadata=_doc(
-        "Kept schema: string features whose set of values grows over time (new taxi companies every year). "
+    open_domain_features: List[str] = field(default_factory=list, metadata=_doc(
+        "Kept schema: string features whose set of values grows over time (the model package adds its own). "
         "Their inferred domain is dropped, so new values reach the model's out-of-vocabulary buckets instead of "
         "stopping retraining; drift detection still reports the shift."))
     min_feature_presence: float = field(default=0.5, metadata=_doc(
@@ -98,9 +117,9 @@ class DriftConfig:
         keys=DRIFT_METRICS))
     features: Dict[str, Dict[str, float]] = field(default_factory=dict, metadata=_doc(
         "Per-feature overrides, e.g. {payment_type: {linf: 0.05}}.", keys=DRIFT_METRICS))
-    exclude: List[str] = field(default_factory=lambda: [
-        "trip_start_timestamp", "trip_start_month", "pickup_census_tract", "dropoff_census_tract"], metadata=_doc(
-        "Features never compared: time stamps and the season drift by definition; census tracts are ids."))
+    exclude: List[str] = field(default_factory=list, metadata=_doc(
+        "Features never compared (the model package adds its own; columns adapt init marks `ignore` are "
+        "listed here): time stamps drift by definition, ids are unique."))
 
 
 @dataclass(frozen=True)
@@ -223,8 +242,12 @@ class Config:
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def to_yaml(self) -> str:
-        """The configuration as commented YAML: what `adapt.yaml` starts as."""
+    def to_yaml(self, notes: Optional[Mapping[str, str]] = None) -> str:
+        """The configuration as commented YAML: what `adapt.yaml` starts as.
+
+        `notes` adds a trailing comment to single entries of a mapping, e.g.
+        {"model.features.customer_id": "unique per row, like an id"}.
+        """
         lines = ["# adapt configuration. Every key is optional; shown values are the defaults.",
                  "# Command-line flags override single keys for one run."]
         for section in dataclasses.fields(self):
@@ -233,8 +256,15 @@ class Config:
             section_value = getattr(self, section.name)
             for item in dataclasses.fields(section_value):
                 lines.append(f"  # {item.metadata.get('doc', '')}")
+                value = getattr(section_value, item.name)
+                if "values" in item.metadata and value:  # one line per entry, to read and edit
+                    lines.append(f"  {item.name}:")
+                    for key, entry in value.items():
+                        note = (notes or {}).get(f"{section.name}.{item.name}.{key}")
+                        lines.append(f"    {json.dumps(key)}: {json.dumps(entry)}" + (f"  # {note}" if note else ""))
+                    continue
                 # JSON is valid YAML and keeps lists and mappings on one readable line.
-                lines.append(f"  {item.name}: {json.dumps(getattr(section_value, item.name))}")
+                lines.append(f"  {item.name}: {json.dumps(value)}")
         return "\n".join(lines) + "\n"
 
     # -- derived values ---------------------------------------------------
@@ -292,6 +322,8 @@ def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> A
     elif origin in (list, List):
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):  # a YAML list of numbers (classes: [0, 1]) means their text
+            value = [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key}: must be a list of strings, got {value!r}")
         allowed = rules.get("subset")
@@ -299,7 +331,8 @@ def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> A
         if bad:
             raise ConfigError(f"{key}: {bad[0]!r} is not one of {', '.join(allowed)}")
     elif origin in (dict, Dict):
-        value = _check_mapping(key, value, typing.get_args(hint)[1], rules.get("keys"))
+        value_rules = {"choices": rules["values"]} if "values" in rules else {"min": 0.0}
+        value = _check_mapping(key, value, typing.get_args(hint)[1], rules.get("keys"), value_rules)
     if "choices" in rules and value not in rules["choices"]:
         raise ConfigError(f"{key}: must be one of {', '.join(rules['choices'])}, got {value!r}")
     if "min" in rules and value < rules["min"]:
@@ -309,16 +342,19 @@ def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> A
     return value
 
 
-def _check_mapping(key: str, value: Any, value_hint: Any, allowed_keys) -> Dict[str, Any]:
+def _check_mapping(key: str, value: Any, value_hint: Any, allowed_keys, value_rules: Mapping[str, Any]
+                   ) -> Dict[str, Any]:
+    if value is None:
+        return {}
     if not isinstance(value, Mapping):
         raise ConfigError(f"{key}: must be a mapping, got {value!r}")
     checked = {}
     for name, item in value.items():
         item_key = f"{key}.{name}"
         if typing.get_origin(value_hint) in (dict, Dict):
-            checked[name] = _check_mapping(item_key, item, typing.get_args(value_hint)[1], allowed_keys)
+            checked[name] = _check_mapping(item_key, item, typing.get_args(value_hint)[1], allowed_keys, value_rules)
             continue
         if allowed_keys and name not in allowed_keys:
             raise ConfigError(f"{item_key}: unknown metric (known: {', '.join(allowed_keys)})")
-        checked[name] = _check_value(item_key, item, value_hint, {"min": 0.0})
+        checked[str(name)] = _check_value(item_key, item, value_hint, value_rules)
     return checked

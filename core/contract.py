@@ -1,31 +1,150 @@
 """The model contract: what a model package gives adapt, and what its exported model carries.
 
-A model package (``models.taxi``, ``models.tabular``, or a user's own) is a
-Python package whose modules provide:
+A model package is a Python package — ``models.taxi``, ``models.tabular``, or
+a user's own, named in adapt.yaml as ``model.module`` by dotted name or by
+folder path (``./my_model``) — with two modules:
 
-- ``preprocessing.preprocessing_fn(inputs)`` — Transform's entry point;
-- ``model.run_fn(fn_args)`` — Trainer's entry point. It exports a SavedModel
-  whose ``serving_default`` signature takes serialized tf.Examples
-  (``examples``) and returns ``{"outputs": P(class)}``, and writes the model
-  info file (``write_model_info``) beside it.
+- ``preprocessing.py``: ``preprocessing_fn(inputs)`` or ``preprocessing_fn(inputs, custom_config)``,
+  Transform's entry point. Every output the model reads, and the label as a
+  class index under ``<label>_xf``;
+- ``model.py``: ``run_fn(fn_args)``, the Trainer's entry point. It exports a
+  SavedModel whose ``serving_default`` signature takes serialized
+  tf.Examples (``examples``) and returns ``{"outputs": probabilities}``
+  ([N, 1] = P(second class) for two classes, [N, classes] otherwise), and
+  whose ``transform_features`` signature returns the Transform outputs; and it
+  writes the model info file beside it (``write_model_info``) with at least
+  ``label``, ``classes`` and ``raw_features`` ({feature: "int" | "float" |
+  "string"}), which turn JSON requests and CSV rows into tf.Examples.
+  ``models/export.py`` does both for Keras models.
 
-The exported model's info file (``assets.extra/adapt_model.json``) holds at
-least ``label`` and ``raw_features`` ({feature: "int" | "float" | "string"}):
-the model server and batch prediction turn JSON requests and CSV rows into
-tf.Examples with it.
+Its ``__init__.py`` may declare, as module constants (adapt.yaml's ``model``
+keys, when set, win; lists are joined):
 
-No TensorFlow at import time: the command line reads these names.
+    LABEL = "churned"                 # model.label
+    CLASSES = ["no", "yes"]           # model.classes; default ["0", "1"]
+    SLICES = ["region"]               # model.slices: Evaluator slices
+    DRIFT_EXCLUDE = ["signup_time"]   # + drift.exclude: features drift never compares
+    OPEN_DOMAIN_FEATURES = []         # + validation.open_domain_features: categories that keep growing
+
+Transform and Trainer receive ``custom_config`` with ``label``, ``classes``,
+``features`` (model.features), ``kind`` (model.kind), and, for the Trainer,
+the ``spans`` and ``training_mode`` of the run. Importing this module imports
+no TensorFlow; `load_model_package` imports the package's ``__init__`` only.
 """
+from __future__ import annotations
+
+import importlib
+import importlib.util
 import json
 import os
-from typing import Any, Dict
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from core.errors import ConfigError
 
 MODEL_INFO_FILE = os.path.join("assets.extra", "adapt_model.json")
 SIGNATURE_NAME = "serving_default"
+TRANSFORM_SIGNATURE = "transform_features"
 SIGNATURE_INPUT = "examples"
 OUTPUT_KEY = "outputs"
-PREPROCESSING_FN = "preprocessing.preprocessing_fn"
-RUN_FN = "model.run_fn"
+DEFAULT_CLASSES = ["0", "1"]
+MODEL_KINDS = ("nn", "gbt")
+# Kinds whose SavedModels use custom TensorFlow ops, and the package that registers them when imported.
+# (TFX-BSL's RunInference and TFMA import it themselves; adapt's model server asks `load_custom_ops`.)
+CUSTOM_OPS = {"gbt": "tensorflow_decision_forests"}
+
+
+def transformed_name(key: str) -> str:
+    """The name Transform gives a feature (and the label) in adapt's packages."""
+    return f"{key}_xf"
+
+
+@dataclass(frozen=True)
+class ModelPackage:
+    """A model package as one run uses it: its code, and what it and adapt.yaml say about the data."""
+
+    module: str                                     # importable dotted name
+    label: str
+    classes: List[str] = field(default_factory=lambda: list(DEFAULT_CLASSES))
+    slices: List[str] = field(default_factory=list)
+    drift_exclude: List[str] = field(default_factory=list)
+    open_domain_features: List[str] = field(default_factory=list)
+    features: Dict[str, str] = field(default_factory=dict)
+    kind: str = "nn"
+    path: str = ""                                  # the folder a folder-path package was loaded from
+
+    @property
+    def preprocessing_fn(self) -> str:
+        return f"{self.module}.preprocessing.preprocessing_fn"
+
+    @property
+    def run_fn(self) -> str:
+        return f"{self.module}.model.run_fn"
+
+    @property
+    def binary(self) -> bool:
+        return len(self.classes) == 2
+
+    @property
+    def eval_label_key(self) -> str:
+        return transformed_name(self.label)
+
+    def custom_config(self) -> Dict[str, Any]:
+        return {"label": self.label, "classes": list(self.classes), "features": dict(self.features),
+                "kind": self.kind}
+
+
+def _import_path(module: str, base_dir: Optional[Path]) -> tuple:
+    """(dotted name, folder) for `model.module`: a dotted name as is, a folder path made importable."""
+    looks_like_path = "/" in module or module.startswith(".") or module.endswith(os.sep)
+    if not looks_like_path:
+        return module, ""
+    folder = Path(module).expanduser()
+    if not folder.is_absolute():
+        folder = (base_dir or Path.cwd()) / folder
+    folder = folder.resolve()
+    if not (folder / "__init__.py").is_file():
+        raise ConfigError(f"model.module: {folder} is not a Python package (no __init__.py)")
+    parent = str(folder.parent)
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+    # Child processes (training, model server, Beam workers) import it the same way.
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if parent not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([parent] + paths)
+    return folder.name, str(folder)
+
+
+def load_model_package(model: Any, drift_exclude=(), open_domain_features=(),
+                       base_dir: Optional[Path] = None) -> ModelPackage:
+    """The package `model.module` names, with adapt.yaml's `model` settings applied.
+
+    `model` is the configuration's model section (or any object with its
+    attributes); relative folder paths are resolved against `base_dir`, the
+    workspace holding adapt.yaml.
+    """
+    name, folder = _import_path(model.module, base_dir)
+    try:
+        package = importlib.import_module(name)
+    except ImportError as err:
+        raise ConfigError(f"model.module: cannot import {model.module!r} ({err})") from None
+    for part in ("preprocessing", "model"):
+        if importlib.util.find_spec(f"{name}.{part}") is None:
+            raise ConfigError(f"model.module: {model.module!r} has no {part}.py "
+                              f"(a model package needs preprocessing.py and model.py)")
+    label = model.label or getattr(package, "LABEL", "")
+    if not label:
+        raise ConfigError(f"model.label: not set, and {model.module!r} declares no LABEL "
+                          f"(run `adapt init --data PATH --label COLUMN`, or set model.label)")
+    classes = [str(c) for c in (model.classes or getattr(package, "CLASSES", None) or DEFAULT_CLASSES)]
+    return ModelPackage(
+        module=name, label=label, classes=classes,
+        slices=list(model.slices or getattr(package, "SLICES", [])),
+        drift_exclude=sorted(set(drift_exclude) | set(getattr(package, "DRIFT_EXCLUDE", []))),
+        open_domain_features=sorted(set(open_domain_features) | set(getattr(package, "OPEN_DOMAIN_FEATURES", []))),
+        features=dict(model.features), kind=model.kind, path=folder)
 
 
 def read_model_info(model_path: str) -> Dict[str, Any]:
@@ -45,3 +164,15 @@ def write_model_info(serving_model_dir: str, info: Dict[str, Any]) -> None:
     fileio.makedirs(os.path.dirname(path))
     with fileio.open(path, "w") as handle:
         handle.write(json.dumps(info, indent=2, sort_keys=True))
+
+
+def load_custom_ops(info: Dict[str, Any]) -> None:
+    """Registers the custom ops a model of this kind needs before its SavedModel is loaded."""
+    package = CUSTOM_OPS.get(info.get("kind", "nn"))
+    if package:
+        importlib.import_module(package)
+
+
+def model_classes(info: Dict[str, Any]) -> List[str]:
+    """The classes a model predicts, from its info file (models exported before classes were recorded: 0/1)."""
+    return [str(c) for c in info.get("classes") or DEFAULT_CLASSES]

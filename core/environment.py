@@ -16,3 +16,17 @@ DEFAULTS = {
 
 for _name, _value in DEFAULTS.items():
     os.environ.setdefault(_name, _value)
+
+
+def quiet_console() -> None:
+    """Library warnings (Python's, and the logging kind TensorFlow's packages emit on import) stay off the console.
+
+    Entry points call it before they import TensorFlow; runs keep everything in
+    their log file (pipeline/local/beam.py: pipeline_progress).
+    """
+    import logging
+    import warnings
+
+    for category in (FutureWarning, DeprecationWarning, UserWarning, RuntimeWarning):
+        warnings.filterwarnings("ignore", category=category)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")

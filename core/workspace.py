@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from core.config import Config
+from core.contract import ModelPackage, load_model_package
 
 DEFAULT_WORKDIR = "adapt-workspace"
 WORKDIR_ENV = "ADAPT_WORKDIR"
@@ -92,3 +93,14 @@ class Workspace:
 
     def load_config(self) -> Config:
         return Config.load(self.config_path)
+
+    def write_config(self, config: Config, notes=None) -> None:
+        """Rewrites adapt.yaml with `config` (every key, documented), atomically."""
+        temporary = self.config_path.with_name(f".{self.config_path.name}.tmp")
+        temporary.write_text(config.to_yaml(notes))
+        temporary.replace(self.config_path)
+
+    def model_package(self, config: Config) -> ModelPackage:
+        """The model package adapt.yaml names, with its settings (core/contract.py)."""
+        return load_model_package(config.model, config.drift.exclude, config.validation.open_domain_features,
+                                  base_dir=self.root)

@@ -16,7 +16,7 @@ def test_first_use_creates_the_layout_and_a_default_config(tmp_path):
     for folder in ("incoming", "data", "pipelines", "serving", "reports"):
         assert (workspace.root / folder).is_dir()
     assert workspace.load_config() == Config()
-    assert workspace.serving_model_dir(Config()) == str(workspace.root / "serving" / "taxi")
+    assert workspace.serving_model_dir(Config()) == str(workspace.root / "serving" / "model")
 
 
 def test_existing_config_is_kept(tmp_path):

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import tensorflow as tf
 
-from core.contract import SIGNATURE_INPUT, SIGNATURE_NAME, read_model_info
+from core.contract import OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, load_custom_ops, read_model_info
 from core.data.examples import instance_to_example
 from core.errors import RequestError
 
@@ -27,6 +27,7 @@ class LoadedModel:
     def load(cls, path: str, version: int) -> "LoadedModel":
         started = time.perf_counter()
         info = read_model_info(path)
+        load_custom_ops(info)
         saved_model = tf.saved_model.load(path)
         signature = saved_model.signatures[SIGNATURE_NAME]
         model = cls(version=version, path=path, info=info, signature=signature, _keep_alive=saved_model)
@@ -48,15 +49,16 @@ class LoadedModel:
                 raise RequestError(f"instance {index}: {err}") from None
         return serialized
 
-    def predict_serialized(self, serialized: Sequence[bytes]) -> List[float]:
+    def predict_serialized(self, serialized: Sequence[bytes]) -> List[List[float]]:
+        """One output row per example: [P(second class)] for a binary model, the class probabilities otherwise."""
         try:
             outputs = self.signature(**{SIGNATURE_INPUT: tf.constant(list(serialized), dtype=tf.string)})
         except tf.errors.InvalidArgumentError as err:  # the request, not the server, is at fault
             raise RequestError(f"the model rejected the input: {err.message.splitlines()[0]}") from None
-        scores = next(iter(outputs.values())).numpy().reshape(len(serialized), -1)
-        return [float(row[0]) for row in scores]
+        output = outputs[OUTPUT_KEY] if OUTPUT_KEY in outputs else next(iter(outputs.values()))
+        return output.numpy().reshape(len(serialized), -1).astype(float).tolist()
 
-    def predict(self, instances: Sequence[Mapping[str, Any]]) -> List[float]:
+    def predict(self, instances: Sequence[Mapping[str, Any]]) -> List[List[float]]:
         return self.predict_serialized(self.to_examples(instances))
 
 

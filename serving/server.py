@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from core import versions
+from core.contract import SIGNATURE_NAME, model_classes
 
 logger = logging.getLogger("adapt.serving")
 
@@ -179,7 +180,8 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             return error(404, f"model {name!r} not available", "metadata")
         return {"model_spec": {"name": name, "version": str(model.version)},
                 "metadata": {"raw_features": model.raw_types, "label": model.info.get("label"),
-                             "spans": model.info.get("spans"), "signature_name": "serving_default"}}
+                             "classes": model_classes(model.info), "spans": model.info.get("spans"),
+                             "signature_name": SIGNATURE_NAME}}
 
     @app.post("/v1/models/{spec:path}")
     async def predict(spec: str, request: Request):
@@ -226,16 +228,16 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             if not isinstance(instances, list) or not instances:
                 raise RequestError('"instances" must be a non-empty list')
             started = time.perf_counter()
-            scores = await run_in_threadpool(model.predict, instances)
+            rows = await run_in_threadpool(model.predict, instances)
             latency.observe(time.perf_counter() - started)
         except RequestError as err:
             return error(400, str(err), "predict")
-        instances_total.inc(len(scores))
+        instances_total.inc(len(rows))
         requests_total.labels("predict", "200").inc()
         headers = {"X-Model-Version": str(model.version)}
         if columnar:
-            return JSONResponse({"outputs": [[s] for s in scores]}, headers=headers)
-        return JSONResponse({"predictions": [[s] for s in scores]}, headers=headers)
+            return JSONResponse({"outputs": rows}, headers=headers)
+        return JSONResponse({"predictions": rows}, headers=headers)
 
     return app
 

@@ -44,6 +44,7 @@ def taxi_rows(quarter: str, limit: Optional[int] = None):
 
 
 SMALL_CONFIG = """
+model: {module: models.taxi, name: taxi}
 training: {train_steps: 60, eval_steps: 5, window: 2}
 validation: {infra_requests: 5, min_accuracy: 0.5}
 """
@@ -119,3 +120,60 @@ def rows_to_examples(header: Sequence[str], rows: List[Sequence[str]]):
     parsers = [kind(column) for column in range(len(header))]
     return [example(**{name: parse(cell) for name, parse, cell in zip(header, parsers, row) if cell != ""})
             for row in rows]
+
+
+def adapt_cli(*args, timeout: int = 900) -> str:
+    """Runs `adapt ARGS` as a user would; fails the test with its stderr unless it exits 0. Returns stdout."""
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, f"adapt {' '.join(map(str, args))} exited {result.returncode}: {result.stderr[-3000:]}"
+    return result.stdout
+
+
+class Served:
+    """`adapt serve` on a free port in a child process, for as long as the `with` block lasts."""
+
+    def __init__(self, workdir: Path, model: str):
+        self.workdir, self.model = workdir, model
+        self.port = None
+        self.process = None
+
+    def __enter__(self) -> "Served":
+        import socket
+        import subprocess
+        import sys
+        import time
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--workdir", str(self.workdir),
+                                         "--port", str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            assert self.process.poll() is None, self.process.stderr.read()[-2000:]
+            try:
+                self.get("/healthz")
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("adapt serve did not become healthy")
+
+    def get(self, path: str):
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as response:
+            return json.loads(response.read())
+
+    def predict(self, instances):
+        import urllib.request
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/v1/models/{self.model}:predict",
+                                         data=json.dumps({"instances": instances}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())["predictions"]
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)

@@ -3,16 +3,18 @@
 Consumes: `file_list` (adapt.FileList from FileListGen); the serving model
 folder (TF Serving layout) and a version as parameters — version 0 means the
 production version at run time (serving.versions, rollback pins included).
-Emits: `predictions` (adapt.BatchPredictions): JSON-lines files, one record
-per instance holding its id, its input features, the inline label if any,
-the score and the predicted class; properties batch, model_version,
-num_predictions. Also writes `model.json` naming the model that predicted.
-Reads CSV batches and tf.Example TFRecord batches (plain or .gz).
+Emits: `predictions` (adapt.BatchPredictions): sharded JSON-lines files, one
+record per instance holding its id, the inline label if any, the class
+probabilities and the predicted class (core/data/predictions.py); properties
+batch, model_version, num_predictions. Also writes `model.json` naming the
+model that predicted and its classes.
+Reads CSV batches and tf.Example TFRecord batches (plain or .gz) inside the
+Beam pipeline: workers read the files, build tf.Examples, run TFX-BSL's
+RunInference in batches and write the shards; the driver holds no rows.
 Short-circuits: never; a batch with rows the model cannot parse (text in a
 numeric feature, say) fails with the file and line (or record), and the
-serving model is untouched. Locally it runs TFX's bulk-inference machinery (tfx_bsl
-RunInference on Beam); `mode: vertex` submits a Vertex AI batch-prediction
-job instead (batch and model on GCS).
+serving model is untouched. `mode: vertex` submits a Vertex AI
+batch-prediction job instead (batch and model on GCS).
 """
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec

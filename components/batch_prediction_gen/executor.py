@@ -3,7 +3,7 @@ import base64
 import csv
 import json
 import os
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
@@ -15,11 +15,14 @@ from tfx_bsl.public.proto import model_spec_pb2
 
 from components.artifacts import read_report
 from core import versions
-from core.contract import OUTPUT_KEY, SIGNATURE_NAME, read_model_info
+from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_model_info
 from core.data import tfrecords
-from core.data.examples import csv_row_to_instance, example_to_instance, instance_to_example
+from core.data.batches import label_text
+from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
 from core.data.predictions import PREDICTIONS_PREFIX, record
 from core.errors import AdaptError, RequestError
+
+Instance = Tuple[str, Dict[str, Any], Optional[str]]  # (instance id, features, label as its class name)
 
 
 class PredictionError(AdaptError):
@@ -36,54 +39,62 @@ def resolve_model(serving_model_dir: str, version: int) -> Tuple[int, str]:
     return chosen, path
 
 
-def read_instances(listing: Dict[str, Any], raw_types: Dict[str, str]) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    """(instance id, {feature: value}) for every instance of a CSV or TFRecord batch, label included."""
-    types_with_label = {**raw_types, listing["label"]: "int"}
-    read = _tfrecord_instances if listing["format"] == "tfrecord" else _csv_instances
-    for entry in listing["files"]:
-        yield from read(entry, types_with_label, f"batch {listing['batch']}: {entry['name']}")
-
-
-def _csv_instances(entry: Dict[str, Any], types: Dict[str, str], where: str):
+def csv_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str) -> Iterator[Instance]:
+    """(instance id, features, label text) for every row of one CSV file, read as a stream."""
     with fileio.open(entry["path"]) as handle:
         reader = csv.reader(handle)
-        header = next(reader)
-        for row_number, row in enumerate(reader):
+        header = next(reader, [])
+        label_column = header.index(label) if label in header else None
+        row_number = 0
+        for row in reader:
+            if not row:
+                continue  # blank lines are not instances (Batch.instance_ids skips them too)
             try:
-                yield f"{entry['name']}:{row_number}", csv_row_to_instance(header, row, types,
-                                                                           f"{where} line {reader.line_num}: ")
+                features = csv_row_to_instance(header, row, raw_types, f"{where} line {reader.line_num}: ")
             except RequestError as err:
                 raise PredictionError(str(err)) from None
+            yield (f"{entry['name']}:{row_number}", features,
+                   label_text(row[label_column]) if label_column is not None else None)
+            row_number += 1
 
 
-def _tfrecord_instances(entry: Dict[str, Any], types: Dict[str, str], where: str):
+def tfrecord_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str
+                       ) -> Iterator[Instance]:
+    """(instance id, features, label text) for every tf.Example of one TFRecord file."""
     for index, example in enumerate(tfrecords.read_examples(entry["path"], where)):
-        instance = example_to_instance(example, types)
+        features = example_to_instance(example, raw_types)
         try:  # the types the model declares, checked as a request's would be
-            instance_to_example(instance, types)
+            instance_to_example(features, raw_types)
         except RequestError as err:
             raise PredictionError(f"{where} record {index}: {err}") from None
-        yield f"{entry['name']}:{index}", instance
+        labels = feature_values(example, label)
+        yield f"{entry['name']}:{index}", features, label_text(labels[0]) if labels else None
 
 
-def to_keyed_example(item, raw_types, label):
-    instance_id, instance = item
-    features = {k: v for k, v in instance.items() if k != label}
-    return instance_id, instance_to_example(features, raw_types)
+def file_instances(entry: Dict[str, Any], data_format: str, raw_types: Dict[str, str], label: str,
+                   batch: str) -> Iterator[Instance]:
+    read = tfrecord_instances if data_format == "tfrecord" else csv_instances
+    yield from read(entry, raw_types, label, f"batch {batch}: {entry['name']}")
 
 
-def to_record(keyed_log, instances: Dict[str, Dict[str, Any]], label: str) -> str:
-    instance_id, prediction_log = keyed_log
-    tensor = prediction_log.predict_log.response.outputs[OUTPUT_KEY]
-    return record(instance_id, instances[instance_id], float(tf.make_ndarray(tensor).reshape(-1)[0]), label)
+def to_keyed_example(instance: Instance, raw_types: Dict[str, str]) -> Tuple[str, tf.train.Example]:
+    """The instance as RunInference takes it, keyed by its id and label (they ride along to the record)."""
+    instance_id, features, label = instance
+    return json.dumps([instance_id, label]), instance_to_example(features, raw_types)
 
 
-def vertex_instances(instances: Dict[str, Dict[str, Any]], raw_types, label) -> Dict[str, List[str]]:
+def to_record(keyed_log, classes: List[str]) -> str:
+    key, prediction_log = keyed_log
+    instance_id, label = json.loads(key)
+    output = tf.make_ndarray(prediction_log.predict_log.response.outputs[OUTPUT_KEY]).reshape(-1)
+    return json.dumps(record(instance_id, label, output.tolist(), classes))
+
+
+def vertex_instances(instances: Dict[str, Tuple[Dict[str, Any], Optional[str]]], raw_types) -> Dict[str, List[str]]:
     """{base64 tf.Example: [instance ids]}: Vertex echoes each instance back, which is how results are matched."""
     by_payload: Dict[str, List[str]] = {}
-    for instance_id, instance in instances.items():
-        payload = base64.b64encode(to_keyed_example((instance_id, instance), raw_types, label)[1]
-                                   .SerializeToString()).decode()
+    for instance_id, (features, label) in instances.items():
+        payload = base64.b64encode(instance_to_example(features, raw_types).SerializeToString()).decode()
         by_payload.setdefault(payload, []).append(instance_id)
     return by_payload
 
@@ -102,15 +113,16 @@ def vertex_batch_request(listing: Dict[str, Any], exec_properties: Dict[str, Any
 
 
 def vertex_results_to_records(lines: List[str], by_payload: Dict[str, List[str]],
-                              instances: Dict[str, Dict[str, Any]], label: str) -> List[str]:
+                              instances: Dict[str, Tuple[Dict[str, Any], Optional[str]]], classes: List[str]
+                              ) -> List[str]:
     records = []
     for line in lines:
         result = json.loads(line)
         instance_id = by_payload[result["instance"]["examples"]["b64"]].pop(0)
         prediction = result["prediction"]
-        score = prediction.get(OUTPUT_KEY, prediction) if isinstance(prediction, dict) else prediction
-        score = score[0] if isinstance(score, list) else score
-        records.append(record(instance_id, instances[instance_id], float(score), label))
+        output = prediction.get(OUTPUT_KEY, prediction) if isinstance(prediction, dict) else prediction
+        output = output if isinstance(output, list) else [output]
+        records.append(json.dumps(record(instance_id, instances[instance_id][1], output, classes)))
     return records
 
 
@@ -125,36 +137,44 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                                   f"a {listing['format']} batch needs a model module with its own reader")
         version, model_path = resolve_model(exec_properties["serving_model_dir"],
                                             int(exec_properties.get("model_version") or 0))
-        raw_types = read_model_info(model_path)["raw_features"]
-        label = listing["label"]
-        instances = dict(read_instances(listing, raw_types))
+        info = read_model_info(model_path)
         if exec_properties.get("mode", "local") == "vertex":
-            self._predict_on_vertex(listing, exec_properties, artifact, instances, raw_types, label)
+            self._predict_on_vertex(listing, exec_properties, artifact, info)
         else:
-            self._predict_locally(model_path, artifact, instances, raw_types, label)
+            self._predict_locally(listing, model_path, artifact, info)
         artifact.model_version = version
-        artifact.num_predictions = len(instances)
+        artifact.num_predictions = int(listing["num_instances"])
         with fileio.open(os.path.join(artifact.uri, "model.json"), "w") as handle:
-            handle.write(json.dumps({"version": version, "path": model_path,
+            handle.write(json.dumps({"version": version, "path": model_path, "classes": model_classes(info),
                                      "mode": exec_properties.get("mode", "local")}))
 
-    def _predict_locally(self, model_path, artifact, instances, raw_types, label):
+    def _predict_locally(self, listing, model_path, artifact, info):
+        """Reads, predicts and writes inside Beam: the driver never holds the batch's rows."""
         spec = model_spec_pb2.InferenceSpecType(saved_model_spec=model_spec_pb2.SavedModelSpec(
             model_path=model_path, signature_name=[SIGNATURE_NAME]))
+        raw_types = info["raw_features"]
         with self._make_beam_pipeline() as pipeline:
             _ = (pipeline
-                 | "Instances" >> beam.Create(sorted(instances.items()))
+                 | "Files" >> beam.Create(listing["files"])
+                 | "Read" >> beam.FlatMap(file_instances, listing["format"], raw_types, listing["label"],
+                                          listing["batch"])
+                 | "Spread" >> beam.Reshuffle()  # the rows of one big file reach every worker
                  # The type hint is how RunInference knows its input is keyed.
-                 | "ToExamples" >> beam.Map(to_keyed_example, raw_types, label).with_output_types(
+                 | "ToExamples" >> beam.Map(to_keyed_example, raw_types).with_output_types(
                      Tuple[str, tf.train.Example])
                  | "RunInference" >> RunInference(spec)
-                 | "ToRecords" >> beam.Map(to_record, instances, label)
+                 | "ToRecords" >> beam.Map(to_record, model_classes(info))
                  | "Write" >> beam.io.WriteToText(os.path.join(artifact.uri, PREDICTIONS_PREFIX),
                                                   file_name_suffix=".jsonl"))
 
-    def _predict_on_vertex(self, listing, exec_properties, artifact, instances, raw_types, label):
+    def _predict_on_vertex(self, listing, exec_properties, artifact, info):
+        """Submits a Vertex AI batch-prediction job (the batch is read here to build its input file)."""
         from google.cloud import aiplatform
-        by_payload = vertex_instances(instances, raw_types, label)
+        instances = {instance_id: (features, label) for entry in listing["files"]
+                     for instance_id, features, label in file_instances(entry, listing["format"],
+                                                                        info["raw_features"], listing["label"],
+                                                                        listing["batch"])}
+        by_payload = vertex_instances(instances, info["raw_features"])
         input_uri = os.path.join(artifact.uri, "vertex-input", "instances.jsonl")
         request = vertex_batch_request(listing, exec_properties, input_uri, os.path.join(artifact.uri, "vertex"))
         fileio.makedirs(os.path.dirname(input_uri))
@@ -169,4 +189,5 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             with fileio.open(path) as handle:
                 lines += [line for line in handle.read().splitlines() if line.strip()]
         with fileio.open(os.path.join(artifact.uri, f"{PREDICTIONS_PREFIX}-vertex.jsonl"), "w") as handle:
-            handle.write("\n".join(vertex_results_to_records(lines, by_payload, instances, label)) + "\n")
+            handle.write("\n".join(vertex_results_to_records(lines, by_payload, instances,
+                                                             model_classes(info))) + "\n")

@@ -40,17 +40,24 @@ def _run(tmp_path, rows, version=0, listing=None):
     return output, read_predictions(output.uri)
 
 
-def test_predictions_sit_next_to_their_inputs(tmp_path):
+def test_predictions_carry_their_instance_id_label_and_class_probabilities(tmp_path):
     rows = [["2.0", "Cash", "5", "Flash Cab", "1"], ["0.0", "Credit Card", "", "", "0"]]
     output, records = _run(tmp_path, rows)
     assert output.model_version == 2 and output.num_predictions == 2  # the production version: the highest
     by_id = {r["instance_id"]: r for r in records}
-    assert by_id["data.csv:0"]["features"] == {"trip_miles": 2.0, "payment_type": "Cash", "trip_start_hour": 5}
-    assert by_id["data.csv:0"]["label"] == 1 and by_id["data.csv:1"]["label"] == 0
+    assert by_id["data.csv:0"]["label"] == "1" and by_id["data.csv:1"]["label"] == "0"
     # tiny model 2: sigmoid(-0.5 * miles + cash - 0.5)
     assert by_id["data.csv:0"]["score"] == pytest.approx(0.3775, abs=1e-3)
-    assert by_id["data.csv:1"]["prediction"] == 0
+    assert by_id["data.csv:0"]["probabilities"] == pytest.approx([0.6225, 0.3775], abs=1e-3)
+    assert by_id["data.csv:1"]["prediction"] == "0"
     assert json.loads((tmp_path / "pred" / "model.json").read_text())["version"] == 2
+
+
+def test_a_big_batch_is_written_in_shards_with_every_row_once(tmp_path):
+    rows = [[f"{i % 7}.5", "Cash" if i % 3 else "Credit Card", str(i % 24), "", str(i % 2)] for i in range(3000)]
+    output, records = _run(tmp_path, rows)
+    assert sorted(int(r["instance_id"].split(":")[1]) for r in records) == list(range(3000))
+    assert all(r["label"] == str(int(r["instance_id"].split(":")[1]) % 2) for r in records)
 
 
 def test_a_named_version_is_used_when_asked(tmp_path):
@@ -71,8 +78,8 @@ def test_a_tfrecord_batch_predicts_like_its_csv_twin(tmp_path):
     output, records = _run(tmp_path / "tfr", None, listing=_tfrecord_listing(tmp_path / "tfr", examples))
     assert output.num_predictions == 2
 
-    def comparable(found):  # an empty CSV cell is None, an absent TFRecord feature is left out
-        return [(r["score"], r["label"], {k: v for k, v in r["features"].items() if v is not None})
+    def comparable(found):
+        return [(r["score"], r["label"], r["prediction"])
                 for r in sorted(found, key=lambda r: r["instance_id"].split(":")[1])]
     assert comparable(records) == comparable(csv_records)
 
@@ -90,13 +97,15 @@ def test_without_a_serving_model_the_error_says_so(tmp_path):
 
 
 def test_vertex_results_are_matched_back_to_instances():
-    instances = {"data.csv:0": {"trip_miles": 1.0}, "data.csv:1": {"trip_miles": 1.0}, "data.csv:2": {"trip_miles": 3.0}}
-    by_payload = executor.vertex_instances(instances, {"trip_miles": "float"}, "big_tipper")
+    instances = {"data.csv:0": ({"trip_miles": 1.0}, "1"), "data.csv:1": ({"trip_miles": 1.0}, "0"),
+                 "data.csv:2": ({"trip_miles": 3.0}, None)}
+    by_payload = executor.vertex_instances(instances, {"trip_miles": "float"})
     assert sorted(len(ids) for ids in by_payload.values()) == [1, 2]  # two identical instances share a payload
     lines = [json.dumps({"instance": {"examples": {"b64": payload}}, "prediction": [0.25]})
              for payload, ids in by_payload.items() for _ in ids]
-    records = [json.loads(r) for r in executor.vertex_results_to_records(lines, by_payload, instances, "big_tipper")]
-    assert sorted(r["instance_id"] for r in records) == ["data.csv:0", "data.csv:1", "data.csv:2"]
+    records = [json.loads(r) for r in executor.vertex_results_to_records(lines, by_payload, instances, ["0", "1"])]
+    assert sorted((r["instance_id"], r["label"], r["score"]) for r in records) == [
+        ("data.csv:0", "1", 0.25), ("data.csv:1", "0", 0.25), ("data.csv:2", None, 0.25)]
     request = executor.vertex_batch_request({"batch": "q"}, {"vertex_model": "projects/p/models/1"},
                                             "gs://b/in.jsonl", "gs://b/out")
     assert request["gcs_source"] == ["gs://b/in.jsonl"] and request["instances_format"] == "jsonl"

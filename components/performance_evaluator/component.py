@@ -8,12 +8,16 @@ configured metrics (accuracy, auc, precision, recall, log_loss) of the
 serving model on the batch, the threshold and the decision; properties
 labeled, retrain (1, 0, or -1 for no decision) and reason; each metric also
 as a float custom property, so MLMD queries see it.
+Runs on Beam: the prediction shards are read, joined with the labels file by
+instance id (CoGroupByKey) and folded into metric counts (metrics.py), so no
+process holds the whole batch. Labels are class names; a label outside the
+model's classes counts as wrong.
 Short-circuits: without labels it reports "no ground truth yet" and makes no
 performance decision (retrain -1); nothing is lost, and a later run with a
 labels file evaluates the batch.
 """
 from tfx import types
-from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.artifacts import BatchPredictions, FileList, PerformanceReport
@@ -33,9 +37,9 @@ class PerformanceEvaluatorSpec(ComponentSpec):
     OUTPUTS = {"performance": ChannelParameter(type=PerformanceReport)}
 
 
-class PerformanceEvaluator(base_component.BaseComponent):
+class PerformanceEvaluator(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = PerformanceEvaluatorSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
     def __init__(self, predictions: types.BaseChannel, file_list: types.BaseChannel, metrics: str,
                  threshold_metric: str = "accuracy", threshold: float = 0.88):

@@ -1,33 +1,19 @@
-"""Executor of PerformanceEvaluator."""
+"""Executor of PerformanceEvaluator: a Beam pipeline over the prediction shards, joined with a labels file."""
 import json
-import math
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from sklearn import metrics as sk_metrics
-from tfx.dsl.components.base import base_executor
+import apache_beam as beam
+from tfx.dsl.components.base import base_beam_executor
+from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
+from components.performance_evaluator.metrics import Metrics, MetricsCombine
+from core.contract import DEFAULT_CLASSES
 from core.data.batches import Batch
-from core.data.predictions import read_predictions
-
-
-def compute_metrics(labels: Sequence[int], scores: Sequence[float], names: Sequence[str]) -> Dict[str, float]:
-    predicted = [int(s >= 0.5) for s in scores]
-    values: Dict[str, Optional[float]] = {}
-    for name in names:
-        if name == "accuracy":
-            values[name] = sk_metrics.accuracy_score(labels, predicted)
-        elif name == "precision":
-            values[name] = sk_metrics.precision_score(labels, predicted, zero_division=0)
-        elif name == "recall":
-            values[name] = sk_metrics.recall_score(labels, predicted, zero_division=0)
-        elif name == "auc":
-            values[name] = sk_metrics.roc_auc_score(labels, scores) if len(set(labels)) == 2 else None
-        elif name == "log_loss":
-            values[name] = sk_metrics.log_loss(labels, scores, labels=[0, 1])
-    return {k: round(float(v), 4) for k, v in values.items() if v is not None and math.isfinite(v)}
+from core.data.predictions import PREDICTIONS_PREFIX
+from core.errors import BatchError
 
 
 def decide(values: Dict[str, float], metric: str, threshold: float):
@@ -39,36 +25,92 @@ def decide(values: Dict[str, float], metric: str, threshold: float):
     return False, f"{metric} {value:.3f} >= threshold {threshold:.2f}"
 
 
-def evaluate(records: List[Dict[str, Any]], metric_names: Sequence[str], threshold_metric: str,
-             threshold: float) -> Dict[str, Any]:
-    labeled = [r for r in records if r.get("label") is not None]
-    report: Dict[str, Any] = {"instances": len(records), "labeled_instances": len(labeled),
+def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], threshold_metric: str,
+              threshold: float) -> Dict[str, Any]:
+    report: Dict[str, Any] = {"instances": instances, "labeled_instances": metrics.count,
                               "threshold_metric": threshold_metric, "threshold": threshold, "metrics": {}}
-    if not labeled:
+    if not metrics.count:
         report.update(labeled=False, retrain=None, reason="no ground truth yet")
         return report
-    names = list(dict.fromkeys(list(metric_names) + [threshold_metric]))
-    report["metrics"] = compute_metrics([int(r["label"]) for r in labeled], [r["score"] for r in labeled], names)
+    report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [threshold_metric])))
     retrain, reason = decide(report["metrics"], threshold_metric, threshold)
     report.update(labeled=True, retrain=retrain, reason=reason)
     return report
 
 
-class Executor(base_executor.BaseExecutor):
+def labels_of(listing: Dict[str, Any]) -> Iterator[Tuple[str, Optional[str]]]:
+    """(instance id, label) from the batch's labels file, streamed."""
+    batch = Batch(listing["uri"], label=listing["label"], labels_file=os.path.basename(listing["labels_file"]))
+    return batch.iter_labels_file({entry["name"]: entry["instances"] for entry in listing["files"]})
+
+
+def join_label(item, labels_file: str):
+    """One instance's prediction with the label the labels file gives it; an id without a prediction is an error."""
+    instance_id, grouped = item
+    predictions, labels = list(grouped["prediction"]), list(grouped["label"])
+    if not predictions:
+        raise BatchError(f"{labels_file} names unknown instance {instance_id!r}")
+    label = next((value for value in labels if value is not None), None)
+    if label is not None:
+        yield {**predictions[0], "label": label}
+
+
+def write_metrics(metrics: Metrics, path: str) -> None:
+    with fileio.open(path, "w") as handle:
+        handle.write(json.dumps({"classes": metrics.classes, "count": metrics.count,
+                                 "log_loss_sum": metrics.log_loss_sum,
+                                 "pairs": [[label, predicted, count] for (label, predicted), count in
+                                           metrics.pairs.items()],
+                                 "histograms": {str(k): v for k, v in metrics.histograms.items()}}))
+
+
+def read_metrics(path: str) -> Metrics:
+    with fileio.open(path) as handle:
+        values = json.loads(handle.read())
+    return Metrics(values["classes"], {(label, predicted): count for label, predicted, count in values["pairs"]},
+                   {key == "True": bins for key, bins in values["histograms"].items()}, values["log_loss_sum"],
+                   values["count"])
+
+
+def classes_of(predictions_uri: str) -> List[str]:
+    path = os.path.join(predictions_uri, "model.json")
+    if not fileio.exists(path):
+        return list(DEFAULT_CLASSES)
+    with fileio.open(path) as handle:
+        return json.loads(handle.read()).get("classes") or list(DEFAULT_CLASSES)
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
 
     def Do(self, input_dict, output_dict, exec_properties):
         listing = read_report(artifact_utils.get_single_instance(input_dict["file_list"]))
         predictions = artifact_utils.get_single_instance(input_dict["predictions"])
-        records = read_predictions(predictions.uri)
-        if listing.get("labels_file") and not listing["inline_labels"]:
-            labels = Batch(listing["uri"], label=listing["label"],
-                           labels_file=os.path.basename(listing["labels_file"])).labels_from_file()
-            for record in records:
-                record["label"] = labels.get(record["instance_id"])
-        report = evaluate(records, json.loads(exec_properties["metrics"]), exec_properties["threshold_metric"],
-                          float(exec_properties["threshold"]))
-        report.update(batch=listing["batch"], model_version=predictions.model_version)
         artifact = artifact_utils.get_single_instance(output_dict["performance"])
+        fileio.makedirs(artifact.uri)
+        metrics_path = os.path.join(artifact.uri, "metrics.json")
+        classes = classes_of(predictions.uri)
+        labels_file = listing.get("labels_file") if not listing.get("inline_labels") else None
+        with self._make_beam_pipeline() as pipeline:
+            records = (pipeline
+                       | "Predictions" >> beam.io.ReadFromText(os.path.join(predictions.uri, f"{PREDICTIONS_PREFIX}*"))
+                       | "Parse" >> beam.Map(json.loads))
+            if labels_file:
+                labels = (pipeline
+                          | "LabelsFile" >> beam.Create([listing])
+                          | "Labels" >> beam.FlatMap(labels_of))
+                labeled = ({"prediction": records | "ById" >> beam.Map(lambda r: (r["instance_id"], r)),
+                            "label": labels}
+                           | "Join" >> beam.CoGroupByKey()
+                           | "WithLabel" >> beam.FlatMap(join_label, os.path.basename(labels_file)))
+            else:
+                labeled = records | "Labeled" >> beam.Filter(lambda r: r.get("label") is not None)
+            _ = (labeled
+                 | "Metrics" >> beam.CombineGlobally(MetricsCombine(classes))
+                 | "Write" >> beam.Map(write_metrics, metrics_path))
+        report = report_of(read_metrics(metrics_path), int(listing.get("num_instances", 0)),
+                           json.loads(exec_properties["metrics"]), exec_properties["threshold_metric"],
+                           float(exec_properties["threshold"]))
+        report.update(batch=listing["batch"], model_version=predictions.model_version, classes=classes)
         artifact.batch = listing["batch"]
         artifact.labeled = int(report["labeled"])
         artifact.retrain = -1 if report["retrain"] is None else int(report["retrain"])

@@ -1,55 +1,93 @@
 import json
 
+import pytest
+
 import components  # noqa: F401
 from components.artifacts import BatchPredictions, FileList, PerformanceReport, read_report, write_report
-from components.performance_evaluator.executor import Executor, compute_metrics, evaluate
+from components.performance_evaluator.executor import Executor, report_of
+from components.performance_evaluator.metrics import Metrics
+from core.data.predictions import record
+from core.errors import BatchError
 from tests.helpers import artifact, write_csv
 
+SCORES = [0.9, 0.2, 0.7, 0.4]
 
-def _records(labels):
-    scores = [0.9, 0.2, 0.7, 0.4]
-    return [{"instance_id": f"data.csv:{i}", "score": s, "label": l} for i, (s, l) in enumerate(zip(scores, labels))]
+
+def _records(labels, classes=("0", "1")):
+    return [record(f"data.csv:{i}", label, [score], list(classes)) for i, (score, label) in enumerate(zip(SCORES, labels))]
+
+
+def _metrics(records, classes=("0", "1")):
+    metrics = Metrics(list(classes))
+    for r in records:
+        if r["label"] is not None:
+            metrics.add(r["label"], r["prediction"], r["probabilities"])
+    return metrics
 
 
 def test_metrics_on_a_labeled_batch():
-    values = compute_metrics([1, 0, 0, 1], [0.9, 0.2, 0.7, 0.4], ["accuracy", "auc", "precision", "recall"])
+    values = _metrics(_records(["1", "0", "0", "1"])).results(["accuracy", "auc", "precision", "recall"])
     assert values == {"accuracy": 0.5, "auc": 0.75, "precision": 0.5, "recall": 0.5}
 
 
 def test_below_threshold_asks_for_retraining():
-    report = evaluate(_records([1, 0, 0, 1]), ["accuracy"], "accuracy", 0.88)
+    report = report_of(_metrics(_records(["1", "0", "0", "1"])), 4, ["accuracy"], "accuracy", 0.88)
     assert report["labeled"] and report["retrain"] is True
     assert report["reason"] == "accuracy 0.500 < threshold 0.88"
-    assert evaluate(_records([1, 0, 1, 0]), ["accuracy"], "accuracy", 0.88)["retrain"] is False
+    assert report_of(_metrics(_records(["1", "0", "1", "0"])), 4, ["accuracy"], "accuracy", 0.88)["retrain"] is False
 
 
 def test_without_labels_no_decision_is_made():
-    report = evaluate(_records([None] * 4), ["accuracy"], "accuracy", 0.88)
+    report = report_of(_metrics(_records([None] * 4)), 4, ["accuracy"], "accuracy", 0.88)
     assert report == {**report, "labeled": False, "retrain": None, "reason": "no ground truth yet", "metrics": {}}
 
 
-def _run(tmp_path, labels_file_rows=None):
+def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", "1"), inline=None):
     batch = tmp_path / "batch"
     write_csv(batch / "data.csv", ["fare"], [["1"], ["2"], ["3"], ["4"]])
     if labels_file_rows is not None:
-        write_csv(batch / "labels.csv", ["big_tipper"], labels_file_rows)
+        write_csv(batch / "labels.csv", list(header), labels_file_rows)
     listing = artifact(FileList, tmp_path / "list")
-    write_report(listing, {"batch": "batch", "uri": str(batch), "label": "big_tipper", "inline_labels": False,
+    write_report(listing, {"batch": "batch", "uri": str(batch), "label": "big_tipper", "inline_labels": inline is not None,
+                           "files": [{"name": "data.csv", "path": str(batch / "data.csv"), "instances": 4}],
+                           "num_instances": 4,
                            "labels_file": str(batch / "labels.csv") if labels_file_rows else None})
     predictions = artifact(BatchPredictions, tmp_path / "pred", model_version=3)
     (tmp_path / "pred").mkdir()
-    (tmp_path / "pred" / "predictions-00000-of-00001.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in _records([None] * 4)))
+    (tmp_path / "pred" / "model.json").write_text(json.dumps({"version": 3, "classes": list(classes)}))
+    records = _records(inline or [None] * 4, classes)
+    (tmp_path / "pred" / "predictions-00000-of-00002.jsonl").write_text("\n".join(json.dumps(r) for r in records[:2]))
+    (tmp_path / "pred" / "predictions-00001-of-00002.jsonl").write_text("\n".join(json.dumps(r) for r in records[2:]))
     output = artifact(PerformanceReport, tmp_path / "perf")
     Executor().Do({"predictions": [predictions], "file_list": [listing]}, {"performance": [output]},
                   {"metrics": json.dumps(["accuracy", "auc"]), "threshold_metric": "accuracy", "threshold": 0.88})
     return output, read_report(output)
 
 
-def test_labels_arriving_later_in_a_labels_file_are_used(tmp_path):
+def test_inline_labels_across_shards(tmp_path):
+    output, report = _run(tmp_path, inline=["1", "0", "0", "1"])
+    assert report["labeled_instances"] == 4 and report["metrics"] == {"accuracy": 0.5, "auc": 0.75}
+
+
+def test_labels_arriving_later_in_a_labels_file_are_joined_by_row_order(tmp_path):
     output, report = _run(tmp_path, [["1"], ["0"], ["1"], ["0"]])
     assert report["labeled"] and report["metrics"]["accuracy"] == 1.0
     assert output.retrain == 0 and output.get_float_custom_property("accuracy") == 1.0
+
+
+def test_a_labels_file_with_instance_ids_labels_a_subset_by_id(tmp_path):
+    _, report = _run(tmp_path, [["data.csv:3", "0"], ["data.csv:0", "1"]], header=("instance_id", "big_tipper"))
+    assert report["labeled_instances"] == 2 and report["metrics"]["accuracy"] == 1.0
+
+
+def test_a_labels_file_naming_an_unknown_instance_fails_naming_it(tmp_path):
+    with pytest.raises(BatchError, match="labels.csv names unknown instance 'data.csv:9'"):
+        _run(tmp_path, [["data.csv:9", "0"]], header=("instance_id", "big_tipper"))
+
+
+def test_string_classes_are_compared_by_name(tmp_path):
+    _, report = _run(tmp_path, [["yes"], ["no"], ["yes"], ["maybe"]], classes=("no", "yes"))
+    assert report["metrics"]["accuracy"] == 0.75 and report["classes"] == ["no", "yes"]
 
 
 def test_unlabeled_batch_records_no_decision(tmp_path):

@@ -102,9 +102,9 @@ def check_predictions(body: Dict[str, Any], expected: int) -> None:
     if not isinstance(predictions, list) or len(predictions) != expected:
         raise InfraValidationError(f"expected {expected} predictions, got {str(body)[:200]}")
     for row in predictions:
-        value = row[0] if isinstance(row, list) else row
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InfraValidationError(f"prediction {value!r} is not a finite number")
+        for value in row if isinstance(row, list) else [row]:
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InfraValidationError(f"prediction {value!r} is not a finite number")
 
 
 def validate(model_path: str, examples: List[tf.train.Example], model_name: str, timeout: int,

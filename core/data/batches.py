@@ -23,15 +23,17 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import posixpath
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import fsspec
 
+from core.data.missing import is_missing
 from core.errors import BatchError
 
 STATE_FILE = ".adapt-state.json"
@@ -54,11 +56,12 @@ def _full(fs: fsspec.AbstractFileSystem, path: str) -> str:
 
 @dataclass
 class Batch:
-    """One batch folder, read without TensorFlow."""
+    """One batch folder, read without TensorFlow. `only` restricts it to one data file of the folder."""
 
     path: str
-    label: str
+    label: str = ""
     labels_file: str = "labels.csv"
+    only: str = ""
     _fs: Any = field(default=None, repr=False)
     _root: str = field(default="", repr=False)
 
@@ -85,7 +88,7 @@ class Batch:
         names = []
         for entry in self._entries():
             name = posixpath.basename(entry["name"])
-            if name.startswith((".", "_")) or name == self.labels_file:
+            if name.startswith((".", "_")) or name == self.labels_file or (self.only and name != self.only):
                 continue
             if name.lower().endswith(CSV_SUFFIXES + TFRECORD_SUFFIXES + IMAGE_SUFFIXES):
                 names.append(name)
@@ -193,9 +196,14 @@ class Batch:
     def has_labels_file(self) -> bool:
         return self.exists(self.labels_file)
 
-    def instance_ids(self) -> List[str]:
-        """'<file>:<row or record>' for every instance, in file order (how labels files line up)."""
-        return [f"{name}:{row}" for name in self.data_files() for row in range(self.instances_in(name))]
+    def instance_ids(self, counts: Optional[Dict[str, int]] = None) -> Iterator[str]:
+        """'<file>:<row or record>' for every instance, in file order (how labels files line up).
+
+        `counts` ({file: instances}, as FileListGen lists them) saves reading the data files again.
+        """
+        for name in self.data_files():
+            for row in range((counts or {}).get(name) if counts and name in counts else self.instances_in(name)):
+                yield f"{name}:{row}"
 
     def table(self) -> Tuple[List[str], Dict[str, List[List[str]]]]:
         """The batch as one header and each data file's rows (CSV or TFRecord batches)."""
@@ -215,28 +223,38 @@ class Batch:
                 raise BatchError(f"batch {self.batch_id}: {name} has a different header than {names[0]}")
         return header, by_file
 
-    def labels_from_file(self) -> Dict[str, Optional[int]]:
-        """{instance id: label} from the labels file: by its instance_id column, else by row order."""
-        path = posixpath.join(self._root, self.labels_file)
-        with self._fs.open(path, "rt") as handle:
-            rows = list(csv.DictReader(handle))
-        ids = self.instance_ids()
-        if rows and self.label not in rows[0]:
-            raise BatchError(f"batch {self.batch_id}: {self.labels_file} has no {self.label!r} column "
-                             f"(columns: {', '.join(rows[0])})")
-        if rows and "instance_id" in rows[0]:
-            pairs = [(row["instance_id"], row[self.label]) for row in rows]
-            unknown = [i for i, _ in pairs if i not in set(ids)]
-            if unknown:
-                raise BatchError(f"batch {self.batch_id}: {self.labels_file} names unknown instance {unknown[0]!r}")
-        elif len(rows) != len(ids):
-            raise BatchError(f"batch {self.batch_id}: {self.labels_file} has {len(rows)} labels for {len(ids)} "
-                             f"instances; add an instance_id column (values like data.csv:0) to label a subset")
-        else:
-            pairs = [(i, row[self.label]) for i, row in zip(ids, rows)]
-        labels: Dict[str, Optional[int]] = {}
-        for instance_id, value in pairs:
-            labels[instance_id] = _parse_label(value, f"batch {self.batch_id}: {self.labels_file}: {instance_id}")
+    def iter_labels_file(self, counts: Optional[Dict[str, int]] = None) -> Iterator[Tuple[str, Optional[str]]]:
+        """(instance id, label) from the labels file, read as a stream: by its instance_id column, else by row order.
+
+        Row order must cover every instance; ids the batch does not have are
+        caught by `labels_from_file` (or by the join that consumes this).
+        """
+        where = f"batch {self.batch_id}: {self.labels_file}"
+        with self._fs.open(posixpath.join(self._root, self.labels_file), "rt") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            if self.label not in columns:
+                raise BatchError(f"{where} has no {self.label!r} column (columns: {', '.join(columns) or 'none'})")
+            if "instance_id" in columns:
+                for row in reader:
+                    yield row["instance_id"], label_text(row[self.label])
+                return
+            labels = instances = 0
+            for row, instance_id in itertools.zip_longest(reader, self.instance_ids(counts)):
+                labels, instances = labels + (row is not None), instances + (instance_id is not None)
+                if row is not None and instance_id is not None:
+                    yield instance_id, label_text(row[self.label])
+            if labels != instances:
+                raise BatchError(f"{where} has {labels} labels for {instances} instances; add an instance_id "
+                                 f"column (values like data.csv:0) to label a subset")
+
+    def labels_from_file(self) -> Dict[str, Optional[str]]:
+        """{instance id: label} from the labels file (see iter_labels_file); an unknown instance id is an error."""
+        labels = dict(self.iter_labels_file())
+        known = set(self.instance_ids())
+        unknown = next((instance_id for instance_id in labels if instance_id not in known), None)
+        if unknown is not None:
+            raise BatchError(f"batch {self.batch_id}: {self.labels_file} names unknown instance {unknown!r}")
         return labels
 
     def labeled_rows(self) -> Tuple[List[str], List[List[str]]]:
@@ -249,10 +267,10 @@ class Batch:
         for name, file_rows in by_file.items():
             for index, row in enumerate(file_rows):
                 if inline:
-                    if row[header.index(self.label)] != "":
+                    if row[header.index(self.label)].strip() != "":
                         rows.append(row)
                 elif labels.get(f"{name}:{index}") is not None:
-                    rows.append(row + [str(labels[f"{name}:{index}"])])
+                    rows.append(row + [labels[f"{name}:{index}"]])
         return out_header, rows
 
     def fingerprint(self) -> str:
@@ -334,13 +352,20 @@ class Batch:
         return True, f"{count} instances"
 
 
-def _parse_label(value: Optional[str], where: str) -> Optional[int]:
-    if value in ("", None):
+def label_text(value: Any) -> Optional[str]:
+    """A label as the text its class is named by: "1.0" and 1 are "1", "yes" stays "yes"; empty is None."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    text = str(value).strip()
+    if is_missing(text):
         return None
     try:
-        return int(float(value))
+        number = float(text)
     except ValueError:
-        raise BatchError(f"{where}: label {value!r} is not a number") from None
+        return text
+    return str(int(number)) if number.is_integer() else text
 
 
 def _mtime(entry: Dict[str, Any]) -> float:
@@ -357,7 +382,7 @@ def _mtime(entry: Dict[str, Any]) -> float:
     return 0.0
 
 
-def list_batches(incoming: str, label: str, labels_file: str = "labels.csv") -> List[Batch]:
+def list_batches(incoming: str, label: str = "", labels_file: str = "labels.csv") -> List[Batch]:
     """Batch folders under incoming/, oldest arrival first (ties broken by name)."""
     fs, root = _filesystem(incoming)
     if not fs.exists(root):

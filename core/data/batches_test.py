@@ -56,11 +56,11 @@ def test_labels_inline_or_from_a_labels_file(tmp_path):
     unlabeled = _batch(tmp_path, "later", labeled=False)
     assert not unlabeled.has_inline_labels() and not unlabeled.has_labels_file()
     (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n0\n1\n")
-    assert unlabeled.labels_from_file() == {"data.csv:0": 1, "data.csv:1": 0, "data.csv:2": 1}
+    assert unlabeled.labels_from_file() == {"data.csv:0": "1", "data.csv:1": "0", "data.csv:2": "1"}
     header, rows = unlabeled.labeled_rows()
     assert header[-1] == "big_tipper" and [r[-1] for r in rows] == ["1", "0", "1"]
     (tmp_path / "later" / "labels.csv").write_text("instance_id,big_tipper\ndata.csv:2,0\n")
-    assert unlabeled.labels_from_file() == {"data.csv:2": 0}
+    assert unlabeled.labels_from_file() == {"data.csv:2": "0"}
     assert len(unlabeled.labeled_rows()[1]) == 1
     (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n")
     with pytest.raises(BatchError, match="1 labels for 3 instances"):

@@ -12,6 +12,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import tensorflow as tf
 
+from core.data.missing import is_missing
 from core.errors import RequestError
 
 
@@ -69,7 +70,7 @@ def csv_row_to_instance(header: Sequence[str], row: Sequence[str], raw_types: Ma
         kind = raw_types.get(column)
         if kind is None:
             continue
-        if text == "":
+        if is_missing(text):
             instance[column] = None
             continue
         try:

@@ -5,13 +5,14 @@ the first span and writes it to `<workdir>/schema/schema.pbtxt`, relaxed where r
 legitimately varies: string features accept a share of values outside their
 known domain (validation.min_domain_mass) and optional features need only be
 present in a share of rows (validation.min_feature_presence) and may be empty
-(2014's trips lack trip_seconds now and then; 2013-Q1's never do). Features
-whose values keep growing (validation.open_domain_features: taxi companies,
-of which 2016 brings a dozen new ones carrying over 10 % of the trips) lose
-their closed domain: the model maps new values to out-of-vocabulary buckets,
-and DriftDetector, not ExampleValidator, reports the shift. Types and the
-label's presence stay strict, so a numeric column holding text or a missing
-label column still stops the run. Every model, the first included, is
+(a column always filled in the first batch may have gaps later). Features
+whose values keep growing (the model package's and validation's open-domain
+features: new companies, new products) lose their closed domain: the model
+maps new values to out-of-vocabulary buckets, and DriftDetector, not
+ExampleValidator, reports the shift. Types stay strict, and so does the
+label: it must be present, and its values must be among the model's classes,
+so a numeric column holding text, a missing label column or an unknown class
+still stops the run. Every model, the first included, is
 trained on data validated against this file; edit it to tighten or relax.
 ImportSchemaGen reads a content-addressed copy, so an edit invalidates TFX's
 cache and an unchanged file keeps cached results valid.
@@ -23,12 +24,14 @@ from pathlib import Path
 import tensorflow_data_validation as tfdv
 
 from core.config import Config
+from core.contract import ModelPackage
 
 
-def curate(schema, config: Config):
-    open_domains = set(config.validation.open_domain_features)
+def curate(schema, config: Config, model: ModelPackage):
+    open_domains = set(model.open_domain_features)
     for feature in schema.feature:
-        if feature.name == config.model.label:
+        if feature.name == model.label:
+            _pin_label(schema, feature, model.classes)
             continue
         if feature.name in open_domains:
             _open_domain(schema, feature)
@@ -43,6 +46,24 @@ def curate(schema, config: Config):
     return schema
 
 
+def _pin_label(schema, feature, classes) -> None:
+    """The label's values must be the model's classes: a string domain of them, or an integer range."""
+    if feature.type == 2 and all(c.lstrip("-").isdigit() for c in classes):  # INT
+        feature.int_domain.min, feature.int_domain.max = min(map(int, classes)), max(map(int, classes))
+        return
+    if feature.type != 1:  # not BYTES: a float label has no class domain to pin
+        return
+    if feature.HasField("domain"):
+        name = feature.domain
+        domain = next((d for d in schema.string_domain if d.name == name), None)
+    else:
+        domain = feature.string_domain
+    if domain is not None:
+        del domain.value[:]
+        domain.value.extend(classes)
+    feature.distribution_constraints.min_domain_mass = 1.0
+
+
 def _open_domain(schema, feature) -> None:
     name = feature.domain if feature.HasField("domain") else None
     feature.ClearField("domain")
@@ -53,12 +74,12 @@ def _open_domain(schema, feature) -> None:
     feature.ClearField("distribution_constraints")
 
 
-def keep_schema(inferred_schema_uri: str, target: Path, config: Config) -> Path:
+def keep_schema(inferred_schema_uri: str, target: Path, config: Config, model: ModelPackage) -> Path:
     """Writes the curated copy of a SchemaGen output (a folder holding schema.pbtxt) to target."""
     schema = tfdv.load_schema_text(str(Path(inferred_schema_uri) / "schema.pbtxt"))
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
-    tfdv.write_schema_text(curate(schema, config), str(temporary))
+    tfdv.write_schema_text(curate(schema, config, model), str(temporary))
     temporary.replace(target)
     return target
 

@@ -3,9 +3,11 @@ import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from core.config import Config
+from core.contract import ModelPackage
 from core.data.schema import curate
 
 CONFIG = Config()
+TAXI = ModelPackage(module="models.taxi", label="big_tipper", open_domain_features=["company"])
 
 
 def _feature(schema, name, kind=schema_pb2.INT):
@@ -36,7 +38,7 @@ def test_empty_values_of_an_optional_feature_are_accepted_after_curation():
     _feature(schema, "trip_seconds")
     stats = _stats(rows_with_value=95, rows_empty=5)
     assert "trip_seconds" in tfdv.validate_statistics(stats, schema).anomaly_info  # as SchemaGen infers it
-    curated = curate(schema, CONFIG)
+    curated = curate(schema, CONFIG, TAXI)
     assert tfdv.validate_statistics(stats, curated).anomaly_info == {}
     feature = curated.feature[0]
     assert not feature.value_count.HasField("min") and feature.value_count.max == 1
@@ -46,7 +48,7 @@ def test_empty_values_of_an_optional_feature_are_accepted_after_curation():
 def test_the_label_stays_strict():
     schema = schema_pb2.Schema()
     label = _feature(schema, "big_tipper")
-    curate(schema, CONFIG)
+    curate(schema, CONFIG, TAXI)
     assert label.value_count.min == 1 and label.presence.min_fraction == 1.0
 
 
@@ -84,11 +86,10 @@ def test_new_companies_do_not_stop_retraining_once_company_is_an_open_domain():
     schema = schema_pb2.Schema()
     _string_feature(schema, "company", ["Taxi Affiliation Services", "Dispatch Taxi Affiliation"])
     stats = _string_stats("company", NEW_COMPANIES_2016)
-    strict = curate(schema_pb2.Schema.FromString(schema.SerializeToString()),
-                    Config.from_dict({"validation": {"open_domain_features": []}}))
+    strict = curate(schema_pb2.Schema.FromString(schema.SerializeToString()), CONFIG,
+                    ModelPackage(module="models.taxi", label="big_tipper"))
     assert "company" in tfdv.validate_statistics(stats, strict).anomaly_info  # 11 % unknown > 10 % allowed
-    curated = curate(schema, CONFIG)
-    assert "company" in CONFIG.validation.open_domain_features
+    curated = curate(schema, CONFIG, TAXI)
     assert tfdv.validate_statistics(stats, curated).anomaly_info == {}
     assert not curated.feature[0].HasField("domain") and not curated.string_domain
     assert curated.feature[0].type == schema_pb2.BYTES
@@ -97,9 +98,28 @@ def test_new_companies_do_not_stop_retraining_once_company_is_an_open_domain():
 def test_a_closed_domain_still_rejects_unknown_values_beyond_the_allowed_share():
     schema = schema_pb2.Schema()
     _string_feature(schema, "payment_type", ["Cash", "Credit Card"])
-    curated = curate(schema, CONFIG)
+    curated = curate(schema, CONFIG, TAXI)
     assert curated.feature[0].distribution_constraints.min_domain_mass == CONFIG.validation.min_domain_mass
     mostly_known = _string_stats("payment_type", {"Cash": 60, "Credit Card": 35, "Mobile": 5})
     mostly_new = _string_stats("payment_type", {"Cash": 50, "Credit Card": 30, "Prcard": 20})
     assert tfdv.validate_statistics(mostly_known, curated).anomaly_info == {}
     assert "payment_type" in tfdv.validate_statistics(mostly_new, curated).anomaly_info
+
+
+def test_a_string_label_must_be_one_of_the_classes():
+    schema = schema_pb2.Schema()
+    _string_feature(schema, "species", ["Adelie", "Gentoo"])
+    penguins = ModelPackage(module="models.tabular", label="species", classes=["Adelie", "Chinstrap", "Gentoo"])
+    curated = curate(schema, CONFIG, penguins)
+    assert list(curated.string_domain[0].value) == ["Adelie", "Chinstrap", "Gentoo"]
+    known = _string_stats("species", {"Adelie": 50, "Chinstrap": 20, "Gentoo": 30})
+    assert tfdv.validate_statistics(known, curated).anomaly_info == {}
+    one_unknown = _string_stats("species", {"Adelie": 99, "Emperor": 1})
+    assert "species" in tfdv.validate_statistics(one_unknown, curated).anomaly_info
+
+
+def test_an_integer_label_is_pinned_to_the_range_of_its_classes():
+    schema = schema_pb2.Schema()
+    label = _feature(schema, "grade")
+    curate(schema, CONFIG, ModelPackage(module="models.tabular", label="grade", classes=["0", "1", "2"]))
+    assert (label.int_domain.min, label.int_domain.max) == (0, 2)

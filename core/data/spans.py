@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from core.data.missing import blank_missing
 from core.errors import SpanError
 
 SPAN_DIR_PATTERN = re.compile(r"^span-(\d+)$")
@@ -174,7 +175,7 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
             train_file.write(header_line)
             test_file.write(header_line)
             for row in rows:
-                line = _csv_line(row)
+                line = _csv_line(blank_missing(row))
                 split = "test" if is_test_row(line, test_fraction) else "train"
                 (test_file if split == "test" else train_file).write(line)
                 counts[split] += 1

@@ -14,7 +14,7 @@ def test_tfrecord_batch_reads_as_rows_with_one_sorted_header(tmp_path):
     write_tfrecord(tmp_path / "b" / "part-1.tfrecord", [example(fare=0.1, payment_type="Card", trip_start_hour=7)])
     batch = Batch(str(tmp_path / "b"), label="big_tipper")
     assert batch.format == "tfrecord" and batch.count_instances() == 3
-    assert batch.instance_ids() == ["part-0.tfrecord.gz:0", "part-0.tfrecord.gz:1", "part-1.tfrecord:0"]
+    assert list(batch.instance_ids()) == ["part-0.tfrecord.gz:0", "part-0.tfrecord.gz:1", "part-1.tfrecord:0"]
     header, by_file = batch.table()
     assert header == ["big_tipper", "fare", "payment_type", "trip_start_hour"]
     assert by_file == {"part-0.tfrecord.gz": [["1", "12.1", "Cash", ""], ["0", "3.0", "", ""]],
@@ -29,7 +29,7 @@ def test_tfrecord_batch_takes_labels_from_a_labels_file(tmp_path):
     (tmp_path / "u" / "labels.csv").write_text("instance_id,big_tipper\ndata.tfrecord:1,1\n")
     batch = Batch(str(tmp_path / "u"), label="big_tipper")
     assert not batch.has_inline_labels()
-    assert batch.labels_from_file() == {"data.tfrecord:1": 1}
+    assert batch.labels_from_file() == {"data.tfrecord:1": "1"}
     assert batch.labeled_rows() == (["fare", "big_tipper"], [["2.5", "1"]])
 
 

@@ -10,6 +10,7 @@ from core.config import Config
 from core.drift import comparison, distributions
 from core.drift.report import drift_report
 from core.drift.statistics import batch_statistics
+from models.taxi import DRIFT_EXCLUDE as TAXI_EXCLUDE
 from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 CONFIG = Config()
@@ -60,7 +61,7 @@ def test_two_random_halves_of_one_quarter_do_not_drift(tmp_path):
     random.Random(7).shuffle(rows)
     half = len(rows) // 2
     report = drift_report([_quarter_stats(tmp_path, "a", (header, rows[:half]))],
-                          _quarter_stats(tmp_path, "b", (header, rows[half:])), THRESHOLDS, CONFIG.drift.exclude, [])
+                          _quarter_stats(tmp_path, "b", (header, rows[half:])), THRESHOLDS, TAXI_EXCLUDE, [])
     assert not report["drifted"], report["reason"]
     assert not [r for r in report["skew"] if r["drifted"]]
     assert {r["feature"] for r in report["features"]} >= {"fare", "payment_type", "trip_miles", "big_tipper"}
@@ -68,7 +69,7 @@ def test_two_random_halves_of_one_quarter_do_not_drift(tmp_path):
 
 def test_2013_q1_against_2015_q4_drifts_on_payment_type_and_big_tips(tmp_path):
     report = drift_report([_quarter_stats(tmp_path, "q1", taxi_rows("2013-Q1"))],
-                          _quarter_stats(tmp_path, "q4", taxi_rows("2015-Q4")), THRESHOLDS, CONFIG.drift.exclude, [])
+                          _quarter_stats(tmp_path, "q4", taxi_rows("2015-Q4")), THRESHOLDS, TAXI_EXCLUDE, [])
     assert report["drifted"]
     assert {"payment_type", "big_tipper"} <= set(report["drifted_features"])
     payment = next(r for r in report["features"] if r["feature"] == "payment_type" and r["metric"] == "linf")
@@ -83,8 +84,8 @@ def test_a_tfrecord_batch_is_measured_as_its_csv_twin(tmp_path):
     as_tfrecord = tfdv.load_stats_binary(batch_statistics("tfrecord", [str(path)], str(tmp_path / "q4-tfr.pb")))
     baseline = [_quarter_stats(tmp_path, "q1", taxi_rows("2013-Q1"))]
     from_csv = drift_report(baseline, _quarter_stats(tmp_path, "q4", (header, rows)), THRESHOLDS,
-                            CONFIG.drift.exclude, [])
-    from_tfrecord = drift_report(baseline, as_tfrecord, THRESHOLDS, CONFIG.drift.exclude, [])
+                            TAXI_EXCLUDE, [])
+    from_tfrecord = drift_report(baseline, as_tfrecord, THRESHOLDS, TAXI_EXCLUDE, [])
     assert from_tfrecord["drifted_features"] == from_csv["drifted_features"] and from_csv["drifted"]
     assert len(from_tfrecord["features"]) == len(from_csv["features"])
     values = {(r["feature"], r["metric"]): r["value"] for r in from_csv["features"]}

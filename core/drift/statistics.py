@@ -8,6 +8,8 @@ import os
 import tempfile
 from typing import List, Optional, Sequence
 
+from core.data.missing import blank_missing_line
+
 MEASURED_FORMATS = ("csv", "tfrecord")
 STATISTICS_FILE = "FeatureStats.pb"  # TFDV's file name, as StatisticsGen writes it per split
 
@@ -37,6 +39,7 @@ def _read_csv(paths: Sequence[str]):
         return (root
                 | "Files" >> beam.Create(list(paths))
                 | "Read" >> beam.io.ReadAllFromText(skip_header_lines=1)
+                | "BlankMissing" >> beam.Map(blank_missing_line)  # NA, null... are gaps, as in spans
                 | "Decode" >> DecodeCSV(column_names=header))
     return read()
 

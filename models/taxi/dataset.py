@@ -4,8 +4,9 @@
 tfx/examples/chicago_taxi_pipeline/data/simple/data.csv (15,002 trips,
 2013-01..2016-12) goes to `incoming/<YYYY-Qn>/data.csv` by the quarter of its
 start time, with the label `big_tipper` = tips > 20% of the fare (as in TFX's
-taxi example) in place of the raw `tips` column. The first quarter becomes
-span 1. Running it again changes nothing that exists.
+taxi example) in place of the raw `tips` column. Running it again changes
+nothing that exists. (The command then makes the first quarter span 1, as
+`adapt init` does with a user's first batch.)
 """
 from __future__ import annotations
 
@@ -16,9 +17,6 @@ import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
-
-from core.data import spans
-from core.data.batches import Batch
 
 LABEL = "big_tipper"
 RAW_TIPS = "tips"
@@ -74,9 +72,8 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]])
     os.replace(temporary, path)
 
 
-def write_quarterly_batches(incoming: Path, data_root: Path, *, test_fraction: float,
-                            first_span_quarter: str = "2013-Q1") -> Dict[str, int]:
-    """Writes missing quarter batches and span 1; returns rows per quarter written now."""
+def write_quarterly_batches(incoming: Path) -> Dict[str, int]:
+    """Writes the quarter batches that are missing; returns rows per quarter written now."""
     header, quarters = labeled_quarters()
     written = {}
     for offset, (quarter, rows) in enumerate(quarters.items()):
@@ -88,12 +85,4 @@ def write_quarterly_batches(incoming: Path, data_root: Path, *, test_fraction: f
         stamp = datetime.datetime(2020, 1, 1).timestamp() + offset * 3600
         os.utime(target, (stamp, stamp))
         written[quarter] = len(rows)
-
-    if spans.span_for_batch(data_root, first_span_quarter) is None:
-        if spans.list_spans(data_root):
-            return written  # the workspace already has spans from elsewhere; leave them be
-        number = spans.write_span(data_root, header, quarters[first_span_quarter],
-                                  test_fraction=test_fraction, source={"batch": first_span_quarter}, span=1)
-        Batch(str(Path(incoming) / first_span_quarter), label=LABEL).write_state(
-            {"status": "span", "span": number, "labeled": True, "reason": "initial training data"})
     return written

@@ -2,7 +2,7 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from models.taxi import features
+from . import features
 
 
 def fill_in_missing(x):

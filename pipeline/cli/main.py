@@ -11,10 +11,9 @@ import json
 import os
 import sys
 import time
-import warnings
 from typing import List, Optional
 
-from core import environment  # noqa: F401  (before anything imports TensorFlow)
+from core import environment
 from core.errors import ERROR_PREFIX, AdaptError, UsageError
 from core.workspace import Workspace
 from pipeline.cli import tables
@@ -33,13 +32,34 @@ def _print_json(value) -> None:
 
 # -- data ----------------------------------------------------------------------------
 def cmd_data_taxi(args) -> int:
-    from models.taxi import dataset
+    from pipeline.replay import demo
     workspace, config = _open(args)
-    written = dataset.write_quarterly_batches(workspace.incoming, workspace.data,
-                                              test_fraction=config.data.test_fraction)
+    _, written = demo.write_taxi_data(workspace, config)
     for quarter, rows in written.items():
         print(f"  incoming/{quarter}/data.csv  {rows} trips")
     print(f"{len(written)} new batch(es) in {workspace.incoming}; spans: {_span_list(workspace)}")
+    return 0
+
+
+# -- init / replay --------------------------------------------------------------------
+def cmd_init(args) -> int:
+    from pipeline.local import init
+    result = init.initialize(args.workdir, args.data, args.label, args.name,
+                             echo=lambda line: print(line, file=sys.stderr, flush=True))
+    print(init.describe(result, args.label))
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from pathlib import Path
+
+    from pipeline.replay import reports
+    from pipeline.replay.replay import replay
+    workspace, config = _open(args)
+    config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
+    rows = replay(workspace, config, Path(args.batches_dir), limit=args.limit)
+    if args.json:
+        _print_json({"policy": config.retraining.policy, "summary": reports.summarize(rows), "batches": rows})
     return 0
 
 
@@ -58,7 +78,8 @@ def resolve_window(workspace, config, spans: Optional[str], window: Optional[int
     rejected = rejected_spans(workspace.data)
     accepted = [s for s in list_spans(workspace.data) if s not in rejected]
     if not accepted:
-        raise SpanError(f"no usable spans under {workspace.data}; run `adapt data taxi` first")
+        raise SpanError(f"no usable spans under {workspace.data}; run `adapt init --data PATH --label COLUMN` "
+                        f"first (or `adapt data taxi`)")
     return SpanWindow.ending_at(accepted[-1], window or config.training.window, rejected)
 
 
@@ -163,7 +184,7 @@ def cmd_compile(args) -> int:
     from pipeline.kubeflow import compile as kubeflow
     output = args.output or str(workspace.root / "compiled" / args.target)
     started = time.perf_counter()
-    written = kubeflow.compile_pipelines(config, args.target, output)
+    written = kubeflow.compile_pipelines(config, workspace.model_package(config), args.target, output)
     seconds = time.perf_counter() - started
     if args.json:
         _print_json({name: {"path": path, "parameters": kubeflow.parameters(path)} for name, path in written.items()})
@@ -278,6 +299,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adapt", description="Continuous training on TFX.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    init = commands.add_parser("init", help="a first batch of your own data -> span 1, schema, adapt.yaml")
+    init.add_argument("--data", required=True, metavar="PATH", help="a folder of CSV or TFRecord files, or one file")
+    init.add_argument("--label", required=True, metavar="COLUMN", help="the column to predict")
+    init.add_argument("--name", default="model", help="model name: serving/<name>, /v1/models/<name> (default model)")
+    _workdir(init)
+    init.set_defaults(func=cmd_init)
+
+    replay = commands.add_parser("replay", help="backtest a retraining policy on a folder of your own batches")
+    replay.add_argument("batches_dir", metavar="BATCHES_DIR", help="one sub-folder per batch, replayed in name order")
+    _workdir(replay)
+    replay.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
+    replay.add_argument("--limit", type=int, help="replay only this many batches after the first")
+    replay.add_argument("--train-steps", type=int, help="override training.train_steps")
+    replay.add_argument("--json", action="store_true", help="print the report rows as JSON")
+    replay.set_defaults(func=cmd_replay)
+
     demo = commands.add_parser("demo", help="replay four years of taxi data through the system")
     _workdir(demo)
     demo.add_argument("--quarters", type=int, help="replay only this many quarters after the first")
@@ -378,13 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_libraries() -> None:
-    for category in (FutureWarning, DeprecationWarning, UserWarning, RuntimeWarning):
-        warnings.filterwarnings("ignore", category=category)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
-    _quiet_libraries()
+    environment.quiet_console()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

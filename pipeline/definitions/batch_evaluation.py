@@ -24,6 +24,7 @@ from components.performance_evaluator import PerformanceEvaluator
 from components.pipeline_trigger import PipelineTrigger
 from components.span_preparator import SpanPreparator
 from core.config import Config
+from core.contract import ModelPackage
 from pipeline.definitions import names
 
 
@@ -32,6 +33,7 @@ class BatchEvaluationSpec:
     pipeline_name: str
     pipeline_root: str
     config: Config
+    model: ModelPackage
     batch_uri: object                    # str, or a RuntimeParameter on Kubeflow
     data_root: str
     serving_model_dir: str
@@ -54,7 +56,7 @@ def _as_json(value):
 
 def create_components(spec: BatchEvaluationSpec) -> list:
     config = spec.config
-    file_list_gen = FileListGen(batch_uri=spec.batch_uri, label=config.model.label,
+    file_list_gen = FileListGen(batch_uri=spec.batch_uri, label=spec.model.label,
                                 labels_file=config.data.labels_file, batch_fingerprint=spec.batch_fingerprint
                                 ).with_id(names.FILE_LIST_GEN)
     batch_prediction_gen = BatchPredictionGen(
@@ -70,7 +72,7 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         else config.performance.threshold).with_id(names.PERFORMANCE_EVALUATOR)
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
-        thresholds=config.drift_thresholds().to_json(), exclude=json.dumps(config.drift.exclude)
+        thresholds=config.drift_thresholds().to_json(), exclude=json.dumps(spec.model.drift_exclude)
     ).with_id(names.DRIFT_DETECTOR)
     span_preparator = SpanPreparator(
         file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],

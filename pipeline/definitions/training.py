@@ -41,6 +41,7 @@ from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
 from core import contract
 from core.config import Config
+from core.contract import ModelPackage
 from core.data.spans import SpanWindow, split_pattern
 from pipeline.definitions import names
 from pipeline.definitions.span_window import SpanWindowStrategy
@@ -56,6 +57,7 @@ class TrainingPipelineSpec:
     pipeline_name: str
     pipeline_root: str
     config: Config
+    model: ModelPackage
     data_root: str
     schema_file: str                           # the kept schema (a content-addressed copy locally)
     serving_destination: str                   # the model's version folder: serving/<model> or a bucket path
@@ -155,33 +157,32 @@ def example_gen_for_span(data_root: str, span: int) -> tfx.components.CsvExample
 
 
 # -- the Evaluator's rules -----------------------------------------------------------------
-def model_slices(config: Config) -> List[str]:
-    features = __import__(f"{config.model.module}.features", fromlist=["SLICE_FEATURE_KEYS"])
-    return list(features.SLICE_FEATURE_KEYS)
-
-
-def eval_config(config: Config, slice_features: List[str]) -> tfma.EvalConfig:
+def eval_config(config: Config, model: ModelPackage) -> tfma.EvalConfig:
     """Blessing rules on the overall slice: an accuracy floor, and not worse than the serving model.
 
-    Slices are reported (the notebooks read them) but not gated: a slice of a
-    few dozen rows is too noisy to block a push.
+    The label is the class index the model's `transform_features` signature
+    computes, so string and boolean labels are judged like 0/1 ones. Two
+    classes: accuracy, AUC, precision and recall; more: accuracy. Slices are
+    reported (the notebooks read them) but not gated: a slice of a few dozen
+    rows is too noisy to block a push.
     """
     accuracy_threshold = tfma.MetricThreshold(
         value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.validation.min_accuracy}),
         change_threshold=tfma.GenericChangeThreshold(
             direction=tfma.MetricDirection.HIGHER_IS_BETTER,
             absolute={"value": -config.validation.max_accuracy_drop - 1e-10}))
+    gated = [tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=accuracy_threshold)]
+    if model.binary:
+        metrics = [tfma.MetricConfig(class_name=name) for name in ("ExampleCount", "AUC", "Precision", "Recall")]
+        metrics.append(tfma.MetricConfig(class_name="BinaryAccuracy", per_slice_thresholds=gated))
+    else:
+        metrics = [tfma.MetricConfig(class_name="ExampleCount"),
+                   tfma.MetricConfig(class_name="SparseCategoricalAccuracy", per_slice_thresholds=gated)]
     return tfma.EvalConfig(
-        model_specs=[tfma.ModelSpec(signature_name=contract.SIGNATURE_NAME, label_key=config.model.label)],
-        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key]) for key in slice_features],
-        metrics_specs=[tfma.MetricsSpec(metrics=[
-            tfma.MetricConfig(class_name="ExampleCount"),
-            tfma.MetricConfig(class_name="AUC"),
-            tfma.MetricConfig(class_name="Precision"),
-            tfma.MetricConfig(class_name="Recall"),
-            tfma.MetricConfig(class_name="BinaryAccuracy", per_slice_thresholds=[
-                tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=accuracy_threshold)]),
-        ])])
+        model_specs=[tfma.ModelSpec(signature_name=contract.SIGNATURE_NAME, label_key=model.eval_label_key,
+                                    preprocessing_function_names=[contract.TRANSFORM_SIGNATURE])],
+        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key]) for key in model.slices],
+        metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
 
 
 # -- the nodes that differ by target -----------------------------------------------------
@@ -235,9 +236,12 @@ def _pusher(spec: TrainingPipelineSpec, model, model_blessing, infra_blessing):
 
 
 def _trainer_custom_config(spec: TrainingPipelineSpec) -> dict:
+    run = {"training_mode": spec.config.training.mode}
     if spec.target == LOCAL:
-        return {"spans": spec.window.spans, "training_mode": spec.config.training.mode}
-    return {"spans": [], "window_size": spec.config.training.window, "training_mode": spec.config.training.mode}
+        run["spans"] = spec.window.spans
+    else:
+        run.update(spans=[], window_size=spec.config.training.window)
+    return {**spec.model.custom_config(), **run}
 
 
 # -- the pipelines -----------------------------------------------------------------------
@@ -287,14 +291,14 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
                                                transform=examples.train_splits + examples.eval_splits)
     transform = tfx.components.Transform(
         examples=examples.window, schema=schema_gen.outputs["schema"],
-        preprocessing_fn=f"{config.model.module}.{contract.PREPROCESSING_FN}", splits_config=splits_config,
-        disable_statistics=True).with_id(names.TRANSFORM)  # StatisticsGen already described the raw span
+        preprocessing_fn=spec.model.preprocessing_fn, custom_config=spec.model.custom_config(),
+        splits_config=splits_config, disable_statistics=True).with_id(names.TRANSFORM)  # StatisticsGen already described the raw span
     transform.add_upstream_node(example_validator)  # anomalies stop the run before training
 
     baseline_node, baseline = _baseline(spec)
     warm_start = config.training.mode == "warm-start" and baseline is not None
     trainer = tfx.components.Trainer(
-        run_fn=f"{config.model.module}.{contract.RUN_FN}",
+        run_fn=spec.model.run_fn,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
@@ -306,7 +310,7 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"], model=trainer.outputs["model"], baseline_model=baseline,
         example_splits=examples.holdout_splits if examples.train_splits else None,
-        eval_config=eval_config(config, model_slices(config))).with_id(names.EVALUATOR)
+        eval_config=eval_config(config, spec.model)).with_id(names.EVALUATOR)
 
     infra_validator = _infra_validator(spec, trainer.outputs["model"], example_gen.outputs["examples"],
                                        examples.holdout_splits[-1])

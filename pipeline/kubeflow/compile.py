@@ -28,6 +28,7 @@ from typing import Any, Dict, Tuple
 
 from components.pipeline_trigger.launcher import class_path
 from core.config import Config
+from core.contract import ModelPackage
 from core.errors import UsageError
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names, training
@@ -42,10 +43,11 @@ class CompileError(UsageError):
     """A compile request that cannot be honoured (unknown target, unusable output folder)."""
 
 
-def create_training_pipeline(config: Config, target: str = "kubeflow"):
+def create_training_pipeline(config: Config, model: ModelPackage, target: str = "kubeflow"):
     """The training pipeline definition, with the window, baseline and destinations of a KFP/Vertex run."""
     return training.create_training_pipeline(training.TrainingPipelineSpec(
         pipeline_name=names.TRAINING_PIPELINE, pipeline_root=config.kubeflow.pipeline_root, config=config,
+        model=model,
         data_root=config.kubeflow.data_root, schema_file=config.kubeflow.schema_file,
         serving_destination=posixpath.join(config.kubeflow.serving_destination, config.model.name),
         target=target, beam_pipeline_args=list(config.kubeflow.beam_args)))
@@ -60,7 +62,7 @@ def training_launcher(config: Config, target: str) -> Tuple[str, Dict[str, Any]]
         "window_size": config.training.window}}
 
 
-def create_batch_evaluation_pipeline(config: Config, target: str):
+def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target: str):
     from tfx import v1 as tfx
 
     RuntimeParameter = tfx.dsl.experimental.RuntimeParameter
@@ -68,7 +70,7 @@ def create_batch_evaluation_pipeline(config: Config, target: str):
     launcher, launcher_options = training_launcher(config, target)
     spec = batch_evaluation.BatchEvaluationSpec(
         pipeline_name=names.BATCH_EVALUATION_PIPELINE, pipeline_root=config.kubeflow.pipeline_root, config=config,
-        batch_uri=RuntimeParameter(name="batch_uri", ptype=str, default=""),
+        model=model, batch_uri=RuntimeParameter(name="batch_uri", ptype=str, default=""),
         performance_threshold=RuntimeParameter(name="performance_threshold", ptype=float,
                                                default=config.performance.threshold),
         baseline_statistics=RuntimeParameter(name="baseline_statistics", ptype=str, default="[]"),
@@ -114,16 +116,16 @@ def _write(pipeline, config: Config, target: str, output_dir: str, filename: str
     return path
 
 
-def compile_pipelines(config: Config, target: str, output_dir: str) -> Dict[str, str]:
+def compile_pipelines(config: Config, model: ModelPackage, target: str, output_dir: str) -> Dict[str, str]:
     """Writes both pipelines; returns {pipeline name: path}."""
     if target not in TARGETS:
         raise CompileError(f"--target {target!r}: expected one of {', '.join(TARGETS)}")
     os.makedirs(output_dir, exist_ok=True)
     return {
-        names.TRAINING_PIPELINE: _write(create_training_pipeline(config, target), config, target, output_dir,
-                                        TRAINING_FILE),
-        names.BATCH_EVALUATION_PIPELINE: _write(create_batch_evaluation_pipeline(config, target), config, target,
-                                          output_dir, BATCH_EVALUATION_FILE),
+        names.TRAINING_PIPELINE: _write(create_training_pipeline(config, model, target), config, target,
+                                        output_dir, TRAINING_FILE),
+        names.BATCH_EVALUATION_PIPELINE: _write(create_batch_evaluation_pipeline(config, model, target), config,
+                                                target, output_dir, BATCH_EVALUATION_FILE),
     }
 
 
@@ -132,7 +134,7 @@ def compiled_batch_evaluation_spec(workspace: Workspace, config: Config, target:
     output_dir = os.path.join(str(workspace.root), "compiled", target)
     path = os.path.join(output_dir, BATCH_EVALUATION_FILE)
     if not os.path.exists(path):
-        compile_pipelines(config, target, output_dir)
+        compile_pipelines(config, workspace.model_package(config), target, output_dir)
     return path
 
 

@@ -10,6 +10,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
 from core.config import Config
+from core.contract import load_model_package
 from core.data import spans
 from core.data.spans import SpanWindow
 from pipeline.definitions import training
@@ -20,7 +21,10 @@ from tests.fake_kfp import FakeKfp
 DATAFLOW = ["--runner=DataflowRunner", "--project=my-project", "--region=europe-west4",
             "--temp_location=gs://my-bucket/tmp"]
 CONFIG = Config.from_dict({"kubeflow": {"image": "europe-docker.pkg.dev/p/adapt/adapt:1.2", "beam_args": DATAFLOW},
-                           "training": {"window": 4}})
+                           "training": {"window": 4},
+                           "model": {"label": "churned", "classes": ["no", "yes"],
+                                     "features": {"x1": "numeric", "channel": "categorical", "id": "ignore"}}})
+MODEL = load_model_package(CONFIG.model)
 TRAINING_TASKS = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "StrictExampleValidator", "Transform",
                   "Trainer", "Evaluator", "Pusher"}
 BATCH_TASKS = {"FileListGen", "BatchPredictionGen", "PerformanceEvaluator", "DriftDetector", "SpanPreparator",
@@ -42,12 +46,12 @@ BEAM_TASKS = {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator", "Batch
 @pytest.fixture(scope="module", params=["kubeflow", "vertex"])
 def compiled(request, tmp_path_factory):
     output = tmp_path_factory.mktemp(request.param)
-    return request.param, kubeflow.compile_pipelines(CONFIG, request.param, str(output))
+    return request.param, kubeflow.compile_pipelines(CONFIG, MODEL, request.param, str(output))
 
 
 @pytest.fixture(scope="module")
 def kubeflow_build(tmp_path_factory):
-    return kubeflow.compile_pipelines(CONFIG, "kubeflow", str(tmp_path_factory.mktemp("kfp")))
+    return kubeflow.compile_pipelines(CONFIG, MODEL, "kubeflow", str(tmp_path_factory.mktemp("kfp")))
 
 
 def parse_spec(path) -> pipeline_spec_pb2.PipelineSpec:
@@ -107,15 +111,25 @@ def test_runtime_parameters_are_declared_with_types_and_defaults(compiled):
     assert all(p.is_optional for p in list(training.values()) + list(batch.values()))
 
 
+def test_the_model_settings_travel_in_transform_and_trainer_custom_config(compiled):
+    _, paths = compiled
+    spec = parse_spec(paths["adapt-training"])
+    for task in ("Transform", "Trainer"):
+        value = spec.root.dag.tasks[task].inputs.parameters["custom_config"].runtime_value.constant
+        custom = json.loads(value.string_value)
+        assert custom["label"] == "churned" and custom["classes"] == ["no", "yes"], task
+        assert custom["features"] == {"x1": "numeric", "channel": "categorical", "id": "ignore"}, task
+
+
 def test_no_beam_args_when_none_are_configured(tmp_path):
-    paths = kubeflow.compile_pipelines(Config(), "kubeflow", str(tmp_path))
+    paths = kubeflow.compile_pipelines(CONFIG.with_overrides({"kubeflow.beam_args": []}), MODEL, "kubeflow", str(tmp_path))
     container = executor_args(parse_spec(paths["adapt-training"]), "StatisticsGen")
     assert not any(arg.startswith("--runner") for arg in container["args"])
 
 
 def test_unknown_target_is_refused(tmp_path):
     with pytest.raises(kubeflow.CompileError, match="--target 'airflow'"):
-        kubeflow.compile_pipelines(Config(), "airflow", str(tmp_path))
+        kubeflow.compile_pipelines(CONFIG, MODEL, "airflow", str(tmp_path))
 
 
 def _spans_1_to_12(data_root):

@@ -3,7 +3,8 @@ from typing import Dict, List, Tuple
 
 import tensorflow_model_analysis as tfma
 
-METRIC_NAMES = {"binary_accuracy": "accuracy", "auc": "auc", "precision": "precision", "recall": "recall",
+METRIC_NAMES = {"binary_accuracy": "accuracy", "sparse_categorical_accuracy": "accuracy", "auc": "auc",
+                "precision": "precision", "recall": "recall",
                 "example_count": "examples"}
 
 

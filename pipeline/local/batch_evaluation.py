@@ -86,18 +86,19 @@ def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, 
                          echo: Optional[Callable[[str], None]] = echo_stderr) -> BatchOutcome:
     started = time.perf_counter()
     since_ms = int(time.time() * 1000) - 1
-    batch = Batch(str(batch_path), label=config.model.label, labels_file=config.data.labels_file)
+    batch = Batch(str(batch_path), labels_file=config.data.labels_file)
     batch.format  # raises BatchError naming the batch when it is missing or empty
     base = workspace.serving_model_dir(config)
     version = versions.production_version(base)
     if version is None:
         raise BatchError(f"no serving model under {base}: run `adapt train` first")
+    model = workspace.model_package(config)
     meta = metadata.Metadata(workspace.metadata_path)
     launcher, launcher_options = training_launcher(workspace, config)
     spec = batch_evaluation.BatchEvaluationSpec(
         pipeline_name=names.BATCH_EVALUATION_PIPELINE,
         pipeline_root=str(workspace.pipeline_root(names.BATCH_EVALUATION_PIPELINE)),
-        config=config, batch_uri=batch.uri, data_root=str(workspace.data),
+        config=config, model=model, batch_uri=batch.uri, data_root=str(workspace.data),
         serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
         baseline_statistics=baseline_statistics(meta, base, version), trigger=trigger,
         launcher=launcher, launcher_options=launcher_options,

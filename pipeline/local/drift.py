@@ -17,7 +17,7 @@ from core.data.batches import Batch
 from core.data.spans import SpanError, span_dir
 from core.drift.report import drift_report
 from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
-from core.errors import AdaptError
+from core.errors import AdaptError, ConfigError
 from core.workspace import Workspace
 from pipeline.lineage import metadata
 
@@ -49,7 +49,7 @@ def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[obj
     folder = text if os.path.isdir(text) else str(workspace.incoming / text)
     if not os.path.isdir(folder):
         raise DriftInputError(f"{text!r} is neither a span of {workspace.data} nor a batch folder")
-    batch = Batch(folder, label=config.model.label, labels_file=config.data.labels_file)
+    batch = Batch(folder, labels_file=config.data.labels_file)
     if batch.format not in MEASURED_FORMATS:
         raise DriftInputError(f"batch {batch.batch_id}: drift is measured on CSV and TFRecord batches, "
                               f"this one holds {batch.format}")
@@ -63,9 +63,18 @@ def _compute(data_format: str, files: List[str], config: Config):
     return tfdv.load_stats_binary(output)
 
 
+def excluded_features(workspace: Workspace, config: Config) -> List[str]:
+    """drift.exclude and the model package's; comparing two batches needs no model, so none may be configured yet."""
+    try:
+        return workspace.model_package(config).drift_exclude
+    except ConfigError:
+        return list(config.drift.exclude)
+
+
 def compare(baseline: str, current: str, workspace: Workspace, config: Config) -> Dict:
     baseline_stats, baseline_name = statistics_for(baseline, workspace, config)
     current_stats, current_name = statistics_for(current, workspace, config)
-    report = drift_report([baseline_stats], current_stats, config.drift_thresholds(), config.drift.exclude, [])
+    report = drift_report([baseline_stats], current_stats, config.drift_thresholds(),
+                          excluded_features(workspace, config), [])
     report.pop("baseline_spans")
     return {"baseline": baseline_name, "current": current_name, **report}

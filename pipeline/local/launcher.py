@@ -1,7 +1,7 @@
 """The local training launcher: PipelineTrigger's way to train on this machine.
 
 It runs the training pipeline in a child process (`python -m
-pipeline.local.training`, so TensorFlow state and memory stay apart from the
+pipeline.local.training_job`, so TensorFlow state and memory stay apart from the
 batch evaluation that asked for it), waits for it, and reads its outcome.
 The child's progress lines reach this process's stderr as they happen.
 """
@@ -31,7 +31,7 @@ class LocalTrainingLauncher(TrainingLauncher):
     def launch(self, window: SpanWindow, reason: str) -> LaunchResult:
         started = time.perf_counter()
         request = self.request(window, reason)
-        result = subprocess.run([sys.executable, "-m", "pipeline.local.training"], input=json.dumps(request),
+        result = subprocess.run([sys.executable, "-m", "pipeline.local.training_job"], input=json.dumps(request),
                                 stdout=subprocess.PIPE, text=True)
         seconds = round(time.perf_counter() - started, 1)
         try:

@@ -16,12 +16,10 @@ PipelineTrigger) and the replay call. Around the TFX run it:
    candidate and baseline;
 6. records an `adapt.RetrainingEvent` in MLMD for the history.
 
-Run as a module it is the training child process the local launcher starts:
-`python -m pipeline.local.training` reads a JSON request on stdin and writes
-the outcome as JSON on stdout; its progress lines go to stderr as they happen.
+`run_training_request` is the training child process the local launcher
+starts (pipeline/local/training_job.py).
 """
 import json
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, Optional
@@ -30,9 +28,10 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from core import versions
 from core.config import Config
+from core.contract import ModelPackage
 from core.data import schema, spans
 from core.data.spans import SpanWindow, check_window_present
-from core.errors import AdaptError, DataValidationError, PipelineError
+from core.errors import DataValidationError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import names, training
 from pipeline.lineage import evaluation, metadata
@@ -59,12 +58,12 @@ class TrainingOutcome:
         return asdict(self)
 
 
-def training_spec(workspace: Workspace, config: Config, window: SpanWindow, schema_file: str = "",
-                  **overrides) -> training.TrainingPipelineSpec:
+def training_spec(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
+                  schema_file: str = "", **overrides) -> training.TrainingPipelineSpec:
     return training.TrainingPipelineSpec(
         pipeline_name=names.TRAINING_PIPELINE,
         pipeline_root=str(workspace.pipeline_root(names.TRAINING_PIPELINE)),
-        config=config, data_root=str(workspace.data), schema_file=schema_file,
+        config=config, model=model, data_root=str(workspace.data), schema_file=schema_file,
         serving_destination=workspace.serving_model_dir(config), target=training.LOCAL, window=window,
         beam_pipeline_args=list(config.beam.args),
         metadata_connection_config=metadata.connection_config(workspace.metadata_path),
@@ -81,24 +80,24 @@ def _validated(workspace: Workspace, span: int, run: Callable[[], None]) -> None
         raise DataValidationError(message) from None
 
 
-def ingest_missing_spans(workspace: Workspace, config: Config, window: SpanWindow, schema_file: str,
-                         meta: metadata.Metadata, echo: Callable[[str], None]) -> None:
+def ingest_missing_spans(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
+                         schema_file: str, meta: metadata.Metadata, echo: Callable[[str], None]) -> None:
     ingested = metadata.ingested_spans(meta)
     for span in window.spans[:-1]:
         if span not in ingested:
             echo(f"  ingesting and validating span {span}")
-            spec = training_spec(workspace, config, SpanWindow(span, span), schema_file=schema_file)
+            spec = training_spec(workspace, config, model, SpanWindow(span, span), schema_file=schema_file)
             _validated(workspace, span, lambda: run_pipeline(training.create_ingestion_pipeline(spec, span)))
 
 
-def ensure_schema(workspace: Workspace, config: Config, window: SpanWindow, meta: metadata.Metadata,
-                  echo: Callable[[str], None]) -> str:
+def ensure_schema(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
+                  meta: metadata.Metadata, echo: Callable[[str], None]) -> str:
     """The path ImportSchemaGen reads; infers and keeps the schema first when there is none."""
     if not workspace.schema_file.exists():
         echo(f"  inferring the schema from span {window.end} (SchemaGen)")
-        run_pipeline(training.create_ingestion_pipeline(training_spec(workspace, config, window), window.end))
+        run_pipeline(training.create_ingestion_pipeline(training_spec(workspace, config, model, window), window.end))
         inferred = meta.node_artifacts(names.TRAINING_PIPELINE, names.SCHEMA_GEN, "Schema")[-1]
-        schema.keep_schema(inferred.uri, workspace.schema_file, config)
+        schema.keep_schema(inferred.uri, workspace.schema_file, config, model)
         echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
     return schema.content_addressed_copy(workspace.schema_file, workspace.pipeline_root(names.TRAINING_PIPELINE))
 
@@ -152,19 +151,20 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
     check_window_present(workspace.data, window)
     window = window.without(spans.rejected_spans(workspace.data))
     meta = metadata.Metadata(workspace.metadata_path)
+    model = workspace.model_package(config)
     log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
     base = workspace.serving_model_dir(config)
 
     with pipeline_progress(log_file, echo):
-        schema_file = ensure_schema(workspace, config, window, meta, echo)
+        schema_file = ensure_schema(workspace, config, model, window, meta, echo)
         try:
-            ingest_missing_spans(workspace, config, window, schema_file, meta, echo)
+            ingest_missing_spans(workspace, config, model, window, schema_file, meta, echo)
         except DataValidationError as err:
             _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
                     production=versions.production_version(base))
             raise
         baseline_version, baseline_model = serving_baseline(workspace, config, meta)
-        spec = training_spec(workspace, config, window, schema_file=schema_file,
+        spec = training_spec(workspace, config, model, window, schema_file=schema_file,
                              baseline_model_uri=baseline_model.uri if baseline_model else None,
                              enable_cache=enable_cache)
         echo(f"  training on spans {window} ({config.training.mode}); baseline: "
@@ -225,18 +225,3 @@ def run_training_request(request: Dict) -> TrainingOutcome:
     window = SpanWindow.parse(request["spans"])
     return run_training(workspace, config, window, trigger=request.get("trigger", "manual"),
                         reason=request.get("reason", ""))
-
-
-def main() -> int:
-    request = json.loads(sys.stdin.read())
-    try:
-        outcome = run_training_request(request)
-    except AdaptError as err:
-        print(json.dumps({"ok": False, "error": str(err)}))
-        return 1
-    print(json.dumps({"ok": True, **outcome.to_dict()}))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

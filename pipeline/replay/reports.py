@@ -1,4 +1,8 @@
-"""Reports of a replay: markdown table, JSON rows, and a plot of accuracy over the quarters."""
+"""Reports of a replay: a markdown table, the JSON rows, and a plot of accuracy over the batches.
+
+Written as `<name>-<policy>.{md,json,png}` in the workspace's reports/ folder
+(`replay-triggered.*` for `adapt replay`, `demo-triggered.*` for the demo).
+"""
 import json
 from pathlib import Path
 from statistics import mean
@@ -8,7 +12,7 @@ from typing import Dict, List, Sequence
 def summarize(rows: Sequence[Dict]) -> Dict:
     accuracies = [r["accuracy"] for r in rows if r.get("accuracy") is not None]
     return {
-        "quarters": len(rows),
+        "batches": len(rows),
         "mean_accuracy": round(mean(accuracies), 4) if accuracies else None,
         "retrains": sum(1 for r in rows if r["retrained"]),
         "pushes": sum(1 for r in rows if r.get("pushed_version")),
@@ -17,36 +21,36 @@ def summarize(rows: Sequence[Dict]) -> Dict:
     }
 
 
-def markdown(policy: str, rows: Sequence[Dict]) -> str:
+def markdown(title: str, rows: Sequence[Dict]) -> str:
     summary = summarize(rows)
-    lines = [f"# adapt demo — policy `{policy}`", "",
-             "Accuracy is the serving model's, on each quarter, before any retraining on that quarter.", "",
-             "| quarter | serving version | accuracy | retrained | pushed | train s | reason |",
+    lines = [f"# {title}", "",
+             "Accuracy is the serving model's, on each batch, before any retraining on that batch.", "",
+             "| batch | serving version | accuracy | retrained | pushed | train s | reason |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         accuracy = f"{r['accuracy']:.3f}" if r.get("accuracy") is not None else "-"
-        lines.append(f"| {r['quarter']} | {r['serving_version']} | {accuracy} | {'yes' if r['retrained'] else 'no'} "
+        lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {'yes' if r['retrained'] else 'no'} "
                      f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | {r['reason']} |")
     lines += ["", f"Mean accuracy: {summary['mean_accuracy']}; retrains: {summary['retrains']}; "
                   f"pushes: {summary['pushes']}; compute: {summary['compute_seconds']:.0f} s."]
     return "\n".join(lines) + "\n"
 
 
-def plot(path: Path, series: Dict[str, Sequence[Dict]]) -> Path:
+def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     figure, axis = pyplot.subplots(figsize=(10, 4))
     for label, rows in series.items():
-        points = [(r["quarter"], r["accuracy"]) for r in rows if r.get("accuracy") is not None]
-        axis.plot([q for q, _ in points], [a for _, a in points], marker="o", label=label)
+        points = [(r["batch"], r["accuracy"]) for r in rows if r.get("accuracy") is not None]
+        axis.plot([b for b, _ in points], [a for _, a in points], marker="o", label=label)
         for r in rows:
-            if r.get("pushed_version"):
-                axis.annotate(f"v{r['pushed_version']}", (r["quarter"], r["accuracy"]), fontsize=7,
+            if r.get("pushed_version") and r.get("accuracy") is not None:
+                axis.annotate(f"v{r['pushed_version']}", (r["batch"], r["accuracy"]), fontsize=7,
                               textcoords="offset points", xytext=(0, 6), ha="center")
     axis.set_ylabel("serving model accuracy")
-    axis.set_title("Accuracy of the serving model on each new quarter")
+    axis.set_title(title)
     axis.tick_params(axis="x", rotation=60)
     axis.grid(alpha=0.3)
     axis.legend()
@@ -56,11 +60,12 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]]) -> Path:
     return path
 
 
-def write_demo_reports(directory: Path, policy: str, rows: List[Dict]) -> List[Path]:
+def write_reports(directory: Path, name: str, policy: str, rows: List[Dict]) -> List[Path]:
     directory.mkdir(parents=True, exist_ok=True)
-    json_path = directory / f"demo-{policy}.json"
+    stem = f"{name}-{policy}"
+    json_path = directory / f"{stem}.json"
     json_path.write_text(json.dumps(rows, indent=2))
-    markdown_path = directory / f"demo-{policy}.md"
-    markdown_path.write_text(markdown(policy, rows))
-    png_path = plot(directory / f"demo-{policy}.png", {policy: rows})
+    markdown_path = directory / f"{stem}.md"
+    markdown_path.write_text(markdown(f"adapt {name} — policy `{policy}`", rows))
+    png_path = plot(directory / f"{stem}.png", {policy: rows}, "Accuracy of the serving model on each new batch")
     return [markdown_path, json_path, png_path]

@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from core.workspace import Workspace
     config = Workspace.open(args.workdir).load_config()
-    batch = Batch(args.batch, label=config.model.label, labels_file=config.data.labels_file)
+    batch = Batch(args.batch, labels_file=config.data.labels_file)
     started = evaluate_locally(args.workdir, batch, args.started_by)
     print(json.dumps(started.to_dict()))
     return 0 if started.ok else 1

@@ -23,7 +23,7 @@ class Scan:
 
 def scan(incoming: str, config: Config) -> Scan:
     result = Scan()
-    for batch in list_batches(str(incoming), config.model.label, config.data.labels_file):
+    for batch in list_batches(str(incoming), labels_file=config.data.labels_file):
         ready, why = batch.readiness(config.data.min_batch_instances)
         (result.ready if ready else result.skipped).append((batch, why))
     return result

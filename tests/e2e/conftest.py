@@ -10,6 +10,7 @@ from tests.helpers import make_workspace, taxi_rows, write_csv
 
 # A candidate is pushed when it is not more than 1.0 worse than the serving model: two pushes, always.
 ALWAYS_PUSH = """
+model: {module: models.taxi, name: taxi}
 training: {train_steps: 60, eval_steps: 5, window: 2}
 validation: {infra_requests: 5, min_accuracy: 0.5, max_accuracy_drop: 1.0}
 data: {min_batch_instances: 50}

@@ -1,0 +1,110 @@
+"""Classification metrics accumulated one prediction at a time, so a batch of any size fits in memory.
+
+`Metrics` is the accumulator of a Beam CombineFn (`MetricsCombine`): counts of
+(label, prediction) pairs, the log loss sum and, for two classes, histograms
+of P(second class) per label, from which AUC follows (as TFMA computes it,
+with fixed thresholds: within 1e-3 of the exact value). Precision and recall
+are the second class's for two classes, the macro average over classes
+otherwise. A label outside the model's classes counts as a wrong prediction.
+"""
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import apache_beam as beam
+
+BINS = 10_000
+METRICS = ("accuracy", "auc", "precision", "recall", "log_loss")
+
+
+@dataclass
+class Metrics:
+    classes: List[str]
+    pairs: Dict[tuple, int] = field(default_factory=dict)          # (label, prediction) -> count
+    histograms: Dict[bool, List[int]] = field(default_factory=dict)  # is positive -> counts per score bin
+    log_loss_sum: float = 0.0
+    count: int = 0
+
+    def add(self, label: str, prediction: str, probabilities: Sequence[float]) -> None:
+        self.count += 1
+        self.pairs[(label, prediction)] = self.pairs.get((label, prediction), 0) + 1
+        index = self.classes.index(label) if label in self.classes else None
+        probability = probabilities[index] if index is not None and index < len(probabilities) else 0.0
+        self.log_loss_sum -= math.log(min(max(probability, 1e-15), 1 - 1e-15))
+        if len(self.classes) == 2:
+            positive = label == self.classes[1]
+            bins = self.histograms.setdefault(positive, [0] * BINS)
+            bins[min(int(probabilities[1] * BINS), BINS - 1)] += 1
+
+    def merge(self, other: "Metrics") -> "Metrics":
+        for pair, count in other.pairs.items():
+            self.pairs[pair] = self.pairs.get(pair, 0) + count
+        for positive, bins in other.histograms.items():
+            mine = self.histograms.setdefault(positive, [0] * BINS)
+            for index, count in enumerate(bins):
+                mine[index] += count
+        self.log_loss_sum += other.log_loss_sum
+        self.count += other.count
+        return self
+
+    # -- results ---------------------------------------------------------------
+    def accuracy(self) -> float:
+        return sum(count for (label, predicted), count in self.pairs.items() if label == predicted) / self.count
+
+    def _precision_recall(self, name: str) -> tuple:
+        true_positive = self.pairs.get((name, name), 0)
+        predicted = sum(count for (_, p), count in self.pairs.items() if p == name)
+        actual = sum(count for (label, _), count in self.pairs.items() if label == name)
+        return (true_positive / predicted if predicted else 0.0), (true_positive / actual if actual else 0.0)
+
+    def precision_recall(self) -> tuple:
+        if len(self.classes) == 2:
+            return self._precision_recall(self.classes[1])
+        pairs = [self._precision_recall(name) for name in self.classes]
+        return sum(p for p, _ in pairs) / len(pairs), sum(r for _, r in pairs) / len(pairs)
+
+    def auc(self) -> Optional[float]:
+        """Area under the ROC curve for two classes (None when either class is absent, or for more classes)."""
+        positives, negatives = self.histograms.get(True), self.histograms.get(False)
+        if len(self.classes) != 2 or not positives or not negatives:
+            return None
+        total_positive, total_negative = sum(positives), sum(negatives)
+        area, negatives_below = 0.0, 0
+        for bin_positive, bin_negative in zip(positives, negatives):
+            # positives in this bin beat every negative below it, and half of those tied in the bin
+            area += bin_positive * (negatives_below + bin_negative / 2)
+            negatives_below += bin_negative
+        return area / (total_positive * total_negative)
+
+    def results(self, names: Sequence[str]) -> Dict[str, float]:
+        if not self.count:
+            return {}
+        precision, recall = self.precision_recall()
+        values = {"accuracy": self.accuracy(), "auc": self.auc(), "precision": precision, "recall": recall,
+                  "log_loss": self.log_loss_sum / self.count}
+        return {name: round(float(values[name]), 4) for name in names
+                if values.get(name) is not None and math.isfinite(values[name])}
+
+
+class MetricsCombine(beam.CombineFn):
+    """Combines labeled predictions ({label, prediction, probabilities}) into one `Metrics`."""
+
+    def __init__(self, classes: List[str]):
+        self.classes = classes
+
+    def create_accumulator(self) -> Metrics:
+        return Metrics(list(self.classes))
+
+    def add_input(self, accumulator: Metrics, prediction: dict) -> Metrics:
+        accumulator.add(prediction["label"], prediction["prediction"], prediction["probabilities"])
+        return accumulator
+
+    def merge_accumulators(self, accumulators) -> Metrics:
+        accumulators = iter(accumulators)
+        first = next(accumulators)
+        for other in accumulators:
+            first.merge(other)
+        return first
+
+    def extract_output(self, accumulator: Metrics) -> Metrics:
+        return accumulator

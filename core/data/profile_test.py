@@ -1,0 +1,66 @@
+"""Column roles and label classes decided from a first batch's values."""
+import random
+
+import pytest
+
+from core.data.profile import label_classes, profile_column, profile_columns
+from core.errors import UsageError
+
+
+def _role(name, cells):
+    return profile_column(name, cells).role
+
+
+def test_roles_follow_the_values():
+    generator = random.Random(1)
+    rows = 200
+    assert _role("amount", [f"{generator.gauss(50, 10):.2f}" for _ in range(rows)]) == "numeric"
+    assert _role("income", [f"{generator.paretovariate(1.1):.2f}" for _ in range(rows)]) == "bucketized"
+    assert _role("color", [generator.choice(["red", "green", "blue"]) for _ in range(rows)]) == "categorical"
+    assert _role("grade", [str(generator.randrange(5)) for _ in range(rows)]) == "categorical"
+    assert _role("age", [str(generator.randrange(18, 90)) for _ in range(rows)]) == "numeric"
+
+
+def test_what_would_only_hurt_a_model_is_ignored_and_says_why():
+    rows = 100
+    unique = profile_column("order", [f"o-{i}" for i in range(rows)])
+    assert (unique.role, unique.why) == ("ignore", "unique per row, like an id")
+    assert profile_column("site", ["berlin"] * rows).why == "constant"
+    assert profile_column("note", [""] * rows).why == "always empty"
+    epoch = profile_column("created", [str(1_600_000_000 + 37 * i) for i in range(rows)])
+    dates = profile_column("day", [f"2024-03-{1 + i % 28:02d}T10:{i % 60:02d}:00" for i in range(rows)])
+    assert epoch.role == dates.role == "ignore" and epoch.why.startswith("timestamp-like")
+    text = profile_column("comment", [f"text {i % 80}" for i in range(rows)])
+    assert text.role == "ignore" and "too many for a category" in text.why
+
+
+def test_missing_markers_are_gaps_not_text():
+    profile = profile_column("bill", ["39.1", "NA", "40.3", "", "nan"] * 20)
+    assert (profile.kind, profile.role, profile.missing) == ("float", "numeric", 60)
+
+
+def test_the_label_is_left_out_of_the_features():
+    header = ["x", "y"]
+    rows = [[str(i), "a" if i % 2 else "b"] for i in range(30)]
+    assert [p.name for p in profile_columns(header, rows, "y")] == ["x"]
+
+
+@pytest.mark.parametrize("cells, classes", [
+    (["1", "0", "1"], ["0", "1"]),
+    (["10", "2", "2"], ["2", "10"]),
+    (["True", "False"], ["False", "True"]),
+    (["yes", "no", "no"], ["no", "yes"]),
+    (["Gentoo", "Adelie", "Chinstrap"], ["Adelie", "Chinstrap", "Gentoo"]),
+])
+def test_label_classes_have_a_fixed_order(cells, classes):
+    assert label_classes("y", cells) == classes
+
+
+@pytest.mark.parametrize("cells, message", [
+    (["1", "", "0"], "empty in 1 of 3 rows"),
+    (["1", "1"], "single value"),
+    ([str(i) for i in range(60)], "60 distinct values"),
+])
+def test_unusable_labels_are_refused(cells, message):
+    with pytest.raises(UsageError, match=message):
+        label_classes("y", cells)

@@ -1,0 +1,69 @@
+"""What every Keras model package of adapt shares: its input datasets, and exporting it as the contract says.
+
+The exported SavedModel has two signatures, both taking serialized tf.Examples
+(`examples`):
+
+- `serving_default` -> {"outputs": class probabilities}, [N, 1] for a binary
+  model (P of the second class) or [N, classes]: TF Serving, TFMA, batch
+  prediction and adapt's model server call it;
+- `transform_features` -> the Transform outputs, label included: TFMA reads
+  the class index of each example through it.
+
+The model info file beside it (core/contract.py) names the label, the classes
+and the raw feature types, which turn JSON requests and CSV rows into tf.Examples.
+"""
+from typing import Any, Dict, Optional
+
+import tensorflow as tf
+from tfx_bsl.public import tfxio
+
+from core.contract import OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_model_info
+
+_TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
+
+
+def input_fn(file_pattern, data_accessor, tf_transform_output, batch_size: int, label_key: str,
+             epochs: Optional[int] = None):
+    """(features, label) batches of Transform's output: repeated and shuffled, or `epochs` passes in order."""
+    if epochs:
+        options = tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key, num_epochs=epochs,
+                                                 shuffle=False)
+        return data_accessor.tf_dataset_factory(file_pattern, options, tf_transform_output.transformed_metadata.schema)
+    dataset = data_accessor.tf_dataset_factory(
+        file_pattern, tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key),
+        tf_transform_output.transformed_metadata.schema)
+    return dataset.repeat()
+
+
+def raw_feature_types(tf_transform_output, label: str) -> Dict[str, str]:
+    """{feature: 'int' | 'float' | 'string'} for every raw serving feature (label excluded)."""
+    spec = tf_transform_output.raw_feature_spec()
+    return {key: _TYPE_NAMES[value.dtype] for key, value in sorted(spec.items()) if key != label}
+
+
+def signatures(model, tf_transform_output, label: str, predict: Optional[Any] = None) -> Dict[str, Any]:
+    """The two exported signatures. `predict(transformed features)` defaults to calling the model."""
+    model.tft_layer_inference = tf_transform_output.transform_features_layer()
+    model.tft_layer_eval = tf_transform_output.transform_features_layer()
+    predict = predict or model
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name=SIGNATURE_INPUT)])
+    def serve(serialized):
+        raw_spec = tf_transform_output.raw_feature_spec()
+        raw_spec.pop(label, None)
+        transformed = model.tft_layer_inference(tf.io.parse_example(serialized, raw_spec))
+        return {OUTPUT_KEY: predict(transformed)}
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name=SIGNATURE_INPUT)])
+    def transform_features(serialized):
+        return model.tft_layer_eval(tf.io.parse_example(serialized, tf_transform_output.raw_feature_spec()))
+
+    return {SIGNATURE_NAME: serve, TRANSFORM_SIGNATURE: transform_features}
+
+
+def export(model, serving_model_dir: str, tf_transform_output, label: str, info: Dict[str, Any],
+           predict: Optional[Any] = None) -> None:
+    """Saves the SavedModel with adapt's signatures and writes the model info file beside it."""
+    model.save(serving_model_dir, save_format="tf", signatures=signatures(model, tf_transform_output, label, predict))
+    write_model_info(serving_model_dir, {"label": label, "raw_features": raw_feature_types(tf_transform_output, label),
+                                         **info})

@@ -1,0 +1,37 @@
+"""The tabular model's settings as Transform and Trainer receive them (their `custom_config`)."""
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping
+
+from core.contract import transformed_name  # noqa: F401  (the name Transform gives each feature)
+
+NUM_BUCKETS = 10
+VOCABULARY_SIZE = 100
+OOV_BUCKETS = 1
+
+
+def vocabulary_name(key: str) -> str:
+    return f"{key}_vocabulary"
+
+
+@dataclass(frozen=True)
+class TabularSettings:
+    label: str
+    classes: List[str]
+    features: Dict[str, str]              # column -> numeric | bucketized | categorical | ignore
+    kind: str = "nn"
+    hidden_units: List[int] = field(default_factory=lambda: [64, 32])
+
+    @classmethod
+    def from_custom_config(cls, custom: Mapping) -> "TabularSettings":
+        missing = [key for key in ("label", "classes", "features") if not custom.get(key)]
+        if missing:
+            raise ValueError(f"models.tabular needs {', '.join(missing)} in custom_config (model.* in adapt.yaml)")
+        return cls(label=custom["label"], classes=[str(c) for c in custom["classes"]],
+                   features=dict(custom["features"]), kind=custom.get("kind", "nn"))
+
+    def with_role(self, role: str) -> List[str]:
+        return sorted(name for name, chosen in self.features.items() if chosen == role)
+
+    @property
+    def binary(self) -> bool:
+        return len(self.classes) == 2

@@ -1,0 +1,129 @@
+"""`adapt init`: a user's first batch becomes span 1, the kept schema and the tabular model's configuration.
+
+    adapt init --data PATH --label COLUMN [--name NAME] [--workdir W]
+
+PATH is a folder of CSV or tf.Example TFRecord files, or one such file. Before
+anything is written, the batch is read and checked: PATH must exist, hold
+rows, and have the label column; the workspace must have no spans yet. Each
+refusal is one line and exit 2, and leaves the workspace as it was. Then:
+
+1. every column's role is decided from its values (core/data/profile.py) and the
+   label's classes are fixed; adapt.yaml is written with `model.module:
+   models.tabular`, the label, the classes and one `model.features` line per
+   column (ignored columns also go to `drift.exclude`);
+2. the rows become span 1 with the same atomic span writer batches use;
+3. SchemaGen infers the schema from span 1, curated and kept exactly as the
+   first training run would (pipeline/local/training.py: ensure_schema).
+
+`first_span` is the part `adapt data taxi` and `adapt replay` share: a batch
+becomes span 1 and the batch folder is marked as used.
+"""
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from core.data import profile, spans
+from core.data.batches import Batch
+from core.errors import AdaptError, UsageError
+from core.workspace import Workspace
+
+TABULAR_MODULE = "models.tabular"
+
+
+@dataclass
+class InitResult:
+    workspace: Workspace
+    batch: str
+    rows: int
+    span: int
+    profiles: List[profile.ColumnProfile]
+    classes: List[str]
+    schema_file: Path
+    seconds: float
+
+
+def open_first_batch(path: str, label: str) -> Batch:
+    """The batch PATH names (a folder, or one data file of a folder)."""
+    if not os.path.exists(path):
+        raise UsageError(f"--data {path}: no such file or folder")
+    if os.path.isfile(path):
+        return Batch(os.path.dirname(os.path.abspath(path)), label=label, only=os.path.basename(path))
+    return Batch(os.path.abspath(path), label=label)
+
+
+def read_first_batch(batch: Batch, path: str):
+    """(header, rows) of the first batch; a batch without rows or without the label is refused."""
+    try:
+        if batch.format not in ("csv", "tfrecord"):
+            raise UsageError(f"--data {path}: adapt init reads CSV or TFRecord files, this holds {batch.format}")
+        header, by_file = batch.table()
+    except AdaptError as err:
+        if isinstance(err, UsageError):
+            raise
+        raise UsageError(f"--data {path}: {err}") from None
+    rows = [row for file_rows in by_file.values() for row in file_rows]
+    if not rows:
+        raise UsageError(f"--data {path}: holds no rows")
+    if batch.label not in header:
+        raise UsageError(f"--label {batch.label}: not a column of {path} (columns: {', '.join(header)})")
+    return header, rows
+
+
+def first_span(workspace: Workspace, batch: Batch, header, rows, test_fraction: float, reason: str) -> int:
+    """Writes the batch's rows as span 1 and marks the batch folder as used (its data stays as it was)."""
+    number = spans.write_span(workspace.data, header, rows, test_fraction=test_fraction,
+                              source={"batch": batch.batch_id if not batch.only else Path(batch.only).stem,
+                                      "reason": reason}, span=1)
+    if not batch.only:
+        batch.write_state({"status": "span", "span": number, "labeled": True, "reason": reason})
+    return number
+
+
+def initialize(workdir: Optional[str], data: str, label: str, name: str = "model",
+               echo: Callable[[str], None] = print) -> InitResult:
+    started = time.perf_counter()
+    workspace = Workspace.open(workdir, create=False)
+    present = spans.list_spans(workspace.data)
+    if present:
+        raise UsageError(f"{workspace.root} already has spans ({', '.join(map(str, present))}); adapt init starts "
+                         f"a new workspace: give another --workdir")
+    batch = open_first_batch(data, label)
+    header, rows = read_first_batch(batch, data)
+    profiles = profile.profile_columns(header, rows, label)
+    classes = profile.label_classes(label, [row[header.index(label)] for row in rows])
+
+    workspace.ensure()
+    config = workspace.load_config()
+    ignored = [p.name for p in profiles if p.role == "ignore"]
+    config = config.with_overrides({
+        "model.name": name, "model.module": TABULAR_MODULE, "model.label": label, "model.classes": classes,
+        "model.features": {p.name: p.role for p in profiles},
+        "drift.exclude": sorted(set(config.drift.exclude) | set(ignored))})
+    workspace.write_config(config, notes={f"model.features.{p.name}": p.why for p in profiles})
+    span = first_span(workspace, batch, header, rows, config.data.test_fraction, reason="adapt init")
+    echo(f"span 1: {len(rows)} rows of {data}")
+
+    from pipeline.local.beam import pipeline_progress
+    log_file = workspace.reports / "logs" / f"init-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    with pipeline_progress(log_file, echo):  # TFX and TensorFlow log to the file, not the console
+        from pipeline.lineage import metadata
+        from pipeline.local.training import ensure_schema
+        ensure_schema(workspace, config, workspace.model_package(config), spans.SpanWindow(1, 1),
+                      metadata.Metadata(workspace.metadata_path), echo)
+    return InitResult(workspace, batch.batch_id, len(rows), span, profiles, classes, workspace.schema_file,
+                      round(time.perf_counter() - started, 1))
+
+
+def describe(result: InitResult, label: str) -> str:
+    root = result.workspace.root
+    lines = [profile.format_profiles(result.profiles, result.classes, label), "",
+             f"workspace {root}: span 1 ({result.rows} rows), schema {result.schema_file}, "
+             f"configuration {result.workspace.config_path} ({result.seconds:.0f}s)",
+             "review model.features in adapt.yaml, then:",
+             f"  adapt train --workdir {root}                      # first model on span 1",
+             f"  adapt replay BATCHES_DIR --workdir {root}         # backtest on your later batches",
+             f"  adapt evaluate-batch NEW_BATCH --workdir {root}   # or one batch at a time",
+             f"  adapt serve --workdir {root}"]
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""`adapt replay BATCHES_DIR`: would continuous training have paid off on my history? The demo's loop, for any data.
+
+The batches are the sub-folders of BATCHES_DIR in name order. Unless the
+workspace already serves a model, the first one is span 1 (written now if
+`adapt init` has not made it) and the first model trains on it. Every later
+batch then goes through the batch-evaluation pipeline as it would have
+arrived: the serving model's accuracy on it (before any retraining on it),
+drift against its training spans, and, when the policy says so, a new span
+and a training run on the window ending there. A batch already processed (in
+an earlier, interrupted replay) is skipped, so a replay resumes.
+
+Reports: `reports/<name>-<policy>.{md,json,png}` with one row per batch:
+batch, serving_version, accuracy, auc, drifted_features, retrained,
+pushed_version, reason, training_outcome, train_seconds, evaluate_seconds.
+"""
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from core import versions
+from core.config import Config
+from core.data import spans
+from core.data.batches import Batch
+from core.data.spans import SpanWindow
+from core.errors import UsageError
+from core.workspace import Workspace
+from pipeline.local.beam import echo_stderr
+
+
+def batch_folders(batches_dir: Path) -> List[Path]:
+    root = Path(batches_dir)
+    if not root.is_dir():
+        raise UsageError(f"{batches_dir}: no such folder of batches")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if not folders:
+        raise UsageError(f"{batches_dir}: holds no batch folders (one sub-folder per batch, in name order)")
+    return folders
+
+
+def batch_row(outcome) -> Dict:
+    return {
+        "batch": outcome.batch,
+        "serving_version": outcome.serving_version,
+        "accuracy": outcome.metrics.get("accuracy"),
+        "auc": outcome.metrics.get("auc"),
+        "drifted_features": outcome.drifted_features,
+        "retrained": outcome.triggered,
+        "pushed_version": outcome.pushed_version,
+        "reason": outcome.reason,
+        "training_outcome": outcome.training_outcome,
+        "train_seconds": outcome.train_seconds,
+        "evaluate_seconds": round(outcome.seconds - outcome.train_seconds, 1),
+    }
+
+
+def ensure_first_model(workspace: Workspace, config: Config, first: Path, echo: Callable[[str], None]) -> None:
+    """Span 1 from the first batch (unless it exists) and the first model on it (unless one serves)."""
+    from pipeline.local.init import first_span, read_first_batch
+    from pipeline.local.training import run_training
+
+    base = workspace.serving_model_dir(config)
+    if versions.production_version(base) is not None:
+        echo(f"serving version {versions.production_version(base)} already in {base}")
+        return
+    if not spans.list_spans(workspace.data):
+        model = workspace.model_package(config)
+        batch = Batch(str(first), label=model.label, labels_file=config.data.labels_file)
+        header, rows = read_first_batch(batch, str(first))
+        first_span(workspace, batch, header, rows, config.data.test_fraction, reason="first batch of the replay")
+        echo(f"span 1: {len(rows)} rows of {first.name}")
+    echo("the first model, trained on span 1")
+    outcome = run_training(workspace, config, SpanWindow(1, 1), trigger="replay", reason="initial model", echo=echo)
+    echo(f"  {outcome.reason}; accuracy on its test split {outcome.candidate_metrics.get('accuracy')}")
+    if versions.production_version(base) is None:
+        raise UsageError(f"the first model was not pushed ({outcome.reason}); see validation.min_accuracy")
+
+
+def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optional[int] = None,
+           report_name: str = "replay", echo: Callable[[str], None] = echo_stderr) -> List[Dict]:
+    from pipeline.local.batch_evaluation import run_batch_evaluation
+    from pipeline.replay import reports
+
+    policy = config.retraining.policy
+    started = time.perf_counter()
+    folders = batch_folders(batches_dir)
+    echo(f"adapt {report_name} of {len(folders)} batch(es) in {batches_dir} (policy: {policy}; workspace "
+         f"{workspace.root})")
+    ensure_first_model(workspace, config, folders[0], echo)
+
+    # Span 1 trained the first model: judging that model on it would say nothing.
+    todo = [folder for folder in folders if spans.span_for_batch(workspace.data, folder.name) != 1]
+    todo = todo[:limit] if limit is not None else todo
+    rows = []
+    for index, folder in enumerate(todo, start=1):
+        if Batch(str(folder), labels_file=config.data.labels_file).is_processed():
+            echo(f"[{index}/{len(todo)}] {folder.name}: already processed in an earlier run; skipped")
+            continue
+        echo(f"[{index}/{len(todo)}] {folder.name}: evaluating")
+        outcome = run_batch_evaluation(workspace, config, str(folder), trigger=policy != "static", echo=None)
+        row = batch_row(outcome)
+        rows.append(row)
+        accuracy = f"accuracy {row['accuracy']:.3f}" if row["accuracy"] is not None else "no labels"
+        training = f" -> {outcome.training_outcome} ({outcome.train_seconds:.0f}s)" if outcome.triggered else ""
+        echo(f"[{index}/{len(todo)}] {folder.name}: {accuracy} with version {outcome.serving_version}; "
+             f"{'retrain' if outcome.retrain else 'keep'}: {outcome.reason}{training}")
+
+    written = reports.write_reports(workspace.reports, report_name, policy, rows)
+    summary = reports.summarize(rows)
+    echo(f"mean accuracy {summary['mean_accuracy']}, {summary['retrains']} retrain(s), {summary['pushes']} push(es); "
+         f"reports: {', '.join(str(p) for p in written)} (total {time.perf_counter() - started:.0f}s)")
+    return rows

@@ -1,0 +1,189 @@
+"""End to end with data that is not taxi, through the command line as a user runs it.
+
+- a generated binary stream (string label, ids, timestamps, a constant column): adapt init, train,
+  evaluate-batch, serve;
+- Palmer penguins (three classes, missing values, labels arriving in a labels file): the same path;
+- the same stream, replayed with the triggered and the static policy: triggered ahead;
+- a model package of the user's own, given as a folder path: trains and serves.
+"""
+import csv
+import json
+import os
+import re
+
+import pytest
+import yaml
+
+from core.workspace import Workspace
+from tests.helpers import Served, adapt_cli, write_csv
+from tests.streams import rotating_hyperplane_batches
+
+pytestmark = pytest.mark.e2e
+
+SMALL = {"training.train_steps": 100, "training.eval_steps": 5, "training.window": 2,
+         "validation.infra_requests": 5, "validation.min_accuracy": 0.5, "data.min_batch_instances": 50}
+
+
+def small_settings(workdir):
+    """Fewer training steps and a short window, kept in adapt.yaml as a user would edit it."""
+    workspace = Workspace.open(str(workdir))
+    workspace.write_config(workspace.load_config().with_overrides(SMALL))
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def stream(tmp_path_factory):
+    return rotating_hyperplane_batches(tmp_path_factory.mktemp("stream"), batches=5, rows=300, degrees_per_batch=30)
+
+
+def test_init_train_evaluate_and_serve_a_binary_table(stream, tmp_path):
+    workdir = tmp_path / "ws"
+    printed = adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
+    assert "adapt train" in printed and re.search(r"^churned +label +binary +classes: no, yes$", printed, re.M)
+    config = yaml.safe_load((workdir / "adapt.yaml").read_text())
+    assert config["model"]["module"] == "models.tabular" and config["model"]["classes"] == ["no", "yes"]
+    assert config["model"]["features"] == {
+        "customer_id": "ignore", "signup_time": "ignore", "x1": "numeric", "x2": "numeric", "x3": "numeric",
+        "x4": "numeric", "channel": "categorical", "region": "categorical", "source": "ignore"}
+    assert set(config["drift"]["exclude"]) == {"customer_id", "signup_time", "source"}
+    assert not any("taxi" in str(value) or "big_tipper" in str(value) for value in config["model"].values())
+    assert (workdir / "schema" / "schema.pbtxt").exists() and (workdir / "data" / "span-1" / "train").is_dir()
+
+    small_settings(workdir)
+    trained = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
+    assert trained["pushed"] and trained["version"] == 1, trained["reason"]
+    assert 0.6 <= trained["candidate_metrics"]["accuracy"] <= 1.0 and "auc" in trained["candidate_metrics"]
+
+    outcome = json.loads(adapt_cli("evaluate-batch", stream[1], "--workdir", workdir, "--no-trigger", "--json"))
+    assert outcome["labeled"] and 0.5 <= outcome["metrics"]["accuracy"] <= 1.0 and "auc" in outcome["metrics"]
+    assert outcome["drift_reason"] and outcome["serving_version"] == 1
+
+    with Served(workdir, "churn") as served:
+        metadata = served.get("/v1/models/churn/metadata")["metadata"]
+        assert metadata["classes"] == ["no", "yes"] and metadata["label"] == "churned"
+        assert "customer_id" in metadata["raw_features"] and "churned" not in metadata["raw_features"]
+        [[probability]] = served.predict([{"x1": 0.9, "x2": 0.8, "x3": 0.5, "x4": 0.1, "channel": "web",
+                                           "region": 2}])
+        assert 0.0 <= probability <= 1.0
+
+
+PENGUINS = os.path.join(os.path.dirname(__import__("palmerpenguins").__file__), "data", "penguins.csv")
+
+
+def _penguins_by_year():
+    with open(PENGUINS, newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, data = rows[0], rows[1:]
+    year = header.index("year")
+    return header, {y: [row for row in data if row[year] == y] for y in ("2007", "2008", "2009")}
+
+
+def test_three_penguin_species_with_labels_arriving_later(tmp_path):
+    header, by_year = _penguins_by_year()
+    write_csv(tmp_path / "first" / "data.csv", header, by_year["2007"] + by_year["2008"])
+    species = header.index("species")
+    later = tmp_path / "2009"
+    write_csv(later / "data.csv", header[:species] + header[species + 1:],
+              [row[:species] + row[species + 1:] for row in by_year["2009"]])
+    workdir = tmp_path / "ws"
+    printed = adapt_cli("init", "--data", tmp_path / "first", "--label", "species", "--name", "penguins",
+                        "--workdir", workdir)
+    assert "classes: Adelie, Chinstrap, Gentoo" in printed
+    config = yaml.safe_load((workdir / "adapt.yaml").read_text())["model"]
+    assert config["features"]["bill_length_mm"] == "numeric" and config["features"]["sex"] == "categorical"
+
+    small_settings(workdir)
+    trained = json.loads(adapt_cli("train", "--workdir", workdir, "--train-steps", "300", "--json"))
+    assert trained["pushed"] and trained["candidate_metrics"]["accuracy"] >= 0.8, trained
+
+    unlabeled = json.loads(adapt_cli("evaluate-batch", later, "--workdir", workdir, "--no-trigger", "--json"))
+    assert not unlabeled["labeled"] and unlabeled["metrics"] == {}
+    write_csv(later / "labels.csv", ["species"], [[row[species]] for row in by_year["2009"]])
+    labeled = json.loads(adapt_cli("evaluate-batch", later, "--workdir", workdir, "--no-trigger", "--json"))
+    assert labeled["labeled"] and labeled["metrics"]["accuracy"] >= 0.8 and "auc" not in labeled["metrics"]
+
+    with Served(workdir, "penguins") as served:
+        probabilities = served.predict([{"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 15.0,
+                                         "flipper_length_mm": 218, "body_mass_g": 4950, "sex": "male",
+                                         "year": 2009}])[0]
+        assert len(probabilities) == 3 and sum(probabilities) == pytest.approx(1.0, abs=1e-4)
+        assert probabilities.index(max(probabilities)) == 2  # Gentoo
+
+
+def _replay(stream, workdir, policy):
+    adapt_cli("init", "--data", stream[0], "--label", "churned", "--workdir", workdir)
+    small_settings(workdir)
+    summary = json.loads(adapt_cli("replay", stream[0].parent, "--workdir", workdir, "--policy", policy, "--json",
+                                   timeout=1800))
+    report = json.loads((workdir / "reports" / f"replay-{policy}.json").read_text())
+    assert [row["batch"] for row in report] == ["batch-02", "batch-03", "batch-04", "batch-05"]
+    assert (workdir / "reports" / f"replay-{policy}.md").exists() and (workdir / "reports" / f"replay-{policy}.png")
+    return summary["summary"], report
+
+
+def test_replay_on_a_drifting_stream_triggered_beats_static(stream, tmp_path):
+    static, static_rows = _replay(stream, tmp_path / "static", "static")
+    triggered, triggered_rows = _replay(stream, tmp_path / "triggered", "triggered")
+    assert static["retrains"] == 0 and all(row["serving_version"] == 1 for row in static_rows)
+    assert triggered["retrains"] >= 2 and triggered["pushes"] >= 1
+    assert triggered["mean_accuracy"] > static["mean_accuracy"] + 0.05, (triggered, static)
+    assert all(set(row) >= {"batch", "serving_version", "accuracy", "retrained", "reason", "train_seconds"}
+               for row in triggered_rows)
+
+
+MY_MODEL = {
+    "__init__.py": '''LABEL = "churned"
+CLASSES = ["no", "yes"]
+''',
+    "preprocessing.py": '''import tensorflow as tf
+import tensorflow_transform as tft
+
+NUMBERS = ["x1", "x2", "x3", "x4"]
+
+
+def _dense(x, default):
+    return tf.squeeze(tft.sparse_tensor_to_dense_with_shape(x, [None, 1], default), axis=1)
+
+
+def preprocessing_fn(inputs):
+    outputs = {f"{name}_xf": tft.scale_to_z_score(_dense(inputs[name], 0.0)) for name in NUMBERS}
+    outputs["churned_xf"] = tf.cast(tf.equal(_dense(inputs["churned"], ""), "yes"), tf.int64)
+    return outputs
+''',
+    "model.py": '''import tensorflow as tf
+import tensorflow_transform as tft
+
+from models import export
+
+from .preprocessing import NUMBERS
+
+
+def run_fn(fn_args):
+    transform = tft.TFTransformOutput(fn_args.transform_output)
+    data = export.input_fn(fn_args.train_files, fn_args.data_accessor, transform, 32, "churned_xf")
+    inputs = {f"{name}_xf": tf.keras.Input(shape=(1,), name=f"{name}_xf") for name in NUMBERS}
+    output = tf.keras.layers.Dense(1, activation="sigmoid")(tf.keras.layers.concatenate(list(inputs.values())))
+    model = tf.keras.Model(inputs, output)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(data, steps_per_epoch=fn_args.train_steps, epochs=1, verbose=0)
+    export.export(model, fn_args.serving_model_dir, transform, "churned", {"classes": ["no", "yes"]})
+''',
+}
+
+
+def test_a_model_package_of_my_own_given_as_a_folder_trains_and_serves(stream, tmp_path):
+    workdir = tmp_path / "ws"
+    adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "mine", "--workdir", workdir)
+    for name, text in MY_MODEL.items():
+        (workdir / "my_model").mkdir(exist_ok=True)
+        (workdir / "my_model" / name).write_text(text)
+    workspace = small_settings(workdir)
+    workspace.write_config(workspace.load_config().with_overrides({"model.module": "./my_model", "model.label": "",
+                                                                    "model.classes": [], "model.features": {}}))
+    trained = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
+    assert trained["pushed"] and trained["version"] == 1, trained["reason"]
+    info = json.loads((workdir / "serving" / "mine" / "1" / "assets.extra" / "adapt_model.json").read_text())
+    assert info["label"] == "churned" and info["classes"] == ["no", "yes"]
+    with Served(workdir, "mine") as served:
+        [[probability]] = served.predict([{"x1": 0.2, "x2": 0.9, "x3": 0.4, "x4": 0.7}])
+        assert 0.0 <= probability <= 1.0
