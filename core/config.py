@@ -31,6 +31,7 @@ def _doc(text: str, **choices) -> Dict[str, Any]:
 
 
 FEATURE_ROLES = ("numeric", "bucketized", "categorical", "ignore")
+ALL_SPANS = 1_000_000  # a window size that takes every accepted span
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class ModelConfig:
     module: str = field(default="models.tabular", metadata=_doc(
         "Model package (see core/contract.py): a dotted name on the Python path, or a folder path "
         "(./my_model, relative to this file) holding preprocessing.py and model.py."))
-    kind: str = field(default="nn", metadata=_doc(
-        "Model kind the package trains: nn (wide-and-deep network) or gbt (gradient-boosted trees).",
+    kind: str = field(default="gbt", metadata=_doc(
+        "Model kind the package trains: gbt (gradient-boosted trees, TF-DF) or nn (wide-and-deep network).",
         choices=MODEL_KINDS))
     label: str = field(default="", metadata=_doc(
         "Label column; empty: the package's LABEL. `adapt init` sets it."))
@@ -68,7 +69,11 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    window: int = field(default=4, metadata=_doc("Train on the last K spans.", min=1))
+    window: int = field(default=4, metadata=_doc(
+        "Train on the last K spans, or `auto`: train a candidate on each of window_candidates and keep the one "
+        "that scores best on the newest labeled data.", min=1, also=("auto",)))
+    window_candidates: List[str] = field(default_factory=lambda: ["1", "2", "4", "all"], metadata=_doc(
+        "Window sizes `auto` tries (all: every accepted span up to the newest).", window_sizes=True))
     mode: str = field(default="scratch", metadata=_doc(
         "scratch: new weights; warm-start: start from the serving model's weights.",
         choices=("scratch", "warm-start")))
@@ -78,6 +83,9 @@ class TrainingConfig:
 
 @dataclass(frozen=True)
 class ValidationConfig:
+    min_holdout_rows: int = field(default=300, metadata=_doc(
+        "Evaluator: candidate and serving model are compared on at least this many rows: the newest span's "
+        "test split, topped up from the window's earlier test splits, newest first.", min=1))
     min_accuracy: float = field(default=0.6, metadata=_doc(
         "Evaluator: absolute lower bound on the candidate's accuracy.", min=0.0, max=1.0))
     max_accuracy_drop: float = field(default=0.0, metadata=_doc(
@@ -102,10 +110,12 @@ class PerformanceConfig:
     metrics: List[str] = field(default_factory=lambda: ["accuracy", "auc", "precision", "recall"], metadata=_doc(
         "Metrics computed on labeled batches.", subset=("accuracy", "auc", "precision", "recall", "log_loss")))
     threshold_metric: str = field(default="accuracy", metadata=_doc(
-        "Metric whose drop below `threshold` asks for retraining.",
-        choices=("accuracy", "auc", "precision", "recall")))
-    threshold: float = field(default=0.88, metadata=_doc(
-        "Retrain when the serving model's threshold_metric on a batch falls below this.", min=0.0, max=1.0))
+        "The metric the performance rule watches.", choices=("accuracy", "auc", "precision", "recall")))
+    max_drop: float = field(default=0.03, metadata=_doc(
+        "Retrain when the serving model's threshold_metric on a batch is more than this share (relative) below "
+        "what the same model scored on its own holdout when it was pushed.", min=0.0, max=1.0))
+    threshold: float = field(default=0.0, metadata=_doc(
+        "Also retrain when threshold_metric on a batch falls below this absolute floor (0: off).", min=0.0, max=1.0))
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,9 @@ class RetrainingConfig:
         choices=("triggered", "periodic", "static")))
     trigger_mode: str = field(default="local", metadata=_doc(
         "Where PipelineTrigger starts the training pipeline.", choices=("local", "kubeflow", "vertex")))
+    spans_after_decline: int = field(default=2, metadata=_doc(
+        "After a declined candidate, the same evidence makes spans but starts no training until this many new "
+        "spans, drift on new features, or a drop larger by more than max_drop.", min=1))
 
 
 @dataclass(frozen=True)
@@ -268,6 +281,19 @@ class Config:
         return "\n".join(lines) + "\n"
 
     # -- derived values ---------------------------------------------------
+    def compiled_window(self) -> int:
+        """The window a compiled Kubeflow/Vertex pipeline has positions for: auto's largest numbered candidate."""
+        if self.training.window != "auto":
+            return int(self.training.window)
+        return max([int(size) for size in self.training.window_candidates if size != "all"] or [1])
+
+    def largest_window(self) -> int:
+        """The window PipelineTrigger and the Kubeflow build size for: training.window, or auto's largest candidate."""
+        if self.training.window != "auto":
+            return int(self.training.window)
+        sizes = self.training.window_candidates
+        return ALL_SPANS if "all" in sizes else max(int(size) for size in sizes)
+
     def drift_thresholds(self) -> DriftThresholds:
         return DriftThresholds(self.drift.thresholds, self.drift.features)
 
@@ -299,6 +325,8 @@ def _build(cls, values: Mapping[str, Any], prefix: str):
 
 
 def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> Any:
+    if value in rules.get("also", ()):
+        return value
     origin = typing.get_origin(hint)
     if hint is bool:
         if not isinstance(value, bool):
@@ -330,6 +358,10 @@ def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> A
         bad = [v for v in value if allowed and v not in allowed]
         if bad:
             raise ConfigError(f"{key}: {bad[0]!r} is not one of {', '.join(allowed)}")
+        if rules.get("window_sizes"):
+            bad = [v for v in value if v != "all" and not (v.isdigit() and int(v) >= 1)]
+            if bad or not value:
+                raise ConfigError(f"{key}: expected window sizes (integers >= 1 or all), got {value!r}")
     elif origin in (dict, Dict):
         value_rules = {"choices": rules["values"]} if "values" in rules else {"min": 0.0}
         value = _check_mapping(key, value, typing.get_args(hint)[1], rules.get("keys"), value_rules)

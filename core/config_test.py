@@ -7,14 +7,14 @@ from core.config import Config, ConfigError
 def test_defaults_are_valid_and_documented():
     config = Config()
     assert config.training.window == 4
-    assert config.performance.threshold == 0.88
+    assert config.performance.threshold == 0.0 and config.performance.max_drop == 0.03
     assert config.drift_thresholds().lookup("fare", "psi") == 0.25
 
 
 def test_written_yaml_round_trips_to_the_same_config():
     config = Config()
     text = config.to_yaml()
-    assert "# Train on the last K spans." in text
+    assert "# Train on the last K spans, or `auto`" in text
     assert Config.from_dict(yaml.safe_load(text)) == config
 
 

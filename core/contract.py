@@ -72,7 +72,7 @@ class ModelPackage:
     drift_exclude: List[str] = field(default_factory=list)
     open_domain_features: List[str] = field(default_factory=list)
     features: Dict[str, str] = field(default_factory=dict)
-    kind: str = "nn"
+    kind: str = "gbt"
     path: str = ""                                  # the folder a folder-path package was loaded from
 
     @property

@@ -5,9 +5,12 @@ Consumes: `predictions` (adapt.BatchPredictions) and `file_list`
 added to the batch folder later).
 Emits: `performance` (adapt.PerformanceReport): report.json with the
 configured metrics (accuracy, auc, precision, recall, log_loss) of the
-serving model on the batch, the threshold and the decision; properties
-labeled, retrain (1, 0, or -1 for no decision) and reason; each metric also
-as a float custom property, so MLMD queries see it.
+serving model on the batch and the performance rule's decision: retrain when
+`threshold_metric` is more than `max_drop` (relative) below `reference`, what
+the same model scored on its own holdout when it was pushed, or below the
+absolute `threshold` when one is set; the report keeps the relative drop.
+Properties labeled, retrain (1, 0, or -1 for no decision) and reason; each
+metric also as a float custom property, so MLMD queries see it.
 Runs on Beam: the prediction shards are read, joined with the labels file by
 instance id (CoGroupByKey) and folded into metric counts (metrics.py), so no
 process holds the whole batch. Labels are class names; a label outside the
@@ -29,6 +32,8 @@ class PerformanceEvaluatorSpec(ComponentSpec):
         "metrics": ExecutionParameter(type=str),          # JSON list
         "threshold_metric": ExecutionParameter(type=str),
         "threshold": ExecutionParameter(type=float),
+        "reference": ExecutionParameter(type=float, optional=True),   # serving model's value on its holdout
+        "max_drop": ExecutionParameter(type=float, optional=True),
     }
     INPUTS = {
         "predictions": ChannelParameter(type=BatchPredictions),
@@ -42,7 +47,9 @@ class PerformanceEvaluator(base_beam_component.BaseBeamComponent):
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
     def __init__(self, predictions: types.BaseChannel, file_list: types.BaseChannel, metrics: str,
-                 threshold_metric: str = "accuracy", threshold: float = 0.88):
+                 threshold_metric: str = "accuracy", threshold: float = 0.0, reference: float = 0.0,
+                 max_drop: float = 0.0):
         super().__init__(spec=PerformanceEvaluatorSpec(
             predictions=predictions, file_list=file_list, metrics=metrics, threshold_metric=threshold_metric,
-            threshold=threshold, performance=types.Channel(type=PerformanceReport)))
+            threshold=threshold, reference=reference, max_drop=max_drop,
+            performance=types.Channel(type=PerformanceReport)))

@@ -1,6 +1,7 @@
 """Executor of PerformanceEvaluator: a Beam pipeline over the prediction shards, joined with a labels file."""
 import json
 import os
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
@@ -16,24 +17,53 @@ from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError
 
 
-def decide(values: Dict[str, float], metric: str, threshold: float):
+def relative_drop(value: float, reference: float) -> Optional[float]:
+    """How far below the reference a value is, as a share of the reference (negative: above it)."""
+    return (reference - value) / reference if reference else None
+
+
+def decide(values: Dict[str, float], rule: "Rule") -> Tuple[Optional[bool], str]:
+    """Whether the performance rule asks for retraining, and why (naming the values it compared)."""
+    metric = rule.metric
     if metric not in values:
         return None, f"{metric} is undefined on this batch; no performance decision"
     value = values[metric]
-    if value < threshold:
-        return True, f"{metric} {value:.3f} < threshold {threshold:.2f}"
-    return False, f"{metric} {value:.3f} >= threshold {threshold:.2f}"
+    fired, said = False, []
+    drop = relative_drop(value, rule.reference)
+    if drop is not None:
+        comparison = (f"{metric} {value:.3f} is {drop:.1%} below the serving model's {rule.reference:.3f} on its "
+                      f"holdout" if drop > 0 else f"{metric} {value:.3f} is not below the serving model's "
+                      f"{rule.reference:.3f} on its holdout")
+        fired = drop > rule.max_drop
+        said.append(f"{comparison} (max drop {rule.max_drop:.0%})")
+    if rule.threshold:
+        below = value < rule.threshold
+        fired = fired or below
+        said.append(f"{metric} {value:.3f} {'<' if below else '>='} threshold {rule.threshold:.2f}")
+    if not said:
+        return None, f"{metric} {value:.3f}; no reference or threshold to judge it by"
+    return fired, "; ".join(said)
 
 
-def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], threshold_metric: str,
-              threshold: float) -> Dict[str, Any]:
+@dataclass(frozen=True)
+class Rule:
+    metric: str
+    threshold: float = 0.0      # absolute floor, 0 = off
+    reference: float = 0.0      # the serving model's value on its own holdout when pushed, 0 = unknown
+    max_drop: float = 0.0       # relative drop below the reference that fires
+
+
+def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rule: Rule) -> Dict[str, Any]:
     report: Dict[str, Any] = {"instances": instances, "labeled_instances": metrics.count,
-                              "threshold_metric": threshold_metric, "threshold": threshold, "metrics": {}}
+                              "threshold_metric": rule.metric, "threshold": rule.threshold,
+                              "reference": rule.reference, "max_drop": rule.max_drop, "drop": None, "metrics": {}}
     if not metrics.count:
         report.update(labeled=False, retrain=None, reason="no ground truth yet")
         return report
-    report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [threshold_metric])))
-    retrain, reason = decide(report["metrics"], threshold_metric, threshold)
+    report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [rule.metric])))
+    if rule.metric in report["metrics"]:
+        report["drop"] = relative_drop(report["metrics"][rule.metric], rule.reference)
+    retrain, reason = decide(report["metrics"], rule)
     report.update(labeled=True, retrain=retrain, reason=reason)
     return report
 
@@ -107,9 +137,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             _ = (labeled
                  | "Metrics" >> beam.CombineGlobally(MetricsCombine(classes))
                  | "Write" >> beam.Map(write_metrics, metrics_path))
+        rule = Rule(exec_properties["threshold_metric"], float(exec_properties.get("threshold") or 0.0),
+                    float(exec_properties.get("reference") or 0.0), float(exec_properties.get("max_drop") or 0.0))
         report = report_of(read_metrics(metrics_path), int(listing.get("num_instances", 0)),
-                           json.loads(exec_properties["metrics"]), exec_properties["threshold_metric"],
-                           float(exec_properties["threshold"]))
+                           json.loads(exec_properties["metrics"]), rule)
         report.update(batch=listing["batch"], model_version=predictions.model_version, classes=classes)
         artifact.batch = listing["batch"]
         artifact.labeled = int(report["labeled"])

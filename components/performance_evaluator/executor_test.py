@@ -4,7 +4,7 @@ import pytest
 
 import components  # noqa: F401
 from components.artifacts import BatchPredictions, FileList, PerformanceReport, read_report, write_report
-from components.performance_evaluator.executor import Executor, report_of
+from components.performance_evaluator.executor import Executor, Rule, report_of
 from components.performance_evaluator.metrics import Metrics
 from core.data.predictions import record
 from core.errors import BatchError
@@ -31,14 +31,14 @@ def test_metrics_on_a_labeled_batch():
 
 
 def test_below_threshold_asks_for_retraining():
-    report = report_of(_metrics(_records(["1", "0", "0", "1"])), 4, ["accuracy"], "accuracy", 0.88)
+    report = report_of(_metrics(_records(["1", "0", "0", "1"])), 4, ["accuracy"], Rule("accuracy", threshold=0.88))
     assert report["labeled"] and report["retrain"] is True
     assert report["reason"] == "accuracy 0.500 < threshold 0.88"
-    assert report_of(_metrics(_records(["1", "0", "1", "0"])), 4, ["accuracy"], "accuracy", 0.88)["retrain"] is False
+    assert report_of(_metrics(_records(["1", "0", "1", "0"])), 4, ["accuracy"], Rule("accuracy", threshold=0.88))["retrain"] is False
 
 
 def test_without_labels_no_decision_is_made():
-    report = report_of(_metrics(_records([None] * 4)), 4, ["accuracy"], "accuracy", 0.88)
+    report = report_of(_metrics(_records([None] * 4)), 4, ["accuracy"], Rule("accuracy", threshold=0.88))
     assert report == {**report, "labeled": False, "retrain": None, "reason": "no ground truth yet", "metrics": {}}
 
 
@@ -93,3 +93,25 @@ def test_string_classes_are_compared_by_name(tmp_path):
 def test_unlabeled_batch_records_no_decision(tmp_path):
     output, report = _run(tmp_path)
     assert output.labeled == 0 and output.retrain == -1 and report["reason"] == "no ground truth yet"
+
+
+def test_a_relative_drop_against_the_models_own_holdout_asks_for_retraining():
+    rule = Rule("accuracy", reference=0.90, max_drop=0.03)
+    dropped = report_of(_metrics(_records(["1", "0", "1", "1"])), 4, ["accuracy"], rule)  # 0.75: 16.7 % below
+    assert dropped["retrain"] is True and dropped["drop"] == pytest.approx(1 / 6)
+    assert dropped["reason"] == ("accuracy 0.750 is 16.7% below the serving model's 0.900 on its holdout "
+                                 "(max drop 3%)")
+    held = report_of(_metrics(_records(["1", "0", "1", "0"])), 4, ["accuracy"], Rule("accuracy", reference=1.0,
+                                                                                      max_drop=0.03))
+    assert held["retrain"] is False and held["drop"] == 0.0
+    small = report_of(_metrics(_records(["1", "0", "1", "1"])), 4, ["accuracy"], Rule("accuracy", reference=0.76,
+                                                                                       max_drop=0.03))
+    assert small["retrain"] is False and "1.3% below" in small["reason"]
+
+
+def test_either_the_drop_or_the_absolute_floor_fires():
+    rule = Rule("accuracy", threshold=0.8, reference=0.76, max_drop=0.03)
+    report = report_of(_metrics(_records(["1", "0", "1", "1"])), 4, ["accuracy"], rule)
+    assert report["retrain"] is True and report["reason"].endswith("accuracy 0.750 < threshold 0.80")
+    no_rule = report_of(_metrics(_records(["1", "0", "1", "1"])), 4, ["accuracy"], Rule("accuracy"))
+    assert no_rule["retrain"] is None and "no reference or threshold" in no_rule["reason"]

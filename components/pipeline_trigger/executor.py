@@ -24,7 +24,7 @@ class Executor(base_executor.BaseExecutor):
             return
         window = training_window(exec_properties["data_root"], span["span"], int(exec_properties["window"]))
         launcher = load_launcher(exec_properties["launcher"], exec_properties.get("launcher_options"))
-        result = launcher.launch(window, span["reason"])
+        result = launcher.launch(window, span["reason"], span.get("evidence") or {})
         artifact.spans, artifact.triggered, artifact.outcome = str(window), 1, result.outcome
         for key in ("exit_code", "pushed_version"):
             if getattr(result, key) is not None:

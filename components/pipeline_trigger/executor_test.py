@@ -18,7 +18,7 @@ class RecordingLauncher(TrainingLauncher):
     def __init__(self, outcome: str = "pushed as version 2"):
         self.outcome = outcome
 
-    def launch(self, window, reason):
+    def launch(self, window, reason, evidence=None):
         RecordingLauncher.launched.append((window.spans, reason))
         return LaunchResult(outcome=self.outcome, exit_code=0, seconds=1.5, pushed_version=2)
 

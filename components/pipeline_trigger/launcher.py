@@ -36,8 +36,12 @@ class TrainingLauncher(abc.ABC):
     """Starts the training pipeline on a window of spans."""
 
     @abc.abstractmethod
-    def launch(self, window: SpanWindow, reason: str) -> LaunchResult:
-        """Starts (and, for local runs, waits for) training on `window`; `reason` is recorded with it."""
+    def launch(self, window: SpanWindow, reason: str, evidence: Optional[Dict[str, Any]] = None) -> LaunchResult:
+        """Starts (and, for local runs, waits for) training on `window`.
+
+        `reason` and `evidence` (the relative drop and drifted features the
+        decision rested on) are recorded with the run.
+        """
 
 
 def class_path(cls: type) -> str:

@@ -8,7 +8,12 @@ and reason; writes the batch's state marker (.adapt-state.json) so the
 scheduler knows it was handled.
 Decides: `periodic` retrains on every batch, `static` never, `triggered` when
 the performance rule or the drift rule fired (the reason names which, with
-the metric or the features).
+the metric or the features). A triggered retrain is held back — the batch
+still becomes a span, so the next window has it — while the serving model's
+last candidate was declined on the same evidence (`last_decline`: fewer than
+`spans_after_decline` new spans since, no drift on new features, no drop
+larger by more than `max_drop`); the report's `evidence` (relative drop,
+drifted features) is what the next decision compares with.
 Short-circuits: no span when retraining is not needed; no span yet when the
 batch has no labels (the batch stays pending until a labels file arrives);
 no second span when the batch already became one (that span is reused);
@@ -33,6 +38,9 @@ class SpanPreparatorSpec(ComponentSpec):
         "policy": ExecutionParameter(type=str),
         "test_fraction": ExecutionParameter(type=float),
         "evaluate_only": ExecutionParameter(type=int, optional=True),
+        "last_decline": ExecutionParameter(type=str, optional=True),  # JSON: the serving model's last declined retrain
+        "spans_after_decline": ExecutionParameter(type=int, optional=True),
+        "max_drop": ExecutionParameter(type=float, optional=True),
     }
     INPUTS = {
         "file_list": ChannelParameter(type=FileList),
@@ -48,8 +56,10 @@ class SpanPreparator(base_component.BaseComponent):
 
     def __init__(self, file_list: types.BaseChannel, performance: types.BaseChannel,
                  drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2,
-                 evaluate_only: bool = False):
+                 evaluate_only: bool = False, last_decline="{}", spans_after_decline: int = 2,
+                 max_drop: float = 0.0):
         super().__init__(spec=SpanPreparatorSpec(
             file_list=file_list, performance=performance, drift_report=drift_report, data_root=data_root,
             policy=policy, test_fraction=test_fraction, evaluate_only=int(evaluate_only),
+            last_decline=last_decline, spans_after_decline=spans_after_decline, max_drop=max_drop,
             span=types.Channel(type=DataSpan)))

@@ -1,6 +1,8 @@
 """Executor of SpanPreparator."""
+import json
 import os
-from typing import Any, Dict, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
 
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
@@ -10,52 +12,101 @@ from core.data import spans
 from core.data.batches import Batch
 
 
-def decide(policy: str, performance: Dict[str, Any], drift: Dict[str, Any]) -> Tuple[bool, str]:
+@dataclass
+class Decision:
+    """What to do with a batch: make it a span, start training, and why."""
+
+    span: bool
+    train: bool
+    reason: str
+    evidence: Dict[str, Any] = field(default_factory=dict)  # what a training run rests on, for the next decision
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The last retraining of the serving model that was declined, and what it rested on ({} when none)."""
+
+    end_span: int = 0
+    drop: Optional[float] = None
+    drifted_features: List[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Memory":
+        values = json.loads(text or "{}") or {}
+        return cls(int(values.get("end_span") or 0), values.get("drop"), list(values.get("drifted_features") or []))
+
+
+def _repeats_a_decline(memory: Memory, evidence: Dict[str, Any], next_span: int, spans_after_decline: int,
+                       max_drop: float) -> Optional[str]:
+    """Why the same evidence should not start training again, or None when something changed."""
+    if not memory.end_span:
+        return None
+    new_spans = next_span - memory.end_span
+    drop, before = evidence.get("drop"), memory.drop
+    larger_drop = drop is not None and (before is None or drop > before + max_drop)
+    new_drift = sorted(set(evidence.get("drifted_features") or []) - set(memory.drifted_features))
+    if new_spans >= spans_after_decline or larger_drop or new_drift:
+        return None
+    return (f"not retraining yet: a candidate trained up to span {memory.end_span} was declined on the same "
+            f"evidence; {new_spans} new span(s) of {spans_after_decline}, no drift on new features, no larger drop")
+
+
+def decide(policy: str, performance: Dict[str, Any], drift: Dict[str, Any], memory: Memory = Memory(),
+           next_span: int = 0, spans_after_decline: int = 1, max_drop: float = 0.0) -> Decision:
+    """The policy's decision. `triggered` retrains when the performance or the drift rule fired, unless the same
+    evidence already led to a declined candidate (the batch still becomes a span, for the next window)."""
     if policy == "periodic":
-        return True, "periodic policy: retrain on every batch"
+        return Decision(True, True, "periodic policy: retrain on every batch")
     if policy == "static":
-        return False, "static policy: never retrain"
+        return Decision(False, False, "static policy: never retrain")
     fired = []
     if performance.get("retrain"):
         fired.append(f"performance: {performance['reason']}")
     if drift.get("drifted"):
         fired.append(drift["reason"])
-    if fired:
-        return True, "; ".join(fired)
-    return False, f"no rule fired ({performance['reason']}; {drift['reason']})"
+    if not fired:
+        return Decision(False, False, f"no rule fired ({performance['reason']}; {drift['reason']})")
+    evidence = {"drop": performance.get("drop") if performance.get("retrain") else None,
+                "drifted_features": list(drift.get("drifted_features") or [])}
+    reason = "; ".join(fired)
+    held_back = _repeats_a_decline(memory, evidence, next_span, spans_after_decline, max_drop)
+    if held_back:
+        return Decision(True, False, f"{reason}; {held_back}", evidence)
+    return Decision(True, True, reason, evidence)
 
 
 def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, performance: Dict[str, Any],
-            drift: Dict[str, Any], evaluate_only: bool = False) -> Dict[str, Any]:
+            drift: Dict[str, Any], evaluate_only: bool = False, memory: Memory = Memory(),
+            spans_after_decline: int = 1, max_drop: float = 0.0) -> Dict[str, Any]:
     """Decides, writes the span if needed, records the batch state; returns what happened.
 
     `evaluate_only` reports the decision and changes nothing: no span, no state, the batch stays ready.
     """
-    retrain, reason = decide(policy, performance, drift)
-    labeled = bool(performance.get("labeled"))
     existing = spans.span_for_batch(data_root, batch.batch_id)
+    next_span = existing or (spans.latest_span(data_root) or 0) + 1
+    decision = decide(policy, performance, drift, memory, next_span, spans_after_decline, max_drop)
+    reason, labeled = decision.reason, bool(performance.get("labeled"))
     span, status = 0, "evaluated"
     if evaluate_only:
-        span = existing or 0
-        if retrain and existing is None:
+        if decision.span and existing is None:
             reason += "; evaluate only: no span written, the batch stays ready"
-        return {"batch": batch.batch_id, "span": span, "retrain": retrain, "reason": reason,
-                "status": "evaluate-only", "created": False}
-    if retrain and existing is not None:
+        return {"batch": batch.batch_id, "span": existing or 0, "retrain": decision.train, "reason": reason,
+                "status": "evaluate-only", "created": False, "evidence": decision.evidence}
+    if decision.span and existing is not None:
         span, status = existing, "span"
         reason += f"; batch already is span {existing}"
-    elif retrain and not labeled:
+    elif decision.span and not labeled:
         status = "awaiting-labels"
         reason += "; a span needs labels: waiting for the labels file"
-    elif retrain:
+    elif decision.span:
         header, rows = batch.labeled_rows()
         span = spans.write_span(data_root, header, rows, test_fraction=test_fraction,
                                 source={"batch": batch.batch_id, "reason": reason})
         status = "span"
-    batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": retrain,
+    batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": decision.train,
                        "reason": reason, "policy": policy})
-    return {"batch": batch.batch_id, "span": span, "retrain": retrain, "reason": reason, "status": status,
-            "created": bool(span) and existing is None}
+    return {"batch": batch.batch_id, "span": span, "retrain": decision.train, "reason": reason, "status": status,
+            "created": bool(span) and existing is None, "evidence": decision.evidence}
 
 
 class Executor(base_executor.BaseExecutor):
@@ -68,7 +119,10 @@ class Executor(base_executor.BaseExecutor):
                       labels_file=os.path.basename(listing["labels_file"] or "labels.csv"))
         result = prepare(batch, exec_properties["data_root"], exec_properties["policy"],
                          float(exec_properties["test_fraction"]), performance, drift,
-                         evaluate_only=bool(exec_properties.get("evaluate_only")))
+                         evaluate_only=bool(exec_properties.get("evaluate_only")),
+                         memory=Memory.from_json(exec_properties.get("last_decline") or "{}"),
+                         spans_after_decline=int(exec_properties.get("spans_after_decline") or 1),
+                         max_drop=float(exec_properties.get("max_drop") or 0.0))
         artifact = artifact_utils.get_single_instance(output_dict["span"])
         artifact.batch = result["batch"]
         artifact.span = result["span"]

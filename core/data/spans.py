@@ -145,6 +145,11 @@ def is_test_row(line: str, test_fraction: float) -> bool:
     return int.from_bytes(digest[:4], "big") % 10_000 < round(test_fraction * 10_000)
 
 
+def span_line(row: Sequence[str]) -> str:
+    """A row as a span stores it: missing markers emptied, one CSV line."""
+    return _csv_line(blank_missing(row))
+
+
 def _csv_line(row: Sequence[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(row)
@@ -175,7 +180,7 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
             train_file.write(header_line)
             test_file.write(header_line)
             for row in rows:
-                line = _csv_line(blank_missing(row))
+                line = span_line(row)
                 split = "test" if is_test_row(line, test_fraction) else "train"
                 (test_file if split == "test" else train_file).write(line)
                 counts[split] += 1

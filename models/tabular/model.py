@@ -6,13 +6,15 @@ get one sigmoid output (P of the second class), more a softmax.
 """
 from models import trainer
 from models.tabular.settings import NUM_BUCKETS, OOV_BUCKETS, TabularSettings, transformed_name, vocabulary_name
+from models.trainer import ModelInputs
 
 
-def model_inputs(settings: TabularSettings, tf_transform_output):
+def model_inputs(settings: TabularSettings, tf_transform_output) -> ModelInputs:
     sizes = {transformed_name(name): NUM_BUCKETS for name in settings.with_role("bucketized")}
+    vocabularies = [transformed_name(name) for name in settings.with_role("categorical")]
     for name in settings.with_role("categorical"):
         sizes[transformed_name(name)] = tf_transform_output.vocabulary_size_by_name(vocabulary_name(name)) + OOV_BUCKETS
-    return [transformed_name(name) for name in settings.with_role("numeric")], sizes
+    return ModelInputs([transformed_name(name) for name in settings.with_role("numeric")], sizes, vocabularies)
 
 
 def run_fn(fn_args):

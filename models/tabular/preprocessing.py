@@ -5,10 +5,12 @@ bucketized   missing values take the mean, then quantile buckets (NUM_BUCKETS);
 categorical  text (integer codes as their digits) through a vocabulary of the VOCABULARY_SIZE most
              frequent values plus OOV_BUCKETS for the rest; a missing value is a category of its own;
 label        the index of its class in `classes` (the order adapt init fixed).
+With `kind: gbt` numeric and bucketized columns stay raw numbers (missing: NaN), as trees want them.
 """
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from models import gradient_boosted
 from models.tabular.settings import (
     NUM_BUCKETS,
     OOV_BUCKETS,
@@ -52,6 +54,9 @@ def preprocessing_fn(inputs, custom_config):
     settings = TabularSettings.from_custom_config(custom_config)
     outputs = {}
     for name in settings.with_role("numeric") + settings.with_role("bucketized"):
+        if settings.kind == gradient_boosted.GBT:  # trees split raw numbers and know missing values
+            outputs[transformed_name(name)] = gradient_boosted.raw_number(inputs[name])
+            continue
         value = _as_float(inputs[name])
         dense = _dense(value, tft.mean(value))
         if settings.features[name] == "numeric":

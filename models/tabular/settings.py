@@ -18,7 +18,7 @@ class TabularSettings:
     label: str
     classes: List[str]
     features: Dict[str, str]              # column -> numeric | bucketized | categorical | ignore
-    kind: str = "nn"
+    kind: str = "gbt"
     hidden_units: List[int] = field(default_factory=lambda: [64, 32])
 
     @classmethod
@@ -27,7 +27,7 @@ class TabularSettings:
         if missing:
             raise ValueError(f"models.tabular needs {', '.join(missing)} in custom_config (model.* in adapt.yaml)")
         return cls(label=custom["label"], classes=[str(c) for c in custom["classes"]],
-                   features=dict(custom["features"]), kind=custom.get("kind", "nn"))
+                   features=dict(custom["features"]), kind=custom.get("kind", "gbt"))
 
     def with_role(self, role: str) -> List[str]:
         return sorted(name for name, chosen in self.features.items() if chosen == role)

@@ -4,6 +4,7 @@ Numbers (miles, fare, seconds) are dense inputs; coordinates bucketized, small
 integer codes and vocabularies are categorical ids (models/trainer.py).
 """
 from models import trainer
+from models.trainer import ModelInputs
 
 from . import features
 
@@ -18,8 +19,9 @@ def category_sizes() -> dict:
     return sizes
 
 
-def model_inputs(tf_transform_output=None):
-    return features.transformed_names(features.DENSE_FLOAT_FEATURE_KEYS), category_sizes()
+def model_inputs(tf_transform_output=None) -> ModelInputs:
+    return ModelInputs(features.transformed_names(features.DENSE_FLOAT_FEATURE_KEYS), category_sizes(),
+                       features.transformed_names(features.VOCAB_FEATURE_KEYS))
 
 
 def run_fn(fn_args):

@@ -2,6 +2,8 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from models import gradient_boosted
+
 from . import features
 
 
@@ -14,8 +16,13 @@ def fill_in_missing(x):
     return tf.squeeze(dense, axis=1)
 
 
-def preprocessing_fn(inputs):
-    """Maps raw features to the model's inputs; the label passes through as int64."""
+def preprocessing_fn(inputs, custom_config=None):
+    """Maps raw features to the model's inputs; the label passes through as int64.
+
+    For trees (`kind: gbt`) numbers stay as they are, missing values NaN; text becomes vocabulary ids.
+    """
+    if (custom_config or {}).get("kind") == gradient_boosted.GBT:
+        return for_trees(inputs)
     outputs = {}
     for key in features.DENSE_FLOAT_FEATURE_KEYS:
         value = tf.cast(fill_in_missing(inputs[key]), tf.float32)
@@ -33,6 +40,22 @@ def preprocessing_fn(inputs):
         value = tf.cast(fill_in_missing(inputs[key]), tf.int64)
         outputs[features.transformed_name(key)] = tf.clip_by_value(value, 0, max_value - 1)
 
+    if features.LABEL_KEY in inputs:
+        outputs[features.transformed_name(features.LABEL_KEY)] = tf.cast(
+            fill_in_missing(inputs[features.LABEL_KEY]), tf.int64)
+    return outputs
+
+
+def _vocabularies(inputs) -> dict:
+    return {features.transformed_name(key): tft.compute_and_apply_vocabulary(
+        fill_in_missing(inputs[key]), top_k=features.VOCAB_SIZE, num_oov_buckets=features.OOV_SIZE)
+        for key in features.VOCAB_FEATURE_KEYS}
+
+
+def for_trees(inputs):
+    numbers = features.DENSE_FLOAT_FEATURE_KEYS + features.BUCKET_FEATURE_KEYS + features.CATEGORICAL_FEATURE_KEYS
+    outputs = {features.transformed_name(key): gradient_boosted.raw_number(inputs[key]) for key in numbers}
+    outputs.update(_vocabularies(inputs))
     if features.LABEL_KEY in inputs:
         outputs[features.transformed_name(features.LABEL_KEY)] = tf.cast(
             fill_in_missing(inputs[features.LABEL_KEY]), tf.int64)

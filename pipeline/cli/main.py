@@ -80,7 +80,7 @@ def resolve_window(workspace, config, spans: Optional[str], window: Optional[int
     if not accepted:
         raise SpanError(f"no usable spans under {workspace.data}; run `adapt init --data PATH --label COLUMN` "
                         f"first (or `adapt data taxi`)")
-    return SpanWindow.ending_at(accepted[-1], window or config.training.window, rejected)
+    return SpanWindow.ending_at(accepted[-1], window or config.largest_window(), rejected)
 
 
 def cmd_train(args) -> int:

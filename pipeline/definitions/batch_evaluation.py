@@ -44,6 +44,8 @@ class BatchEvaluationSpec:
     launcher: str = ""                   # dotted path of PipelineTrigger's TrainingLauncher
     launcher_options: Dict[str, Any] = field(default_factory=dict)
     performance_threshold: object = None  # float, or a RuntimeParameter on Kubeflow
+    performance_reference: object = 0.0  # the serving model's threshold metric on its holdout when pushed
+    last_decline: object = field(default_factory=dict)  # evidence of the last declined retrain, or a RuntimeParameter
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
     metadata_connection_config: object = None
@@ -69,7 +71,8 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         predictions=batch_prediction_gen.outputs["predictions"], file_list=file_list_gen.outputs["file_list"],
         metrics=json.dumps(config.performance.metrics), threshold_metric=config.performance.threshold_metric,
         threshold=spec.performance_threshold if spec.performance_threshold is not None
-        else config.performance.threshold).with_id(names.PERFORMANCE_EVALUATOR)
+        else config.performance.threshold, reference=spec.performance_reference,
+        max_drop=config.performance.max_drop).with_id(names.PERFORMANCE_EVALUATOR)
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
         thresholds=config.drift_thresholds().to_json(), exclude=json.dumps(spec.model.drift_exclude)
@@ -77,12 +80,13 @@ def create_components(spec: BatchEvaluationSpec) -> list:
     span_preparator = SpanPreparator(
         file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],
         drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,
-        policy=config.retraining.policy, test_fraction=config.data.test_fraction, evaluate_only=not spec.trigger
-    ).with_id(names.SPAN_PREPARATOR)
+        policy=config.retraining.policy, test_fraction=config.data.test_fraction, evaluate_only=not spec.trigger,
+        last_decline=_as_json(spec.last_decline), spans_after_decline=config.retraining.spans_after_decline,
+        max_drop=config.performance.max_drop).with_id(names.SPAN_PREPARATOR)
     components = [file_list_gen, batch_prediction_gen, performance_evaluator, drift_detector, span_preparator]
     if spec.trigger:
         components.append(PipelineTrigger(
-            span=span_preparator.outputs["span"], data_root=spec.data_root, window=config.training.window,
+            span=span_preparator.outputs["span"], data_root=spec.data_root, window=config.largest_window(),
             launcher=spec.launcher, launcher_options=json.dumps(spec.launcher_options)
         ).with_id(names.PIPELINE_TRIGGER))
     return components

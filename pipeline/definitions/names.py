@@ -12,6 +12,7 @@ SCHEMA_GEN = "SchemaGen"              # only in the ingestion run that infers th
 IMPORT_SCHEMA_GEN = "ImportSchemaGen"
 EXAMPLE_VALIDATOR = "StrictExampleValidator"
 SPAN_WINDOW = "span_window"
+HOLDOUT = "holdout"
 SERVING_MODEL = "serving_model"
 LATEST_BLESSED_MODEL = "latest_blessed_model"
 TRANSFORM = "Transform"

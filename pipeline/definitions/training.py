@@ -63,6 +63,8 @@ class TrainingPipelineSpec:
     serving_destination: str                   # the model's version folder: serving/<model> or a bucket path
     target: str = LOCAL                        # local | kubeflow | vertex
     window: Optional[SpanWindow] = None        # local: the spans to train on; remote: a runtime parameter
+    holdout: Optional[SpanWindow] = None       # local: the spans whose test splits judge candidate and baseline
+    push: bool = True                          # False: train and evaluate only (auto window's candidates)
     baseline_model_uri: Optional[str] = None   # local: the serving model's Trainer output
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
@@ -118,36 +120,45 @@ class WindowExamples:
 
     example_gen: object
     window: object                      # channel of the window's Examples, for Transform
-    nodes: list                         # ExampleGen, and the resolver that builds the window locally
+    holdout: object                     # channel of the Examples whose eval splits the Evaluator reads
+    nodes: list                         # ExampleGen, and the resolvers that build window and holdout locally
     train_splits: Optional[List[str]]   # None: TFX's defaults (train / eval)
     eval_splits: Optional[List[str]]
     holdout_splits: List[str]           # what Evaluator and infra validation read
 
 
-def _local_window(spec: TrainingPipelineSpec) -> WindowExamples:
-    window = spec.window
-    example_gen = example_gen_for_span(spec.data_root, window.end)
+def _span_resolver(example_gen, window: SpanWindow, node_id: str):
     resolver = tfx.dsl.Resolver(
         strategy_class=SpanWindowStrategy,
         config={"start_span": window.start, "end_span": window.end, "excluded_spans": list(window.excluded)},
         examples=Channel(type=tfx.types.standard_artifacts.Examples,
                          producer_component_id=example_gen.id, output_key="examples"),
-    ).with_id(names.SPAN_WINDOW)
+    ).with_id(node_id)
     resolver.add_upstream_node(example_gen)  # a resolver naming a producer does not wait for it otherwise
-    return WindowExamples(example_gen, resolver.outputs["examples"], [example_gen, resolver],
-                          None, None, ["eval"])
+    return resolver
+
+
+def _local_window(spec: TrainingPipelineSpec) -> WindowExamples:
+    example_gen = example_gen_for_span(spec.data_root, spec.window.end)
+    window = _span_resolver(example_gen, spec.window, names.SPAN_WINDOW)
+    nodes, holdout = [example_gen, window], example_gen.outputs["examples"]
+    if spec.holdout is not None:
+        holdout_resolver = _span_resolver(example_gen, spec.holdout, names.HOLDOUT)
+        nodes.append(holdout_resolver)
+        holdout = holdout_resolver.outputs["examples"]
+    return WindowExamples(example_gen, window.outputs["examples"], holdout, nodes, None, None, ["eval"])
 
 
 def _remote_window(spec: TrainingPipelineSpec) -> WindowExamples:
-    size = spec.config.training.window
+    size = spec.config.compiled_window()
     input_config = tfx.dsl.experimental.RuntimeParameter(
         name="input_config", ptype=str, default=window_input_config_json(SpanWindow(1, size), size))
     example_gen = tfx.components.CsvExampleGen(
         input_base=spec.data_root, input_config=input_config,
         output_config=tfx.proto.Output()).with_id(names.EXAMPLE_GEN)  # empty: keep the input's splits
-    return WindowExamples(example_gen, example_gen.outputs["examples"], [example_gen],
-                          [train_split(p) for p in range(1, size + 1)], [eval_split(p) for p in range(1, size + 1)],
-                          [eval_split(size)])
+    return WindowExamples(example_gen, example_gen.outputs["examples"], example_gen.outputs["examples"],
+                          [example_gen], [train_split(p) for p in range(1, size + 1)],
+                          [eval_split(p) for p in range(1, size + 1)], [eval_split(p) for p in range(1, size + 1)])
 
 
 def example_gen_for_span(data_root: str, span: int) -> tfx.components.CsvExampleGen:
@@ -240,7 +251,7 @@ def _trainer_custom_config(spec: TrainingPipelineSpec) -> dict:
     if spec.target == LOCAL:
         run["spans"] = spec.window.spans
     else:
-        run.update(spans=[], window_size=spec.config.training.window)
+        run.update(spans=[], window_size=spec.config.compiled_window())
     return {**spec.model.custom_config(), **run}
 
 
@@ -308,18 +319,18 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
         custom_config=_trainer_custom_config(spec)).with_id(names.TRAINER)
 
     evaluator = tfx.components.Evaluator(
-        examples=example_gen.outputs["examples"], model=trainer.outputs["model"], baseline_model=baseline,
+        examples=examples.holdout, model=trainer.outputs["model"], baseline_model=baseline,
         example_splits=examples.holdout_splits if examples.train_splits else None,
         eval_config=eval_config(config, spec.model)).with_id(names.EVALUATOR)
 
-    infra_validator = _infra_validator(spec, trainer.outputs["model"], example_gen.outputs["examples"],
-                                       examples.holdout_splits[-1])
-    pusher = _pusher(spec, trainer.outputs["model"], evaluator.outputs["blessing"],
-                     infra_validator.outputs["blessing"])
-
     components = examples.nodes + [statistics_gen, schema_gen, example_validator, transform]
     components += [baseline_node] if baseline_node is not None else []
-    components += [trainer, evaluator, infra_validator, pusher]
+    components += [trainer, evaluator]
+    if spec.push:
+        infra_validator = _infra_validator(spec, trainer.outputs["model"], example_gen.outputs["examples"],
+                                           examples.holdout_splits[-1])
+        components += [infra_validator, _pusher(spec, trainer.outputs["model"], evaluator.outputs["blessing"],
+                                                infra_validator.outputs["blessing"])]
     return tfx.dsl.Pipeline(
         pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root, components=components,
         enable_cache=spec.enable_cache, metadata_connection_config=spec.metadata_connection_config,

@@ -59,7 +59,7 @@ def training_launcher(config: Config, target: str) -> Tuple[str, Dict[str, Any]]
         "pipeline_spec": posixpath.join(config.kubeflow.compiled_root, target, TRAINING_FILE),
         "host": config.kubeflow.host, "project": config.kubeflow.vertex_project,
         "region": config.kubeflow.vertex_region, "pipeline_root": config.kubeflow.pipeline_root,
-        "window_size": config.training.window}}
+        "window_size": config.compiled_window()}}
 
 
 def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target: str):
@@ -74,6 +74,8 @@ def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target
         performance_threshold=RuntimeParameter(name="performance_threshold", ptype=float,
                                                default=config.performance.threshold),
         baseline_statistics=RuntimeParameter(name="baseline_statistics", ptype=str, default="[]"),
+        performance_reference=RuntimeParameter(name="performance_reference", ptype=float, default=0.0),
+        last_decline=RuntimeParameter(name="last_decline", ptype=str, default="{}"),
         data_root=config.kubeflow.data_root,
         serving_model_dir=posixpath.join(config.kubeflow.serving_destination, config.model.name),
         launcher=launcher, launcher_options=launcher_options, beam_pipeline_args=list(config.kubeflow.beam_args))

@@ -106,7 +106,9 @@ def test_runtime_parameters_are_declared_with_types_and_defaults(compiled):
     batch = parse_spec(paths["adapt-batch-evaluation"]).root.input_definitions.parameters
     assert batch["batch_uri"].parameter_type == pipeline_spec_pb2.ParameterType.STRING
     assert batch["performance_threshold"].parameter_type == pipeline_spec_pb2.ParameterType.NUMBER_DOUBLE
-    assert batch["performance_threshold"].default_value.number_value == pytest.approx(0.88)
+    assert batch["performance_threshold"].default_value.number_value == 0.0
+    assert batch["performance_reference"].parameter_type == pipeline_spec_pb2.ParameterType.NUMBER_DOUBLE
+    assert batch["last_decline"].default_value.string_value == "{}"
     assert batch["baseline_statistics"].default_value.string_value == "[]"
     assert all(p.is_optional for p in list(training.values()) + list(batch.values()))
 

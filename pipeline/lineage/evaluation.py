@@ -34,8 +34,9 @@ def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
             value = failure.metric_value.double_value.value
             threshold = failure.metric_threshold
             if failure.metric_key.is_diff:
-                failures.append(f"{name} changed by {value:+.4f} against the serving model "
-                                f"(allowed {threshold.change_threshold.absolute.value:+.4f})")
+                allowed = -threshold.change_threshold.absolute.value
+                tolerance = f", {allowed:.4f} tolerated" if allowed > 1e-6 else ""
+                failures.append(f"{name} {value:+.4f} against the serving model{tolerance}")
             else:
                 failures.append(f"{name} {value:.4f} is below the floor "
                                 f"{threshold.value_threshold.lower_bound.value:.4f}")

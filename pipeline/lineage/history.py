@@ -40,6 +40,8 @@ def history(workspace: Workspace, model_name: str = "") -> List[Dict[str, Any]]:
             "candidate_metrics": candidate, "baseline_metrics": baseline,
             "candidate_accuracy": candidate.get("accuracy"), "baseline_accuracy": baseline.get("accuracy"),
             "outcome": prop(execution, "outcome", ""), "compute_seconds": prop(execution, "compute_seconds"),
+            "holdout": json.loads(prop(execution, "holdout", "{}") or "{}"),
+            "window_choice": json.loads(prop(execution, "window_choice", "{}") or "{}"),
         })
     for execution in meta.adapt_executions(metadata.ROLLBACK_TYPE):
         rows.append({

@@ -32,7 +32,7 @@ _EVENT_PROPERTIES = {
     "outcome": mlmd.STRING, "updated": mlmd.INT, "pushed_version": mlmd.INT,
     "production_version": mlmd.INT, "baseline_version": mlmd.INT, "compute_seconds": mlmd.DOUBLE,
     "candidate_metrics": mlmd.STRING, "baseline_metrics": mlmd.STRING, "training_mode": mlmd.STRING,
-    "pipeline_run": mlmd.STRING,
+    "pipeline_run": mlmd.STRING, "evidence": mlmd.STRING, "holdout": mlmd.STRING, "window_choice": mlmd.STRING,
 }
 _ROLLBACK_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to_version": mlmd.INT,
                         "reason": mlmd.STRING}
@@ -234,6 +234,34 @@ def custom_config(execution: Optional[mlmd.Execution]) -> Dict[str, Any]:
 def span_statistics_files(meta: Metadata) -> Dict[int, str]:
     """{span: its train split's TFDV statistics file}, for every span StatisticsGen described."""
     return {span: split_statistics_path(artifact.uri) for span, artifact in span_statistics(meta).items()}
+
+
+def retraining_events(meta: Metadata, model_name: str) -> List[mlmd.Execution]:
+    """adapt.RetrainingEvent executions of one model, oldest first."""
+    return [e for e in meta.adapt_executions(EVENT_TYPE) if prop(e, "model_name") == model_name]
+
+
+def pushed_metrics(meta: Metadata, model_name: str, version: Optional[int]) -> Dict[str, float]:
+    """What `version` scored on its own holdout when it was pushed ({} when not recorded)."""
+    for event in reversed(retraining_events(meta, model_name)):
+        if version is not None and prop(event, "pushed_version") == version and prop(event, "updated") == 1:
+            return json.loads(prop(event, "candidate_metrics", "{}") or "{}")
+    return {}
+
+
+def last_decline(meta: Metadata, model_name: str, production_version: Optional[int]) -> Dict[str, Any]:
+    """The evidence of the newest retraining event when it was a candidate declined against the serving version.
+
+    {} when the newest event pushed, stopped on bad data, or judged another serving version.
+    """
+    events = retraining_events(meta, model_name)
+    if not events:
+        return {}
+    newest = events[-1]
+    declined = prop(newest, "updated") == 0 and str(prop(newest, "outcome", "")).startswith("declined")
+    if not declined or prop(newest, "production_version") != production_version:
+        return {}
+    return json.loads(prop(newest, "evidence", "{}") or "{}")
 
 
 def push_records(meta: Metadata, pipeline: str = names.TRAINING_PIPELINE) -> List[Dict[str, Any]]:

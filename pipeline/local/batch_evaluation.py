@@ -101,6 +101,9 @@ def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, 
         config=config, model=model, batch_uri=batch.uri, data_root=str(workspace.data),
         serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
         baseline_statistics=baseline_statistics(meta, base, version), trigger=trigger,
+        performance_reference=metadata.pushed_metrics(meta, config.model.name, version).get(
+            config.performance.threshold_metric, 0.0),
+        last_decline=metadata.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=list(config.beam.args),
         metadata_connection_config=metadata.connection_config(workspace.metadata_path))

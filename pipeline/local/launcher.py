@@ -24,13 +24,13 @@ class LocalTrainingLauncher(TrainingLauncher):
                                                         ("training.mode", mode)) if value}
         self.trigger = trigger
 
-    def request(self, window: SpanWindow, reason: str) -> dict:
+    def request(self, window: SpanWindow, reason: str, evidence: Optional[dict] = None) -> dict:
         return {"workdir": self.workdir, "spans": f"{window.start}-{window.end}", "trigger": self.trigger,
-                "reason": reason, "overrides": self.overrides}
+                "reason": reason, "evidence": evidence or {}, "overrides": self.overrides}
 
-    def launch(self, window: SpanWindow, reason: str) -> LaunchResult:
+    def launch(self, window: SpanWindow, reason: str, evidence: Optional[dict] = None) -> LaunchResult:
         started = time.perf_counter()
-        request = self.request(window, reason)
+        request = self.request(window, reason, evidence)
         result = subprocess.run([sys.executable, "-m", "pipeline.local.training_job"], input=json.dumps(request),
                                 stdout=subprocess.PIPE, text=True)
         seconds = round(time.perf_counter() - started, 1)

@@ -5,9 +5,9 @@ from pipeline.local.launcher import LocalTrainingLauncher
 
 def test_the_child_trains_with_the_batch_runs_steps_and_mode():
     launcher = LocalTrainingLauncher(workdir="/w", train_steps=77, mode="warm-start")
-    request = launcher.request(SpanWindow(2, 3), "performance: accuracy 0.8 < 0.88")
+    request = launcher.request(SpanWindow(2, 3), "performance: accuracy 0.8 < 0.88", {"drop": 0.04})
     assert request == {"workdir": "/w", "spans": "2-3", "trigger": "batch-evaluation",
-                       "reason": "performance: accuracy 0.8 < 0.88",
+                       "reason": "performance: accuracy 0.8 < 0.88", "evidence": {"drop": 0.04},
                        "overrides": {"training.train_steps": 77, "training.mode": "warm-start"}}
 
 

@@ -22,7 +22,7 @@ starts (pipeline/local/training_job.py).
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
@@ -53,9 +53,21 @@ class TrainingOutcome:
     trained: bool = True          # False when the Trainer result came from the cache
     seconds: float = 0.0
     event_id: Optional[int] = None
+    holdout: str = ""             # the spans whose test splits candidate and baseline were compared on
+    holdout_rows: int = 0
+    window_choice: Dict[str, float] = field(default_factory=dict)  # training.window auto: window -> accuracy
 
     def to_dict(self):
         return asdict(self)
+
+
+@dataclass
+class Request:
+    """What started a training run, and why: recorded with it for the history and the next decision."""
+
+    trigger: str = "manual"
+    reason: str = ""
+    evidence: Dict = field(default_factory=dict)
 
 
 def training_spec(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
@@ -111,19 +123,54 @@ def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metada
     return version, metadata.model_for_version(meta, base, version)
 
 
+def holdout_window(data_root, window: SpanWindow, min_rows: int) -> SpanWindow:
+    """The newest span of the window, topped up with earlier ones (newest first) to at least `min_rows` test rows."""
+    rows, start = 0, window.end
+    for span in reversed(window.spans):
+        start = span
+        rows += int((spans.read_source(data_root, span).get("rows") or {}).get("test", 0))
+        if rows >= min_rows:
+            break
+    return SpanWindow(start, window.end, tuple(s for s in window.excluded if s >= start))
+
+
+def candidate_windows(config: Config, window: SpanWindow) -> List[SpanWindow]:
+    """training.window auto: one window per candidate size, ending where `window` ends and within it."""
+    if config.training.window != "auto":
+        return [window]
+    found: Dict[tuple, SpanWindow] = {}
+    for size in config.training.window_candidates:
+        count = len(window.spans) if size == "all" else min(int(size), len(window.spans))
+        chosen = window.spans[-count:]
+        found.setdefault(tuple(chosen), SpanWindow(chosen[0], window.end,
+                                                   tuple(s for s in window.excluded if s >= chosen[0])))
+    return sorted(found.values(), key=lambda w: len(w.spans))
+
+
+def _latest(meta: metadata.Metadata, node: str, since_ms: int):
+    return meta.latest_execution(names.TRAINING_PIPELINE, node, since_ms)
+
+
+def read_evaluation(meta: metadata.Metadata, since_ms: int):
+    """(Trainer execution, its Model, the Evaluator's metrics {candidate, baseline}, evaluation uri) of this run."""
+    trainer_run, evaluator_run = _latest(meta, names.TRAINER, since_ms), _latest(meta, names.EVALUATOR, since_ms)
+    if trainer_run is None or evaluator_run is None:
+        raise PipelineError("the training pipeline finished without running Trainer and Evaluator")
+    evaluation_uri = meta.outputs(evaluator_run.id, "evaluation")[0].uri
+    return trainer_run, meta.outputs(trainer_run.id, "model")[0], evaluation.overall_metrics(evaluation_uri), \
+        evaluation_uri
+
+
 def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
                  baseline_version: Optional[int], production_before: Optional[int], base: str) -> TrainingOutcome:
-    pusher_run, trainer_run, evaluator_run = (meta.latest_execution(names.TRAINING_PIPELINE, node, since_ms)
-                                              for node in (names.PUSHER, names.TRAINER, names.EVALUATOR))
-    if pusher_run is None or trainer_run is None or evaluator_run is None:
-        raise PipelineError("the training pipeline finished without running Trainer, Evaluator and Pusher")
+    pusher_run = _latest(meta, names.PUSHER, since_ms)
+    if pusher_run is None:
+        raise PipelineError("the training pipeline finished without running Pusher")
+    trainer_run, model, metrics, evaluation_uri = read_evaluation(meta, since_ms)
     pushed_model = meta.outputs(pusher_run.id, "pushed_model")[0]
-    model = meta.outputs(trainer_run.id, "model")[0]
-    evaluation_uri = meta.outputs(evaluator_run.id, "evaluation")[0].uri
-
-    metrics = evaluation.overall_metrics(evaluation_uri)
     pushed = metadata.prop(pushed_model, "pushed") == 1
     version = int(metadata.prop(pushed_model, "pushed_version")) if pushed else None
+    rows = int(metrics.get("candidate", {}).get("examples", 0))
     if pushed:
         reason = f"pushed as version {version}"
     elif metadata.prop(pushed_model, "identical_version") is not None:
@@ -133,56 +180,88 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
         pusher_reason = metadata.prop(pushed_model, "reason", "not blessed")
         reason = "declined: " + ("; ".join(failures) if failures and "Evaluator" in pusher_reason
                                  else pusher_reason)
+    if rows and not reason.startswith("no new model"):
+        reason += f" (holdout of {rows} rows)"
     return TrainingOutcome(
         window=str(window), spans=window.spans, pushed=pushed, version=version,
         production_version=versions.production_version(base) if pushed else production_before,
         baseline_version=baseline_version, reason=reason,
         candidate_metrics=metrics.get("candidate", {}), baseline_metrics=metrics.get("baseline", {}),
-        model_uri=model.uri, trained=trainer_run.last_known_state != mlmd.Execution.CACHED)
+        model_uri=model.uri, trained=trainer_run.last_known_state != mlmd.Execution.CACHED, holdout_rows=rows)
+
+
+def choose_window(candidates: List[SpanWindow], run_candidate: Callable[[SpanWindow], float],
+                  echo: Callable[[str], None]) -> tuple:
+    """(best window, {window: accuracy}): the highest accuracy on the shared holdout; ties go to the shorter window."""
+    scores = {}
+    for candidate in candidates:
+        scores[str(candidate)] = run_candidate(candidate)
+        echo(f"  window {candidate} ({len(candidate.spans)} span(s)): accuracy {scores[str(candidate)]:.4f} on the "
+             f"holdout")
+    best = max(candidates, key=lambda w: (scores[str(w)], -len(w.spans)))
+    return best, scores
 
 
 def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, trigger: str = "manual",
-                 reason: str = "", echo: Optional[Callable[[str], None]] = echo_stderr,
-                 enable_cache: bool = True) -> TrainingOutcome:
-    """Trains on `window`, evaluates against the serving model, pushes when better."""
+                 reason: str = "", evidence: Optional[Dict] = None,
+                 echo: Optional[Callable[[str], None]] = echo_stderr, enable_cache: bool = True) -> TrainingOutcome:
+    """Trains on `window` (or, with training.window auto, on the best of its candidate windows), evaluates
+    against the serving model on the holdout, pushes when better, and records the run in MLMD."""
     echo = echo or (lambda line: None)
+    request = Request(trigger, reason, dict(evidence or {}))
     started = time.perf_counter()
-    since_ms = int(time.time() * 1000) - 1
     check_window_present(workspace.data, window)
     window = window.without(spans.rejected_spans(workspace.data))
     meta = metadata.Metadata(workspace.metadata_path)
     model = workspace.model_package(config)
     log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
     base = workspace.serving_model_dir(config)
+    holdout = holdout_window(workspace.data, window, config.validation.min_holdout_rows)
+
+    def record(outcome: Optional[TrainingOutcome], error: str = "", production: Optional[int] = None,
+               chosen: SpanWindow = window) -> int:
+        return _record(meta, config, chosen, request, started, outcome, error, production, holdout)
 
     with pipeline_progress(log_file, echo):
         schema_file = ensure_schema(workspace, config, model, window, meta, echo)
         try:
             ingest_missing_spans(workspace, config, model, window, schema_file, meta, echo)
         except DataValidationError as err:
-            _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
-                    production=versions.production_version(base))
+            record(None, str(err), versions.production_version(base))
             raise
         baseline_version, baseline_model = serving_baseline(workspace, config, meta)
-        spec = training_spec(workspace, config, model, window, schema_file=schema_file,
-                             baseline_model_uri=baseline_model.uri if baseline_model else None,
-                             enable_cache=enable_cache)
-        echo(f"  training on spans {window} ({config.training.mode}); baseline: "
-             f"{'version %s' % baseline_version if baseline_model else 'none'}; log: {log_file}")
+
+        def pipeline_for(chosen: SpanWindow, push: bool):
+            spec = training_spec(workspace, config, model, chosen, schema_file=schema_file, holdout=holdout,
+                                 push=push, baseline_model_uri=baseline_model.uri if baseline_model else None,
+                                 enable_cache=enable_cache)
+            return training.create_training_pipeline(spec)
+
+        def run_candidate(chosen: SpanWindow) -> float:
+            since = int(time.time() * 1000) - 1
+            _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=False)))
+            return read_evaluation(meta, since)[2].get("candidate", {}).get("accuracy", 0.0)
+
+        echo(f"  training on spans {window} ({config.training.mode}, {model.kind}); baseline: "
+             f"{'version %s' % baseline_version if baseline_model else 'none'}; holdout: test splits of spans "
+             f"{holdout}; log: {log_file}")
         try:
-            _validated(workspace, window.end, lambda: run_pipeline(training.create_training_pipeline(spec)))
+            candidates = candidate_windows(config, window)
+            chosen, scores = (choose_window(candidates, run_candidate, echo) if len(candidates) > 1
+                              else (window, {}))
+            since_ms = int(time.time() * 1000) - 1
+            _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))
         except DataValidationError as err:
-            _record(meta, config, window, trigger, reason, started, outcome=None, error=str(err),
-                    production=baseline_version)
+            record(None, str(err), baseline_version)
             raise
-        outcome = read_outcome(meta, window, since_ms, baseline_version if baseline_model else None,
+        outcome = read_outcome(meta, chosen, since_ms, baseline_version if baseline_model else None,
                                baseline_version, base)
+        outcome.holdout, outcome.window_choice = str(holdout), scores
 
     if outcome.pushed and config.mlflow.tracking_uri:
         _sync_to_mlflow(config, outcome, base, echo)
     outcome.seconds = round(time.perf_counter() - started, 1)
-    outcome.event_id = _record(meta, config, window, trigger, reason, started, outcome=outcome,
-                               production=outcome.production_version)
+    outcome.event_id = record(outcome, production=outcome.production_version, chosen=chosen)
     return outcome
 
 
@@ -197,13 +276,13 @@ def _sync_to_mlflow(config: Config, outcome: TrainingOutcome, base: str, echo) -
         echo(f"  MLflow sync failed (the push stands): {type(err).__name__}: {err}")
 
 
-def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, trigger: str, reason: str,
-            started: float, outcome: Optional[TrainingOutcome], error: str = "",
-            production: Optional[int] = None) -> int:
+def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, request: Request, started: float,
+            outcome: Optional[TrainingOutcome], error: str = "", production: Optional[int] = None,
+            holdout: Optional[SpanWindow] = None) -> int:
     values = {
-        "model_name": config.model.name, "trigger": trigger, "reason": reason, "spans": str(window),
+        "model_name": config.model.name, "trigger": request.trigger, "reason": request.reason, "spans": str(window),
         "training_mode": config.training.mode, "compute_seconds": round(time.perf_counter() - started, 1),
-        "production_version": production,
+        "production_version": production, "evidence": json.dumps({**request.evidence, "end_span": window.end}),
     }
     inputs, outputs = [], []
     if outcome is None:
@@ -212,7 +291,9 @@ def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, trigger
         values.update(outcome=outcome.reason, updated=int(outcome.pushed), pushed_version=outcome.version,
                       baseline_version=outcome.baseline_version,
                       candidate_metrics=json.dumps(outcome.candidate_metrics),
-                      baseline_metrics=json.dumps(outcome.baseline_metrics))
+                      baseline_metrics=json.dumps(outcome.baseline_metrics),
+                      holdout=json.dumps({"spans": str(holdout), "rows": outcome.holdout_rows}),
+                      window_choice=json.dumps(outcome.window_choice))
         models = meta.store.get_artifacts_by_uri(outcome.model_uri)
         inputs = models[-1:]
     return meta.record_retraining_event(values, inputs=inputs, outputs=outputs)
@@ -224,4 +305,4 @@ def run_training_request(request: Dict) -> TrainingOutcome:
     config = workspace.load_config().with_overrides(request.get("overrides") or {})
     window = SpanWindow.parse(request["spans"])
     return run_training(workspace, config, window, trigger=request.get("trigger", "manual"),
-                        reason=request.get("reason", ""))
+                        reason=request.get("reason", ""), evidence=request.get("evidence"))
