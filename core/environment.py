@@ -30,3 +30,5 @@ def quiet_console() -> None:
     for category in (FutureWarning, DeprecationWarning, UserWarning, RuntimeWarning):
         warnings.filterwarnings("ignore", category=category)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # libraries that set their own loggers' levels stay quiet too
+        handler.setLevel(logging.ERROR)

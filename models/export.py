@@ -9,8 +9,9 @@ The exported SavedModel has two signatures, both taking serialized tf.Examples
 - `transform_features` -> the Transform outputs, label included: TFMA reads
   the class index of each example through it.
 
-The model info file beside it (core/contract.py) names the label, the classes
-and the raw feature types, which turn JSON requests and CSV rows into tf.Examples.
+The model info file beside it (core/contract.py) names the label, the classes,
+the raw feature types, which turn JSON requests and CSV rows into tf.Examples,
+and the features every request must carry (the kept schema's `adapt:required`).
 """
 from typing import Any, Dict, Optional
 
@@ -18,6 +19,7 @@ import tensorflow as tf
 from tfx_bsl.public import tfxio
 
 from core.contract import OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_model_info
+from core.data.schema import required_features
 
 _TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
 
@@ -65,5 +67,6 @@ def export(model, serving_model_dir: str, tf_transform_output, label: str, info:
            predict: Optional[Any] = None) -> None:
     """Saves the SavedModel with adapt's signatures and writes the model info file beside it."""
     model.save(serving_model_dir, save_format="tf", signatures=signatures(model, tf_transform_output, label, predict))
+    required = [name for name in required_features(tf_transform_output.raw_metadata.schema) if name != label]
     write_model_info(serving_model_dir, {"label": label, "raw_features": raw_feature_types(tf_transform_output, label),
-                                         **info})
+                                         "required_features": required, **info})

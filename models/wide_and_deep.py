@@ -5,9 +5,11 @@ categorical feature one-hot encoded, through one ReLU layer. One sigmoid unit
 for two classes, a softmax over the classes otherwise. Layers are named, so a
 warm start copies weights by name from the serving model wherever shapes match.
 """
+import sys
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import tensorflow as tf
+import tqdm
 from absl import logging
 
 from models.keras_autograph import exclude_tf_keras_from_autograph
@@ -79,10 +81,15 @@ def train(model, fn_args, train_dataset, eval_dataset) -> Dict[str, object]:
             warm_layers = warm_start(model, fn_args.base_model)
         else:
             logging.info("Warm start asked for but there is no serving model yet: training from scratch.")
-    model.fit(train_dataset, epochs=EPOCHS, steps_per_epoch=max(1, fn_args.train_steps // EPOCHS),
-              validation_data=eval_dataset, validation_steps=fn_args.eval_steps, verbose=0,
-              callbacks=[tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: logging.info(
-                  "epoch %d: %s", epoch + 1, {k: round(float(v), 4) for k, v in (logs or {}).items()}))])
+    steps = max(1, fn_args.train_steps // EPOCHS)
+    with tqdm.tqdm(total=steps * EPOCHS, desc="    training", unit=" steps", file=sys.stderr, disable=None,
+                   leave=False) as bar:  # disable=None: shown on a terminal only
+        model.fit(train_dataset, epochs=EPOCHS, steps_per_epoch=steps, validation_data=eval_dataset,
+                  validation_steps=fn_args.eval_steps, verbose=0,
+                  callbacks=[tf.keras.callbacks.LambdaCallback(
+                      on_train_batch_end=lambda batch, logs: bar.update(1),
+                      on_epoch_end=lambda epoch, logs: logging.info(
+                          "epoch %d: %s", epoch + 1, {k: round(float(v), 4) for k, v in (logs or {}).items()}))])
     return {"spans": custom.get("spans", []),
             "training_mode": mode if warm_layers or mode == "scratch" else "scratch (no base model)",
             "warm_started_layers": warm_layers}

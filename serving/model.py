@@ -31,7 +31,7 @@ class LoadedModel:
         saved_model = tf.saved_model.load(path)
         signature = saved_model.signatures[SIGNATURE_NAME]
         model = cls(version=version, path=path, info=info, signature=signature, _keep_alive=saved_model)
-        model.predict([{}])  # warm up: the first call traces and allocates
+        model.predict_serialized([b""])  # warm up: the first call traces and allocates
         model.load_seconds = time.perf_counter() - started
         return model
 
@@ -39,11 +39,20 @@ class LoadedModel:
     def raw_types(self) -> Mapping[str, str]:
         return self.info["raw_features"]
 
+    @property
+    def required(self) -> List[str]:
+        return list(self.info.get("required_features") or [])
+
     def to_examples(self, instances: Sequence[Mapping[str, Any]]) -> List[bytes]:
         label = self.info.get("label")
         serialized = []
         for index, instance in enumerate(instances):
             try:
+                missing = [name for name in self.required
+                           if isinstance(instance, Mapping) and instance.get(name) is None]
+                if missing:
+                    raise RequestError(f"missing required feature{'s' if len(missing) > 1 else ''} "
+                                       f"{', '.join(repr(m) for m in missing)}")
                 serialized.append(instance_to_example(instance, self.raw_types, ignore=[label]).SerializeToString())
             except RequestError as err:
                 raise RequestError(f"instance {index}: {err}") from None

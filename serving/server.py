@@ -30,6 +30,7 @@ from typing import Dict, Optional
 
 from core import versions
 from core.contract import SIGNATURE_NAME, model_classes
+from core.errors import AdaptError
 
 logger = logging.getLogger("adapt.serving")
 
@@ -180,6 +181,8 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             return error(404, f"model {name!r} not available", "metadata")
         return {"model_spec": {"name": name, "version": str(model.version)},
                 "metadata": {"raw_features": model.raw_types, "label": model.info.get("label"),
+                             "required_features": model.required,
+                             "optional_features": sorted(set(model.raw_types) - set(model.required)),
                              "classes": model_classes(model.info), "spans": model.info.get("spans"),
                              "signature_name": SIGNATURE_NAME}}
 
@@ -245,7 +248,12 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
 def bind_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except (OSError, OverflowError) as err:
+        sock.close()
+        raise AdaptError(f"cannot listen on {host}:{port}: {getattr(err, 'strerror', None) or err}; "
+                         f"choose another --port (0 picks a free one)") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

@@ -107,6 +107,10 @@ def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server):
         (json.dumps({"instances": [{**INSTANCE, "trip_start_hour": [1, 2]}]}).encode(), 400, "trip_start_hour"),
         (json.dumps({"rows": []}).encode(), 400, "exactly one of"),
         (json.dumps({"instances": []}).encode(), 400, "non-empty"),
+        (json.dumps({"instances": [{}]}).encode(), 400, "instance 0: missing required feature 'trip_miles'"),
+        (json.dumps({"instances": [INSTANCE, {"payment_type": "Cash"}]}).encode(), 400,
+         "instance 1: missing required feature 'trip_miles'"),
+        (json.dumps({"instances": [{**INSTANCE, "trip_miles": None}]}).encode(), 400, "missing required feature"),
         (b'{"instances": [' + b"1" * (20 * 1024 * 1024) + b"]}", 413, "exceeds"),
     ]
     for raw, expected, words in cases:
@@ -115,6 +119,18 @@ def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server):
         assert _request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]})[0] == 200
     status, text, _ = _request(port, "/metrics")
     assert status == 200 and b'adapt_requests_total{code="400",endpoint="predict"}' in text
+
+
+def test_the_contract_is_two_sided_optional_features_may_be_left_out(server):
+    port, _ = server
+    status, body = _json(_request(port, "/v1/models/taxi/metadata"))
+    assert status == 200
+    assert body["metadata"]["required_features"] == ["trip_miles"]
+    assert body["metadata"]["optional_features"] == ["payment_type", "trip_start_hour"]
+    status, body = _json(_request(port, "/v1/models/taxi:predict", {"instances": [{"trip_miles": 2.0}]}))
+    assert status == 200 and len(body["predictions"]) == 1
+    status, body = _json(_request(port, "/v1/models/taxi:predict", {"instances": [{**INSTANCE, "tip": 1}]}))
+    assert status == 400 and "unknown feature 'tip'" in body["error"]
 
 
 def test_rollback_pin_switches_answers_and_a_newer_push_wins_again(server, models):

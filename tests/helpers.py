@@ -8,7 +8,8 @@ from typing import List, Optional, Sequence
 TINY_FEATURES = {"trip_miles": "float", "payment_type": "string", "trip_start_hour": "int"}
 
 
-def save_tiny_model(path: str, weight: float, spans: Sequence[int] = (1,)) -> str:
+def save_tiny_model(path: str, weight: float, spans: Sequence[int] = (1,), required: Sequence[str] = ("trip_miles",)
+                    ) -> str:
     """A SavedModel with adapt's serving signature: P = sigmoid(weight * miles + [cash] - 0.5)."""
     import tensorflow as tf
 
@@ -31,7 +32,8 @@ def save_tiny_model(path: str, weight: float, spans: Sequence[int] = (1,)) -> st
     tf.saved_model.save(module, path, signatures={"serving_default": module.serve})
     os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
     with open(os.path.join(path, "assets.extra", "adapt_model.json"), "w") as handle:
-        json.dump({"label": "big_tipper", "raw_features": TINY_FEATURES, "spans": list(spans)}, handle)
+        json.dump({"label": "big_tipper", "raw_features": TINY_FEATURES, "spans": list(spans),
+                   "required_features": list(required)}, handle)
     return path
 
 

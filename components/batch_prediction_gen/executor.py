@@ -3,10 +3,12 @@ import base64
 import csv
 import json
 import os
+import sys
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
+import tqdm
 from tfx.dsl.components.base import base_beam_executor
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
@@ -83,6 +85,15 @@ def to_keyed_example(instance: Instance, raw_types: Dict[str, str]) -> Tuple[str
     return json.dumps([instance_id, label]), instance_to_example(features, raw_types)
 
 
+_progress = None  # this process's bar over the batch's rows: in-process Beam runners update it
+
+
+def count_row(record: str) -> str:
+    if _progress is not None:
+        _progress.update(1)
+    return record
+
+
 def to_record(keyed_log, classes: List[str]) -> str:
     key, prediction_log = keyed_log
     instance_id, label = json.loads(key)
@@ -150,10 +161,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
     def _predict_locally(self, listing, model_path, artifact, info):
         """Reads, predicts and writes inside Beam: the driver never holds the batch's rows."""
+        global _progress
         spec = model_spec_pb2.InferenceSpecType(saved_model_spec=model_spec_pb2.SavedModelSpec(
             model_path=model_path, signature_name=[SIGNATURE_NAME]))
         raw_types = info["raw_features"]
-        with self._make_beam_pipeline() as pipeline:
+        _progress = tqdm.tqdm(total=int(listing["num_instances"]), desc="    predicting", unit=" rows",
+                              file=sys.stderr, disable=None, leave=False)  # None: shown on a terminal only
+        with _progress, self._make_beam_pipeline() as pipeline:
             _ = (pipeline
                  | "Files" >> beam.Create(listing["files"])
                  | "Read" >> beam.FlatMap(file_instances, listing["format"], raw_types, listing["label"],
@@ -164,6 +178,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                      Tuple[str, tf.train.Example])
                  | "RunInference" >> RunInference(spec)
                  | "ToRecords" >> beam.Map(to_record, model_classes(info))
+                 | "Progress" >> beam.Map(count_row)
                  | "Write" >> beam.io.WriteToText(os.path.join(artifact.uri, PREDICTIONS_PREFIX),
                                                   file_name_suffix=".jsonl"))
 

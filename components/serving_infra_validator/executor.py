@@ -111,7 +111,12 @@ def validate(model_path: str, examples: List[tf.train.Example], model_name: str,
              log_path: str) -> Tuple[Dict[str, Any], str]:
     """Returns (measurements, '') when the server answers correctly, else raises InfraValidationError."""
     info = read_model_info(model_path)
-    instances = [example_to_instance(e, info["raw_features"]) for e in examples]
+    required = info.get("required_features") or []
+    # Rows with a gap in a required feature would rightly be refused: requests carry what the contract asks for.
+    instances = [instance for instance in (example_to_instance(e, info["raw_features"]) for e in examples)
+                 if all(instance.get(name) is not None for name in required)]
+    if not instances:
+        raise InfraValidationError(f"no eval example carries every required feature ({', '.join(required)})")
     deadline = time.time() + timeout
     with ServerProcess(model_path, model_name, log_path) as server:
         load_seconds = server.wait_until_available(deadline)

@@ -12,7 +12,9 @@ maps new values to out-of-vocabulary buckets, and DriftDetector, not
 ExampleValidator, reports the shift. Types stay strict, and so does the
 label: it must be present, and its values must be among the model's classes,
 so a numeric column holding text, a missing label column or an unknown class
-still stops the run. Every model, the first included, is
+still stops the run. Features present in every row of the first span are
+tagged `adapt:required`: the model server rejects a request without them
+(the tag only governs serving; spans may still have gaps). Every model, the first included, is
 trained on data validated against this file; edit it to tighten or relax.
 ImportSchemaGen reads a content-addressed copy, so an edit invalidates TFX's
 cache and an unchanged file keeps cached results valid.
@@ -27,12 +29,23 @@ from core.config import Config
 from core.contract import ModelPackage
 
 
+REQUIRED_TAG = "adapt:required"  # a feature every serving request must carry
+
+
+def required_features(schema) -> list:
+    """The features the schema marks required in serving requests."""
+    return sorted(feature.name for feature in schema.feature if REQUIRED_TAG in feature.annotation.tag)
+
+
 def curate(schema, config: Config, model: ModelPackage):
     open_domains = set(model.open_domain_features)
     for feature in schema.feature:
         if feature.name == model.label:
             _pin_label(schema, feature, model.classes)
             continue
+        if feature.presence.min_fraction >= 1.0 and REQUIRED_TAG not in feature.annotation.tag:
+            # In every row of the first span: serving requests must carry it (edit the tag to change that).
+            feature.annotation.tag.append(REQUIRED_TAG)
         if feature.name in open_domains:
             _open_domain(schema, feature)
         elif feature.HasField("domain") or feature.HasField("string_domain"):

@@ -123,3 +123,16 @@ def test_an_integer_label_is_pinned_to_the_range_of_its_classes():
     label = _feature(schema, "grade")
     curate(schema, CONFIG, ModelPackage(module="models.tabular", label="grade", classes=["0", "1", "2"]))
     assert (label.int_domain.min, label.int_domain.max) == (0, 2)
+
+
+def test_features_in_every_row_of_the_first_span_are_required_in_requests():
+    from core.data.schema import required_features
+    schema = schema_pb2.Schema()
+    _feature(schema, "fare")
+    optional = _feature(schema, "trip_seconds")
+    optional.presence.min_fraction = 0.97
+    _feature(schema, "big_tipper")
+    curated = curate(schema, CONFIG, TAXI)
+    assert required_features(curated) == ["fare"]
+    assert all(f.presence.min_fraction <= CONFIG.validation.min_feature_presence for f in curated.feature
+               if f.name != "big_tipper")

@@ -70,11 +70,18 @@ def _span_list(workspace) -> str:
 
 # -- train ---------------------------------------------------------------------------
 def resolve_window(workspace, config, spans: Optional[str], window: Optional[int]):
-    from core.data.spans import SpanError, SpanWindow, list_spans, rejected_spans
-    if spans and window:
+    """The window to train on, checked before anything runs: --spans A-B (present spans), or the last K spans."""
+    from core.data.spans import SpanError, SpanWindow, check_window_present, list_spans, rejected_spans
+    if spans and window is not None:
         raise UsageError("use either --spans A-B or --window K, not both")
     if spans:
-        return SpanWindow.parse(spans)
+        try:
+            chosen = SpanWindow.parse(spans)
+            check_window_present(workspace.data, chosen)
+        except SpanError as err:
+            raise UsageError(f"--spans {spans}: {err}") from None
+        return chosen
+    config = config.with_overrides({"training.window": window})  # the same check as adapt.yaml's
     rejected = rejected_spans(workspace.data)
     accepted = [s for s in list_spans(workspace.data) if s not in rejected]
     if not accepted:
@@ -169,7 +176,7 @@ def cmd_watch(args) -> int:
     except ScheduleError as err:
         raise UsageError(str(err)) from None
     echo = (lambda line: print(line, file=sys.stderr)) if args.json else print
-    watcher = Watcher(workspace, config, echo=echo, pipeline_spec=args.pipeline_spec)
+    watcher = Watcher(workspace, config, echo=echo, pipeline_spec=args.pipeline_spec, max_batches=args.max_batches)
     if args.once and args.json:
         result = watcher.tick()
         _print_json({"started": [s.to_dict() for s in result.started], "skipped": result.skipped,
@@ -266,11 +273,11 @@ def cmd_serve(args) -> int:
     from core import versions
     from serving import server
     workspace, config = _open(args)
+    config = config.with_overrides({"serving.port": args.port, "serving.host": args.host})
+    port, host = config.serving.port, config.serving.host
     base = workspace.serving_model_dir(config)
     if versions.production_version(base) is None:
         raise AdaptError(f"no model to serve under {base}: run `adapt train` (or `adapt demo`) first")
-    port = config.serving.port if args.port is None else args.port
-    host = args.host or config.serving.host
 
     def ready(actual_port, repository):
         print(f"serving {config.model.name} version {repository.current.version} on "
@@ -293,10 +300,29 @@ def cmd_demo(args) -> int:
 # -- parser --------------------------------------------------------------------------
 def _workdir(parser):
     parser.add_argument("--workdir", help="workspace folder (default: $ADAPT_WORKDIR or ./adapt-workspace)")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of a failure")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors as adapt's: one line on stderr, exit 2."""
+
+    def error(self, message):
+        print(f"{ERROR_PREFIX}{self.prog.split(' ', 1)[-1]}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="adapt", description="Continuous training on TFX.")
+    parser = OneLineParser(prog="adapt", description="Continuous training on TFX.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     init = commands.add_parser("init", help="a first batch of your own data -> span 1, schema, adapt.yaml")
@@ -310,14 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("batches_dir", metavar="BATCHES_DIR", help="one sub-folder per batch, replayed in name order")
     _workdir(replay)
     replay.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
-    replay.add_argument("--limit", type=int, help="replay only this many batches after the first")
+    replay.add_argument("--limit", type=positive_int, help="replay only this many batches after the first")
     replay.add_argument("--train-steps", type=int, help="override training.train_steps")
     replay.add_argument("--json", action="store_true", help="print the report rows as JSON")
     replay.set_defaults(func=cmd_replay)
 
     demo = commands.add_parser("demo", help="replay four years of taxi data through the system")
     _workdir(demo)
-    demo.add_argument("--quarters", type=int, help="replay only this many quarters after the first")
+    demo.add_argument("--quarters", type=positive_int, help="replay only this many quarters after the first")
     demo.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
     demo.add_argument("--train-steps", type=int, default=DEMO_TRAIN_STEPS,
                       help=f"Trainer steps per training run (default {DEMO_TRAIN_STEPS}, the benchmark's setting)")
@@ -363,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--every", help="tick interval: 90s, 15m, 2h, 1d (default 15m)")
     watch.add_argument("--cron", help='cron expression, e.g. "0 3 * * *"')
     watch.add_argument("--once", action="store_true", help="run one tick and exit")
+    watch.add_argument("--max-batches", type=positive_int, help="evaluate at most this many batches per tick")
     watch.add_argument("--json", action="store_true", help="with --once: print the tick as JSON")
     watch.add_argument("--pipeline-spec", help="compiled batch-evaluation JSON for kubeflow/vertex trigger modes")
     watch.set_defaults(func=cmd_watch)
@@ -391,12 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_models_list)
     show = model_commands.add_parser("show", help="a version's full lineage, with artifact URIs")
-    show.add_argument("version", type=int)
+    show.add_argument("version", type=positive_int)
     _workdir(show)
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_models_show)
     back = model_commands.add_parser("rollback", help="serve an earlier version again, without retraining")
-    back.add_argument("version", type=int)
+    back.add_argument("version", type=positive_int)
     _workdir(back)
     back.add_argument("--reason", default="", help="why, for the history")
     back.set_defaults(func=cmd_models_rollback)
@@ -423,9 +450,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("adapt: interrupted", file=sys.stderr)
         return 130
-    except (AdaptError, FileNotFoundError) as err:
-        print(f"{ERROR_PREFIX}{err}", file=sys.stderr)
+    except BrokenPipeError:  # the reader (| head) stopped reading: not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except Exception as err:  # one line for the user; the traceback only when asked for
+        if getattr(args, "debug", False):
+            raise
+        print(f"{ERROR_PREFIX}{one_line(err)}", file=sys.stderr)
         return getattr(err, "exit_code", 1)
+
+
+def one_line(err: Exception) -> str:
+    """What went wrong, in one line that says what to fix."""
+    if isinstance(err, (AdaptError, FileNotFoundError)):
+        return str(err).splitlines()[0] if str(err) else type(err).__name__
+    if isinstance(err, PermissionError):
+        return f"permission denied: {err.filename or err}"
+    first = (str(err).strip().splitlines() or [""])[0][:300]
+    return f"{type(err).__name__}: {first} (run again with --debug for the traceback)"
 
 
 if __name__ == "__main__":

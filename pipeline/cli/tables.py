@@ -1,13 +1,24 @@
 """How the command line prints its tables: the registry, a lineage, the history and a drift report."""
+import shutil
+import textwrap
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
 
-def render(header: Sequence[str], rows: List[Sequence[str]]) -> str:
-    """Left-aligned columns, each as wide as its widest cell, two spaces apart."""
+def render(header: Sequence[str], rows: List[Sequence[str]], width: Optional[int] = None) -> str:
+    """Left-aligned columns two spaces apart; the last column (the words) wraps to the terminal, never cut."""
+    width = width or shutil.get_terminal_size((120, 24)).columns
     lines = [list(header)] + [list(row) for row in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    indent = sum(widths) + 2 * len(widths)
+    room = max(30, width - indent)
+    out = []
+    for line in lines:
+        head = "".join(cell.ljust(w) + "  " for cell, w in zip(line, widths))
+        wrapped = textwrap.wrap(line[-1], room) or [""]
+        out.append((head + wrapped[0]).rstrip())
+        out += [" " * indent + more for more in wrapped[1:]]
+    return "\n".join(out)
 
 
 def when(stamp: Optional[float]) -> str:
@@ -24,17 +35,27 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def holdout_text(holdout: Dict[str, Any]) -> str:
+    return f"{holdout['rows']} rows, spans {holdout['spans']}" if holdout.get("rows") else "-"
+
+
+def comparison(row: Dict[str, Any]) -> str:
+    """'0.830 vs 0.731 (v1)': the candidate's and the serving model's accuracy on the same holdout."""
+    candidate, baseline = (row.get("metrics") or {}).get("accuracy"), (row.get("baseline_metrics") or {}).get("accuracy")
+    if candidate is None:
+        return "-"
+    if baseline is None:
+        return f"{candidate:.3f} (no serving model)"
+    return f"{candidate:.3f} vs {baseline:.3f} (v{row['baseline_version']})"
+
+
 def models_table(rows: List[Dict[str, Any]]) -> str:
-    header = ["version", "stage", "pushed at", "spans", "mode", "accuracy", "auc", "baseline", "blessed",
-              "infra", "reason"]
-    lines = []
-    for row in rows:
-        metrics = row.get("metrics") or {}
-        lines.append([
-            str(row["version"] or "-"), row["stage"], when(row["pushed_at"]), row.get("spans", ""),
-            row.get("training_mode", ""), cell(metrics.get("accuracy")), cell(metrics.get("auc")),
-            str(row["baseline_version"] or "-"), cell(row["blessed"]), cell(row["infra_blessed"]),
-            row["reason"][:70]])
+    """One row per trained model: the accuracy that decided it, on the holdout it was measured on."""
+    header = ["version", "stage", "trained on", "holdout", "accuracy: candidate vs serving", "infra",
+              "pushed at", "decision"]
+    lines = [[str(row["version"] or "-"), row["stage"], f"spans {row.get('spans') or '-'}",
+              holdout_text(row.get("holdout") or {}), comparison(row), cell(row["infra_blessed"]),
+              when(row["pushed_at"]), row.get("decision") or row["reason"]] for row in rows]
     return render(header, lines)
 
 
@@ -42,8 +63,9 @@ def lineage_text(shown: Dict[str, Any]) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(shown["metrics"].items()) if k != "examples")
     lines = [f"version {shown['version']} ({shown['stage']}), pushed {when(shown['pushed_at'])}, "
              f"spans {shown['spans']}, {shown['training_mode']}",
-             f"  metrics: {metrics or '-'}; baseline version {shown['baseline_version'] or '-'}; "
-             f"blessed {cell(shown['blessed'])}, infra {cell(shown['infra_blessed'])}"]
+             f"  on the holdout ({holdout_text(shown.get('holdout') or {})}): {metrics or '-'}; accuracy "
+             f"{comparison(shown)}; blessed {cell(shown['blessed'])}, infra {cell(shown['infra_blessed'])}",
+             f"  decision: {shown.get('decision') or shown['reason']}"]
     for step in shown["lineage"]:
         lines.append(f"  {step['component']}" + (f"  (execution {step['execution_id']})" if "execution_id" in step
                                                  else ""))
@@ -54,11 +76,13 @@ def lineage_text(shown: Dict[str, Any]) -> str:
 
 
 def history_table(rows: List[Dict[str, Any]]) -> str:
-    header = ["time", "event", "trigger", "spans", "updated", "serving", "candidate acc", "baseline acc",
-              "compute s", "reason / outcome"]
-    lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-", cell(r["updated"]),
-              cell(r["production_version"]), cell(r["candidate_accuracy"]), cell(r["baseline_accuracy"]),
-              cell(r["compute_seconds"]), f"{r['reason']} -> {r['outcome']}"[:110]] for r in rows]
+    """One row per retraining event or rollback; what happened and why wrap, never cut."""
+    header = ["time", "event", "trigger", "spans", "serving after", "candidate vs serving", "compute s",
+              "outcome — reason"]
+    lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-", cell(r["production_version"]),
+              "-" if r["candidate_accuracy"] is None else
+              f"{r['candidate_accuracy']:.3f} vs {cell(r['baseline_accuracy'])}", cell(r["compute_seconds"]),
+              f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"]] for r in rows]
     return render(header, lines)
 
 

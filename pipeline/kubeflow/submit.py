@@ -17,7 +17,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from core.config import Config
 from core.data.spans import SpanWindow
-from core.errors import UsageError
+from core.errors import AdaptError, UsageError
 
 EXPERIMENT = "adapt"
 
@@ -58,20 +58,27 @@ def submit_to_kubeflow(path: str, params: Mapping[str, Any], host: str, run_name
     import sys
 
     import kfp
+    import requests
+    import urllib3
     local = _local_copy(path, ".yaml")
     try:
         with contextlib.redirect_stdout(sys.stderr):  # kfp prints its UI links; stdout is for the run id
             client = kfp.Client(host=host)
             result = client.create_run_from_pipeline_package(
-            local, arguments=dict(params), experiment_name=EXPERIMENT,
-            run_name=run_name or f"{_pipeline_name(path)} {time.strftime('%Y-%m-%d %H-%M-%S')}")
+                local, arguments=dict(params), experiment_name=EXPERIMENT,
+                run_name=run_name or f"{_pipeline_name(path)} {time.strftime('%Y-%m-%d %H-%M-%S')}")
         return result.run_id
+    except (urllib3.exceptions.HTTPError, requests.exceptions.ConnectionError, ConnectionError) as err:
+        reason = getattr(err, "reason", None) or err
+        raise AdaptError(f"cannot reach the Kubeflow Pipelines API at {host} ({type(reason).__name__}); "
+                         f"check --host or kubeflow.host") from None
     finally:
         os.unlink(local)
 
 
 def submit_to_vertex(path: str, params: Mapping[str, Any], project: str, region: str,
                      pipeline_root: Optional[str] = None, run_name: Optional[str] = None) -> str:
+    from google.auth import exceptions as auth_exceptions
     from google.cloud import aiplatform
     local = _local_copy(path, ".json")
     try:
@@ -81,6 +88,9 @@ def submit_to_vertex(path: str, params: Mapping[str, Any], project: str, region:
                                      enable_caching=True)
         job.submit()
         return job.resource_name
+    except auth_exceptions.DefaultCredentialsError:
+        raise AdaptError("no Google Cloud credentials for Vertex AI: run `gcloud auth application-default login` "
+                         "or set GOOGLE_APPLICATION_CREDENTIALS") from None
     finally:
         os.unlink(local)
 

@@ -241,6 +241,22 @@ def retraining_events(meta: Metadata, model_name: str) -> List[mlmd.Execution]:
     return [e for e in meta.adapt_executions(EVENT_TYPE) if prop(e, "model_name") == model_name]
 
 
+def events_by_model(meta: Metadata, model_name: str) -> Dict[int, mlmd.Execution]:
+    """{Trainer Model artifact id: the newest retraining event that judged it}."""
+    events = retraining_events(meta, model_name)
+    found: Dict[int, mlmd.Execution] = {}
+    if not events:
+        return found
+    by_id = {e.id: e for e in events}
+    for event in meta.store.get_events_by_execution_ids(list(by_id)):
+        if event.type == mlmd.Event.INPUT:
+            current = found.get(event.artifact_id)
+            execution = by_id[event.execution_id]
+            if current is None or execution.create_time_since_epoch >= current.create_time_since_epoch:
+                found[event.artifact_id] = execution
+    return found
+
+
 def pushed_metrics(meta: Metadata, model_name: str, version: Optional[int]) -> Dict[str, float]:
     """What `version` scored on its own holdout when it was pushed ({} when not recorded)."""
     for event in reversed(retraining_events(meta, model_name)):

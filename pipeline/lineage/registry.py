@@ -8,6 +8,7 @@ whether Pusher made it a serving version, and its stage:
 - archived:   pushed once, no longer served;
 - declined:   trained but not pushed (the reason says why).
 """
+import json
 from typing import Any, Dict, List
 
 from core import versions
@@ -50,10 +51,22 @@ def _judgement(meta: Metadata, model) -> Dict[str, Any]:
     return details
 
 
+def _json(execution, name: str) -> Dict[str, Any]:
+    return json.loads(prop(execution, name, "{}") or "{}") if execution is not None else {}
+
+
 def list_models(workspace: Workspace, config: Config, with_metrics: bool = True) -> List[Dict[str, Any]]:
+    """Every trained model of the workspace, oldest first.
+
+    Metrics come from the retraining event that judged the model (recorded in
+    MLMD when it ran): the candidate's and the serving model's accuracy on the
+    same holdout, so the comparison that decided the push is shown as it was
+    made. No TensorFlow, no TFMA: listing models stays fast.
+    """
     meta = Metadata(workspace.metadata_path)
     base = workspace.serving_model_dir(config)
     production = versions.production_version(base)
+    judged = metadata.events_by_model(meta, config.model.name)
     by_model: Dict[int, Dict[str, Any]] = {}
     for record in metadata.push_records(meta):
         # A rerun served from the cache judges the same model again: its push record stands.
@@ -71,6 +84,9 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
             continue  # the same model again; its pushed row already stands
         version = version_of_model.get(model_id)
         judgement = _judgement(meta, model)
+        event = judged.get(model_id)
+        baseline_version = (prop(event, "baseline_version") if event is not None
+                            else version_of_model.get(judgement["baseline_model_id"]))
         row = {
             "version": version,
             "pushed_at": record["execution"].create_time_since_epoch / 1000.0 if pushed else None,
@@ -79,22 +95,27 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
             **_trainer_details(meta, model),
             "blessed": judgement["blessed"],
             "infra_blessed": judgement["infra_blessed"],
-            "baseline_version": version_of_model.get(judgement["baseline_model_id"]),
+            "baseline_version": baseline_version,
             "stage": ("production" if version == production else "archived") if pushed else "declined",
             "reason": prop(pushed_model, "reason", ""),
+            "decision": prop(event, "outcome", "") if event is not None else prop(pushed_model, "reason", ""),
             "evaluation_uri": judgement.get("evaluation_uri"),
-            "metrics": {},
+            "metrics": _json(event, "candidate_metrics"),
+            "baseline_metrics": _json(event, "baseline_metrics"),
+            "holdout": _json(event, "holdout"),
         }
-        if with_metrics:
+        if with_metrics and event is None:
             _add_metrics(row)
         rows.append(row)
     return sorted(rows, key=lambda r: (r.get("trained_at") or 0))
 
 
 def _add_metrics(row: Dict[str, Any]) -> None:
+    """Metrics of a model judged before adapt recorded them with the event: read from the Evaluator's output."""
     if row.get("evaluation_uri"):
-        from pipeline.lineage import evaluation  # TFMA only when metrics are asked for
-        row["metrics"] = evaluation.overall_metrics(row["evaluation_uri"]).get("candidate", {})
+        from pipeline.lineage import evaluation  # TFMA only for such old models
+        found = evaluation.overall_metrics(row["evaluation_uri"])
+        row["metrics"], row["baseline_metrics"] = found.get("candidate", {}), found.get("baseline", {})
 
 
 # -- one model's lineage -----------------------------------------------------------
@@ -113,13 +134,12 @@ def _step(meta: Metadata, execution, inputs=(), outputs=()) -> Dict[str, Any]:
 
 
 def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
-    rows = list_models(workspace, config, with_metrics=False)  # a wrong version fails before TFMA loads
+    rows = list_models(workspace, config)
     found = [r for r in rows if r["version"] == version]
     if not found:
         known = sorted(r["version"] for r in rows if r["version"])
         raise versions.VersionError(f"no pushed version {version} of {config.model.name} "
                                     f"(versions: {', '.join(map(str, known)) or 'none'})")
-    _add_metrics(found[0])
     return found[0]
 
 
@@ -148,7 +168,9 @@ def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, 
     lineage.append(_step(meta, trainer, meta.inputs(trainer.id), meta.outputs(trainer.id)))
     for execution in meta.consumers(model.id):
         node = meta.execution_node(execution)
-        if node in (names.EVALUATOR, names.INFRA_VALIDATOR, names.PUSHER):
+        # A later run's Evaluator reads this model as its baseline: that is the other model's lineage.
+        if node in (names.EVALUATOR, names.INFRA_VALIDATOR, names.PUSHER) and \
+                model.id in [a.id for a in meta.inputs(execution.id, "model")]:
             outputs = meta.outputs(execution.id)
             if node == names.PUSHER and not any(prop(a, "pushed") == 1 for a in outputs):
                 continue  # a cached rerun that only confirmed the same model

@@ -20,11 +20,15 @@ from tfx.orchestration.beam import beam_dag_runner
 from core.errors import DataValidationError, PipelineError
 from models.keras_autograph import exclude_tf_keras_from_autograph
 
-_listeners: List[Callable[[str, float], None]] = []
+_listeners: List[Callable[[str, Optional[float]], None]] = []
 
 
 class _ReportingNodeDoFn(beam_dag_runner.PipelineNodeAsDoFn):
+    """Tells the listeners when a node starts (seconds None) and when it ends (its seconds)."""
+
     def _run_node(self) -> None:
+        for listener in list(_listeners):
+            listener(self._node_id, None)
         started = time.perf_counter()
         super()._run_node()
         for listener in list(_listeners):
@@ -43,8 +47,8 @@ def echo_stderr(line: str) -> None:
 def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], None]] = echo_stderr):
     listener = None
     if echo is not None:
-        def listener(node: str, seconds: float) -> None:
-            echo(f"    {node:<28} {seconds:6.1f}s")
+        def listener(node: str, seconds: Optional[float]) -> None:
+            echo(f"    {node:<28} started" if seconds is None else f"    {node:<28} {seconds:6.1f}s")
         _listeners.append(listener)
 
     root = logging.getLogger()

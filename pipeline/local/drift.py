@@ -14,15 +14,15 @@ import tensorflow_data_validation as tfdv
 
 from core.config import Config
 from core.data.batches import Batch
-from core.data.spans import SpanError, span_dir
+from core.data.spans import span_dir
 from core.drift.report import drift_report
 from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
-from core.errors import AdaptError, ConfigError
+from core.errors import ConfigError, UsageError
 from core.workspace import Workspace
 from pipeline.lineage import metadata
 
 
-class DriftInputError(AdaptError):
+class DriftInputError(UsageError):
     """Neither a span nor a batch folder, or a batch whose format has no statistics."""
 
 
@@ -39,7 +39,7 @@ def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[obj
     span = _span_number(text, workspace)
     if span is not None:
         if not span_dir(workspace.data, span).is_dir():
-            raise SpanError(f"span {span} not found under {workspace.data}")
+            raise DriftInputError(f"span {span} not found under {workspace.data}")
         if workspace.metadata_path.exists():
             known = metadata.span_statistics_files(metadata.Metadata(workspace.metadata_path))
             if span in known:

@@ -29,5 +29,5 @@ def test_drift_cli_json_between_two_quarters(tmp_path):
 
 def test_unknown_inputs_are_one_line_errors(tmp_path):
     result = _adapt("7", "nowhere", "--workdir", str(tmp_path))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a wrong name is a usage error, as in evaluate-batch
     assert result.stderr.strip().startswith("adapt: error: span 7 not found")

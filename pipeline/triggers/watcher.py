@@ -30,11 +30,12 @@ class TickResult:
 class Watcher:
 
     def __init__(self, workspace: Workspace, config: Config, echo: Callable[[str], None] = print,
-                 pipeline_spec: Optional[str] = None):
+                 pipeline_spec: Optional[str] = None, max_batches: Optional[int] = None):
         self.workspace = workspace
         self.config = config
         self.echo = echo
         self.pipeline_spec = pipeline_spec
+        self.max_batches = max_batches
         self.stop_event = threading.Event()
 
     def request_stop(self, signum=None, frame=None) -> None:
@@ -47,7 +48,12 @@ class Watcher:
         began = time.perf_counter()
         scan = new_data.scan(str(self.workspace.incoming), self.config)
         result = TickResult(skipped=[f"{b.batch_id}: {why}" for b, why in scan.skipped])
-        for batch, why in scan.ready:
+        ready = scan.ready[:self.max_batches] if self.max_batches else scan.ready
+        if ready:
+            later = len(scan.ready) - len(ready)
+            self.echo(f"  {len(scan.ready)} ready batch(es), oldest first: {', '.join(b.batch_id for b, _ in ready)}"
+                      + (f"; {later} left for the next tick (--max-batches {self.max_batches})" if later else ""))
+        for batch, why in ready:
             if self.stop_event.is_set():
                 result.interrupted = True
                 break
