@@ -111,7 +111,7 @@ class PerformanceConfig:
         "Metrics computed on labeled batches.", subset=("accuracy", "auc", "precision", "recall", "log_loss")))
     threshold_metric: str = field(default="accuracy", metadata=_doc(
         "The metric the performance rule watches.", choices=("accuracy", "auc", "precision", "recall")))
-    max_drop: float = field(default=0.03, metadata=_doc(
+    max_drop: float = field(default=0.05, metadata=_doc(
         "Retrain when the serving model's threshold_metric on a batch is more than this share (relative) below "
         "what the same model scored on its own holdout when it was pushed.", min=0.0, max=1.0))
     threshold: float = field(default=0.0, metadata=_doc(

@@ -7,7 +7,7 @@ from core.config import Config, ConfigError
 def test_defaults_are_valid_and_documented():
     config = Config()
     assert config.training.window == 4
-    assert config.performance.threshold == 0.0 and config.performance.max_drop == 0.03
+    assert config.performance.threshold == 0.0 and config.performance.max_drop == 0.05
     assert config.drift_thresholds().lookup("fare", "psi") == 0.25
 
 

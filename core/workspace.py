@@ -21,6 +21,7 @@ from typing import Optional
 
 from core.config import Config
 from core.contract import ModelPackage, load_model_package
+from core.errors import UsageError
 
 DEFAULT_WORKDIR = "adapt-workspace"
 WORKDIR_ENV = "ADAPT_WORKDIR"
@@ -38,6 +39,8 @@ class Workspace:
     @classmethod
     def open(cls, workdir: Optional[str] = None, create: bool = True) -> "Workspace":
         workspace = cls(resolve_workdir(workdir))
+        if workspace.root.exists() and not workspace.root.is_dir():
+            raise UsageError(f"--workdir {workspace.root} is a file; the workspace is a folder")
         if create:
             workspace.ensure()
         return workspace

@@ -103,8 +103,9 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
         span = spans.write_span(data_root, header, rows, test_fraction=test_fraction,
                                 source={"batch": batch.batch_id, "reason": reason})
         status = "span"
+    pending = {"trained": False} if decision.train and span else {}  # until the training run reports back
     batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": decision.train,
-                       "reason": reason, "policy": policy})
+                       "reason": reason, "policy": policy, **pending})
     return {"batch": batch.batch_id, "span": span, "retrain": decision.train, "reason": reason, "status": status,
             "created": bool(span) and existing is None, "evidence": decision.evidence}
 

@@ -19,15 +19,18 @@ import TensorFlow: the scheduler calls it on every tick.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
 import io
 import itertools
 import json
+import os
 import posixpath
 import struct
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -38,6 +41,8 @@ from core.errors import BatchError
 
 STATE_FILE = ".adapt-state.json"
 CLAIM_FILE = ".adapt-claim.json"
+LOCK_FILE = ".adapt-claim.lock"
+STALE_LOCK_SECONDS = 60
 CLAIM_TIMEOUT_SECONDS = 6 * 3600
 CSV_SUFFIXES = (".csv",)
 TFRECORD_SUFFIXES = (".tfrecord", ".tfrecord.gz", ".tfrecords")
@@ -299,7 +304,7 @@ class Batch:
         self._write_marker(STATE_FILE, {**state, "batch": self.batch_id, "updated_at": time.time()})
 
     def _write_marker(self, name: str, record: Dict[str, Any]) -> None:
-        temporary = posixpath.join(self._root, f".{name}.tmp")
+        temporary = posixpath.join(self._root, f".{name}.{uuid.uuid4().hex[:8]}.tmp")  # one per writer
         with self._fs.open(temporary, "wt") as handle:
             json.dump(record, handle, indent=2, sort_keys=True)
         self._fs.mv(temporary, posixpath.join(self._root, name))
@@ -308,6 +313,56 @@ class Batch:
         """Marks the batch as taken by a run (status running) or as failed (status failed, with the error)."""
         self._write_marker(CLAIM_FILE, {"batch": self.batch_id, "started_by": started_by, "run": run,
                                         "status": status, "error": error, "claimed_at": time.time()})
+
+    def take(self, started_by: str, run: str, over_failed: bool = False) -> Optional[Dict[str, Any]]:
+        """Claims the batch for `run`, atomically among the processes of this machine.
+
+        Returns None when the batch is now (or already was) this run's, else the
+        claim that holds it: another run in progress, or a failed one (which a
+        person's explicit run, `over_failed`, may take over). On a bucket the
+        claim is written but not exclusive.
+        """
+        with self._claim_lock():
+            held = self.active_claim()
+            if held is not None and held.get("run") != run and not (over_failed and held.get("status") == "failed"):
+                return held
+            self.claim(started_by, run)
+            return None
+
+    def release(self, run: str) -> None:
+        """Drops the claim when it is still `run`'s (a person's run that failed leaves the batch as it was)."""
+        with self._claim_lock():
+            held = self.active_claim()
+            if held is not None and held.get("run") == run:
+                self._fs.rm(posixpath.join(self._root, CLAIM_FILE))
+
+    @contextlib.contextmanager
+    def _claim_lock(self):
+        """An O_EXCL lock file around reading and writing the claim (local folders; a no-op on buckets)."""
+        if _full(self._fs, self._root) != self._root:
+            yield
+            return
+        lock = os.path.join(self._root, LOCK_FILE)
+        deadline = time.time() + 30
+        while True:
+            try:
+                descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                break
+            except FileExistsError:
+                try:
+                    if time.time() - os.path.getmtime(lock) > STALE_LOCK_SECONDS:
+                        os.unlink(lock)  # a process died holding it; the claim file itself is intact
+                        continue
+                except FileNotFoundError:
+                    continue
+                if time.time() > deadline:
+                    raise BatchError(f"batch {self.batch_id}: {lock} is held; remove it if no adapt runs") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            os.close(descriptor)
+            os.unlink(lock)
 
     def active_claim(self, now: Optional[float] = None) -> Optional[Dict[str, Any]]:
         """The claim that still holds the batch: newer than its state, and running but not timed out, or failed."""
@@ -327,6 +382,8 @@ class Batch:
         state = self.state()
         if state is None:
             return False
+        if state.get("retrain") and state.get("span") and state.get("trained") is False:
+            return False  # the run that decided to retrain died before training finished: do it again
         # Inline labels are part of the data, so an unlabeled evaluation can only be redone by a labels file.
         return bool(state.get("labeled")) or not self.has_labels_file()
 
@@ -347,6 +404,8 @@ class Batch:
         if count < min_instances:
             return False, f"{count} instances, fewer than {min_instances}"
         state = self.state()
+        if state is not None and state.get("trained") is False:
+            return True, f"{count} instances; the retraining decided for span {state.get('span')} never finished"
         if state is not None:
             return True, f"{count} instances; labels arrived after evaluation"
         return True, f"{count} instances"

@@ -100,3 +100,39 @@ def test_label_column_without_values_does_not_bring_a_batch_back_every_tick(tmp_
     batch = Batch(str(tmp_path / "blank"), label="big_tipper")
     batch.write_state({"status": "evaluated", "labeled": False})
     assert batch.readiness(1) == (False, "already processed")
+
+
+def test_only_one_of_many_processes_takes_a_batch(tmp_path):
+    import multiprocessing
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["1.0", "0"]])
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        held = pool.map(_take, [(str(tmp_path / "b"), f"run-{i}") for i in range(8)])
+    assert sum(h is None for h in held) == 1
+    winner = Batch(str(tmp_path / "b")).active_claim()["run"]
+    assert all(h["run"] == winner for h in held if h is not None)
+    assert Batch(str(tmp_path / "b")).take("me", winner) is None  # the holder may take it again
+
+
+def _take(args):
+    path, run = args
+    return Batch(path).take("test", run)
+
+
+def test_a_failed_claim_holds_the_batch_for_triggers_but_not_for_a_person(tmp_path):
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["1.0", "0"]])
+    batch = Batch(str(tmp_path / "b"))
+    batch.claim("adapt watch", run="r1", status="failed", error="bad fare")
+    assert batch.take("adapt watch", "r2")["status"] == "failed"
+    assert batch.take("adapt evaluate-batch", "r3", over_failed=True) is None
+    batch.release("r3")
+    assert batch.active_claim() is None and batch.take("adapt watch", "r4") is None
+
+
+def test_a_retrain_that_never_finished_makes_the_batch_ready_again(tmp_path):
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [[f"{i}.0", "0"] for i in range(5)])
+    batch = Batch(str(tmp_path / "b"), label="big_tipper")
+    batch.write_state({"status": "span", "span": 4, "labeled": True, "retrain": True, "trained": False})
+    assert not batch.is_processed()
+    assert batch.readiness(3) == (True, "5 instances; the retraining decided for span 4 never finished")
+    batch.write_state({**batch.state(), "trained": True})
+    assert batch.is_processed()

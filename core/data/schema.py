@@ -24,10 +24,10 @@ import shutil
 from pathlib import Path
 
 import tensorflow_data_validation as tfdv
+from tensorflow_metadata.proto.v0 import schema_pb2
 
 from core.config import Config
 from core.contract import ModelPackage
-
 
 REQUIRED_TAG = "adapt:required"  # a feature every serving request must carry
 
@@ -42,6 +42,11 @@ def curate(schema, config: Config, model: ModelPackage):
     for feature in schema.feature:
         if feature.name == model.label:
             _pin_label(schema, feature, model.classes)
+            continue
+        if feature.HasField("presence") and feature.presence.min_count == 0 and not feature.HasField("value_count"):
+            # Never filled in the first span, so its type is a guess (BYTES): the first number a later span
+            # brings would reject that span. Nothing can be learned from it yet; validation leaves it alone.
+            feature.lifecycle_stage = schema_pb2.DEPRECATED
             continue
         if feature.presence.min_fraction >= 1.0 and REQUIRED_TAG not in feature.annotation.tag:
             # In every row of the first span: serving requests must carry it (edit the tag to change that).

@@ -136,3 +136,20 @@ def test_features_in_every_row_of_the_first_span_are_required_in_requests():
     assert required_features(curated) == ["fare"]
     assert all(f.presence.min_fraction <= CONFIG.validation.min_feature_presence for f in curated.feature
                if f.name != "big_tipper")
+
+
+def test_a_feature_never_filled_in_the_first_span_does_not_reject_a_later_one():
+    schema = schema_pb2.Schema()
+    empty = schema.feature.add(name="pickup_census_tract", type=schema_pb2.BYTES)
+    empty.presence.min_count = 0
+    as_inferred = schema_pb2.Schema.FromString(schema.SerializeToString())
+    curated = curate(schema, CONFIG, TAXI)
+    assert curated.feature[0].lifecycle_stage == schema_pb2.DEPRECATED
+    later = statistics_pb2.DatasetFeatureStatisticsList()
+    dataset = later.datasets.add(num_examples=100)
+    feature = dataset.features.add(type=statistics_pb2.FeatureNameStatistics.INT)
+    feature.path.step.append("pickup_census_tract")
+    feature.num_stats.common_stats.num_non_missing = 1
+    feature.num_stats.common_stats.min_num_values = feature.num_stats.common_stats.max_num_values = 1
+    assert "pickup_census_tract" in tfdv.validate_statistics(later, as_inferred).anomaly_info
+    assert tfdv.validate_statistics(later, curated).anomaly_info == {}

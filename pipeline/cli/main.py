@@ -132,11 +132,15 @@ def cmd_evaluate_batch(args) -> int:
     workspace, config = _open(args)
     path = batch_path(workspace, args.batch)  # a wrong name fails before TensorFlow loads
     from pipeline.local.batch_evaluation import run_batch_evaluation
-    outcome = run_batch_evaluation(workspace, config, path, trigger=not args.no_trigger)
+    outcome = run_batch_evaluation(workspace, config, path, trigger=not args.no_trigger,
+                                   claimed_run=args.claimed_run)
     if args.json:
         _print_json(outcome.to_dict(with_reports=args.details))
     else:
         print(describe_batch(outcome))
+    if outcome.training_failed:  # the evaluation stands; a cron job must still learn that training did not
+        print(f"{ERROR_PREFIX}batch {outcome.batch}: {outcome.training_outcome}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -375,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "the batch stays ready")
     evaluate.add_argument("--json", action="store_true", help="print the outcome as JSON")
     evaluate.add_argument("--details", action="store_true", help="with --json: include every component's report")
+    evaluate.add_argument("--claimed-run", help=argparse.SUPPRESS)  # a trigger that claimed the batch already
     evaluate.set_defaults(func=cmd_evaluate_batch)
 
     drift = commands.add_parser("drift", help="drift table between two spans or batch folders")

@@ -38,6 +38,7 @@ MISTAKES = [
     (["serve", "--port", "80000"], 2, "serving.port: must be <= 65535, got 80000"),
     (["serve"], 1, "no model to serve"),
     (["history", "--csv", "{ws}/no/such/folder/h.csv"], 1, "No such file or directory"),
+    (["train", "--workdir", "{ws}/adapt.yaml"], 2, "is a file; the workspace is a folder"),
 ]
 
 
@@ -51,7 +52,8 @@ def workspace(tmp_path_factory):
 
 
 def _adapt(*args, workdir):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args, "--workdir", str(workdir)],
+    workdir_flag = [] if "--workdir" in args else ["--workdir", str(workdir)]
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args, *workdir_flag],
                           capture_output=True, text=True, timeout=180)
 
 

@@ -6,6 +6,7 @@ statistics StatisticsGen computed for each span that model was trained on
 (the drift baseline, reused, never recomputed). After the run it reads each
 component's report back into one `BatchOutcome`.
 """
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -15,7 +16,7 @@ from components.pipeline_trigger.launcher import class_path
 from core import versions
 from core.config import Config
 from core.data.batches import Batch, BatchError
-from core.errors import PipelineError
+from core.errors import AdaptError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
 from pipeline.lineage import metadata
@@ -42,6 +43,10 @@ class BatchOutcome:
     production_version: Optional[int] = None
     seconds: float = 0.0
     reports: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def training_failed(self) -> bool:
+        return self.triggered and self.training_outcome.startswith("training failed")
 
     def to_dict(self, with_reports: bool = False) -> Dict[str, Any]:
         values = asdict(self)
@@ -82,16 +87,44 @@ def _latest_reports(meta: metadata.Metadata, since_ms: int) -> Dict[str, Dict[st
     return reports
 
 
+class BatchTaken(AdaptError):
+    """Another run holds the batch (its claim names which)."""
+
+
 def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, *, trigger: bool = True,
-                         echo: Optional[Callable[[str], None]] = echo_stderr) -> BatchOutcome:
-    started = time.perf_counter()
-    since_ms = int(time.time() * 1000) - 1
+                         echo: Optional[Callable[[str], None]] = echo_stderr,
+                         claimed_run: Optional[str] = None) -> BatchOutcome:
+    """Evaluates one batch; with `trigger`, the batch first becomes this run's (its claim), so two processes
+    never make two spans or two training runs of it. A trigger that claimed it already passes `claimed_run`."""
     batch = Batch(str(batch_path), labels_file=config.data.labels_file)
     batch.format  # raises BatchError naming the batch when it is missing or empty
     base = workspace.serving_model_dir(config)
-    version = versions.production_version(base)
-    if version is None:
+    if versions.production_version(base) is None:
         raise BatchError(f"no serving model under {base}: run `adapt train` first")
+    if not trigger:  # evaluate only: writes nothing, needs no claim
+        return _evaluate(workspace, config, batch, trigger, echo)
+    run = claimed_run or f"evaluate-batch-{os.getpid()}-{int(time.time())}"
+    held = batch.take("adapt evaluate-batch", run, over_failed=claimed_run is None)
+    if held is not None:
+        raise BatchTaken(f"batch {batch.batch_id} is taken: run {held.get('run')} started by "
+                         f"{held.get('started_by')} ({held.get('status')})")
+    try:
+        outcome = _evaluate(workspace, config, batch, trigger, echo)
+    except BaseException:
+        if claimed_run is None:
+            batch.release(run)  # a person's run: the batch stays as it was, ready for the next attempt
+        raise
+    if outcome.triggered and not outcome.training_failed:
+        batch.write_state({**(batch.state() or {}), "trained": True})
+    return outcome
+
+
+def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
+              echo: Optional[Callable[[str], None]]) -> BatchOutcome:
+    started = time.perf_counter()
+    since_ms = int(time.time() * 1000) - 1
+    base = workspace.serving_model_dir(config)
+    version = versions.production_version(base)
     model = workspace.model_package(config)
     meta = metadata.Metadata(workspace.metadata_path)
     launcher, launcher_options = training_launcher(workspace, config)

@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
@@ -41,10 +42,25 @@ class Started:
                 "message": self.message, "seconds": self.seconds}
 
 
-def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool = True) -> Started:
-    """Runs `adapt evaluate-batch` on the batch in a child process and waits for it."""
-    batch.claim(started_by, run=f"local-{os.getpid()}-{int(time.time())}")
-    command = [sys.executable, "-m", "pipeline.cli", "evaluate-batch", batch.uri, "--workdir", str(workdir), "--json"]
+def taken(batch: Batch, held: Dict[str, Any], mode: str = "local") -> Started:
+    """Another run holds the batch: nothing started, and that is no failure."""
+    return Started(batch.batch_id, mode, "", message=f"taken: run {held.get('run')} started by "
+                                                     f"{held.get('started_by')} ({held.get('status')})")
+
+
+def new_run(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool = True,
+                     run: Optional[str] = None) -> Started:
+    """Claims the batch, runs `adapt evaluate-batch` on it in a child process and waits for it."""
+    run = run or new_run("local")
+    held = batch.take(started_by, run)
+    if held is not None:
+        return taken(batch, held)
+    command = [sys.executable, "-m", "pipeline.cli", "evaluate-batch", batch.uri, "--workdir", str(workdir), "--json",
+               "--claimed-run", run]
     if not trigger:
         command.append("--no-trigger")
     began = time.perf_counter()
@@ -52,8 +68,8 @@ def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool 
     seconds = round(time.perf_counter() - began, 1)
     if result.returncode != 0:
         error = error_from_stderr(result.stderr)
-        batch.claim(started_by, status="failed", error=error)
-        return Started(batch.batch_id, "local", "", ok=False, message=error, seconds=seconds)
+        batch.claim(started_by, run=run, status="failed", error=error)
+        return Started(batch.batch_id, "local", run, ok=False, message=error, seconds=seconds)
     outcome = json.loads(result.stdout)
     decision = "retrain" if outcome.get("retrain") else "keep"
     message = f"{decision}: {outcome.get('reason')}"
@@ -63,14 +79,14 @@ def evaluate_locally(workdir: str, batch: Batch, started_by: str, trigger: bool 
 
 
 def start_detached(workdir: str, batch: Batch, started_by: str) -> Started:
-    """Starts a local evaluation in the background and returns at once (the cloud function's local mode)."""
-    batch.claim(started_by, run="local-starting")
+    """Claims the batch and starts its evaluation in the background; returns at once (the cloud function)."""
+    run = new_run("detached")
+    held = batch.take(started_by, run)
+    if held is not None:
+        return taken(batch, held)
     command = [sys.executable, "-m", "pipeline.triggers.launch", batch.uri, "--workdir", str(workdir),
-               "--started-by", started_by]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    run = f"local-pid-{process.pid}"
-    batch.claim(started_by, run=run)
+               "--started-by", started_by, "--run", run]
+    subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     return Started(batch.batch_id, "local", run, message="started in the background")
 
 
@@ -79,7 +95,15 @@ def start_remotely(config: Config, batch: Batch, pipeline_spec: str, started_by:
     """Submits the compiled batch-evaluation pipeline with the batch as its runtime parameter."""
     from pipeline.kubeflow import submit  # kfp / aiplatform only where they are used
     mode = mode or config.retraining.trigger_mode
-    run = submit.start_batch_evaluation_run(mode, config, pipeline_spec, batch.uri)
+    submitting = new_run("submitting")
+    held = batch.take(started_by, submitting)
+    if held is not None:
+        return taken(batch, held, mode)
+    try:
+        run = submit.start_batch_evaluation_run(mode, config, pipeline_spec, batch.uri)
+    except BaseException:
+        batch.release(submitting)
+        raise
     batch.claim(started_by, run=run)
     return Started(batch.batch_id, mode, run, message=f"submitted to {mode}")
 
@@ -89,11 +113,12 @@ def main(argv=None) -> int:
     parser.add_argument("batch")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--started-by", default="launch")
+    parser.add_argument("--run", help="the run that claimed the batch already")
     args = parser.parse_args(argv)
     from core.workspace import Workspace
     config = Workspace.open(args.workdir).load_config()
     batch = Batch(args.batch, labels_file=config.data.labels_file)
-    started = evaluate_locally(args.workdir, batch, args.started_by)
+    started = evaluate_locally(args.workdir, batch, args.started_by, run=args.run)
     print(json.dumps(started.to_dict()))
     return 0 if started.ok else 1
 
