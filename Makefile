@@ -11,13 +11,14 @@ STAMP := $(VENV)/.installed
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function
+.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb
 
 help:
 	@echo "make install    create $(VENV)/ from requirements.lock and install adapt (editable)"
 	@echo "make demo       install, then replay four years of Chicago taxi data (adapt demo)"
 	@echo "make test       install, then run unit, end-to-end and notebook tests"
 	@echo "make test-unit  fast tests only"
+	@echo "make mariadb    install Debian's mariadb-server (the MLMD-on-MySQL tests start their own instance)"
 	@echo "make benchmark  run the policy and trigger benchmarks (long)"
 	@echo "make lock       re-resolve requirements.in into requirements.lock"
 
@@ -34,19 +35,26 @@ $(STAMP): requirements.lock setup.py
 demo: install
 	$(VENV)/bin/adapt demo
 
-test: install
+test: install mariadb
 	$(VENV)/bin/python -m pytest
+
+# Debian's MariaDB server for the ML Metadata-on-MySQL tests (they start a private instance, then stop it).
+mariadb:
+	@command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || { \
+	    echo "installing mariadb-server (Debian package) for the MLMD-on-MySQL tests"; \
+	    $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -q mariadb-server >/dev/null; }
 
 test-unit: install
 	$(VENV)/bin/python -m pytest -m "not e2e"
 
-test-e2e: install
+test-e2e: install mariadb
 	$(VENV)/bin/python -m pytest -m e2e
 
 benchmark: install
 	$(VENV)/bin/python -m benchmarks.policies
 	$(VENV)/bin/python -m benchmarks.idle_tick
 	$(VENV)/bin/python -m benchmarks.serving_load
+	$(VENV)/bin/python -m benchmarks.batch_prediction
 
 lock:
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.10 \

@@ -200,6 +200,18 @@ class KubeflowConfig:
 
 
 @dataclass(frozen=True)
+class MetadataConfig:
+    mysql_host: str = field(default="", metadata=_doc(
+        "ML Metadata on a MySQL or MariaDB server shared by a team; empty: the SQLite file metadata.sqlite in "
+        "the workspace."))
+    mysql_port: int = field(default=3306, metadata=_doc("MySQL/MariaDB port.", min=1, max=65535))
+    mysql_database: str = field(default="adapt_metadata", metadata=_doc("Database holding the MLMD tables."))
+    mysql_user: str = field(default="adapt", metadata=_doc("MySQL/MariaDB user."))
+    mysql_password_env: str = field(default="ADAPT_MLMD_PASSWORD", metadata=_doc(
+        "Environment variable holding that user's password (the password is never written to a file)."))
+
+
+@dataclass(frozen=True)
 class MlflowConfig:
     tracking_uri: str = field(default="", metadata=_doc(
         "When set, every push registers the version in MLflow (alias `production`)."))
@@ -219,6 +231,7 @@ class Config:
     serving: ServingConfig = field(default_factory=ServingConfig)
     prediction: PredictionConfig = field(default_factory=PredictionConfig)
     kubeflow: KubeflowConfig = field(default_factory=KubeflowConfig)
+    metadata: MetadataConfig = field(default_factory=MetadataConfig)
     mlflow: MlflowConfig = field(default_factory=MlflowConfig)
 
     # -- construction -----------------------------------------------------

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from core import faults
 from core.errors import VersionError
 
 POLICY_FILE = "version_policy.json"
@@ -59,6 +60,7 @@ def pin_version(base: str, version: int) -> dict:
     record = {"pinned_version": version, "latest_version_at_pin": versions[-1], "pinned_at": time.time()}
     temporary = Path(base) / f".{POLICY_FILE}.tmp"
     temporary.write_text(json.dumps(record, indent=2))
+    faults.point("pin-staged")
     os.replace(temporary, Path(base) / POLICY_FILE)
     return record
 

@@ -11,6 +11,7 @@ from typing import Callable, Dict, List, Sequence
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from core import faults
 from core.contract import transformed_name
 from models import export, gradient_boosted, wide_and_deep
 
@@ -28,6 +29,7 @@ Inputs = Callable[[tft.TFTransformOutput], ModelInputs]
 
 
 def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
+    faults.point("trainer")
     custom = fn_args.custom_config or {}
     kind = custom.get("kind", gradient_boosted.GBT)
     tf.keras.utils.set_random_seed(int(custom.get("seed", 42)))

@@ -135,7 +135,7 @@ batches = pd.DataFrame(explore.batch_history(workspace))
 assert not batches.empty and batches["accuracy"].notna().any()
 batches[["batch", "serving_version", "accuracy", "max_drift", "drifted_features", "retrain", "reason"]]'''),
         new_code_cell('''from pipeline.lineage import history
-events = pd.DataFrame(history.history(workspace, config.model.name))
+events = pd.DataFrame(history.history(workspace, config))
 assert not events.empty
 events[["event", "trigger", "spans", "updated", "production_version", "candidate_accuracy",
         "baseline_accuracy", "compute_seconds", "outcome"]]'''),

@@ -20,10 +20,11 @@ from pipeline.lineage import metadata
 def open_workspace(workdir: Optional[str] = None):
     """(workspace, config) for --workdir, $ADAPT_WORKDIR or ./adapt-workspace; it must exist already."""
     workspace = Workspace.open(workdir, create=False)
-    if not workspace.metadata_path.exists():
+    config = workspace.load_config()
+    if not config.metadata.mysql_host and not workspace.metadata_path.exists():
         raise FileNotFoundError(f"{workspace.root} has no metadata.sqlite: run `adapt demo` (or point "
                                 f"ADAPT_WORKDIR at a workspace) first")
-    return workspace, workspace.load_config()
+    return workspace, config
 
 
 def spans(workspace: Workspace) -> List[Dict[str, Any]]:
@@ -73,7 +74,7 @@ def drift_between_spans(workspace: Workspace, config: Config, baseline: int, cur
 
 def component_outputs(workspace: Workspace, pipeline: str = TRAINING_PIPELINE) -> List[Dict[str, Any]]:
     """The latest execution of each training component, with its state and output artifacts."""
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
     rows = []
     for node in TRAINING_NODES:
         executions = meta.node_executions(pipeline, node)
@@ -88,7 +89,7 @@ def component_outputs(workspace: Workspace, pipeline: str = TRAINING_PIPELINE) -
 
 
 def latest_evaluation_uri(workspace: Workspace) -> str:
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
     for execution in reversed(meta.node_executions(TRAINING_PIPELINE, names.EVALUATOR)):
         outputs = meta.outputs(execution.id, "evaluation")
         if outputs and os.path.exists(outputs[0].uri):
@@ -120,7 +121,7 @@ def slice_metrics(evaluation_uri: str, feature: str, metric: str = "binary_accur
 
 def batch_history(workspace: Workspace) -> List[Dict[str, Any]]:
     """One row per evaluated batch: serving version, accuracy, drift, decision (from the batch-evaluation runs)."""
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
     rows: Dict[str, Dict[str, Any]] = {}
     for node, fields in ((names.BATCH_PREDICTION_GEN, None), (names.PERFORMANCE_EVALUATOR, "performance"),
                          (names.DRIFT_DETECTOR, "drift"), (names.SPAN_PREPARATOR, "span")):

@@ -19,7 +19,7 @@ from components.artifacts import read_report
 from core import versions
 from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_model_info
 from core.data import tfrecords
-from core.data.batches import label_text
+from core.data.batches import clean_header, label_text
 from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
 from core.data.predictions import PREDICTIONS_PREFIX, record
 from core.errors import AdaptError, RequestError
@@ -45,7 +45,7 @@ def csv_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, 
     """(instance id, features, label text) for every row of one CSV file, read as a stream."""
     with fileio.open(entry["path"]) as handle:
         reader = csv.reader(handle)
-        header = next(reader, [])
+        header = clean_header(next(reader, []))
         label_column = header.index(label) if label in header else None
         row_number = 0
         for row in reader:

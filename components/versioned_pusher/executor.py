@@ -12,6 +12,8 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
+from core import faults
+
 FINGERPRINT_FILES = ("fingerprint.pb", "saved_model.pb")
 
 
@@ -58,6 +60,7 @@ def copy_version(model_path: str, base_directory: str) -> int:
             return version
         staging = os.path.join(base_directory, f".push-{version}-{uuid.uuid4().hex[:8]}")
         io_utils.copy_dir(model_path, staging)
+        faults.point("push-staged")
         try:
             os.rename(staging, target)
             return version

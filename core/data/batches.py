@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import posixpath
+import socket
 import struct
 import time
 import uuid
@@ -36,13 +37,14 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import fsspec
 
+from core import faults
 from core.data.missing import is_missing
 from core.errors import BatchError
 
 STATE_FILE = ".adapt-state.json"
 CLAIM_FILE = ".adapt-claim.json"
 LOCK_FILE = ".adapt-claim.lock"
-STALE_LOCK_SECONDS = 60
+STALE_LOCK_SECONDS = 10  # the lock is held for milliseconds; one older than this outlived its process
 CLAIM_TIMEOUT_SECONDS = 6 * 3600
 CSV_SUFFIXES = (".csv",)
 TFRECORD_SUFFIXES = (".tfrecord", ".tfrecord.gz", ".tfrecords")
@@ -83,6 +85,9 @@ class Batch:
 
     # -- contents ---------------------------------------------------------------
     def _entries(self) -> List[Dict[str, Any]]:
+        if self.uri == self._root and os.path.islink(self._root):
+            raise BatchError(f"batch {self.batch_id}: {self._root} is a symlink to {os.path.realpath(self._root)}; "
+                             f"adapt reads and marks a batch folder in place: copy the batch in instead")
         try:
             entries = self._fs.ls(self._root, detail=True)
         except FileNotFoundError:
@@ -130,7 +135,7 @@ class Batch:
     def csv_header(self, name: str) -> List[str]:
         with self.open(name, "rt") as handle:
             try:
-                return next(csv.reader(handle))
+                return clean_header(next(csv.reader(handle)))
             except StopIteration:
                 raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)") from None
             except (csv.Error, UnicodeDecodeError) as err:
@@ -141,7 +146,7 @@ class Batch:
         with self.open(name, "rt") as handle:
             try:
                 reader = csv.reader(handle)
-                header = next(reader, None)
+                header = clean_header(next(reader, None) or [])
                 if not header:
                     raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)")
                 rows = []
@@ -210,22 +215,53 @@ class Batch:
             for row in range((counts or {}).get(name) if counts and name in counts else self.instances_in(name)):
                 yield f"{name}:{row}"
 
-    def table(self) -> Tuple[List[str], Dict[str, List[List[str]]]]:
-        """The batch as one header and each data file's rows (CSV or TFRecord batches)."""
+    def header(self) -> List[str]:
+        """The batch's one header: the CSV files' (all the same), or every feature of the TFRecord files."""
         names = self.data_files()
         if self.format == "tfrecord":
             from core.data import tfrecords  # TensorFlow: executors only
-            examples = {name: list(tfrecords.read_examples(self.file_path(name), f"batch {self.batch_id}: {name}"))
-                        for name in names}
-            return tfrecords.examples_to_rows(examples, f"batch {self.batch_id}")
+            return tfrecords.header_of({name: self.file_path(name) for name in names}, f"batch {self.batch_id}")
         if self.format != "csv":
             raise BatchError(f"batch {self.batch_id}: a {self.format} batch has no rows")
-        header, rows = self.read_csv(names[0])
-        by_file = {names[0]: rows}
+        header = self.csv_header(names[0])
         for name in names[1:]:
-            file_header, by_file[name] = self.read_csv(name)
-            if file_header != header:
+            if self.csv_header(name) != header:
                 raise BatchError(f"batch {self.batch_id}: {name} has a different header than {names[0]}")
+        return header
+
+    def iter_rows(self, header: List[str]) -> Iterator[Tuple[str, int, List[str]]]:
+        """(file, row index, row) for every instance, file by file, read as a stream."""
+        for name in self.data_files():
+            where = f"batch {self.batch_id}: {name}"
+            if self.format == "tfrecord":
+                from core.data import tfrecords
+                rows = tfrecords.iter_rows(self.file_path(name), header, where)
+            else:
+                rows = self._iter_csv(name, len(header), where)
+            for index, row in enumerate(rows):
+                yield name, index, row
+
+    def _iter_csv(self, name: str, width: int, where: str) -> Iterator[List[str]]:
+        with self.open(name, "rt") as handle:
+            try:
+                reader = csv.reader(handle)
+                next(reader, None)
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(row) != width:
+                        raise BatchError(f"{where} line {reader.line_num} has {len(row)} fields, the header has "
+                                         f"{width}")
+                    yield row
+            except (csv.Error, UnicodeDecodeError) as err:
+                raise BatchError(f"{where} is not readable CSV ({err})") from None
+
+    def table(self) -> Tuple[List[str], Dict[str, List[List[str]]]]:
+        """The batch as one header and each data file's rows, in memory (a first batch; spans stream instead)."""
+        header = self.header()
+        by_file: Dict[str, List[List[str]]] = {name: [] for name in self.data_files()}
+        for name, _, row in self.iter_rows(header):
+            by_file[name].append(row)
         return header, by_file
 
     def iter_labels_file(self, counts: Optional[Dict[str, int]] = None) -> Iterator[Tuple[str, Optional[str]]]:
@@ -262,21 +298,22 @@ class Batch:
             raise BatchError(f"batch {self.batch_id}: {self.labels_file} names unknown instance {unknown!r}")
         return labels
 
-    def labeled_rows(self) -> Tuple[List[str], List[List[str]]]:
-        """Header and rows with their label (inline, else from the labels file); unlabeled rows left out."""
-        header, by_file = self.table()
+    def labeled_rows(self) -> Tuple[List[str], Iterator[List[str]]]:
+        """Header and, as a stream, the rows with their label (inline, else from the labels file); unlabeled rows
+        left out. Only the labels file's labels are held in memory."""
+        header = self.header()
         inline = self.label in header
         labels = {} if inline else (self.labels_from_file() if self.has_labels_file() else {})
-        out_header = header if inline else header + [self.label]
-        rows = []
-        for name, file_rows in by_file.items():
-            for index, row in enumerate(file_rows):
+        column = header.index(self.label) if inline else None
+
+        def rows() -> Iterator[List[str]]:
+            for name, index, row in self.iter_rows(header):
                 if inline:
-                    if row[header.index(self.label)].strip() != "":
-                        rows.append(row)
+                    if label_text(row[column]) is not None:
+                        yield row
                 elif labels.get(f"{name}:{index}") is not None:
-                    rows.append(row + [labels[f"{name}:{index}"]])
-        return out_header, rows
+                    yield row + [labels[f"{name}:{index}"]]
+        return (header if inline else header + [self.label]), rows()
 
     def fingerprint(self) -> str:
         """Changes when a data or labels file is added, removed or rewritten (markers do not count)."""
@@ -307,12 +344,19 @@ class Batch:
         temporary = posixpath.join(self._root, f".{name}.{uuid.uuid4().hex[:8]}.tmp")  # one per writer
         with self._fs.open(temporary, "wt") as handle:
             json.dump(record, handle, indent=2, sort_keys=True)
+        faults.point(f"{name.strip('.')}-staged")  # adapt-state.json-staged, adapt-claim.json-staged
         self._fs.mv(temporary, posixpath.join(self._root, name))
 
-    def claim(self, started_by: str, run: str = "", status: str = "running", error: str = "") -> None:
-        """Marks the batch as taken by a run (status running) or as failed (status failed, with the error)."""
+    def claim(self, started_by: str, run: str = "", status: str = "running", error: str = "",
+              pid: Optional[int] = None) -> None:
+        """Marks the batch as taken by a run (status running) or as failed (status failed, with the error).
+
+        `pid` is the process doing the work (default this one): a running claim whose process is gone no
+        longer holds the batch.
+        """
         self._write_marker(CLAIM_FILE, {"batch": self.batch_id, "started_by": started_by, "run": run,
-                                        "status": status, "error": error, "claimed_at": time.time()})
+                                        "status": status, "error": error, "claimed_at": time.time(),
+                                        "host": socket.gethostname(), "pid": pid or os.getpid()})
 
     def take(self, started_by: str, run: str, over_failed: bool = False) -> Optional[Dict[str, Any]]:
         """Claims the batch for `run`, atomically among the processes of this machine.
@@ -374,7 +418,7 @@ class Batch:
         if claim.get("claimed_at", 0) < state.get("updated_at", 0):
             return None
         timed_out = (now or time.time()) - claim.get("claimed_at", 0) > CLAIM_TIMEOUT_SECONDS
-        if claim.get("status") == "running" and timed_out:
+        if claim.get("status") == "running" and (timed_out or _died(claim)):
             return None
         return claim
 
@@ -409,6 +453,24 @@ class Batch:
         if state is not None:
             return True, f"{count} instances; labels arrived after evaluation"
         return True, f"{count} instances"
+
+
+def clean_header(header: List[str]) -> List[str]:
+    """A CSV header without the byte-order mark some editors put before its first name."""
+    return [header[0].lstrip("\ufeff"), *header[1:]] if header else header
+
+
+def _died(claim: Dict[str, Any]) -> bool:
+    """Whether the process that holds a running claim is gone (known only for claims made on this machine)."""
+    if claim.get("host") != socket.gethostname() or not claim.get("pid"):
+        return False
+    try:
+        os.kill(int(claim["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def label_text(value: Any) -> Optional[str]:

@@ -58,10 +58,10 @@ def test_labels_inline_or_from_a_labels_file(tmp_path):
     (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n0\n1\n")
     assert unlabeled.labels_from_file() == {"data.csv:0": "1", "data.csv:1": "0", "data.csv:2": "1"}
     header, rows = unlabeled.labeled_rows()
-    assert header[-1] == "big_tipper" and [r[-1] for r in rows] == ["1", "0", "1"]
+    assert header[-1] == "big_tipper" and [r[-1] for r in rows] == ["1", "0", "1"]  # rows stream: a generator
     (tmp_path / "later" / "labels.csv").write_text("instance_id,big_tipper\ndata.csv:2,0\n")
     assert unlabeled.labels_from_file() == {"data.csv:2": "0"}
-    assert len(unlabeled.labeled_rows()[1]) == 1
+    assert len(list(unlabeled.labeled_rows()[1])) == 1
     (tmp_path / "later" / "labels.csv").write_text("big_tipper\n1\n")
     with pytest.raises(BatchError, match="1 labels for 3 instances"):
         unlabeled.labels_from_file()
@@ -107,15 +107,18 @@ def test_only_one_of_many_processes_takes_a_batch(tmp_path):
     write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["1.0", "0"]])
     with multiprocessing.get_context("fork").Pool(4) as pool:
         held = pool.map(_take, [(str(tmp_path / "b"), f"run-{i}") for i in range(8)])
-    assert sum(h is None for h in held) == 1
-    winner = Batch(str(tmp_path / "b")).active_claim()["run"]
-    assert all(h["run"] == winner for h in held if h is not None)
-    assert Batch(str(tmp_path / "b")).take("me", winner) is None  # the holder may take it again
+    winners = [run for run, claim in held if claim is None]
+    assert len(winners) == 1
+    assert all(claim["run"] == winners[0] for _, claim in held if claim is not None)
 
 
 def _take(args):
     path, run = args
-    return Batch(path).take("test", run)
+    batch = Batch(path)
+    claim = batch.take("test", run)
+    if claim is None:
+        time.sleep(1.0)  # holds the batch while the others try (a claim ends with its process)
+    return run, claim
 
 
 def test_a_failed_claim_holds_the_batch_for_triggers_but_not_for_a_person(tmp_path):
@@ -136,3 +139,14 @@ def test_a_retrain_that_never_finished_makes_the_batch_ready_again(tmp_path):
     assert batch.readiness(3) == (True, "5 instances; the retraining decided for span 4 never finished")
     batch.write_state({**batch.state(), "trained": True})
     assert batch.is_processed()
+
+
+def test_a_running_claim_of_a_process_that_died_no_longer_holds_the_batch(tmp_path):
+    import subprocess
+    import sys
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["1.0", "0"]])
+    batch = Batch(str(tmp_path / "b"))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    batch.claim("adapt watch", run="r1", pid=int(gone.stdout))
+    assert batch.active_claim() is None and batch.take("adapt watch", "r2") is None
+    assert batch.active_claim()["run"] == "r2"  # this process lives: its claim holds

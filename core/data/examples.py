@@ -77,6 +77,8 @@ def csv_row_to_instance(header: Sequence[str], row: Sequence[str], raw_types: Ma
             instance[column] = int(text) if kind == "int" else float(text) if kind == "float" else text
         except ValueError:
             raise RequestError(f"{where}column {column!r} expects {kind}, got {text!r}") from None
+        if kind == "float" and not math.isfinite(instance[column]):
+            raise RequestError(f"{where}column {column!r} expects a finite number, got {text!r}")
     return instance
 
 

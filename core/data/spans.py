@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from core import faults
 from core.data.missing import blank_missing
 from core.errors import SpanError
 
@@ -158,18 +159,20 @@ def _csv_line(row: Sequence[str]) -> str:
 
 def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
                test_fraction: float, source: Dict, span: Optional[int] = None) -> int:
-    """Writes rows as the next span (or `span`) atomically; returns its number.
+    """Writes rows (any iterable: they stream to disk) as the next span, or as `span`, atomically; returns its number.
 
-    Raises SpanError if the span already exists or a split would be empty.
+    The rows go to a hidden staging folder, which is then renamed into place:
+    a crash leaves no partial span. When two writers race for the next
+    number, the rename of the second fails and it takes the number after, so
+    no number is used twice. Raises SpanError if `span` exists already or a
+    split would be empty.
     """
     data_root = Path(data_root)
     data_root.mkdir(parents=True, exist_ok=True)
-    number = span if span is not None else (latest_span(data_root) or 0) + 1
-    target = span_dir(data_root, number)
-    if target.exists():
-        raise SpanError(f"span {number} already exists at {target}; spans are never rewritten")
+    if span is not None and span_dir(data_root, span).exists():
+        raise SpanError(f"span {span} already exists at {span_dir(data_root, span)}; spans are never rewritten")
 
-    staging = Path(tempfile.mkdtemp(prefix=f".span-{number}.", dir=data_root))
+    staging = Path(tempfile.mkdtemp(prefix=".span-staging.", dir=data_root))
     try:
         counts = {"train": 0, "test": 0}
         for split in counts:
@@ -186,15 +189,21 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
                 counts[split] += 1
         empty = [split for split, count in counts.items() if count == 0]
         if empty:
-            raise SpanError(f"span {number} would have an empty {empty[0]} split "
+            raise SpanError(f"the span would have an empty {empty[0]} split "
                             f"({counts['train']} train / {counts['test']} test rows)")
-        record = {**source, "span": number, "rows": counts, "created_at": time.time()}
-        (staging / SOURCE_FILE).write_text(json.dumps(record, indent=2, sort_keys=True))
-        try:
-            os.rename(staging, target)  # atomic on one filesystem; fails if target exists
-        except OSError as err:
-            raise SpanError(f"span {number} appeared while writing it ({err}); nothing was overwritten") from None
+        for _ in range(100):
+            number = span if span is not None else (latest_span(data_root) or 0) + 1
+            record = {**source, "span": number, "rows": counts, "created_at": time.time()}
+            (staging / SOURCE_FILE).write_text(json.dumps(record, indent=2, sort_keys=True))
+            faults.point("span-staged")
+            try:
+                os.rename(staging, span_dir(data_root, number))  # atomic; fails when that span exists
+                return number
+            except OSError as err:
+                if span is not None:
+                    raise SpanError(f"span {number} appeared while writing it ({err}); nothing was overwritten") \
+                        from None
+        raise SpanError(f"no free span number under {data_root} after 100 tries")
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return number

@@ -1,7 +1,7 @@
 import pytest
 
 from core.data import spans
-from core.data.spans import SpanError, SpanWindow
+from core.data.spans import SpanError, SpanWindow, read_source, write_span
 
 HEADER = ["a", "b", "label"]
 ROWS = [[str(i), f"x{i}", str(i % 2)] for i in range(200)]
@@ -96,3 +96,18 @@ def test_rejected_spans_are_skipped_by_windows(tmp_path):
     assert SpanWindow(2, 4).without([3]).spans == [2, 4]
     with pytest.raises(SpanError, match="span 3 was rejected"):
         SpanWindow.ending_at(3, 2, [3])
+
+
+def test_writers_racing_for_the_next_number_each_get_their_own(tmp_path):
+    import multiprocessing
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        numbers = pool.map(_write, [(str(tmp_path), f"b{i}") for i in range(8)])
+    assert sorted(numbers) == list(range(1, 9))
+    assert sorted(read_source(tmp_path, n)["batch"] for n in numbers) == sorted(f"b{i}" for i in range(8))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def _write(args):
+    root, batch = args
+    return write_span(root, ["x", "y"], [[f"{batch}.{i}", str(i % 2)] for i in range(40)], test_fraction=0.25,
+                      source={"batch": batch})

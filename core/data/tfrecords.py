@@ -8,7 +8,7 @@ error naming the file, the record and the feature, and nothing is written.
 Kept apart from batches.py because it imports TensorFlow, which the scheduler
 must not; only executors call it.
 """
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List
 
 import numpy as np
 import tensorflow as tf
@@ -44,21 +44,28 @@ def _cell(value) -> str:
     return str(value)
 
 
-def examples_to_rows(examples_by_file: Dict[str, List[tf.train.Example]], where: str
-                     ) -> Tuple[List[str], Dict[str, List[List[str]]]]:
-    """One header (every feature of any record, sorted) and each file's rows; absent values are ""."""
-    header = sorted({name for examples in examples_by_file.values() for example in examples
-                     for name in example.features.feature})
-    rows: Dict[str, List[List[str]]] = {}
-    for name, examples in examples_by_file.items():
-        rows[name] = []
-        for index, example in enumerate(examples):
-            row = []
-            for feature in header:
-                values = feature_values(example, feature)
-                if len(values) > 1:
-                    raise BatchError(f"{where}: {name} record {index}: feature {feature!r} holds {len(values)} "
-                                     f"values; a span takes one value per feature")
-                row.append(_cell(values[0]) if values else "")
-            rows[name].append(row)
-    return header, rows
+def header_of(paths: Dict[str, str], where: str) -> List[str]:
+    """Every feature any record of these files has, sorted (a first pass over the files)."""
+    names = set()
+    for name, path in paths.items():
+        for example in read_examples(path, f"{where}: {name}"):
+            names.update(example.features.feature)
+    return sorted(names)
+
+
+def example_to_row(example: tf.train.Example, header: List[str], where: str) -> List[str]:
+    """One record as a CSV-shaped row over `header`; absent values are ""."""
+    row = []
+    for feature in header:
+        values = feature_values(example, feature)
+        if len(values) > 1:
+            raise BatchError(f"{where}: feature {feature!r} holds {len(values)} values; a span takes one value "
+                             f"per feature")
+        row.append(_cell(values[0]) if values else "")
+    return row
+
+
+def iter_rows(path: str, header: List[str], where: str) -> Iterator[List[str]]:
+    """The rows of one TFRecord file, read as a stream."""
+    for index, example in enumerate(read_examples(path, where)):
+        yield example_to_row(example, header, f"{where} record {index}")

@@ -21,8 +21,10 @@ def split_statistics_path(statistics_uri: str, split: str = "train") -> str:
 
 def csv_header(path: str) -> List[str]:
     from tfx.dsl.io import fileio
+
+    from core.data.batches import clean_header
     with fileio.open(path) as handle:
-        return next(csv.reader([handle.readline()]), [])
+        return clean_header(next(csv.reader([handle.readline()]), []))
 
 
 def _read_csv(paths: Sequence[str]):

@@ -260,7 +260,7 @@ def cmd_models_rollback(args) -> int:
 def cmd_history(args) -> int:
     from pipeline.lineage import history
     workspace, config = _open(args)
-    rows = history.history(workspace, config.model.name)
+    rows = history.history(workspace, config)
     if args.csv:
         with open(args.csv, "w") as handle:
             handle.write(history.to_csv(rows))

@@ -11,6 +11,7 @@ import json
 import time
 from typing import Any, Dict, List
 
+from core.config import Config
 from core.workspace import Workspace
 from pipeline.lineage import metadata
 from pipeline.lineage.metadata import Metadata, prop
@@ -24,8 +25,9 @@ def _metrics(execution, name: str) -> Dict[str, float]:
     return json.loads(text) if text else {}
 
 
-def history(workspace: Workspace, model_name: str = "") -> List[Dict[str, Any]]:
-    meta = Metadata(workspace.metadata_path)
+def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
+    model_name = config.model.name
+    meta = Metadata.of(workspace, config)
     rows = []
     for execution in meta.adapt_executions(metadata.EVENT_TYPE):
         candidate, baseline = _metrics(execution, "candidate_metrics"), _metrics(execution, "baseline_metrics")

@@ -21,6 +21,7 @@ from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from core.drift.statistics import split_statistics_path
+from core.errors import AdaptError, ConfigError
 from pipeline.definitions import names
 
 EVENT_TYPE = "adapt.RetrainingEvent"
@@ -38,11 +39,31 @@ _ROLLBACK_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to
                         "reason": mlmd.STRING}
 
 
-def connection_config(path: str) -> mlmd.ConnectionConfig:
-    config = mlmd.ConnectionConfig()
-    config.sqlite.filename_uri = str(path)
-    config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
-    return config
+def connection_config(workspace, config) -> mlmd.ConnectionConfig:
+    """The workspace's MLMD store: MySQL/MariaDB when `metadata.mysql_host` is set, else its SQLite file."""
+    connection = mlmd.ConnectionConfig()
+    settings = config.metadata
+    if settings.mysql_host:
+        password = os.environ.get(settings.mysql_password_env)
+        if password is None:
+            raise ConfigError(f"metadata.mysql_host is set: put the MySQL password in ${settings.mysql_password_env}")
+        connection.mysql.host = settings.mysql_host
+        connection.mysql.port = settings.mysql_port
+        connection.mysql.database = settings.mysql_database
+        connection.mysql.user = settings.mysql_user
+        connection.mysql.password = password
+        return connection
+    connection.sqlite.filename_uri = str(workspace.metadata_path)
+    connection.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    return connection
+
+
+def describe_store(workspace, config) -> str:
+    """Where the store is, for messages (never the password)."""
+    settings = config.metadata
+    if settings.mysql_host:
+        return f"mysql://{settings.mysql_user}@{settings.mysql_host}:{settings.mysql_port}/{settings.mysql_database}"
+    return str(workspace.metadata_path)
 
 
 def value_of(proto_value: mlmd.Value) -> Any:
@@ -68,10 +89,19 @@ class Linked:
 class Metadata:
     """A thin, query-oriented view of one MLMD store."""
 
-    def __init__(self, path: str):
-        self.path = str(path)
-        self.store = metadata_store.MetadataStore(connection_config(self.path))
+    def __init__(self, connection: mlmd.ConnectionConfig):
+        try:
+            self.store = metadata_store.MetadataStore(connection)
+        except Exception as err:  # the C++ client raises plain errors; say which store could not be opened
+            where = (f"mysql://{connection.mysql.user}@{connection.mysql.host}:{connection.mysql.port}/"
+                     f"{connection.mysql.database}" if connection.HasField("mysql") else connection.sqlite.filename_uri)
+            raise AdaptError(f"cannot open ML Metadata at {where}: {str(err).splitlines()[0][:200]}") from None
         self._type_names: Dict[int, str] = {}
+
+    @classmethod
+    def of(cls, workspace, config) -> "Metadata":
+        """The workspace's store (see connection_config)."""
+        return cls(connection_config(workspace, config))
 
     # -- types and contexts ----------------------------------------------------
     def type_name(self, type_id: int) -> str:

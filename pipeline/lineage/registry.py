@@ -63,7 +63,7 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
     same holdout, so the comparison that decided the push is shown as it was
     made. No TensorFlow, no TFMA: listing models stays fast.
     """
-    meta = Metadata(workspace.metadata_path)
+    meta = Metadata.of(workspace, config)
     base = workspace.serving_model_dir(config)
     production = versions.production_version(base)
     judged = metadata.events_by_model(meta, config.model.name)
@@ -146,7 +146,7 @@ def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str
 def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
     """Version V's lineage: data spans -> statistics and schema -> transform -> trainer -> evaluator -> pusher."""
     row = _version_row(workspace, config, version)
-    meta = Metadata(workspace.metadata_path)
+    meta = Metadata.of(workspace, config)
     [model] = meta.store.get_artifacts_by_id([row["model_id"]])
     trainer = meta.producer(model.id)
     lineage = []
@@ -184,7 +184,7 @@ def rollback(workspace: Workspace, config: Config, version: int, reason: str = "
     base = workspace.serving_model_dir(config)
     before = versions.production_version(base)
     versions.pin_version(base, version)
-    meta = Metadata(workspace.metadata_path)
+    meta = Metadata.of(workspace, config)
     model = metadata.model_for_version(meta, base, version)
     execution_id = meta.record_rollback({"model_name": config.model.name, "from_version": before,
                                          "to_version": version, "reason": reason or "adapt models rollback"},

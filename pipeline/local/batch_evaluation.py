@@ -126,7 +126,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
     base = workspace.serving_model_dir(config)
     version = versions.production_version(base)
     model = workspace.model_package(config)
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, config)
     launcher, launcher_options = training_launcher(workspace, config)
     spec = batch_evaluation.BatchEvaluationSpec(
         pipeline_name=names.BATCH_EVALUATION_PIPELINE,
@@ -139,7 +139,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         last_decline=metadata.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=list(config.beam.args),
-        metadata_connection_config=metadata.connection_config(workspace.metadata_path))
+        metadata_connection_config=metadata.connection_config(workspace, config))
     log_file = workspace.reports / "logs" / f"evaluate-{batch.batch_id}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     with pipeline_progress(log_file, echo):
         if echo:

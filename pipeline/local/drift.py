@@ -40,8 +40,8 @@ def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[obj
     if span is not None:
         if not span_dir(workspace.data, span).is_dir():
             raise DriftInputError(f"span {span} not found under {workspace.data}")
-        if workspace.metadata_path.exists():
-            known = metadata.span_statistics_files(metadata.Metadata(workspace.metadata_path))
+        if config.metadata.mysql_host or workspace.metadata_path.exists():
+            known = metadata.span_statistics_files(metadata.Metadata.of(workspace, config))
             if span in known:
                 return tfdv.load_stats_binary(known[span]), f"span {span} (StatisticsGen)"
         files = sorted(glob.glob(str(span_dir(workspace.data, span) / "train" / "*.csv")))

@@ -111,7 +111,7 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
         from pipeline.lineage import metadata
         from pipeline.local.training import ensure_schema
         ensure_schema(workspace, config, workspace.model_package(config), spans.SpanWindow(1, 1),
-                      metadata.Metadata(workspace.metadata_path), echo)
+                      metadata.Metadata.of(workspace, config), echo)
     return InitResult(workspace, batch.batch_id, len(rows), span, profiles, classes, workspace.schema_file,
                       round(time.perf_counter() - started, 1))
 

@@ -78,7 +78,7 @@ def training_spec(workspace: Workspace, config: Config, model: ModelPackage, win
         config=config, model=model, data_root=str(workspace.data), schema_file=schema_file,
         serving_destination=workspace.serving_model_dir(config), target=training.LOCAL, window=window,
         beam_pipeline_args=list(config.beam.args),
-        metadata_connection_config=metadata.connection_config(workspace.metadata_path),
+        metadata_connection_config=metadata.connection_config(workspace, config),
         **overrides)
 
 
@@ -212,7 +212,7 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
     started = time.perf_counter()
     check_window_present(workspace.data, window)
     window = window.without(spans.rejected_spans(workspace.data))
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, config)
     model = workspace.model_package(config)
     log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
     base = workspace.serving_model_dir(config)

@@ -86,7 +86,8 @@ def start_detached(workdir: str, batch: Batch, started_by: str) -> Started:
         return taken(batch, held)
     command = [sys.executable, "-m", "pipeline.triggers.launch", batch.uri, "--workdir", str(workdir),
                "--started-by", started_by, "--run", run]
-    subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    batch.claim(started_by, run=run, pid=process.pid)  # the claim lives as long as the child, not this caller
     return Started(batch.batch_id, "local", run, message="started in the background")
 
 

@@ -72,7 +72,7 @@ def test_batch_below_threshold_becomes_a_span_and_trains(workspace):
     else:
         assert outcome.training_outcome.startswith("declined: ")
         assert versions.production_version(base) == 1
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
     event = meta.adapt_executions(metadata.EVENT_TYPE)[-1]
     assert metadata.prop(event, "trigger") == "batch-evaluation"
     assert metadata.prop(event, "spans") == "1-2" and "accuracy" in metadata.prop(event, "reason")
@@ -116,7 +116,7 @@ def test_cli_evaluate_batch_json(workspace):
                               str(workspace.root)], capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.strip() == \
         "adapt: error: batch 'nope' not found (neither a folder nor incoming/nope)"
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
     assert meta.node_executions(BATCH_EVALUATION_PIPELINE, "DriftDetector")
 
 

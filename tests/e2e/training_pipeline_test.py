@@ -61,7 +61,7 @@ def test_second_run_trains_on_the_window_against_version_1(workspace, runs):
     assert second.spans == [1, 2]
     assert second.baseline_version == 1
     assert set(second.baseline_metrics) >= {"accuracy", "auc"}
-    meta = metadata.Metadata(workspace.metadata_path)
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
     transform = meta.node_executions(TRAINING_PIPELINE, "Transform")[-1]
     assert sorted(metadata.prop(a, "span") for a in meta.inputs(transform.id, "examples")) == [1, 2]
     base = workspace.serving_model_dir(workspace.load_config())
@@ -89,14 +89,14 @@ def test_text_in_a_numeric_column_stops_the_run_before_training(workspace, runs)
     config = workspace.load_config()
     base = workspace.serving_model_dir(config)
     before = versions.list_versions(base)
-    trainers_before = len(metadata.Metadata(workspace.metadata_path).node_executions(TRAINING_PIPELINE, "Trainer"))
+    trainers_before = len(metadata.Metadata.of(workspace, workspace.load_config()).node_executions(TRAINING_PIPELINE, "Trainer"))
     bad = add_span(workspace, "2013-Q3", 200, text_in_fare)
     with pytest.raises(DataValidationError) as raised:
         run_training(workspace, config, SpanWindow(bad - 1, bad), echo=None)
     assert f"span {bad} violates the schema" in str(raised.value) and "fare:" in str(raised.value)
     assert versions.list_versions(base) == before
     assert spans.rejected_spans(workspace.data) == [bad]
-    trainers_after = len(metadata.Metadata(workspace.metadata_path).node_executions(TRAINING_PIPELINE, "Trainer"))
+    trainers_after = len(metadata.Metadata.of(workspace, workspace.load_config()).node_executions(TRAINING_PIPELINE, "Trainer"))
     assert trainers_after == trainers_before
 
 

@@ -1,0 +1,81 @@
+"""Concurrent triggers on real processes: one batch started by several at the same moment is evaluated and
+trained once; different batches at once each get their own span number."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.data import spans
+from core.workspace import Workspace
+from pipeline.definitions import names
+from pipeline.lineage import metadata
+from tests.helpers import adapt_cli
+from tests.streams import rotating_hyperplane_batches
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("concurrency")
+    stream = rotating_hyperplane_batches(root / "stream", batches=6, rows=200, degrees_per_batch=40)
+    workdir = root / "ws"
+    adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
+    workspace = Workspace.open(str(workdir))
+    workspace.write_config(workspace.load_config().with_overrides({
+        "training.eval_steps": 5, "training.window": 2, "validation.infra_requests": 5,
+        "validation.min_accuracy": 0.5, "validation.max_accuracy_drop": 1.0, "validation.min_holdout_rows": 50,
+        "performance.threshold": 0.99, "data.min_batch_instances": 50}))
+    assert json.loads(adapt_cli("train", "--workdir", workdir, "--json"))["pushed"]
+    for folder in stream[1:]:
+        (workspace.incoming / folder.name).mkdir(parents=True)
+        (workspace.incoming / folder.name / "data.csv").write_bytes((folder / "data.csv").read_bytes())
+    return workspace
+
+
+def _start(workspace, *args):
+    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args, "--workdir", str(workspace.root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _trainings(workspace) -> int:
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    return len(meta.node_executions(names.TRAINING_PIPELINE, names.TRAINER))
+
+
+@pytest.mark.parametrize("batch, processes", [("batch-02", 2), ("batch-03", 4)])
+def test_one_batch_started_by_many_at_once_is_one_span_and_one_training(workspace, batch, processes):
+    trainings = _trainings(workspace)
+    running = [_start(workspace, "evaluate-batch", batch, "--json") for _ in range(processes)]
+    finished = [(process.wait(timeout=1200), process.stdout.read(), process.stderr.read()) for process in running]
+    winners = [json.loads(out) for code, out, _ in finished if code == 0]
+    losers = [err.strip().splitlines() for code, _, err in finished if code != 0]
+    assert len(winners) == 1 and winners[0]["triggered"], finished
+    assert all(lines[-1].startswith(f"adapt: error: batch {batch} is taken: run ") for lines in losers), losers
+    assert [spans.read_source(workspace.data, n)["batch"] for n in spans.list_spans(workspace.data)].count(batch) == 1
+    assert _trainings(workspace) == trainings + 1
+
+
+def test_watch_beside_a_person_on_the_same_batch_starts_it_once(workspace):
+    watch = _start(workspace, "watch", "--once", "--json", "--max-batches", "1")
+    person = _start(workspace, "evaluate-batch", "batch-04", "--json")
+    watch_out, _ = watch.communicate(timeout=1200)
+    person_code = person.wait(timeout=1200)
+    tick = json.loads(watch_out)
+    started = [s for s in tick["started"] if s["batch"] == "batch-04"]
+    took_it = (person_code == 0) + sum(1 for s in started if not s["message"].startswith("taken"))
+    assert took_it == 1, (tick, person_code, person.stderr.read())
+    assert [spans.read_source(workspace.data, n)["batch"] for n in spans.list_spans(workspace.data)].count(
+        "batch-04") == 1
+
+
+def test_two_batches_at_once_get_two_span_numbers(workspace):
+    before = spans.list_spans(workspace.data)
+    running = [_start(workspace, "evaluate-batch", batch, "--json") for batch in ("batch-05", "batch-06")]
+    for process in running:
+        assert process.wait(timeout=1200) == 0, process.stderr.read()[-1500:]
+    numbers = spans.list_spans(workspace.data)
+    assert len(numbers) == len(before) + 2
+    sources = [spans.read_source(workspace.data, n)["batch"] for n in numbers]
+    assert len(sources) == len(set(sources))
