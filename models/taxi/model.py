@@ -20,6 +20,7 @@ def category_sizes() -> dict:
 
 
 def model_inputs(tf_transform_output=None) -> ModelInputs:
+    # Text columns are vocabulary ids for either kind: the trees split them as categories.
     return ModelInputs(features.transformed_names(features.DENSE_FLOAT_FEATURE_KEYS), category_sizes(),
                        features.transformed_names(features.VOCAB_FEATURE_KEYS))
 

@@ -46,16 +46,17 @@ def preprocessing_fn(inputs, custom_config=None):
     return outputs
 
 
-def _vocabularies(inputs) -> dict:
-    return {features.transformed_name(key): tft.compute_and_apply_vocabulary(
-        fill_in_missing(inputs[key]), top_k=features.VOCAB_SIZE, num_oov_buckets=features.OOV_SIZE)
-        for key in features.VOCAB_FEATURE_KEYS}
-
-
 def for_trees(inputs):
-    numbers = features.DENSE_FLOAT_FEATURE_KEYS + features.BUCKET_FEATURE_KEYS + features.CATEGORICAL_FEATURE_KEYS
-    outputs = {features.transformed_name(key): gradient_boosted.raw_number(inputs[key]) for key in numbers}
-    outputs.update(_vocabularies(inputs))
+    """Every column of the data, as it is: trees pick what helps (the timestamp and census tracts included)."""
+    outputs = {}
+    for key, value in sorted(inputs.items()):
+        if key == features.LABEL_KEY:
+            continue
+        if value.dtype == tf.string:
+            outputs[features.transformed_name(key)] = tft.compute_and_apply_vocabulary(
+                fill_in_missing(value), top_k=features.VOCAB_SIZE, num_oov_buckets=features.OOV_SIZE)
+        else:
+            outputs[features.transformed_name(key)] = gradient_boosted.raw_number(value)
     if features.LABEL_KEY in inputs:
         outputs[features.transformed_name(features.LABEL_KEY)] = tf.cast(
             fill_in_missing(inputs[features.LABEL_KEY]), tf.int64)
