@@ -15,8 +15,8 @@ missing values filled by 0 by another 1.2).
 Loading a TF-DF SavedModel needs its custom ops registered first (importing
 the package does it): TFX-BSL's RunInference and TFMA do so themselves,
 adapt's model server when the model info says `kind: gbt`
-(core/contract.py: load_custom_ops). A stock TF Serving image lacks them
-(see the README's Kubeflow notes).
+(core/contract.py: load_custom_ops). TF Serving has them built in since 2.11,
+so Kubeflow's InfraValidator pod runs the stock image.
 """
 from typing import Dict, Iterable
 

@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -99,7 +100,7 @@ def test_rest_shape_instances_inputs_and_versions(server, models):
     assert _request(port, "/v1/models/other:predict", {"instances": [INSTANCE]})[0] == 404
 
 
-def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server):
+def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server, record_property):
     port, _ = server
     cases = [
         (b"{not json", 400, "malformed JSON"),
@@ -117,6 +118,12 @@ def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server):
         status, body = _json(_request(port, "/v1/models/taxi:predict", raw=raw, method="POST"))
         assert status == expected and words in body["error"], (raw[:40], status, body)
         assert _request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]})[0] == 200
+    for path in ("/v1/models/..%2F..%2Fetc%2Fpasswd:predict", "/v1/models/taxi/versions/..%2F1:predict",
+                 "/v1/models/../taxi:predict"):
+        status = _request(port, path, {"instances": [INSTANCE]})[0]
+        assert status in (400, 404), (path, status)
+        assert _request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]})[0] == 200
+    record_property("bad requests", len(cases) + 3)
     status, text, _ = _request(port, "/metrics")
     assert status == 200 and b'adapt_requests_total{code="400",endpoint="predict"}' in text
 
@@ -146,7 +153,16 @@ def test_rollback_pin_switches_answers_and_a_newer_push_wins_again(server, model
     wait_for_version(port, 3)
 
 
-def test_load_during_hot_reload_drops_nothing(server, models):
+def test_a_slow_client_holds_up_no_one_else(server):
+    port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as slow:
+        slow.sendall(b"POST /v1/models/taxi:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
+        started = time.perf_counter()
+        assert _request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]})[0] == 200
+        assert time.perf_counter() - started < 10
+
+
+def test_load_during_hot_reload_drops_nothing(server, models, record_property):
     port, base = server
     result = run_load(port, "taxi", {"instances": [INSTANCE]}, clients=20, requests_per_client=200,
                       during=lambda: (time.sleep(0.5), push(models, base, 2)))
@@ -154,4 +170,6 @@ def test_load_during_hot_reload_drops_nothing(server, models):
     assert result.requests == 4000
     assert result.failures == [], result.failures[:5]
     assert set(result.versions) == {"1", "2"}, result.versions  # the reload happened under load
+    record_property("requests", result.requests)
+    record_property("failures", len(result.failures))
     print("load during hot reload:", summary)

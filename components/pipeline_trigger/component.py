@@ -14,7 +14,12 @@ outcome; the Kubeflow/Vertex launcher submits the compiled training pipeline
 with the window as its runtime parameter and returns the run id. A training
 run that fails (its data rejected by validation, say) is recorded, not
 raised: the batch evaluation itself succeeded.
+Never cached: a launch is an action, so each component instance carries its
+own `launch_id` and a rerun after a crash launches again instead of reusing
+the outcome (a killed training run, say) that MLMD recorded for the same span.
 """
+import uuid
+
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
@@ -29,6 +34,7 @@ class PipelineTriggerSpec(ComponentSpec):
         "window": ExecutionParameter(type=int),
         "launcher": ExecutionParameter(type=str),                      # dotted path of a TrainingLauncher
         "launcher_options": ExecutionParameter(type=str, optional=True),  # JSON: the launcher's arguments
+        "launch_id": ExecutionParameter(type=str),                     # new per instance: defeats the cache
     }
     INPUTS = {"span": ChannelParameter(type=DataSpan)}
     OUTPUTS = {"training_run": ChannelParameter(type=TrainingRun)}
@@ -41,4 +47,4 @@ class PipelineTrigger(base_component.BaseComponent):
     def __init__(self, span: types.BaseChannel, data_root, window: int, launcher: str, launcher_options: str = "{}"):
         super().__init__(spec=PipelineTriggerSpec(
             span=span, data_root=data_root, window=window, launcher=launcher, launcher_options=launcher_options,
-            training_run=types.Channel(type=TrainingRun)))
+            launch_id=uuid.uuid4().hex, training_run=types.Channel(type=TrainingRun)))

@@ -20,7 +20,7 @@ from core.errors import AdaptError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
 from pipeline.lineage import metadata
-from pipeline.local.beam import echo_stderr, pipeline_progress, run_pipeline
+from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
             config.performance.threshold_metric, 0.0),
         last_decline=metadata.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
-        beam_pipeline_args=list(config.beam.args),
+        beam_pipeline_args=executor_beam_args(config.beam.args),
         metadata_connection_config=metadata.connection_config(workspace, config))
     log_file = workspace.reports / "logs" / f"evaluate-{batch.batch_id}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     with pipeline_progress(log_file, echo):

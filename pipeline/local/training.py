@@ -35,7 +35,7 @@ from core.errors import DataValidationError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import names, training
 from pipeline.lineage import evaluation, metadata
-from pipeline.local.beam import echo_stderr, pipeline_progress, run_pipeline
+from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 
 
 @dataclass
@@ -77,7 +77,7 @@ def training_spec(workspace: Workspace, config: Config, model: ModelPackage, win
         pipeline_root=str(workspace.pipeline_root(names.TRAINING_PIPELINE)),
         config=config, model=model, data_root=str(workspace.data), schema_file=schema_file,
         serving_destination=workspace.serving_model_dir(config), target=training.LOCAL, window=window,
-        beam_pipeline_args=list(config.beam.args),
+        beam_pipeline_args=executor_beam_args(config.beam.args),
         metadata_connection_config=metadata.connection_config(workspace, config),
         **overrides)
 

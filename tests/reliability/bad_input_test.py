@@ -78,7 +78,7 @@ def _case_folder(case: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
-def test_a_bad_batch_gets_its_outcome_and_loses_nothing(workspace, case, tmp_path):
+def test_a_bad_batch_gets_its_outcome_and_loses_nothing(workspace, case, tmp_path, record_property):
     outcome, words = EXPECTED[case]
     folder = _case_folder(case, tmp_path)
     base = workspace.serving_model_dir(workspace.load_config())
@@ -101,6 +101,7 @@ def test_a_bad_batch_gets_its_outcome_and_loses_nothing(workspace, case, tmp_pat
         assert len(new_spans) == 1 and new_spans[0] in spans.rejected_spans(workspace.data)
         rejected = json.loads((spans.span_dir(workspace.data, new_spans[0]) / spans.REJECTED_FILE).read_text())
         assert words in rejected["reason"]
+        record_property("quarantined because", rejected["reason"].splitlines()[0][:160])
     else:
         assert result.returncode in (0, 1), result.stderr[-1500:]  # accepted: read and evaluated as any batch
         assert json.loads(result.stdout)["labeled"] and json.loads(result.stdout)["metrics"]["accuracy"] > 0.3
@@ -110,3 +111,6 @@ def test_a_bad_batch_gets_its_outcome_and_loses_nothing(workspace, case, tmp_pat
     after = digest(workspace.data)
     assert {path: sha for path, sha in after.items() if path in spans_before} == spans_before
     assert digest(folder.resolve()) == batch_before
+    record_property("outcome", outcome)
+    record_property("exit", result.returncode)
+    record_property("said", (errors or [""])[0][len("adapt: error: "):][:160])

@@ -7,31 +7,16 @@ import sys
 import pytest
 
 from core.data import spans
-from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.lineage import metadata
-from tests.helpers import adapt_cli
-from tests.streams import rotating_hyperplane_batches
+from tests.reliability.serving_workspace import serving_workspace_with_waiting_batches
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("concurrency")
-    stream = rotating_hyperplane_batches(root / "stream", batches=6, rows=200, degrees_per_batch=40)
-    workdir = root / "ws"
-    adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
-    workspace = Workspace.open(str(workdir))
-    workspace.write_config(workspace.load_config().with_overrides({
-        "training.eval_steps": 5, "training.window": 2, "validation.infra_requests": 5,
-        "validation.min_accuracy": 0.5, "validation.max_accuracy_drop": 1.0, "validation.min_holdout_rows": 50,
-        "performance.threshold": 0.99, "data.min_batch_instances": 50}))
-    assert json.loads(adapt_cli("train", "--workdir", workdir, "--json"))["pushed"]
-    for folder in stream[1:]:
-        (workspace.incoming / folder.name).mkdir(parents=True)
-        (workspace.incoming / folder.name / "data.csv").write_bytes((folder / "data.csv").read_bytes())
-    return workspace
+    return serving_workspace_with_waiting_batches(tmp_path_factory, "concurrency")
 
 
 def _start(workspace, *args):
@@ -45,7 +30,8 @@ def _trainings(workspace) -> int:
 
 
 @pytest.mark.parametrize("batch, processes", [("batch-02", 2), ("batch-03", 4)])
-def test_one_batch_started_by_many_at_once_is_one_span_and_one_training(workspace, batch, processes):
+def test_one_batch_started_by_many_at_once_is_one_span_and_one_training(workspace, batch, processes,
+                                                                        record_property):
     trainings = _trainings(workspace)
     running = [_start(workspace, "evaluate-batch", batch, "--json") for _ in range(processes)]
     finished = [(process.wait(timeout=1200), process.stdout.read(), process.stderr.read()) for process in running]
@@ -53,11 +39,16 @@ def test_one_batch_started_by_many_at_once_is_one_span_and_one_training(workspac
     losers = [err.strip().splitlines() for code, _, err in finished if code != 0]
     assert len(winners) == 1 and winners[0]["triggered"], finished
     assert all(lines[-1].startswith(f"adapt: error: batch {batch} is taken: run ") for lines in losers), losers
-    assert [spans.read_source(workspace.data, n)["batch"] for n in spans.list_spans(workspace.data)].count(batch) == 1
+    made = [spans.read_source(workspace.data, n)["batch"] for n in spans.list_spans(workspace.data)].count(batch)
+    assert made == 1
     assert _trainings(workspace) == trainings + 1
+    record_property("processes", processes)
+    record_property("spans", made)
+    record_property("trainings", _trainings(workspace) - trainings)
+    record_property("told it is taken", len(losers))
 
 
-def test_watch_beside_a_person_on_the_same_batch_starts_it_once(workspace):
+def test_watch_beside_a_person_on_the_same_batch_starts_it_once(workspace, record_property):
     watch = _start(workspace, "watch", "--once", "--json", "--max-batches", "1")
     person = _start(workspace, "evaluate-batch", "batch-04", "--json")
     watch_out, _ = watch.communicate(timeout=1200)
@@ -66,11 +57,14 @@ def test_watch_beside_a_person_on_the_same_batch_starts_it_once(workspace):
     started = [s for s in tick["started"] if s["batch"] == "batch-04"]
     took_it = (person_code == 0) + sum(1 for s in started if not s["message"].startswith("taken"))
     assert took_it == 1, (tick, person_code, person.stderr.read())
-    assert [spans.read_source(workspace.data, n)["batch"] for n in spans.list_spans(workspace.data)].count(
-        "batch-04") == 1
+    made = [spans.read_source(workspace.data, n)["batch"] for n in spans.list_spans(workspace.data)].count("batch-04")
+    assert made == 1
+    record_property("processes", 2)
+    record_property("spans", made)
+    record_property("told it is taken", 1)
 
 
-def test_two_batches_at_once_get_two_span_numbers(workspace):
+def test_two_batches_at_once_get_two_span_numbers(workspace, record_property):
     before = spans.list_spans(workspace.data)
     running = [_start(workspace, "evaluate-batch", batch, "--json") for batch in ("batch-05", "batch-06")]
     for process in running:
@@ -79,3 +73,5 @@ def test_two_batches_at_once_get_two_span_numbers(workspace):
     assert len(numbers) == len(before) + 2
     sources = [spans.read_source(workspace.data, n)["batch"] for n in numbers]
     assert len(sources) == len(set(sources))
+    record_property("processes", 2)
+    record_property("spans", len(numbers) - len(before))

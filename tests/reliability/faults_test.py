@@ -15,14 +15,9 @@ from core.data import spans
 from core.data.batches import Batch
 from core.workspace import Workspace
 from tests.helpers import adapt_cli
-from tests.streams import rotating_hyperplane_batches
+from tests.reliability.serving_workspace import serving_workspace_with_waiting_batches
 
 pytestmark = pytest.mark.e2e
-
-SMALL = {"training.eval_steps": 5, "training.window": 2, "validation.infra_requests": 5,
-         "validation.min_accuracy": 0.5, "validation.max_accuracy_drop": 1.0, "validation.min_holdout_rows": 50,
-         "performance.threshold": 0.99, "data.min_batch_instances": 50}
-
 
 def killed_at(point: str, *args, workdir) -> subprocess.CompletedProcess:
     """Runs `adapt ARGS` with the fault point armed; the process (or its training child) dies there."""
@@ -47,24 +42,23 @@ def consistent(workspace: Workspace, base: str) -> None:
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faults")
-    stream = rotating_hyperplane_batches(root / "stream", batches=6, rows=200, degrees_per_batch=40)
-    workdir = root / "ws"
-    adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
-    workspace = Workspace.open(str(workdir))
-    workspace.write_config(workspace.load_config().with_overrides(SMALL))
-    assert json.loads(adapt_cli("train", "--workdir", workdir, "--json"))["pushed"]
-    for folder in stream[1:]:
-        (workspace.incoming / folder.name).mkdir(parents=True)
-        (workspace.incoming / folder.name / "data.csv").write_bytes((folder / "data.csv").read_bytes())
-    return workspace
+    return serving_workspace_with_waiting_batches(tmp_path_factory, "faults")
+
+
+def recovered(record_property, workspace: Workspace, point: str, killed: subprocess.CompletedProcess) -> None:
+    """Records the kill and the state after the rerun, for benchmarks/reliability.py's table."""
+    base = _base(workspace)
+    record_property("killed at", point)
+    record_property("exit of the killed run", killed.returncode)
+    record_property("spans after the rerun", len(spans.list_spans(workspace.data)))
+    record_property("serving after the rerun", versions.production_version(base))
 
 
 def _base(workspace):
     return workspace.serving_model_dir(workspace.load_config())
 
 
-def test_killed_while_the_span_is_staged_leaves_no_span_and_the_rerun_makes_one(workspace):
+def test_killed_while_the_span_is_staged_leaves_no_span_and_the_rerun_makes_one(workspace, record_property):
     before = spans.list_spans(workspace.data)
     result = killed_at("span-staged", "evaluate-batch", "batch-02", workdir=workspace.root)
     assert result.returncode == -signal.SIGKILL
@@ -73,9 +67,10 @@ def test_killed_while_the_span_is_staged_leaves_no_span_and_the_rerun_makes_one(
     rerun = json.loads(adapt_cli("evaluate-batch", "batch-02", "--workdir", workspace.root, "--json"))
     assert rerun["span"] == spans.span_for_batch(workspace.data, "batch-02") and rerun["triggered"]
     consistent(workspace, _base(workspace))
+    recovered(record_property, workspace, "span-staged", result)
 
 
-def test_killed_in_the_trainer_the_decision_survives_and_the_next_tick_trains(workspace):
+def test_killed_in_the_trainer_the_decision_survives_and_the_next_tick_trains(workspace, record_property):
     base = _base(workspace)
     serving = versions.production_version(base)
     result = killed_at("trainer", "evaluate-batch", "batch-03", workdir=workspace.root)
@@ -90,9 +85,10 @@ def test_killed_in_the_trainer_the_decision_survives_and_the_next_tick_trains(wo
     assert spans.span_for_batch(workspace.data, "batch-03") == span  # the same span, not a second one
     assert Batch(str(workspace.incoming / "batch-03")).state()["trained"] is True
     consistent(workspace, base)
+    recovered(record_property, workspace, "trainer", result)
 
 
-def test_killed_while_the_pusher_copies_the_model_the_served_version_stays_whole(workspace):
+def test_killed_while_the_pusher_copies_the_model_the_served_version_stays_whole(workspace, record_property):
     base = _base(workspace)
     versions_before = versions.list_versions(base)
     result = killed_at("push-staged", "evaluate-batch", "batch-04", workdir=workspace.root)
@@ -102,9 +98,10 @@ def test_killed_while_the_pusher_copies_the_model_the_served_version_stays_whole
     adapt_cli("watch", "--once", "--max-batches", "1", "--workdir", workspace.root)
     assert len(versions.list_versions(base)) == len(versions_before) + 1
     consistent(workspace, base)
+    recovered(record_property, workspace, "push-staged", result)
 
 
-def test_killed_while_the_batch_state_or_the_claim_is_written_the_batch_is_redone_once(workspace):
+def test_killed_while_the_batch_state_or_the_claim_is_written_the_batch_is_redone_once(workspace, record_property):
     for point, batch in (("adapt-state.json-staged", "batch-05"), ("adapt-claim.json-staged", "batch-06")):
         result = killed_at(point, "evaluate-batch", batch, workdir=workspace.root)
         assert result.returncode == -signal.SIGKILL, (point, result.stderr[-500:])
@@ -113,9 +110,10 @@ def test_killed_while_the_batch_state_or_the_claim_is_written_the_batch_is_redon
         assert spans.span_for_batch(workspace.data, batch)
         assert Batch(str(workspace.incoming / batch)).is_processed()
         consistent(workspace, _base(workspace))
+    recovered(record_property, workspace, "adapt-state.json-staged, adapt-claim.json-staged", result)
 
 
-def test_killed_while_the_rollback_pin_is_written_the_old_version_keeps_serving(workspace):
+def test_killed_while_the_rollback_pin_is_written_the_old_version_keeps_serving(workspace, record_property):
     base = _base(workspace)
     serving = versions.production_version(base)
     result = killed_at("pin-staged", "models", "rollback", "1", workdir=workspace.root)
@@ -124,3 +122,4 @@ def test_killed_while_the_rollback_pin_is_written_the_old_version_keeps_serving(
     adapt_cli("models", "rollback", "1", "--workdir", workspace.root)
     assert versions.production_version(base) == 1
     consistent(workspace, base)
+    recovered(record_property, workspace, "pin-staged", result)

@@ -1,0 +1,103 @@
+"""Benchmark: what was injected into real adapt processes and what survived, as one table per kind of fault.
+
+    python -m benchmarks.reliability
+
+Runs the reliability tests (tests/reliability: kills at named points, bad-input
+corpus, concurrent starts) and the model server's and cloud function's HTTP
+tests with pytest, reads what each test recorded (`record_property`) from the
+JUnit XML, and writes benchmarks/results/reliability.md. A row's `held` is the
+test's verdict: every promise it asserts held.
+"""
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "reliability.md"
+TESTS = ["tests/reliability", "serving/server_test.py", "cloud_function/main_test.py"]
+
+
+def run_tests(junit: Path) -> int:
+    command = [sys.executable, "-m", "pytest", "-q", "-m", "", "-p", "no:cacheprovider", f"--junitxml={junit}",
+               "-o", "junit_family=xunit1", *TESTS]
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def read_results(junit: Path) -> List[Dict]:
+    rows = []
+    for case in ElementTree.parse(junit).iter("testcase"):
+        failed = case.find("failure") is not None or case.find("error") is not None
+        row = {"file": case.get("file") or case.get("classname", ""), "test": case.get("name"),
+               "seconds": float(case.get("time") or 0), "held": "no" if failed else "yes"}
+        if case.find("skipped") is not None:
+            row["held"] = "skipped"
+        row.update({prop.get("name"): prop.get("value") for prop in case.iter("property")})
+        rows.append(row)
+    return rows
+
+
+def table(rows: List[Dict], columns: List[str]) -> List[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(row.get(column, "")).replace("|", "/") for column in columns) + " |")
+    return lines + [""]
+
+
+def _named(rows: List[Dict], part: str) -> List[Dict]:
+    return [row for row in rows if part in row["file"] or part in row["test"]]
+
+
+def report(rows: List[Dict], seconds: float) -> str:
+    for row in rows:
+        row["case"] = row["test"].split("[", 1)[-1].rstrip("]") if "[" in row["test"] else row["test"]
+    lines = [
+        "# Reliability: what was injected, what survived",
+        "",
+        f"Command: `python -m benchmarks.reliability` ({time.strftime('%Y-%m-%d')}, 2-core machine, {seconds:.0f} s). "
+        "Every row is a test in " + ", ".join(f"`{t}`" for t in TESTS) + "; `held` means all of its assertions held "
+        "(for kills: the rerun completes, each batch is at most one span, no half span or model folder, the served "
+        "version is whole, `adapt models list` and `adapt history` read; for bad input: accepted spans "
+        "byte-identical, serving version unchanged, the batch untouched).",
+        "",
+        "## Processes killed (SIGKILL) at a named point, then run again",
+        "",
+        *table(_named(rows, "faults"), ["killed at", "exit of the killed run", "spans after the rerun",
+                                        "serving after the rerun", "held", "test"]),
+        "## Bad input (tests/corpus)",
+        "",
+        *table(_named(rows, "bad_input"), ["case", "outcome", "exit", "said", "quarantined because", "held"]),
+        "## Concurrent starts",
+        "",
+        *table(_named(rows, "concurrency"), ["test", "processes", "spans", "trainings", "told it is taken", "held"]),
+        "## HTTP: the model server and the cloud function",
+        "",
+        *table(_named(rows, "server_test") + _named(rows, "main_test"),
+               ["test", "bad requests", "requests", "failures", "held"]),
+    ]
+    held = sum(row["held"] == "yes" for row in rows)
+    lines.append(f"{held} of {len(rows)} held.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        junit = Path(scratch) / "reliability.xml"
+        started = time.perf_counter()
+        code = run_tests(junit)
+        if not junit.exists():
+            print("reliability: pytest wrote no results", file=sys.stderr)
+            return code or 1
+        text = report(read_results(junit), time.perf_counter() - started)
+    RESULTS.write_text(text)
+    print(text)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

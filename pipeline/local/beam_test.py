@@ -1,0 +1,43 @@
+import logging
+
+from pipeline.local.beam import pipeline_progress
+
+
+def test_the_log_file_has_the_log_but_not_the_database_password(tmp_path):
+    log_file = tmp_path / "logs" / "run.log"
+    with pipeline_progress(log_file, echo=None):
+        logging.getLogger("absl").info('Using connection config:\n mysql {\n  user: "adapt"\n  password: "s3cret"\n}')
+        logging.getLogger("absl").info("options password=s3cret port=3306")
+    text = log_file.read_text()
+    assert 'user: "adapt"' in text and "port=3306" in text
+    assert "s3cret" not in text and text.count("<redacted>") == 2
+
+
+def test_progress_lines_name_each_component_and_restore_the_console(tmp_path):
+    lines = []
+    root = logging.getLogger()
+    level = root.level
+    with pipeline_progress(tmp_path / "run.log", echo=lines.append):
+        from pipeline.local import beam
+        for listener in list(beam._listeners):
+            listener("Trainer", None)
+            listener("Trainer", 12.34)
+    assert [line.split() for line in lines] == [["Trainer", "started"], ["Trainer", "12.3s"]]
+    assert root.level == level and beam._listeners == []
+
+
+def test_beam_executors_get_adapts_setup_file_so_tfx_builds_no_package_in_tmp(monkeypatch):
+    from tfx.utils import dependency_utils
+
+    from pipeline.local.beam import executor_beam_args
+
+    def build_ephemeral_package():
+        raise AssertionError("TFX would build (and leak) a 50 MB sdist of itself in /tmp")
+
+    monkeypatch.setattr(dependency_utils, "build_ephemeral_package", build_ephemeral_package)
+    args = executor_beam_args(["--direct_running_mode=in_memory", "--direct_num_workers=1"])
+    assert dependency_utils.make_beam_dependency_flags(args) == args
+    assert args[-1].startswith("--setup_file=") and args[-1].endswith("/setup.py")
+    assert executor_beam_args([]) == []
+    image = ["--runner=DataflowRunner", "--sdk_container_image=gcr.io/p/adapt:1"]
+    assert executor_beam_args(image) == image

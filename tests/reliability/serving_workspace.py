@@ -1,0 +1,26 @@
+"""The small workspace the fault and concurrency tests share: a model trained on the first of six drifting batches,
+the other five waiting in incoming/ (batch-02 .. batch-06)."""
+import json
+
+from core.workspace import Workspace
+from tests.helpers import adapt_cli
+from tests.streams import rotating_hyperplane_batches
+
+# Quick training and a trigger that always fires, so every batch goes through span, training and push.
+SMALL = {"training.eval_steps": 5, "training.window": 2, "validation.infra_requests": 5,
+         "validation.min_accuracy": 0.5, "validation.max_accuracy_drop": 1.0, "validation.min_holdout_rows": 50,
+         "performance.threshold": 0.99, "data.min_batch_instances": 50}
+
+
+def serving_workspace_with_waiting_batches(tmp_path_factory, name: str) -> Workspace:
+    root = tmp_path_factory.mktemp(name)
+    stream = rotating_hyperplane_batches(root / "stream", batches=6, rows=200, degrees_per_batch=40)
+    workdir = root / "ws"
+    adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
+    workspace = Workspace.open(str(workdir))
+    workspace.write_config(workspace.load_config().with_overrides(SMALL))
+    assert json.loads(adapt_cli("train", "--workdir", workdir, "--json"))["pushed"]
+    for folder in stream[1:]:
+        (workspace.incoming / folder.name).mkdir(parents=True)
+        (workspace.incoming / folder.name / "data.csv").write_bytes((folder / "data.csv").read_bytes())
+    return workspace
