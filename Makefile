@@ -19,7 +19,7 @@ help:
 	@echo "make test       install, then run unit, end-to-end and notebook tests"
 	@echo "make test-unit  fast tests only"
 	@echo "make mariadb    install Debian's mariadb-server (the MLMD-on-MySQL tests start their own instance)"
-	@echo "make benchmark  run the policy and trigger benchmarks (long)"
+	@echo "make benchmark  run every benchmark in benchmarks/ (long); results in benchmarks/results/"
 	@echo "make lock       re-resolve requirements.in into requirements.lock"
 
 install: $(STAMP)
@@ -55,6 +55,7 @@ benchmark: install
 	$(VENV)/bin/python -m benchmarks.idle_tick
 	$(VENV)/bin/python -m benchmarks.serving_load
 	$(VENV)/bin/python -m benchmarks.batch_prediction
+	$(VENV)/bin/python -m benchmarks.reliability
 
 lock:
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.10 \

@@ -48,8 +48,10 @@ def curate(schema, config: Config, model: ModelPackage):
             # brings would reject that span. Nothing can be learned from it yet; validation leaves it alone.
             feature.lifecycle_stage = schema_pb2.DEPRECATED
             continue
-        if feature.presence.min_fraction >= 1.0 and REQUIRED_TAG not in feature.annotation.tag:
-            # In every row of the first span: serving requests must carry it (edit the tag to change that).
+        filled_everywhere = feature.presence.min_fraction >= 1.0 and feature.value_count.min >= 1
+        if filled_everywhere and REQUIRED_TAG not in feature.annotation.tag:
+            # A value in every row of the first span: serving requests must carry it (edit the tag to change
+            # that). An empty CSV cell is a present feature without a value, so presence alone is not enough.
             feature.annotation.tag.append(REQUIRED_TAG)
         if feature.name in open_domains:
             _open_domain(schema, feature)

@@ -131,6 +131,8 @@ def test_features_in_every_row_of_the_first_span_are_required_in_requests():
     _feature(schema, "fare")
     optional = _feature(schema, "trip_seconds")
     optional.presence.min_fraction = 0.97
+    with_empty_cells = _feature(schema, "company", schema_pb2.BYTES)  # in every row, but some rows hold no value
+    with_empty_cells.ClearField("value_count")
     _feature(schema, "big_tipper")
     curated = curate(schema, CONFIG, TAXI)
     assert required_features(curated) == ["fare"]

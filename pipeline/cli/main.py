@@ -14,6 +14,7 @@ import time
 from typing import List, Optional
 
 from core import environment
+from core.config import KubeflowConfig
 from core.errors import ERROR_PREFIX, AdaptError, UsageError
 from core.workspace import Workspace
 from pipeline.cli import tables
@@ -204,6 +205,9 @@ def cmd_compile(args) -> int:
         params = ", ".join(f"{k} ({v['type'].lower()})" for k, v in kubeflow.parameters(path).items())
         print(f"{name}: {path}\n  runtime parameters: {params}")
     print(f"compiled for {args.target} in {seconds:.1f}s (image {config.kubeflow.image})")
+    if config.kubeflow.image == KubeflowConfig().image:
+        print(f"adapt: warning: kubeflow.image is still the placeholder {config.kubeflow.image}: set it in adapt.yaml "
+              "to the image you built from the Dockerfile, then compile again before submitting", file=sys.stderr)
     return 0
 
 

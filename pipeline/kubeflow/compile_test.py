@@ -214,3 +214,13 @@ def test_pipeline_trigger_kubeflow_mode_submits_the_training_window(kubeflow_bui
         window = json.loads(server.runs[0]["runtime_config"]["parameters"]["input_config"])
         assert [s["pattern"] for s in window["splits"]][::2] == \
             [f"span-{s}/train/*" for s in (10, 10, 11, 12)]
+
+
+def test_compiling_with_the_placeholder_image_warns_in_one_line(tmp_path):
+    (tmp_path / "adapt.yaml").write_text("model: {label: churned, classes: ['no', 'yes'], features: {x1: numeric}}\n")
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "compile", "--target", "vertex", "--workdir",
+                             str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("adapt: warning:")]
+    assert len(warnings) == 1 and "kubeflow.image is still the placeholder" in warnings[0]
+    assert (tmp_path / "compiled" / "vertex" / "adapt-training.json").exists()

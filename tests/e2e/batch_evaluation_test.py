@@ -126,7 +126,9 @@ def test_watch_once_evaluates_ready_batches_oldest_first(workspace):
 
     import yaml
     config = yaml.safe_load(workspace.config_path.read_text())
-    config.update({"drift": {"thresholds": QUIET_DRIFT["drift.thresholds"]}, "performance": {"threshold": 0.5},
+    # Neither rule may fire (no drift, no absolute floor, no relative drop): this test is about the scan.
+    config.update({"drift": {"thresholds": QUIET_DRIFT["drift.thresholds"]},
+                   "performance": {"threshold": 0.5, "max_drop": 1.0},
                    "data": {"min_batch_instances": 100}})
     workspace.config_path.write_text(yaml.safe_dump(config))
     for name, quarter, count, age in (("w-later", "2015-Q1", 120, 100), ("w-earlier", "2015-Q2", 120, 200),
@@ -140,7 +142,7 @@ def test_watch_once_evaluates_ready_batches_oldest_first(workspace):
     assert result.returncode == 0, result.stderr[-2000:]
     tick = json.loads(result.stdout)
     assert [s["batch"] for s in tick["started"]] == ["w-earlier", "w-later"]
-    assert all(s["ok"] and s["message"].startswith("keep: no rule fired") for s in tick["started"])
+    assert all(s["ok"] and s["message"].startswith("keep: no rule fired") for s in tick["started"]), tick
     assert "w-small: 50 instances, fewer than 100" in tick["skipped"]
     assert "2014-Q3: 90 instances, fewer than 100" in tick["skipped"]
     assert "2014-Q1: already processed" in tick["skipped"]

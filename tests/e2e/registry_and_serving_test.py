@@ -19,7 +19,7 @@ TRIP = {"trip_miles": 9.5, "fare": 30.0, "trip_seconds": 1500, "payment_type": "
         "company": "Taxi Affiliation Services", "trip_start_hour": 18, "trip_start_day": 5,
         "trip_start_month": 6, "pickup_latitude": 41.88, "pickup_longitude": -87.63,
         "dropoff_latitude": 41.97, "dropoff_longitude": -87.66, "pickup_community_area": 8,
-        "dropoff_community_area": 6}
+        "dropoff_community_area": 6, "trip_start_timestamp": 1372700000}
 
 
 def adapt(workspace, *args, timeout=600):
