@@ -25,6 +25,7 @@ from core.data.predictions import PREDICTIONS_PREFIX, record
 from core.errors import AdaptError, RequestError
 
 Instance = Tuple[str, Dict[str, Any], Optional[str]]  # (instance id, features, label as its class name)
+ROWS_PER_READ = 20_000  # one read covers at most this many rows of a file: the unit Beam hands to a worker
 
 
 class PredictionError(AdaptError):
@@ -41,8 +42,10 @@ def resolve_model(serving_model_dir: str, version: int) -> Tuple[int, str]:
     return chosen, path
 
 
-def csv_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str) -> Iterator[Instance]:
-    """(instance id, features, label text) for every row of one CSV file, read as a stream."""
+def csv_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str,
+                  rows: Tuple[int, int] = (0, sys.maxsize)) -> Iterator[Instance]:
+    """(instance id, features, label text) for the rows [start, stop) of one CSV file, read as a stream."""
+    start, stop = rows
     with fileio.open(entry["path"]) as handle:
         reader = csv.reader(handle)
         header = clean_header(next(reader, []))
@@ -51,6 +54,11 @@ def csv_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, 
         for row in reader:
             if not row:
                 continue  # blank lines are not instances (Batch.instance_ids skips them too)
+            if row_number < start:
+                row_number += 1
+                continue
+            if row_number >= stop:
+                return
             try:
                 features = csv_row_to_instance(header, row, raw_types, f"{where} line {reader.line_num}: ")
             except RequestError as err:
@@ -60,10 +68,15 @@ def csv_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, 
             row_number += 1
 
 
-def tfrecord_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str
-                       ) -> Iterator[Instance]:
-    """(instance id, features, label text) for every tf.Example of one TFRecord file."""
+def tfrecord_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str,
+                       rows: Tuple[int, int] = (0, sys.maxsize)) -> Iterator[Instance]:
+    """(instance id, features, label text) for the tf.Examples [start, stop) of one TFRecord file."""
+    start, stop = rows
     for index, example in enumerate(tfrecords.read_examples(entry["path"], where)):
+        if index < start:
+            continue
+        if index >= stop:
+            return
         features = example_to_instance(example, raw_types)
         try:  # the types the model declares, checked as a request's would be
             instance_to_example(features, raw_types)
@@ -74,9 +87,31 @@ def tfrecord_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: 
 
 
 def file_instances(entry: Dict[str, Any], data_format: str, raw_types: Dict[str, str], label: str,
-                   batch: str) -> Iterator[Instance]:
+                   batch: str, rows: Tuple[int, int] = (0, sys.maxsize)) -> Iterator[Instance]:
     read = tfrecord_instances if data_format == "tfrecord" else csv_instances
-    yield from read(entry, raw_types, label, f"batch {batch}: {entry['name']}")
+    yield from read(entry, raw_types, label, f"batch {batch}: {entry['name']}", rows)
+
+
+def read_rows(read: Tuple[Dict[str, Any], Tuple[int, int]], data_format: str, raw_types: Dict[str, str],
+              label: str, batch: str) -> Iterator[Instance]:
+    entry, rows = read
+    return file_instances(entry, data_format, raw_types, label, batch, rows)
+
+
+def row_ranges(files: List[Dict[str, Any]]) -> List[Tuple[Dict[str, Any], Tuple[int, int]]]:
+    """(file, (start, stop)) reads of at most ROWS_PER_READ rows each, from FileListGen's counts.
+
+    Beam spreads these small descriptions over its workers, and each worker
+    streams its rows straight into prediction and the output shards: no step
+    collects the rows (a Reshuffle of the rows themselves would hold the whole
+    batch in the direct runner's memory). A file's last read runs to its end,
+    so a row the count missed is still predicted, never dropped.
+    """
+    reads = []
+    for entry in files:
+        starts = list(range(0, entry["instances"], ROWS_PER_READ)) or [0]
+        reads += [(entry, (start, stop)) for start, stop in zip(starts, starts[1:] + [sys.maxsize])]
+    return reads
 
 
 def to_keyed_example(instance: Instance, raw_types: Dict[str, str]) -> Tuple[str, tf.train.Example]:
@@ -169,10 +204,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                               file=sys.stderr, disable=None, leave=False)  # None: shown on a terminal only
         with _progress, self._make_beam_pipeline() as pipeline:
             _ = (pipeline
-                 | "Files" >> beam.Create(listing["files"])
-                 | "Read" >> beam.FlatMap(file_instances, listing["format"], raw_types, listing["label"],
-                                          listing["batch"])
-                 | "Spread" >> beam.Reshuffle()  # the rows of one big file reach every worker
+                 | "Reads" >> beam.Create(row_ranges(listing["files"]))
+                 | "Read" >> beam.FlatMap(read_rows, listing["format"], raw_types, listing["label"], listing["batch"])
                  # The type hint is how RunInference knows its input is keyed.
                  | "ToExamples" >> beam.Map(to_keyed_example, raw_types).with_output_types(
                      Tuple[str, tf.train.Example])

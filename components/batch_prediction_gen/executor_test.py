@@ -1,4 +1,5 @@
 import json
+import sys
 
 import pytest
 
@@ -53,11 +54,19 @@ def test_predictions_carry_their_instance_id_label_and_class_probabilities(tmp_p
     assert json.loads((tmp_path / "pred" / "model.json").read_text())["version"] == 2
 
 
-def test_a_big_batch_is_written_in_shards_with_every_row_once(tmp_path):
+def test_a_big_batch_is_read_in_ranges_and_written_in_shards_with_every_row_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(executor, "ROWS_PER_READ", 700)  # five reads of one file, the last one to its end
     rows = [[f"{i % 7}.5", "Cash" if i % 3 else "Credit Card", str(i % 24), "", str(i % 2)] for i in range(3000)]
     output, records = _run(tmp_path, rows)
     assert sorted(int(r["instance_id"].split(":")[1]) for r in records) == list(range(3000))
     assert all(r["label"] == str(int(r["instance_id"].split(":")[1]) % 2) for r in records)
+
+
+def test_row_ranges_cover_each_file_and_the_last_read_runs_to_its_end(monkeypatch):
+    monkeypatch.setattr(executor, "ROWS_PER_READ", 100)
+    files = [{"name": "a.csv", "instances": 250}, {"name": "b.csv", "instances": 100}]
+    assert [(entry["name"], rows) for entry, rows in executor.row_ranges(files)] == [
+        ("a.csv", (0, 100)), ("a.csv", (100, 200)), ("a.csv", (200, sys.maxsize)), ("b.csv", (0, sys.maxsize))]
 
 
 def test_a_named_version_is_used_when_asked(tmp_path):
