@@ -143,23 +143,28 @@ class Batch:
 
     def read_csv(self, name: str) -> Tuple[List[str], List[List[str]]]:
         """Header and rows of one CSV file; a ragged row is an error naming file and line."""
+        rows = self.csv_rows(name)
+        header = next(rows)
+        return header, list(rows)
+
+    def csv_rows(self, name: str) -> Iterator[List[str]]:
+        """The header, then each row of one CSV file, read as a stream; a ragged row is an error naming the line."""
         with self.open(name, "rt") as handle:
             try:
                 reader = csv.reader(handle)
                 header = clean_header(next(reader, None) or [])
                 if not header:
                     raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)")
-                rows = []
+                yield header
                 for row in reader:
                     if not row:
                         continue
                     if len(row) != len(header):
                         raise BatchError(f"batch {self.batch_id}: {name} line {reader.line_num} has "
                                          f"{len(row)} fields, the header has {len(header)}")
-                    rows.append(row)
+                    yield row
             except (csv.Error, UnicodeDecodeError) as err:
                 raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
-        return header, rows
 
     def instances_in(self, name: str) -> int:
         """Instances in one data file: CSV rows, TFRecord records, or 1 for a file of a file-list batch."""
@@ -168,7 +173,7 @@ class Batch:
             return 1
         if kind == "tfrecord":
             return self._count_tfrecords(name)
-        return len(self.read_csv(name)[1])
+        return sum(1 for _ in self.csv_rows(name)) - 1  # streamed: a batch may not fit in memory
 
     def count_instances(self) -> int:
         return sum(self.instances_in(name) for name in self.data_files())
@@ -200,7 +205,7 @@ class Batch:
         if kind == "csv":
             return all(self.label in self.csv_header(name) for name in self.data_files())
         if kind == "tfrecord":
-            return self.label in self.table()[0]
+            return self.label in self.header()  # one streamed pass over the records' feature names
         return False
 
     def has_labels_file(self) -> bool:
