@@ -141,12 +141,6 @@ class Batch:
             except (csv.Error, UnicodeDecodeError) as err:
                 raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
 
-    def read_csv(self, name: str) -> Tuple[List[str], List[List[str]]]:
-        """Header and rows of one CSV file; a ragged row is an error naming file and line."""
-        rows = self.csv_rows(name)
-        header = next(rows)
-        return header, list(rows)
-
     def csv_rows(self, name: str) -> Iterator[List[str]]:
         """The header, then each row of one CSV file, read as a stream; a ragged row is an error naming the line."""
         with self.open(name, "rt") as handle:
@@ -420,7 +414,10 @@ class Batch:
         with self.open(CLAIM_FILE, "rt") as handle:
             claim = json.load(handle)
         state = self.state() or {}
-        if claim.get("claimed_at", 0) < state.get("updated_at", 0):
+        # A state written after the claim ends it, unless that state is the run's own midway mark (a span made,
+        # its training not finished): the run is still going, and a second one would train the batch again.
+        midway = state.get("retrain") and state.get("trained") is False
+        if claim.get("claimed_at", 0) < state.get("updated_at", 0) and not midway:
             return None
         timed_out = (now or time.time()) - claim.get("claimed_at", 0) > CLAIM_TIMEOUT_SECONDS
         if claim.get("status") == "running" and (timed_out or _died(claim)):

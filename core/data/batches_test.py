@@ -150,3 +150,14 @@ def test_a_running_claim_of_a_process_that_died_no_longer_holds_the_batch(tmp_pa
     batch.claim("adapt watch", run="r1", pid=int(gone.stdout))
     assert batch.active_claim() is None and batch.take("adapt watch", "r2") is None
     assert batch.active_claim()["run"] == "r2"  # this process lives: its claim holds
+
+
+def test_a_live_run_still_training_its_span_keeps_the_batch_and_a_finished_one_lets_go(tmp_path):
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["1.0", "0"]])
+    batch = Batch(str(tmp_path / "b"), label="big_tipper")
+    assert batch.take("adapt watch", "r1") is None  # this process: alive
+    time.sleep(0.01)
+    batch.write_state({"status": "span", "span": 4, "labeled": True, "retrain": True, "trained": False})
+    assert batch.take("adapt evaluate-batch", "r2", over_failed=True)["run"] == "r1"  # midway: not a second training
+    batch.write_state({**batch.state(), "trained": True})
+    assert batch.active_claim() is None and batch.is_processed()

@@ -22,6 +22,12 @@ def main() -> int:
     except AdaptError as err:
         print(json.dumps({"ok": False, "error": str(err)}))
         return 1
+    except Exception as err:  # the parent reports this line; the traceback stays in this process's stderr
+        import traceback
+        traceback.print_exc()
+        print(json.dumps({"ok": False, "error": f"{type(err).__name__}: {str(err).strip().splitlines()[0][:300]}"
+                          if str(err).strip() else type(err).__name__}))
+        return 1
     print(json.dumps({"ok": True, **outcome.to_dict()}))
     return 0
 

@@ -22,8 +22,9 @@ MULTI_PROCESSING = ["--direct_running_mode=multi_processing", "--direct_num_work
 
 def span_statistics(workspace: Workspace) -> dict:
     """Per feature of span 1's train split: (values present, mean or unique count)."""
-    [path] = glob.glob(str(workspace.root / "pipelines" / "adapt-training" / "StatisticsGen" / "statistics" / "*"
-                           / "Split-train" / "FeatureStats.pb"))
+    runs = glob.glob(str(workspace.root / "pipelines" / "adapt-training" / "StatisticsGen" / "statistics" / "*"
+                         / "Split-train" / "FeatureStats.pb"))
+    path = max(runs, key=lambda p: int(p.split("/statistics/")[1].split("/")[0]))  # the training run's (init ran too)
     stats = statistics_pb2.DatasetFeatureStatisticsList()
     with open(path, "rb") as handle:
         stats.ParseFromString(handle.read())
