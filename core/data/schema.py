@@ -39,6 +39,7 @@ def required_features(schema) -> list:
 
 def curate(schema, config: Config, model: ModelPackage):
     open_domains = set(model.open_domain_features)
+    ignored = {name for name, role in config.model.features.items() if role == "ignore"}  # models.tabular's roles
     for feature in schema.feature:
         if feature.name == model.label:
             _pin_label(schema, feature, model.classes)
@@ -49,7 +50,7 @@ def curate(schema, config: Config, model: ModelPackage):
             feature.lifecycle_stage = schema_pb2.DEPRECATED
             continue
         filled_everywhere = feature.presence.min_fraction >= 1.0 and feature.value_count.min >= 1
-        if filled_everywhere and REQUIRED_TAG not in feature.annotation.tag:
+        if filled_everywhere and feature.name not in ignored and REQUIRED_TAG not in feature.annotation.tag:
             # A value in every row of the first span: serving requests must carry it (edit the tag to change
             # that). An empty CSV cell is a present feature without a value, so presence alone is not enough.
             feature.annotation.tag.append(REQUIRED_TAG)

@@ -136,6 +136,10 @@ def test_features_in_every_row_of_the_first_span_are_required_in_requests():
     _feature(schema, "big_tipper")
     curated = curate(schema, CONFIG, TAXI)
     assert required_features(curated) == ["fare"]
+    again = schema_pb2.Schema()
+    _feature(again, "fare")
+    ignoring_fare = Config.from_dict({"model": {"features": {"fare": "ignore"}}})  # the model never reads it
+    assert required_features(curate(again, ignoring_fare, TAXI)) == []
     assert all(f.presence.min_fraction <= CONFIG.validation.min_feature_presence for f in curated.feature
                if f.name != "big_tipper")
 

@@ -33,8 +33,9 @@ def _print_json(value) -> None:
 
 # -- data ----------------------------------------------------------------------------
 def cmd_data_taxi(args) -> int:
-    from pipeline.replay import demo
     workspace, config = _open(args)
+    print(f"Writing the taxi quarters to {workspace.incoming} and span 1 (TensorFlow loads first)", file=sys.stderr)
+    from pipeline.replay import demo
     _, written = demo.write_taxi_data(workspace, config)
     for quarter, rows in written.items():
         print(f"  incoming/{quarter}/data.csv  {rows} trips")
@@ -95,8 +96,8 @@ def cmd_train(args) -> int:
     workspace, config = _open(args)
     config = config.with_overrides({"training.mode": args.mode, "training.train_steps": args.train_steps})
     chosen = resolve_window(workspace, config, args.spans, args.window)
-    from pipeline.local.training import run_training
     print(f"Training {config.model.name} on spans {chosen} in {workspace.root}", file=sys.stderr)
+    from pipeline.local.training import run_training
     outcome = run_training(workspace, config, chosen, trigger=args.trigger, reason=args.reason,
                            enable_cache=not args.no_cache)
     if args.json:
@@ -132,6 +133,7 @@ def batch_path(workspace, name: str) -> str:
 def cmd_evaluate_batch(args) -> int:
     workspace, config = _open(args)
     path = batch_path(workspace, args.batch)  # a wrong name fails before TensorFlow loads
+    print(f"Evaluating batch {os.path.basename(os.path.normpath(path))} in {workspace.root}", file=sys.stderr)
     from pipeline.local.batch_evaluation import run_batch_evaluation
     outcome = run_batch_evaluation(workspace, config, path, trigger=not args.no_trigger,
                                    claimed_run=args.claimed_run)
