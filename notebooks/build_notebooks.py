@@ -81,11 +81,13 @@ transformed = tft.TFTransformOutput(transform_graph).transformed_feature_spec()
 assert "big_tipper" in transformed or any(k.endswith("_xf") for k in transformed)
 sorted(transformed)'''),
         new_markdown_cell("## Trainer: the exported model, its serving signature and what it was trained on"),
-        new_code_cell('''import json, os
+        new_code_cell('''import os
 import tensorflow as tf
+from core import contract
 model_dir = os.path.join(outputs[outputs.artifact == "Model"].uri.iloc[0], "Format-Serving")
+info = contract.read_model_info(model_dir)
+contract.load_custom_ops(info)  # gradient-boosted trees (model.kind gbt) need TF-DF's ops registered first
 loaded = tf.saved_model.load(model_dir)
-info = json.load(open(os.path.join(model_dir, "assets.extra", "adapt_model.json")))
 assert "serving_default" in loaded.signatures and info["label"] == "big_tipper"
 print("signatures:", list(loaded.signatures))
 print("trained on spans:", info.get("spans"))'''),
