@@ -18,6 +18,17 @@ def test_the_four_notebooks_are_there_without_outputs():
         assert all(not cell.get("outputs") for cell in cells if cell.cell_type == "code"), path.name
 
 
+def test_the_committed_notebooks_are_what_build_notebooks_writes():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS[0].parent / "build_notebooks.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    for path in NOTEBOOKS:
+        committed = [(c.cell_type, c.source) for c in nbformat.read(str(path), as_version=4).cells]
+        assert committed == [(c.cell_type, c.source) for c in build.NOTEBOOKS[path.name]], \
+            f"{path.name} is stale: run python notebooks/build_notebooks.py"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_headless(path, served_workspace, monkeypatch):
     monkeypatch.setenv("ADAPT_WORKDIR", str(served_workspace.root))
