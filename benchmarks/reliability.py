@@ -74,11 +74,17 @@ def report(rows: List[Dict], seconds: float) -> str:
         "## Concurrent starts",
         "",
         *table(_named(rows, "concurrency"), ["test", "processes", "spans", "trainings", "told it is taken", "held"]),
+        "## Beyond one process: both pipelines under Beam's multi-processing direct runner",
+        "",
+        *table(_named(rows, "multiprocess"), ["test", "held"]),
         "## HTTP: the model server and the cloud function",
         "",
         *table(_named(rows, "server_test") + _named(rows, "main_test"),
                ["test", "bad requests", "requests", "failures", "held"]),
     ]
+    shown = {id(row) for part in ("faults", "bad_input", "concurrency", "multiprocess", "server_test", "main_test")
+             for row in _named(rows, part)}
+    assert len(shown) == len(rows), "a test of the run has no table: add its file to report()"
     held = sum(row["held"] == "yes" for row in rows)
     lines.append(f"{held} of {len(rows)} held.")
     return "\n".join(lines) + "\n"
