@@ -185,5 +185,7 @@ def test_a_model_package_of_my_own_given_as_a_folder_trains_and_serves(stream, t
     info = json.loads((workdir / "serving" / "mine" / "1" / "assets.extra" / "adapt_model.json").read_text())
     assert info["label"] == "churned" and info["classes"] == ["no", "yes"]
     with Served(workdir, "mine") as served:
-        [[probability]] = served.predict([{"x1": 0.2, "x2": 0.9, "x3": 0.4, "x4": 0.7}])
+        # The kept schema (curated by adapt init) is the serving contract: every column filled in the first batch
+        # and not ignored is required, whichever package reads it.
+        [[probability]] = served.predict([{"x1": 0.2, "x2": 0.9, "x3": 0.4, "x4": 0.7, "channel": "web", "region": 2}])
         assert 0.0 <= probability <= 1.0
