@@ -134,6 +134,7 @@ def to_record(keyed_log, classes: List[str]) -> str:
     key, prediction_log = keyed_log
     instance_id, label = json.loads(key)
     tensor = prediction_log.predict_log.response.outputs[OUTPUT_KEY]
+    # One probability (two classes) arrives in float_val; several (more classes) packed in tensor_content.
     output = list(tensor.float_val) if tensor.float_val else tf.make_ndarray(tensor).reshape(-1).tolist()
     return json.dumps(record(instance_id, label, output, classes))
 
