@@ -141,25 +141,6 @@ class Batch:
             except (csv.Error, UnicodeDecodeError) as err:
                 raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
 
-    def csv_rows(self, name: str) -> Iterator[List[str]]:
-        """The header, then each row of one CSV file, read as a stream; a ragged row is an error naming the line."""
-        with self.open(name, "rt") as handle:
-            try:
-                reader = csv.reader(handle)
-                header = clean_header(next(reader, None) or [])
-                if not header:
-                    raise BatchError(f"batch {self.batch_id}: {name} is empty (no header row)")
-                yield header
-                for row in reader:
-                    if not row:
-                        continue
-                    if len(row) != len(header):
-                        raise BatchError(f"batch {self.batch_id}: {name} line {reader.line_num} has "
-                                         f"{len(row)} fields, the header has {len(header)}")
-                    yield row
-            except (csv.Error, UnicodeDecodeError) as err:
-                raise BatchError(f"batch {self.batch_id}: {name} is not readable CSV ({err})") from None
-
     def instances_in(self, name: str) -> int:
         """Instances in one data file: CSV rows, TFRecord records, or 1 for a file of a file-list batch."""
         kind = self.format
@@ -167,7 +148,8 @@ class Batch:
             return 1
         if kind == "tfrecord":
             return self._count_tfrecords(name)
-        return sum(1 for _ in self.csv_rows(name)) - 1  # streamed: a batch may not fit in memory
+        width = len(self.csv_header(name))  # an empty file is an error naming it
+        return sum(1 for _ in self._iter_csv(name, width, f"batch {self.batch_id}: {name}"))  # streamed
 
     def count_instances(self) -> int:
         return sum(self.instances_in(name) for name in self.data_files())
