@@ -25,6 +25,7 @@ keys, when set, win; lists are joined):
     SLICES = ["region"]               # model.slices: Evaluator slices
     DRIFT_EXCLUDE = ["signup_time"]   # + drift.exclude: features drift never compares
     OPEN_DOMAIN_FEATURES = []         # + validation.open_domain_features: categories that keep growing
+    SPAN_FORMAT = "tfrecord"          # spans it trains on: "csv" (default) or tf.Example "tfrecord" (images)
 
 Transform and Trainer receive ``custom_config`` with ``label``, ``classes``,
 ``features`` (model.features), ``kind`` (model.kind), and, for the Trainer,
@@ -74,6 +75,7 @@ class ModelPackage:
     features: Dict[str, str] = field(default_factory=dict)
     kind: str = "gbt"
     path: str = ""                                  # the folder a folder-path package was loaded from
+    span_format: str = "csv"                        # csv: CsvExampleGen reads spans; tfrecord: ImportExampleGen
 
     @property
     def preprocessing_fn(self) -> str:
@@ -144,7 +146,8 @@ def load_model_package(model: Any, drift_exclude=(), open_domain_features=(),
         slices=list(model.slices or getattr(package, "SLICES", [])),
         drift_exclude=sorted(set(drift_exclude) | set(getattr(package, "DRIFT_EXCLUDE", []))),
         open_domain_features=sorted(set(open_domain_features) | set(getattr(package, "OPEN_DOMAIN_FEATURES", []))),
-        features=dict(model.features), kind=model.kind, path=folder)
+        features=dict(model.features), kind=model.kind, path=folder,
+        span_format=getattr(package, "SPAN_FORMAT", "csv"))
 
 
 def read_model_info(model_path: str) -> Dict[str, Any]:

@@ -31,7 +31,10 @@ class LoadedModel:
         saved_model = tf.saved_model.load(path)
         signature = saved_model.signatures[SIGNATURE_NAME]
         model = cls(version=version, path=path, info=info, signature=signature, _keep_alive=saved_model)
-        model.predict_serialized([b""])  # warm up: the first call traces and allocates
+        try:
+            model.predict_serialized([b""])  # warm up: the first call traces and allocates
+        except RequestError:
+            pass  # a model that needs a feature (an image to decode) rejects the empty example, traced all the same
         model.load_seconds = time.perf_counter() - started
         return model
 
@@ -44,9 +47,14 @@ class LoadedModel:
         return list(self.info.get("required_features") or [])
 
     def to_examples(self, instances: Sequence[Mapping[str, Any]]) -> List[bytes]:
+        """tf.Examples of request instances: objects of feature values, or, for a model whose info names a
+        `binary_input` (an image model), TF Serving's bare `{"b64": ...}`, the value of that feature."""
         label = self.info.get("label")
+        binary = self.info.get("binary_input")
         serialized = []
         for index, instance in enumerate(instances):
+            if binary and isinstance(instance, Mapping) and set(instance) == {"b64"}:
+                instance = {binary: instance}
             try:
                 missing = [name for name in self.required
                            if isinstance(instance, Mapping) and instance.get(name) is None]
@@ -63,12 +71,20 @@ class LoadedModel:
         try:
             outputs = self.signature(**{SIGNATURE_INPUT: tf.constant(list(serialized), dtype=tf.string)})
         except tf.errors.InvalidArgumentError as err:  # the request, not the server, is at fault
-            raise RequestError(f"the model rejected the input: {err.message.splitlines()[0]}") from None
+            raise RequestError(f"the model rejected the input: {tf_error_reason(err.message)}") from None
         output = outputs[OUTPUT_KEY] if OUTPUT_KEY in outputs else next(iter(outputs.values()))
         return output.numpy().reshape(len(serialized), -1).astype(float).tolist()
 
     def predict(self, instances: Sequence[Mapping[str, Any]]) -> List[List[float]]:
         return self.predict_serialized(self.to_examples(instances))
+
+
+def tf_error_reason(message: str) -> str:
+    """The line of a TensorFlow error that says what was wrong, not where (graph errors start with boilerplate)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    boilerplate = ("Graph execution error", "Detected at node", "<stack traces", "[[", "File ")
+    reasons = [line for line in lines if not line.startswith(boilerplate)]
+    return (reasons or lines or ["unknown error"])[0]
 
 
 _load_lock = threading.Lock()

@@ -21,6 +21,7 @@ from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_model_
 from core.data import tfrecords
 from core.data.batches import clean_header, label_text
 from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
+from core.data.images import IMAGE_FEATURE
 from core.data.predictions import PREDICTIONS_PREFIX, record
 from core.errors import AdaptError, RequestError
 
@@ -86,9 +87,20 @@ def tfrecord_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: 
         yield f"{entry['name']}:{index}", features, label_text(labels[0]) if labels else None
 
 
+def image_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str, where: str,
+                    rows: Tuple[int, int] = (0, sys.maxsize)) -> Iterator[Instance]:
+    """The one instance of an image file: its encoded bytes as the model's image feature (labels come from the
+    labels file, joined by PerformanceEvaluator)."""
+    if IMAGE_FEATURE not in raw_types:
+        raise PredictionError(f"{where}: the serving model takes {', '.join(sorted(raw_types))}, not an "
+                              f"{IMAGE_FEATURE!r}: an image batch needs an image model (model.module: models.images)")
+    with fileio.open(entry["path"], "rb") as handle:
+        yield entry["name"], {IMAGE_FEATURE: handle.read()}, None
+
+
 def file_instances(entry: Dict[str, Any], data_format: str, raw_types: Dict[str, str], label: str,
                    batch: str, rows: Tuple[int, int] = (0, sys.maxsize)) -> Iterator[Instance]:
-    read = tfrecord_instances if data_format == "tfrecord" else csv_instances
+    read = {"tfrecord": tfrecord_instances, "files": image_instances}.get(data_format, csv_instances)
     yield from read(entry, raw_types, label, f"batch {batch}: {entry['name']}", rows)
 
 
@@ -181,9 +193,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         listing = read_report(artifact_utils.get_single_instance(input_dict["file_list"]))
         artifact = artifact_utils.get_single_instance(output_dict["predictions"])
         artifact.batch = listing["batch"]
-        if listing["format"] not in ("csv", "tfrecord"):
-            raise PredictionError(f"batch {listing['batch']}: BatchPredictionGen reads CSV and TFRecord batches; "
-                                  f"a {listing['format']} batch needs a model module with its own reader")
         version, model_path = resolve_model(exec_properties["serving_model_dir"],
                                             int(exec_properties.get("model_version") or 0))
         info = read_model_info(model_path)

@@ -29,7 +29,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
         if not baselines or not measured:
             why = "no baseline statistics: the serving model was not trained in this workspace" if not baselines \
-                else f"drift is measured on CSV and TFRecord batches, this one is {listing['format']}"
+                else f"drift is not measured on {listing['format']} batches"
             report = {"drifted": False, "drifted_features": [], "features": [], "skew": [],
                       "baseline_spans": [], "reason": why}
         else:

@@ -10,6 +10,7 @@ from tfx.types import artifact_utils
 from components.artifacts import read_report, write_report
 from core.data import spans
 from core.data.batches import Batch
+from core.data.ingest import write_batch_span
 
 
 @dataclass
@@ -99,9 +100,7 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
         status = "awaiting-labels"
         reason += "; a span needs labels: waiting for the labels file"
     elif decision.span:
-        header, rows = batch.labeled_rows()
-        span = spans.write_span(data_root, header, rows, test_fraction=test_fraction,
-                                source={"batch": batch.batch_id, "reason": reason})
+        span = write_batch_span(batch, data_root, test_fraction, source={"batch": batch.batch_id, "reason": reason})
         status = "span"
     pending = {"trained": False} if decision.train and span else {}  # until the training run reports back
     batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": decision.train,

@@ -188,10 +188,14 @@ class Batch:
         return self.exists(self.labels_file)
 
     def instance_ids(self, counts: Optional[Dict[str, int]] = None) -> Iterator[str]:
-        """'<file>:<row or record>' for every instance, in file order (how labels files line up).
+        """'<file>:<row or record>' for every instance, in file order (how labels files line up); an image of a
+        file-list batch is its file name.
 
         `counts` ({file: instances}, as FileListGen lists them) saves reading the data files again.
         """
+        if self.format == "files":
+            yield from self.data_files()
+            return
         for name in self.data_files():
             for row in range((counts or {}).get(name) if counts and name in counts else self.instances_in(name)):
                 yield f"{name}:{row}"
@@ -246,7 +250,8 @@ class Batch:
         return header, by_file
 
     def iter_labels_file(self, counts: Optional[Dict[str, int]] = None) -> Iterator[Tuple[str, Optional[str]]]:
-        """(instance id, label) from the labels file, read as a stream: by its instance_id column, else by row order.
+        """(instance id, label) from the labels file, read as a stream: by its instance_id column (images: or
+        file), else by row order.
 
         Row order must cover every instance; ids the batch does not have are
         caught by `labels_from_file` (or by the join that consumes this).
@@ -257,9 +262,11 @@ class Batch:
             columns = reader.fieldnames or []
             if self.label not in columns:
                 raise BatchError(f"{where} has no {self.label!r} column (columns: {', '.join(columns) or 'none'})")
-            if "instance_id" in columns:
+            key = "instance_id" if "instance_id" in columns else \
+                "file" if "file" in columns and self.format == "files" else None
+            if key:
                 for row in reader:
-                    yield row["instance_id"], label_text(row[self.label])
+                    yield row[key], label_text(row[self.label])
                 return
             labels = instances = 0
             for row, instance_id in itertools.zip_longest(reader, self.instance_ids(counts)):

@@ -3,10 +3,13 @@
 The model's `assets.extra/adapt_model.json` lists its raw features with their
 types (int, float, string). A value of the wrong type is a `RequestError`
 naming the feature and the value; a missing value or JSON null is left out of
-the example, as a missing CSV field is.
+the example, as a missing CSV field is. Binary strings (an image's bytes)
+travel in JSON as TF Serving writes them, `{"b64": "<base64>"}`.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
@@ -29,8 +32,15 @@ def _check_scalar(feature: str, kind: str, value: Any):
         if not math.isfinite(value):
             raise RequestError(f"feature {feature!r} expects a finite number, got {value!r}")
         return float(value)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, Mapping) and set(value) == {"b64"} and isinstance(value["b64"], str):
+        try:
+            return base64.b64decode(value["b64"], validate=True)
+        except binascii.Error:
+            raise RequestError(f"feature {feature!r}: its b64 value is not base64") from None
     if not isinstance(value, str):
-        raise RequestError(f"feature {feature!r} expects a string, got {value!r}")
+        raise RequestError(f"feature {feature!r} expects a string, got {value!r:.80}")
     return value.encode("utf-8")
 
 
@@ -95,13 +105,24 @@ def feature_values(example: tf.train.Example, feature: str) -> List[Any]:
 
 
 def example_to_instance(example: tf.train.Example, raw_types: Mapping[str, str]) -> Dict[str, Any]:
-    """The inverse, for building JSON requests from eval examples (single values become scalars)."""
+    """The inverse, for building JSON requests from eval examples (single values become scalars; bytes that are
+    not UTF-8 text become {"b64": ...})."""
     instance: Dict[str, Any] = {}
     for feature in raw_types:
         values = feature_values(example, feature)
+        if raw_types[feature] == "string" and values:
+            raw = list(example.features.feature[feature].bytes_list.value)
+            values = [_json_text(r) for r in raw]
         if values:
             instance[feature] = values[0] if len(values) == 1 else values
     return instance
+
+
+def _json_text(value: bytes) -> Any:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"b64": base64.b64encode(value).decode("ascii")}
 
 
 def columns_to_instances(inputs: Mapping[str, Any]) -> List[Dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Data spans: numbered, immutable folders `data/span-N/{train,test}/data.csv`.
+"""Data spans: numbered, immutable folders `data/span-N/{train,test}/data.csv` (images: `data.tfrecord.gz`).
 
 Spans are integers and windows are integer ranges (span 10 follows span 9; no
 glob over folder names decides membership). A span is written to a hidden
@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from core import faults
 from core.data.missing import blank_missing
@@ -167,16 +167,8 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
     no number is used twice. Raises SpanError if `span` exists already or a
     split would be empty.
     """
-    data_root = Path(data_root)
-    data_root.mkdir(parents=True, exist_ok=True)
-    if span is not None and span_dir(data_root, span).exists():
-        raise SpanError(f"span {span} already exists at {span_dir(data_root, span)}; spans are never rewritten")
-
-    staging = Path(tempfile.mkdtemp(prefix=".span-staging.", dir=data_root))
-    try:
+    def write_csv(staging: Path) -> Dict[str, int]:
         counts = {"train": 0, "test": 0}
-        for split in counts:
-            (staging / split).mkdir()
         header_line = _csv_line(header)
         with open(staging / "train" / DATA_FILE, "w", newline="") as train_file, \
                 open(staging / "test" / DATA_FILE, "w", newline="") as test_file:
@@ -187,6 +179,24 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
                 split = "test" if is_test_row(line, test_fraction) else "train"
                 (test_file if split == "test" else train_file).write(line)
                 counts[split] += 1
+        return counts
+    return write_staged_span(data_root, write_csv, source=source, span=span)
+
+
+def write_staged_span(data_root: Path, write: Callable[[Path], Dict[str, int]], *, source: Dict,
+                      span: Optional[int] = None) -> int:
+    """The atomic part of `write_span` for any file format: `write(staging)` fills the staging folder's train/
+    and test/ and returns the count of each."""
+    data_root = Path(data_root)
+    data_root.mkdir(parents=True, exist_ok=True)
+    if span is not None and span_dir(data_root, span).exists():
+        raise SpanError(f"span {span} already exists at {span_dir(data_root, span)}; spans are never rewritten")
+
+    staging = Path(tempfile.mkdtemp(prefix=".span-staging.", dir=data_root))
+    try:
+        for split in ("train", "test"):
+            (staging / split).mkdir()
+        counts = write(staging)
         empty = [split for split, count in counts.items() if count == 0]
         if empty:
             raise SpanError(f"the span would have an empty {empty[0]} split "

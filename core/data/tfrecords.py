@@ -1,6 +1,6 @@
 """tf.Example TFRecord batches (plain or gzip) as instances and as CSV-shaped rows.
 
-Spans are CSV (CsvExampleGen reads them), so a TFRecord batch that becomes a
+Table spans are CSV (CsvExampleGen reads them), so a TFRecord batch that becomes a
 span is written as rows: one column per feature, one value per cell. A
 feature holding several values in one record cannot be a CSV cell; that is an
 error naming the file, the record and the feature, and nothing is written.

@@ -1,4 +1,5 @@
-"""TFDV statistics of a batch's files (CSV or tf.Example TFRecord), computed as StatisticsGen computes them.
+"""TFDV statistics of a batch's files (CSV, tf.Example TFRecord, or images by their pixel statistics), computed
+as StatisticsGen computes them.
 
 Beam and TFDV are imported where statistics are computed: the registry and the
 history only need `split_statistics_path`.
@@ -10,7 +11,7 @@ from typing import List, Optional, Sequence
 
 from core.data.missing import blank_missing_line
 
-MEASURED_FORMATS = ("csv", "tfrecord")
+MEASURED_FORMATS = ("csv", "tfrecord", "files")
 STATISTICS_FILE = "FeatureStats.pb"  # TFDV's file name, as StatisticsGen writes it per split
 
 
@@ -52,6 +53,27 @@ def _read_tfrecord(paths: Sequence[str]):
     return tfxio.TFExampleRecord(file_pattern=list(paths), telemetry_descriptors=["adapt"]).BeamSource()
 
 
+def image_record(path: str):
+    """One image's pixel statistics as the one-row Arrow record batch TFDV reads (a list of one value each)."""
+    import pyarrow as pa
+    from tfx.dsl.io import fileio
+
+    from core.data.images import pixel_statistics
+    with fileio.open(path, "rb") as handle:
+        values = pixel_statistics(handle.read(), path)
+    return pa.RecordBatch.from_arrays([pa.array([[value]], type=pa.list_(pa.float32())) for value in values.values()],
+                                      list(values))
+
+
+def _read_images(paths: Sequence[str]):
+    import apache_beam as beam
+
+    @beam.ptransform_fn
+    def read(root):
+        return root | "Files" >> beam.Create(list(paths)) | "PixelStatistics" >> beam.Map(image_record)
+    return read()
+
+
 def batch_statistics(data_format: str, paths: Sequence[str], output_path: Optional[str] = None,
                      pipeline=None, beam_args: Sequence[str] = ()) -> str:
     """Statistics of CSV files sharing one header, or of tf.Example TFRecord files, written to `output_path`.
@@ -63,7 +85,7 @@ def batch_statistics(data_format: str, paths: Sequence[str], output_path: Option
 
     if data_format not in MEASURED_FORMATS:
         raise ValueError(f"statistics are computed for {' and '.join(MEASURED_FORMATS)} files, not {data_format}")
-    source = _read_csv(paths) if data_format == "csv" else _read_tfrecord(paths)
+    source = {"csv": _read_csv, "tfrecord": _read_tfrecord, "files": _read_images}[data_format](paths)
     output_path = output_path or os.path.join(tempfile.mkdtemp(prefix="adapt-stats-"), STATISTICS_FILE)
     owned = pipeline is None
     pipeline = pipeline or beam.Pipeline(argv=list(beam_args))

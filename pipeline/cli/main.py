@@ -32,13 +32,15 @@ def _print_json(value) -> None:
 
 
 # -- data ----------------------------------------------------------------------------
-def cmd_data_taxi(args) -> int:
+def cmd_data(args) -> int:
     workspace, config = _open(args)
-    print(f"Writing the taxi quarters to {workspace.incoming} and span 1 (TensorFlow loads first)", file=sys.stderr)
+    what = {"taxi": "the taxi quarters", "digits": "the digit image batches"}[args.dataset]
+    print(f"Writing {what} to {workspace.incoming} and span 1 (TensorFlow loads first)", file=sys.stderr)
     from pipeline.replay import demo
-    _, written = demo.write_taxi_data(workspace, config)
-    for quarter, rows in written.items():
-        print(f"  incoming/{quarter}/data.csv  {rows} trips")
+    _, written = demo.write_use_case_data(workspace, config, args.dataset)
+    unit = {"taxi": "data.csv  {} trips", "digits": "{} images + labels.csv"}[args.dataset]
+    for batch, count in written.items():
+        print(f"  incoming/{batch}/{unit.format(count)}")
     print(f"{len(written)} new batch(es) in {workspace.incoming}; spans: {_span_list(workspace)}")
     return 0
 
@@ -303,7 +305,7 @@ def cmd_demo(args) -> int:
     from pipeline.replay import demo
     workspace, config = _open(args)
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
-    demo.run_demo(workspace, config, quarters=args.quarters)
+    demo.run_demo(workspace, config, quarters=args.quarters, use_case=args.use_case)
     return 0
 
 
@@ -351,9 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print the report rows as JSON")
     replay.set_defaults(func=cmd_replay)
 
-    demo = commands.add_parser("demo", help="replay four years of taxi data through the system")
+    demo = commands.add_parser("demo", help="replay four years of taxi data (or drifting digit images) through the "
+                                            "system")
     _workdir(demo)
-    demo.add_argument("--quarters", type=positive_int, help="replay only this many quarters after the first")
+    demo.add_argument("--use-case", choices=["taxi", "digits"], default="taxi",
+                      help="taxi: quarterly CSV batches (default); digits: batches of PNG images that drift")
+    demo.add_argument("--quarters", type=positive_int, help="replay only this many batches after the first")
     demo.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
     demo.add_argument("--train-steps", type=int, default=DEMO_TRAIN_STEPS,
                       help=f"Trainer steps per training run (default {DEMO_TRAIN_STEPS}, the benchmark's setting)")
@@ -363,7 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     data_kinds = data.add_subparsers(dest="dataset", metavar="DATASET", required=True)
     taxi = data_kinds.add_parser("taxi", help="quarterly batches from the Chicago taxi CSV shipped with tfx")
     _workdir(taxi)
-    taxi.set_defaults(func=cmd_data_taxi)
+    taxi.set_defaults(func=cmd_data)
+    digits = data_kinds.add_parser("digits", help="batches of handwritten digit PNGs (scikit-learn's) that drift")
+    _workdir(digits)
+    digits.set_defaults(func=cmd_data)
 
     train = commands.add_parser("train", help="run the training pipeline on a window of spans")
     _workdir(train)

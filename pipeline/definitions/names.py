@@ -6,7 +6,7 @@ TRAINING_PIPELINE = "adapt-training"
 BATCH_EVALUATION_PIPELINE = "adapt-batch-evaluation"
 
 # Training pipeline nodes.
-EXAMPLE_GEN = "CsvExampleGen"
+EXAMPLE_GEN = "CsvExampleGen"  # the id of either ExampleGen (ImportExampleGen for image spans), kept for MLMD history
 STATISTICS_GEN = "StatisticsGen"
 SCHEMA_GEN = "SchemaGen"              # only in the ingestion run that infers the first schema
 IMPORT_SCHEMA_GEN = "ImportSchemaGen"

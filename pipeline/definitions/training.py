@@ -1,6 +1,6 @@
 """The training pipeline: one definition, called by the local Beam runner and by the Kubeflow/Vertex compile.
 
-    CsvExampleGen(newest span) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
+    ExampleGen(newest span) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
     span window (spans A..N) ─► Transform ─► Trainer (scratch | warm start from the serving model)
     serving model (baseline) ─► Evaluator (accuracy floor + not worse than the baseline)
     infra validation (load + query in a model server) ─► Pusher ─► <serving destination>/<version>/
@@ -139,7 +139,7 @@ def _span_resolver(example_gen, window: SpanWindow, node_id: str):
 
 
 def _local_window(spec: TrainingPipelineSpec) -> WindowExamples:
-    example_gen = example_gen_for_span(spec.data_root, spec.window.end)
+    example_gen = example_gen_for_span(spec.data_root, spec.window.end, spec.model)
     window = _span_resolver(example_gen, spec.window, names.SPAN_WINDOW)
     nodes, holdout = [example_gen, window], example_gen.outputs["examples"]
     if spec.holdout is not None:
@@ -153,7 +153,7 @@ def _remote_window(spec: TrainingPipelineSpec) -> WindowExamples:
     size = spec.config.compiled_window()
     input_config = tfx.dsl.experimental.RuntimeParameter(
         name="input_config", ptype=str, default=window_input_config_json(SpanWindow(1, size), size))
-    example_gen = tfx.components.CsvExampleGen(
+    example_gen = _example_gen_class(spec.model)(
         input_base=spec.data_root, input_config=input_config,
         output_config=tfx.proto.Output()).with_id(names.EXAMPLE_GEN)  # empty: keep the input's splits
     return WindowExamples(example_gen, example_gen.outputs["examples"], example_gen.outputs["examples"],
@@ -161,8 +161,13 @@ def _remote_window(spec: TrainingPipelineSpec) -> WindowExamples:
                           [eval_split(p) for p in range(1, size + 1)], [eval_split(p) for p in range(1, size + 1)])
 
 
-def example_gen_for_span(data_root: str, span: int) -> tfx.components.CsvExampleGen:
-    return tfx.components.CsvExampleGen(
+def _example_gen_class(model: ModelPackage):
+    """CSV spans: CsvExampleGen; tf.Example TFRecord spans (images): ImportExampleGen."""
+    return tfx.components.ImportExampleGen if model.span_format == "tfrecord" else tfx.components.CsvExampleGen
+
+
+def example_gen_for_span(data_root: str, span: int, model: ModelPackage):
+    return _example_gen_class(model)(
         input_base=data_root, input_config=span_input_config(),
         range_config=static_range(span, span)).with_id(names.EXAMPLE_GEN)
 
@@ -274,7 +279,7 @@ def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int) -> tfx.dsl.
     yields the schema every later span is validated against. With one, the
     span is validated against it, as the newest span of a training run is.
     """
-    example_gen = example_gen_for_span(spec.data_root, span)
+    example_gen = example_gen_for_span(spec.data_root, span, spec.model)
     statistics_gen = _statistics_gen(example_gen)
     components = [example_gen, statistics_gen]
     if spec.schema_file:

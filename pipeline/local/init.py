@@ -2,7 +2,8 @@
 
     adapt init --data PATH --label COLUMN [--name NAME] [--workdir W]
 
-PATH is a folder of CSV or tf.Example TFRecord files, or one such file. Before
+PATH is a folder of CSV or tf.Example TFRecord files, or one such file, or a
+folder of images with a labels file (`file,<label>` rows). Before
 anything is written, the batch is read and checked: PATH must exist, hold
 rows, and have the label column; the workspace must have no spans yet. Each
 refusal is one line and exit 2, and leaves the workspace as it was. Then:
@@ -10,8 +11,9 @@ refusal is one line and exit 2, and leaves the workspace as it was. Then:
 1. every column's role is decided from its values (core/data/profile.py) and the
    label's classes are fixed; adapt.yaml is written with `model.module:
    models.tabular`, the label, the classes and one `model.features` line per
-   column (ignored columns also go to `drift.exclude`);
-2. the rows become span 1 with the same atomic span writer batches use;
+   column (ignored columns also go to `drift.exclude`). Images get
+   `model.module: models.images`, the label and its classes;
+2. the rows (images) become span 1 with the same atomic span writer batches use;
 3. SchemaGen infers the schema from span 1, curated and kept exactly as the
    first training run would (pipeline/local/training.py: ensure_schema).
 
@@ -26,10 +28,12 @@ from typing import Callable, List, Optional
 
 from core.data import profile, spans
 from core.data.batches import Batch
+from core.data.ingest import write_batch_span
 from core.errors import AdaptError, UsageError
 from core.workspace import Workspace
 
 TABULAR_MODULE = "models.tabular"
+IMAGES_MODULE = "models.images"
 
 
 @dataclass
@@ -56,8 +60,6 @@ def open_first_batch(path: str, label: str) -> Batch:
 def read_first_batch(batch: Batch, path: str):
     """(header, rows) of the first batch; a batch without rows or without the label is refused."""
     try:
-        if batch.format not in ("csv", "tfrecord"):
-            raise UsageError(f"--data {path}: adapt init reads CSV or TFRecord files, this holds {batch.format}")
         header, by_file = batch.table()
     except AdaptError as err:
         if isinstance(err, UsageError):
@@ -71,14 +73,38 @@ def read_first_batch(batch: Batch, path: str):
     return header, rows
 
 
-def first_span(workspace: Workspace, batch: Batch, header, rows, test_fraction: float, reason: str) -> int:
-    """Writes the batch's rows as span 1 and marks the batch folder as used (its data stays as it was)."""
-    number = spans.write_span(workspace.data, header, rows, test_fraction=test_fraction,
+def image_classes(batch: Batch, path: str) -> List[str]:
+    """The classes of a first batch of images, from its labels file; a batch without labeled images is refused."""
+    try:
+        if not batch.has_labels_file():
+            raise UsageError(f"--data {path}: images need their labels in {batch.labels_file} (file,{batch.label})")
+        labels = [label for label in batch.labels_from_file().values() if label is not None]
+    except AdaptError as err:
+        if isinstance(err, UsageError):
+            raise
+        raise UsageError(f"--data {path}: {err}") from None
+    if not labels:
+        raise UsageError(f"--data {path}: {batch.labels_file} labels no image")
+    return profile.label_classes(batch.label, labels)
+
+
+def first_span(workspace: Workspace, batch: Batch, test_fraction: float, reason: str) -> int:
+    """Writes the batch's labeled rows or images as span 1 and marks the batch folder as used (its data stays as
+    it was); returns how many it wrote."""
+    number = write_batch_span(batch, workspace.data, test_fraction, span=1,
                               source={"batch": batch.batch_id if not batch.only else Path(batch.only).stem,
-                                      "reason": reason}, span=1)
+                                      "reason": reason})
     if not batch.only:
         batch.write_state({"status": "span", "span": number, "labeled": True, "reason": reason})
-    return number
+    return sum(spans.read_source(workspace.data, number)["rows"].values())
+
+
+def check_first_batch(batch: Batch, path: str) -> None:
+    """Refuses, before anything is written, a first batch that cannot become span 1."""
+    if batch.format == "files":
+        image_classes(batch, path)
+    else:
+        read_first_batch(batch, path)
 
 
 def initialize(workdir: Optional[str], data: str, label: str, name: str = "model",
@@ -89,21 +115,32 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
     if present:
         raise UsageError(f"{workspace.root} already has spans ({', '.join(map(str, present))}); adapt init starts "
                          f"a new workspace: give another --workdir")
+    config = workspace.load_config()  # the defaults, unless adapt.yaml exists
     batch = open_first_batch(data, label)
-    header, rows = read_first_batch(batch, data)
-    profiles = profile.profile_columns(header, rows, label)
-    classes = profile.label_classes(label, [row[header.index(label)] for row in rows])
-
-    workspace.ensure()
-    config = workspace.load_config()
-    ignored = [p.name for p in profiles if p.role == "ignore"]
-    config = config.with_overrides({
-        "model.name": name, "model.module": TABULAR_MODULE, "model.label": label, "model.classes": classes,
-        "model.features": {p.name: p.role for p in profiles},
-        "drift.exclude": sorted(set(config.drift.exclude) | set(ignored))})
-    workspace.write_config(config, notes={f"model.features.{p.name}": p.why for p in profiles})
-    span = first_span(workspace, batch, header, rows, config.data.test_fraction, reason="adapt init")
-    echo(f"span 1: {len(rows)} rows of {data}")
+    batch.labels_file = config.data.labels_file
+    try:
+        images = batch.format == "files"
+    except AdaptError as err:
+        raise UsageError(f"--data {data}: {err}") from None
+    if images:
+        profiles, classes = [], image_classes(batch, data)
+        workspace.ensure()
+        config = config.with_overrides({"model.name": name, "model.module": IMAGES_MODULE, "model.label": label,
+                                        "model.classes": classes, "model.kind": "nn"})
+        workspace.write_config(config)
+    else:
+        header, rows = read_first_batch(batch, data)
+        profiles = profile.profile_columns(header, rows, label)
+        classes = profile.label_classes(label, [row[header.index(label)] for row in rows])
+        workspace.ensure()
+        ignored = [p.name for p in profiles if p.role == "ignore"]
+        config = config.with_overrides({
+            "model.name": name, "model.module": TABULAR_MODULE, "model.label": label, "model.classes": classes,
+            "model.features": {p.name: p.role for p in profiles},
+            "drift.exclude": sorted(set(config.drift.exclude) | set(ignored))})
+        workspace.write_config(config, notes={f"model.features.{p.name}": p.why for p in profiles})
+    count = first_span(workspace, batch, config.data.test_fraction, reason="adapt init")
+    echo(f"span 1: {count} {'images' if images else 'rows'} of {data}")
 
     from pipeline.local.beam import pipeline_progress
     log_file = workspace.reports / "logs" / f"init-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -112,7 +149,7 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
         from pipeline.local.training import ensure_schema
         ensure_schema(workspace, config, workspace.model_package(config), spans.SpanWindow(1, 1),
                       metadata.Metadata.of(workspace, config), echo)
-    return InitResult(workspace, batch.batch_id, len(rows), span, profiles, classes, workspace.schema_file,
+    return InitResult(workspace, batch.batch_id, count, 1, profiles, classes, workspace.schema_file,
                       round(time.perf_counter() - started, 1))
 
 

@@ -55,7 +55,7 @@ def batch_row(outcome) -> Dict:
 
 def ensure_first_model(workspace: Workspace, config: Config, first: Path, echo: Callable[[str], None]) -> None:
     """Span 1 from the first batch (unless it exists) and the first model on it (unless one serves)."""
-    from pipeline.local.init import first_span, read_first_batch
+    from pipeline.local.init import check_first_batch, first_span
     from pipeline.local.training import run_training
 
     base = workspace.serving_model_dir(config)
@@ -65,9 +65,9 @@ def ensure_first_model(workspace: Workspace, config: Config, first: Path, echo: 
     if not spans.list_spans(workspace.data):
         model = workspace.model_package(config)
         batch = Batch(str(first), label=model.label, labels_file=config.data.labels_file)
-        header, rows = read_first_batch(batch, str(first))
-        first_span(workspace, batch, header, rows, config.data.test_fraction, reason="first batch of the replay")
-        echo(f"span 1: {len(rows)} rows of {first.name}")
+        check_first_batch(batch, str(first))
+        count = first_span(workspace, batch, config.data.test_fraction, reason="first batch of the replay")
+        echo(f"span 1: {count} instances of {first.name}")
     echo("the first model, trained on span 1")
     outcome = run_training(workspace, config, SpanWindow(1, 1), trigger="replay", reason="initial model", echo=echo)
     echo(f"  {outcome.reason}; accuracy on its test split {outcome.candidate_metrics.get('accuracy')}")
