@@ -173,3 +173,12 @@ def test_load_during_hot_reload_drops_nothing(server, models, record_property):
     record_property("requests", result.requests)
     record_property("failures", len(result.failures))
     print("load during hot reload:", summary)
+
+
+def test_the_reason_of_a_graph_error_is_its_meaningful_line():
+    from serving.model import tf_error_reason
+    message = ("Graph execution error:\n\nDetected at node map/while/decode_image/DecodeImage defined at (most recent "
+               "call last):\n<stack traces unavailable>\nUnknown image file format. One of JPEG, PNG, GIF, BMP "
+               "required.\n\t [[{{node map/while/decode_image/DecodeImage}}]] [Op:__inference_serve_867]")
+    assert tf_error_reason(message) == "Unknown image file format. One of JPEG, PNG, GIF, BMP required."
+    assert tf_error_reason("Expected int64, got 'x'") == "Expected int64, got 'x'"

@@ -65,6 +65,11 @@ def skew_table(training: statistics_pb2.DatasetFeatureStatisticsList,
     """
     schema = schema or tfdv.infer_schema(training)
     skipped = set(skip)
+    # Features the batch does not have (a label still to come, an image measured by its pixel statistics) have
+    # no skew; left in, TFDV's C++ logs a warning for each of them on the console.
+    present = {step for dataset in serving.datasets for f in dataset.features for step in (f.path.step or [f.name])}
+    for feature in [f for f in schema.feature if f.name not in present]:
+        schema.feature.remove(feature)
     for feature in schema.feature:
         if feature.name not in skipped and feature.type == 1:  # BYTES
             feature.skew_comparator.infinity_norm.threshold = threshold(feature.name, "linf")
