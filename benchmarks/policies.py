@@ -1,6 +1,7 @@
-"""Benchmark: adapt's three retraining policies on the taxi quarters, beside a scikit-learn reference, in one run.
+"""Benchmark: adapt's three retraining policies on a use case's batches, beside a scikit-learn reference, in one run.
 
     python -m benchmarks.policies [--parallel] [--quarters N] [--kind gbt|nn] [--workdir /tmp/adapt-bench]
+    python -m benchmarks.policies --use-case digits      # -> benchmarks/results/policies_digits.md
 
 Runs `adapt demo --policy P` for static, triggered and periodic, each in its
 own fresh workspace (same data, same first model), and, in the same run, the
@@ -10,6 +11,11 @@ benchmarks/results/policies.md: mean accuracy of the serving model over the
 replayed quarters (2013-Q2..2016-Q4), the mean from 2015 on, retrains, pushes,
 declined candidates and compute seconds, then the issue's bars, and the
 accuracy quarter by quarter.
+
+`--use-case digits` replays the nine drifting digit-image batches (`adapt demo
+--use-case digits`); its reference is scikit-learn's SVC on the same images'
+grey levels, trained once on the first batch and retrained before each batch
+on the four before it; "later" means the second half of the batches.
 """
 import argparse
 import concurrent.futures
@@ -22,23 +28,25 @@ from pathlib import Path
 from statistics import mean
 
 POLICIES = ("static", "triggered", "periodic")
-RESULTS = Path(__file__).resolve().parent / "results" / "policies.md"
+RESULTS = Path(__file__).resolve().parent / "results"
+REPORTS = {"taxi": "demo", "digits": "demo-digits"}
 
 
-def run_policy(policy: str, root: Path, kind: str, quarters, train_steps: int) -> dict:
+def run_policy(policy: str, root: Path, kind: str, quarters, train_steps: int, use_case: str = "taxi") -> dict:
     workdir = root / policy
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    (workdir / "adapt.yaml").write_text(f"model: {{kind: {kind}}}\n")
+    if use_case == "taxi":
+        (workdir / "adapt.yaml").write_text(f"model: {{kind: {kind}}}\n")
     command = [sys.executable, "-m", "pipeline.cli", "demo", "--workdir", str(workdir), "--policy", policy,
-               "--train-steps", str(train_steps)]
+               "--train-steps", str(train_steps), "--use-case", use_case]
     if quarters:
         command += ["--quarters", str(quarters)]
     started = time.perf_counter()
     with open(root / f"{policy}.log", "w") as log:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
-    rows = json.loads((workdir / "reports" / f"demo-{policy}.json").read_text())
+    rows = json.loads((workdir / "reports" / f"{REPORTS[use_case]}-{policy}.json").read_text())
     return {"policy": policy, "accuracy": {r["batch"]: r["accuracy"] for r in rows if r.get("accuracy") is not None},
             "retrains": sum(bool(r["retrained"]) for r in rows),
             "pushes": sum(bool(r.get("pushed_version")) for r in rows),
@@ -61,14 +69,56 @@ def run_reference(quarters) -> list:
     return rows
 
 
-def summary(row: dict) -> dict:
+def run_digits_reference(batches) -> list:
+    """scikit-learn's SVC on the grey levels of the same images: trained once, and retrained on the last four."""
+    import csv
+
+    import numpy as np
+    from PIL import Image
+    from sklearn.svm import SVC
+
+    from models.images import digits
+    root = Path("/tmp/adapt-digits-reference")
+    shutil.rmtree(root, ignore_errors=True)
+    digits.write_batches(root)
+    data = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        with open(folder / "labels.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        data[folder.name] = (np.stack([np.asarray(Image.open(folder / r["file"]).convert("L"), dtype=np.float32)
+                                       .reshape(-1) / 255 for r in rows]), np.array([r["label"] for r in rows]))
+    names = list(data)[:batches + 1] if batches else list(data)
+    results = []
+    for policy, window in (("static", None), ("periodic", 4)):
+        started, accuracy, model, retrains = time.perf_counter(), {}, None, 0
+        for index, name in enumerate(names[1:], start=1):
+            if model is None or window:
+                train = names[max(0, index - window):index] if window else names[:1]
+                model = SVC().fit(np.concatenate([data[n][0] for n in train]),
+                                  np.concatenate([data[n][1] for n in train]))
+                retrains += index > 1
+            accuracy[name] = float((model.predict(data[name][0]) == data[name][1]).mean())
+        seconds = time.perf_counter() - started
+        results.append({"policy": f"scikit-learn SVC {policy}", "accuracy": accuracy, "retrains": retrains,
+                        "pushes": retrains, "declined": 0, "compute_seconds": seconds, "wall_seconds": seconds})
+    return results
+
+
+def is_later(use_case: str, batch: str, batches: list) -> bool:
+    """The later part of the replay: taxi from 2015 on; other use cases the second half of the batches."""
+    if use_case == "taxi":
+        return batch >= "2015"
+    return batch in sorted(batches)[len(batches) // 2:]
+
+
+def summary(row: dict, use_case: str = "taxi") -> dict:
     values = row["accuracy"]
-    later = [value for quarter, value in values.items() if quarter >= "2015"]
+    later = [value for batch, value in values.items() if is_later(use_case, batch, list(values))]
     return {**row, "mean": mean(values.values()), "mean_2015": mean(later) if later else float("nan")}
 
 
-def table(rows) -> str:
-    lines = ["| policy | mean accuracy | mean 2015-16 | retrains | pushes | declined | compute s |",
+def table(rows, later: str = "mean 2015-16") -> str:
+    lines = [f"| policy | mean accuracy | {later} | retrains | pushes | declined | compute s |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['policy']} | {r['mean']:.4f} | {r['mean_2015']:.4f} | {r['retrains']} | {r['pushes']} "
@@ -115,7 +165,10 @@ def main() -> int:
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--parallel", action="store_true",
                         help="run the policies at the same time (wall time, not accuracy, depends on it)")
+    parser.add_argument("--use-case", default="taxi", choices=sorted(REPORTS))
     args = parser.parse_args()
+    if args.use_case != "taxi":
+        return main_other(args)
     policies = args.policies.split(",")
     root = Path(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
@@ -138,13 +191,46 @@ def main() -> int:
                                          per_quarter(adapt_rows + references[:2])) if part)
     print(text)
     command = "python -m benchmarks.policies " + " ".join(sys.argv[1:])
-    RESULTS.write_text(
+    (RESULTS / "policies.md").write_text(
         f"# Retraining policies on the Chicago taxi quarters\n\nCommand: `{command.strip()}` "
         f"({time.strftime('%Y-%m-%d')}, 2-core machine, {time.perf_counter() - started:.0f} s)\n\n"
         f"Accuracy is the serving model's on every row of each quarter 2013-Q2..2016-Q4, before any retraining on "
         f"it. Compute is train + evaluate seconds; with --parallel the policies shared the two cores, so read "
         f"compute as ratios. The reference trains on the spans' train splits (the rows adapt trains on) or on "
         f"whole quarters.\n\n{text}\n")
+    return 0
+
+
+def main_other(args) -> int:
+    """The policies on a use case other than taxi (digits), in sequence unless --parallel, beside its reference."""
+    policies = args.policies.split(",")
+    root = Path(args.workdir) / args.use_case
+    root.mkdir(parents=True, exist_ok=True)
+
+    def one(policy):
+        return run_policy(policy, root, args.kind, args.quarters, args.train_steps, args.use_case)
+
+    started = time.perf_counter()
+    if args.parallel:
+        with concurrent.futures.ThreadPoolExecutor(len(policies)) as pool:
+            adapt_rows = list(pool.map(one, policies))
+    else:
+        adapt_rows = [one(p) for p in policies]
+    references = [summary(r, args.use_case) for r in run_digits_reference(args.quarters)]
+    adapt_rows = [summary(r, args.use_case) for r in adapt_rows]
+    for row in adapt_rows:
+        row["policy"] = f"adapt {row['policy']}"
+    text = "\n\n".join([table(adapt_rows + references, "mean, later half"), per_quarter(adapt_rows + references)])
+    print(text)
+    command = "python -m benchmarks.policies " + " ".join(sys.argv[1:])
+    wall = "; ".join(f"{r['policy']} {r['wall_seconds']:.0f} s" for r in adapt_rows)
+    (RESULTS / f"policies_{args.use_case}.md").write_text(
+        f"# Retraining policies on the {args.use_case} batches\n\nCommand: `{command.strip()}` "
+        f"({time.strftime('%Y-%m-%d')}, 2-core machine, {time.perf_counter() - started:.0f} s; wall time per "
+        f"replay: {wall})\n\n"
+        f"Accuracy is the serving model's on every image of each batch, before any retraining on it. Compute is "
+        f"train + evaluate seconds. The reference is scikit-learn's SVC on the same 32x32 grey levels, trained on "
+        f"whole batches.\n\n{text}\n")
     return 0
 
 

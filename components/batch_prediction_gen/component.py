@@ -8,8 +8,9 @@ record per instance holding its id, the inline label if any, the class
 probabilities and the predicted class (core/data/predictions.py); properties
 batch, model_version, num_predictions. Also writes `model.json` naming the
 model that predicted and its classes.
-Reads CSV batches and tf.Example TFRecord batches (plain or .gz) inside the
-Beam pipeline: workers read the files, build tf.Examples, run TFX-BSL's
+Reads CSV batches, tf.Example TFRecord batches (plain or .gz) and image
+batches (each file's bytes as the model's `image` feature) inside the Beam
+pipeline: workers read the files, build tf.Examples, run TFX-BSL's
 RunInference in batches and write the shards; the driver holds no rows.
 Short-circuits: never; a batch with rows the model cannot parse (text in a
 numeric feature, say) fails with the file and line (or record), and the

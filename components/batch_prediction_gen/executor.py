@@ -21,9 +21,9 @@ from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_model_
 from core.data import tfrecords
 from core.data.batches import clean_header, label_text
 from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
-from core.data.images import IMAGE_FEATURE
+from core.data.images import IMAGE_FEATURE, check_image
 from core.data.predictions import PREDICTIONS_PREFIX, record
-from core.errors import AdaptError, RequestError
+from core.errors import AdaptError, BatchError, RequestError
 
 Instance = Tuple[str, Dict[str, Any], Optional[str]]  # (instance id, features, label as its class name)
 ROWS_PER_READ = 20_000  # one read covers at most this many rows of a file: the unit Beam hands to a worker
@@ -95,7 +95,12 @@ def image_instances(entry: Dict[str, Any], raw_types: Dict[str, str], label: str
         raise PredictionError(f"{where}: the serving model takes {', '.join(sorted(raw_types))}, not an "
                               f"{IMAGE_FEATURE!r}: an image batch needs an image model (model.module: models.images)")
     with fileio.open(entry["path"], "rb") as handle:
-        yield entry["name"], {IMAGE_FEATURE: handle.read()}, None
+        data = handle.read()
+    try:
+        check_image(data, where)
+    except BatchError as err:
+        raise PredictionError(str(err)) from None
+    yield entry["name"], {IMAGE_FEATURE: data}, None
 
 
 def file_instances(entry: Dict[str, Any], data_format: str, raw_types: Dict[str, str], label: str,

@@ -120,3 +120,26 @@ def test_vertex_results_are_matched_back_to_instances():
     assert request["gcs_source"] == ["gs://b/in.jsonl"] and request["instances_format"] == "jsonl"
     with pytest.raises(executor.PredictionError, match="gs://"):
         executor.vertex_batch_request({"batch": "q"}, {"vertex_model": "m"}, "/local/in", "/local/out")
+
+
+def test_an_image_file_that_does_not_decode_names_the_file():
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8)).save(buffer, format="PNG")
+    assert next(executor.image_instances({"name": "ok.png", "path": _bytes_file(buffer.getvalue())},
+                                         {"image": "string"}, "label", "batch b: ok.png"))[0] == "ok.png"
+    with pytest.raises(executor.PredictionError, match=r"batch b: 3\.png: not a readable image"):
+        list(executor.image_instances({"name": "3.png", "path": _bytes_file(buffer.getvalue()[:20])},
+                                      {"image": "string"}, "label", "batch b: 3.png"))
+    with pytest.raises(executor.PredictionError, match="not an 'image'.*an image model"):
+        list(executor.image_instances({"name": "ok.png", "path": _bytes_file(buffer.getvalue())},
+                                      {"trip_miles": "float"}, "label", "batch b: ok.png"))
+
+
+def _bytes_file(data: bytes) -> str:
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as handle:
+        handle.write(data)
+    return handle.name

@@ -7,13 +7,14 @@ default threshold per metric with per-feature overrides, and the features
 never compared.
 Emits: `drift_report` (adapt.DriftReport): report.json with one row per
 feature and metric — PSI, KL, Jensen-Shannon and Wasserstein for numeric
-features, L-infinity and PSI for categorical ones — the decision and the
+features, L-infinity and PSI for categorical ones; an image batch is compared
+by its pixel statistics (brightness, contrast, sharpness, width, height per
+image, core/data/images.py), which image spans also hold — the decision and the
 drifted features; a separate training/serving skew table as TFDV's skew
 comparator measures it against the newest training span; and the batch's
 own statistics (FeatureStats.pb). Properties: drifted, drifted_features.
 Short-circuits: without baseline statistics (no serving model trained in this
-workspace), or for an image batch (only CSV and TFRecord batches are
-profiled), it reports no drift and says why.
+workspace) it reports no drift and says why.
 """
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec

@@ -21,8 +21,9 @@ with `evaluate_only` (`adapt evaluate-batch --no-trigger`) it reports the
 decision and writes nothing, so the batch stays ready for a later run.
 A new span is written atomically (a crash leaves none or a whole one) from
 the batch's labeled rows with the deterministic split, as CSV (a TFRecord
-batch's records become rows, one column per feature); the batch itself is
-never modified or deleted.
+batch's records become rows, one column per feature), or, for an image
+batch, as gzipped tf.Example TFRecords of the labeled images (core/data/
+ingest.py); the batch itself is never modified or deleted.
 """
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec

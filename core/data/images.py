@@ -42,6 +42,17 @@ def pixel_statistics(data: bytes, where: str = "") -> Dict[str, float]:
             "image_sharpness": float(laplacian.var()), "image_width": float(width), "image_height": float(height)}
 
 
+def check_image(data: bytes, where: str = "") -> None:
+    """A BatchError naming the file unless its bytes are an image Pillow can read (headers and data checked)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+        raise BatchError(f"{where}: not a readable image ({err})") from None
+
+
 def example_of(data: bytes, label: Optional[str], label_key: str, where: str = ""):
     """The tf.Example a span stores for one image (the label left out when unknown)."""
     import tensorflow as tf

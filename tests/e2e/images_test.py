@@ -10,6 +10,9 @@ answered by `adapt serve`.
 import base64
 import csv
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -75,3 +78,15 @@ def test_digit_images_from_batch_to_served_model(tmp_path):
             served.predict([{"b64": "not base64!"}])
         assert getattr(refused.value, "code", None) == 400
         assert served.get("/v1/models/digits")["model_version_status"][0]["version"] == "2"
+
+    # A file that is not an image: one line naming it, no span, the serving model as it was.
+    broken = workdir / "incoming" / "broken"
+    shutil.copytree(workdir / "incoming" / "digits-02", broken)
+    (broken / "9999.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    failed = subprocess.run([sys.executable, "-m", "pipeline.cli", "evaluate-batch", str(broken), "--workdir",
+                             str(workdir)], capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr[-2000:]
+    assert "9999.png: not a readable image" in failed.stderr.strip().splitlines()[-1], failed.stderr[-2000:]
+    assert sorted(p.name for p in (workdir / "data").iterdir() if p.name.startswith("span-")) == ["span-1", "span-2"]
+    models = json.loads(adapt_cli("models", "list", "--workdir", workdir, "--json"))
+    assert [m["version"] for m in models if m.get("stage") == "production"] == [2]
