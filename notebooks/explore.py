@@ -39,7 +39,8 @@ def spans(workspace: Workspace) -> List[Dict[str, Any]]:
 def span_statistics(workspace: Workspace, span: int):
     """TFDV statistics of a span's train split: StatisticsGen's when the span was ingested, else computed."""
     from pipeline.local import drift
-    statistics, _ = drift.statistics_for(str(span), workspace, workspace.load_config())
+    config = workspace.load_config()
+    statistics, _ = drift.statistics_for(drift.resolve(str(span), workspace, config), workspace, config)
     return statistics
 
 

@@ -166,7 +166,8 @@ def describe_batch(outcome) -> str:
 def cmd_drift(args) -> int:
     workspace, config = _open(args)
     from pipeline.local import drift
-    report = drift.compare(args.baseline, args.current, workspace, config)
+    report = drift.compare(args.baseline, args.current, workspace, config,
+                           echo=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
         _print_json({"drifted": report["drifted"], "features": report["features"], "skew": report["skew"],
                      "baseline": report["baseline"], "current": report["current"], "reason": report["reason"]})

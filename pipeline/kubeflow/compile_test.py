@@ -224,3 +224,14 @@ def test_compiling_with_the_placeholder_image_warns_in_one_line(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if line.startswith("adapt: warning:")]
     assert len(warnings) == 1 and "kubeflow.image is still the placeholder" in warnings[0]
     assert (tmp_path / "compiled" / "vertex" / "adapt-training.json").exists()
+
+
+def test_an_image_model_compiles_with_import_example_gen_reading_tfrecord_spans(tmp_path):
+    config = Config.from_dict({"model": {"module": "models.images", "label": "label", "classes": ["0", "1", "2"],
+                                         "kind": "nn"}})
+    paths = kubeflow.compile_pipelines(config, load_model_package(config.model), "kubeflow", str(tmp_path))
+    spec = parse_spec(paths["adapt-training"])
+    image = executor_args(spec, "CsvExampleGen")  # the node id, whichever ExampleGen
+    assert "tfx.components.example_gen.import_example_gen.executor.Executor" in json.dumps(image)
+    custom = json.dumps(json_format.MessageToDict(spec.root.dag.tasks["Transform"].inputs))
+    assert "models.images.preprocessing.preprocessing_fn" in custom

@@ -3,23 +3,21 @@
 A span (`3`, `span-3`, or its folder) uses the statistics StatisticsGen
 computed for its train split when the workspace has them, and computes them
 otherwise; a batch folder (a path, or a name under incoming/) is computed.
+Both names are resolved before TFDV is imported (seconds), so a wrong name
+is an error at once and a right one is announced at once.
 """
 import glob
 import os
 import re
 import tempfile
-from typing import Dict, List, Tuple
-
-import tensorflow_data_validation as tfdv
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from core.config import Config
 from core.data.batches import Batch
 from core.data.spans import span_dir
-from core.drift.report import drift_report
 from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
 from core.errors import ConfigError, UsageError
 from core.workspace import Workspace
-from pipeline.lineage import metadata
 
 
 class DriftInputError(UsageError):
@@ -34,30 +32,51 @@ def _span_number(text: str, workspace: Workspace):
     return None
 
 
-def statistics_for(text: str, workspace: Workspace, config: Config) -> Tuple[object, str]:
-    """(DatasetFeatureStatisticsList, description) for a span or a batch."""
+Source = Union[int, Batch]  # a span number, or a batch folder
+
+
+def resolve(text: str, workspace: Workspace, config: Config) -> Source:
+    """The span or batch `text` names, checked without TensorFlow; a DriftInputError otherwise."""
     span = _span_number(text, workspace)
     if span is not None:
         if not span_dir(workspace.data, span).is_dir():
             raise DriftInputError(f"span {span} not found under {workspace.data}")
-        if config.metadata.mysql_host or workspace.metadata_path.exists():
-            known = metadata.span_statistics_files(metadata.Metadata.of(workspace, config))
-            if span in known:
-                return tfdv.load_stats_binary(known[span]), f"span {span} (StatisticsGen)"
-        files = sorted(glob.glob(str(span_dir(workspace.data, span) / "train" / "*.csv")))
-        return _compute("csv", files, config), f"span {span} (computed)"
+        return span
     folder = text if os.path.isdir(text) else str(workspace.incoming / text)
     if not os.path.isdir(folder):
         raise DriftInputError(f"{text!r} is neither a span of {workspace.data} nor a batch folder")
     batch = Batch(folder, labels_file=config.data.labels_file)
     if batch.format not in MEASURED_FORMATS:
-        raise DriftInputError(f"batch {batch.batch_id}: drift is measured on CSV and TFRecord batches, "
-                              f"this one holds {batch.format}")
-    return (_compute(batch.format, [batch.file_path(name) for name in batch.data_files()], config),
-            f"batch {batch.batch_id}")
+        raise DriftInputError(f"batch {batch.batch_id}: drift is not measured on {batch.format} batches")
+    return batch
+
+
+def describe(source: Source) -> str:
+    return f"span {source}" if isinstance(source, int) else f"batch {source.batch_id}"
+
+
+def statistics_for(source: Source, workspace: Workspace, config: Config) -> Tuple[object, str]:
+    """(DatasetFeatureStatisticsList, description) for a span or a batch."""
+    import tensorflow_data_validation as tfdv
+
+    from pipeline.lineage import metadata
+    if isinstance(source, int):
+        span = source
+        if config.metadata.mysql_host or workspace.metadata_path.exists():
+            known = metadata.span_statistics_files(metadata.Metadata.of(workspace, config))
+            if span in known:
+                return tfdv.load_stats_binary(known[span]), f"span {span} (StatisticsGen)"
+        train = span_dir(workspace.data, span) / "train"
+        files = sorted(glob.glob(str(train / "*.csv")))
+        if files:
+            return _compute("csv", files, config), f"span {span} (computed)"
+        return _compute("tfrecord", sorted(glob.glob(str(train / "*.tfrecord*"))), config), f"span {span} (computed)"
+    return (_compute(source.format, [source.file_path(name) for name in source.data_files()], config),
+            describe(source))
 
 
 def _compute(data_format: str, files: List[str], config: Config):
+    import tensorflow_data_validation as tfdv
     output = os.path.join(tempfile.mkdtemp(prefix="adapt-drift-"), STATISTICS_FILE)
     batch_statistics(data_format, files, output, beam_args=config.beam.args)
     return tfdv.load_stats_binary(output)
@@ -71,9 +90,14 @@ def excluded_features(workspace: Workspace, config: Config) -> List[str]:
         return list(config.drift.exclude)
 
 
-def compare(baseline: str, current: str, workspace: Workspace, config: Config) -> Dict:
-    baseline_stats, baseline_name = statistics_for(baseline, workspace, config)
-    current_stats, current_name = statistics_for(current, workspace, config)
+def compare(baseline: str, current: str, workspace: Workspace, config: Config,
+            echo: Optional[Callable[[str], None]] = None) -> Dict:
+    sources = resolve(baseline, workspace, config), resolve(current, workspace, config)
+    if echo:
+        echo(f"comparing {describe(sources[1])} with {describe(sources[0])} (TFDV loads first)")
+    from core.drift.report import drift_report
+    baseline_stats, baseline_name = statistics_for(sources[0], workspace, config)
+    current_stats, current_name = statistics_for(sources[1], workspace, config)
     report = drift_report([baseline_stats], current_stats, config.drift_thresholds(),
                           excluded_features(workspace, config), [])
     report.pop("baseline_spans")

@@ -25,6 +25,17 @@ def test_drift_cli_json_between_two_quarters(tmp_path):
     assert all(isinstance(row["value"], float) for row in report["features"] if row["value"] is not None)
     table = _adapt("2013-Q1", "2015-Q4", "--workdir", str(tmp_path))
     assert table.returncode == 0 and "payment_type" in table.stdout and "DRIFTED" in table.stdout
+    # Both names are checked and announced before TFDV loads: the first line says what is compared.
+    assert table.stderr.splitlines()[0] == "comparing batch 2015-Q4 with batch 2013-Q1 (TFDV loads first)"
+
+
+def test_names_are_resolved_without_tensorflow(tmp_path):
+    write_csv(tmp_path / "incoming" / "b" / "data.csv", ["x"], [["1"]])
+    probe = ("import sys; from core.workspace import Workspace; from pipeline.local import drift; "
+             f"w = Workspace.open({str(tmp_path)!r}); print(drift.describe(drift.resolve('b', w, w.load_config()))); "
+             "print(any(m.startswith(('tensorflow', 'tensorflow_data_validation')) for m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["batch", "b", "False"], result.stderr[-1500:]
 
 
 def test_unknown_inputs_are_one_line_errors(tmp_path):
