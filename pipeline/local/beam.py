@@ -4,11 +4,14 @@
 BeamDagRunner whose per-node DoFn reports when each component finishes.
 While a run is inside `pipeline_progress`, that becomes one short line per
 component on the console, and everything TFX, Beam and TensorFlow log goes
-to the log file. A failed run becomes one `PipelineError` line, or a
+to the log file — Python's logging and, by file descriptor, what their C++
+parts (TFDV, TF-DF, TensorFlow) print to stderr themselves. A failed run becomes one `PipelineError` line, or a
 `DataValidationError` naming the anomalies.
 """
 import contextlib
+import io
 import logging
+import os
 import re
 import sys
 import time
@@ -74,6 +77,29 @@ def echo_stderr(line: str) -> None:
 
 
 @contextlib.contextmanager
+def _native_stderr_to(log_file: Path):
+    """Points file descriptor 2 at the log file; Python's sys.stderr (progress lines and bars) keeps the console.
+
+    C++ libraries write their warnings straight to descriptor 2, past Python's logging; so do child processes.
+    """
+    sys.stderr.flush()
+    console = os.dup(2)
+    saved = sys.stderr
+    with open(log_file, "ab") as log:
+        os.dup2(log.fileno(), 2)
+    sys.stderr = io.TextIOWrapper(io.FileIO(os.dup(console), "w"), encoding=getattr(saved, "encoding", None) or "utf-8",
+                                  errors="backslashreplace", line_buffering=True, write_through=True)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = saved
+        os.dup2(console, 2)
+        os.close(console)
+
+
+@contextlib.contextmanager
 def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], None]] = echo_stderr):
     listener = None
     if echo is not None:
@@ -96,8 +122,10 @@ def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], N
     root.setLevel(logging.INFO)
     logging.getLogger("absl").setLevel(logging.INFO)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    native = _native_stderr_to(log_file) if log_file is not None else contextlib.nullcontext()
     try:
-        yield
+        with native:
+            yield
     finally:
         if listener is not None:
             _listeners.remove(listener)

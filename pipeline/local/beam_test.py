@@ -1,6 +1,6 @@
 import logging
 
-from pipeline.local.beam import pipeline_progress
+from pipeline.local.beam import echo_stderr, pipeline_progress
 
 
 def test_the_log_file_has_the_log_but_not_the_database_password(tmp_path):
@@ -41,3 +41,19 @@ def test_beam_executors_get_adapts_setup_file_so_tfx_builds_no_package_in_tmp(mo
     assert executor_beam_args([]) == []
     image = ["--runner=DataflowRunner", "--sdk_container_image=gcr.io/p/adapt:1"]
     assert executor_beam_args(image) == image
+
+
+def test_native_stderr_goes_to_the_log_file_and_progress_stays_on_the_console(tmp_path, capfd):
+    import os
+    import subprocess
+    import sys
+    log = tmp_path / "run.log"
+    with pipeline_progress(log, echo=echo_stderr):
+        os.write(2, b"W0000 a C++ warning\n")  # what TFDV or TF-DF print past Python's logging
+        subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child warning\\n')"], check=True)
+        echo_stderr("    Trainer                      started")
+    os.write(2, b"after the run\n")
+    console = capfd.readouterr().err
+    assert "Trainer" in console and "after the run" in console
+    assert "W0000" not in console and "child warning" not in console
+    assert "W0000 a C++ warning" in log.read_text() and "child warning" in log.read_text()
