@@ -155,10 +155,12 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
 
 def describe(result: InitResult, label: str) -> str:
     root = result.workspace.root
+    images = not result.profiles  # a folder of images: no columns to profile
     lines = [profile.format_profiles(result.profiles, result.classes, label), "",
-             f"workspace {root}: span 1 ({result.rows} rows), schema {result.schema_file}, "
-             f"configuration {result.workspace.config_path} ({result.seconds:.0f}s)",
-             "review model.features in adapt.yaml, then:",
+             f"workspace {root}: span 1 ({result.rows} {'images' if images else 'rows'}), schema "
+             f"{result.schema_file}, configuration {result.workspace.config_path} ({result.seconds:.0f}s)",
+             f"review {'model.classes (the image model, models.images)' if images else 'model.features'} in "
+             f"adapt.yaml, then:",
              f"  adapt train --workdir {root}                      # first model on span 1",
              f"  adapt replay BATCHES_DIR --workdir {root}         # backtest on your later batches",
              f"  adapt evaluate-batch NEW_BATCH --workdir {root}   # or one batch at a time",

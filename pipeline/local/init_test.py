@@ -68,3 +68,42 @@ def test_a_label_with_a_single_value(tmp_path):
     result = _init("--data", str(tmp_path / "one"), "--label", "churned", "--workdir", str(tmp_path / "ws"))
     _refused(result, "label 'churned' has a single value ('yes'); a classifier needs two or more")
     assert not (tmp_path / "ws").exists()
+
+
+def test_images_without_a_labels_file(tmp_path):
+    from models.images import digits
+    digits.write_batches(tmp_path / "images", batches=1, per_batch=5)
+    (tmp_path / "images" / "digits-01" / "labels.csv").unlink()
+    result = _init("--data", str(tmp_path / "images" / "digits-01"), "--label", "label", "--workdir",
+                   str(tmp_path / "ws"))
+    _refused(result, f"--data {tmp_path / 'images' / 'digits-01'}: images need their labels in labels.csv "
+                     f"(file,label)")
+    assert not (tmp_path / "ws").exists()
+
+
+def test_images_labeled_in_another_column(tmp_path):
+    from models.images import digits
+    digits.write_batches(tmp_path / "images", batches=1, per_batch=5)
+    result = _init("--data", str(tmp_path / "images" / "digits-01"), "--label", "digit", "--workdir",
+                   str(tmp_path / "ws"))
+    _refused(result, f"--data {tmp_path / 'images' / 'digits-01'}: batch digits-01: labels.csv has no 'digit' "
+                     f"column (columns: file, label)")
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_folder_of_images_configures_the_image_model(tmp_path):
+    import yaml
+
+    from models.images import digits
+    digits.write_batches(tmp_path / "images", batches=1, per_batch=60)
+    workdir = tmp_path / "ws"
+    result = _init("--data", str(tmp_path / "images" / "digits-01"), "--label", "label", "--name", "digits",
+                   "--workdir", str(workdir))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "span 1: 60 images" in result.stderr
+    model = yaml.safe_load((workdir / "adapt.yaml").read_text())["model"]
+    assert (model["module"], model["label"], model["name"]) == ("models.images", "label", "digits")
+    assert model["classes"] == sorted(model["classes"], key=int) and set(model["classes"]) <= set(digits.CLASSES)
+    assert spans.list_spans(workdir / "data") == [1]
+    assert (workdir / "data" / "span-1" / "train" / "data.tfrecord.gz").exists()
+    assert 'name: "image_brightness"' in (workdir / "schema" / "schema.pbtxt").read_text()
