@@ -28,6 +28,7 @@ setup(
         "pyyaml",
         "scipy",
         "scikit-learn",
+        "pillow",
         "matplotlib",
         "croniter",
         "tqdm",
