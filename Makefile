@@ -52,6 +52,7 @@ test-e2e: install mariadb
 
 benchmark: install
 	$(VENV)/bin/python -m benchmarks.policies
+	$(VENV)/bin/python -m benchmarks.policies --use-case digits
 	$(VENV)/bin/python -m benchmarks.idle_tick
 	$(VENV)/bin/python -m benchmarks.serving_load
 	$(VENV)/bin/python -m benchmarks.batch_prediction

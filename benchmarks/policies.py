@@ -146,9 +146,9 @@ def bars(by_policy: dict, references: list) -> str:
     return "\n".join(f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in checks)
 
 
-def per_quarter(rows) -> str:
+def per_quarter(rows, unit: str = "quarter") -> str:
     quarters = sorted({q for r in rows for q in r["accuracy"]})
-    header = "| quarter | " + " | ".join(r["policy"] for r in rows) + " |"
+    header = f"| {unit} | " + " | ".join(r["policy"] for r in rows) + " |"
     lines = [header, "|" + "---|" * (len(rows) + 1)]
     for quarter in quarters:
         lines.append(f"| {quarter} | " + " | ".join(f"{r['accuracy'].get(quarter, float('nan')):.3f}" for r in rows)
@@ -220,7 +220,7 @@ def main_other(args) -> int:
     adapt_rows = [summary(r, args.use_case) for r in adapt_rows]
     for row in adapt_rows:
         row["policy"] = f"adapt {row['policy']}"
-    text = "\n\n".join([table(adapt_rows + references, "mean, later half"), per_quarter(adapt_rows + references)])
+    text = "\n\n".join([table(adapt_rows + references, "mean, later half"), per_quarter(adapt_rows + references, "batch")])
     print(text)
     command = "python -m benchmarks.policies " + " ".join(sys.argv[1:])
     wall = "; ".join(f"{r['policy']} {r['wall_seconds']:.0f} s" for r in adapt_rows)
