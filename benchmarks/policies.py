@@ -156,6 +156,16 @@ def per_quarter(rows, unit: str = "quarter") -> str:
     return "\n".join(lines)
 
 
+def run_policies(policies, root: Path, args) -> list:
+    """One replay per policy, side by side with --parallel, else one after the other."""
+    def one(policy):
+        return run_policy(policy, root, args.kind, args.quarters, args.train_steps, args.use_case)
+    if args.parallel:
+        with concurrent.futures.ThreadPoolExecutor(len(policies)) as pool:
+            return list(pool.map(one, policies))
+    return [one(p) for p in policies]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-steps", type=int, default=300, help="nn only: Trainer steps")
@@ -173,15 +183,8 @@ def main() -> int:
     root = Path(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
 
-    def one(policy):
-        return run_policy(policy, root, args.kind, args.quarters, args.train_steps)
-
     started = time.perf_counter()
-    if args.parallel:
-        with concurrent.futures.ThreadPoolExecutor(len(policies)) as pool:
-            adapt_rows = list(pool.map(one, policies))
-    else:
-        adapt_rows = [one(p) for p in policies]
+    adapt_rows = run_policies(policies, root, args)
     references = [summary(r) for r in run_reference(args.quarters)]
     adapt_rows = [summary(r) for r in adapt_rows]
     for row in adapt_rows:
@@ -207,15 +210,8 @@ def main_other(args) -> int:
     root = Path(args.workdir) / args.use_case
     root.mkdir(parents=True, exist_ok=True)
 
-    def one(policy):
-        return run_policy(policy, root, args.kind, args.quarters, args.train_steps, args.use_case)
-
     started = time.perf_counter()
-    if args.parallel:
-        with concurrent.futures.ThreadPoolExecutor(len(policies)) as pool:
-            adapt_rows = list(pool.map(one, policies))
-    else:
-        adapt_rows = [one(p) for p in policies]
+    adapt_rows = run_policies(policies, root, args)
     references = [summary(r, args.use_case) for r in run_digits_reference(args.quarters)]
     adapt_rows = [summary(r, args.use_case) for r in adapt_rows]
     for row in adapt_rows:

@@ -40,13 +40,18 @@ def build(dense_names: Sequence[str], category_sizes: Mapping[str, int], classes
         wide = tf.keras.layers.concatenate(one_hot, name="wide_inputs") if len(one_hot) > 1 else one_hot[0]
         parts.append(tf.keras.layers.Dense(32, activation="relu", name="wide_0")(wide))
     joined = tf.keras.layers.concatenate(parts, name="wide_and_deep") if len(parts) > 1 else parts[0]
+    return classifier({**deep_inputs, **wide_inputs}, joined, classes, learning_rate)
+
+
+def classifier(inputs, features, classes: int, learning_rate: float):
+    """The compiled model: one sigmoid unit over `features` for two classes, a softmax for more (layer `output`)."""
     if classes == 2:
-        output = tf.keras.layers.Dense(1, activation="sigmoid", name="output")(joined)
+        output = tf.keras.layers.Dense(1, activation="sigmoid", name="output")(features)
         loss, accuracy = "binary_crossentropy", tf.keras.metrics.BinaryAccuracy(name="accuracy")
     else:
-        output = tf.keras.layers.Dense(classes, activation="softmax", name="output")(joined)
+        output = tf.keras.layers.Dense(classes, activation="softmax", name="output")(features)
         loss, accuracy = "sparse_categorical_crossentropy", tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-    model = tf.keras.Model({**deep_inputs, **wide_inputs}, output)
+    model = tf.keras.Model(inputs, output)
     model.compile(loss=loss, optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate), metrics=[accuracy])
     return model
 

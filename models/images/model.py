@@ -29,15 +29,7 @@ def build(classes: int):
     x = tf.keras.layers.Flatten(name="flatten")(x)
     x = tf.keras.layers.Dropout(0.3, name="dropout")(x)
     x = tf.keras.layers.Dense(64, activation="relu", name="dense_0")(x)
-    if classes == 2:
-        output = tf.keras.layers.Dense(1, activation="sigmoid", name="output")(x)
-        loss, accuracy = "binary_crossentropy", tf.keras.metrics.BinaryAccuracy(name="accuracy")
-    else:
-        output = tf.keras.layers.Dense(classes, activation="softmax", name="output")(x)
-        loss, accuracy = "sparse_categorical_crossentropy", tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-    model = tf.keras.Model({transformed_name(IMAGE_FEATURE): inputs}, output)
-    model.compile(loss=loss, optimizer=tf.keras.optimizers.Adam(learning_rate=LEARNING_RATE), metrics=[accuracy])
-    return model
+    return wide_and_deep.classifier({transformed_name(IMAGE_FEATURE): inputs}, x, classes, LEARNING_RATE)
 
 
 def run_fn(fn_args):

@@ -70,24 +70,18 @@ def test_a_label_with_a_single_value(tmp_path):
     assert not (tmp_path / "ws").exists()
 
 
-def test_images_without_a_labels_file(tmp_path):
+@pytest.mark.parametrize("label, without_labels_file, says", [
+    ("label", True, "images need their labels in labels.csv (file,label)"),
+    ("digit", False, "batch digits-01: labels.csv has no 'digit' column (columns: file, label)"),
+])
+def test_images_without_their_labels(tmp_path, label, without_labels_file, says):
     from models.images import digits
     digits.write_batches(tmp_path / "images", batches=1, per_batch=5)
-    (tmp_path / "images" / "digits-01" / "labels.csv").unlink()
-    result = _init("--data", str(tmp_path / "images" / "digits-01"), "--label", "label", "--workdir",
-                   str(tmp_path / "ws"))
-    _refused(result, f"--data {tmp_path / 'images' / 'digits-01'}: images need their labels in labels.csv "
-                     f"(file,label)")
-    assert not (tmp_path / "ws").exists()
-
-
-def test_images_labeled_in_another_column(tmp_path):
-    from models.images import digits
-    digits.write_batches(tmp_path / "images", batches=1, per_batch=5)
-    result = _init("--data", str(tmp_path / "images" / "digits-01"), "--label", "digit", "--workdir",
-                   str(tmp_path / "ws"))
-    _refused(result, f"--data {tmp_path / 'images' / 'digits-01'}: batch digits-01: labels.csv has no 'digit' "
-                     f"column (columns: file, label)")
+    folder = tmp_path / "images" / "digits-01"
+    if without_labels_file:
+        (folder / "labels.csv").unlink()
+    result = _init("--data", str(folder), "--label", label, "--workdir", str(tmp_path / "ws"))
+    _refused(result, f"--data {folder}: {says}")
     assert not (tmp_path / "ws").exists()
 
 
