@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -27,6 +28,7 @@ from pipeline.definitions import names
 EVENT_TYPE = "adapt.RetrainingEvent"
 ROLLBACK_TYPE = "adapt.Rollback"
 HISTORY_CONTEXT_TYPE = "adapt.ModelHistory"
+PIPELINE_RUN_CONTEXT_TYPE = "pipeline_run"  # TFX's context of one run, named by its run id
 
 _EVENT_PROPERTIES = {
     "model_name": mlmd.STRING, "trigger": mlmd.STRING, "reason": mlmd.STRING, "spans": mlmd.STRING,
@@ -120,9 +122,13 @@ class Metadata:
         executions = self.store.get_executions_by_context(context.id)
         return sorted(executions, key=lambda e: (e.create_time_since_epoch, e.id))
 
-    def latest_execution(self, pipeline: str, node: str, since_ms: int = 0) -> Optional[mlmd.Execution]:
-        """The newest execution of a node created at or after `since_ms` (epoch milliseconds)."""
-        executions = [e for e in self.node_executions(pipeline, node) if e.create_time_since_epoch >= since_ms]
+    def run_execution(self, pipeline: str, node: str, run_id: str) -> Optional[mlmd.Execution]:
+        """The execution of a node in one pipeline run (a cached one included); None when the node did not run."""
+        run = self.store.get_context_by_type_and_name(PIPELINE_RUN_CONTEXT_TYPE, run_id)
+        if run is None:
+            return None
+        in_run = {e.id for e in self.store.get_executions_by_context(run.id)}
+        executions = [e for e in self.node_executions(pipeline, node) if e.id in in_run]
         return executions[-1] if executions else None
 
     def node_artifacts(self, pipeline: str, node: str, type_name: str) -> List[mlmd.Artifact]:
@@ -198,7 +204,8 @@ class Metadata:
                 outputs: Iterable[mlmd.Artifact]) -> int:
         types = self._ensure_types()
         execution = mlmd.Execution(type_id=types[type_index], last_known_state=mlmd.Execution.COMPLETE)
-        execution.name = f"{values.get('model_name', 'model')}-{int(time.time() * 1000)}"
+        # MLMD names are unique per type: two processes may record in the same millisecond
+        execution.name = f"{values.get('model_name', 'model')}-{int(time.time() * 1000)}-{uuid.uuid4().hex[:8]}"
         for name, value in values.items():
             if value is None:
                 continue

@@ -77,10 +77,10 @@ def training_launcher(workspace: Workspace, config: Config) -> Tuple[str, Dict[s
     return kubeflow.training_launcher(config, mode)
 
 
-def _latest_reports(meta: metadata.Metadata, since_ms: int) -> Dict[str, Dict[str, Any]]:
+def _run_reports(meta: metadata.Metadata, run_id: str) -> Dict[str, Dict[str, Any]]:
     reports = {}
     for node in names.REPORTING_NODES:
-        execution = meta.latest_execution(names.BATCH_EVALUATION_PIPELINE, node, since_ms)
+        execution = meta.run_execution(names.BATCH_EVALUATION_PIPELINE, node, run_id)
         outputs = meta.outputs(execution.id) if execution else []
         if outputs:
             reports[node] = read_report(outputs[0].uri)
@@ -122,7 +122,6 @@ def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, 
 def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
               echo: Optional[Callable[[str], None]]) -> BatchOutcome:
     started = time.perf_counter()
-    since_ms = int(time.time() * 1000) - 1
     base = workspace.serving_model_dir(config)
     version = versions.production_version(base)
     model = workspace.model_package(config)
@@ -144,8 +143,8 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
     with pipeline_progress(log_file, echo):
         if echo:
             echo(f"  evaluating batch {batch.batch_id} with serving version {version}; log: {log_file}")
-        run_pipeline(batch_evaluation.create_batch_evaluation_pipeline(spec))
-    reports = _latest_reports(meta, since_ms)
+        run_id = run_pipeline(batch_evaluation.create_batch_evaluation_pipeline(spec))
+    reports = _run_reports(meta, run_id)
     missing = [node for node in names.REPORTING_NODES[:4] if node not in reports]
     if missing:
         raise PipelineError(f"batch evaluation finished without {', '.join(missing)}")

@@ -15,10 +15,13 @@ import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
+from tfx.dsl.compiler import constants
 from tfx.orchestration.beam import beam_dag_runner
+from tfx.orchestration.portable import runtime_parameter_utils
 
 from core.errors import DataValidationError, PipelineError
 from models.keras_autograph import exclude_tf_keras_from_autograph
@@ -39,7 +42,22 @@ class _ReportingNodeDoFn(beam_dag_runner.PipelineNodeAsDoFn):
 
 
 class ReportingBeamDagRunner(beam_dag_runner.BeamDagRunner):
+    """BeamDagRunner with progress reports and a run id of its own.
+
+    TFX names a run by the clock alone, and whoever reads a run's results back
+    from MLMD must find this run's executions, not those of a run another
+    process started beside it: the id names the run's `pipeline_run` context.
+    """
     _PIPELINE_NODE_DO_FN_CLS = _ReportingNodeDoFn
+
+    def __init__(self):
+        super().__init__()
+        self.run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def run_with_ir(self, pipeline, run_options=None):
+        runtime_parameter_utils.substitute_runtime_parameter(
+            pipeline, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: self.run_id})
+        return super().run_with_ir(pipeline, run_options)
 
 
 # Flags through which Beam ships a pipeline's Python code to remote workers.
@@ -138,10 +156,13 @@ def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], N
             logger.setLevel(level)
 
 
-def run_pipeline(pipeline) -> None:
+def run_pipeline(pipeline) -> str:
+    """Runs `pipeline` and returns its run id (the name of its `pipeline_run` context in MLMD)."""
     exclude_tf_keras_from_autograph()  # Transform, Trainer and Evaluator run in this process
+    runner = ReportingBeamDagRunner()
     try:
-        ReportingBeamDagRunner().run(pipeline)
+        runner.run(pipeline)
+        return runner.run_id
     except Exception as err:  # Beam wraps executor errors; recover the validation message
         text = str(err)
         match = re.search(r"violates the schema: [^\n]*", text)

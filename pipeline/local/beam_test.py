@@ -1,6 +1,14 @@
 import logging
 
+from tfx.dsl.component.experimental.annotations import OutputDict, Parameter
+from tfx.dsl.component.experimental.decorators import component
+
 from pipeline.local.beam import echo_stderr, pipeline_progress
+
+
+@component
+def Echo(value: Parameter[int]) -> OutputDict(echoed=int):
+    return {"echoed": value}
 
 
 def test_the_log_file_has_the_log_but_not_the_database_password(tmp_path):
@@ -57,3 +65,26 @@ def test_native_stderr_goes_to_the_log_file_and_progress_stays_on_the_console(tm
     assert "Trainer" in console and "after the run" in console
     assert "W0000" not in console and "child warning" not in console
     assert "W0000 a C++ warning" in log.read_text() and "child warning" in log.read_text()
+
+
+def test_each_run_reads_back_its_own_executions_when_another_run_came_after(tmp_path):
+    # Two processes running one pipeline side by side: the first to finish must not read the other's results.
+    from tfx.orchestration import metadata as tfx_metadata
+    from tfx.orchestration import pipeline as tfx_pipeline
+
+    from pipeline.lineage.metadata import Metadata, prop
+    from pipeline.local.beam import run_pipeline
+
+    store = str(tmp_path / "metadata.sqlite")
+
+    def echo_pipeline(value: int):
+        return tfx_pipeline.Pipeline(
+            pipeline_name="echo", pipeline_root=str(tmp_path / "root"), components=[Echo(value=value)],
+            enable_cache=False, metadata_connection_config=tfx_metadata.sqlite_metadata_connection_config(store))
+
+    first, second = run_pipeline(echo_pipeline(1)), run_pipeline(echo_pipeline(2))
+    assert first != second
+    meta = Metadata(tfx_metadata.sqlite_metadata_connection_config(store))
+    assert prop(meta.run_execution("echo", "Echo", first), "value") == 1
+    assert prop(meta.run_execution("echo", "Echo", second), "value") == 2
+    assert meta.run_execution("echo", "Echo", "no-such-run") is None

@@ -19,6 +19,7 @@ PipelineTrigger) and the replay call. Around the TFX run it:
 `run_training_request` is the training child process the local launcher
 starts (pipeline/local/training_job.py).
 """
+import contextlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -82,10 +83,10 @@ def training_spec(workspace: Workspace, config: Config, model: ModelPackage, win
         **overrides)
 
 
-def _validated(workspace: Workspace, span: int, run: Callable[[], None]) -> None:
-    """Runs a pipeline that validates `span`; on anomalies the span is quarantined."""
+def _validated(workspace: Workspace, span: int, run: Callable[[], str]) -> str:
+    """Runs a pipeline that validates `span` and returns its run id; on anomalies the span is quarantined."""
     try:
-        run()
+        return run()
     except DataValidationError as err:
         message = f"span {span} {err}"
         spans.mark_rejected(workspace.data, span, message)
@@ -147,13 +148,13 @@ def candidate_windows(config: Config, window: SpanWindow) -> List[SpanWindow]:
     return sorted(found.values(), key=lambda w: len(w.spans))
 
 
-def _latest(meta: metadata.Metadata, node: str, since_ms: int):
-    return meta.latest_execution(names.TRAINING_PIPELINE, node, since_ms)
+def _of_run(meta: metadata.Metadata, node: str, run_id: str):
+    return meta.run_execution(names.TRAINING_PIPELINE, node, run_id)
 
 
-def read_evaluation(meta: metadata.Metadata, since_ms: int):
-    """(Trainer execution, its Model, the Evaluator's metrics {candidate, baseline}, evaluation uri) of this run."""
-    trainer_run, evaluator_run = _latest(meta, names.TRAINER, since_ms), _latest(meta, names.EVALUATOR, since_ms)
+def read_evaluation(meta: metadata.Metadata, run_id: str):
+    """(Trainer execution, its Model, the Evaluator's metrics {candidate, baseline}, evaluation uri) of a run."""
+    trainer_run, evaluator_run = _of_run(meta, names.TRAINER, run_id), _of_run(meta, names.EVALUATOR, run_id)
     if trainer_run is None or evaluator_run is None:
         raise PipelineError("the training pipeline finished without running Trainer and Evaluator")
     evaluation_uri = meta.outputs(evaluator_run.id, "evaluation")[0].uri
@@ -161,12 +162,12 @@ def read_evaluation(meta: metadata.Metadata, since_ms: int):
         evaluation_uri
 
 
-def read_outcome(meta: metadata.Metadata, window: SpanWindow, since_ms: int,
+def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
                  baseline_version: Optional[int], production_before: Optional[int], base: str) -> TrainingOutcome:
-    pusher_run = _latest(meta, names.PUSHER, since_ms)
+    pusher_run = _of_run(meta, names.PUSHER, run_id)
     if pusher_run is None:
         raise PipelineError("the training pipeline finished without running Pusher")
-    trainer_run, model, metrics, evaluation_uri = read_evaluation(meta, since_ms)
+    trainer_run, model, metrics, evaluation_uri = read_evaluation(meta, run_id)
     pushed_model = meta.outputs(pusher_run.id, "pushed_model")[0]
     pushed = metadata.prop(pushed_model, "pushed") == 1
     version = int(metadata.prop(pushed_model, "pushed_version")) if pushed else None
@@ -222,47 +223,51 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
                chosen: SpanWindow = window) -> int:
         return _record(meta, config, chosen, request, started, outcome, error, production, holdout)
 
-    with pipeline_progress(log_file, echo):
-        schema_file = ensure_schema(workspace, config, model, window, meta, echo)
-        try:
-            ingest_missing_spans(workspace, config, model, window, schema_file, meta, echo)
-        except DataValidationError as err:
-            record(None, str(err), versions.production_version(base))
-            raise
-        baseline_version, baseline_model = serving_baseline(workspace, config, meta)
-
-        def pipeline_for(chosen: SpanWindow, push: bool):
-            spec = training_spec(workspace, config, model, chosen, schema_file=schema_file, holdout=holdout,
-                                 push=push, baseline_model_uri=baseline_model.uri if baseline_model else None,
-                                 enable_cache=enable_cache)
-            return training.create_training_pipeline(spec)
-
-        def run_candidate(chosen: SpanWindow) -> float:
-            since = int(time.time() * 1000) - 1
-            _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=False)))
-            return read_evaluation(meta, since)[2].get("candidate", {}).get("accuracy", 0.0)
-
-        echo(f"  training on spans {window} ({config.training.mode}, {model.kind}); baseline: "
-             f"{'version %s' % baseline_version if baseline_model else 'none'}; holdout: test splits of spans "
-             f"{holdout}; log: {log_file}")
-        try:
-            candidates = candidate_windows(config, window)
-            chosen, scores = (choose_window(candidates, run_candidate, echo) if len(candidates) > 1
-                              else (window, {}))
-            since_ms = int(time.time() * 1000) - 1
-            _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))
-        except DataValidationError as err:
-            record(None, str(err), baseline_version)
-            raise
-        outcome = read_outcome(meta, chosen, since_ms, baseline_version if baseline_model else None,
-                               baseline_version, base)
-        outcome.holdout, outcome.window_choice = str(holdout), scores
+    try:
+        with pipeline_progress(log_file, echo):
+            outcome, chosen = _train_and_push(workspace, config, model, window, holdout, meta, base, log_file,
+                                              enable_cache, echo)
+    except Exception as err:  # a run that stopped is an event of the model's history too, then the error stands
+        with contextlib.suppress(Exception):
+            record(None, str(err).splitlines()[0] if str(err) else type(err).__name__,
+                   versions.production_version(base))
+        raise
 
     if outcome.pushed and config.mlflow.tracking_uri:
         _sync_to_mlflow(config, outcome, base, echo)
     outcome.seconds = round(time.perf_counter() - started, 1)
     outcome.event_id = record(outcome, production=outcome.production_version, chosen=chosen)
     return outcome
+
+
+def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
+                    holdout: SpanWindow, meta: metadata.Metadata, base: str, log_file, enable_cache: bool,
+                    echo: Callable[[str], None]) -> tuple:
+    """(outcome, the window it trained on): the training pipeline run(s) of `run_training`, read back from MLMD."""
+    schema_file = ensure_schema(workspace, config, model, window, meta, echo)
+    ingest_missing_spans(workspace, config, model, window, schema_file, meta, echo)
+    baseline_version, baseline_model = serving_baseline(workspace, config, meta)
+
+    def pipeline_for(chosen: SpanWindow, push: bool):
+        spec = training_spec(workspace, config, model, chosen, schema_file=schema_file, holdout=holdout,
+                             push=push, baseline_model_uri=baseline_model.uri if baseline_model else None,
+                             enable_cache=enable_cache)
+        return training.create_training_pipeline(spec)
+
+    def run_candidate(chosen: SpanWindow) -> float:
+        run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=False)))
+        return read_evaluation(meta, run_id)[2].get("candidate", {}).get("accuracy", 0.0)
+
+    echo(f"  training on spans {window} ({config.training.mode}, {model.kind}); baseline: "
+         f"{'version %s' % baseline_version if baseline_model else 'none'}; holdout: test splits of spans "
+         f"{holdout}; log: {log_file}")
+    candidates = candidate_windows(config, window)
+    chosen, scores = choose_window(candidates, run_candidate, echo) if len(candidates) > 1 else (window, {})
+    run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))
+    outcome = read_outcome(meta, chosen, run_id, baseline_version if baseline_model else None, baseline_version,
+                           base)
+    outcome.holdout, outcome.window_choice = str(holdout), scores
+    return outcome, chosen
 
 
 def _sync_to_mlflow(config: Config, outcome: TrainingOutcome, base: str, echo) -> None:

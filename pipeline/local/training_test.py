@@ -45,3 +45,27 @@ def test_the_best_accuracy_wins_and_a_tie_goes_to_the_shorter_window():
     scores = {"4-4": 0.81, "3-4": 0.86, "1-4": 0.86}
     best, seen = choose_window(windows, lambda w: scores[str(w)], echo=lambda line: None)
     assert best == SpanWindow(3, 4) and seen == scores
+
+
+def test_a_training_run_that_fails_is_an_event_of_the_history_and_its_error_stands(tmp_path, monkeypatch):
+    import pytest
+
+    from core.errors import PipelineError
+    from pipeline.lineage.history import history
+    from pipeline.local import training
+    from tests.helpers import make_workspace
+
+    workspace = make_workspace(tmp_path / "ws", [("2013-Q1", 40)])
+    config = workspace.load_config()
+
+    def crash(*args, **kwargs):
+        raise PipelineError("pipeline adapt-training failed: the disk is full\nsecond line")
+
+    monkeypatch.setattr(training, "_train_and_push", crash)
+    with pytest.raises(PipelineError, match="the disk is full"):
+        training.run_training(workspace, config, SpanWindow(1, 1), trigger="batch-evaluation", reason="drift",
+                              echo=None)
+    [event] = history(workspace, config)
+    assert event["outcome"] == "stopped: pipeline adapt-training failed: the disk is full"
+    assert (event["trigger"], event["reason"], event["updated"], event["spans"]) == ("batch-evaluation", "drift",
+                                                                                     False, "1-1")

@@ -61,7 +61,7 @@ def test_pipelines_registry_history_and_rollback_on_mariadb(server, tmp_path):
     adapt_cli("models", "rollback", "1", "--reason", "checking the store", "--workdir", workdir)
     history = json.loads(adapt_cli("history", "--workdir", workdir, "--json"))
     assert history[-1]["event"] == "rollback" and history[-1]["production_version"] == 1
-    assert sum(1 for h in history if h["event"] == "retraining") >= 3
+    assert sum(1 for h in history if h["event"] == "retraining") >= 3, (tick, person, history)
     show = json.loads(adapt_cli("models", "show", str(pushed[-1]), "--workdir", workdir, "--json"))
     assert {step["component"] for step in show["lineage"]} >= {"Transform", "Trainer", "Evaluator"}
 

@@ -101,6 +101,8 @@ def test_a_bad_batch_gets_its_outcome_and_loses_nothing(workspace, case, tmp_pat
         assert len(new_spans) == 1 and new_spans[0] in spans.rejected_spans(workspace.data)
         rejected = json.loads((spans.span_dir(workspace.data, new_spans[0]) / spans.REJECTED_FILE).read_text())
         assert words in rejected["reason"]
+        last_event = json.loads(adapt_cli("history", "--workdir", workspace.root, "--json"))[-1]
+        assert last_event["outcome"].startswith(f"stopped: span {new_spans[0]} ") and not last_event["updated"]
         record_property("quarantined because", rejected["reason"].splitlines()[0][:160])
     else:
         assert result.returncode in (0, 1), result.stderr[-1500:]  # accepted: read and evaluated as any batch

@@ -9,6 +9,7 @@ import pytest
 from core.data import spans
 from pipeline.definitions import names
 from pipeline.lineage import metadata
+from pipeline.lineage.history import history
 from tests.reliability.serving_workspace import serving_workspace_with_waiting_batches
 
 pytestmark = pytest.mark.e2e
@@ -66,12 +67,22 @@ def test_watch_beside_a_person_on_the_same_batch_starts_it_once(workspace, recor
 
 def test_two_batches_at_once_get_two_span_numbers(workspace, record_property):
     before = spans.list_spans(workspace.data)
+    events_before = len(history(workspace, workspace.load_config()))
     running = [_start(workspace, "evaluate-batch", batch, "--json") for batch in ("batch-05", "batch-06")]
+    outcomes = []
     for process in running:
-        assert process.wait(timeout=1200) == 0, process.stderr.read()[-1500:]
+        out, err = process.communicate(timeout=1200)
+        assert process.returncode == 0, err[-1500:]
+        outcomes.append(json.loads(out))
     numbers = spans.list_spans(workspace.data)
     assert len(numbers) == len(before) + 2
     sources = [spans.read_source(workspace.data, n)["batch"] for n in numbers]
     assert len(sources) == len(set(sources))
+    # Each process reports its own run, not the one beside it: its span, and a training of its own recorded.
+    for outcome in outcomes:
+        assert spans.read_source(workspace.data, outcome["span"])["batch"] == outcome["batch"], outcomes
+        assert outcome["triggered"], outcome
+    events = history(workspace, workspace.load_config())[events_before:]
+    assert sorted(int(e["spans"].split("-")[1].split()[0]) for e in events) == sorted(o["span"] for o in outcomes), events
     record_property("processes", 2)
     record_property("spans", len(numbers) - len(before))
