@@ -10,6 +10,8 @@ No TensorFlow here: the CLI and the scheduler read this on every call.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
@@ -51,18 +53,35 @@ def production_version(base: str) -> Optional[int]:
     return versions[-1]
 
 
+@contextlib.contextmanager
+def changing(base: str):
+    """Holds the model's version folder for one change — a push (check what serves, copy the next version) or a
+    rollback pin — against the other processes of this machine. A lock on the folder itself: the kernel drops it
+    when its holder dies, so a killed push never leaves it held. Object stores (`gs://…`) take no lock."""
+    if "://" in base or not os.path.isdir(base):
+        yield
+        return
+    descriptor = os.open(base, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing the last descriptor releases the lock
+
+
 def pin_version(base: str, version: int) -> dict:
     """Makes `version` the production version until a newer one is pushed."""
-    versions = list_versions(base)
-    if version not in versions:
-        raise VersionError(f"version {version} does not exist under {base} "
-                           f"(versions: {', '.join(map(str, versions)) or 'none'})")
-    record = {"pinned_version": version, "latest_version_at_pin": versions[-1], "pinned_at": time.time()}
-    temporary = Path(base) / f".{POLICY_FILE}.tmp"
-    temporary.write_text(json.dumps(record, indent=2))
-    faults.point("pin-staged")
-    os.replace(temporary, Path(base) / POLICY_FILE)
-    return record
+    with changing(base):
+        versions = list_versions(base)
+        if version not in versions:
+            raise VersionError(f"version {version} does not exist under {base} "
+                               f"(versions: {', '.join(map(str, versions)) or 'none'})")
+        record = {"pinned_version": version, "latest_version_at_pin": versions[-1], "pinned_at": time.time()}
+        temporary = Path(base) / f".{POLICY_FILE}.tmp"
+        temporary.write_text(json.dumps(record, indent=2))
+        faults.point("pin-staged")
+        os.replace(temporary, Path(base) / POLICY_FILE)
+        return record
 
 
 def version_path(base: str, version: int) -> str:

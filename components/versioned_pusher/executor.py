@@ -1,5 +1,6 @@
 """Executor of VersionedPusher."""
 import hashlib
+import json
 import os
 import re
 import uuid
@@ -12,9 +13,10 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from core import faults
+from core import faults, versions
 
 FINGERPRINT_FILES = ("fingerprint.pb", "saved_model.pb")
+EVALUATED_AGAINST = "serving_version_evaluated"  # custom_config: the version the Evaluator compared with (None: none)
 
 
 def model_fingerprint(model_dir: str) -> str:
@@ -43,6 +45,18 @@ def find_identical_version(base_directory: str, model_path: str) -> Optional[int
         if model_fingerprint(os.path.join(base_directory, str(version))) == wanted:
             return version
     return None
+
+
+def stale_blessing(base_directory: str, custom_config: dict) -> str:
+    """Why the blessing no longer holds ('' when it does): a version began serving after the Evaluator compared
+    the candidate with the one serving then (another training pushed, or a rollback pinned)."""
+    if EVALUATED_AGAINST not in custom_config or "://" in base_directory:
+        return ""
+    evaluated, serving = custom_config[EVALUATED_AGAINST], versions.production_version(base_directory)
+    if serving == evaluated:
+        return ""
+    compared = f"version {evaluated}" if evaluated is not None else "no serving model"
+    return f"version {serving} began serving after this candidate was compared with {compared}: the blessing is stale"
 
 
 def copy_version(model_path: str, base_directory: str) -> int:
@@ -85,17 +99,24 @@ class Executor(pusher_executor.Executor):
             return super().Do(input_dict, output_dict, exec_properties)
         base_directory = destination.filesystem.base_directory
         model_path = self.GetModelPath(input_dict)
-
-        identical = find_identical_version(base_directory, model_path)
-        if identical is not None:
-            self._MarkNotPushed(model_push)
-            model_push.set_int_custom_property("identical_version", identical)
-            model_push.set_string_custom_property(
-                "reason", f"identical to version {identical}, already in {base_directory}")
-            logging.info("Model already pushed as version %s; not pushing again.", identical)
-            return
-
-        version = copy_version(model_path, base_directory)
+        fileio.makedirs(base_directory)
+        with versions.changing(base_directory):  # what serves cannot change between the checks and the copy
+            stale = stale_blessing(base_directory, json.loads(exec_properties.get("custom_config") or "null") or {})
+            if stale:
+                self._MarkNotPushed(model_push)
+                model_push.set_int_custom_property("stale_blessing", 1)
+                model_push.set_string_custom_property("reason", stale)
+                logging.info("Not pushing: %s.", stale)
+                return
+            identical = find_identical_version(base_directory, model_path)
+            if identical is not None:
+                self._MarkNotPushed(model_push)
+                model_push.set_int_custom_property("identical_version", identical)
+                model_push.set_string_custom_property(
+                    "reason", f"identical to version {identical}, already in {base_directory}")
+                logging.info("Model already pushed as version %s; not pushing again.", identical)
+                return
+            version = copy_version(model_path, base_directory)
         io_utils.copy_dir(model_path, model_push.uri)  # archive, as TFX's Pusher does
         self._MarkPushed(model_push, pushed_destination=os.path.join(base_directory, str(version)),
                          pushed_version=str(version))

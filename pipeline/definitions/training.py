@@ -39,6 +39,7 @@ from tfx.types import Channel
 from components.serving_infra_validator import ServingInfraValidator
 from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
+from components.versioned_pusher.executor import EVALUATED_AGAINST
 from core import contract
 from core.config import Config
 from core.contract import ModelPackage
@@ -66,6 +67,7 @@ class TrainingPipelineSpec:
     holdout: Optional[SpanWindow] = None       # local: the spans whose test splits judge candidate and baseline
     push: bool = True                          # False: train and evaluate only (auto window's candidates)
     baseline_model_uri: Optional[str] = None   # local: the serving model's Trainer output
+    serving_version: Optional[int] = None      # local: the version serving when the run began (None: none)
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
     metadata_connection_config: object = None
@@ -246,7 +248,8 @@ def _pusher(spec: TrainingPipelineSpec, model, model_blessing, infra_blessing):
         filesystem=tfx.proto.PushDestination.Filesystem(base_directory=spec.serving_destination))
     if spec.target == LOCAL:
         return VersionedPusher(model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
-                               push_destination=destination).with_id(names.PUSHER)
+                               push_destination=destination,
+                               custom_config={EVALUATED_AGAINST: spec.serving_version}).with_id(names.PUSHER)
     return tfx.components.Pusher(model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
                                  push_destination=destination).with_id(names.KUBEFLOW_PUSHER)
 

@@ -163,7 +163,7 @@ def read_evaluation(meta: metadata.Metadata, run_id: str):
 
 
 def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
-                 baseline_version: Optional[int], production_before: Optional[int], base: str) -> TrainingOutcome:
+                 baseline_version: Optional[int], base: str) -> TrainingOutcome:
     pusher_run = _of_run(meta, names.PUSHER, run_id)
     if pusher_run is None:
         raise PipelineError("the training pipeline finished without running Pusher")
@@ -174,6 +174,8 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
     rows = int(metrics.get("candidate", {}).get("examples", 0))
     if pushed:
         reason = f"pushed as version {version}"
+    elif metadata.prop(pushed_model, "stale_blessing") == 1:  # not judged against what serves now: no decline
+        reason = f"not pushed: {metadata.prop(pushed_model, 'reason')}"
     elif metadata.prop(pushed_model, "identical_version") is not None:
         reason = f"no new model: identical to version {metadata.prop(pushed_model, 'identical_version')}"
     else:
@@ -185,7 +187,7 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
         reason += f" (holdout of {rows} rows)"
     return TrainingOutcome(
         window=str(window), spans=window.spans, pushed=pushed, version=version,
-        production_version=versions.production_version(base) if pushed else production_before,
+        production_version=versions.production_version(base),
         baseline_version=baseline_version, reason=reason,
         candidate_metrics=metrics.get("candidate", {}), baseline_metrics=metrics.get("baseline", {}),
         model_uri=model.uri, trained=trainer_run.last_known_state != mlmd.Execution.CACHED, holdout_rows=rows)
@@ -251,7 +253,7 @@ def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, w
     def pipeline_for(chosen: SpanWindow, push: bool):
         spec = training_spec(workspace, config, model, chosen, schema_file=schema_file, holdout=holdout,
                              push=push, baseline_model_uri=baseline_model.uri if baseline_model else None,
-                             enable_cache=enable_cache)
+                             serving_version=baseline_version, enable_cache=enable_cache)
         return training.create_training_pipeline(spec)
 
     def run_candidate(chosen: SpanWindow) -> float:
@@ -264,8 +266,7 @@ def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, w
     candidates = candidate_windows(config, window)
     chosen, scores = choose_window(candidates, run_candidate, echo) if len(candidates) > 1 else (window, {})
     run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))
-    outcome = read_outcome(meta, chosen, run_id, baseline_version if baseline_model else None, baseline_version,
-                           base)
+    outcome = read_outcome(meta, chosen, run_id, baseline_version if baseline_model else None, base)
     outcome.holdout, outcome.window_choice = str(holdout), scores
     return outcome, chosen
 
