@@ -3,10 +3,11 @@
 `model.kind` reaches the Trainer as `custom_config["kind"]`: `nn` trains the
 wide-and-deep network (models/wide_and_deep.py), `gbt` grows gradient-boosted
 trees (models/gradient_boosted.py). Either way the SavedModel gets the
-contract's signatures and info file (models/export.py).
+contract's signatures and info file (models/export.py). `run_network` is the
+same frame for any Keras network (the image package's CNN uses it).
 """
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -29,24 +30,41 @@ Inputs = Callable[[tft.TFTransformOutput], ModelInputs]
 
 
 def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
-    faults.point("trainer")
-    custom = fn_args.custom_config or {}
-    kind = custom.get("kind", gradient_boosted.GBT)
-    tf.keras.utils.set_random_seed(int(custom.get("seed", 42)))
-    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-    label_key = transformed_name(label)
-    model_inputs = inputs(tf_transform_output)
-    if kind == gradient_boosted.GBT:
-        train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
-                                        gradient_boosted.BATCH_SIZE, label_key, epochs=1)
-        model = gradient_boosted.build(model_inputs.unordered, len(classes), seed=int(custom.get("seed", 42)))
-        trained = gradient_boosted.train(model, fn_args, train_dataset)
-    else:
-        train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
-                                        wide_and_deep.BATCH_SIZE, label_key)
-        eval_dataset = export.input_fn(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
-                                       wide_and_deep.BATCH_SIZE, label_key)
-        model = wide_and_deep.build(model_inputs.dense, model_inputs.categories, classes=len(classes))
-        trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
+    """The run_fn of a tabular package: the network or the trees, as `model.kind` says."""
+    if (fn_args.custom_config or {}).get("kind", gradient_boosted.GBT) != gradient_boosted.GBT:
+        def network(tf_transform_output: tft.TFTransformOutput) -> tf.keras.Model:
+            model_inputs = inputs(tf_transform_output)
+            return wide_and_deep.build(model_inputs.dense, model_inputs.categories, classes=len(classes))
+        run_network(fn_args, label, classes, network)
+        return
+    seed, tf_transform_output = _begin(fn_args)
+    train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
+                                    gradient_boosted.BATCH_SIZE, transformed_name(label), epochs=1)
+    model = gradient_boosted.build(inputs(tf_transform_output).unordered, len(classes), seed=seed)
+    trained = gradient_boosted.train(model, fn_args, train_dataset)
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": list(classes), "kind": kind})
+                  {**trained, "classes": list(classes), "kind": gradient_boosted.GBT})
+
+
+def run_network(fn_args, label: str, classes: Sequence[str],
+                network: Callable[[tft.TFTransformOutput], tf.keras.Model], info: Optional[Dict] = None) -> None:
+    """The run_fn of any Keras network over Transform's outputs: seeded, trained for the Trainer's steps (and
+    warm-started by layer name, models/wide_and_deep.py), exported per the contract with `info` in its info file."""
+    _, tf_transform_output = _begin(fn_args)
+    label_key = transformed_name(label)
+    train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
+                                    wide_and_deep.BATCH_SIZE, label_key)
+    eval_dataset = export.input_fn(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
+                                   wide_and_deep.BATCH_SIZE, label_key)
+    model = network(tf_transform_output)
+    trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
+    export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
+                  {**trained, "classes": list(classes), "kind": "nn", **(info or {})})
+
+
+def _begin(fn_args):
+    """(seed, Transform's output): what every run_fn does first."""
+    faults.point("trainer")
+    seed = int((fn_args.custom_config or {}).get("seed", 42))
+    tf.keras.utils.set_random_seed(seed)
+    return seed, tft.TFTransformOutput(fn_args.transform_output)

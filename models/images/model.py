@@ -9,12 +9,10 @@ is the one feature a request needs: the pixel statistics in the spans are for
 drift, not for the model.
 """
 import tensorflow as tf
-import tensorflow_transform as tft
 
-from core import faults
 from core.contract import transformed_name
 from core.data.images import IMAGE_FEATURE
-from models import export, wide_and_deep
+from models import trainer, wide_and_deep
 from models.images.preprocessing import CHANNELS, SIZE
 
 LEARNING_RATE = 0.002
@@ -34,18 +32,8 @@ def build(classes: int):
 
 def run_fn(fn_args):
     """TFX Trainer entry point."""
-    faults.point("trainer")
     custom = fn_args.custom_config or {}
-    label, classes = custom["label"], [str(c) for c in custom["classes"]]
-    tf.keras.utils.set_random_seed(int(custom.get("seed", 42)))
-    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-    label_key = transformed_name(label)
-    train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
-                                    wide_and_deep.BATCH_SIZE, label_key)
-    eval_dataset = export.input_fn(fn_args.eval_files, fn_args.data_accessor, tf_transform_output,
-                                   wide_and_deep.BATCH_SIZE, label_key)
-    model = build(len(classes))
-    trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
-    export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": classes, "kind": "nn", "binary_input": IMAGE_FEATURE,
-                   "raw_features": {IMAGE_FEATURE: "string"}, "required_features": [IMAGE_FEATURE]})
+    classes = [str(c) for c in custom["classes"]]
+    trainer.run_network(fn_args, custom["label"], classes, lambda _: build(len(classes)),
+                        {"binary_input": IMAGE_FEATURE, "raw_features": {IMAGE_FEATURE: "string"},
+                         "required_features": [IMAGE_FEATURE]})
