@@ -86,3 +86,4 @@ def test_two_batches_at_once_get_two_span_numbers(workspace, record_property):
     assert sorted(int(e["spans"].split("-")[1].split()[0]) for e in events) == sorted(o["span"] for o in outcomes), events
     record_property("processes", 2)
     record_property("spans", len(numbers) - len(before))
+    record_property("trainings", len(events))
