@@ -20,6 +20,7 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "reliability.md"
 TESTS = ["tests/reliability", "serving/server_test.py", "cloud_function/main_test.py"]
+KEPT_SECTION = "## Determinism"
 
 
 def run_tests(junit: Path) -> int:
@@ -100,9 +101,15 @@ def main() -> int:
             print("reliability: pytest wrote no results", file=sys.stderr)
             return code or 1
         text = report(read_results(junit), time.perf_counter() - started)
-    RESULTS.write_text(text)
+    RESULTS.write_text(text + _kept_section())
     print(text)
     return code
+
+
+def _kept_section() -> str:
+    """The determinism section (the fault tests' ten-run loop, which it names) is not this run's: a rerun keeps it."""
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    return "\n" + old[old.index(KEPT_SECTION):] if KEPT_SECTION in old else ""
 
 
 if __name__ == "__main__":
