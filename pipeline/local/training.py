@@ -11,10 +11,13 @@ PipelineTrigger) and the replay call. Around the TFX run it:
    the run stops with the anomalies;
 3. finds the serving model in MLMD (production version -> the Trainer model
    that was pushed as it): the Evaluator's baseline and the warm-start base;
-4. runs the pipeline (a rerun with nothing new is served from TFX's cache);
-5. reads the outcome back from MLMD: pushed or declined and why, metrics of
-   candidate and baseline;
-6. records an `adapt.RetrainingEvent` in MLMD for the history.
+4. runs the pipeline (a rerun with nothing new is served from TFX's cache),
+   telling the Pusher which version serves now, so that it pushes only if
+   that version still serves (another run may push meanwhile);
+5. reads the outcome back from MLMD — this run's executions, found by its run
+   id: pushed, declined or not pushed and why, metrics of candidate and baseline;
+6. records an `adapt.RetrainingEvent` in MLMD for the history, also when the
+   run stopped (validation or any other error), then re-raises.
 
 `run_training_request` is the training child process the local launcher
 starts (pipeline/local/training_job.py).
