@@ -53,12 +53,17 @@ def production_version(base: str) -> Optional[int]:
     return versions[-1]
 
 
+def on_object_store(base: str) -> bool:
+    """A `gs://…` or `s3://…` folder: no rename, no lock, and nothing this module can list."""
+    return "://" in base
+
+
 @contextlib.contextmanager
 def changing(base: str):
     """Holds the model's version folder for one change — a push (check what serves, copy the next version) or a
     rollback pin — against the other processes of this machine. A lock on the folder itself: the kernel drops it
     when its holder dies, so a killed push never leaves it held. Object stores (`gs://…`) take no lock."""
-    if "://" in base or not os.path.isdir(base):
+    if on_object_store(base) or not os.path.isdir(base):
         yield
         return
     descriptor = os.open(base, os.O_RDONLY)

@@ -50,7 +50,7 @@ def find_identical_version(base_directory: str, model_path: str) -> Optional[int
 def stale_blessing(base_directory: str, custom_config: dict) -> str:
     """Why the blessing no longer holds ('' when it does): a version began serving after the Evaluator compared
     the candidate with the one serving then (another training pushed, or a rollback pinned)."""
-    if EVALUATED_AGAINST not in custom_config or "://" in base_directory:
+    if EVALUATED_AGAINST not in custom_config or versions.on_object_store(base_directory):
         return ""
     evaluated, serving = custom_config[EVALUATED_AGAINST], versions.production_version(base_directory)
     if serving == evaluated:
@@ -62,7 +62,7 @@ def stale_blessing(base_directory: str, custom_config: dict) -> str:
 def copy_version(model_path: str, base_directory: str) -> int:
     """Copies the model as the next version and returns its number."""
     fileio.makedirs(base_directory)
-    local = "://" not in base_directory
+    local = not versions.on_object_store(base_directory)
     for _ in range(10):
         version = (existing_versions(base_directory) or [0])[-1] + 1
         target = os.path.join(base_directory, str(version))
