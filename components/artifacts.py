@@ -78,6 +78,15 @@ class DriftReport(ReportArtifact):
     }
 
 
+class FeatureImportances(ReportArtifact):
+    """How much a trained model relies on each raw feature, as shares (FeatureImportance)."""
+    TYPE_NAME = "adapt.FeatureImportances"
+    FIELDS = {
+        "method": str,
+        "top_features": str,
+    }
+
+
 class DataSpan(ReportArtifact):
     """A batch turned into a span, or the decision not to (SpanPreparator)."""
     TYPE_NAME = "adapt.DataSpan"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import yaml
 
 from core.contract import MODEL_KINDS
-from core.drift.thresholds import METRICS as DRIFT_METRICS
-from core.drift.thresholds import DriftThresholds
+from core.drift.settings import CATEGORICAL, NUMERIC, TESTS, DriftSettings
 from core.errors import ConfigError
 
 
@@ -31,6 +31,9 @@ def _doc(text: str, **choices) -> Dict[str, Any]:
 
 
 FEATURE_ROLES = ("numeric", "bucketized", "categorical", "ignore")
+# Keys an older adapt wrote into adapt.yaml that no longer mean anything: read, ignored, announced once.
+RETIRED = {"drift.thresholds": "drift decisions are statistical tests now (drift.false_alarm_rate)",
+           "drift.features": "per-feature tests are drift.feature_methods"}
 ALL_SPANS = 1_000_000  # a window size that takes every accepted span
 
 
@@ -120,16 +123,34 @@ class PerformanceConfig:
 
 @dataclass(frozen=True)
 class DriftConfig:
-    thresholds: Dict[str, float] = field(default_factory=lambda: {
-        "psi": 0.25, "kl": 0.2, "js": 0.1, "wasserstein": 0.25, "linf": 0.1}, metadata=_doc(
-        "Default threshold per metric. wasserstein compares the central 80% of values, in units of the "
-        "baseline's 10th-90th percentile range.",
-        keys=DRIFT_METRICS))
-    features: Dict[str, Dict[str, float]] = field(default_factory=dict, metadata=_doc(
-        "Per-feature overrides, e.g. {payment_type: {linf: 0.05}}.", keys=DRIFT_METRICS))
+    numeric_method: str = field(default="ks", metadata=_doc(
+        "The test that decides whether a numeric feature drifted: ks (two-sample Kolmogorov-Smirnov on TFDV's "
+        "quantile sketches).", choices=TESTS[NUMERIC]))
+    categorical_method: str = field(default="chi2", metadata=_doc(
+        "The test for categorical features (strings, booleans, integer codes with few values): chi2 (chi-square "
+        "on the exact value counts).", choices=TESTS[CATEGORICAL]))
+    feature_methods: Dict[str, str] = field(default_factory=dict, metadata=_doc(
+        "Per-feature choice of the test, e.g. {trip_start_hour: ks}.", values=TESTS[NUMERIC] + TESTS[CATEGORICAL]))
+    false_alarm_rate: float = field(default=0.05, metadata=_doc(
+        "A feature drifted when its Benjamini-Hochberg adjusted p-value is at most this: on a batch from the "
+        "baseline's own distribution, the chance that any feature is flagged, however many are compared.",
+        min=1e-6, max=0.5))
+    min_importance: float = field(default=0.1, metadata=_doc(
+        "The batch drifted (and retrains) when its drifted features carry at least this share of the serving "
+        "model's feature importance (recorded at training); features the model does not use never fire.",
+        min=0.0, max=1.0))
+    distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"], metadata=_doc(
+        "Distances reported beside each test as the size of the move (they do not decide).",
+        subset=("psi", "kl", "js", "wasserstein", "linf")))
+    discrete_values: int = field(default=20, metadata=_doc(
+        "Kept schema: an integer feature with at most this many distinct values in the first span is declared "
+        "categorical, so TFDV describes it by value counts (exact) instead of quantiles.", min=2))
+    quantile_buckets: int = field(default=100, metadata=_doc(
+        "Buckets of TFDV's quantiles histogram per numeric feature, in StatisticsGen's and DriftDetector's "
+        "statistics: the resolution of a CDF read from them.", min=10, max=1000))
     exclude: List[str] = field(default_factory=list, metadata=_doc(
-        "Features never compared (the model package adds its own; columns adapt init marks `ignore` are "
-        "listed here): time stamps drift by definition, ids are unique."))
+        "Features whose drift never decides, only shows in the report (the model package adds its own; columns "
+        "adapt init marks `ignore` are listed here): time stamps drift by definition, ids are unique."))
 
 
 @dataclass(frozen=True)
@@ -307,8 +328,11 @@ class Config:
         sizes = self.training.window_candidates
         return ALL_SPANS if "all" in sizes else max(int(size) for size in sizes)
 
-    def drift_thresholds(self) -> DriftThresholds:
-        return DriftThresholds(self.drift.thresholds, self.drift.features)
+    def drift_settings(self) -> DriftSettings:
+        drift = self.drift
+        return DriftSettings(numeric_method=drift.numeric_method, categorical_method=drift.categorical_method,
+                             feature_methods=dict(drift.feature_methods), false_alarm_rate=drift.false_alarm_rate,
+                             min_importance=drift.min_importance, distances=list(drift.distances))
 
 
 
@@ -316,6 +340,10 @@ def _build(cls, values: Mapping[str, Any], prefix: str):
     if not isinstance(values, Mapping):
         raise ConfigError(f"{prefix.rstrip('.') or 'config'}: must be a mapping, got {values!r}")
     known = {f.name: f for f in dataclasses.fields(cls)}
+    retired = [name for name in values if f"{prefix}{name}" in RETIRED]
+    for name in retired:
+        sys.stderr.write(f"adapt: {prefix}{name} in adapt.yaml is ignored: {RETIRED[prefix + name]}\n")
+    values = {name: value for name, value in values.items() if name not in retired}
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ConfigError(f"{prefix}{unknown[0]}: unknown configuration key "

@@ -8,7 +8,9 @@ def test_defaults_are_valid_and_documented():
     config = Config()
     assert config.training.window == 4
     assert config.performance.threshold == 0.0 and config.performance.max_drop == 0.05
-    assert config.drift_thresholds().lookup("fare", "psi") == 0.25
+    settings = config.drift_settings()
+    assert (settings.method("fare", "numeric"), settings.method("payment_type", "categorical")) == ("ks", "chi2")
+    assert settings.false_alarm_rate == 0.05 and settings.min_importance == 0.1
 
 
 def test_written_yaml_round_trips_to_the_same_config():
@@ -26,8 +28,10 @@ def test_written_yaml_round_trips_to_the_same_config():
     ({"trainng": {}}, "trainng: unknown configuration key"),
     ({"performance": {"threshold": 1.5}}, "performance.threshold: must be <= 1.0"),
     ({"performance": {"metrics": ["accuracy", "f7"]}}, "performance.metrics: 'f7' is not one of"),
-    ({"drift": {"thresholds": {"psi": "high"}}}, "drift.thresholds.psi: must be a number"),
-    ({"drift": {"features": {"fare": {"chi2": 1}}}}, "drift.features.fare.chi2: unknown metric"),
+    ({"drift": {"false_alarm_rate": "high"}}, "drift.false_alarm_rate: must be a number"),
+    ({"drift": {"numeric_method": "psi"}}, "drift.numeric_method: must be one of ks"),
+    ({"drift": {"feature_methods": {"fare": "psi"}}}, "drift.feature_methods.fare: must be one of ks, chi2"),
+    ({"drift": {"min_importance": 1.5}}, "drift.min_importance: must be <= 1.0"),
 ])
 def test_invalid_values_name_the_key(values, message):
     with pytest.raises(ConfigError) as raised:
@@ -35,12 +39,13 @@ def test_invalid_values_name_the_key(values, message):
     assert message in str(raised.value)
 
 
-def test_partial_threshold_mapping_extends_the_defaults():
-    config = Config.from_dict({"drift": {"thresholds": {"psi": 0.4}, "features": {"payment_type": {"linf": 0.05}}}})
-    assert config.drift.thresholds["psi"] == 0.4
-    assert config.drift.thresholds["js"] == Config().drift.thresholds["js"]
-    assert config.drift_thresholds().lookup("payment_type", "linf") == 0.05
-    assert config.drift_thresholds().lookup("payment_type", "psi") == 0.4
+def test_per_feature_tests_and_retired_threshold_keys(capsys):
+    config = Config.from_dict({"drift": {"thresholds": {"psi": 0.4}, "features": {"fare": {"linf": 0.05}},
+                                         "feature_methods": {"trip_start_hour": "chi2"}}})
+    assert config.drift_settings().method("trip_start_hour", "numeric") == "chi2"
+    assert config.drift_settings().method("fare", "numeric") == "ks"
+    said = capsys.readouterr().err
+    assert "drift.thresholds in adapt.yaml is ignored" in said and "drift.features in adapt.yaml is ignored" in said
 
 
 def test_overrides_replace_keys_and_are_validated():

@@ -14,7 +14,10 @@ folder path (``./my_model``) — with two modules:
   whose ``transform_features`` signature returns the Transform outputs; and it
   writes the model info file beside it (``write_model_info``) with at least
   ``label``, ``classes`` and ``raw_features`` ({feature: "int" | "float" |
-  "string"}), which turn JSON requests and CSV rows into tf.Examples.
+  "string"}), which turn JSON requests and CSV rows into tf.Examples; and,
+  optionally, ``importances`` ({raw feature: weight}: how much the model relies
+  on each, which decides which drift retrains; without them FeatureImportance
+  measures permutation importance on the holdout).
   ``models/export.py`` does both for Keras models.
 
 Its ``__init__.py`` may declare, as module constants (adapt.yaml's ``model``
@@ -57,9 +60,17 @@ MODEL_KINDS = ("nn", "gbt")
 CUSTOM_OPS = {"gbt": "tensorflow_decision_forests"}
 
 
+TRANSFORMED_SUFFIX = "_xf"
+
+
 def transformed_name(key: str) -> str:
     """The name Transform gives a feature (and the label) in adapt's packages."""
-    return f"{key}_xf"
+    return f"{key}{TRANSFORMED_SUFFIX}"
+
+
+def raw_name(transformed: str) -> str:
+    """The raw feature a Transform output of adapt's packages comes from."""
+    return transformed[:-len(TRANSFORMED_SUFFIX)] if transformed.endswith(TRANSFORMED_SUFFIX) else transformed
 
 
 @dataclass(frozen=True)

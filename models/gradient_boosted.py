@@ -22,6 +22,8 @@ from typing import Dict, Iterable
 
 import tensorflow as tf
 
+from core.contract import raw_name
+
 GBT = "gbt"
 BATCH_SIZE = 1024
 NUM_TREES = 100       # with MIN_EXAMPLES, scikit-learn's HistGradientBoosting defaults (max_iter, min_samples_leaf)
@@ -50,9 +52,23 @@ def build(unordered: Iterable[str], classes: int, seed: int = 42):
     return model
 
 
+IMPORTANCE = "SUM_SCORE"  # the loss reduction of every split on a feature: what the forest relies on
+
+
+def importances(inspector) -> Dict[str, float]:
+    """{raw feature: the forest's SUM_SCORE importance} (features no split uses are absent: they weigh nothing)."""
+    found: Dict[str, float] = {}
+    for column, score in inspector.variable_importances().get(IMPORTANCE, []):
+        name = raw_name(column.name)
+        found[name] = found.get(name, 0.0) + float(score)
+    return found
+
+
 def train(model, fn_args, train_dataset) -> Dict[str, object]:
     """Grows the forest over one pass of the training rows; returns what the model info file records."""
     model.fit(train_dataset, verbose=0)
     custom = fn_args.custom_config or {}
+    inspector = model.make_inspector()
     return {"spans": custom.get("spans", []), "training_mode": "scratch", "warm_started_layers": [],
-            "trees": int(model.make_inspector().num_trees())}
+            "trees": int(inspector.num_trees()), "importances": importances(inspector),
+            "importance_method": f"TF-DF {IMPORTANCE}"}

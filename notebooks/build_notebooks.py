@@ -49,9 +49,9 @@ except Exception as err:
     print("interactive view unavailable:", err)
 report = explore.drift_between_spans(workspace, config, first, last)
 drift = pd.DataFrame(report["features"])
-assert not drift.empty and {"feature", "metric", "value", "threshold", "drifted"} <= set(drift.columns)
+assert not drift.empty and {"feature", "method", "value", "adjusted_p_value", "importance", "drifted"} <= set(drift.columns)
 print(report["reason"])
-drift.sort_values("value", ascending=False).head(15)'''),
+drift.sort_values("adjusted_p_value").head(15)'''),
         new_code_cell('''import matplotlib.pyplot as plt
 shares = {}
 for row in span_rows:
@@ -135,7 +135,7 @@ plt.show()'''),
         new_code_cell('''import pandas as pd
 batches = pd.DataFrame(explore.batch_history(workspace))
 assert not batches.empty and batches["accuracy"].notna().any()
-batches[["batch", "serving_version", "accuracy", "max_drift", "drifted_features", "retrain", "reason"]]'''),
+batches[["batch", "serving_version", "accuracy", "drifted_importance", "drifted_features", "retrain", "reason"]]'''),
         new_code_cell('''from pipeline.lineage import history
 events = pd.DataFrame(history.history(workspace, config))
 assert not events.empty
@@ -146,9 +146,9 @@ fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
 top.plot(batches["batch"], batches["accuracy"], marker="o")
 top.axhline(config.performance.threshold, color="grey", linestyle="--", label="retrain threshold")
 top.set_ylabel("serving accuracy"); top.legend()
-bottom.bar(batches["batch"], batches["max_drift"])
-bottom.axhline(1.0, color="grey", linestyle="--")
-bottom.set_ylabel("max drift / threshold")
+bottom.bar(batches["batch"], batches["drifted_importance"])
+bottom.axhline(config.drift.min_importance, color="grey", linestyle="--")
+bottom.set_ylabel("importance that drifted")
 plt.xticks(rotation=45); plt.tight_layout(); plt.show()'''),
     ],
 }

@@ -141,8 +141,7 @@ def batch_history(workspace: Workspace) -> List[Dict[str, Any]]:
                 row["accuracy"] = report["metrics"].get("accuracy")
             elif fields == "drift":
                 row["drifted_features"] = report["drifted_features"]
-                row["max_drift"] = max((r["value"] / r["threshold"] for r in report["features"]
-                                        if r.get("value") is not None and r.get("threshold")), default=0.0)
+                row["drifted_importance"] = report.get("drifted_importance", 0.0)
             else:
                 row["retrain"], row["reason"], row["span"] = report["retrain"], report["reason"], report["span"]
     return sorted(rows.values(), key=lambda r: r["evaluated_at"])

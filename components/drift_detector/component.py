@@ -2,17 +2,23 @@
 
 Consumes: `file_list` (adapt.FileList); as parameters, the TFDV statistics of
 the serving model's training spans (the ExampleStatistics StatisticsGen
-computed once per span, found through ML Metadata by the runner), the
-default threshold per metric with per-feature overrides, and the features
-never compared.
-Emits: `drift_report` (adapt.DriftReport): report.json with one row per
-feature and metric — PSI, KL, Jensen-Shannon and Wasserstein for numeric
-features, L-infinity and PSI for categorical ones; an image batch is compared
-by its pixel statistics (brightness, contrast, sharpness, width, height per
-image, core/data/images.py), which image spans also hold — the decision and the
-drifted features; a separate training/serving skew table as TFDV's skew
-comparator measures it against the newest training span; and the batch's
-own statistics (FeatureStats.pb). Properties: drifted, drifted_features.
+computed once per span, found through ML Metadata by the runner), the drift
+settings (the test per feature kind, the false-alarm rate, the importance
+floor), the serving model's feature importances (recorded at its training:
+FeatureImportance), the features whose drift never decides, and the label.
+Emits: `drift_report` (adapt.DriftReport): report.json (core/drift/report.py)
+with one row per feature — the test (Kolmogorov-Smirnov on numbers,
+chi-square on value counts), its statistic, p-value and Benjamini-Hochberg
+adjusted p-value against the false-alarm rate, both sample sizes, the
+importance, whether it decides, and PSI / Jensen-Shannon / Wasserstein /
+L-infinity as the size of the move; the batch's decision (the drifted
+features carry at least the importance floor); the same table against the
+newest training span alone (training/serving skew); the label's own shift when
+the batch carries labels; and the batch's statistics (FeatureStats.pb),
+computed with the options its baseline was (the same categorical integers and
+quantile buckets). An image batch is compared by its pixel statistics
+(brightness, contrast, sharpness, width, height per image, core/data/images.py),
+which image spans also hold. Properties: drifted, drifted_features.
 Short-circuits: without baseline statistics (no serving model trained in this
 workspace) it reports no drift and says why.
 """
@@ -27,8 +33,10 @@ from components.drift_detector import executor
 class DriftDetectorSpec(ComponentSpec):
     PARAMETERS = {
         "baseline_statistics": ExecutionParameter(type=str),   # JSON [{"span": n, "uri": ...}]
-        "thresholds": ExecutionParameter(type=str),            # JSON {"default": {...}, "features": {...}}
+        "settings": ExecutionParameter(type=str),              # JSON core.drift.settings.DriftSettings
+        "importances": ExecutionParameter(type=str),           # JSON {feature: share}; {}: not recorded
         "exclude": ExecutionParameter(type=str),               # JSON list of feature names
+        "label": ExecutionParameter(type=str),
     }
     INPUTS = {"file_list": ChannelParameter(type=FileList)}
     OUTPUTS = {"drift_report": ChannelParameter(type=DriftReport)}
@@ -38,7 +46,8 @@ class DriftDetector(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = DriftDetectorSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
-    def __init__(self, file_list: types.BaseChannel, baseline_statistics: str, thresholds: str, exclude: str = "[]"):
+    def __init__(self, file_list: types.BaseChannel, baseline_statistics: str, settings: str,
+                 importances: str = "{}", exclude: str = "[]", label: str = ""):
         super().__init__(spec=DriftDetectorSpec(
-            file_list=file_list, baseline_statistics=baseline_statistics, thresholds=thresholds, exclude=exclude,
-            drift_report=types.Channel(type=DriftReport)))
+            file_list=file_list, baseline_statistics=baseline_statistics, settings=settings,
+            importances=importances, exclude=exclude, label=label, drift_report=types.Channel(type=DriftReport)))

@@ -7,9 +7,9 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
-from core.drift.report import drift_report
-from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
-from core.drift.thresholds import DriftThresholds
+from core.drift.report import drift_report, no_baseline_report
+from core.drift.settings import DriftSettings
+from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics, matching_options
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -19,24 +19,25 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         artifact = artifact_utils.get_single_instance(output_dict["drift_report"])
         artifact.batch = listing["batch"]
         baselines = json.loads(exec_properties["baseline_statistics"] or "[]")
-        skip = json.loads(exec_properties.get("exclude") or "[]")
+        baseline_stats = [tfdv.load_stats_binary(b["uri"]) for b in baselines]
 
         batch_stats_path = os.path.join(artifact.uri, STATISTICS_FILE)
         measured = listing["format"] in MEASURED_FORMATS
         if measured:
             with self._make_beam_pipeline() as pipeline:
-                batch_statistics(listing["format"], [f["path"] for f in listing["files"]], batch_stats_path, pipeline)
+                batch_statistics(listing["format"], [f["path"] for f in listing["files"]], batch_stats_path, pipeline,
+                                 options=matching_options(baseline_stats))
 
         if not baselines or not measured:
-            why = "no baseline statistics: the serving model was not trained in this workspace" if not baselines \
-                else f"drift is not measured on {listing['format']} batches"
-            report = {"drifted": False, "drifted_features": [], "features": [], "skew": [],
-                      "baseline_spans": [], "reason": why}
+            report = no_baseline_report(
+                "no baseline statistics: the serving model was not trained in this workspace" if not baselines
+                else f"drift is not measured on {listing['format']} batches")
         else:
-            report = drift_report([tfdv.load_stats_binary(b["uri"]) for b in baselines],
-                                  tfdv.load_stats_binary(batch_stats_path),
-                                  DriftThresholds.from_json(exec_properties["thresholds"]),
-                                  skip, [b["span"] for b in baselines])
+            report = drift_report(baseline_stats, tfdv.load_stats_binary(batch_stats_path),
+                                  DriftSettings.from_json(exec_properties["settings"]),
+                                  json.loads(exec_properties.get("exclude") or "[]"), [b["span"] for b in baselines],
+                                  importances=json.loads(exec_properties.get("importances") or "{}"),
+                                  label=exec_properties.get("label") or "")
         report["batch"] = listing["batch"]
         artifact.drifted = int(report["drifted"])
         artifact.drifted_features = ",".join(report["drifted_features"])

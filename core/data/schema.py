@@ -12,7 +12,10 @@ maps new values to out-of-vocabulary buckets, and DriftDetector, not
 ExampleValidator, reports the shift. Types stay strict, and so does the
 label: it must be present, and its values must be among the model's classes,
 so a numeric column holding text, a missing label column or an unknown class
-still stops the run. Features present in every row of the first span are
+still stops the run. Integer features with few distinct values in the first span (drift.discrete_values: booleans, codes,
+ratings, days of the week) and an integer label are declared categorical (`int_domain.is_categorical`),
+so TFDV describes them by exact value counts in every span's and batch's statistics and drift compares
+their shares, not a CDF interpolated between quantiles. Features present in every row of the first span are
 tagged `adapt:required`: the model server rejects a request without them
 (the tag only governs serving; spans may still have gaps). Every model, the first included, is
 trained on data validated against this file; edit it to tighten or relax.
@@ -22,6 +25,7 @@ cache and an unchanged file keeps cached results valid.
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Optional
 
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
@@ -37,7 +41,27 @@ def required_features(schema) -> list:
     return sorted(feature.name for feature in schema.feature if REQUIRED_TAG in feature.annotation.tag)
 
 
-def curate(schema, config: Config, model: ModelPackage):
+def integer_features(schema) -> list:
+    return sorted(feature.name for feature in schema.feature if feature.type == schema_pb2.INT)
+
+
+def categorical_integers(schema) -> list:
+    """Integer features the schema declares categorical (described by value counts)."""
+    return sorted(f.name for f in schema.feature if f.type == schema_pb2.INT and f.int_domain.is_categorical)
+
+
+def declare_categorical(schema, distinct: dict, max_values: int):
+    """Integer features with at most `max_values` distinct values ({feature: count}) become categorical."""
+    for feature in schema.feature:
+        if feature.type == schema_pb2.INT and 0 < distinct.get(feature.name, max_values + 1) <= max_values:
+            feature.int_domain.is_categorical = True
+    return schema
+
+
+def curate(schema, config: Config, model: ModelPackage, distinct: Optional[dict] = None):
+    """The kept schema from an inferred one; `distinct` ({integer feature: distinct values in the first span})
+    declares the discrete ones categorical."""
+    declare_categorical(schema, distinct or {}, config.drift.discrete_values)
     open_domains = set(model.open_domain_features)
     ignored = {name for name, role in config.model.features.items() if role == "ignore"}  # models.tabular's roles
     for feature in schema.feature:
@@ -71,6 +95,7 @@ def _pin_label(schema, feature, classes) -> None:
     """The label's values must be the model's classes: a string domain of them, or an integer range."""
     if feature.type == 2 and all(c.lstrip("-").isdigit() for c in classes):  # INT
         feature.int_domain.min, feature.int_domain.max = min(map(int, classes)), max(map(int, classes))
+        feature.int_domain.is_categorical = True  # classes: compared by their shares
         return
     if feature.type != 1:  # not BYTES: a float label has no class domain to pin
         return
@@ -95,12 +120,17 @@ def _open_domain(schema, feature) -> None:
     feature.ClearField("distribution_constraints")
 
 
-def keep_schema(inferred_schema_uri: str, target: Path, config: Config, model: ModelPackage) -> Path:
+def inferred_schema(inferred_schema_uri: str):
+    return tfdv.load_schema_text(str(Path(inferred_schema_uri) / "schema.pbtxt"))
+
+
+def keep_schema(inferred_schema_uri: str, target: Path, config: Config, model: ModelPackage,
+                distinct: Optional[dict] = None) -> Path:
     """Writes the curated copy of a SchemaGen output (a folder holding schema.pbtxt) to target."""
-    schema = tfdv.load_schema_text(str(Path(inferred_schema_uri) / "schema.pbtxt"))
+    schema = inferred_schema(inferred_schema_uri)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
-    tfdv.write_schema_text(curate(schema, config, model), str(temporary))
+    tfdv.write_schema_text(curate(schema, config, model, distinct), str(temporary))
     temporary.replace(target)
     return target
 

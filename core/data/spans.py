@@ -81,6 +81,13 @@ def span_dir(data_root: Path, span: int) -> Path:
     return Path(data_root) / f"span-{span}"
 
 
+def span_files(data_root: Path, span: int, split: str = "train") -> Tuple[str, List[str]]:
+    """("csv" | "tfrecord", the files of one split of a span)."""
+    folder = span_dir(data_root, span) / split
+    csv_files = sorted(str(path) for path in folder.glob("*.csv"))
+    return ("csv", csv_files) if csv_files else ("tfrecord", sorted(str(path) for path in folder.glob("*.tfrecord*")))
+
+
 def list_spans(data_root: Path) -> List[int]:
     """Span numbers present under data_root, as sorted integers."""
     root = Path(data_root)

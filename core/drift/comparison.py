@@ -1,48 +1,29 @@
-"""Comparing two sets of feature distributions: the drift table and the TFDV skew table."""
-from typing import Callable, Dict, Iterable, List, Optional
+"""Comparing two sets of feature distributions: one row per feature, and the batch's decision.
 
-import tensorflow_data_validation as tfdv
-from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
+Per feature, the test of its kind (drift.numeric_method / categorical_method)
+gives a p-value, the Benjamini-Hochberg procedure adjusts the p-values of one
+batch's features together, and a feature drifted when its adjusted p-value is
+at most drift.false_alarm_rate: on a batch drawn from the baseline's own
+distribution, the chance that any feature is flagged stays at that rate
+however many features are compared. The distances (PSI, Jensen-Shannon, ...)
+are reported beside it as the size of the move.
 
-from core.drift import distributions, measures
-from core.drift.distributions import Categorical, Numeric
+A feature decides only when the model relies on it: its importance (the
+share the serving model gives it, recorded at training) is positive and it
+is not excluded. The batch drifted when the deciding features that drifted
+carry at least drift.min_importance of the model's importance. Features that
+do not decide (ids, timestamps, ignored columns, features the model does not
+use) are measured and reported, with their own adjustment, and never fire.
+Without recorded importances every compared feature weighs the same.
+"""
+from typing import Dict, Iterable, List, Mapping, Optional
 
-CATEGORICAL_METRICS = ("linf", "psi")
-NUMERIC_METRICS = ("psi", "kl", "js", "wasserstein")
+import numpy as np
+from scipy import stats
+from tensorflow_metadata.proto.v0 import statistics_pb2
 
-Threshold = Callable[[str, str], float]
-
-
-def _row(feature: str, kind: str, metric: str, value: float, threshold: float) -> Dict:
-    return {"feature": feature, "kind": kind, "metric": metric, "value": round(value, 4),
-            "threshold": threshold, "drifted": bool(value > threshold)}
-
-
-def compare_feature(name: str, baseline, current, threshold: Threshold) -> List[Dict]:
-    if isinstance(baseline, Categorical) and isinstance(current, Categorical):
-        _, p, q = distributions.aligned_categorical(baseline, current)
-        values = {"linf": measures.l_infinity(p, q), "psi": measures.psi(p, q)}
-        return [_row(name, "categorical", m, values[m], threshold(name, m)) for m in CATEGORICAL_METRICS]
-    if isinstance(baseline, Numeric) and isinstance(current, Numeric):
-        p, q = distributions.aligned_numeric(baseline, current)
-        values = {
-            "psi": measures.psi(p, q), "kl": measures.kl_divergence(p, q), "js": measures.js_divergence(p, q),
-            "wasserstein": measures.wasserstein(distributions.quantile_sample(baseline),
-                                                distributions.quantile_sample(current),
-                                                scale=distributions.spread(baseline)),
-        }
-        return [_row(name, "numeric", m, values[m], threshold(name, m)) for m in NUMERIC_METRICS]
-    return [{"feature": name, "kind": "mixed", "metric": "type", "value": None, "threshold": None,
-             "drifted": True}]
-
-
-def drift_table(baseline: Dict[str, object], current: Dict[str, object], threshold: Threshold,
-                skip: Iterable[str] = ()) -> List[Dict]:
-    skipped = set(skip)
-    rows = []
-    for name in sorted(set(baseline) & set(current) - skipped):
-        rows += compare_feature(name, baseline[name], current[name], threshold)
-    return rows
+from core.drift import distributions, methods
+from core.drift.settings import DriftSettings
 
 
 def merged_features(statistics: Iterable[statistics_pb2.DatasetFeatureStatisticsList]) -> Dict[str, object]:
@@ -50,58 +31,114 @@ def merged_features(statistics: Iterable[statistics_pb2.DatasetFeatureStatistics
     for item in statistics:
         for name, distribution in distributions.features_of(item).items():
             per_feature.setdefault(name, []).append(distribution)
-    return {name: distributions.merge(found) for name, found in per_feature.items()}
+    return {name: distributions.merge(found) for name, found in per_feature.items()
+            if len({methods.kind_of(d) for d in found}) == 1}
 
 
-def skew_table(training: statistics_pb2.DatasetFeatureStatisticsList,
-               serving: statistics_pb2.DatasetFeatureStatisticsList, threshold: Threshold,
-               skip: Iterable[str] = (), schema=None) -> List[Dict]:
-    """Training/serving skew as TFDV's skew comparator measures it: L-infinity on string features.
+def compare_feature(name: str, baseline, current, settings: DriftSettings) -> Dict:
+    """The test's statistic and p-value and the distances for one feature (not yet adjusted)."""
+    row = {"feature": name, "baseline_rows": int(round(baseline.count)), "batch_rows": int(round(current.count))}
+    kind = methods.kind_of(baseline)
+    if kind != methods.kind_of(current):
+        return {**row, "kind": "mixed", "method": None, "value": None, "p_value": None,
+                "note": "described differently in the two statistics (value counts and quantiles): not compared"}
+    method = settings.method(name, kind)
+    test = methods.method_class(kind, method)(baseline).measure(current)
+    distances = {key: round(methods.method_class(kind, key)(baseline).measure(current).value, 4)
+                 for key in settings.distances if (kind, key) in methods.REGISTRY}
+    return {**row, "kind": kind, "method": method, "value": round(test.value, 4), "p_value": test.p_value,
+            "distances": distances}
 
-    TFDV also offers Jensen-Shannon for numbers, computed on its equal-width
-    histograms; with the taxi data's long tails (one 10-hour trip stretches
-    every bucket) it flags two random halves of one quarter, so numeric
-    features are left to the drift table, which bins by quantiles.
-    """
-    schema = schema or tfdv.infer_schema(training)
+
+def adjusted(p_values: List[float]) -> List[float]:
+    """Benjamini-Hochberg adjusted p-values (scipy), in the order given."""
+    return [float(p) for p in stats.false_discovery_control(p_values, method="bh")] if p_values else []
+
+
+def _flag(rows: List[Dict], rate: float) -> None:
+    tested = [row for row in rows if row.get("p_value") is not None]
+    for row, value in zip(tested, adjusted([row["p_value"] for row in tested])):
+        row.update(adjusted_p_value=value, threshold=rate, drifted=bool(value <= rate))
+    for row in rows:
+        row.setdefault("drifted", False)
+
+
+def importance_of(features: Iterable[str], importances: Optional[Mapping[str, float]],
+                  skip: Iterable[str]) -> Dict[str, float]:
+    """Each compared feature's share of the model's importance: recorded, or equal shares when none are."""
     skipped = set(skip)
-    # Features the batch does not have (a label still to come, an image measured by its pixel statistics) have
-    # no skew; left in, TFDV's C++ logs a warning for each of them on the console.
-    present = {step for dataset in serving.datasets for f in dataset.features for step in (f.path.step or [f.name])}
-    for feature in [f for f in schema.feature if f.name not in present]:
-        schema.feature.remove(feature)
-    for feature in schema.feature:
-        if feature.name not in skipped and feature.type == 1:  # BYTES
-            feature.skew_comparator.infinity_norm.threshold = threshold(feature.name, "linf")
-    anomalies = tfdv.validate_statistics(training, schema, serving_statistics=serving)
-    measurement_type = anomalies_pb2.DriftSkewInfo.Measurement
-    names = {measurement_type.L_INFTY: "linf", measurement_type.JENSEN_SHANNON_DIVERGENCE: "js"}
-    rows = []
-    for info in anomalies.drift_skew_info:
-        feature = ".".join(info.path.step)
-        for measurement in info.skew_measurements:
-            metric = names.get(measurement.type)
-            if metric:
-                rows.append(_row(feature, "categorical" if metric == "linf" else "numeric", metric,
-                                 measurement.value, measurement.threshold))
-    return sorted(rows, key=lambda r: (r["feature"], r["metric"]))
+    candidates = [name for name in features if name not in skipped]
+    if not importances:
+        return {name: (1.0 / len(candidates) if name in candidates else 0.0) for name in features}
+    total = sum(max(float(v), 0.0) for v in importances.values()) or 1.0
+    return {name: (max(float(importances.get(name, 0.0)), 0.0) / total if name in candidates else 0.0)
+            for name in features}
 
 
-def summary(rows: List[Dict]) -> Dict:
-    drifted = sorted({r["feature"] for r in rows if r["drifted"]})
-    return {"drifted": bool(drifted), "drifted_features": drifted}
+def drift_table(baseline: Dict[str, object], current: Dict[str, object], settings: DriftSettings,
+                importances: Optional[Mapping[str, float]] = None, skip: Iterable[str] = ()) -> List[Dict]:
+    """One row per feature the two have in common: test, p-values, distances, importance, decides, drifted."""
+    names = sorted(set(baseline) & set(current))
+    weights = importance_of(names, importances, skip)
+    rows = [{**compare_feature(name, baseline[name], current[name], settings),
+             "importance": round(weights[name], 4), "decides": weights[name] > 0} for name in names]
+    _flag([row for row in rows if row["decides"]], settings.false_alarm_rate)
+    _flag([row for row in rows if not row["decides"]], settings.false_alarm_rate)
+    return rows
+
+
+def decision(rows: List[Dict], settings: DriftSettings) -> Dict:
+    """{drifted, drifted_features, drifted_importance, reported_drift}: the batch-level rule."""
+    deciding = [row for row in rows if row["decides"] and row["drifted"]]
+    share = float(sum(row["importance"] for row in deciding))
+    return {"drifted": bool(deciding) and share >= settings.min_importance - 1e-9,
+            "drifted_features": sorted(row["feature"] for row in deciding),
+            "drifted_importance": round(share, 4),
+            "reported_drift": sorted(row["feature"] for row in rows if row["drifted"] and not row["decides"])}
 
 
 def describe(rows: List[Dict], limit: int = 4) -> Optional[str]:
-    """'payment_type (linf 0.21 > 0.10), fare (psi 0.31 > 0.25)' — the strongest signal per drifted feature."""
-    worst: Dict[str, Dict] = {}
-    for row in rows:
-        if row["drifted"] and row["value"] is not None:
-            ratio = row["value"] / row["threshold"] if row["threshold"] else float("inf")
-            if row["feature"] not in worst or ratio > worst[row["feature"]]["ratio"]:
-                worst[row["feature"]] = {**row, "ratio": ratio}
-    if not worst:
+    """'payment_type (chi2 p=2e-09, importance 0.31), fare (ks p=0.0004, importance 0.12)': the drifted deciding
+    features, most important first."""
+    drifted = sorted((row for row in rows if row["drifted"] and row["decides"]), key=lambda r: -r["importance"])
+    if not drifted:
         return None
-    ranked = sorted(worst.values(), key=lambda r: -r["ratio"])
-    text = ", ".join(f"{r['feature']} ({r['metric']} {r['value']:.3f} > {r['threshold']:g})" for r in ranked[:limit])
-    return text + (f" and {len(ranked) - limit} more" if len(ranked) > limit else "")
+    text = ", ".join(f"{r['feature']} ({r['method']} p={r['adjusted_p_value']:.2g}, importance {r['importance']:.2f})"
+                     for r in drifted[:limit])
+    return text + (f" and {len(drifted) - limit} more" if len(drifted) > limit else "")
+
+
+def reason(rows: List[Dict], verdict: Dict, settings: DriftSettings) -> str:
+    described = describe(rows)
+    rate = f"false-alarm rate {settings.false_alarm_rate:g}"
+    if described is None:
+        unused = verdict["reported_drift"]
+        return (f"no feature the model uses drifted beyond chance ({rate})"
+                + (f"; drifted but not deciding: {', '.join(unused)}" if unused else ""))
+    share, floor = verdict["drifted_importance"], settings.min_importance
+    if verdict["drifted"]:
+        return f"drift on {described}: {share:.0%} of the model's importance (>= {floor:.0%})"
+    return f"drift below the importance floor: {described} carry {share:.0%} of the model's importance (< {floor:.0%})"
+
+
+def label_shift(baseline: Dict[str, object], current: Dict[str, object], label: str,
+                settings: DriftSettings) -> Dict:
+    """The label's own distribution, batch against baseline: a signal of its own, never folded into feature drift."""
+    if not label or label not in current or label not in baseline:
+        return {"measured": False, "reason": "the batch carries no labels" if label else "no label configured"}
+    row = compare_feature(label, baseline[label], current[label], settings)
+    if row.get("p_value") is None:
+        return {"measured": False, "reason": row.get("note", "not comparable")}
+    shares = {}
+    for side, distribution in (("baseline_shares", baseline[label]), ("batch_shares", current[label])):
+        if isinstance(distribution, distributions.Categorical):
+            total = distribution.count or 1.0
+            shares[side] = {k: round(v / total, 4) for k, v in sorted(distribution.counts.items())}
+    return {"measured": True, **row, **shares, "threshold": settings.false_alarm_rate,
+            "drifted": bool(row["p_value"] <= settings.false_alarm_rate)}
+
+
+def strongest(rows: List[Dict]) -> float:
+    """-log10 of the smallest adjusted p-value among deciding features (0 when none was tested)."""
+    values = [row["adjusted_p_value"] for row in rows if row["decides"] and row.get("adjusted_p_value") is not None]
+    return float(-np.log10(max(min(values), 1e-300))) if values else 0.0

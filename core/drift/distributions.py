@@ -1,10 +1,17 @@
 """Feature distributions read from TFDV statistics, and merged over several spans.
 
-TFDV keeps, per numeric feature, a quantiles histogram (equal-mass buckets)
-and, per string feature, a rank histogram of value counts; a 0/1 integer
-feature is read as the categories 0 and 1 from its mean. A numeric
-distribution is held as its piecewise-linear CDF through the quantile
-boundaries; several spans merge into their mixture, weighted by row counts,
+TFDV describes a string feature, and an integer feature the kept schema
+declares categorical (`int_domain.is_categorical`: booleans, small codes), by
+its value counts (rank histogram): those are exact, and a discrete feature is
+compared by them. A 0/1 integer feature is read as the categories 0 and 1 from
+its mean. Any other numeric feature has a quantiles histogram (equal-mass
+buckets); it is held as its CDF through the bucket boundaries, with a step at
+every value repeated across buckets (a spike: many rows at 0 or at a cap, a
+code with a large share), so that it keeps its point mass instead of having it
+spread by interpolation (`_with_steps`). Between
+boundaries the CDF is interpolated; in the two outer buckets, which stretch to
+the extreme values, it is only known to lie between the CDF at their ends
+(`cdf_bounds`). Several spans merge into their mixture, weighted by row counts,
 so the statistics StatisticsGen computed once per span are reused as they are.
 """
 from dataclasses import dataclass
@@ -14,18 +21,31 @@ import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 QUANTILES = statistics_pb2.Histogram.QUANTILES
+OTHER = "__other__"  # values beyond the rank histogram's length: counted, not named
 
 
 @dataclass
 class Numeric:
     points: np.ndarray   # ascending x values
-    cdf: np.ndarray      # F(x) at points, from 0 to 1
+    cdf: np.ndarray      # F(x) = P(X <= x) at points, from 0 to 1
     count: float
     mean: float
     std: float
+    inner_low: float     # the CDF is interpolated between inner_low and inner_high;
+    inner_high: float    # beyond them lie the outer buckets, bounded only by their ends
 
     def cdf_at(self, x) -> np.ndarray:
         return np.interp(x, self.points, self.cdf, left=0.0, right=1.0)
+
+    def cdf_bounds(self, x) -> Tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) bounds of F at x: equal where interpolation holds, an outer bucket's ends inside one."""
+        x = np.asarray(x, dtype=float)
+        lower, upper = self.cdf_at(x), self.cdf_at(x)
+        first = (x >= self.points[0]) & (x < self.inner_low)
+        last = (x > self.inner_high) & (x < self.points[-1])
+        lower[first], upper[first] = self.cdf_at(self.points[0]), self.cdf_at(self.inner_low)
+        lower[last], upper[last] = self.cdf_at(self.inner_high), 1.0
+        return lower, upper
 
     def quantiles(self, levels: Sequence[float]) -> np.ndarray:
         cdf, index = np.unique(self.cdf, return_index=True)  # np.interp needs increasing x
@@ -41,38 +61,68 @@ class Categorical:
         return float(sum(self.counts.values()))
 
 
-def _right_continuous(points: np.ndarray, cdf: np.ndarray):
-    """F(x) = P(X <= x) at each distinct point: a value repeated across buckets (a 0/1 feature,
-    a spike at 0) carries all their mass, so discrete features keep their steps."""
-    distinct, last = np.unique(points[::-1], return_index=True)
-    return distinct, cdf[::-1][last]
+def _with_steps(points: np.ndarray, cdf: np.ndarray):
+    """The CDF through the bucket boundaries, with a step at every value repeated across buckets.
+
+    A value v that ends several buckets (a 0/1 feature, a spike at 0, a code
+    with a large share) carries all their mass: F(v) is the cumulative share
+    at its last bucket, and just below v the CDF is at most the share at its
+    first one, so interpolation from the previous boundary rises only to
+    that, and the rest of the mass stays a point mass at v.
+    """
+    distinct, first = np.unique(points, return_index=True)
+    _, last_reversed = np.unique(points[::-1], return_index=True)
+    last = len(points) - 1 - last_reversed
+    xs, fs = [], []
+    for value, lo, hi in zip(distinct, cdf[first], cdf[last]):
+        if hi > lo and xs:
+            xs.append(np.nextafter(value, -np.inf))
+            fs.append(lo)
+        xs.append(value)
+        fs.append(hi)
+    return np.array(xs), np.array(fs)
 
 
 def feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
     return ".".join(feature.path.step) if feature.path.step else feature.name
 
 
+def _categorical(string_stats, rows: float):
+    buckets = string_stats.rank_histogram.buckets or string_stats.top_values
+    counts = {getattr(b, "label", "") or getattr(b, "value", ""): float(b.sample_count or b.frequency)
+              for b in buckets}
+    listed = sum(counts.values())
+    if rows > listed + 0.5:  # more distinct values than the rank histogram keeps
+        counts[OTHER] = rows - listed
+    return Categorical(counts) if counts and sum(counts.values()) > 0 else None
+
+
+def _numeric(stats) -> "Numeric | None":
+    histogram = next((h for h in stats.histograms if h.type == QUANTILES), None)
+    count = stats.common_stats.num_non_missing
+    if histogram is None or not histogram.buckets or count == 0:
+        return None
+    buckets = histogram.buckets
+    points = np.array([buckets[0].low_value] + [b.high_value for b in buckets])
+    masses = np.array([b.sample_count for b in buckets], dtype=float)
+    cdf = np.concatenate([[0.0], np.cumsum(masses) / masses.sum()])
+    inner_low, inner_high = (buckets[0].high_value, buckets[-1].low_value) if len(buckets) > 2 \
+        else (buckets[0].low_value, buckets[-1].high_value)
+    return Numeric(*_with_steps(points, cdf), float(count), stats.mean, stats.std_dev,
+                   float(inner_low), float(inner_high))
+
+
 def from_feature(feature: statistics_pb2.FeatureNameStatistics):
     """A Numeric or Categorical distribution, or None when the feature has no values."""
+    if feature.HasField("string_stats"):
+        return _categorical(feature.string_stats, feature.string_stats.common_stats.num_non_missing)
     if feature.HasField("num_stats"):
         stats = feature.num_stats
         if feature.type == statistics_pb2.FeatureNameStatistics.INT and stats.min == 0 and stats.max == 1:
             # A 0/1 feature (a binary label, a flag) is a category share, not a quantity.
             count = stats.common_stats.num_non_missing
             return Categorical({"0": (1 - stats.mean) * count, "1": stats.mean * count}) if count else None
-        histogram = next((h for h in stats.histograms if h.type == QUANTILES), None)
-        count = stats.common_stats.num_non_missing
-        if histogram is None or not histogram.buckets or count == 0:
-            return None
-        points = np.array([histogram.buckets[0].low_value] + [b.high_value for b in histogram.buckets])
-        masses = np.array([b.sample_count for b in histogram.buckets], dtype=float)
-        cdf = np.concatenate([[0.0], np.cumsum(masses) / masses.sum()])
-        return Numeric(*_right_continuous(points, cdf), float(count), stats.mean, stats.std_dev)
-    if feature.HasField("string_stats"):
-        buckets = feature.string_stats.rank_histogram.buckets or feature.string_stats.top_values
-        counts = {getattr(b, "label", "") or getattr(b, "value", ""): float(b.sample_count or b.frequency)
-                  for b in buckets}
-        return Categorical(counts) if counts and sum(counts.values()) > 0 else None
+        return _numeric(stats)
     return None
 
 
@@ -84,6 +134,12 @@ def features_of(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> Dict
         if distribution is not None:
             found[feature_name(feature)] = distribution
     return found
+
+
+def categorical_integers(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> List[str]:
+    """Integer features these statistics describe by value counts (declared categorical when computed)."""
+    return sorted(feature_name(f) for f in statistics.datasets[0].features
+                  if f.type == statistics_pb2.FeatureNameStatistics.INT and f.HasField("string_stats"))
 
 
 def merge(distributions: Sequence[object]):
@@ -103,7 +159,8 @@ def merge(distributions: Sequence[object]):
     cdf = sum(w * d.cdf_at(grid) for w, d in zip(weights, numeric))
     mean = sum(w * d.mean for w, d in zip(weights, numeric))
     variance = sum(w * (d.std ** 2 + d.mean ** 2) for w, d in zip(weights, numeric)) - mean ** 2
-    return Numeric(grid, cdf, total, mean, float(np.sqrt(max(variance, 0.0))))
+    return Numeric(grid, cdf, total, mean, float(np.sqrt(max(variance, 0.0))),
+                   max(d.inner_low for d in numeric), min(d.inner_high for d in numeric))
 
 
 def aligned_categorical(baseline: Categorical, current: Categorical) -> Tuple[List[str], np.ndarray, np.ndarray]:

@@ -1,20 +1,43 @@
 """The drift report of a batch against the serving model's training spans, from TFDV statistics.
 
 DriftDetector writes it for every evaluated batch; `adapt drift` prints it for
-any two spans or batches. Both call `drift_report`.
+any two spans or batches; the replay report and the notebooks read it. All
+of them call `drift_report`, so one engine (core/drift/comparison.py and the
+methods of core/drift/methods.py) makes every drift decision:
+
+- `features`: the batch against the mixture of the training spans, one row per
+  feature (the decision rests on these);
+- `skew`: the same comparison against the newest training span alone, the
+  training/serving skew (reported);
+- `label_shift`: the label's distribution, when the batch carries labels
+  (reported, a signal of its own).
 """
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from core.drift import comparison
-from core.drift.thresholds import DriftThresholds
+from core.drift.settings import DriftSettings
 
 
-def drift_report(baseline_stats: List, batch_stats, thresholds: DriftThresholds, skip: Sequence[str],
-                 baseline_spans: List[int]) -> Dict[str, Any]:
-    """{drifted, drifted_features, features (the drift table), skew, baseline_spans, reason}."""
-    rows = comparison.drift_table(comparison.merged_features(baseline_stats),
-                                  comparison.merged_features([batch_stats]), thresholds.lookup, skip)
-    skew = comparison.skew_table(baseline_stats[-1], batch_stats, thresholds.lookup, skip)
-    described = comparison.describe(rows)
-    return {**comparison.summary(rows), "features": rows, "skew": skew, "baseline_spans": baseline_spans,
-            "reason": f"drift on {described}" if described else "no feature drifted beyond its threshold"}
+def drift_report(baseline_stats: List, batch_stats, settings: DriftSettings, skip: Sequence[str],
+                 baseline_spans: List[int], importances: Optional[Mapping[str, float]] = None,
+                 label: str = "") -> Dict[str, Any]:
+    """{drifted, drifted_features, drifted_importance, reported_drift, features, skew, label_shift, reason, ...}."""
+    baseline = comparison.merged_features(baseline_stats)
+    current = comparison.merged_features([batch_stats])
+    features = {name: d for name, d in current.items() if name != label}
+    rows = comparison.drift_table(baseline, features, settings, importances, skip)
+    verdict = comparison.decision(rows, settings)
+    skew = comparison.drift_table(comparison.merged_features(baseline_stats[-1:]), features, settings,
+                                  importances, skip)
+    return {**verdict, "features": rows, "skew": skew,
+            "label_shift": comparison.label_shift(baseline, current, label, settings),
+            "baseline_spans": baseline_spans, "importances_recorded": bool(importances),
+            "settings": {"false_alarm_rate": settings.false_alarm_rate, "min_importance": settings.min_importance},
+            "reason": comparison.reason(rows, verdict, settings)}
+
+
+def no_baseline_report(why: str) -> Dict[str, Any]:
+    """The report of a batch that was not compared, and why."""
+    return {"drifted": False, "drifted_features": [], "drifted_importance": 0.0, "reported_drift": [],
+            "features": [], "skew": [], "label_shift": {"measured": False, "reason": why}, "baseline_spans": [],
+            "importances_recorded": False, "reason": why}

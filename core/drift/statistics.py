@@ -13,6 +13,35 @@ from core.data.missing import blank_missing_line
 
 MEASURED_FORMATS = ("csv", "tfrecord", "files")
 STATISTICS_FILE = "FeatureStats.pb"  # TFDV's file name, as StatisticsGen writes it per split
+# Equal-mass buckets of each numeric feature's quantiles histogram. TFDV's default of 10 leaves a CDF read from
+# them up to 0.06 off (a 2,000-point check on normal data); 100 leaves it within 0.006 (0.001 away from the outer
+# buckets), below the Kolmogorov-Smirnov distance chance produces at 100,000 rows.
+QUANTILE_BUCKETS = 100
+
+
+def stats_options(categorical_integers: Sequence[str] = (), quantile_buckets: int = QUANTILE_BUCKETS):
+    """TFDV's options for every statistics adapt computes: StatisticsGen's per span, DriftDetector's per batch.
+
+    `categorical_integers` are described by value counts instead of quantiles (the kept schema's
+    `int_domain.is_categorical`); StatisticsGen reads them from the schema it is given.
+    """
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import schema_pb2
+    schema = None
+    if categorical_integers:
+        schema = schema_pb2.Schema()
+        for name in categorical_integers:
+            schema.feature.add(name=name, type=schema_pb2.INT).int_domain.is_categorical = True
+    return tfdv.StatsOptions(schema=schema, num_quantiles_histogram_buckets=quantile_buckets)
+
+
+def matching_options(baseline_stats: Sequence):
+    """Options that describe a batch as its baseline was: the same categorical integers and quantile buckets."""
+    from core.drift.distributions import QUANTILES, categorical_integers
+    categorical = sorted({name for stats in baseline_stats for name in categorical_integers(stats)})
+    buckets = max((len(h.buckets) for stats in baseline_stats for f in stats.datasets[0].features
+                   for h in f.num_stats.histograms if h.type == QUANTILES), default=QUANTILE_BUCKETS)
+    return stats_options(categorical, buckets)
 
 
 def split_statistics_path(statistics_uri: str, split: str = "train") -> str:
@@ -75,10 +104,11 @@ def _read_images(paths: Sequence[str]):
 
 
 def batch_statistics(data_format: str, paths: Sequence[str], output_path: Optional[str] = None,
-                     pipeline=None, beam_args: Sequence[str] = ()) -> str:
+                     pipeline=None, beam_args: Sequence[str] = (), options=None) -> str:
     """Statistics of CSV files sharing one header, or of tf.Example TFRecord files, written to `output_path`.
 
     Adds its steps to `pipeline` when given; otherwise runs its own Beam pipeline with `beam_args`.
+    `options`: TFDV StatsOptions, `stats_options()` when not given.
     """
     import apache_beam as beam
     import tensorflow_data_validation as tfdv
@@ -91,8 +121,19 @@ def batch_statistics(data_format: str, paths: Sequence[str], output_path: Option
     pipeline = pipeline or beam.Pipeline(argv=list(beam_args))
     _ = (pipeline
          | "ReadBatch" >> source
-         | "Statistics" >> tfdv.GenerateStatistics(tfdv.StatsOptions())
+         | "Statistics" >> tfdv.GenerateStatistics(options or stats_options())
          | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_path))
     if owned:
         pipeline.run().wait_until_finish()
     return output_path
+
+
+def distinct_values(data_format: str, paths: Sequence[str], integer_features: Sequence[str],
+                    beam_args: Sequence[str] = ()) -> dict:
+    """{integer feature: its number of distinct values in these files}, counted exactly by TFDV."""
+    import tensorflow_data_validation as tfdv
+
+    from core.drift.distributions import feature_name
+    output = batch_statistics(data_format, paths, beam_args=beam_args, options=stats_options(integer_features))
+    return {feature_name(f): int(f.string_stats.unique) for f in tfdv.load_stats_binary(output).datasets[0].features
+            if f.HasField("string_stats") and feature_name(f) in set(integer_features)}

@@ -6,12 +6,14 @@ tabular network (models/wide_and_deep.py: named layers, the Trainer's steps)
 and exports with the contract's signatures; its info file says that a
 request's instance may be the image alone (`{"b64": ...}`), and that the image
 is the one feature a request needs: the pixel statistics in the spans are for
-drift, not for the model.
+drift, not for the model. They all describe its one input, so its info file
+gives each an equal share of the importance: a drift of any of them is a drift
+of what the model sees.
 """
 import tensorflow as tf
 
 from core.contract import transformed_name
-from core.data.images import IMAGE_FEATURE
+from core.data.images import IMAGE_FEATURE, PIXEL_FEATURES
 from models import trainer, wide_and_deep
 from models.images.preprocessing import CHANNELS, SIZE
 
@@ -36,4 +38,6 @@ def run_fn(fn_args):
     classes = [str(c) for c in custom["classes"]]
     trainer.run_network(fn_args, custom["label"], classes, lambda _: build(len(classes)),
                         {"binary_input": IMAGE_FEATURE, "raw_features": {IMAGE_FEATURE: "string"},
-                         "required_features": [IMAGE_FEATURE]})
+                         "required_features": [IMAGE_FEATURE],
+                         "importances": {name: 1.0 / len(PIXEL_FEATURES) for name in PIXEL_FEATURES},
+                         "importance_method": "the pixel statistics share the image's importance"})

@@ -169,8 +169,7 @@ def cmd_drift(args) -> int:
     report = drift.compare(args.baseline, args.current, workspace, config,
                            echo=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
-        _print_json({"drifted": report["drifted"], "features": report["features"], "skew": report["skew"],
-                     "baseline": report["baseline"], "current": report["current"], "reason": report["reason"]})
+        _print_json(report)
     else:
         print(tables.drift_text(report))
     return 0

@@ -86,18 +86,34 @@ def history_table(rows: List[Dict[str, Any]]) -> str:
     return render(header, lines)
 
 
+def _drift_rows(rows: List[Dict]) -> List[List[str]]:
+    def number(value, spec):
+        return "-" if value is None else format(value, spec)
+    return [[row["feature"], row.get("method") or row["kind"], number(row.get("value"), ".4f"),
+             number(row.get("adjusted_p_value"), ".2g"), number(row.get("threshold"), "g"),
+             f"{row['baseline_rows']}/{row['batch_rows']}", number(row.get("importance"), ".2f"),
+             "yes" if row["drifted"] else "", "" if row["decides"] else "no",
+             " ".join(f"{k} {v:.3f}" for k, v in (row.get("distances") or {}).items()) or row.get("note", "")]
+            for row in rows]
+
+
+DRIFT_HEADER = ["feature", "test", "statistic", "adj. p", "alpha", "rows (base/batch)", "importance", "drifted",
+                "decides", "distances"]
+
+
 def drift_text(report: Dict) -> str:
+    """The drift report as `adapt drift` prints it: decision, per-feature tests, skew and label shift."""
     lines = [f"drift of {report['current']} against {report['baseline']}: "
-             f"{'DRIFTED' if report['drifted'] else 'no drift'} — {report['reason']}",
-             "", f"{'feature':<24} {'metric':<12} {'value':>9} {'threshold':>9}  drifted"]
-    for row in report["features"]:
-        value = "-" if row["value"] is None else f"{row['value']:.4f}"
-        threshold = "-" if row["threshold"] is None else f"{row['threshold']:g}"
-        lines.append(f"{row['feature']:<24} {row['metric']:<12} {value:>9} {threshold:>9}  "
-                     f"{'yes' if row['drifted'] else ''}")
+             f"{'DRIFTED' if report['drifted'] else 'no drift'} — {report['reason']}", "",
+             render(DRIFT_HEADER, _drift_rows(report["features"]))]
     if report.get("skew"):
-        lines += ["", "training/serving skew (TFDV skew comparator):"]
-        for row in report["skew"]:
-            lines.append(f"{row['feature']:<24} {row['metric']:<12} {row['value']:>9.4f} {row['threshold']:>9g}  "
-                         f"{'yes' if row['drifted'] else ''}")
+        lines += ["", "training/serving skew (against the newest training span alone):",
+                  render(DRIFT_HEADER, _drift_rows(report["skew"]))]
+    shift = report.get("label_shift") or {}
+    if shift.get("measured"):
+        lines += ["", f"label shift: {shift['method']} p={shift['p_value']:.2g} "
+                      f"({'shifted' if shift['drifted'] else 'not shifted'}); "
+                      f"shares {shift.get('baseline_shares')} -> {shift.get('batch_shares')}"]
+    elif shift:
+        lines += ["", f"label shift: not measured ({shift.get('reason')})"]
     return "\n".join(lines)

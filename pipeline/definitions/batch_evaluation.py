@@ -5,9 +5,10 @@
                                                                 ▼
                                      SpanPreparator ─► PipelineTrigger ─► training pipeline
 
-The serving model version and the baseline statistics (the serving model's
-training spans, from MLMD) are resolved by the runner when it builds the
-pipeline and passed as parameters; on Kubeflow they are runtime parameters.
+The serving model version, the baseline statistics (the serving model's
+training spans, from MLMD) and the serving model's feature importances are
+resolved by the runner when it builds the pipeline and passed as parameters;
+on Kubeflow they are runtime parameters.
 Where PipelineTrigger starts training is the runner's choice too: it names a
 training launcher (pipeline/local/launcher.py or pipeline/kubeflow/launcher.py).
 """
@@ -40,6 +41,7 @@ class BatchEvaluationSpec:
     model_version: object = 0            # 0: the production version when the run starts
     batch_fingerprint: str = ""
     baseline_statistics: object = field(default_factory=list)  # [{span, uri}], or a RuntimeParameter (JSON)
+    importances: object = field(default_factory=dict)  # the serving model's {feature: share}, or a RuntimeParameter
     trigger: bool = True
     launcher: str = ""                   # dotted path of PipelineTrigger's TrainingLauncher
     launcher_options: Dict[str, Any] = field(default_factory=dict)
@@ -75,8 +77,8 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         max_drop=config.performance.max_drop).with_id(names.PERFORMANCE_EVALUATOR)
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
-        thresholds=config.drift_thresholds().to_json(), exclude=json.dumps(spec.model.drift_exclude)
-    ).with_id(names.DRIFT_DETECTOR)
+        settings=config.drift_settings().to_json(), importances=_as_json(spec.importances),
+        exclude=json.dumps(spec.model.drift_exclude), label=spec.model.label).with_id(names.DRIFT_DETECTOR)
     span_preparator = SpanPreparator(
         file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],
         drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,

@@ -17,6 +17,7 @@ SERVING_MODEL = "serving_model"
 LATEST_BLESSED_MODEL = "latest_blessed_model"
 TRANSFORM = "Transform"
 TRAINER = "Trainer"
+FEATURE_IMPORTANCE = "FeatureImportance"
 EVALUATOR = "Evaluator"
 INFRA_VALIDATOR = "ServingInfraValidator"
 KUBERNETES_INFRA_VALIDATOR = "KubernetesInfraValidator"
@@ -24,7 +25,7 @@ PUSHER = "VersionedPusher"
 KUBEFLOW_PUSHER = "Pusher"
 
 TRAINING_NODES = [EXAMPLE_GEN, STATISTICS_GEN, IMPORT_SCHEMA_GEN, EXAMPLE_VALIDATOR, TRANSFORM, TRAINER,
-                  EVALUATOR, INFRA_VALIDATOR, PUSHER]
+                  FEATURE_IMPORTANCE, EVALUATOR, INFRA_VALIDATOR, PUSHER]
 
 # Batch-evaluation pipeline nodes.
 FILE_LIST_GEN = "FileListGen"

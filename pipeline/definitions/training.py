@@ -2,6 +2,7 @@
 
     ExampleGen(newest span) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
     span window (spans A..N) ─► Transform ─► Trainer (scratch | warm start from the serving model)
+    Trainer ─► FeatureImportance (what the model relies on: the weights of drift decisions)
     serving model (baseline) ─► Evaluator (accuracy floor + not worse than the baseline)
     infra validation (load + query in a model server) ─► Pusher ─► <serving destination>/<version>/
 
@@ -36,6 +37,7 @@ from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import Channel
 
+from components.feature_importance import FeatureImportance
 from components.serving_infra_validator import ServingInfraValidator
 from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
@@ -264,15 +266,22 @@ def _trainer_custom_config(spec: TrainingPipelineSpec) -> dict:
 
 
 # -- the pipelines -----------------------------------------------------------------------
-def validation_components(statistics_gen, schema_file: str):
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_file).with_id(names.IMPORT_SCHEMA_GEN)
-    example_validator = StrictExampleValidator(statistics=statistics_gen.outputs["statistics"],
-                                               schema=schema_gen.outputs["schema"]).with_id(names.EXAMPLE_VALIDATOR)
-    return [schema_gen, example_validator]
+def _import_schema_gen(schema_file: str):
+    return tfx.components.ImportSchemaGen(schema_file=schema_file).with_id(names.IMPORT_SCHEMA_GEN)
 
 
-def _statistics_gen(example_gen):
-    return tfx.components.StatisticsGen(examples=example_gen.outputs["examples"]).with_id(names.STATISTICS_GEN)
+def _statistics_gen(example_gen, config: Config, schema_gen=None):
+    """StatisticsGen with adapt's statistics options; given the kept schema, its categorical integers are
+    described by value counts (the drift baseline DriftDetector compares batches with)."""
+    from core.drift.statistics import stats_options
+    return tfx.components.StatisticsGen(
+        examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"] if schema_gen else None,
+        stats_options=stats_options(quantile_buckets=config.drift.quantile_buckets)).with_id(names.STATISTICS_GEN)
+
+
+def _example_validator(statistics_gen, schema_gen):
+    return StrictExampleValidator(statistics=statistics_gen.outputs["statistics"],
+                                  schema=schema_gen.outputs["schema"]).with_id(names.EXAMPLE_VALIDATOR)
 
 
 def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int) -> tfx.dsl.Pipeline:
@@ -283,13 +292,15 @@ def create_ingestion_pipeline(spec: TrainingPipelineSpec, span: int) -> tfx.dsl.
     span is validated against it, as the newest span of a training run is.
     """
     example_gen = example_gen_for_span(spec.data_root, span, spec.model)
-    statistics_gen = _statistics_gen(example_gen)
-    components = [example_gen, statistics_gen]
     if spec.schema_file:
-        components += validation_components(statistics_gen, spec.schema_file)
+        schema_gen = _import_schema_gen(spec.schema_file)
+        statistics_gen = _statistics_gen(example_gen, spec.config, schema_gen)
+        components = [example_gen, schema_gen, statistics_gen, _example_validator(statistics_gen, schema_gen)]
     else:
-        components.append(tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
-                                                   infer_feature_shape=False).with_id(names.SCHEMA_GEN))
+        statistics_gen = _statistics_gen(example_gen, spec.config)
+        components = [example_gen, statistics_gen,
+                      tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
+                                               infer_feature_shape=False).with_id(names.SCHEMA_GEN)]
     return tfx.dsl.Pipeline(
         pipeline_name=spec.pipeline_name, pipeline_root=spec.pipeline_root,
         components=components, enable_cache=spec.enable_cache,
@@ -301,8 +312,9 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
     config = spec.config
     examples = _local_window(spec) if spec.target == LOCAL else _remote_window(spec)
     example_gen = examples.example_gen
-    statistics_gen = _statistics_gen(example_gen)
-    schema_gen, example_validator = validation_components(statistics_gen, spec.schema_file)
+    schema_gen = _import_schema_gen(spec.schema_file)
+    statistics_gen = _statistics_gen(example_gen, config, schema_gen)
+    example_validator = _example_validator(statistics_gen, schema_gen)
 
     splits_config = None
     if examples.train_splits:
@@ -331,9 +343,12 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
         example_splits=examples.holdout_splits if examples.train_splits else None,
         eval_config=eval_config(config, spec.model)).with_id(names.EVALUATOR)
 
-    components = examples.nodes + [statistics_gen, schema_gen, example_validator, transform]
+    feature_importance = FeatureImportance(model=trainer.outputs["model"], examples=examples.holdout,
+                                           splits=examples.holdout_splits).with_id(names.FEATURE_IMPORTANCE)
+
+    components = examples.nodes + [schema_gen, statistics_gen, example_validator, transform]
     components += [baseline_node] if baseline_node is not None else []
-    components += [trainer, evaluator]
+    components += [trainer, feature_importance, evaluator]
     if spec.push:
         infra_validator = _infra_validator(spec, trainer.outputs["model"], example_gen.outputs["examples"],
                                            examples.holdout_splits[-1])

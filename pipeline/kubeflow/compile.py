@@ -17,8 +17,9 @@ pipeline then takes its span window as the runtime parameter `input_config`
 oldest one fills the missing positions), resolves the latest blessed model as
 its baseline, validates on Kubernetes (Kubeflow) or in the step's container
 (Vertex) and pushes with TFX's Pusher to kubeflow.serving_destination/<model>.
-The batch-evaluation pipeline takes `batch_uri`, `performance_threshold` and
-`baseline_statistics` as runtime parameters; its PipelineTrigger submits the
+The batch-evaluation pipeline takes `batch_uri`, `performance_threshold`,
+`baseline_statistics` and `importances` (the serving model's, JSON) as runtime
+parameters; its PipelineTrigger submits the
 compiled training pipeline from kubeflow.compiled_root.
 """
 import json
@@ -74,6 +75,7 @@ def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target
         performance_threshold=RuntimeParameter(name="performance_threshold", ptype=float,
                                                default=config.performance.threshold),
         baseline_statistics=RuntimeParameter(name="baseline_statistics", ptype=str, default="[]"),
+        importances=RuntimeParameter(name="importances", ptype=str, default="{}"),
         performance_reference=RuntimeParameter(name="performance_reference", ptype=float, default=0.0),
         last_decline=RuntimeParameter(name="last_decline", ptype=str, default="{}"),
         data_root=config.kubeflow.data_root,

@@ -339,3 +339,31 @@ def model_for_version(meta: Metadata, serving_base: str, version: int,
                 os.path.normpath(wanted):
             return record["model"]
     return None
+
+
+def model_importances(meta: Metadata, model: Optional[mlmd.Artifact]) -> Dict[str, float]:
+    """The feature importances FeatureImportance recorded for a Trainer model ({} when none were)."""
+    from components.artifacts import read_report
+    if model is None:
+        return {}
+    for execution in reversed(meta.consumers(model.id)):
+        if meta.execution_node(execution) == names.FEATURE_IMPORTANCE:
+            outputs = meta.outputs(execution.id, "importances")
+            if outputs and outputs[0].state == mlmd.Artifact.LIVE:
+                return read_report(outputs[0].uri).get("importances") or {}
+    return {}
+
+
+def serving_importances(meta: Metadata, serving_base: str, version: Optional[int]) -> Dict[str, float]:
+    """What the serving model relies on: its importances in MLMD, else those its info file records, else {}."""
+    from core.contract import read_model_info
+    from core.importance import from_model_info
+    if version is None:
+        return {}
+    found = model_importances(meta, model_for_version(meta, serving_base, version))
+    if found:
+        return found
+    try:
+        return from_model_info(read_model_info(os.path.join(serving_base, str(version)))) or {}
+    except FileNotFoundError:
+        return {}

@@ -3,7 +3,8 @@
 Before the run it resolves, from the workspace's ML Metadata, what the
 components need as parameters: the production model version, and the TFDV
 statistics StatisticsGen computed for each span that model was trained on
-(the drift baseline, reused, never recomputed). After the run it reads each
+(the drift baseline, reused, never recomputed), and the importances
+recorded for that model (the weights of its drift decision). After the run it reads each
 component's report back into one `BatchOutcome`.
 """
 import os
@@ -132,7 +133,8 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         pipeline_root=str(workspace.pipeline_root(names.BATCH_EVALUATION_PIPELINE)),
         config=config, model=model, batch_uri=batch.uri, data_root=str(workspace.data),
         serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
-        baseline_statistics=baseline_statistics(meta, base, version), trigger=trigger,
+        baseline_statistics=baseline_statistics(meta, base, version),
+        importances=metadata.serving_importances(meta, base, version), trigger=trigger,
         performance_reference=metadata.pushed_metrics(meta, config.model.name, version).get(
             config.performance.threshold_metric, 0.0),
         last_decline=metadata.last_decline(meta, config.model.name, version),

@@ -6,15 +6,15 @@ otherwise; a batch folder (a path, or a name under incoming/) is computed.
 Both names are resolved before TFDV is imported (seconds), so a wrong name
 is an error at once and a right one is announced at once.
 """
-import glob
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from core.config import Config
 from core.data.batches import Batch
-from core.data.spans import span_dir
+from core.data.spans import span_dir, span_files
 from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
 from core.errors import ConfigError, UsageError
 from core.workspace import Workspace
@@ -55,39 +55,67 @@ def describe(source: Source) -> str:
     return f"span {source}" if isinstance(source, int) else f"batch {source.batch_id}"
 
 
-def statistics_for(source: Source, workspace: Workspace, config: Config) -> Tuple[object, str]:
-    """(DatasetFeatureStatisticsList, description) for a span or a batch."""
+def statistics_for(source: Source, workspace: Workspace, config: Config, options=None) -> Tuple[object, str]:
+    """(DatasetFeatureStatisticsList, description) for a span or a batch; `options` when they are computed."""
     import tensorflow_data_validation as tfdv
 
     from pipeline.lineage import metadata
     if isinstance(source, int):
         span = source
-        if config.metadata.mysql_host or workspace.metadata_path.exists():
+        if _has_metadata(workspace, config):
             known = metadata.span_statistics_files(metadata.Metadata.of(workspace, config))
             if span in known:
                 return tfdv.load_stats_binary(known[span]), f"span {span} (StatisticsGen)"
-        train = span_dir(workspace.data, span) / "train"
-        files = sorted(glob.glob(str(train / "*.csv")))
-        if files:
-            return _compute("csv", files, config), f"span {span} (computed)"
-        return _compute("tfrecord", sorted(glob.glob(str(train / "*.tfrecord*"))), config), f"span {span} (computed)"
-    return (_compute(source.format, [source.file_path(name) for name in source.data_files()], config),
+        return _compute(*span_files(workspace.data, span), config, options), f"span {span} (computed)"
+    return (_compute(source.format, [source.file_path(name) for name in source.data_files()], config, options),
             describe(source))
 
 
-def _compute(data_format: str, files: List[str], config: Config):
+def _has_metadata(workspace: Workspace, config: Config) -> bool:
+    return bool(config.metadata.mysql_host) or workspace.metadata_path.exists()
+
+
+def _compute(data_format: str, files: List[str], config: Config, options):
     import tensorflow_data_validation as tfdv
     output = os.path.join(tempfile.mkdtemp(prefix="adapt-drift-"), STATISTICS_FILE)
-    batch_statistics(data_format, files, output, beam_args=config.beam.args)
+    batch_statistics(data_format, files, output, beam_args=config.beam.args, options=options)
     return tfdv.load_stats_binary(output)
 
 
-def excluded_features(workspace: Workspace, config: Config) -> List[str]:
-    """drift.exclude and the model package's; comparing two batches needs no model, so none may be configured yet."""
+def kept_schema_options(workspace: Workspace, config: Config):
+    """Statistics options as StatisticsGen's: the kept schema's categorical integers, drift.quantile_buckets."""
+    from core.drift.statistics import stats_options
+    categorical = []
+    if workspace.schema_file.exists():
+        from core.data import schema
+        categorical = schema.categorical_integers(schema.tfdv.load_schema_text(str(workspace.schema_file)))
+    return stats_options(categorical, config.drift.quantile_buckets)
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """What the drift decision needs to know of the model: features that never decide, label, importances."""
+
+    exclude: List[str]
+    label: str
+    importances: Dict[str, float]
+
+
+def model_view(workspace: Workspace, config: Config) -> ModelView:
+    """The configured model's exclusions and label, the serving model's importances; comparing two batches needs
+    no model, so none may be configured or serving yet."""
     try:
-        return workspace.model_package(config).drift_exclude
+        model = workspace.model_package(config)
     except ConfigError:
-        return list(config.drift.exclude)
+        return ModelView(list(config.drift.exclude), config.model.label, {})
+    importances = {}
+    if _has_metadata(workspace, config):
+        from core import versions
+        from pipeline.lineage import metadata
+        base = workspace.serving_model_dir(config)
+        importances = metadata.serving_importances(metadata.Metadata.of(workspace, config), base,
+                                                   versions.production_version(base))
+    return ModelView(model.drift_exclude, model.label, importances)
 
 
 def compare(baseline: str, current: str, workspace: Workspace, config: Config,
@@ -96,9 +124,12 @@ def compare(baseline: str, current: str, workspace: Workspace, config: Config,
     if echo:
         echo(f"comparing {describe(sources[1])} with {describe(sources[0])} (TFDV loads first)")
     from core.drift.report import drift_report
-    baseline_stats, baseline_name = statistics_for(sources[0], workspace, config)
-    current_stats, current_name = statistics_for(sources[1], workspace, config)
-    report = drift_report([baseline_stats], current_stats, config.drift_thresholds(),
-                          excluded_features(workspace, config), [])
+    from core.drift.statistics import matching_options
+    baseline_stats, baseline_name = statistics_for(sources[0], workspace, config,
+                                                   kept_schema_options(workspace, config))
+    current_stats, current_name = statistics_for(sources[1], workspace, config, matching_options([baseline_stats]))
+    view = model_view(workspace, config)
+    report = drift_report([baseline_stats], current_stats, config.drift_settings(), view.exclude, [],
+                          importances=view.importances, label=view.label)
     report.pop("baseline_spans")
     return {"baseline": baseline_name, "current": current_name, **report}

@@ -113,9 +113,20 @@ def ensure_schema(workspace: Workspace, config: Config, model: ModelPackage, win
         echo(f"  inferring the schema from span {window.end} (SchemaGen)")
         run_pipeline(training.create_ingestion_pipeline(training_spec(workspace, config, model, window), window.end))
         inferred = meta.node_artifacts(names.TRAINING_PIPELINE, names.SCHEMA_GEN, "Schema")[-1]
-        schema.keep_schema(inferred.uri, workspace.schema_file, config, model)
+        schema.keep_schema(inferred.uri, workspace.schema_file, config, model,
+                           distinct_integer_values(workspace, config, window.end,
+                                                   schema.integer_features(schema.inferred_schema(inferred.uri))))
         echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
     return schema.content_addressed_copy(workspace.schema_file, workspace.pipeline_root(names.TRAINING_PIPELINE))
+
+
+def distinct_integer_values(workspace: Workspace, config: Config, span: int, features: List[str]) -> Dict[str, int]:
+    """{integer feature: distinct values in the span's train split}, for the kept schema's discrete features."""
+    from core.drift.statistics import distinct_values
+    if not features:
+        return {}
+    data_format, files = spans.span_files(workspace.data, span, "train")
+    return distinct_values(data_format, files, features, executor_beam_args(config.beam.args))
 
 
 def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metadata):

@@ -1,0 +1,61 @@
+"""Executor of FeatureImportance."""
+import glob
+import json
+import os
+from typing import List
+
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact_utils
+from tfx.utils import path_utils
+
+from components.artifacts import write_report
+from core import importance
+from core.contract import model_classes, read_model_info
+
+
+def holdout_examples(artifacts, splits: List[str], limit: int) -> list:
+    """Up to `limit` tf.Examples from the named splits of every Examples artifact, in order."""
+    import tensorflow as tf
+    files = []
+    for artifact in artifacts:
+        for split in splits:
+            split_names = artifact_utils.decode_split_names(artifact.split_names)
+            if split in split_names:
+                files += sorted(glob.glob(os.path.join(artifact_utils.get_split_uri([artifact], split), "*")))
+    if not files:
+        return []
+    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit)
+    return [tf.train.Example.FromString(record.numpy()) for record in dataset]
+
+
+def measure(model_path: str, examples_artifacts, splits: List[str], limit: int) -> dict:
+    info = read_model_info(model_path)
+    recorded = importance.from_model_info(info)
+    if recorded is not None:
+        return {"importances": recorded, "method": info.get("importance_method") or "recorded by the model"}
+    from serving.model import LoadedModel
+    import numpy as np
+    model = LoadedModel.load(model_path, 0)
+    examples = holdout_examples(examples_artifacts, splits, limit)
+    features = sorted(info["raw_features"])
+    measured = importance.permutation_importance(
+        examples, lambda serialized: np.array(model.predict_serialized(serialized)), info["label"],
+        model_classes(info), features)
+    if not measured["importances"]:  # no shuffle lowered accuracy: nothing to prefer, every feature weighs the same
+        measured["importances"] = importance.shares({name: 1.0 for name in features})
+        return {**measured, "method": "uniform: no feature's permutation lowered the holdout accuracy"}
+    return {**measured, "method": "permutation on the holdout (accuracy lost)"}
+
+
+class Executor(base_executor.BaseExecutor):
+
+    def Do(self, input_dict, output_dict, exec_properties):
+        model = artifact_utils.get_single_instance(input_dict["model"])
+        model_path = path_utils.serving_model_path(model.uri, path_utils.is_old_model_artifact(model))
+        result = measure(model_path, input_dict["examples"], json.loads(exec_properties["splits"]),
+                         int(exec_properties["max_rows"]))
+        artifact = artifact_utils.get_single_instance(output_dict["importances"])
+        ranked = sorted(result["importances"].items(), key=lambda item: -item[1])
+        artifact.method = result["method"]
+        artifact.top_features = ",".join(name for name, _ in ranked[:5])
+        write_report(artifact, result)

@@ -1,0 +1,190 @@
+"""Drift methods: one class per method and feature kind, fitted on the baseline, then measured on a batch.
+
+Shaped as NannyML's univariate drift methods are: a registry keyed by
+(feature kind, method key); `method_class(kind, key)(baseline)` fits one on
+the baseline's distribution, `.measure(current)` measures a batch against it.
+
+Two sorts of method:
+
+- tests (`ks`, `chi2`) give a p-value: the chance that two samples of these
+  sizes drawn from one distribution lie at least this far apart. That is what
+  "drifted" means, so a 200-row batch needs a larger move than a 100,000-row
+  one. They decide.
+- distances (`psi`, `kl`, `js`, `wasserstein`, `linf`) say how far in the
+  measure's own unit, whatever the sample size. They are reported beside the
+  test, as the size of the move, and never decide.
+
+The Kolmogorov-Smirnov distance is read from TFDV's quantile sketches: at the
+union of both sets of bucket boundaries, with a CDF interpolated inside the
+buckets and only bounded in the two outer ones (core/drift/distributions.py);
+its p-value is the asymptotic Kolmogorov distribution with Stephens'
+small-sample correction (conservative on discrete data). The chi-square test
+runs on the exact value counts, with categories too rare for its
+approximation (an expected count under 5) pooled.
+"""
+from dataclasses import dataclass
+from typing import ClassVar, Dict, List, Optional, Tuple, Type
+
+import numpy as np
+from scipy import stats
+
+from core.drift import distributions, measures
+from core.drift.distributions import Categorical, Numeric
+from core.drift.settings import CATEGORICAL, NUMERIC
+
+MIN_EXPECTED = 5.0  # the chi-square approximation's usual floor on expected cell counts
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float
+    p_value: Optional[float] = None   # tests only
+
+
+class Method:
+    key: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    is_test: ClassVar[bool] = False
+
+    def __init__(self, baseline):
+        self.baseline = baseline
+
+    def measure(self, current) -> Measurement:
+        raise NotImplementedError
+
+
+REGISTRY: Dict[Tuple[str, str], Type[Method]] = {}
+
+
+def register(cls: Type[Method]) -> Type[Method]:
+    REGISTRY[(cls.kind, cls.key)] = cls
+    return cls
+
+
+def method_class(kind: str, key: str) -> Type[Method]:
+    try:
+        return REGISTRY[(kind, key)]
+    except KeyError:
+        raise ValueError(f"no {kind} drift method {key!r} (known: {', '.join(keys(kind))})") from None
+
+
+def keys(kind: str, tests: Optional[bool] = None) -> List[str]:
+    return sorted(key for (k, key), cls in REGISTRY.items() if k == kind and (tests is None or cls.is_test == tests))
+
+
+def kind_of(distribution) -> str:
+    return NUMERIC if isinstance(distribution, Numeric) else CATEGORICAL
+
+
+# -- tests ------------------------------------------------------------------------------
+def ks_distance(baseline: Numeric, current: Numeric) -> float:
+    """The largest gap between the two CDFs that their sketches guarantee (outer buckets by their bounds)."""
+    grid = np.unique(np.concatenate([baseline.points, current.points]))
+    (b_low, b_high), (c_low, c_high) = baseline.cdf_bounds(grid), current.cdf_bounds(grid)
+    return float(np.max(np.maximum(np.maximum(b_low - c_high, c_low - b_high), 0.0)))
+
+
+def ks_p_value(distance: float, n: float, m: float) -> float:
+    effective = np.sqrt(n * m / (n + m))
+    return float(stats.kstwobign.sf((effective + 0.12 + 0.11 / effective) * distance))
+
+
+@register
+class KolmogorovSmirnov(Method):
+    key, kind, is_test = "ks", NUMERIC, True
+
+    def measure(self, current: Numeric) -> Measurement:
+        distance = ks_distance(self.baseline, current)
+        return Measurement(distance, ks_p_value(distance, self.baseline.count, current.count))
+
+
+def contingency(baseline: Categorical, current: Categorical) -> np.ndarray:
+    """2 x k counts (baseline row, batch row); categories expected fewer than MIN_EXPECTED times pooled."""
+    _, b, c = distributions.aligned_categorical(baseline, current)
+    table = np.vstack([b, c])
+    total = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    rare = expected.min(axis=0) < MIN_EXPECTED
+    kept = table[:, ~rare]
+    if rare.any():
+        pooled = table[:, rare].sum(axis=1, keepdims=True)
+        pooled_expected = np.outer(table.sum(axis=1), pooled.sum(axis=0)) / total
+        if pooled_expected.min() >= MIN_EXPECTED or kept.shape[1] == 0:
+            kept = np.hstack([kept, pooled])
+        else:  # still too rare on its own: joins the smallest kept category
+            smallest = int(np.argmin(kept.sum(axis=0)))
+            kept = kept.copy()
+            kept[:, smallest:smallest + 1] += pooled
+    return kept[:, kept.sum(axis=0) > 0]
+
+
+def chi2_test(table: np.ndarray) -> Measurement:
+    if table.shape[1] < 2:
+        return Measurement(0.0, 1.0)
+    statistic, p_value, _, _ = stats.chi2_contingency(table, correction=False)
+    return Measurement(float(statistic), float(p_value))
+
+
+@register
+class ChiSquare(Method):
+    key, kind, is_test = "chi2", CATEGORICAL, True
+
+    def measure(self, current: Categorical) -> Measurement:
+        return chi2_test(contingency(self.baseline, current))
+
+
+# -- distances --------------------------------------------------------------------------
+@register
+class NumericPSI(Method):
+    key, kind = "psi", NUMERIC
+
+    def measure(self, current: Numeric) -> Measurement:
+        return Measurement(measures.psi(*distributions.aligned_numeric(self.baseline, current)))
+
+
+@register
+class KullbackLeibler(Method):
+    key, kind = "kl", NUMERIC
+
+    def measure(self, current: Numeric) -> Measurement:
+        return Measurement(measures.kl_divergence(*distributions.aligned_numeric(self.baseline, current)))
+
+
+@register
+class JensenShannon(Method):
+    key, kind = "js", NUMERIC
+
+    def measure(self, current: Numeric) -> Measurement:
+        return Measurement(measures.js_divergence(*distributions.aligned_numeric(self.baseline, current)))
+
+
+@register
+class Wasserstein(Method):
+    """Earth mover's distance over the central 80 %, in units of the baseline's 10th-90th percentile range."""
+    key, kind = "wasserstein", NUMERIC
+
+    def __init__(self, baseline: Numeric):
+        super().__init__(baseline)
+        self.sample, self.scale = distributions.quantile_sample(baseline), distributions.spread(baseline)
+
+    def measure(self, current: Numeric) -> Measurement:
+        return Measurement(measures.wasserstein(self.sample, distributions.quantile_sample(current), scale=self.scale))
+
+
+@register
+class CategoricalPSI(Method):
+    key, kind = "psi", CATEGORICAL
+
+    def measure(self, current: Categorical) -> Measurement:
+        _, p, q = distributions.aligned_categorical(self.baseline, current)
+        return Measurement(measures.psi(p, q))
+
+
+@register
+class LInfinity(Method):
+    """The largest move of one value's share: TFDV's drift comparator for categorical features."""
+    key, kind = "linf", CATEGORICAL
+
+    def measure(self, current: Categorical) -> Measurement:
+        _, p, q = distributions.aligned_categorical(self.baseline, current)
+        return Measurement(measures.l_infinity(p, q))

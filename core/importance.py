@@ -1,0 +1,86 @@
+"""How much a model relies on each raw feature: the weights that decide which drift matters.
+
+Two sources, both recorded once at training (FeatureImportance, MLMD):
+
+- gradient-boosted trees report their own: TF-DF's SUM_SCORE, the loss
+  reduction of all splits on a feature (models/gradient_boosted.py writes it
+  into the model info file); the image model states its own (its pixel
+  statistics describe its one input);
+- any other model (networks, a user's package) gets permutation importance on
+  the holdout, computed here through the serving signature on raw tf.Examples:
+  each feature's values shuffled across the examples, the accuracy lost is its
+  importance. Whatever the package does inside, what is measured is what serves.
+
+Importances are shares: non-negative, summing to 1 over the model's features.
+"""
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+Predict = Callable[[List[bytes]], np.ndarray]   # serialized tf.Examples -> [N, 1] or [N, classes]
+
+
+def shares(raw: Mapping[str, float]) -> Dict[str, float]:
+    """Non-negative weights scaled to sum to 1 ({} when none is positive)."""
+    positive = {name: max(float(value), 0.0) for name, value in raw.items()}
+    total = sum(positive.values())
+    return {name: round(value / total, 6) for name, value in sorted(positive.items())} if total > 0 else {}
+
+
+def predicted_classes(outputs: np.ndarray) -> np.ndarray:
+    outputs = np.asarray(outputs, dtype=float)
+    if outputs.ndim == 1 or outputs.shape[1] == 1:
+        return (outputs.reshape(-1) > 0.5).astype(int)
+    return outputs.argmax(axis=1)
+
+
+def label_indices(examples: Sequence, label: str, classes: Sequence[str]) -> np.ndarray:
+    """Each example's class index (-1 when its label is missing or not a class)."""
+    from core.data.examples import feature_values
+    index = {str(c): i for i, c in enumerate(classes)}
+    found = []
+    for example in examples:
+        values = feature_values(example, label)
+        value = values[0] if values else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        found.append(index.get(str(value), -1) if value is not None else -1)
+    return np.array(found)
+
+
+def permutation_importance(examples: Sequence, predict: Predict, label: str, classes: Sequence[str],
+                           features: Sequence[str], repeats: int = 3, seed: int = 0) -> Dict[str, object]:
+    """{importances (shares), accuracy, rows, losses (mean accuracy lost per feature)} on labeled `examples`."""
+    import tensorflow as tf
+    truth = label_indices(examples, label, classes)
+    kept = [example for example, y in zip(examples, truth) if y >= 0]
+    truth = truth[truth >= 0]
+    if not kept:
+        raise ValueError(f"no holdout example carries a label among {list(classes)}")
+    base = [example.SerializeToString() for example in kept]
+    accuracy = float(np.mean(predicted_classes(predict(base)) == truth))
+    rng = np.random.default_rng(seed)
+    losses = {}
+    for name in features:
+        column = [tf.train.Feature() for _ in kept]
+        for i, example in enumerate(kept):
+            if name in example.features.feature:
+                column[i].CopyFrom(example.features.feature[name])
+        lost = []
+        for _ in range(repeats):
+            order = rng.permutation(len(kept))
+            shuffled = []
+            for i, example in enumerate(kept):
+                copy = tf.train.Example()
+                copy.CopyFrom(example)
+                copy.features.feature[name].CopyFrom(column[order[i]])
+                shuffled.append(copy.SerializeToString())
+            lost.append(accuracy - float(np.mean(predicted_classes(predict(shuffled)) == truth)))
+        losses[name] = round(float(np.mean(lost)), 6)
+    return {"importances": shares(losses), "accuracy": round(accuracy, 6), "rows": len(kept), "losses": losses}
+
+
+def from_model_info(info: Mapping[str, object]) -> Optional[Dict[str, float]]:
+    """The importances a model recorded itself (trees, images), as shares; None when it recorded none."""
+    recorded = info.get("importances")
+    return shares(recorded) if isinstance(recorded, Mapping) and recorded else None
