@@ -21,13 +21,14 @@ RESULTS = Path(__file__).resolve().parent / "results" / "idle_tick.md"
 
 
 def make_workspace(root: Path, batches: int) -> None:
-    from core.data.batches import Batch
+    from core.workspace import Workspace
+    workspace = Workspace(root)
     for index in range(batches):
         folder = root / "incoming" / f"batch-{index:02d}"
         folder.mkdir(parents=True)
         rows = "\n".join(f"{i}.5,Cash,{i % 2}" for i in range(1200))
         (folder / "data.csv").write_text("fare,payment_type,big_tipper\n" + rows + "\n")
-        Batch(str(folder), label="big_tipper").write_state({"status": "evaluated", "labeled": True})
+        workspace.batch(str(folder), label="big_tipper").write_state({"status": "evaluated", "labeled": True})
 
 
 def timed_process(command) -> float:

@@ -23,6 +23,8 @@ import os
 import functions_framework
 
 from core.config import Config
+from core.data.batches import BatchRecords, object_store_url
+from core.workspace import Workspace
 from pipeline.triggers import launch, new_data
 
 
@@ -39,8 +41,16 @@ def _authorized(request) -> bool:
     return hmac.compare_digest(sent, f"Bearer {token}")
 
 
+def batch_records(config: Config, mode: str) -> BatchRecords:
+    """Where the runs this function starts keep each batch's state: the local workspace's, or beside the
+    Kubeflow data root (its bucket, as the pipeline containers reach it through /gcs/<bucket>/...)."""
+    if mode == "local":
+        return Workspace.open(os.environ.get("ADAPT_WORKDIR") or None).batch_records
+    return BatchRecords.beside(object_store_url(config.kubeflow.data_root))
+
+
 def find_and_start(prefix: str, config: Config, mode: str) -> dict:
-    scan = new_data.scan(prefix, config)
+    scan = new_data.scan(prefix, config, batch_records(config, mode))
     started = []
     for batch, _ in scan.ready:
         if mode == "local":

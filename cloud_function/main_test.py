@@ -18,7 +18,7 @@ import pytest
 
 from core.config import Config
 from core.contract import load_model_package
-from core.data.batches import Batch
+from core.data.batches import Batch, BatchRecords
 from pipeline.kubeflow import compile as kubeflow
 from tests.fake_kfp import FakeKfp
 from tests.helpers import write_csv
@@ -32,7 +32,7 @@ def _batch(incoming, name, rows, age):
                      [[f"{i}.5", "Cash", str(i % 2)] for i in range(rows)])
     stamp = time.time() - age
     os.utime(path, (stamp, stamp))
-    return Batch(str(incoming / name), label="big_tipper")
+    return Batch(str(incoming / name), label="big_tipper", records=BatchRecords.beside(str(incoming.parent / "data")))
 
 
 def _free_port():
@@ -61,7 +61,8 @@ def function(tmp_path):
     _batch(incoming, "2014-Q4", rows=5, age=400).write_state({"status": "evaluated", "labeled": True})
     with FakeKfp() as server:
         config = tmp_path / "adapt.yaml"
-        config.write_text(json.dumps({"data": {"min_batch_instances": 3}, "kubeflow": {"host": server.url},
+        config.write_text(json.dumps({"data": {"min_batch_instances": 3},
+                                      "kubeflow": {"host": server.url, "data_root": str(tmp_path / "data")},
                                       "model": {"module": "models.taxi", "name": "taxi"}}))
         loaded = Config.load(config)
         spec = kubeflow.compile_pipelines(loaded, load_model_package(loaded.model), "kubeflow",

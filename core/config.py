@@ -123,9 +123,10 @@ class PerformanceConfig:
 
 @dataclass(frozen=True)
 class DriftConfig:
-    numeric_method: str = field(default="ks", metadata=_doc(
-        "The test that decides whether a numeric feature drifted: ks (two-sample Kolmogorov-Smirnov on TFDV's "
-        "quantile sketches).", choices=TESTS[NUMERIC]))
+    numeric_method: str = field(default="ks_t", metadata=_doc(
+        "The test that decides whether a numeric feature drifted: ks_t (two-sample Kolmogorov-Smirnov on TFDV's "
+        "quantile sketches and Welch's t on the means, the smaller p-value doubled), ks, or t.",
+        choices=TESTS[NUMERIC]))
     categorical_method: str = field(default="chi2", metadata=_doc(
         "The test for categorical features (strings, booleans, integer codes with few values): chi2 (chi-square "
         "on the exact value counts).", choices=TESTS[CATEGORICAL]))
@@ -139,6 +140,9 @@ class DriftConfig:
         "The batch drifted (and retrains) when its drifted features carry at least this share of the serving "
         "model's feature importance (recorded at training); features the model does not use never fire.",
         min=0.0, max=1.0))
+    min_weighted_psi: float = field(default=0.05, metadata=_doc(
+        "... and only when those drifted features moved far enough for the model to feel it: their PSI, weighted "
+        "by importance, sums to at least this (0: any drift beyond chance on enough importance).", min=0.0))
     distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"], metadata=_doc(
         "Distances reported beside each test as the size of the move (they do not decide).",
         subset=("psi", "kl", "js", "wasserstein", "linf")))
@@ -332,7 +336,8 @@ class Config:
         drift = self.drift
         return DriftSettings(numeric_method=drift.numeric_method, categorical_method=drift.categorical_method,
                              feature_methods=dict(drift.feature_methods), false_alarm_rate=drift.false_alarm_rate,
-                             min_importance=drift.min_importance, distances=list(drift.distances))
+                             min_importance=drift.min_importance, min_weighted_psi=drift.min_weighted_psi,
+                             distances=list(drift.distances))
 
 
 

@@ -9,7 +9,7 @@ def test_defaults_are_valid_and_documented():
     assert config.training.window == 4
     assert config.performance.threshold == 0.0 and config.performance.max_drop == 0.05
     settings = config.drift_settings()
-    assert (settings.method("fare", "numeric"), settings.method("payment_type", "categorical")) == ("ks", "chi2")
+    assert (settings.method("fare", "numeric"), settings.method("payment_type", "categorical")) == ("ks_t", "chi2")
     assert settings.false_alarm_rate == 0.05 and settings.min_importance == 0.1
 
 
@@ -29,8 +29,8 @@ def test_written_yaml_round_trips_to_the_same_config():
     ({"performance": {"threshold": 1.5}}, "performance.threshold: must be <= 1.0"),
     ({"performance": {"metrics": ["accuracy", "f7"]}}, "performance.metrics: 'f7' is not one of"),
     ({"drift": {"false_alarm_rate": "high"}}, "drift.false_alarm_rate: must be a number"),
-    ({"drift": {"numeric_method": "psi"}}, "drift.numeric_method: must be one of ks"),
-    ({"drift": {"feature_methods": {"fare": "psi"}}}, "drift.feature_methods.fare: must be one of ks, chi2"),
+    ({"drift": {"numeric_method": "psi"}}, "drift.numeric_method: must be one of ks, ks_t, t"),
+    ({"drift": {"feature_methods": {"fare": "psi"}}}, "drift.feature_methods.fare: must be one of ks, ks_t, t, chi2"),
     ({"drift": {"min_importance": 1.5}}, "drift.min_importance: must be <= 1.0"),
 ])
 def test_invalid_values_name_the_key(values, message):
@@ -43,7 +43,7 @@ def test_per_feature_tests_and_retired_threshold_keys(capsys):
     config = Config.from_dict({"drift": {"thresholds": {"psi": 0.4}, "features": {"fare": {"linf": 0.05}},
                                          "feature_methods": {"trip_start_hour": "chi2"}}})
     assert config.drift_settings().method("trip_start_hour", "numeric") == "chi2"
-    assert config.drift_settings().method("fare", "numeric") == "ks"
+    assert config.drift_settings().method("fare", "numeric") == "ks_t"
     said = capsys.readouterr().err
     assert "drift.thresholds in adapt.yaml is ignored" in said and "drift.features in adapt.yaml is ignored" in said
 

@@ -2,7 +2,8 @@
 
     <workdir>/
       adapt.yaml            configuration (written with commented defaults on first use)
-      incoming/<batch>/     batches waiting; processed ones are marked, never deleted
+      incoming/<batch>/     batches waiting (adapt never writes into a batch folder, wherever it is)
+      batches/<batch>-<key>/  what this workspace did with each batch: its state and claim
       data/span-N/{train,test}/
       schema/schema.pbtxt   the reviewed schema kept with the first blessed model
       pipelines/<name>/     TFX pipeline roots
@@ -21,6 +22,7 @@ from typing import Optional
 
 from core.config import Config
 from core.contract import ModelPackage, load_model_package
+from core.data.batches import Batch, BatchRecords
 from core.errors import UsageError
 
 DEFAULT_WORKDIR = "adapt-workspace"
@@ -57,6 +59,15 @@ class Workspace:
     @property
     def data(self) -> Path:
         return self.root / "data"
+
+    @property
+    def batch_records(self) -> BatchRecords:
+        """Where this workspace keeps its state of every batch it evaluates (beside data/)."""
+        return BatchRecords.beside(str(self.data))
+
+    def batch(self, path: str, label: str = "", labels_file: str = "labels.csv", only: str = "") -> Batch:
+        """A batch folder as this workspace sees it: its state and claim in this workspace's records."""
+        return Batch(str(path), label=label, labels_file=labels_file, only=only, records=self.batch_records)
 
     @property
     def schema_file(self) -> Path:

@@ -4,8 +4,9 @@ Consumes: `file_list` (adapt.FileList), `performance` (adapt.PerformanceReport)
 and `drift_report` (adapt.DriftReport); the retraining policy and the data
 root as parameters.
 Emits: `span` (adapt.DataSpan) with properties span (0 when none), retrain
-and reason; writes the batch's state marker (.adapt-state.json) so the
-scheduler knows it was handled.
+and reason; records the batch's state in the workspace's batch records
+(`batches/` beside the data root: core/data/batches.py), so the scheduler
+knows it was handled; nothing is written into the batch folder.
 Decides: `periodic` retrains on every batch, `static` never, `triggered` when
 the performance rule or the drift rule fired (the reason names which, with
 the metric or the features). A triggered retrain is held back — the batch

@@ -9,7 +9,7 @@ from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
 from core.data import spans
-from core.data.batches import Batch
+from core.data.batches import Batch, BatchRecords
 from core.data.ingest import write_batch_span
 
 
@@ -116,7 +116,8 @@ class Executor(base_executor.BaseExecutor):
         performance = read_report(artifact_utils.get_single_instance(input_dict["performance"]))
         drift = read_report(artifact_utils.get_single_instance(input_dict["drift_report"]))
         batch = Batch(listing["uri"], label=listing["label"],
-                      labels_file=os.path.basename(listing["labels_file"] or "labels.csv"))
+                      labels_file=os.path.basename(listing["labels_file"] or "labels.csv"),
+                      records=BatchRecords.beside(exec_properties["data_root"]))
         result = prepare(batch, exec_properties["data_root"], exec_properties["policy"],
                          float(exec_properties["test_fraction"]), performance, drift,
                          evaluate_only=bool(exec_properties.get("evaluate_only")),

@@ -4,7 +4,7 @@ import pytest
 
 from components.span_preparator.executor import Memory, decide, prepare
 from core.data import spans
-from core.data.batches import Batch
+from core.data.batches import Batch, BatchRecords
 from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 KEEP = {"retrain": False, "labeled": True, "reason": "accuracy 0.910 >= threshold 0.88", "drop": -0.01}
@@ -61,7 +61,8 @@ def _batch(tmp_path, labeled=True, rows=40):
     header = ["fare", "big_tipper"] if labeled else ["fare"]
     data = [[f"{i}.0", str(i % 2)][:len(header)] for i in range(rows)]
     write_csv(tmp_path / "incoming" / "2014-Q2" / "data.csv", header, data)
-    return Batch(str(tmp_path / "incoming" / "2014-Q2"), label="big_tipper")
+    return Batch(str(tmp_path / "incoming" / "2014-Q2"), label="big_tipper",
+                 records=BatchRecords.beside(str(tmp_path / "data")))
 
 
 def test_retraining_writes_the_next_span_once(tmp_path):
@@ -108,7 +109,8 @@ def test_a_tfrecord_batch_becomes_a_csv_span_with_every_labeled_record(tmp_path)
     folder = tmp_path / "incoming" / "2015-Q4"
     write_tfrecord(folder / "part-0.tfrecord.gz", rows_to_examples(header, rows[:40]), gzipped=True)
     write_tfrecord(folder / "part-1.tfrecord", rows_to_examples(header, rows[40:]))
-    result = prepare(Batch(str(folder), label="big_tipper"), str(tmp_path / "data"), "triggered", 0.25, LOW, CALM)
+    result = prepare(Batch(str(folder), label="big_tipper", records=BatchRecords.beside(str(tmp_path / "data"))),
+                     str(tmp_path / "data"), "triggered", 0.25, LOW, CALM)
     assert result["span"] == 1 and result["created"]
     written = []
     for split in ("train", "test"):

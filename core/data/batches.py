@@ -5,14 +5,23 @@ CSV (`*.csv`), TFRecord (`*.tfrecord`, `*.tfrecord.gz`) or, for file-list
 batches, images (`*.jpg`, `*.jpeg`, `*.png`). Labels come either inline (the
 label column of the CSV rows) or later, as a labels file added to the folder.
 
-Processing writes one small marker, `.adapt-state.json`, into the batch folder
-and never touches the data. A trigger that starts a run first writes a claim,
-`.adapt-claim.json` (who started which run, or why it failed), so a second
-tick or a second trigger does not start the same batch again; a claim older
-than the batch's state, or older than the claim timeout, no longer counts. A batch is *ready* when it holds enough instances
-and is not yet processed, or was evaluated without labels and labels have
-arrived since. Batches are handled oldest first, by the arrival time of their
-data files.
+A batch folder is the user's data: adapt never writes into it (it may be a
+read-only mount, or shared by several workspaces). What a workspace did with a
+batch lives in the workspace (`BatchRecords`: `<workdir>/batches/<name>-<key>/`,
+keyed by the batch's resolved path): `adapt-state.json`, what was done, with a
+fingerprint of the data files then (names, sizes, modification times); and a
+claim, `adapt-claim.json` (who started which run, or why it failed), so a
+second tick or a second trigger does not start the same batch again; a claim
+older than the batch's state, or older than the claim timeout, no longer
+counts. A batch is *ready* when it holds enough instances and is not yet
+processed, or was evaluated without labels and labels have arrived since; a
+batch whose data files changed after it was processed is *changed*: reported,
+neither skipped silently nor redone. Batches are handled oldest first, by the
+arrival time of their data files.
+
+An older adapt wrote the state into the batch folder (`.adapt-state.json`): a
+workspace adopts such a file once, when one of its spans came from that batch,
+and never writes there again.
 
 Everything here works through fsspec (local paths, gs://...) and must not
 import TensorFlow: the scheduler calls it on every tick.
@@ -41,9 +50,10 @@ from core import faults
 from core.data.missing import is_missing
 from core.errors import BatchError
 
-STATE_FILE = ".adapt-state.json"
-CLAIM_FILE = ".adapt-claim.json"
-LOCK_FILE = ".adapt-claim.lock"
+STATE_FILE = "adapt-state.json"
+CLAIM_FILE = "adapt-claim.json"
+LOCK_FILE = "adapt-claim.lock"
+LEGACY_STATE_FILE = ".adapt-state.json"  # where adapt before the workspace records kept a batch's state
 STALE_LOCK_SECONDS = 10  # the lock is held for milliseconds; one older than this outlived its process
 CLAIM_TIMEOUT_SECONDS = 6 * 3600
 CSV_SUFFIXES = (".csv",)
@@ -56,24 +66,62 @@ def _filesystem(path: str) -> Tuple[fsspec.AbstractFileSystem, str]:
     return fs, root.rstrip("/")
 
 
+GCS_FUSE = "/gcs/"  # Vertex AI's and Cloud Storage FUSE's mount of gs://<bucket>/...
+
+
+def object_store_url(path: str) -> str:
+    """gs://bucket/x for /gcs/bucket/x (how a pipeline container sees a bucket), anything else as it is."""
+    text = str(path)
+    return "gs://" + text[len(GCS_FUSE):] if text.startswith(GCS_FUSE) else text
+
+
 def _full(fs: fsspec.AbstractFileSystem, path: str) -> str:
     protocol = fs.protocol[0] if isinstance(fs.protocol, (tuple, list)) else fs.protocol
     return path if protocol in ("file", "local") else f"{protocol}://{path}"
 
 
+@dataclass(frozen=True)
+class BatchRecords:
+    """Where one workspace keeps what it did with each batch: a folder per batch, never the batch's own."""
+
+    root: str                # <workdir>/batches (beside the data root)
+    data_root: str = ""      # the workspace's spans: an old in-folder state is adopted for a batch that made one
+
+    @classmethod
+    def beside(cls, data_root: str) -> "BatchRecords":
+        """The records of the workspace whose spans are under `data_root` (its sibling `batches/`)."""
+        parent = posixpath.dirname(str(data_root).rstrip("/"))
+        return cls(posixpath.join(parent, "batches"), str(data_root))
+
+    def folder(self, batch: "Batch") -> str:
+        key = batch.resolved_uri()
+        return posixpath.join(self.root.rstrip("/"), f"{batch.batch_id}-{hashlib.sha256(key.encode()).hexdigest()[:12]}")
+
+
 @dataclass
 class Batch:
-    """One batch folder, read without TensorFlow. `only` restricts it to one data file of the folder."""
+    """One batch folder, read without TensorFlow. `only` restricts it to one data file of the folder.
+
+    `records`: the workspace's records of batches, where its state and claim live (reading needs none).
+    """
 
     path: str
     label: str = ""
     labels_file: str = "labels.csv"
     only: str = ""
+    records: Optional[BatchRecords] = None
     _fs: Any = field(default=None, repr=False)
     _root: str = field(default="", repr=False)
 
     def __post_init__(self):
         self._fs, self._root = _filesystem(self.path)
+
+    def resolved_uri(self) -> str:
+        """The batch's identity for its records: the real path of a local folder (symlinks and `..` resolved), the
+        bucket URL of a mounted bucket's folder (a pipeline container's /gcs/... is the cloud function's gs://...)."""
+        if self.uri != self._root:
+            return self.uri
+        return object_store_url(self._root) if self._root.startswith(GCS_FUSE) else os.path.realpath(self._root)
 
     @property
     def batch_id(self) -> str:
@@ -87,7 +135,8 @@ class Batch:
     def _entries(self) -> List[Dict[str, Any]]:
         if self.uri == self._root and os.path.islink(self._root):
             raise BatchError(f"batch {self.batch_id}: {self._root} is a symlink to {os.path.realpath(self._root)}; "
-                             f"adapt reads and marks a batch folder in place: copy the batch in instead")
+                             f"a batch is known by its own folder (a link's target may change under it): copy the batch in "
+                             f"instead")
         try:
             entries = self._fs.ls(self._root, detail=True)
         except FileNotFoundError:
@@ -318,22 +367,75 @@ class Batch:
         times = [_mtime(entry) for entry in self._entries() if posixpath.basename(entry["name"]) in data]
         return min(times) if times else float("inf")
 
-    def state(self) -> Optional[Dict[str, Any]]:
-        if not self.exists(STATE_FILE):
+    def data_fingerprint(self) -> str:
+        """Changes when a data file is added, removed or rewritten (names, sizes, modification times)."""
+        data = set(self.data_files())
+        digest = hashlib.sha256()
+        for entry in sorted(self._entries(), key=lambda e: e["name"]):
+            if posixpath.basename(entry["name"]) in data:
+                digest.update(f"{posixpath.basename(entry['name'])}:{entry.get('size')}:{_mtime(entry)}".encode())
+        return digest.hexdigest()[:16]
+
+    def _records_folder(self) -> str:
+        if self.records is None:
+            raise BatchError(f"batch {self.batch_id}: no workspace to keep its state in")
+        return self.records.folder(self)
+
+    def _read_record(self, name: str) -> Optional[Dict[str, Any]]:
+        if self.records is None:
             return None
-        with self.open(STATE_FILE, "rt") as handle:
+        fs, folder = _filesystem(self._records_folder())
+        path = posixpath.join(folder, name)
+        if not fs.exists(path):
+            return None
+        with fs.open(path, "rt") as handle:
             return json.load(handle)
+
+    def state(self) -> Optional[Dict[str, Any]]:
+        found = self._read_record(STATE_FILE)
+        if found is None and self.records is not None:
+            found = self._adopt_legacy_state()
+        return found
+
+    def _adopt_legacy_state(self) -> Optional[Dict[str, Any]]:
+        """An in-folder state an older adapt wrote, copied once into the records when this workspace made a span
+        of the batch from it (another workspace's state says nothing about this one)."""
+        from core.data.spans import span_for_batch
+        if not self.exists(LEGACY_STATE_FILE) or not self.records.data_root:
+            return None
+        with self.open(LEGACY_STATE_FILE, "rt") as handle:
+            legacy = json.load(handle)
+        span = legacy.get("span")
+        if not span or span_for_batch(self.records.data_root, self.batch_id) != span:
+            return None
+        adopted = {**legacy, "adopted_from": posixpath.join(self.uri, LEGACY_STATE_FILE),
+                   "data_fingerprint": self.data_fingerprint()}
+        self._write_marker(STATE_FILE, adopted)
+        return adopted
 
     def write_state(self, state: Dict[str, Any]) -> None:
         """Records what was done with the batch (written to a temp name, then moved into place)."""
-        self._write_marker(STATE_FILE, {**state, "batch": self.batch_id, "updated_at": time.time()})
+        self._write_marker(STATE_FILE, {**state, "batch": self.batch_id, "batch_uri": self.resolved_uri(),
+                                        "data_fingerprint": self.data_fingerprint(), "updated_at": time.time()})
 
     def _write_marker(self, name: str, record: Dict[str, Any]) -> None:
-        temporary = posixpath.join(self._root, f".{name}.{uuid.uuid4().hex[:8]}.tmp")  # one per writer
-        with self._fs.open(temporary, "wt") as handle:
+        fs, folder = _filesystem(self._records_folder())
+        fs.makedirs(folder, exist_ok=True)
+        temporary = posixpath.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.tmp")  # one per writer
+        with fs.open(temporary, "wt") as handle:
             json.dump(record, handle, indent=2, sort_keys=True)
         faults.point(f"{name.strip('.')}-staged")  # adapt-state.json-staged, adapt-claim.json-staged
-        self._fs.mv(temporary, posixpath.join(self._root, name))
+        fs.mv(temporary, posixpath.join(folder, name))
+
+    def changed_since_processed(self) -> Optional[str]:
+        """Why the batch's data differ from when its state was written, or None."""
+        state = self.state()
+        recorded = (state or {}).get("data_fingerprint")
+        if not recorded or recorded == self.data_fingerprint():
+            return None
+        return (f"batch {self.batch_id} changed after it was processed (its data files differ from when its "
+                f"state was written); put new data in a new batch folder, or delete "
+                f"{posixpath.join(self._records_folder(), STATE_FILE)} to evaluate it again")
 
     def claim(self, started_by: str, run: str = "", status: str = "running", error: str = "",
               pid: Optional[int] = None) -> None:
@@ -366,15 +468,18 @@ class Batch:
         with self._claim_lock():
             held = self.active_claim()
             if held is not None and held.get("run") == run:
-                self._fs.rm(posixpath.join(self._root, CLAIM_FILE))
+                fs, folder = _filesystem(self._records_folder())
+                fs.rm(posixpath.join(folder, CLAIM_FILE))
 
     @contextlib.contextmanager
     def _claim_lock(self):
-        """An O_EXCL lock file around reading and writing the claim (local folders; a no-op on buckets)."""
-        if _full(self._fs, self._root) != self._root:
+        """An O_EXCL lock file around reading and writing the claim (local records; a no-op on buckets)."""
+        fs, folder = _filesystem(self._records_folder())
+        if _full(fs, folder) != folder:
             yield
             return
-        lock = os.path.join(self._root, LOCK_FILE)
+        os.makedirs(folder, exist_ok=True)
+        lock = os.path.join(folder, LOCK_FILE)
         deadline = time.time() + 30
         while True:
             try:
@@ -398,10 +503,9 @@ class Batch:
 
     def active_claim(self, now: Optional[float] = None) -> Optional[Dict[str, Any]]:
         """The claim that still holds the batch: newer than its state, and running but not timed out, or failed."""
-        if not self.exists(CLAIM_FILE):
+        claim = self._read_record(CLAIM_FILE)
+        if claim is None:
             return None
-        with self.open(CLAIM_FILE, "rt") as handle:
-            claim = json.load(handle)
         state = self.state() or {}
         # A state written after the claim ends it, unless that state is the run's own midway mark (a span made,
         # its training not finished): the run is still going, and a second one would train the batch again.
@@ -425,13 +529,16 @@ class Batch:
     def readiness(self, min_instances: int) -> Tuple[bool, str]:
         """(ready, why) — why names the reason a batch is skipped."""
         try:
+            changed = self.changed_since_processed()
+            if changed:
+                return False, changed
             if self.is_processed():
                 return False, "already processed"
             claim = self.active_claim()
             if claim is not None:
                 if claim.get("status") == "failed":
                     return False, (f"failed: {claim.get('error')} (fix the batch, then delete "
-                                   f"{CLAIM_FILE} to retry)")
+                                   f"{posixpath.join(self._records_folder(), CLAIM_FILE)} to retry)")
                 return False, f"run {claim.get('run') or '?'} started by {claim.get('started_by')} in progress"
             count = self.count_instances()
         except BatchError as err:
@@ -494,7 +601,8 @@ def _mtime(entry: Dict[str, Any]) -> float:
     return 0.0
 
 
-def list_batches(incoming: str, label: str = "", labels_file: str = "labels.csv") -> List[Batch]:
+def list_batches(incoming: str, label: str = "", labels_file: str = "labels.csv",
+                 records: Optional[BatchRecords] = None) -> List[Batch]:
     """Batch folders under incoming/, oldest arrival first (ties broken by name)."""
     fs, root = _filesystem(incoming)
     if not fs.exists(root):
@@ -503,15 +611,16 @@ def list_batches(incoming: str, label: str = "", labels_file: str = "labels.csv"
     for entry in fs.ls(root, detail=True):
         name = posixpath.basename(entry["name"].rstrip("/"))
         if entry.get("type") == "directory" and not name.startswith((".", "_")):
-            batches.append(Batch(_full(fs, entry["name"].rstrip("/")), label=label, labels_file=labels_file))
+            batches.append(Batch(_full(fs, entry["name"].rstrip("/")), label=label, labels_file=labels_file,
+                                 records=records))
     return sorted(batches, key=lambda b: (b.arrived_at(), b.batch_id))
 
 
-def ready_batches(incoming: str, label: str, min_instances: int,
-                  labels_file: str = "labels.csv") -> List[Tuple[Batch, str]]:
+def ready_batches(incoming: str, label: str, min_instances: int, labels_file: str = "labels.csv",
+                  records: Optional[BatchRecords] = None) -> List[Tuple[Batch, str]]:
     """Ready batches, oldest first, each with the reason it is ready."""
     ready = []
-    for batch in list_batches(incoming, label, labels_file):
+    for batch in list_batches(incoming, label, labels_file, records):
         ok, why = batch.readiness(min_instances)
         if ok:
             ready.append((batch, why))

@@ -11,7 +11,10 @@ are reported beside it as the size of the move.
 A feature decides only when the model relies on it: its importance (the
 share the serving model gives it, recorded at training) is positive and it
 is not excluded. The batch drifted when the deciding features that drifted
-carry at least drift.min_importance of the model's importance. Features that
+carry at least drift.min_importance of the model's importance, and moved far
+enough for the model to feel it: their PSI, weighted by importance, sums to at
+least drift.min_weighted_psi (chance cannot reach it, since only features
+beyond chance count; a real but tiny move of a large batch does not retrain). Features that
 do not decide (ids, timestamps, ignored columns, features the model does not
 use) are measured and reported, with their own adjustment, and never fire.
 Without recorded importances every compared feature weighs the same.
@@ -24,6 +27,8 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from core.drift import distributions, methods
 from core.drift.settings import DriftSettings
+
+SIZE_MEASURE = "psi"  # how far a feature moved, in one unit for numbers (deciles) and categories (shares)
 
 
 def merged_features(statistics: Iterable[statistics_pb2.DatasetFeatureStatisticsList]) -> Dict[str, object]:
@@ -43,9 +48,12 @@ def compare_feature(name: str, baseline, current, settings: DriftSettings) -> Di
         return {**row, "kind": "mixed", "method": None, "value": None, "p_value": None,
                 "note": "described differently in the two statistics (value counts and quantiles): not compared"}
     method = settings.method(name, kind)
+    if (kind, method) not in methods.REGISTRY:
+        raise ValueError(f"drift.feature_methods.{name}: {method} is no test of {kind} features "
+                         f"({', '.join(methods.keys(kind, tests=True))} are)")
     test = methods.method_class(kind, method)(baseline).measure(current)
     distances = {key: round(methods.method_class(kind, key)(baseline).measure(current).value, 4)
-                 for key in settings.distances if (kind, key) in methods.REGISTRY}
+                 for key in sorted(set(settings.distances) | {SIZE_MEASURE}) if (kind, key) in methods.REGISTRY}
     return {**row, "kind": kind, "method": method, "value": round(test.value, 4), "p_value": test.p_value,
             "distances": distances}
 
@@ -88,12 +96,14 @@ def drift_table(baseline: Dict[str, object], current: Dict[str, object], setting
 
 
 def decision(rows: List[Dict], settings: DriftSettings) -> Dict:
-    """{drifted, drifted_features, drifted_importance, reported_drift}: the batch-level rule."""
+    """{drifted, drifted_features, drifted_importance, weighted_psi, reported_drift}: the batch-level rule."""
     deciding = [row for row in rows if row["decides"] and row["drifted"]]
     share = float(sum(row["importance"] for row in deciding))
-    return {"drifted": bool(deciding) and share >= settings.min_importance - 1e-9,
+    size = float(sum(row["importance"] * row["distances"][SIZE_MEASURE] for row in deciding))
+    return {"drifted": bool(deciding) and share >= settings.min_importance - 1e-9
+            and size >= settings.min_weighted_psi - 1e-9,
             "drifted_features": sorted(row["feature"] for row in deciding),
-            "drifted_importance": round(share, 4),
+            "drifted_importance": round(share, 4), "weighted_psi": round(size, 4),
             "reported_drift": sorted(row["feature"] for row in rows if row["drifted"] and not row["decides"])}
 
 
@@ -116,9 +126,11 @@ def reason(rows: List[Dict], verdict: Dict, settings: DriftSettings) -> str:
         return (f"no feature the model uses drifted beyond chance ({rate})"
                 + (f"; drifted but not deciding: {', '.join(unused)}" if unused else ""))
     share, floor = verdict["drifted_importance"], settings.min_importance
+    size, size_floor = verdict["weighted_psi"], settings.min_weighted_psi
+    carried = f"{share:.0%} of the model's importance, importance-weighted PSI {size:.3f}"
     if verdict["drifted"]:
-        return f"drift on {described}: {share:.0%} of the model's importance (>= {floor:.0%})"
-    return f"drift below the importance floor: {described} carry {share:.0%} of the model's importance (< {floor:.0%})"
+        return f"drift on {described}: {carried} (>= {floor:.0%} and {size_floor:g})"
+    return f"drift too small for the model to feel: {described}: {carried} (needs {floor:.0%} and {size_floor:g})"
 
 
 def label_shift(baseline: Dict[str, object], current: Dict[str, object], label: str,

@@ -124,7 +124,10 @@ def test_drift_on_a_feature_the_model_does_not_use_is_reported_and_never_fires()
     assert fired["drifted"] and fired["drifted_features"] == ["unused"] and fired["drifted_importance"] == 0.5
     below = drift_report([before], after, DriftSettings(min_importance=0.6), skip=["row_id"], baseline_spans=[1],
                          importances={"used": 0.5, "unused": 0.5})
-    assert not below["drifted"] and "below the importance floor" in below["reason"]
+    assert not below["drifted"] and "drift too small for the model to feel" in below["reason"]
+    tiny = drift_report([before], after, DriftSettings(min_weighted_psi=1.0), skip=["row_id"], baseline_spans=[1],
+                        importances={"used": 0.5, "unused": 0.5})
+    assert not tiny["drifted"] and tiny["drifted_features"] == ["unused"] and 0.2 < tiny["weighted_psi"] < 1.0
 
 
 def _quarter_stats(tmp_path, name, rows, options=None):

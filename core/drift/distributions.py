@@ -87,13 +87,14 @@ def feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
     return ".".join(feature.path.step) if feature.path.step else feature.name
 
 
-def _categorical(string_stats, rows: float):
+def _categorical(string_stats) -> "Categorical | None":
     buckets = string_stats.rank_histogram.buckets or string_stats.top_values
     counts = {getattr(b, "label", "") or getattr(b, "value", ""): float(b.sample_count or b.frequency)
               for b in buckets}
-    listed = sum(counts.values())
-    if rows > listed + 0.5:  # more distinct values than the rank histogram keeps
-        counts[OTHER] = rows - listed
+    if string_stats.unique > len(counts):
+        # More distinct values than the rank histogram keeps: the rest is one category. (Only then: TFDV
+        # counts an empty string of a tf.Example as present without listing it, a CSV batch's as missing.)
+        counts[OTHER] = max(string_stats.common_stats.num_non_missing - sum(counts.values()), 0.0)
     return Categorical(counts) if counts and sum(counts.values()) > 0 else None
 
 
@@ -115,7 +116,7 @@ def _numeric(stats) -> "Numeric | None":
 def from_feature(feature: statistics_pb2.FeatureNameStatistics):
     """A Numeric or Categorical distribution, or None when the feature has no values."""
     if feature.HasField("string_stats"):
-        return _categorical(feature.string_stats, feature.string_stats.common_stats.num_non_missing)
+        return _categorical(feature.string_stats)
     if feature.HasField("num_stats"):
         stats = feature.num_stats
         if feature.type == statistics_pb2.FeatureNameStatistics.INT and stats.min == 0 and stats.max == 1:

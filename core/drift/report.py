@@ -32,12 +32,13 @@ def drift_report(baseline_stats: List, batch_stats, settings: DriftSettings, ski
     return {**verdict, "features": rows, "skew": skew,
             "label_shift": comparison.label_shift(baseline, current, label, settings),
             "baseline_spans": baseline_spans, "importances_recorded": bool(importances),
-            "settings": {"false_alarm_rate": settings.false_alarm_rate, "min_importance": settings.min_importance},
+            "settings": {"false_alarm_rate": settings.false_alarm_rate, "min_importance": settings.min_importance,
+                         "min_weighted_psi": settings.min_weighted_psi},
             "reason": comparison.reason(rows, verdict, settings)}
 
 
 def no_baseline_report(why: str) -> Dict[str, Any]:
     """The report of a batch that was not compared, and why."""
-    return {"drifted": False, "drifted_features": [], "drifted_importance": 0.0, "reported_drift": [],
+    return {"drifted": False, "drifted_features": [], "drifted_importance": 0.0, "weighted_psi": 0.0, "reported_drift": [],
             "features": [], "skew": [], "label_shift": {"measured": False, "reason": why}, "baseline_spans": [],
             "importances_recorded": False, "reason": why}

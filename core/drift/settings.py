@@ -11,16 +11,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
-TESTS = {NUMERIC: ("ks",), CATEGORICAL: ("chi2",)}  # the registry's tests, by kind (methods_test holds them equal)
+TESTS = {NUMERIC: ("ks", "ks_t", "t"), CATEGORICAL: ("chi2",)}  # the registry's tests, by kind (methods_test holds them equal)
 
 
 @dataclass(frozen=True)
 class DriftSettings:
-    numeric_method: str = "ks"              # the test that decides for numeric features
+    numeric_method: str = "ks_t"            # the test that decides for numeric features
     categorical_method: str = "chi2"        # ... and for categorical ones (strings, booleans, small codes)
     feature_methods: Dict[str, str] = field(default_factory=dict)   # per-feature override of the test
     false_alarm_rate: float = 0.05          # Benjamini-Hochberg false discovery rate over one batch's features
     min_importance: float = 0.1             # the batch drifts when drifted features carry this share of importance
+    min_weighted_psi: float = 0.05          # ... and their PSI, weighted by importance, sums to this
     distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"])  # reported
 
     def method(self, feature: str, kind: str) -> str:

@@ -97,7 +97,7 @@ def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, 
                          claimed_run: Optional[str] = None) -> BatchOutcome:
     """Evaluates one batch; with `trigger`, the batch first becomes this run's (its claim), so two processes
     never make two spans or two training runs of it. A trigger that claimed it already passes `claimed_run`."""
-    batch = Batch(str(batch_path), labels_file=config.data.labels_file)
+    batch = workspace.batch(str(batch_path), labels_file=config.data.labels_file)
     batch.format  # raises BatchError naming the batch when it is missing or empty
     base = workspace.serving_model_dir(config)
     if versions.production_version(base) is None:

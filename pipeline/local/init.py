@@ -18,7 +18,7 @@ refusal is one line and exit 2, and leaves the workspace as it was. Then:
    first training run would (pipeline/local/training.py: ensure_schema).
 
 `first_span` is the part `adapt data taxi` and `adapt replay` share: a batch
-becomes span 1 and the batch folder is marked as used.
+becomes span 1 and the workspace records it as used.
 """
 import os
 import time
@@ -48,13 +48,13 @@ class InitResult:
     seconds: float
 
 
-def open_first_batch(path: str, label: str) -> Batch:
-    """The batch PATH names (a folder, or one data file of a folder)."""
+def open_first_batch(workspace: Workspace, path: str, label: str) -> Batch:
+    """The batch PATH names (a folder, or one data file of a folder), as the workspace records it."""
     if not os.path.exists(path):
         raise UsageError(f"--data {path}: no such file or folder")
     if os.path.isfile(path):
-        return Batch(os.path.dirname(os.path.abspath(path)), label=label, only=os.path.basename(path))
-    return Batch(os.path.abspath(path), label=label)
+        return workspace.batch(os.path.dirname(os.path.abspath(path)), label=label, only=os.path.basename(path))
+    return workspace.batch(os.path.abspath(path), label=label)
 
 
 def read_first_batch(batch: Batch, path: str):
@@ -89,8 +89,8 @@ def image_classes(batch: Batch, path: str) -> List[str]:
 
 
 def first_span(workspace: Workspace, batch: Batch, test_fraction: float, reason: str) -> int:
-    """Writes the batch's labeled rows or images as span 1 and marks the batch folder as used (its data stays as
-    it was); returns how many it wrote."""
+    """Writes the batch's labeled rows or images as span 1 and records the batch as used in the workspace (its
+    folder stays as it was); returns how many it wrote."""
     number = write_batch_span(batch, workspace.data, test_fraction, span=1,
                               source={"batch": batch.batch_id if not batch.only else Path(batch.only).stem,
                                       "reason": reason})
@@ -116,7 +116,7 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
         raise UsageError(f"{workspace.root} already has spans ({', '.join(map(str, present))}); adapt init starts "
                          f"a new workspace: give another --workdir")
     config = workspace.load_config()  # the defaults, unless adapt.yaml exists
-    batch = open_first_batch(data, label)
+    batch = open_first_batch(workspace, data, label)
     batch.labels_file = config.data.labels_file
     try:
         images = batch.format == "files"

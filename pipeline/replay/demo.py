@@ -67,7 +67,7 @@ def write_use_case_data(workspace: Workspace, config: Config, use_case: str = "t
     written = case.write_batches(workspace.incoming)
     if not spans.list_spans(workspace.data):
         folder = str(workspace.incoming / case.first_batch)
-        first = Batch(folder, label=workspace.model_package(config).label, labels_file=config.data.labels_file)
+        first = workspace.batch(folder, label=workspace.model_package(config).label, labels_file=config.data.labels_file)
         check_first_batch(first, folder)
         first_span(workspace, first, config.data.test_fraction, reason="initial training data")
     return config, written

@@ -64,7 +64,7 @@ def ensure_first_model(workspace: Workspace, config: Config, first: Path, echo: 
         return
     if not spans.list_spans(workspace.data):
         model = workspace.model_package(config)
-        batch = Batch(str(first), label=model.label, labels_file=config.data.labels_file)
+        batch = workspace.batch(str(first), label=model.label, labels_file=config.data.labels_file)
         check_first_batch(batch, str(first))
         count = first_span(workspace, batch, config.data.test_fraction, reason="first batch of the replay")
         echo(f"span 1: {count} instances of {first.name}")
@@ -92,7 +92,7 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
     todo = todo[:limit] if limit is not None else todo
     rows = []
     for index, folder in enumerate(todo, start=1):
-        if Batch(str(folder), labels_file=config.data.labels_file).is_processed():
+        if workspace.batch(str(folder), labels_file=config.data.labels_file).is_processed():
             echo(f"[{index}/{len(todo)}] {folder.name}: already processed in an earlier run; skipped")
             continue
         echo(f"[{index}/{len(todo)}] {folder.name}: evaluating")

@@ -1,6 +1,6 @@
 """Starting the batch-evaluation pipeline for one batch: locally, or on Kubeflow / Vertex AI.
 
-Every start first claims the batch (`.adapt-claim.json`), so a second tick or a
+Every start first claims the batch (a claim in the workspace (`batches/<batch>-<key>/adapt-claim.json`)), so a second tick or a
 second trigger does not start it again while the run is going; the run's own
 state marker supersedes the claim when it finishes. A local run that fails
 leaves a `failed` claim naming the error: the batch is skipped (never deleted)
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from core.workspace import Workspace
     config = Workspace.open(args.workdir).load_config()
-    batch = Batch(args.batch, labels_file=config.data.labels_file)
+    batch = workspace.batch(args.batch, labels_file=config.data.labels_file)
     started = evaluate_locally(args.workdir, batch, args.started_by, run=args.run)
     print(json.dumps(started.to_dict()))
     return 0 if started.ok else 1

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from core.config import Config
-from core.data.batches import CLAIM_FILE, Batch
+from pathlib import Path
+
+from core.data.batches import CLAIM_FILE, Batch, BatchRecords
 from pipeline.triggers import new_data
 from pipeline.triggers.schedule import Schedule, ScheduleError, parse_interval
 from tests.helpers import write_csv
@@ -22,7 +24,13 @@ def make_batch(root, name, rows, age_seconds, labeled=True):
     path = write_csv(root / name / "data.csv", header, data)
     stamp = time.time() - age_seconds
     os.utime(path, (stamp, stamp))
-    return Batch(str(root / name), label="big_tipper")
+    return Batch(str(root / name), label="big_tipper", records=records_of(root))
+
+
+def records_of(root):
+    """A workspace's records for batches in its incoming/, else a private folder beside the batches."""
+    return BatchRecords.beside(str(root.parent / "data")) if root.name == "incoming" else \
+        BatchRecords(str(root / ".records"))
 
 
 def test_intervals_and_cron():
@@ -48,7 +56,7 @@ def test_scan_is_oldest_first_and_names_why_batches_are_skipped(tmp_path):
     make_batch(tmp_path, "m-small", rows=2, age_seconds=400)
     done = make_batch(tmp_path, "b-done", rows=5, age_seconds=500)
     done.write_state({"status": "evaluated", "labeled": True})
-    scan = new_data.scan(str(tmp_path), CONFIG)
+    scan = new_data.scan(str(tmp_path), CONFIG, records_of(tmp_path))
     assert [b.batch_id for b, _ in scan.ready] == ["z-first", "a-second"]
     assert dict((b.batch_id, why) for b, why in scan.skipped) == {
         "b-done": "already processed", "m-small": "2 instances, fewer than 3"}
@@ -70,7 +78,7 @@ def test_failed_claim_quarantines_without_touching_data(tmp_path):
     ready, why = batch.readiness(3)
     assert not ready and why.startswith("failed: data.csv: column fare holds text") and CLAIM_FILE in why
     assert (tmp_path / "bad" / "data.csv").read_bytes() == before
-    (tmp_path / "bad" / CLAIM_FILE).unlink()
+    (Path(batch.records.folder(batch)) / CLAIM_FILE).unlink()
     assert batch.readiness(3)[0]
 
 

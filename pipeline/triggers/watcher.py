@@ -46,7 +46,7 @@ class Watcher:
 
     def tick(self) -> TickResult:
         began = time.perf_counter()
-        scan = new_data.scan(str(self.workspace.incoming), self.config)
+        scan = new_data.scan(str(self.workspace.incoming), self.config, self.workspace.batch_records)
         result = TickResult(skipped=[f"{b.batch_id}: {why}" for b, why in scan.skipped])
         ready = scan.ready[:self.max_batches] if self.max_batches else scan.ready
         if ready:

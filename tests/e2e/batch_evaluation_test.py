@@ -7,7 +7,6 @@ import pytest
 
 from core import versions
 from core.data import spans
-from core.data.batches import Batch
 from pipeline.definitions.names import BATCH_EVALUATION_PIPELINE
 from pipeline.lineage import metadata
 from tests.helpers import make_workspace, rows_to_examples, taxi_rows, write_csv, write_tfrecord
@@ -56,7 +55,7 @@ def test_batch_above_threshold_makes_no_span_and_no_training(workspace):
     assert not outcome.retrain and outcome.span == 0 and not outcome.triggered
     assert outcome.reason.startswith("no rule fired (accuracy")
     assert spans.list_spans(workspace.data) == [1]
-    assert Batch(str(workspace.incoming / "2013-Q1-late"), label="big_tipper").is_processed()
+    assert workspace.batch(str(workspace.incoming / "2013-Q1-late"), label="big_tipper").is_processed()
 
 
 def test_batch_below_threshold_becomes_a_span_and_trains(workspace):
@@ -90,7 +89,7 @@ def test_unlabeled_batch_waits_for_labels_and_loses_nothing(workspace):
     outcome = evaluate(workspace, "2014-Q2", threshold=0.99)
     assert not outcome.labeled and outcome.metrics == {} and outcome.performance_reason == "no ground truth yet"
     assert not outcome.retrain and outcome.span == 0 and not outcome.triggered
-    batch = Batch(str(workspace.incoming / "2014-Q2"), label="big_tipper")
+    batch = workspace.batch(str(workspace.incoming / "2014-Q2"), label="big_tipper")
     assert batch.state()["labeled"] is False
     assert (workspace.incoming / "2014-Q2" / "data.csv").read_bytes() == data_before
 
@@ -110,7 +109,7 @@ def test_cli_evaluate_batch_json(workspace):
     assert result.returncode == 0, result.stderr[-2000:]
     outcome = json.loads(result.stdout)
     assert outcome["batch"] == "2014-Q3" and outcome["labeled"] and not outcome["triggered"]
-    assert Batch(str(workspace.incoming / "2014-Q3"), label="big_tipper").readiness(1)[0]  # evaluated only
+    assert workspace.batch(str(workspace.incoming / "2014-Q3"), label="big_tipper").readiness(1)[0]  # evaluated only
     assert "accuracy" in outcome["metrics"] and outcome["drift_reason"]
     missing = subprocess.run([sys.executable, "-m", "pipeline.cli", "evaluate-batch", "nope", "--workdir",
                               str(workspace.root)], capture_output=True, text=True, timeout=120)
@@ -148,7 +147,7 @@ def test_watch_once_evaluates_ready_batches_oldest_first(workspace):
     assert "2014-Q1: already processed" in tick["skipped"]
     assert spans.list_spans(workspace.data) == spans_before
     for name in ("w-earlier", "w-later"):
-        assert Batch(str(workspace.incoming / name), label="big_tipper").is_processed()
+        assert workspace.batch(str(workspace.incoming / name), label="big_tipper").is_processed()
     idle = subprocess.run([sys.executable, "-m", "pipeline.cli", "watch", "--once", "--json", "--workdir",
                            str(workspace.root)], capture_output=True, text=True, timeout=120)
     assert json.loads(idle.stdout)["started"] == []
@@ -174,4 +173,4 @@ def test_a_tfrecord_batch_is_evaluated_and_profiled_like_its_csv_twin(workspace)
         assert outcome.retrain and outcome.span == 0 and not outcome.triggered
         assert outcome.reason.endswith("evaluate only: no span written, the batch stays ready")
     assert spans.list_spans(workspace.data) == spans_before
-    assert Batch(str(workspace.incoming / "t-tfr"), label="big_tipper").readiness(100)[0]
+    assert workspace.batch(str(workspace.incoming / "t-tfr"), label="big_tipper").readiness(100)[0]

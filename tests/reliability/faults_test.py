@@ -12,7 +12,6 @@ import pytest
 
 from core import versions
 from core.data import spans
-from core.data.batches import Batch
 from core.workspace import Workspace
 from tests.helpers import adapt_cli
 from tests.reliability.serving_workspace import serving_workspace_with_waiting_batches
@@ -77,13 +76,13 @@ def test_killed_in_the_trainer_the_decision_survives_and_the_next_tick_trains(wo
     assert result.returncode == 1 and "training failed" in result.stderr.strip().splitlines()[-1]
     span = spans.span_for_batch(workspace.data, "batch-03")
     assert span and versions.production_version(base) == serving
-    state = Batch(str(workspace.incoming / "batch-03")).state()
+    state = workspace.batch(str(workspace.incoming / "batch-03")).state()
     assert state["retrain"] and state["trained"] is False
     consistent(workspace, base)
     tick = json.loads(adapt_cli("watch", "--once", "--json", "--max-batches", "1", "--workdir", workspace.root))
     assert [s["batch"] for s in tick["started"]] == ["batch-03"], tick
     assert spans.span_for_batch(workspace.data, "batch-03") == span  # the same span, not a second one
-    assert Batch(str(workspace.incoming / "batch-03")).state()["trained"] is True
+    assert workspace.batch(str(workspace.incoming / "batch-03")).state()["trained"] is True
     consistent(workspace, base)
     recovered(record_property, workspace, "trainer", result)
 
@@ -108,7 +107,7 @@ def test_killed_while_the_batch_state_or_the_claim_is_written_the_batch_is_redon
         consistent(workspace, _base(workspace))
         adapt_cli("evaluate-batch", batch, "--workdir", workspace.root)
         assert spans.span_for_batch(workspace.data, batch)
-        assert Batch(str(workspace.incoming / batch)).is_processed()
+        assert workspace.batch(str(workspace.incoming / batch)).is_processed()
         consistent(workspace, _base(workspace))
     recovered(record_property, workspace, "adapt-state.json-staged, adapt-claim.json-staged", result)
 
