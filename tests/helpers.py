@@ -65,6 +65,14 @@ def make_workspace(root: Path, quarters):
     return workspace
 
 
+def folder_listing(folder: Path) -> dict:
+    """{relative path: (size, sha256)} of every file under a folder, hidden ones included."""
+    import hashlib
+    root = Path(folder)
+    return {str(path.relative_to(root)): (path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest())
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
 def write_csv(path: Path, header: Sequence[str], rows: List[Sequence[str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:

@@ -19,7 +19,8 @@ def test_drift_cli_json_between_two_quarters(tmp_path):
     assert result.returncode == 0, result.stderr[-1500:]
     report = json.loads(result.stdout)
     assert report["drifted"] is True
-    assert set(report["features"][0]) >= {"feature", "metric", "value", "threshold", "drifted"}
+    assert set(report["features"][0]) >= {"feature", "method", "value", "p_value", "adjusted_p_value", "threshold",
+                                          "baseline_rows", "batch_rows", "importance", "decides", "drifted"}
     drifted = {row["feature"] for row in report["features"] if row["drifted"]}
     assert "payment_type" in drifted
     assert all(isinstance(row["value"], float) for row in report["features"] if row["value"] is not None)

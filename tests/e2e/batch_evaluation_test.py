@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 # Drift is made insensitive here so that each batch exercises the performance rule alone;
 # drift decisions on real quarters are tested in components/drift_detector.
-QUIET_DRIFT = {"drift.thresholds": {m: 100.0 for m in ("psi", "kl", "js", "wasserstein", "linf")}}
+QUIET_DRIFT = {"drift.min_weighted_psi": 100.0}  # no drift can move that far: only the rules under test fire
 
 
 def add_batch(workspace, name, quarter, start, count, labeled=True):
@@ -126,7 +126,7 @@ def test_watch_once_evaluates_ready_batches_oldest_first(workspace):
     import yaml
     config = yaml.safe_load(workspace.config_path.read_text())
     # Neither rule may fire (no drift, no absolute floor, no relative drop): this test is about the scan.
-    config.update({"drift": {"thresholds": QUIET_DRIFT["drift.thresholds"]},
+    config.update({"drift": {"min_weighted_psi": QUIET_DRIFT["drift.min_weighted_psi"]},
                    "performance": {"threshold": 0.5, "max_drop": 1.0},
                    "data": {"min_batch_instances": 100}})
     workspace.config_path.write_text(yaml.safe_dump(config))

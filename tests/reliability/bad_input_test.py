@@ -46,9 +46,9 @@ EXPECTED = {
 
 
 def digest(folder: Path) -> dict:
-    """{relative path: sha256} of every file under a folder, adapt's own markers left out."""
+    """{relative path: sha256} of every file under a folder, hidden ones included (adapt writes none there)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".adapt-")}
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from core.data import spans
 from pipeline.definitions import names
 from pipeline.lineage import metadata
 from pipeline.lineage.history import history
-from tests.reliability.serving_workspace import serving_workspace_with_waiting_batches
+from tests.reliability.serving_workspace import assert_batch_folders_unchanged, serving_workspace_with_waiting_batches
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +18,12 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     return serving_workspace_with_waiting_batches(tmp_path_factory, "concurrency")
+
+
+@pytest.fixture(autouse=True)
+def batch_folders_stay_as_they_arrived(workspace):
+    yield
+    assert_batch_folders_unchanged(workspace)
 
 
 def _start(workspace, *args):

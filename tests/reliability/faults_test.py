@@ -14,7 +14,7 @@ from core import versions
 from core.data import spans
 from core.workspace import Workspace
 from tests.helpers import adapt_cli
-from tests.reliability.serving_workspace import serving_workspace_with_waiting_batches
+from tests.reliability.serving_workspace import assert_batch_folders_unchanged, serving_workspace_with_waiting_batches
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,7 @@ def consistent(workspace: Workspace, base: str) -> None:
     assert versions.production_version(base) in versions.list_versions(base)
     adapt_cli("models", "list", "--workdir", workspace.root)
     adapt_cli("history", "--workdir", workspace.root)
+    assert_batch_folders_unchanged(workspace)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ the other five waiting in incoming/ (batch-02 .. batch-06)."""
 import json
 
 from core.workspace import Workspace
-from tests.helpers import adapt_cli
+from tests.helpers import adapt_cli, folder_listing
 from tests.streams import rotating_hyperplane_batches
 
 # Quick training and a trigger that always fires, so every batch goes through span, training and push.
@@ -23,4 +23,19 @@ def serving_workspace_with_waiting_batches(tmp_path_factory, name: str) -> Works
     for folder in stream[1:]:
         (workspace.incoming / folder.name).mkdir(parents=True)
         (workspace.incoming / folder.name / "data.csv").write_bytes((folder / "data.csv").read_bytes())
+    listings_file(workspace).write_text(json.dumps(batch_listings(workspace)))
     return workspace
+
+
+def listings_file(workspace: Workspace):  # beside the workspace: nothing adapt reads
+    return workspace.root.parent / "batch-listings.json"
+
+
+def batch_listings(workspace: Workspace) -> dict:
+    return {folder.name: {name: list(entry) for name, entry in folder_listing(folder).items()}
+            for folder in sorted(workspace.incoming.iterdir()) if folder.is_dir()}
+
+
+def assert_batch_folders_unchanged(workspace: Workspace) -> None:
+    """Every batch folder holds exactly the files, sizes and bytes it held when the batches arrived."""
+    assert batch_listings(workspace) == json.loads(listings_file(workspace).read_text())
