@@ -140,7 +140,7 @@ class DriftConfig:
         "The batch drifted (and retrains) when its drifted features carry at least this share of the serving "
         "model's feature importance (recorded at training); features the model does not use never fire.",
         min=0.0, max=1.0))
-    min_weighted_psi: float = field(default=0.05, metadata=_doc(
+    min_weighted_psi: float = field(default=0.02, metadata=_doc(
         "... and only when those drifted features moved far enough for the model to feel it: their PSI, weighted "
         "by importance, sums to at least this (0: any drift beyond chance on enough importance).", min=0.0))
     distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"], metadata=_doc(

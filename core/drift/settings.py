@@ -21,7 +21,7 @@ class DriftSettings:
     feature_methods: Dict[str, str] = field(default_factory=dict)   # per-feature override of the test
     false_alarm_rate: float = 0.05          # Benjamini-Hochberg false discovery rate over one batch's features
     min_importance: float = 0.1             # the batch drifts when drifted features carry this share of importance
-    min_weighted_psi: float = 0.05          # ... and their PSI, weighted by importance, sums to this
+    min_weighted_psi: float = 0.02          # ... and their PSI, weighted by importance, sums to this
     distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"])  # reported
 
     def method(self, feature: str, kind: str) -> str:

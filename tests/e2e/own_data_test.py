@@ -52,15 +52,25 @@ def test_init_train_evaluate_and_serve_a_binary_table(stream, tmp_path):
     assert set(config["drift"]["exclude"]) == {"customer_id", "signup_time", "source"}
     assert not any("taxi" in str(value) or "big_tipper" in str(value) for value in config["model"].values())
     assert (workdir / "schema" / "schema.pbtxt").exists() and (workdir / "data" / "span-1" / "train").is_dir()
+    schema_text = (workdir / "schema" / "schema.pbtxt").read_text()
+    region = schema_text[schema_text.index('name: "region"'):].split("feature {")[0]
+    assert "is_categorical: true" in region  # an integer code with five values: compared by its counts
 
     small_settings(workdir)
     trained = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
     assert trained["pushed"] and trained["version"] == 1, trained["reason"]
     assert 0.6 <= trained["candidate_metrics"]["accuracy"] <= 1.0 and "auc" in trained["candidate_metrics"]
 
-    outcome = json.loads(adapt_cli("evaluate-batch", stream[1], "--workdir", workdir, "--no-trigger", "--json"))
+    outcome = json.loads(adapt_cli("evaluate-batch", stream[1], "--workdir", workdir, "--no-trigger", "--json",
+                                   "--details"))
     assert outcome["labeled"] and 0.5 <= outcome["metrics"]["accuracy"] <= 1.0 and "auc" in outcome["metrics"]
     assert outcome["drift_reason"] and outcome["serving_version"] == 1
+    info = json.loads((workdir / "serving" / "churn" / "1" / "assets.extra" / "adapt_model.json").read_text())
+    assert info["importance_method"] == "TF-DF SUM_SCORE" and set(info["importances"]) <= set(info["raw_features"])
+    drift = {row["feature"]: row for row in outcome["reports"]["DriftDetector"]["features"]}
+    assert drift["region"]["method"] == "chi2" and drift["x1"]["method"] == "ks_t"
+    assert not drift["customer_id"]["decides"] and not drift["signup_time"]["decides"]
+    assert drift["x1"]["importance"] > 0 and drift["x1"]["baseline_rows"] > 150
 
     with Served(workdir, "churn") as served:
         metadata = served.get("/v1/models/churn/metadata")["metadata"]
@@ -231,6 +241,16 @@ def test_a_model_package_of_my_own_given_as_a_folder_trains_and_serves(stream, t
     assert trained["pushed"] and trained["version"] == 1, trained["reason"]
     info = json.loads((workdir / "serving" / "mine" / "1" / "assets.extra" / "adapt_model.json").read_text())
     assert info["label"] == "churned" and info["classes"] == ["no", "yes"]
+    # The package records no importances: FeatureImportance measured them by permutation on the holdout, and the
+    # drift rule reads them from MLMD. The model reads x1..x4 only.
+    from pipeline.lineage import metadata
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    model = metadata.model_for_version(meta, str(workdir / "serving" / "mine"), 1)
+    [measured] = [e for e in meta.consumers(model.id) if meta.execution_node(e) == "FeatureImportance"]
+    assert metadata.prop(meta.outputs(measured.id, "importances")[0], "method").startswith("permutation")
+    importances = metadata.serving_importances(meta, str(workdir / "serving" / "mine"), 1)
+    assert sum(importances.get(name, 0.0) for name in ("x1", "x2", "x3", "x4")) > 0.9, importances
+    assert importances.get("channel", 0.0) == 0.0 and importances.get("region", 0.0) == 0.0
     with Served(workdir, "mine") as served:
         # The kept schema (curated by adapt init) is the serving contract: every column filled in the first batch
         # and not ignored is required, whichever package reads it.
