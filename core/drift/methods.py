@@ -25,7 +25,7 @@ runs on the exact value counts, with categories too rare for its
 approximation (an expected count under 5) pooled.
 """
 from dataclasses import dataclass
-from typing import ClassVar, Dict, List, Optional, Tuple, Type
+from typing import Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 from scipy import stats
@@ -171,28 +171,24 @@ class ChiSquare(Method):
 
 
 # -- distances --------------------------------------------------------------------------
-@register
-class NumericPSI(Method):
-    key, kind = "psi", NUMERIC
+class BinnedDistance(Method):
+    """A distance between the two distributions' shares in common bins: a category's values, or for numbers the
+    baseline's deciles with open outer bins (core/drift/distributions.py: aligned_numeric)."""
+    shares_distance: ClassVar[Callable[[Sequence[float], Sequence[float]], float]]
 
-    def measure(self, current: Numeric) -> Measurement:
-        return Measurement(measures.psi(*distributions.aligned_numeric(self.baseline, current)))
-
-
-@register
-class KullbackLeibler(Method):
-    key, kind = "kl", NUMERIC
-
-    def measure(self, current: Numeric) -> Measurement:
-        return Measurement(measures.kl_divergence(*distributions.aligned_numeric(self.baseline, current)))
+    def measure(self, current) -> Measurement:
+        if self.kind == NUMERIC:
+            baseline_shares, current_shares = distributions.aligned_numeric(self.baseline, current)
+        else:
+            _, baseline_shares, current_shares = distributions.aligned_categorical(self.baseline, current)
+        return Measurement(type(self).shares_distance(baseline_shares, current_shares))
 
 
-@register
-class JensenShannon(Method):
-    key, kind = "js", NUMERIC
-
-    def measure(self, current: Numeric) -> Measurement:
-        return Measurement(measures.js_divergence(*distributions.aligned_numeric(self.baseline, current)))
+for _kind, _key, _distance in ((NUMERIC, "psi", measures.psi), (NUMERIC, "kl", measures.kl_divergence),
+                               (NUMERIC, "js", measures.js_divergence), (CATEGORICAL, "psi", measures.psi),
+                               (CATEGORICAL, "linf", measures.l_infinity)):  # L-infinity: TFDV's categorical drift
+    register(type(f"{_kind.title()}{_key.upper()}", (BinnedDistance,),
+                  {"key": _key, "kind": _kind, "shares_distance": staticmethod(_distance)}))
 
 
 @register
@@ -206,22 +202,3 @@ class Wasserstein(Method):
 
     def measure(self, current: Numeric) -> Measurement:
         return Measurement(measures.wasserstein(self.sample, distributions.quantile_sample(current), scale=self.scale))
-
-
-@register
-class CategoricalPSI(Method):
-    key, kind = "psi", CATEGORICAL
-
-    def measure(self, current: Categorical) -> Measurement:
-        _, p, q = distributions.aligned_categorical(self.baseline, current)
-        return Measurement(measures.psi(p, q))
-
-
-@register
-class LInfinity(Method):
-    """The largest move of one value's share: TFDV's drift comparator for categorical features."""
-    key, kind = "linf", CATEGORICAL
-
-    def measure(self, current: Categorical) -> Measurement:
-        _, p, q = distributions.aligned_categorical(self.baseline, current)
-        return Measurement(measures.l_infinity(p, q))
