@@ -21,7 +21,6 @@ Without recorded importances every compared feature weighs the same.
 """
 from typing import Dict, Iterable, List, Mapping, Optional
 
-import numpy as np
 from scipy import stats
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
@@ -148,9 +147,3 @@ def label_shift(baseline: Dict[str, object], current: Dict[str, object], label: 
             shares[side] = {k: round(v / total, 4) for k, v in sorted(distribution.counts.items())}
     return {"measured": True, **row, **shares, "threshold": settings.false_alarm_rate,
             "drifted": bool(row["p_value"] <= settings.false_alarm_rate)}
-
-
-def strongest(rows: List[Dict]) -> float:
-    """-log10 of the smallest adjusted p-value among deciding features (0 when none was tested)."""
-    values = [row["adjusted_p_value"] for row in rows if row["decides"] and row.get("adjusted_p_value") is not None]
-    return float(-np.log10(max(min(values), 1e-300))) if values else 0.0
