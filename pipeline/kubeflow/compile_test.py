@@ -26,7 +26,7 @@ CONFIG = Config.from_dict({"kubeflow": {"image": "europe-docker.pkg.dev/p/adapt/
                                      "features": {"x1": "numeric", "channel": "categorical", "id": "ignore"}}})
 MODEL = load_model_package(CONFIG.model)
 TRAINING_TASKS = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "StrictExampleValidator", "Transform",
-                  "Trainer", "Evaluator", "Pusher"}
+                  "Trainer", "FeatureImportance", "Evaluator", "Pusher"}
 BATCH_TASKS = {"FileListGen", "BatchPredictionGen", "PerformanceEvaluator", "DriftDetector", "SpanPreparator",
                "PipelineTrigger"}
 ADAPT_EXECUTORS = {
@@ -37,6 +37,7 @@ ADAPT_EXECUTORS = {
     "BatchPredictionGen": "components.batch_prediction_gen.executor.Executor",
     "PerformanceEvaluator": "components.performance_evaluator.executor.Executor",
     "DriftDetector": "components.drift_detector.executor.Executor",
+    "FeatureImportance": "components.feature_importance.executor.Executor",
     "SpanPreparator": "components.span_preparator.executor.Executor",
     "PipelineTrigger": "components.pipeline_trigger.executor.Executor",
 }
@@ -110,6 +111,7 @@ def test_runtime_parameters_are_declared_with_types_and_defaults(compiled):
     assert batch["performance_reference"].parameter_type == pipeline_spec_pb2.ParameterType.NUMBER_DOUBLE
     assert batch["last_decline"].default_value.string_value == "{}"
     assert batch["baseline_statistics"].default_value.string_value == "[]"
+    assert batch["importances"].default_value.string_value == "{}"
     assert all(p.is_optional for p in list(training.values()) + list(batch.values()))
 
 
