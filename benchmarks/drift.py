@@ -1,6 +1,6 @@
 """Drift you can trust: false alarms on pairs from one distribution, power on injected shifts, scipy beside it.
 
-    python -m benchmarks.drift [--pairs 100] [--sizes 200,1000,10000,100000] [--workers 2]
+    python -m benchmarks.drift [--pairs 100] [--large-pairs 50] [--sizes 200,1000,10000,100000] [--workers 2]
 
 Data: the Chicago taxi trips shipped with tfx (all 15,002 trips as one population),
 the pixel statistics of scikit-learn's 1,797 digits (as adapt's image batches
@@ -380,6 +380,7 @@ def bars(cells: List[Dict]) -> List[str]:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100)
+    parser.add_argument("--large-pairs", type=int, default=50, help="pairs at 10,000 rows and more")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--output", default=str(RESULTS))
@@ -389,7 +390,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     settings = config.drift_settings()
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
-    jobs = [(index, size, args.pairs, config.drift.discrete_values, 1000 * index + size)
+    jobs = [(index, size, args.pairs if size < 10000 else args.large_pairs, config.drift.discrete_values,
+             1000 * index + size)
             for index in range(3) for size in sizes]
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         cells = []

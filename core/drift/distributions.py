@@ -9,9 +9,10 @@ buckets); it is held as its CDF through the bucket boundaries, with a step at
 every value repeated across buckets (a spike: many rows at 0 or at a cap, a
 code with a large share), so that it keeps its point mass instead of having it
 spread by interpolation (`_with_steps`). Between
-boundaries the CDF is interpolated; in the two outer buckets, which stretch to
-the extreme values, it is only known to lie between the CDF at their ends
-(`cdf_bounds`). Several spans merge into their mixture, weighted by row counts,
+boundaries the CDF is interpolated for distances, and for tests only bounded:
+it lies between its values at the boundaries around it (`cdf_bounds`), which
+is all a sketch guarantees when values repeat (codes, rounded numbers,
+coordinates of a few centroids). Several spans merge into their mixture, weighted by row counts,
 so the statistics StatisticsGen computed once per span are reused as they are.
 """
 from dataclasses import dataclass
@@ -27,24 +28,24 @@ OTHER = "__other__"  # values beyond the rank histogram's length: counted, not n
 @dataclass
 class Numeric:
     points: np.ndarray   # ascending x values
-    cdf: np.ndarray      # F(x) = P(X <= x) at points, from 0 to 1
+    cdf: np.ndarray      # F(x) = P(X <= x) at points, from 0 to 1 (interpolated in between)
     count: float
     mean: float
     std: float
-    inner_low: float     # the CDF is interpolated between inner_low and inner_high;
-    inner_high: float    # beyond them lie the outer buckets, bounded only by their ends
+    lower: np.ndarray    # what the sketch guarantees at each point: lower <= F(point) <= upper
+    upper: np.ndarray
 
     def cdf_at(self, x) -> np.ndarray:
         return np.interp(x, self.points, self.cdf, left=0.0, right=1.0)
 
     def cdf_bounds(self, x) -> Tuple[np.ndarray, np.ndarray]:
-        """(lower, upper) bounds of F at x: equal where interpolation holds, an outer bucket's ends inside one."""
+        """(lower, upper) bounds of F at x that hold whatever lies between the sketch's points: F is at least its
+        bound at the nearest point at or below x and at most its bound at the nearest point at or above."""
         x = np.asarray(x, dtype=float)
-        lower, upper = self.cdf_at(x), self.cdf_at(x)
-        first = (x >= self.points[0]) & (x < self.inner_low)
-        last = (x > self.inner_high) & (x < self.points[-1])
-        lower[first], upper[first] = self.cdf_at(self.points[0]), self.cdf_at(self.inner_low)
-        lower[last], upper[last] = self.cdf_at(self.inner_high), 1.0
+        below = np.searchsorted(self.points, x, side="right") - 1
+        above = np.searchsorted(self.points, x, side="left")
+        lower = np.where(below >= 0, self.lower[np.clip(below, 0, None)], 0.0)
+        upper = np.where(above < len(self.points), self.upper[np.clip(above, None, len(self.points) - 1)], 1.0)
         return lower, upper
 
     def quantiles(self, levels: Sequence[float]) -> np.ndarray:
@@ -62,25 +63,30 @@ class Categorical:
 
 
 def _with_steps(points: np.ndarray, cdf: np.ndarray):
-    """The CDF through the bucket boundaries, with a step at every value repeated across buckets.
+    """(points, F, lower, upper) through the bucket boundaries, with a step at every value repeated across buckets.
 
-    A value v that ends several buckets (a 0/1 feature, a spike at 0, a code
-    with a large share) carries all their mass: F(v) is the cumulative share
-    at its last bucket, and just below v the CDF is at most the share at its
+    At a boundary the sketch gives F exactly. A value v that ends several
+    buckets (a 0/1 feature, a spike at 0, a code with a large share) carries
+    all their mass: F(v) is the cumulative share at its last bucket, and just
+    below v (the point `nextafter(v, -inf)`) F is at most the share at its
     first one, so interpolation from the previous boundary rises only to
     that, and the rest of the mass stays a point mass at v.
     """
     distinct, first = np.unique(points, return_index=True)
     _, last_reversed = np.unique(points[::-1], return_index=True)
     last = len(points) - 1 - last_reversed
-    xs, fs = [], []
-    for value, lo, hi in zip(distinct, cdf[first], cdf[last]):
-        if hi > lo and xs:
+    xs, fs, lows, highs = [], [], [], []
+    for value, before, at in zip(distinct, cdf[first], cdf[last]):
+        if at > before and xs:
             xs.append(np.nextafter(value, -np.inf))
-            fs.append(lo)
+            fs.append(before)
+            lows.append(fs[-2])  # F just below v is at least F at the boundary before it
+            highs.append(before)
         xs.append(value)
-        fs.append(hi)
-    return np.array(xs), np.array(fs)
+        fs.append(at)
+        lows.append(at)
+        highs.append(at)
+    return np.array(xs), np.array(fs), np.array(lows), np.array(highs)
 
 
 def feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
@@ -107,10 +113,8 @@ def _numeric(stats) -> "Numeric | None":
     points = np.array([buckets[0].low_value] + [b.high_value for b in buckets])
     masses = np.array([b.sample_count for b in buckets], dtype=float)
     cdf = np.concatenate([[0.0], np.cumsum(masses) / masses.sum()])
-    inner_low, inner_high = (buckets[0].high_value, buckets[-1].low_value) if len(buckets) > 2 \
-        else (buckets[0].low_value, buckets[-1].high_value)
-    return Numeric(*_with_steps(points, cdf), float(count), stats.mean, stats.std_dev,
-                   float(inner_low), float(inner_high))
+    xs, fs, lows, highs = _with_steps(points, cdf)
+    return Numeric(xs, fs, float(count), stats.mean, stats.std_dev, lows, highs)
 
 
 def from_feature(feature: statistics_pb2.FeatureNameStatistics):
@@ -158,10 +162,12 @@ def merge(distributions: Sequence[object]):
     weights = [d.count / total for d in numeric]
     grid = np.unique(np.concatenate([d.points for d in numeric]))
     cdf = sum(w * d.cdf_at(grid) for w, d in zip(weights, numeric))
+    bounds = [d.cdf_bounds(grid) for d in numeric]
+    lower = sum(w * low for w, (low, _) in zip(weights, bounds))
+    upper = sum(w * high for w, (_, high) in zip(weights, bounds))
     mean = sum(w * d.mean for w, d in zip(weights, numeric))
     variance = sum(w * (d.std ** 2 + d.mean ** 2) for w, d in zip(weights, numeric)) - mean ** 2
-    return Numeric(grid, cdf, total, mean, float(np.sqrt(max(variance, 0.0))),
-                   max(d.inner_low for d in numeric), min(d.inner_high for d in numeric))
+    return Numeric(grid, cdf, total, mean, float(np.sqrt(max(variance, 0.0))), lower, upper)
 
 
 def aligned_categorical(baseline: Categorical, current: Categorical) -> Tuple[List[str], np.ndarray, np.ndarray]:

@@ -16,10 +16,13 @@ Two sorts of method:
 
 Numbers are tested by default with Kolmogorov-Smirnov and Welch's t together
 (`ks_t`); the t-test reads TFDV's exact means and standard deviations. The
-Kolmogorov-Smirnov distance is read from TFDV's quantile sketches: at the
-union of both sets of bucket boundaries, with a CDF interpolated inside the
-buckets and only bounded in the two outer ones (core/drift/distributions.py);
-its p-value is the asymptotic Kolmogorov distribution with Stephens'
+Kolmogorov-Smirnov distance is read from TFDV's quantile sketches: the
+largest gap between the two CDFs that the sketches guarantee, at the union of
+both sets of bucket boundaries, each CDF bounded between its boundaries
+(core/drift/distributions.py: never more than the distance of the raw rows, and
+within a bucket's share, 1 %, of it). Interpolating instead raised false alarms
+at 10,000 rows on values that repeat (centroid coordinates, rounded miles); a
+moved mean is seen by the t-test, which needs no sketch. Its p-value is the asymptotic Kolmogorov distribution with Stephens'
 small-sample correction (conservative on discrete data). The chi-square test
 runs on the exact value counts, with categories too rare for its
 approximation (an expected count under 5) pooled.
@@ -80,7 +83,7 @@ def kind_of(distribution) -> str:
 
 # -- tests ------------------------------------------------------------------------------
 def ks_distance(baseline: Numeric, current: Numeric) -> float:
-    """The largest gap between the two CDFs that their sketches guarantee (outer buckets by their bounds)."""
+    """The largest gap between the two CDFs that their sketches guarantee (each bounded between its boundaries)."""
     grid = np.unique(np.concatenate([baseline.points, current.points]))
     (b_low, b_high), (c_low, c_high) = baseline.cdf_bounds(grid), current.cdf_bounds(grid)
     return float(np.max(np.maximum(np.maximum(b_low - c_high, c_low - b_high), 0.0)))

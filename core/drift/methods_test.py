@@ -24,8 +24,11 @@ def test_ks_on_sketches_agrees_with_scipy_on_the_raw_rows(size):
     measured = methods.KolmogorovSmirnov(_distribution(before)).measure(_distribution(after))
     exact = stats.ks_2samp(before, after)
     assert measured.value == pytest.approx(exact.statistic, abs=0.01)
-    assert measured.value <= exact.statistic + 1e-3  # the outer buckets only bound it: never larger
-    assert np.log10(measured.p_value) == pytest.approx(np.log10(exact.pvalue), abs=0.5 + 0.1 * -np.log10(exact.pvalue))
+    assert measured.value <= exact.statistic + 1e-3  # what the sketches guarantee: never larger
+    # Never more confident than the raw rows allow (no extra false alarm), and most of their evidence kept.
+    assert measured.p_value >= 0.5 * exact.pvalue
+    if exact.pvalue < 1e-3:
+        assert np.log10(measured.p_value) <= 0.7 * np.log10(exact.pvalue)
 
 
 def test_ks_of_one_sample_against_itself_is_zero_and_of_disjoint_samples_one():
