@@ -132,7 +132,7 @@ class DriftConfig:
         "on the exact value counts).", choices=TESTS[CATEGORICAL]))
     feature_methods: Dict[str, str] = field(default_factory=dict, metadata=_doc(
         "Per-feature choice of the test, e.g. {trip_start_hour: ks}.", values=TESTS[NUMERIC] + TESTS[CATEGORICAL]))
-    false_alarm_rate: float = field(default=0.05, metadata=_doc(
+    false_alarm_rate: float = field(default=0.01, metadata=_doc(
         "A feature drifted when its Benjamini-Hochberg adjusted p-value is at most this: on a batch from the "
         "baseline's own distribution, the chance that any feature is flagged, however many are compared.",
         min=1e-6, max=0.5))
