@@ -5,6 +5,10 @@ A test whose setup, call and teardown together take longer than ADAPT_TEST_BUDGE
 the run at its end, named with its time: the suite must fit CI's 90 minutes with room for the tests still to
 come, so one slow test is a defect to fix (share a trained workspace, make the loop faster), not to wait for.
 Module-scoped fixtures count once, in the first test that uses them.
+
+Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), each test file is one group, so a file's
+module-scoped fixtures are built once; the files that share the session's served workspace form one group, so it
+is trained once.
 """
 import os
 
@@ -16,6 +20,16 @@ _seconds = {}
 
 def pytest_runtest_logreport(report):
     _seconds[report.nodeid] = _seconds.get(report.nodeid, 0.0) + report.duration
+
+
+SHARED_SESSION_FIXTURES = ("served_workspace",)
+
+
+def pytest_collection_modifyitems(items):
+    import pytest
+    for item in items:
+        shared = [name for name in SHARED_SESSION_FIXTURES if name in item.fixturenames]
+        item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.nodeid.split("::")[0]))
 
 
 def over_budget():
