@@ -35,11 +35,11 @@ $(STAMP): requirements.lock setup.py
 demo: install
 	$(VENV)/bin/adapt demo
 
-# Two workers on this 2-core machine; each test file (or the files sharing one session fixture) stays on one worker.
+# Two workers on this 2-core machine; each test file (or the files sharing one session fixture: conftest.py) stays on one worker.
 TEST_WORKERS ?= 2
 
 test: install mariadb
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's MariaDB server for the ML Metadata-on-MySQL tests (they start a private instance, then stop it).
 mariadb:

@@ -6,9 +6,9 @@ the run at its end, named with its time: the suite must fit CI's 90 minutes with
 come, so one slow test is a defect to fix (share a trained workspace, make the loop faster), not to wait for.
 Module-scoped fixtures count once, in the first test that uses them.
 
-Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), each test file is one group, so a file's
-module-scoped fixtures are built once; the files that share the session's served workspace form one group, so it
-is trained once.
+Under pytest-xdist (`make test` runs two workers, `--dist loadfile`), each test file runs on one worker, so its
+module-scoped fixtures are built once; the files that share the session's served workspace run on one worker, so
+it is trained once.
 """
 import os
 
@@ -22,14 +22,24 @@ def pytest_runtest_logreport(report):
     _seconds[report.nodeid] = _seconds.get(report.nodeid, 0.0) + report.duration
 
 
-SHARED_SESSION_FIXTURES = ("served_workspace",)
+# Test files that share one session fixture, so one xdist worker builds it once (tests/e2e/conftest.py).
+SHARED_FIXTURE_FILES = {"tests/e2e/registry_and_serving_test.py": "served_workspace",
+                        "tests/e2e/notebooks_test.py": "served_workspace"}
 
 
-def pytest_collection_modifyitems(items):
-    import pytest
-    for item in items:
-        shared = [name for name in SHARED_SESSION_FIXTURES if name in item.fixturenames]
-        item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.nodeid.split("::")[0]))
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the files of SHARED_FIXTURE_FILES as one unit (xdist's loadgroup marks do not
+    reach its scheduler under pytest 9)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesSharingFixtures(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return SHARED_FIXTURE_FILES.get(path, path)
+
+    return FilesSharingFixtures(config, log)
 
 
 def over_budget():

@@ -1,4 +1,5 @@
-"""The suite's per-test time budget (conftest.py): a test over it fails the run, named with its time."""
+"""The suite's per-test time budget (conftest.py): a test over it fails the run, named with its time; and the
+files that share a session fixture run on one xdist worker."""
 import os
 import subprocess
 import sys
@@ -18,3 +19,27 @@ def test_a_test_over_the_budget_fails_the_run_and_is_named(tmp_path):
     named = [line for line in run.stdout.splitlines() if line.endswith("slow_test.py::test_slow")]
     assert named and float(named[0].split()[0]) >= 0.3
     assert not any(line.endswith("::test_quick") and " s  " in line for line in run.stdout.splitlines())
+
+
+def test_every_file_using_a_shared_session_fixture_runs_on_one_worker():
+    import conftest
+    for fixture in set(conftest.SHARED_FIXTURE_FILES.values()):
+        users = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("tests/**/*_test.py")
+                       if "def test_" in path.read_text() and fixture in path.read_text())
+        listed = sorted(path for path, name in conftest.SHARED_FIXTURE_FILES.items() if name == fixture)
+        assert users == listed
+
+
+def test_under_two_workers_each_file_runs_on_one(tmp_path):
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / f"{name}_test.py").write_text("".join(f"def test_{i}():\n    pass\n\n" for i in range(4)))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-n", "2", "--dist", "loadfile", "-v",
+                          "-p", "no:cacheprovider", str(tmp_path)], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0 and "16 passed" in run.stdout, run.stdout[-2000:]
+    workers = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("[gw") and "PASSED" in line:
+            workers.setdefault(line.split("PASSED ")[1].split("::")[0], set()).add(line.split("]")[0])
+    assert len(workers) == 4 and all(len(names) == 1 for names in workers.values())
+    assert len(set().union(*workers.values())) == 2
