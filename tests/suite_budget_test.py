@@ -13,7 +13,8 @@ def test_a_test_over_the_budget_fails_the_run_and_is_named(tmp_path):
                                            "def test_quick():\n    pass\n")
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-q", "-p", "no:cacheprovider",
                           str(tmp_path / "slow_test.py")], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": str(ROOT), "ADAPT_TEST_BUDGET_SECONDS": "0.2"})
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "ADAPT_TEST_BUDGET_SECONDS": "0.2",
+                              "ADAPT_TEST_BUDGET_ENFORCE": "1"})
     assert run.returncode == 1, run.stdout[-2000:]
     assert "2 passed" in run.stdout and "tests over the 0.2 s budget per test: the run fails" in run.stdout
     named = [line for line in run.stdout.splitlines() if line.endswith("slow_test.py::test_slow")]
