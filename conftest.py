@@ -13,6 +13,8 @@ it is trained once.
 """
 import os
 
+import pytest
+
 import core  # noqa: F401
 
 BUDGET_SECONDS = float(os.environ.get("ADAPT_TEST_BUDGET_SECONDS", "300"))
@@ -29,6 +31,7 @@ SHARED_FIXTURE_FILES = {"tests/e2e/registry_and_serving_test.py": "served_worksp
                         "tests/e2e/notebooks_test.py": "served_workspace"}
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (-p no:xdist) pytest ignores this
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile`, with the files of SHARED_FIXTURE_FILES as one unit (xdist's loadgroup marks do not
     reach its scheduler under pytest 9)."""
