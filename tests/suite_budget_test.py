@@ -31,16 +31,19 @@ def test_every_file_using_a_shared_session_fixture_runs_on_one_worker():
         assert users == listed
 
 
-def test_under_two_workers_each_file_runs_on_one(tmp_path):
-    for name in ("a", "b", "c", "d"):
-        (tmp_path / f"{name}_test.py").write_text("".join(f"def test_{i}():\n    pass\n\n" for i in range(4)))
+def test_under_two_workers_each_file_runs_on_one_and_the_files_sharing_a_fixture_on_the_same(tmp_path):
+    import conftest
+    files = list(conftest.SHARED_FIXTURE_FILES) + ["tests/a_test.py", "tests/b_test.py"]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("".join(f"def test_{i}():\n    pass\n\n" for i in range(4)))
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-n", "2", "--dist", "loadfile", "-v",
-                          "-p", "no:cacheprovider", str(tmp_path)], capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert run.returncode == 0 and "16 passed" in run.stdout, run.stdout[-2000:]
+                          "-p", "no:cacheprovider", "--rootdir", str(tmp_path), *files], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0 and f"{4 * len(files)} passed" in run.stdout, run.stdout[-2000:]
     workers = {}
     for line in run.stdout.splitlines():
         if line.startswith("[gw") and "PASSED" in line:
             workers.setdefault(line.split("PASSED ")[1].split("::")[0], set()).add(line.split("]")[0])
-    assert len(workers) == 4 and all(len(names) == 1 for names in workers.values())
-    assert len(set().union(*workers.values())) == 2
+    assert sorted(workers) == sorted(files) and all(len(names) == 1 for names in workers.values())
+    assert len(set().union(*(workers[name] for name in conftest.SHARED_FIXTURE_FILES))) == 1
