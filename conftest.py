@@ -12,6 +12,7 @@ module-scoped fixtures are built once; the files that share the session's served
 it is trained once.
 """
 import os
+import time
 
 import pytest
 
@@ -19,11 +20,23 @@ import core  # noqa: F401
 
 BUDGET_SECONDS = float(os.environ.get("ADAPT_TEST_BUDGET_SECONDS", "300"))
 ENFORCE_BUDGET = os.environ.get("ADAPT_TEST_BUDGET_ENFORCE", "") == "1"
+# A test taking longer than this (ADAPT_TEST_REPORT_SECONDS) is named with its seconds as soon as it ends, so
+# that a run stopped from outside (CI's 90 minutes) still shows where its time went.
+REPORT_SLOW_SECONDS = float(os.environ.get("ADAPT_TEST_REPORT_SECONDS", "60"))
 _seconds = {}
+_config = []
+
+
+def pytest_configure(config):
+    _config[:] = [config]
 
 
 def pytest_runtest_logreport(report):
     _seconds[report.nodeid] = _seconds.get(report.nodeid, 0.0) + report.duration
+    reporter = _config[0].pluginmanager.get_plugin("terminalreporter") if _config else None
+    if report.when == "teardown" and _seconds[report.nodeid] >= REPORT_SLOW_SECONDS and reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(f"[{time.strftime('%H:%M:%S')}] {_seconds[report.nodeid]:.0f} s  {report.nodeid}")
 
 
 # Test files that share one session fixture, so one xdist worker builds it once (tests/e2e/conftest.py).

@@ -16,8 +16,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
-from tfx import v1 as tfx
-
 from components.batch_prediction_gen import BatchPredictionGen
 from components.drift_detector import DriftDetector
 from components.file_list_gen import FileListGen
@@ -27,6 +25,7 @@ from components.span_preparator import SpanPreparator
 from core.config import Config
 from core.contract import ModelPackage
 from pipeline.definitions import names
+from pipeline.definitions import tfx_v1 as tfx
 
 
 @dataclass

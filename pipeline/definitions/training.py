@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 import tensorflow_model_analysis as tfma
-from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import Channel
 
@@ -47,6 +46,7 @@ from core.config import Config
 from core.contract import ModelPackage
 from core.data.spans import SpanWindow, split_pattern
 from pipeline.definitions import names
+from pipeline.definitions import tfx_v1 as tfx
 from pipeline.definitions.span_window import SpanWindowStrategy
 
 LOCAL = "local"
