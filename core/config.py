@@ -123,24 +123,24 @@ class PerformanceConfig:
 
 @dataclass(frozen=True)
 class DriftConfig:
-    numeric_method: str = field(default="ks_t", metadata=_doc(
+    numeric_method: str = field(default=DriftSettings.numeric_method, metadata=_doc(
         "The test that decides whether a numeric feature drifted: ks_t (two-sample Kolmogorov-Smirnov on TFDV's "
         "quantile sketches and Welch's t on the means, the smaller p-value doubled), ks, or t.",
         choices=TESTS[NUMERIC]))
-    categorical_method: str = field(default="chi2", metadata=_doc(
+    categorical_method: str = field(default=DriftSettings.categorical_method, metadata=_doc(
         "The test for categorical features (strings, booleans, integer codes with few values): chi2 (chi-square "
         "on the exact value counts).", choices=TESTS[CATEGORICAL]))
     feature_methods: Dict[str, str] = field(default_factory=dict, metadata=_doc(
         "Per-feature choice of the test, e.g. {trip_start_hour: ks}.", values=TESTS[NUMERIC] + TESTS[CATEGORICAL]))
-    false_alarm_rate: float = field(default=0.01, metadata=_doc(
+    false_alarm_rate: float = field(default=DriftSettings.false_alarm_rate, metadata=_doc(
         "A feature drifted when its Benjamini-Hochberg adjusted p-value is at most this: on a batch from the "
         "baseline's own distribution, the chance that any feature is flagged, however many are compared.",
         min=1e-6, max=0.5))
-    min_importance: float = field(default=0.1, metadata=_doc(
+    min_importance: float = field(default=DriftSettings.min_importance, metadata=_doc(
         "The batch drifted (and retrains) when its drifted features carry at least this share of the serving "
         "model's feature importance (recorded at training); features the model does not use never fire.",
         min=0.0, max=1.0))
-    min_weighted_psi: float = field(default=0.02, metadata=_doc(
+    min_weighted_psi: float = field(default=DriftSettings.min_weighted_psi, metadata=_doc(
         "... and only when those drifted features moved far enough for the model to feel it: their PSI, weighted "
         "by importance, sums to at least this (0: any drift beyond chance on enough importance).", min=0.0))
     distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"], metadata=_doc(

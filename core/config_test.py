@@ -10,7 +10,7 @@ def test_defaults_are_valid_and_documented():
     assert config.performance.threshold == 0.0 and config.performance.max_drop == 0.05
     settings = config.drift_settings()
     assert (settings.method("fare", "numeric"), settings.method("payment_type", "categorical")) == ("ks_t", "chi2")
-    assert settings.false_alarm_rate == 0.01 and settings.min_importance == 0.1
+    assert settings.false_alarm_rate == 0.05 and settings.min_importance == 0.1
 
 
 def test_written_yaml_round_trips_to_the_same_config():

@@ -141,7 +141,12 @@ class KolmogorovSmirnovAndT(Method):
 def contingency(baseline: Categorical, current: Categorical) -> np.ndarray:
     """2 x k counts (baseline row, batch row); categories expected fewer than MIN_EXPECTED times pooled."""
     _, b, c = distributions.aligned_categorical(baseline, current)
-    table = np.vstack([b, c])
+    return pooled_rare(np.vstack([b, c]))
+
+
+def pooled_rare(table: np.ndarray) -> np.ndarray:
+    """A 2 x k table of counts with the categories expected fewer than MIN_EXPECTED times in either row pooled into
+    one (or, still too rare, added to the smallest other category), and empty columns dropped."""
     total = table.sum()
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
     rare = expected.min(axis=0) < MIN_EXPECTED

@@ -19,7 +19,7 @@ class DriftSettings:
     numeric_method: str = "ks_t"            # the test that decides for numeric features
     categorical_method: str = "chi2"        # ... and for categorical ones (strings, booleans, small codes)
     feature_methods: Dict[str, str] = field(default_factory=dict)   # per-feature override of the test
-    false_alarm_rate: float = 0.01          # Benjamini-Hochberg false discovery rate over one batch's features
+    false_alarm_rate: float = 0.05          # Benjamini-Hochberg false discovery rate over one batch's features
     min_importance: float = 0.1             # the batch drifts when drifted features carry this share of importance
     min_weighted_psi: float = 0.02          # ... and their PSI, weighted by importance, sums to this
     distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"])  # reported
