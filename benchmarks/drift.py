@@ -29,7 +29,7 @@ KS alone for numbers, the test the issue names.
 
 adapt measures each sample as DriftDetector does: TFDV statistics with adapt's
 options (core/drift/statistics.py: integers with at most drift.discrete_values
-distinct values as categories, 100 quantile buckets), then the engine of
+distinct values as categories, drift.quantile_buckets quantile buckets), then the engine of
 core/drift/comparison.py. A shifted sample's statistics are its null twin's with
 the shifted feature's own statistics replaced (TFDV describes features one by one).
 """

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import yaml
 
 from core.contract import MODEL_KINDS
-from core.drift.settings import CATEGORICAL, NUMERIC, TESTS, DriftSettings
+from core.drift.settings import CATEGORICAL, NUMERIC, QUANTILE_BUCKETS, TESTS, DriftSettings
 from core.errors import ConfigError
 
 
@@ -149,7 +149,7 @@ class DriftConfig:
     discrete_values: int = field(default=20, metadata=_doc(
         "Kept schema: an integer feature with at most this many distinct values in the first span is declared "
         "categorical, so TFDV describes it by value counts (exact) instead of quantiles.", min=2))
-    quantile_buckets: int = field(default=100, metadata=_doc(
+    quantile_buckets: int = field(default=QUANTILE_BUCKETS, metadata=_doc(
         "Buckets of TFDV's quantiles histogram per numeric feature, in StatisticsGen's and DriftDetector's "
         "statistics: the resolution of a CDF read from them.", min=10, max=1000))
     exclude: List[str] = field(default_factory=list, metadata=_doc(

@@ -10,13 +10,10 @@ import tempfile
 from typing import List, Optional, Sequence
 
 from core.data.missing import blank_missing_line
+from core.drift.settings import QUANTILE_BUCKETS
 
 MEASURED_FORMATS = ("csv", "tfrecord", "files")
 STATISTICS_FILE = "FeatureStats.pb"  # TFDV's file name, as StatisticsGen writes it per split
-# Equal-mass buckets of each numeric feature's quantiles histogram. TFDV's default of 10 leaves a CDF read from
-# them up to 0.06 off (a 2,000-point check on normal data); 100 leaves it within 0.006 (0.001 away from the outer
-# buckets), below the Kolmogorov-Smirnov distance chance produces at 100,000 rows.
-QUANTILE_BUCKETS = 100
 
 
 def stats_options(categorical_integers: Sequence[str] = (), quantile_buckets: int = QUANTILE_BUCKETS):
