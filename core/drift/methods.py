@@ -20,7 +20,7 @@ Kolmogorov-Smirnov distance is read from TFDV's quantile sketches: the
 largest gap between the two CDFs that the sketches guarantee, at the union of
 both sets of bucket boundaries, each CDF bounded between its boundaries
 (core/drift/distributions.py: never more than the distance of the raw rows, and
-within a bucket's share, 1 %, of it). Interpolating instead raised false alarms
+within a bucket's share of it, 0.5 % at drift.quantile_buckets 200). Interpolating instead raised false alarms
 at 10,000 rows on values that repeat (centroid coordinates, rounded miles); a
 moved mean is seen by the t-test, which needs no sketch. Its p-value is the asymptotic Kolmogorov distribution with Stephens'
 small-sample correction (conservative on discrete data). The chi-square test
