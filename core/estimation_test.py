@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from core import estimation
+
+
+def _calibrated_sample(rng, n, a, b):
+    """Positive-class probabilities from Beta(a, b) and labels drawn from them: a model calibrated by construction."""
+    p = rng.beta(a, b, size=n)
+    return p, (rng.random(n) < p).astype(int)
+
+
+def test_a_calibrated_models_estimate_holds_the_realized_accuracy_on_a_shifted_sample():
+    rng = np.random.default_rng(0)
+    covered = 0
+    for _ in range(200):
+        p, y = _calibrated_sample(rng, 500, 0.8, 0.8)   # the shifted batch: more rows near 0.5 than a holdout
+        estimate = estimation.estimate_accuracy(p[:, None])
+        realized = np.mean((p > 0.5).astype(int) == y)
+        covered += estimate.low <= realized <= estimate.high
+        assert estimate.rows == 500 and estimate.low < estimate.value < estimate.high
+    assert covered >= 196   # a 3-sigma band: 99.7 % expected
+
+
+def test_the_estimate_falls_when_rows_move_where_the_model_is_unsure():
+    rng = np.random.default_rng(1)
+    confident, _ = _calibrated_sample(rng, 2000, 0.3, 0.3)
+    unsure, _ = _calibrated_sample(rng, 2000, 3.0, 3.0)
+    assert estimation.estimate_accuracy(unsure).value < estimation.estimate_accuracy(confident).value - 0.1
+
+
+def test_the_expected_roc_auc_is_the_realized_one_of_a_calibrated_model():
+    rng = np.random.default_rng(2)
+    p, y = _calibrated_sample(rng, 20000, 0.7, 0.9)
+    assert estimation.estimate_roc_auc(p) == pytest.approx(roc_auc_score(y, p), abs=0.01)
+    assert estimation.estimate_roc_auc(np.full((10, 3), 1 / 3)) is None
+
+
+def test_calibration_repairs_an_overconfident_model_and_the_estimate_then_holds():
+    rng = np.random.default_rng(3)
+    true_p, y = _calibrated_sample(rng, 4000, 1.0, 1.0)
+    overconfident = true_p ** 0.25 / (true_p ** 0.25 + (1 - true_p) ** 0.25)
+    calibrator = estimation.fit_calibrator(overconfident, y)
+    assert calibrator.kept and calibrator.ece_after < calibrator.ece_before / 2
+    batch_p, batch_y = _calibrated_sample(rng, 1000, 2.0, 2.0)
+    shown = batch_p ** 0.25 / (batch_p ** 0.25 + (1 - batch_p) ** 0.25)
+    raw = estimation.estimate_accuracy(shown)
+    calibrated = estimation.estimate_accuracy(calibrator.apply(shown))
+    realized = np.mean((shown > 0.5).astype(int) == batch_y)
+    assert not raw.low <= realized <= raw.high    # the model's own confidence overstates its accuracy
+    assert calibrated.low <= realized <= calibrated.high
+    assert estimation.Calibrator.from_dict(calibrator.to_dict()).apply(shown) == pytest.approx(
+        calibrator.apply(shown))
+
+
+def test_a_calibrator_that_does_not_lower_the_error_is_not_kept():
+    rng = np.random.default_rng(4)
+    y = (rng.random(3000) < 0.7).astype(int)
+    constant = np.full(3000, y.mean())
+    calibrator = estimation.fit_calibrator(constant, y)
+    assert not calibrator.kept and calibrator.ece_after == calibrator.ece_before
+    assert calibrator.apply(constant)[:, 1] == pytest.approx(constant)
+
+
+def test_several_classes_are_calibrated_per_class_and_renormalised():
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(3000, 3)) * 2
+    truth = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(3, p=row) for row in truth])
+    shown = np.exp(3 * logits) / np.exp(3 * logits).sum(axis=1, keepdims=True)   # overconfident
+    calibrator = estimation.fit_calibrator(shown, y)
+    calibrated = calibrator.apply(shown)
+    assert calibrated.sum(axis=1) == pytest.approx(np.ones(3000))
+    assert calibrator.kept and calibrator.ece_after < calibrator.ece_before
+    assert estimation.estimate_accuracy(calibrated).value == pytest.approx(np.mean(shown.argmax(axis=1) == y),
+                                                                           abs=0.03)
