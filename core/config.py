@@ -119,6 +119,12 @@ class PerformanceConfig:
         "what the same model scored on its own holdout when it was pushed.", min=0.0, max=1.0))
     threshold: float = field(default=0.0, metadata=_doc(
         "Also retrain when threshold_metric on a batch falls below this absolute floor (0: off).", min=0.0, max=1.0))
+    estimated_max_drop: float = field(default=0.05, metadata=_doc(
+        "A batch without labels: retrain when threshold_metric, estimated from the model's calibrated "
+        "probabilities, is more than this share (relative) below the model's own holdout score and (for "
+        "accuracy) the estimate's 3-sigma band excludes that score; the batch then waits for labels to become a "
+        "span, and realized metrics decide once they exist (0: off). The estimate sees covariate shift, never "
+        "concept drift.", min=0.0, max=1.0))
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,14 @@ folder path (``./my_model``) — with two modules:
   "string"}), which turn JSON requests and CSV rows into tf.Examples; and,
   optionally, ``importances`` ({raw feature: weight}: how much the model relies
   on each, which decides which drift retrains; without them FeatureImportance
-  measures permutation importance on the holdout).
-  ``models/export.py`` does both for Keras models.
+  measures permutation importance on the holdout), and ``calibration``
+  (``Calibrator.summary()``, core/estimation.py).
+  Optionally, beside the info file, the calibration file
+  (``write_calibration``): the maps from the model's raw probabilities to
+  calibrated ones, fitted on the holdout, by which batch evaluation estimates
+  accuracy before labels arrive. Without it the raw probabilities are used,
+  and reports say so.
+  ``models/export.py`` does all of this for Keras models.
 
 Its ``__init__.py`` may declare, as module constants (adapt.yaml's ``model``
 keys, when set, win; lists are joined):
@@ -49,6 +55,7 @@ from typing import Any, Dict, List, Optional
 from core.errors import ConfigError
 
 MODEL_INFO_FILE = os.path.join("assets.extra", "adapt_model.json")
+CALIBRATION_FILE = os.path.join("assets.extra", "calibration.json")
 SIGNATURE_NAME = "serving_default"
 TRANSFORM_SIGNATURE = "transform_features"
 SIGNATURE_INPUT = "examples"
@@ -161,23 +168,42 @@ def load_model_package(model: Any, drift_exclude=(), open_domain_features=(),
         span_format=getattr(package, "SPAN_FORMAT", "csv"))
 
 
+def _read_json(path: str) -> Dict[str, Any]:
+    from tfx.dsl.io import fileio
+    with fileio.open(path) as handle:
+        return json.loads(handle.read())
+
+
+def _write_json(path: str, data: Dict[str, Any]) -> None:
+    from tfx.dsl.io import fileio
+    fileio.makedirs(os.path.dirname(path))
+    with fileio.open(path, "w") as handle:
+        handle.write(json.dumps(data, indent=2, sort_keys=True))
+
+
 def read_model_info(model_path: str) -> Dict[str, Any]:
     """The info file of an exported model (local path or gs://...)."""
     from tfx.dsl.io import fileio
     path = os.path.join(model_path, MODEL_INFO_FILE)
     if not fileio.exists(path):
         raise FileNotFoundError(f"{path} is missing: the model was not exported by an adapt model package")
-    with fileio.open(path) as handle:
-        return json.loads(handle.read())
+    return _read_json(path)
 
 
 def write_model_info(serving_model_dir: str, info: Dict[str, Any]) -> None:
     """Writes the info file next to an exported SavedModel (the Trainer's run_fn calls it)."""
+    _write_json(os.path.join(serving_model_dir, MODEL_INFO_FILE), info)
+
+
+def read_calibration(model_path: str) -> Optional[Dict[str, Any]]:
+    """The calibration file of an exported model (`Calibrator.to_dict()`), None when it has none."""
     from tfx.dsl.io import fileio
-    path = os.path.join(serving_model_dir, MODEL_INFO_FILE)
-    fileio.makedirs(os.path.dirname(path))
-    with fileio.open(path, "w") as handle:
-        handle.write(json.dumps(info, indent=2, sort_keys=True))
+    path = os.path.join(model_path, CALIBRATION_FILE)
+    return _read_json(path) if fileio.exists(path) else None
+
+
+def write_calibration(serving_model_dir: str, calibration: Dict[str, Any]) -> None:
+    _write_json(os.path.join(serving_model_dir, CALIBRATION_FILE), calibration)
 
 
 def load_custom_ops(info: Dict[str, Any]) -> None:

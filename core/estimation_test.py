@@ -34,7 +34,7 @@ def test_the_expected_roc_auc_is_the_realized_one_of_a_calibrated_model():
     rng = np.random.default_rng(2)
     p, y = _calibrated_sample(rng, 20000, 0.7, 0.9)
     assert estimation.estimate_roc_auc(p) == pytest.approx(roc_auc_score(y, p), abs=0.01)
-    assert estimation.estimate_roc_auc(np.full((10, 3), 1 / 3)) is None
+    assert estimation.estimate_roc_auc(np.full((10, 3), 1 / 3)) == pytest.approx(0.5)   # no ranking at all
 
 
 def test_calibration_repairs_an_overconfident_model_and_the_estimate_then_holds():
@@ -75,3 +75,30 @@ def test_several_classes_are_calibrated_per_class_and_renormalised():
     assert calibrator.kept and calibrator.ece_after < calibrator.ece_before
     assert estimation.estimate_accuracy(calibrated).value == pytest.approx(np.mean(shown.argmax(axis=1) == y),
                                                                            abs=0.03)
+
+
+def test_the_estimate_judges_the_models_own_prediction_not_the_calibrated_argmax():
+    # Calibration may move a row's argmax; the model still predicted its raw class.
+    calibrated = np.array([[0.6, 0.4], [0.3, 0.7]])
+    assert estimation.estimate_accuracy(calibrated, predicted=np.array([1, 1])).value == pytest.approx(0.55)
+    assert estimation.estimate_accuracy(calibrated).value == pytest.approx(0.65)
+
+
+def test_sums_of_blocks_merge_into_the_estimate_of_the_whole_batch():
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(3000, 3)) * 2
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    whole = estimation.EstimationSums(3).add(p)
+    merged = estimation.EstimationSums(3).add(p[:1000]).merge(estimation.EstimationSums(3).add(p[1000:]))
+    assert merged.results() == whole.results() and merged.rows == 3000
+    y = np.array([rng.choice(3, p=row) for row in p])
+    realized = np.mean([roc_auc_score(y == k, p[:, k]) for k in range(3)])
+    assert whole.roc_auc() == pytest.approx(realized, abs=0.02)    # macro one-vs-rest of a calibrated model
+    assert set(whole.results()) == {"accuracy", "accuracy_low", "accuracy_high", "auc", "rows"}
+
+
+def test_too_few_holdout_rows_are_not_calibrated():
+    rng = np.random.default_rng(7)
+    p, y = _calibrated_sample(rng, 40, 1.0, 1.0)
+    calibrator = estimation.fit_calibrator(p ** 0.25 / (p ** 0.25 + (1 - p) ** 0.25), y)
+    assert not calibrator.kept and calibrator.rows == 40 and calibrator.ece_before == calibrator.ece_after

@@ -11,15 +11,20 @@ The exported SavedModel has two signatures, both taking serialized tf.Examples
 
 The model info file beside it (core/contract.py) names the label, the classes,
 the raw feature types, which turn JSON requests and CSV rows into tf.Examples,
-and the features every request must carry (the kept schema's `adapt:required`).
+the features every request must carry (the kept schema's `adapt:required`),
+and how well calibrated the model's probabilities are on the holdout; the
+calibration file holds the isotonic maps that repair them, when they do
+(core/estimation.py), for estimating accuracy before labels arrive.
 """
 from typing import Any, Dict, Optional
 
 import tensorflow as tf
 from tfx_bsl.public import tfxio
 
-from core.contract import OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_model_info
+from core.contract import (OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_calibration,
+                           write_model_info)
 from core.data.schema import required_features
+from core.estimation import Calibrator, fit_calibrator
 
 _TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
 
@@ -63,10 +68,28 @@ def signatures(model, tf_transform_output, label: str, predict: Optional[Any] = 
     return {SIGNATURE_NAME: serve, TRANSFORM_SIGNATURE: transform_features}
 
 
+def calibrate(predict, holdout) -> Calibrator:
+    """The calibrator of `predict(transformed features)` fitted on a (features, class index) dataset."""
+    import numpy as np
+    outputs, labels = [], []
+    for features, label in holdout:
+        outputs.append(np.asarray(predict(features)))
+        labels.append(np.asarray(label).reshape(-1))
+    if not outputs:
+        return Calibrator()
+    return fit_calibrator(np.concatenate(outputs), np.concatenate(labels))
+
+
 def export(model, serving_model_dir: str, tf_transform_output, label: str, info: Dict[str, Any],
-           predict: Optional[Any] = None) -> None:
-    """Saves the SavedModel with adapt's signatures and writes the model info file beside it."""
+           predict: Optional[Any] = None, holdout: Optional[Any] = None) -> None:
+    """Saves the SavedModel with adapt's signatures and writes the model info file beside it, and, given the
+    holdout as a one-pass (features, class index) dataset, the model's calibration."""
     model.save(serving_model_dir, save_format="tf", signatures=signatures(model, tf_transform_output, label, predict))
     required = [name for name in required_features(tf_transform_output.raw_metadata.schema) if name != label]
+    extra = {}
+    if holdout is not None:
+        calibrator = calibrate(predict or model, holdout)
+        write_calibration(serving_model_dir, calibrator.to_dict())
+        extra["calibration"] = calibrator.summary()
     write_model_info(serving_model_dir, {"label": label, "raw_features": raw_feature_types(tf_transform_output, label),
-                                         "required_features": required, **info})
+                                         "required_features": required, **info, **extra})

@@ -4,7 +4,8 @@
 wide-and-deep network (models/wide_and_deep.py), `gbt` grows gradient-boosted
 trees (models/gradient_boosted.py). Either way the SavedModel gets the
 contract's signatures and info file (models/export.py). `run_network` is the
-same frame for any Keras network (the image package's CNN uses it).
+same frame for any Keras network (the image package's CNN uses it). Both fit
+the model's calibration on the eval split (core/estimation.py).
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
@@ -43,7 +44,8 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
     model = gradient_boosted.build(inputs(tf_transform_output).unordered, len(classes), seed=seed)
     trained = gradient_boosted.train(model, fn_args, train_dataset)
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": list(classes), "kind": gradient_boosted.GBT})
+                  {**trained, "classes": list(classes), "kind": gradient_boosted.GBT},
+                  holdout=_holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],
@@ -59,7 +61,14 @@ def run_network(fn_args, label: str, classes: Sequence[str],
     model = network(tf_transform_output)
     trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": list(classes), "kind": "nn", **(info or {})})
+                  {**trained, "classes": list(classes), "kind": "nn", **(info or {})},
+                  holdout=_holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE))
+
+
+def _holdout(fn_args, tf_transform_output, label: str, batch_size: int):
+    """The eval split, once, in order: what the model's calibration is fitted on."""
+    return export.input_fn(fn_args.eval_files, fn_args.data_accessor, tf_transform_output, batch_size,
+                           transformed_name(label), epochs=1)
 
 
 def _begin(fn_args):

@@ -7,7 +7,8 @@ Emits: `predictions` (adapt.BatchPredictions): sharded JSON-lines files, one
 record per instance holding its id, the inline label if any, the class
 probabilities and the predicted class (core/data/predictions.py); properties
 batch, model_version, num_predictions. Also writes `model.json` naming the
-model that predicted and its classes.
+model that predicted, its classes and its calibration (the maps its holdout
+fitted, core/estimation.py; null when it has none).
 Reads CSV batches, tf.Example TFRecord batches (plain or .gz) and image
 batches (each file's bytes as the model's `image` feature) inside the Beam
 pipeline: workers read the files, build tf.Examples, run TFX-BSL's

@@ -17,7 +17,7 @@ from tfx_bsl.public.proto import model_spec_pb2
 
 from components.artifacts import read_report
 from core import versions
-from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_model_info
+from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_calibration, read_model_info
 from core.data import tfrecords
 from core.data.batches import clean_header, label_text
 from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
@@ -209,7 +209,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         artifact.num_predictions = int(listing["num_instances"])
         with fileio.open(os.path.join(artifact.uri, "model.json"), "w") as handle:
             handle.write(json.dumps({"version": version, "path": model_path, "classes": model_classes(info),
-                                     "mode": exec_properties.get("mode", "local")}))
+                                     "mode": exec_properties.get("mode", "local"),
+                                     "calibration": read_calibration(model_path)}))
 
     def _predict_locally(self, listing, model_path, artifact, info):
         """Reads, predicts and writes inside Beam: the driver never holds the batch's rows."""

@@ -15,9 +15,17 @@ Runs on Beam: the prediction shards are read, joined with the labels file by
 instance id (CoGroupByKey) and folded into metric counts (metrics.py), so no
 process holds the whole batch. Labels are class names; a label outside the
 model's classes counts as wrong.
-Short-circuits: without labels it reports "no ground truth yet" and makes no
-performance decision (retrain -1); nothing is lost, and a later run with a
-labels file evaluates the batch.
+Every batch, labeled or not, also gets the confidence-based estimate of
+its accuracy (with a 3-sigma band) and AUC, from the probabilities the
+model's calibration maps repaired (model.json; core/estimation.py): the
+report's `estimated`, and float properties estimated_accuracy,
+estimated_accuracy_low/_high, estimated_auc, estimated_calibrated.
+Short-circuits: without labels there are no realized metrics; the rule then
+judges the estimate: retrain when it is more than `estimated_max_drop` below
+`reference` and, for accuracy, its band excludes the reference; otherwise "no
+ground truth yet" and no performance decision (retrain -1). Nothing is lost,
+and a later run with a labels file evaluates the batch; realized metrics are
+the authority once they exist.
 """
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
@@ -34,6 +42,7 @@ class PerformanceEvaluatorSpec(ComponentSpec):
         "threshold": ExecutionParameter(type=float),
         "reference": ExecutionParameter(type=float, optional=True),   # serving model's value on its holdout
         "max_drop": ExecutionParameter(type=float, optional=True),
+        "estimated_max_drop": ExecutionParameter(type=float, optional=True),
     }
     INPUTS = {
         "predictions": ChannelParameter(type=BatchPredictions),
@@ -48,8 +57,8 @@ class PerformanceEvaluator(base_beam_component.BaseBeamComponent):
 
     def __init__(self, predictions: types.BaseChannel, file_list: types.BaseChannel, metrics: str,
                  threshold_metric: str = "accuracy", threshold: float = 0.0, reference: float = 0.0,
-                 max_drop: float = 0.0):
+                 max_drop: float = 0.0, estimated_max_drop: float = 0.0):
         super().__init__(spec=PerformanceEvaluatorSpec(
             predictions=predictions, file_list=file_list, metrics=metrics, threshold_metric=threshold_metric,
-            threshold=threshold, reference=reference, max_drop=max_drop,
+            threshold=threshold, reference=reference, max_drop=max_drop, estimated_max_drop=estimated_max_drop,
             performance=types.Channel(type=PerformanceReport)))

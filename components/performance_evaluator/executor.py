@@ -1,4 +1,5 @@
-"""Executor of PerformanceEvaluator: a Beam pipeline over the prediction shards, joined with a labels file."""
+"""Executor of PerformanceEvaluator: a Beam pipeline over the prediction shards, joined with a labels file, and
+the confidence-based estimate over all of them."""
 import json
 import os
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
-from components.performance_evaluator.metrics import Metrics, MetricsCombine
+from components.performance_evaluator.metrics import EstimationCombine, Metrics, MetricsCombine
 from core.contract import DEFAULT_CLASSES
 from core.data.batches import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
@@ -51,14 +52,54 @@ class Rule:
     threshold: float = 0.0      # absolute floor, 0 = off
     reference: float = 0.0      # the serving model's value on its own holdout when pushed, 0 = unknown
     max_drop: float = 0.0       # relative drop below the reference that fires
+    estimated_max_drop: float = 0.0   # the same, for the estimate of a batch without labels; 0 = off
 
 
-def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rule: Rule) -> Dict[str, Any]:
+NO_LABELS = "no ground truth yet"
+
+
+def describe_estimate(estimated: Dict[str, Any], metric: str) -> str:
+    band = (f" (band {estimated['accuracy_low']:.3f}-{estimated['accuracy_high']:.3f})"
+            if metric == "accuracy" else "")
+    calibrated = "" if estimated.get("calibrated") else ", uncalibrated"
+    return f"estimated {metric} {estimated[metric]:.3f}{band}{calibrated}"
+
+
+def decide_on_estimate(estimated: Dict[str, Any], rule: Rule) -> Tuple[Optional[bool], str]:
+    """The rule on the estimate, for a batch without labels: fire when the estimate is more than
+    `estimated_max_drop` below the reference and (for accuracy, which has a band) the band excludes it."""
+    metric = rule.metric
+    if metric not in estimated:
+        return None, NO_LABELS
+    said = describe_estimate(estimated, metric)
+    drop = relative_drop(estimated[metric], rule.reference)
+    if drop is None or not rule.estimated_max_drop:
+        return None, f"{NO_LABELS}; {said}"
+    excluded = estimated["accuracy_high"] < rule.reference if metric == "accuracy" else True
+    fired = drop > rule.estimated_max_drop and excluded
+    comparison = (f"{drop:.1%} below" if drop > 0 else "not below") + \
+        f" the serving model's {rule.reference:.3f} on its holdout"
+    band = ("" if metric != "accuracy" else
+            "; the band excludes it" if excluded else "; the band holds it")
+    return fired, (f"{NO_LABELS}; {said} is {comparison}{band} "
+                   f"(estimated max drop {rule.estimated_max_drop:.0%})")
+
+
+def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rule: Rule,
+              estimated: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The batch's report: realized metrics and the rule's decision when labeled; the estimate always (when the
+    batch has rows), and the rule on it when not labeled. Realized metrics are the authority once they exist."""
+    estimated = estimated or {}
     report: Dict[str, Any] = {"instances": instances, "labeled_instances": metrics.count,
                               "threshold_metric": rule.metric, "threshold": rule.threshold,
-                              "reference": rule.reference, "max_drop": rule.max_drop, "drop": None, "metrics": {}}
+                              "reference": rule.reference, "max_drop": rule.max_drop,
+                              "estimated_max_drop": rule.estimated_max_drop, "drop": None, "metrics": {},
+                              "estimated": estimated}
+    if estimated and rule.metric in estimated:
+        estimated["drop"] = relative_drop(estimated[rule.metric], rule.reference)
     if not metrics.count:
-        report.update(labeled=False, retrain=None, reason="no ground truth yet")
+        retrain, reason = decide_on_estimate(estimated, rule)
+        report.update(labeled=False, retrain=retrain, reason=reason)
         return report
     report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [rule.metric])))
     if rule.metric in report["metrics"]:
@@ -66,6 +107,15 @@ def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rul
     retrain, reason = decide(report["metrics"], rule)
     report.update(labeled=True, retrain=retrain, reason=reason)
     return report
+
+
+def estimate_properties(estimated: Dict[str, Any]) -> Dict[str, float]:
+    """{estimated_<metric>: value} for ML Metadata: the estimate, its band, and whether it was calibrated."""
+    properties = {f"estimated_{name}": float(value) for name, value in estimated.items()
+                  if name in ("accuracy", "accuracy_low", "accuracy_high", "auc")}
+    if properties:
+        properties["estimated_calibrated"] = float(bool(estimated.get("calibrated")))
+    return properties
 
 
 def labels_of(listing: Dict[str, Any]) -> Iterator[Tuple[str, Optional[str]]]:
@@ -102,12 +152,24 @@ def read_metrics(path: str) -> Metrics:
                    values["count"])
 
 
-def classes_of(predictions_uri: str) -> List[str]:
+def predicting_model(predictions_uri: str) -> Dict[str, Any]:
+    """BatchPredictionGen's model.json: the version, classes and calibration of the model that predicted."""
     path = os.path.join(predictions_uri, "model.json")
     if not fileio.exists(path):
-        return list(DEFAULT_CLASSES)
+        return {}
     with fileio.open(path) as handle:
-        return json.loads(handle.read()).get("classes") or list(DEFAULT_CLASSES)
+        return json.loads(handle.read())
+
+
+def write_estimate(sums, path: str, calibrated: bool) -> None:
+    results = {**sums.results(), "calibrated": calibrated} if sums.rows else {}
+    with fileio.open(path, "w") as handle:
+        handle.write(json.dumps(results))
+
+
+def read_estimate(path: str) -> Dict[str, Any]:
+    with fileio.open(path) as handle:
+        return json.loads(handle.read())
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -118,12 +180,19 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         artifact = artifact_utils.get_single_instance(output_dict["performance"])
         fileio.makedirs(artifact.uri)
         metrics_path = os.path.join(artifact.uri, "metrics.json")
-        classes = classes_of(predictions.uri)
+        estimate_path = os.path.join(artifact.uri, "estimate.json")
+        model = predicting_model(predictions.uri)
+        classes = model.get("classes") or list(DEFAULT_CLASSES)
+        calibration = model.get("calibration")
+        calibrated = bool(calibration and calibration.get("thresholds"))
         labels_file = listing.get("labels_file") if not listing.get("inline_labels") else None
         with self._make_beam_pipeline() as pipeline:
             records = (pipeline
                        | "Predictions" >> beam.io.ReadFromText(os.path.join(predictions.uri, f"{PREDICTIONS_PREFIX}*"))
                        | "Parse" >> beam.Map(json.loads))
+            _ = (records
+                 | "Estimate" >> beam.CombineGlobally(EstimationCombine(classes, calibration))
+                 | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibrated))
             if labels_file:
                 labels = (pipeline
                           | "LabelsFile" >> beam.Create([listing])
@@ -138,14 +207,17 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                  | "Metrics" >> beam.CombineGlobally(MetricsCombine(classes))
                  | "Write" >> beam.Map(write_metrics, metrics_path))
         rule = Rule(exec_properties["threshold_metric"], float(exec_properties.get("threshold") or 0.0),
-                    float(exec_properties.get("reference") or 0.0), float(exec_properties.get("max_drop") or 0.0))
+                    float(exec_properties.get("reference") or 0.0), float(exec_properties.get("max_drop") or 0.0),
+                    float(exec_properties.get("estimated_max_drop") or 0.0))
         report = report_of(read_metrics(metrics_path), int(listing.get("num_instances", 0)),
-                           json.loads(exec_properties["metrics"]), rule)
+                           json.loads(exec_properties["metrics"]), rule, read_estimate(estimate_path))
         report.update(batch=listing["batch"], model_version=predictions.model_version, classes=classes)
         artifact.batch = listing["batch"]
         artifact.labeled = int(report["labeled"])
         artifact.retrain = -1 if report["retrain"] is None else int(report["retrain"])
         artifact.reason = report["reason"]
         for name, value in report["metrics"].items():
+            artifact.set_float_custom_property(name, value)
+        for name, value in estimate_properties(report["estimated"]).items():
             artifact.set_float_custom_property(name, value)
         write_report(artifact, report)

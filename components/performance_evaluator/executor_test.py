@@ -42,7 +42,7 @@ def test_without_labels_no_decision_is_made():
     assert report == {**report, "labeled": False, "retrain": None, "reason": "no ground truth yet", "metrics": {}}
 
 
-def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", "1"), inline=None):
+def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", "1"), inline=None, calibration=None):
     batch = tmp_path / "batch"
     write_csv(batch / "data.csv", ["fare"], [["1"], ["2"], ["3"], ["4"]])
     if labels_file_rows is not None:
@@ -54,7 +54,8 @@ def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", 
                            "labels_file": str(batch / "labels.csv") if labels_file_rows else None})
     predictions = artifact(BatchPredictions, tmp_path / "pred", model_version=3)
     (tmp_path / "pred").mkdir()
-    (tmp_path / "pred" / "model.json").write_text(json.dumps({"version": 3, "classes": list(classes)}))
+    (tmp_path / "pred" / "model.json").write_text(json.dumps({"version": 3, "classes": list(classes),
+                                                                      "calibration": calibration}))
     records = _records(inline or [None] * 4, classes)
     (tmp_path / "pred" / "predictions-00000-of-00002.jsonl").write_text("\n".join(json.dumps(r) for r in records[:2]))
     (tmp_path / "pred" / "predictions-00001-of-00002.jsonl").write_text("\n".join(json.dumps(r) for r in records[2:]))
@@ -90,9 +91,58 @@ def test_string_classes_are_compared_by_name(tmp_path):
     assert report["metrics"]["accuracy"] == 0.75 and report["classes"] == ["no", "yes"]
 
 
-def test_unlabeled_batch_records_no_decision(tmp_path):
+def test_unlabeled_batch_records_no_decision_and_carries_the_estimate(tmp_path):
     output, report = _run(tmp_path)
-    assert output.labeled == 0 and output.retrain == -1 and report["reason"] == "no ground truth yet"
+    assert output.labeled == 0 and output.retrain == -1
+    # The predicted classes' probabilities are 0.9, 0.8, 0.7 and 0.6: 0.75 expected right, uncalibrated.
+    assert report["estimated"]["accuracy"] == 0.75 and report["estimated"]["rows"] == 4
+    assert report["estimated"]["accuracy_low"] < 0.75 < report["estimated"]["accuracy_high"]
+    assert report["estimated"]["calibrated"] is False and 0 <= report["estimated"]["auc"] <= 1
+    assert report["reason"].startswith("no ground truth yet; estimated accuracy 0.750 (band ")
+    assert report["reason"].endswith(", uncalibrated")
+    assert output.get_float_custom_property("estimated_accuracy") == 0.75
+    assert output.get_float_custom_property("estimated_calibrated") == 0.0
+
+
+def test_the_estimate_reads_the_probabilities_through_the_models_calibration(tmp_path):
+    # Maps every class probability p to 0.25 + p / 2: confidence 0.9 becomes 0.7, and the mean 0.75 becomes 0.625.
+    shrink = {"thresholds": [[0.0, 1.0], [0.0, 1.0]], "values": [[0.25, 0.75], [0.25, 0.75]]}
+    output, report = _run(tmp_path, inline=["1", "0", "0", "1"], calibration=shrink)
+    assert report["estimated"]["accuracy"] == 0.625 and report["estimated"]["calibrated"] is True
+    assert report["metrics"]["accuracy"] == 0.5    # the realized figure beside it
+    assert output.get_float_custom_property("estimated_calibrated") == 1.0
+
+
+ESTIMATED = {"accuracy": 0.70, "accuracy_low": 0.66, "accuracy_high": 0.74, "auc": 0.71, "rows": 1000,
+             "calibrated": True}
+
+
+def test_an_estimate_far_below_the_holdout_score_fires_for_a_batch_without_labels():
+    rule = Rule("accuracy", reference=0.85, max_drop=0.05, estimated_max_drop=0.05)
+    report = report_of(_metrics(_records([None] * 4)), 1000, ["accuracy"], rule, dict(ESTIMATED))
+    assert report["retrain"] is True and not report["labeled"]
+    assert report["reason"] == ("no ground truth yet; estimated accuracy 0.700 (band 0.660-0.740) is 17.6% below "
+                                "the serving model's 0.850 on its holdout; the band excludes it "
+                                "(estimated max drop 5%)")
+    assert report["estimated"]["drop"] == pytest.approx(0.15 / 0.85)
+
+
+def test_an_estimate_whose_band_holds_the_holdout_score_does_not_fire():
+    rule = Rule("accuracy", reference=0.76, estimated_max_drop=0.05)   # 7.9 % below, but within a wide band
+    report = report_of(_metrics(_records([None] * 4)), 1000, ["accuracy"], rule,
+                       {**ESTIMATED, "accuracy_high": 0.78})
+    assert report["retrain"] is False and report["reason"].endswith("; the band holds it (estimated max drop 5%)")
+    off = report_of(_metrics(_records([None] * 4)), 1000, ["accuracy"], Rule("accuracy", reference=0.85),
+                    dict(ESTIMATED))
+    assert off["retrain"] is None
+
+
+def test_realized_metrics_are_the_authority_once_labels_exist():
+    rule = Rule("accuracy", reference=0.5, max_drop=0.05, estimated_max_drop=0.05)
+    report = report_of(_metrics(_records(["1", "0", "1", "0"])), 4, ["accuracy"], rule,
+                       {**ESTIMATED, "accuracy": 0.2, "accuracy_high": 0.3})
+    assert report["retrain"] is False and report["metrics"]["accuracy"] == 1.0
+    assert report["estimated"]["accuracy"] == 0.2
 
 
 def test_a_relative_drop_against_the_models_own_holdout_asks_for_retraining():

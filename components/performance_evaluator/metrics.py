@@ -6,12 +6,19 @@ of P(second class) per label, from which AUC follows (as TFMA computes it,
 with fixed thresholds: within 1e-3 of the exact value). Precision and recall
 are the second class's for two classes, the macro average over classes
 otherwise. A label outside the model's classes counts as a wrong prediction.
+
+`EstimationCombine` folds every prediction, labeled or not, into the sums of
+confidence-based performance estimation (core/estimation.py), after the
+model's calibration maps.
 """
 import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
+import numpy as np
+
+from core.estimation import Calibrator, EstimationSums
 
 BINS = 10_000
 METRICS = ("accuracy", "auc", "precision", "recall", "log_loss")
@@ -108,3 +115,48 @@ class MetricsCombine(beam.CombineFn):
 
     def extract_output(self, accumulator: Metrics) -> Metrics:
         return accumulator
+
+
+class EstimationCombine(beam.CombineFn):
+    """Combines predictions ({probabilities}) into `EstimationSums` of their calibrated probabilities. Rows are
+    calibrated a block at a time (the accumulator holds up to BLOCK of them), not one by one."""
+
+    BLOCK = 2048
+
+    def __init__(self, classes: List[str], calibration: Optional[dict]):
+        self.classes = classes
+        self.calibration = calibration
+
+    def _calibrator(self) -> Calibrator:
+        if getattr(self, "_maps", None) is None:
+            self._maps = Calibrator.from_dict(self.calibration or {})
+        return self._maps
+
+    def _flush(self, accumulator):
+        sums, pending = accumulator
+        if pending:
+            raw = np.asarray(pending, dtype=float)
+            sums.add(self._calibrator().apply(raw), predicted=raw.argmax(axis=1))
+            pending.clear()
+        return accumulator
+
+    def create_accumulator(self):
+        return [EstimationSums(len(self.classes)), []]
+
+    def add_input(self, accumulator, prediction: dict):
+        probabilities = prediction["probabilities"]
+        if len(probabilities) == len(self.classes):
+            accumulator[1].append(probabilities)
+            if len(accumulator[1]) >= self.BLOCK:
+                self._flush(accumulator)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        first = self._flush(next(accumulators))
+        for other in accumulators:
+            first[0].merge(self._flush(other)[0])
+        return first
+
+    def extract_output(self, accumulator) -> EstimationSums:
+        return self._flush(accumulator)[0]

@@ -73,7 +73,8 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         metrics=json.dumps(config.performance.metrics), threshold_metric=config.performance.threshold_metric,
         threshold=spec.performance_threshold if spec.performance_threshold is not None
         else config.performance.threshold, reference=spec.performance_reference,
-        max_drop=config.performance.max_drop).with_id(names.PERFORMANCE_EVALUATOR)
+        max_drop=config.performance.max_drop, estimated_max_drop=config.performance.estimated_max_drop
+    ).with_id(names.PERFORMANCE_EVALUATOR)
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
         settings=config.drift_settings().to_json(), importances=_as_json(spec.importances),

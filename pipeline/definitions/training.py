@@ -1,7 +1,8 @@
 """The training pipeline: one definition, called by the local Beam runner and by the Kubeflow/Vertex compile.
 
     ExampleGen(newest span) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
-    span window (spans A..N) ─► Transform ─► Trainer (scratch | warm start from the serving model)
+    span window (spans A..N) ─► Transform ─► CalibratedTrainer (scratch | warm start from the serving model;
+                                             the model's calibration fitted on the eval split)
     Trainer ─► FeatureImportance (what the model relies on: the weights of drift decisions)
     serving model (baseline) ─► Evaluator (accuracy floor + not worse than the baseline)
     infra validation (load + query in a model server) ─► Pusher ─► <serving destination>/<version>/
@@ -36,6 +37,7 @@ import tensorflow_model_analysis as tfma
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import Channel
 
+from components.calibrated_trainer import CalibratedTrainer
 from components.feature_importance import FeatureImportance
 from components.serving_infra_validator import ServingInfraValidator
 from components.strict_example_validator import StrictExampleValidator
@@ -328,7 +330,7 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
 
     baseline_node, baseline = _baseline(spec)
     warm_start = config.training.mode == "warm-start" and baseline is not None
-    trainer = tfx.components.Trainer(
+    trainer = CalibratedTrainer(
         run_fn=spec.model.run_fn,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
