@@ -151,9 +151,12 @@ def cmd_evaluate_batch(args) -> int:
 
 def describe_batch(outcome) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items())) or "no ground truth yet"
-    lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}",
-             f"  drift: {outcome.drift_reason}",
-             f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
+    lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}"]
+    if outcome.estimated:
+        lines.append(f"  estimated: {tables.estimate_text(outcome.estimated)}")
+    lines += [
+              f"  drift: {outcome.drift_reason}",
+              f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
     if outcome.span:
         lines.append(f"  span: {outcome.span}")
     if outcome.triggered:

@@ -35,6 +35,16 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def estimate_text(estimated: Dict[str, Any]) -> str:
+    """'accuracy 0.842 (band 0.801-0.883), auc 0.911; calibrated, 2000 rows': a batch's confidence-based estimate."""
+    if not estimated.get("rows"):
+        return "-"
+    said = f"accuracy {estimated['accuracy']:.3f} (band {estimated['accuracy_low']:.3f}-{estimated['accuracy_high']:.3f})"
+    if estimated.get("auc") is not None:
+        said += f", auc {estimated['auc']:.3f}"
+    return f"{said}; {'calibrated' if estimated.get('calibrated') else 'uncalibrated'}, {estimated['rows']} rows"
+
+
 def holdout_text(holdout: Dict[str, Any]) -> str:
     return f"{holdout['rows']} rows, spans {holdout['spans']}" if holdout.get("rows") else "-"
 
@@ -66,6 +76,11 @@ def lineage_text(shown: Dict[str, Any]) -> str:
              f"  on the holdout ({holdout_text(shown.get('holdout') or {})}): {metrics or '-'}; accuracy "
              f"{comparison(shown)}; blessed {cell(shown['blessed'])}, infra {cell(shown['infra_blessed'])}",
              f"  decision: {shown.get('decision') or shown['reason']}"]
+    calibration = shown.get("calibration") or {}
+    if calibration:
+        lines.append(f"  calibration on the holdout ({calibration['calibration_rows']} rows): expected calibration "
+                     f"error {calibration['ece_before']:.3f} raw, {calibration['ece_after']:.3f} calibrated; "
+                     + ("the calibration is kept" if calibration["calibrated"] else "raw probabilities kept"))
     for step in shown["lineage"]:
         lines.append(f"  {step['component']}" + (f"  (execution {step['execution_id']})" if "execution_id" in step
                                                  else ""))

@@ -33,6 +33,7 @@ ADAPT_EXECUTORS = {
     "StrictExampleValidator": "components.strict_example_validator.executor.Executor",
     "KubernetesInfraValidator": "components.kubernetes_infra_validator.executor.Executor",
     "ServingInfraValidator": "components.serving_infra_validator.executor.Executor",
+    "Trainer": "components.calibrated_trainer.executor.Executor",
     "FileListGen": "components.file_list_gen.executor.Executor",
     "BatchPredictionGen": "components.batch_prediction_gen.executor.Executor",
     "PerformanceEvaluator": "components.performance_evaluator.executor.Executor",

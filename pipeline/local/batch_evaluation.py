@@ -43,6 +43,7 @@ class BatchOutcome:
     pushed_version: Optional[int] = None
     production_version: Optional[int] = None
     seconds: float = 0.0
+    estimated: Dict[str, Any] = field(default_factory=dict)   # confidence-based estimate: accuracy, band, auc
     reports: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -165,4 +166,4 @@ def _outcome(batch_id: str, version: int, reports: Dict[str, Dict[str, Any]], ba
         reason=span["reason"], span=span["span"], triggered=bool(run.get("triggered")),
         training_outcome=run.get("outcome", ""), train_seconds=float(run.get("seconds") or 0.0),
         pushed_version=run.get("pushed_version"), production_version=versions.production_version(base),
-        seconds=round(seconds, 1), reports=reports)
+        seconds=round(seconds, 1), estimated=performance.get("estimated") or {}, reports=reports)

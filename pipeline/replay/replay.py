@@ -10,8 +10,10 @@ and a training run on the window ending there. A batch already processed (in
 an earlier, interrupted replay) is skipped, so a replay resumes.
 
 Reports: `reports/<name>-<policy>.{md,json,png}` with one row per batch:
-batch, serving_version, accuracy, auc, drifted_features, retrained,
-pushed_version, reason, training_outcome, train_seconds, evaluate_seconds.
+batch, serving_version, accuracy, auc, the confidence-based estimate beside
+them (estimated_accuracy with its band, estimated_auc: what adapt would have
+known before the labels), drifted_features, retrained, pushed_version, reason,
+training_outcome, train_seconds, evaluate_seconds.
 """
 import time
 from pathlib import Path
@@ -43,6 +45,10 @@ def batch_row(outcome) -> Dict:
         "serving_version": outcome.serving_version,
         "accuracy": outcome.metrics.get("accuracy"),
         "auc": outcome.metrics.get("auc"),
+        "estimated_accuracy": outcome.estimated.get("accuracy"),
+        "estimated_accuracy_low": outcome.estimated.get("accuracy_low"),
+        "estimated_accuracy_high": outcome.estimated.get("accuracy_high"),
+        "estimated_auc": outcome.estimated.get("auc"),
         "drifted_features": outcome.drifted_features,
         "retrained": outcome.triggered,
         "pushed_version": outcome.pushed_version,

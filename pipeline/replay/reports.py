@@ -1,5 +1,9 @@
 """Reports of a replay: a markdown table, the JSON rows, and a plot of accuracy over the batches.
 
+Each batch's realized accuracy stands beside the accuracy estimated from the
+model's calibrated probabilities alone (core/estimation.py); the summary's
+`estimation_mae` is how far apart they were.
+
 Written as `<name>-<policy>.{md,json,png}` in the workspace's reports/ folder
 (`replay-triggered.*` for `adapt replay`, `demo-triggered.*` for the demo).
 """
@@ -11,9 +15,12 @@ from typing import Dict, List, Sequence
 
 def summarize(rows: Sequence[Dict]) -> Dict:
     accuracies = [r["accuracy"] for r in rows if r.get("accuracy") is not None]
+    errors = [abs(r["estimated_accuracy"] - r["accuracy"]) for r in rows
+              if r.get("accuracy") is not None and r.get("estimated_accuracy") is not None]
     return {
         "batches": len(rows),
         "mean_accuracy": round(mean(accuracies), 4) if accuracies else None,
+        "estimation_mae": round(mean(errors), 4) if errors else None,
         "retrains": sum(1 for r in rows if r["retrained"]),
         "pushes": sum(1 for r in rows if r.get("pushed_version")),
         "train_seconds": round(sum(r["train_seconds"] for r in rows), 1),
@@ -24,15 +31,21 @@ def summarize(rows: Sequence[Dict]) -> Dict:
 def markdown(title: str, rows: Sequence[Dict]) -> str:
     summary = summarize(rows)
     lines = [f"# {title}", "",
-             "Accuracy is the serving model's, on each batch, before any retraining on that batch.", "",
-             "| batch | serving version | accuracy | retrained | pushed | train s | reason |",
-             "|---|---|---|---|---|---|---|"]
+             "Accuracy is the serving model's, on each batch, before any retraining on that batch; estimated is "
+             "what its calibrated probabilities alone predicted (no labels), with its 3-sigma band.", "",
+             "| batch | serving version | accuracy | estimated | retrained | pushed | train s | reason |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         accuracy = f"{r['accuracy']:.3f}" if r.get("accuracy") is not None else "-"
-        lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {'yes' if r['retrained'] else 'no'} "
+        estimated = (f"{r['estimated_accuracy']:.3f} ({r['estimated_accuracy_low']:.3f}-"
+                     f"{r['estimated_accuracy_high']:.3f})" if r.get("estimated_accuracy") is not None else "-")
+        lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {estimated} "
+                     f"| {'yes' if r['retrained'] else 'no'} "
                      f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | {r['reason']} |")
+    estimation = (f"; estimated vs realized accuracy: mean absolute error {summary['estimation_mae']}"
+                  if summary["estimation_mae"] is not None else "")
     lines += ["", f"Mean accuracy: {summary['mean_accuracy']}; retrains: {summary['retrains']}; "
-                  f"pushes: {summary['pushes']}; compute: {summary['compute_seconds']:.0f} s."]
+                  f"pushes: {summary['pushes']}; compute: {summary['compute_seconds']:.0f} s{estimation}."]
     return "\n".join(lines) + "\n"
 
 
@@ -42,13 +55,25 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     from matplotlib import pyplot
 
     figure, axis = pyplot.subplots(figsize=(10, 4))
+    batches = list(dict.fromkeys(r["batch"] for rows in series.values() for r in rows))
+    at = {batch: index for index, batch in enumerate(batches)}   # one x position per batch, in arrival order
     for label, rows in series.items():
-        points = [(r["batch"], r["accuracy"]) for r in rows if r.get("accuracy") is not None]
-        axis.plot([b for b, _ in points], [a for _, a in points], marker="o", label=label)
-        for r in rows:
-            if r.get("pushed_version") and r.get("accuracy") is not None:
-                axis.annotate(f"v{r['pushed_version']}", (r["batch"], r["accuracy"]), fontsize=7,
+        realized = [r for r in rows if r.get("accuracy") is not None]
+        [line] = axis.plot([at[r["batch"]] for r in realized], [r["accuracy"] for r in realized], marker="o",
+                           label=label)
+        estimated = [r for r in rows if r.get("estimated_accuracy") is not None]
+        if estimated:
+            where = [at[r["batch"]] for r in estimated]
+            axis.plot(where, [r["estimated_accuracy"] for r in estimated], linestyle="--", color=line.get_color(),
+                      label=f"{label}, estimated without labels")
+            axis.fill_between(where, [r["estimated_accuracy_low"] for r in estimated],
+                              [r["estimated_accuracy_high"] for r in estimated], color=line.get_color(), alpha=0.1)
+        for r in realized:
+            if r.get("pushed_version"):
+                axis.annotate(f"v{r['pushed_version']}", (at[r["batch"]], r["accuracy"]), fontsize=7,
                               textcoords="offset points", xytext=(0, 6), ha="center")
+    axis.set_xticks(range(len(batches)))
+    axis.set_xticklabels(batches)
     axis.set_ylabel("serving model accuracy")
     axis.set_title(title)
     axis.tick_params(axis="x", rotation=60)

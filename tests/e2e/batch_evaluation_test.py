@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 # Drift is made insensitive here so that each batch exercises the performance rule alone;
 # drift decisions on real quarters are tested in components/drift_detector.
 QUIET_DRIFT = {"drift.min_weighted_psi": 100.0}  # no drift can move that far: only the rules under test fire
+NO_ESTIMATE_RULE = {"performance.estimated_max_drop": 0.0}  # the estimate is reported, never decides (unit-tested)
 
 
 def add_batch(workspace, name, quarter, start, count, labeled=True):
@@ -43,7 +44,8 @@ def workspace(tmp_path_factory):
 
 def evaluate(workspace, batch, threshold, trigger=True):
     from pipeline.local.batch_evaluation import run_batch_evaluation
-    config = workspace.load_config().with_overrides({**QUIET_DRIFT, "performance.threshold": threshold})
+    config = workspace.load_config().with_overrides({**QUIET_DRIFT, **NO_ESTIMATE_RULE,
+                                                     "performance.threshold": threshold})
     return run_batch_evaluation(workspace, config, str(workspace.incoming / batch), trigger=trigger, echo=None)
 
 
@@ -87,7 +89,12 @@ def test_unlabeled_batch_waits_for_labels_and_loses_nothing(workspace):
     labels = add_batch(workspace, "2014-Q2", "2014-Q2", 0, 200, labeled=False)
     data_before = (workspace.incoming / "2014-Q2" / "data.csv").read_bytes()
     outcome = evaluate(workspace, "2014-Q2", threshold=0.99)
-    assert not outcome.labeled and outcome.metrics == {} and outcome.performance_reason == "no ground truth yet"
+    assert not outcome.labeled and outcome.metrics == {}
+    # Without labels, the estimate from the model's calibrated probabilities is what the batch says.
+    assert outcome.performance_reason.startswith("no ground truth yet; estimated accuracy ")
+    assert outcome.estimated["rows"] == 200 and outcome.estimated["calibrated"] in (True, False)
+    assert 0.5 <= outcome.estimated["accuracy_low"] <= outcome.estimated["accuracy"] <= \
+        outcome.estimated["accuracy_high"] <= 1.0
     assert not outcome.retrain and outcome.span == 0 and not outcome.triggered
     batch = workspace.batch(str(workspace.incoming / "2014-Q2"), label="big_tipper")
     assert batch.state()["labeled"] is False
@@ -97,6 +104,8 @@ def test_unlabeled_batch_waits_for_labels_and_loses_nothing(workspace):
     assert batch.readiness(1)[0]
     later = evaluate(workspace, "2014-Q2", threshold=0.5)
     assert later.labeled and 0.5 <= later.metrics["accuracy"] <= 1.0
+    assert later.estimated == outcome.estimated   # the realized figure now stands beside the same estimate
+    assert abs(later.estimated["accuracy"] - later.metrics["accuracy"]) < 0.15
     assert not later.retrain and not later.triggered
     assert batch.is_processed()
 
@@ -111,6 +120,7 @@ def test_cli_evaluate_batch_json(workspace):
     assert outcome["batch"] == "2014-Q3" and outcome["labeled"] and not outcome["triggered"]
     assert workspace.batch(str(workspace.incoming / "2014-Q3"), label="big_tipper").readiness(1)[0]  # evaluated only
     assert "accuracy" in outcome["metrics"] and outcome["drift_reason"]
+    assert outcome["estimated"]["rows"] == 90 and 0.0 <= outcome["estimated"]["accuracy"] <= 1.0
     missing = subprocess.run([sys.executable, "-m", "pipeline.cli", "evaluate-batch", "nope", "--workdir",
                               str(workspace.root)], capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.strip() == \

@@ -56,6 +56,19 @@ def test_models_show_gives_the_lineage_with_uris(workspace):
     assert "-> Examples span 1:" in text and "-> PushedModel:" in text
 
 
+def test_every_model_carries_its_holdout_calibration_to_the_serving_folder_and_mlmd(workspace):
+    from core.contract import read_calibration, read_model_info
+    shown = json.loads(adapt(workspace, "models", "show", "2", "--json"))
+    calibration = shown["calibration"]     # the Model artifact's custom properties in ML Metadata
+    assert calibration["calibration_rows"] >= 100 and 0.0 <= calibration["ece_after"] <= calibration["ece_before"]
+    served = os.path.join(workspace.serving_model_dir(workspace.load_config()), "2")
+    info, maps = read_model_info(served), read_calibration(served)
+    assert info["calibration"]["ece_before"] == calibration["ece_before"]
+    assert maps["calibrated"] == bool(calibration["calibrated"]) and len(maps["thresholds"]) == (
+        2 if calibration["calibrated"] else 0)
+    assert "calibration on the holdout (" in adapt(workspace, "models", "show", "2")
+
+
 def test_unknown_version_is_one_line(workspace):
     result = subprocess.run([sys.executable, "-m", "pipeline.cli", "models", "show", "9", "--workdir",
                              str(workspace.root)], capture_output=True, text=True, timeout=120)
