@@ -76,6 +76,15 @@ def decide(policy: str, performance: Dict[str, Any], drift: Dict[str, Any], memo
     return Decision(True, True, reason, evidence)
 
 
+def batch_figures(performance: Dict[str, Any]) -> Dict[str, Any]:
+    """What the batch scored, realized and estimated: the evidence a training run's history row shows."""
+    estimated = performance.get("estimated") or {}
+    figures = {"batch_accuracy": (performance.get("metrics") or {}).get("accuracy"),
+               "estimated_accuracy": estimated.get("accuracy"), "estimated_accuracy_low": estimated.get("accuracy_low"),
+               "estimated_accuracy_high": estimated.get("accuracy_high")}
+    return {name: value for name, value in figures.items() if value is not None}
+
+
 def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, performance: Dict[str, Any],
             drift: Dict[str, Any], evaluate_only: bool = False, memory: Memory = Memory(),
             spans_after_decline: int = 1, max_drop: float = 0.0) -> Dict[str, Any]:
@@ -86,6 +95,7 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     existing = spans.span_for_batch(data_root, batch.batch_id)
     next_span = existing or (spans.latest_span(data_root) or 0) + 1
     decision = decide(policy, performance, drift, memory, next_span, spans_after_decline, max_drop)
+    decision.evidence = {**decision.evidence, **batch_figures(performance)}
     reason, labeled = decision.reason, bool(performance.get("labeled"))
     span, status = 0, "evaluated"
     if evaluate_only:

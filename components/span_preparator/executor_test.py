@@ -76,6 +76,15 @@ def test_retraining_writes_the_next_span_once(tmp_path):
     assert not batch.is_processed()  # until the training it decided reports back (a crash retries it)
 
 
+def test_the_decision_carries_the_batchs_realized_and_estimated_accuracy_for_the_history(tmp_path):
+    performance = {**LOW, "metrics": {"accuracy": 0.8},
+                   "estimated": {"accuracy": 0.84, "accuracy_low": 0.8, "accuracy_high": 0.88, "rows": 40}}
+    result = prepare(_batch(tmp_path), str(tmp_path / "data"), "triggered", 0.25, performance, CALM)
+    assert result["evidence"] == {"drop": 0.05, "drifted_features": [], "batch_accuracy": 0.8,
+                                  "estimated_accuracy": 0.84, "estimated_accuracy_low": 0.8,
+                                  "estimated_accuracy_high": 0.88}
+
+
 def test_no_retraining_marks_the_batch_without_a_span(tmp_path):
     batch = _batch(tmp_path)
     result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, KEEP, CALM)

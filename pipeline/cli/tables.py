@@ -92,9 +92,10 @@ def lineage_text(shown: Dict[str, Any]) -> str:
 
 def history_table(rows: List[Dict[str, Any]]) -> str:
     """One row per retraining event or rollback; what happened and why wrap, never cut."""
-    header = ["time", "event", "trigger", "spans", "serving after", "candidate vs serving", "compute s",
-              "outcome — reason"]
+    header = ["time", "event", "trigger", "spans", "serving after", "batch: realized / estimated",
+              "candidate vs serving", "compute s", "outcome — reason"]
     lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-", cell(r["production_version"]),
+              f"{cell(r.get('batch_accuracy'))} / {cell(r.get('estimated_accuracy'))}",
               "-" if r["candidate_accuracy"] is None else
               f"{r['candidate_accuracy']:.3f} vs {cell(r['baseline_accuracy'])}", cell(r["compute_seconds"]),
               f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"]] for r in rows]

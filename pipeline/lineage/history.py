@@ -17,7 +17,8 @@ from pipeline.lineage import metadata
 from pipeline.lineage.metadata import Metadata, prop
 
 COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version",
-           "candidate_accuracy", "baseline_accuracy", "outcome", "compute_seconds"]
+           "batch_accuracy", "estimated_accuracy", "candidate_accuracy", "baseline_accuracy", "outcome",
+           "compute_seconds"]
 
 
 def _metrics(execution, name: str) -> Dict[str, float]:
@@ -31,6 +32,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
     rows = []
     for execution in meta.adapt_executions(metadata.EVENT_TYPE):
         candidate, baseline = _metrics(execution, "candidate_metrics"), _metrics(execution, "baseline_metrics")
+        evidence = _metrics(execution, "evidence")
         rows.append({
             "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
             "event": "retraining", "trigger": prop(execution, "trigger", ""), "reason": prop(execution, "reason", ""),
@@ -41,6 +43,10 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "training_mode": prop(execution, "training_mode", ""),
             "candidate_metrics": candidate, "baseline_metrics": baseline,
             "candidate_accuracy": candidate.get("accuracy"), "baseline_accuracy": baseline.get("accuracy"),
+            # the triggering batch's accuracy under the serving model, realized and estimated without labels
+            "batch_accuracy": evidence.get("batch_accuracy"), "estimated_accuracy": evidence.get("estimated_accuracy"),
+            "estimated_accuracy_low": evidence.get("estimated_accuracy_low"),
+            "estimated_accuracy_high": evidence.get("estimated_accuracy_high"),
             "outcome": prop(execution, "outcome", ""), "compute_seconds": prop(execution, "compute_seconds"),
             "holdout": json.loads(prop(execution, "holdout", "{}") or "{}"),
             "window_choice": json.loads(prop(execution, "window_choice", "{}") or "{}"),
@@ -51,7 +57,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "event": "rollback", "trigger": "manual", "reason": prop(execution, "reason", ""), "spans": "",
             "updated": True, "production_version": prop(execution, "to_version"),
             "from_version": prop(execution, "from_version"), "candidate_metrics": {}, "baseline_metrics": {},
-            "candidate_accuracy": None, "baseline_accuracy": None,
+            "candidate_accuracy": None, "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None,
             "outcome": f"rolled back from version {prop(execution, 'from_version')} "
                        f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,
         })

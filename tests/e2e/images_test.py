@@ -63,6 +63,10 @@ def test_digit_images_from_batch_to_served_model(tmp_path):
     history = json.loads(adapt_cli("history", "--workdir", workdir, "--json"))
     assert [(e["trigger"], e["spans"], e["pushed_version"]) for e in history] == \
         [("manual", "1-1", 1), ("batch-evaluation", "1-2", 2)], history
+    # The triggering batch's accuracy under version 1, realized and estimated from ten classes' probabilities.
+    assert history[-1]["batch_accuracy"] == outcome["metrics"]["accuracy"]
+    assert history[-1]["estimated_accuracy"] == outcome["estimated"]["accuracy"]
+    assert outcome["estimated"]["rows"] == 199 and 0.0 < outcome["estimated"]["accuracy"] < 1.0
 
     with open(drifted / "labels.csv", newline="") as handle:
         first_two = list(csv.DictReader(handle))[:2]
