@@ -62,6 +62,7 @@ benchmark: install
 	$(VENV)/bin/python -m benchmarks.serving_load
 	$(VENV)/bin/python -m benchmarks.batch_prediction
 	$(VENV)/bin/python -m benchmarks.reliability
+	$(VENV)/bin/python -m benchmarks.estimation
 
 lock:
 	$(VENV)/bin/uv pip compile requirements.in --python-version 3.10 \

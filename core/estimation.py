@@ -14,8 +14,9 @@ drift (the same rows meaning something else): only labels show that.
   into the expected accuracy of the model's predictions (the mean probability
   of each predicted class) with a band: the realized accuracy of n rows whose
   predictions are right with probabilities c_i is a sum of Bernoulli(c_i), so
-  its standard deviation is sqrt(sum c_i (1 - c_i)) / n, and the band is
-  `sigmas` of it; and into the expected ROC AUC (one-vs-rest, macro-averaged,
+  its standard deviation is sqrt(sum c_i (1 - c_i)) / n; with the holdout's
+  own sampling error added (the calibration carries its holdout's accuracy),
+  the band is `sigmas` of both; and into the expected ROC AUC (one-vs-rest, macro-averaged,
   for more than two classes).
 
 Outputs are the serving signature's: [N, 1] (the positive class's
@@ -198,13 +199,20 @@ class EstimationSums:
         self.negatives += other.negatives
         return self
 
-    def accuracy(self, sigmas: float = 3.0) -> Estimate:
-        """Expected accuracy, with a band of `sigmas` standard deviations of the realized accuracy of this many
-        rows (3: NannyML's default width)."""
+    def accuracy(self, sigmas: float = 3.0, reference_rows: int = 0) -> Estimate:
+        """Expected accuracy, with a band of `sigmas` standard deviations (3: NannyML's default width).
+
+        Two samples make the estimate uncertain: this batch's rows (the realized accuracy of n rows right with
+        probabilities c_i varies by sqrt(sum c_i (1 - c_i)) / n), and the `reference_rows` the calibration was
+        fitted on (isotonic calibration carries its holdout's accuracy, itself off by about
+        sqrt(a (1 - a) / reference_rows)). Both variances add."""
         if not self.rows:
             raise ValueError("no rows to estimate on")
         value = self.confidence / self.rows
-        spread = sigmas * float(np.sqrt(self.variance)) / self.rows
+        variance = self.variance / self.rows ** 2
+        if reference_rows:
+            variance += value * (1.0 - value) / reference_rows
+        spread = sigmas * float(np.sqrt(variance))
         return Estimate(value, max(0.0, value - spread), min(1.0, value + spread), self.rows)
 
     def _class_auc(self, k: int) -> Optional[float]:
@@ -222,8 +230,8 @@ class EstimationSums:
         areas = [area for area in (self._class_auc(k) for k in range(self.classes)) if area is not None]
         return float(np.mean(areas)) if areas else None
 
-    def results(self, sigmas: float = 3.0) -> dict:
-        estimate = self.accuracy(sigmas)
+    def results(self, sigmas: float = 3.0, reference_rows: int = 0) -> dict:
+        estimate = self.accuracy(sigmas, reference_rows)
         found = {"accuracy": round(estimate.value, 4), "accuracy_low": round(estimate.low, 4),
                  "accuracy_high": round(estimate.high, 4), "rows": self.rows}
         area = self.roc_auc()
@@ -232,10 +240,11 @@ class EstimationSums:
         return found
 
 
-def estimate_accuracy(probabilities, predicted: Optional[np.ndarray] = None, sigmas: float = 3.0) -> Estimate:
+def estimate_accuracy(probabilities, predicted: Optional[np.ndarray] = None, sigmas: float = 3.0,
+                      reference_rows: int = 0) -> Estimate:
     """Expected accuracy of the model's predictions from calibrated probabilities ([N, classes] or [N, 1])."""
     probabilities = as_class_probabilities(probabilities)
-    return EstimationSums(probabilities.shape[1]).add(probabilities, predicted).accuracy(sigmas)
+    return EstimationSums(probabilities.shape[1]).add(probabilities, predicted).accuracy(sigmas, reference_rows)
 
 
 def estimate_roc_auc(probabilities) -> Optional[float]:

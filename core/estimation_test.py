@@ -102,3 +102,11 @@ def test_too_few_holdout_rows_are_not_calibrated():
     p, y = _calibrated_sample(rng, 40, 1.0, 1.0)
     calibrator = estimation.fit_calibrator(p ** 0.25 / (p ** 0.25 + (1 - p) ** 0.25), y)
     assert not calibrator.kept and calibrator.rows == 40 and calibrator.ece_before == calibrator.ece_after
+
+
+def test_the_band_widens_with_the_calibration_holdouts_own_sampling_error():
+    p = np.full(10_000, 0.9)
+    batch_only = estimation.estimate_accuracy(p)
+    with_reference = estimation.estimate_accuracy(p, reference_rows=300)
+    assert batch_only.high - batch_only.low == pytest.approx(6 * np.sqrt(0.09 / 10_000))
+    assert with_reference.high - with_reference.low == pytest.approx(6 * np.sqrt(0.09 / 10_000 + 0.09 / 300))

@@ -161,8 +161,11 @@ def predicting_model(predictions_uri: str) -> Dict[str, Any]:
         return json.loads(handle.read())
 
 
-def write_estimate(sums, path: str, calibrated: bool) -> None:
-    results = {**sums.results(), "calibrated": calibrated} if sums.rows else {}
+def write_estimate(sums, path: str, calibration: Optional[Dict[str, Any]]) -> None:
+    """The estimate, its band widened by the calibration's own holdout size when the model was calibrated."""
+    calibrated = bool(calibration and calibration.get("thresholds"))
+    reference_rows = int(calibration.get("rows") or 0) if calibrated else 0
+    results = {**sums.results(reference_rows=reference_rows), "calibrated": calibrated} if sums.rows else {}
     with fileio.open(path, "w") as handle:
         handle.write(json.dumps(results))
 
@@ -184,7 +187,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         model = predicting_model(predictions.uri)
         classes = model.get("classes") or list(DEFAULT_CLASSES)
         calibration = model.get("calibration")
-        calibrated = bool(calibration and calibration.get("thresholds"))
         labels_file = listing.get("labels_file") if not listing.get("inline_labels") else None
         with self._make_beam_pipeline() as pipeline:
             records = (pipeline
@@ -192,7 +194,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                        | "Parse" >> beam.Map(json.loads))
             _ = (records
                  | "Estimate" >> beam.CombineGlobally(EstimationCombine(classes, calibration))
-                 | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibrated))
+                 | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibration))
             if labels_file:
                 labels = (pipeline
                           | "LabelsFile" >> beam.Create([listing])
