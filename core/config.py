@@ -93,6 +93,12 @@ class ValidationConfig:
         "Evaluator: absolute lower bound on the candidate's accuracy.", min=0.0, max=1.0))
     max_accuracy_drop: float = field(default=0.0, metadata=_doc(
         "Evaluator: how much accuracy the candidate may lose against the serving model.", min=0.0, max=1.0))
+    confidence: float = field(default=0.0, metadata=_doc(
+        "Evaluator: push a candidate only when its accuracy gain over the serving model on the same holdout is "
+        "above min_gain with this one-sided confidence (TFMA's paired jackknife interval); 0 = judge the point "
+        "estimates alone.", min=0.0, max=0.999))
+    min_gain: float = field(default=0.0, metadata=_doc(
+        "Evaluator: with confidence above 0, the gain's lower bound must exceed this.", min=0.0, max=1.0))
     min_domain_mass: float = field(default=0.9, metadata=_doc(
         "Kept schema: share of a string feature's values that must be in its known domain.", min=0.0, max=1.0))
     open_domain_features: List[str] = field(default_factory=list, metadata=_doc(

@@ -4,7 +4,8 @@
     span window (spans A..N) ─► Transform ─► CalibratedTrainer (scratch | warm start from the serving model;
                                              the model's calibration fitted on the eval split)
     Trainer ─► FeatureImportance (what the model relies on: the weights of drift decisions)
-    serving model (baseline) ─► Evaluator (accuracy floor + not worse than the baseline)
+    serving model (baseline) ─► ConfidentEvaluator (accuracy floor + not worse than the baseline + the gain
+                                 proven at validation.confidence)
     infra validation (load + query in a model server) ─► Pusher ─► <serving destination>/<version>/
 
 `create_training_pipeline(spec)` builds it; the runners differ only in the spec:
@@ -38,6 +39,7 @@ from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import Channel
 
 from components.calibrated_trainer import CalibratedTrainer
+from components.confident_evaluator import ConfidentEvaluator
 from components.feature_importance import FeatureImportance
 from components.serving_infra_validator import ServingInfraValidator
 from components.strict_example_validator import StrictExampleValidator
@@ -179,8 +181,12 @@ def example_gen_for_span(data_root: str, span: int, model: ModelPackage):
 
 
 # -- the Evaluator's rules -----------------------------------------------------------------
-def eval_config(config: Config, model: ModelPackage) -> tfma.EvalConfig:
+def eval_config(config: Config, model: ModelPackage, intervals: bool = False) -> tfma.EvalConfig:
     """Blessing rules on the overall slice: an accuracy floor, and not worse than the serving model.
+
+    With `intervals` (a serving model to compare with, and validation.confidence
+    above 0), TFMA also computes jackknife confidence intervals, differences
+    included: ConfidentEvaluator's promotion rule reads the accuracy gain's.
 
     The label is the class index the model's `transform_features` signature
     computes, so string and boolean labels are judged like 0/1 ones. Two
@@ -200,11 +206,15 @@ def eval_config(config: Config, model: ModelPackage) -> tfma.EvalConfig:
     else:
         metrics = [tfma.MetricConfig(class_name="ExampleCount"),
                    tfma.MetricConfig(class_name="SparseCategoricalAccuracy", per_slice_thresholds=gated)]
+    options = tfma.Options()
+    if intervals:
+        options.compute_confidence_intervals.value = True
+        options.confidence_intervals.method = tfma.ConfidenceIntervalOptions.JACKKNIFE
     return tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(signature_name=contract.SIGNATURE_NAME, label_key=model.eval_label_key,
                                     preprocessing_function_names=[contract.TRANSFORM_SIGNATURE])],
         slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key]) for key in model.slices],
-        metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
+        metrics_specs=[tfma.MetricsSpec(metrics=metrics)], options=options)
 
 
 # -- the nodes that differ by target -----------------------------------------------------
@@ -340,10 +350,11 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
         eval_args=tfx.proto.EvalArgs(splits=examples.eval_splits, num_steps=config.training.eval_steps),
         custom_config=_trainer_custom_config(spec)).with_id(names.TRAINER)
 
-    evaluator = tfx.components.Evaluator(
+    evaluator = ConfidentEvaluator(
         examples=examples.holdout, model=trainer.outputs["model"], baseline_model=baseline,
         example_splits=examples.holdout_splits if examples.train_splits else None,
-        eval_config=eval_config(config, spec.model)).with_id(names.EVALUATOR)
+        eval_config=eval_config(config, spec.model, intervals=baseline is not None and config.validation.confidence > 0),
+        confidence=config.validation.confidence, min_gain=config.validation.min_gain).with_id(names.EVALUATOR)
 
     feature_importance = FeatureImportance(model=trainer.outputs["model"], examples=examples.holdout,
                                            splits=examples.holdout_splits).with_id(names.FEATURE_IMPORTANCE)

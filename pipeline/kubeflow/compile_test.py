@@ -34,6 +34,7 @@ ADAPT_EXECUTORS = {
     "KubernetesInfraValidator": "components.kubernetes_infra_validator.executor.Executor",
     "ServingInfraValidator": "components.serving_infra_validator.executor.Executor",
     "Trainer": "components.calibrated_trainer.executor.Executor",
+    "Evaluator": "components.confident_evaluator.executor.Executor",
     "FileListGen": "components.file_list_gen.executor.Executor",
     "BatchPredictionGen": "components.batch_prediction_gen.executor.Executor",
     "PerformanceEvaluator": "components.performance_evaluator.executor.Executor",

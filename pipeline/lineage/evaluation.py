@@ -1,7 +1,11 @@
 """Reading what the Evaluator decided: metrics of candidate and baseline, and why a model was declined."""
-from typing import Dict, List, Tuple
+import json
+import os
+from typing import Any, Dict, List, Optional, Tuple
 
 import tensorflow_model_analysis as tfma
+
+from core.promotion import PROMOTION_FILE
 
 METRIC_NAMES = {"binary_accuracy": "accuracy", "sparse_categorical_accuracy": "accuracy", "auc": "auc",
                 "precision": "precision", "recall": "recall",
@@ -24,8 +28,18 @@ def overall_metrics(evaluation_uri: str) -> Dict[str, Dict[str, float]]:
     return metrics
 
 
+def promotion(evaluation_uri: str) -> Optional[Dict[str, Any]]:
+    """The promotion rule's verdict (core/promotion.py) when the Evaluator applied it, else None."""
+    from tfx.dsl.io import fileio
+    path = os.path.join(evaluation_uri, PROMOTION_FILE)
+    if not fileio.exists(path):
+        return None
+    with fileio.open(path) as handle:
+        return json.loads(handle.read())
+
+
 def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
-    """(ok, failures) from the Evaluator's validation result, each failure in words."""
+    """(ok, failures) from the Evaluator's validation result and its promotion rule, each failure in words."""
     result = tfma.load_validation_result(evaluation_uri)
     failures = []
     for per_slice in result.metric_validations_per_slice:
@@ -40,4 +54,7 @@ def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
             else:
                 failures.append(f"{name} {value:.4f} is below the floor "
                                 f"{threshold.value_threshold.lower_bound.value:.4f}")
-    return result.validation_ok, failures
+    verdict = promotion(evaluation_uri)
+    if verdict and not verdict["proven"]:
+        failures.append(verdict["description"])
+    return result.validation_ok and not failures, failures

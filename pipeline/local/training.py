@@ -188,6 +188,9 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
     rows = int(metrics.get("candidate", {}).get("examples", 0))
     if pushed:
         reason = f"pushed as version {version}"
+        verdict = evaluation.promotion(evaluation_uri)
+        if verdict:
+            reason += f": {verdict['description']}"
     elif metadata.prop(pushed_model, "stale_blessing") == 1:  # not judged against what serves now: no decline
         reason = f"not pushed: {metadata.prop(pushed_model, 'reason')}"
     elif metadata.prop(pushed_model, "identical_version") is not None:

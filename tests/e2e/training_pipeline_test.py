@@ -122,3 +122,19 @@ def test_models_list_shows_pushed_versions_with_spans(workspace, runs):
     production = [row for row in rows if row["stage"] == "production"]
     assert len(production) == 1 and production[0]["version"] == runs[1].production_version
     assert {row["stage"] for row in rows} <= {"production", "archived", "declined"}
+
+
+def test_a_candidate_whose_gain_is_not_proven_is_declined_naming_its_interval(workspace, runs):
+    from pipeline.local.training import run_training
+    config = workspace.load_config().with_overrides({"validation.confidence": 0.9, "validation.min_gain": 0.5})
+    base = workspace.serving_model_dir(config)
+    before = versions.list_versions(base)
+    # A candidate trained on span 2 alone; no model gains 50 points of accuracy, so no interval can prove it.
+    outcome = run_training(workspace, config, SpanWindow(2, 2), echo=None)
+    assert not outcome.pushed and versions.list_versions(base) == before
+    assert "over the serving model (90% lower bound " in outcome.reason, outcome.reason
+    assert "not proven better (needs a lower bound above +0.5000)" in outcome.reason
+    meta = metadata.Metadata.of(workspace, config)
+    [blessing] = meta.outputs(meta.node_executions(TRAINING_PIPELINE, "Evaluator")[-1].id, "blessing")
+    assert metadata.prop(blessing, "blessed") == 0 and metadata.prop(blessing, "proven_better") == 0
+    assert metadata.prop(blessing, "accuracy_gain_lower") < metadata.prop(blessing, "accuracy_gain")
