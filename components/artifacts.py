@@ -8,7 +8,7 @@ accepts declared properties on TFX's own artifact types.
 """
 import json
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from tfx.dsl.io import fileio
 from tfx.types.artifact import Artifact
@@ -118,3 +118,21 @@ def read_report(artifact_or_uri) -> Dict[str, Any]:
     uri = artifact_or_uri if isinstance(artifact_or_uri, str) else artifact_or_uri.uri
     with fileio.open(os.path.join(uri, REPORT_FILE)) as handle:
         return json.loads(handle.read())
+
+
+def holdout_examples(artifacts, splits: List[str], limit: int) -> list:
+    """Up to `limit` tf.Examples from the named splits of every Examples artifact, in order."""
+    import glob
+
+    import tensorflow as tf
+    from tfx.types import artifact_utils
+    files = []
+    for artifact in artifacts:
+        for split in splits:
+            split_names = artifact_utils.decode_split_names(artifact.split_names)
+            if split in split_names:
+                files += sorted(glob.glob(os.path.join(artifact_utils.get_split_uri([artifact], split), "*")))
+    if not files:
+        return []
+    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit)
+    return [tf.train.Example.FromString(record.numpy()) for record in dataset]

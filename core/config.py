@@ -95,8 +95,8 @@ class ValidationConfig:
         "Evaluator: how much accuracy the candidate may lose against the serving model.", min=0.0, max=1.0))
     confidence: float = field(default=0.0, metadata=_doc(
         "Evaluator: push a candidate only when its accuracy gain over the serving model on the same holdout is "
-        "above min_gain with this one-sided confidence (TFMA's paired jackknife interval); 0 = judge the point "
-        "estimates alone.", min=0.0, max=0.999))
+        "above min_gain with this one-sided confidence (a paired bootstrap over the holdout rows both models "
+        "answered); 0 = judge the point estimates alone.", min=0.0, max=0.999))
     min_gain: float = field(default=0.0, metadata=_doc(
         "Evaluator: with confidence above 0, the gain's lower bound must exceed this.", min=0.0, max=1.0))
     min_domain_mass: float = field(default=0.9, metadata=_doc(

@@ -1,23 +1,39 @@
+import numpy as np
 import pytest
 
-from core.promotion import Promotion
+from core.promotion import paired_gain
 
 
-def test_a_gain_inside_the_noise_is_not_proven_and_says_its_interval():
-    promotion = Promotion("accuracy", gain=0.002, standard_error=0.004, degrees_of_freedom=19, confidence=0.9)
-    assert promotion.lower == pytest.approx(0.002 - 1.3277 * 0.004, abs=1e-4) and not promotion.proven
-    assert promotion.describe() == ("accuracy +0.0020 over the serving model (90% lower bound -0.0033): "
-                                    "not proven better (needs a lower bound above +0.0000)")
+def _answers(rng, rows, candidate_accuracy, baseline_accuracy, agreement=0.9):
+    """Per-row correctness of two models that agree on most rows, as retrained models do."""
+    baseline = rng.random(rows) < baseline_accuracy
+    candidate = np.where(rng.random(rows) < agreement, baseline, rng.random(rows) < candidate_accuracy)
+    return candidate, baseline
 
 
-def test_a_gain_well_beyond_the_noise_is_proven():
-    promotion = Promotion("accuracy", gain=0.03, standard_error=0.005, degrees_of_freedom=19, confidence=0.9)
-    assert promotion.proven and promotion.describe() == \
-        "accuracy +0.0300 over the serving model (90% lower bound +0.0234)"
-    assert not Promotion("accuracy", 0.03, 0.005, 19, 0.9, min_gain=0.05).proven
+def test_a_gain_inside_the_noise_is_not_proven_and_says_its_bound():
+    rng = np.random.default_rng(0)
+    candidate, baseline = _answers(rng, 300, 0.86, 0.85)
+    promotion = paired_gain(candidate, baseline, confidence=0.9)
+    assert promotion.lower < 0 < promotion.gain + 0.05 and not promotion.proven
+    assert promotion.describe().startswith(f"accuracy {promotion.gain:+.4f} over the serving model (90% lower bound ")
+    assert promotion.describe().endswith("not proven better (needs a lower bound above +0.0000)")
 
 
-def test_without_an_interval_the_point_estimate_decides():
-    assert Promotion("accuracy", 0.001, 0.0, 0, 0.9).proven
-    assert not Promotion("accuracy", 0.0, 0.01, 19, 0.0).proven       # a tie is no gain
-    assert Promotion("accuracy", 0.001, 0.01, 19, 0.0).lower == 0.001  # confidence 0: intervals off
+def test_a_clear_gain_is_proven_and_min_gain_raises_the_bar():
+    rng = np.random.default_rng(1)
+    baseline = rng.random(2000) < 0.8
+    candidate = baseline | (rng.random(2000) < 0.3)     # right wherever the serving model is, and on more rows
+    promotion = paired_gain(candidate, baseline, confidence=0.95)
+    assert promotion.proven and 0 < promotion.lower < promotion.gain
+    assert not paired_gain(candidate, baseline, confidence=0.95, min_gain=promotion.gain).proven
+
+
+def test_the_verdict_is_reproducible_and_a_tie_is_no_gain():
+    same = np.array([True, False] * 200)
+    assert paired_gain(same, same, 0.9).to_dict()["proven"] is False
+    rng = np.random.default_rng(2)
+    candidate, baseline = _answers(rng, 500, 0.9, 0.85, agreement=0.5)
+    assert paired_gain(candidate, baseline, 0.9) == paired_gain(candidate, baseline, 0.9)
+    with pytest.raises(ValueError, match="no holdout rows"):
+        paired_gain([], [], 0.9)

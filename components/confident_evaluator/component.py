@@ -6,9 +6,11 @@ eval_config; and `confidence` and `min_gain` as parameters.
 Emits: `evaluation` (ModelEvaluation) and `blessing` (ModelBlessing), as
 TFX's Evaluator does, with one more rule: when a serving model is compared
 and `confidence` is above 0, the candidate is blessed only if the one-sided
-lower bound of its accuracy gain on the same holdout (TFMA's jackknife
-interval, paired: the same row buckets for both models; core/promotion.py)
-is above `min_gain`. The blessing's custom properties say the gain, its
+lower bound of its accuracy gain on the same holdout rows is above
+`min_gain`: both models answer the holdout through their serving signatures
+and a paired bootstrap over the rows gives the bound (core/promotion.py;
+TFMA's own jackknife intervals cost minutes per run on these machines, for
+every metric and slice, where this costs seconds). The blessing's custom properties say the gain, its
 lower bound and whether it was proven; `promotion.json` in the evaluation
 folder says it in words, which the decline reason repeats.
 Short-circuits: without a baseline (the first model), or with confidence 0,

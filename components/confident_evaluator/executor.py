@@ -1,37 +1,44 @@
-"""Executor of ConfidentEvaluator: TFX's Evaluator executor, then the promotion rule on the accuracy gain."""
+"""Executor of ConfidentEvaluator: TFX's Evaluator executor, then the promotion rule on the paired accuracy gain."""
 import json
 import os
-from typing import Optional
 
+import numpy as np
 from tfx.components.evaluator import constants
 from tfx.components.evaluator import executor as evaluator_executor
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
+from tfx.utils import path_utils
 
-from core.promotion import PROMOTION_FILE, Promotion
+from components.artifacts import holdout_examples
+from core import importance
+from core.contract import model_classes, read_model_info
+from core.promotion import PROMOTION_FILE, Promotion, paired_gain
 
-ACCURACY_METRICS = ("binary_accuracy", "sparse_categorical_accuracy")
-
-
-def accuracy_gain(metrics_for_slices, confidence: float, min_gain: float) -> Optional[Promotion]:
-    """The overall slice's accuracy difference (candidate minus baseline) with its standard error, or None when
-    the evaluation holds no difference (no baseline)."""
-    for per_slice in metrics_for_slices:
-        if per_slice.slice_key.single_slice_keys:
-            continue
-        for entry in per_slice.metric_keys_and_values:
-            if entry.key.is_diff and entry.key.name in ACCURACY_METRICS:
-                interval = entry.confidence_interval
-                has_interval = interval.HasField("standard_error")
-                return Promotion(
-                    "accuracy", gain=entry.value.double_value.value,
-                    standard_error=interval.standard_error.double_value.value if has_interval else 0.0,
-                    degrees_of_freedom=int(interval.degrees_of_freedom.value) if has_interval else 0,
-                    confidence=confidence, min_gain=min_gain)
-    return None
+MAX_ROWS = 200_000   # the holdout rows both models answer (a holdout is a few test splits: far fewer)
 
 
-def decline(blessing, promotion: Promotion) -> None:
+def model_path(artifact) -> str:
+    return path_utils.serving_model_path(artifact.uri, path_utils.is_old_model_artifact(artifact))
+
+
+def rows_right(path: str, serialized, labels: np.ndarray) -> np.ndarray:
+    """Which rows the model at `path` classifies correctly, through its serving signature."""
+    from serving.model import LoadedModel
+    model = LoadedModel.load(path, 0)
+    return importance.predicted_classes(np.array(model.predict_serialized(serialized))) == labels
+
+
+def judge(candidate: str, baseline: str, examples, confidence: float, min_gain: float) -> Promotion:
+    """The candidate's accuracy gain over the serving model on the holdout rows with a class label."""
+    info = read_model_info(candidate)
+    labels = importance.label_indices(examples, info["label"], model_classes(info))
+    kept = [example.SerializeToString() for example, label in zip(examples, labels) if label >= 0]
+    labels = labels[labels >= 0]
+    return paired_gain(rows_right(candidate, kept, labels), rows_right(baseline, kept, labels), confidence,
+                       min_gain)
+
+
+def decline(blessing) -> None:
     """Turns a TFMA blessing into a refusal: the NOT_BLESSED file and property, as TFX's executor writes them."""
     blessed = os.path.join(blessing.uri, constants.BLESSED_FILE_NAME)
     if fileio.exists(blessed):
@@ -46,19 +53,20 @@ class Executor(evaluator_executor.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         confidence = float(exec_properties.pop("confidence", 0.0) or 0.0)
         min_gain = float(exec_properties.pop("min_gain", 0.0) or 0.0)
+        splits = json.loads(exec_properties.get("example_splits") or "null") or ["eval"]
         super().Do(input_dict, output_dict, exec_properties)
         if not confidence or not input_dict.get("baseline_model"):
             return
-        import tensorflow_model_analysis as tfma
         evaluation = artifact_utils.get_single_instance(output_dict["evaluation"])
         blessing = artifact_utils.get_single_instance(output_dict["blessing"])
-        promotion = accuracy_gain(tfma.load_metrics(evaluation.uri), confidence, min_gain)
-        if promotion is None:
-            return
+        examples = holdout_examples(input_dict["examples"], splits, MAX_ROWS)
+        promotion = judge(model_path(artifact_utils.get_single_instance(input_dict["model"])),
+                          model_path(artifact_utils.get_single_instance(input_dict["baseline_model"])),
+                          examples, confidence, min_gain)
         with fileio.open(os.path.join(evaluation.uri, PROMOTION_FILE), "w") as handle:
             handle.write(json.dumps(promotion.to_dict()))
         blessing.set_float_custom_property("accuracy_gain", promotion.gain)
         blessing.set_float_custom_property("accuracy_gain_lower", promotion.lower)
         blessing.set_int_custom_property("proven_better", int(promotion.proven))
         if not promotion.proven and blessing.get_int_custom_property(constants.ARTIFACT_PROPERTY_BLESSED_KEY):
-            decline(blessing, promotion)
+            decline(blessing)

@@ -1,35 +1,30 @@
-from tensorflow_model_analysis.proto import metrics_for_slice_pb2
+import numpy as np
 
-from components.confident_evaluator.executor import accuracy_gain
+from components.confident_evaluator.executor import judge
+from tests.helpers import rows_to_examples, save_tiny_model
 
-
-def _slice(gain, standard_error=None, name="binary_accuracy", sliced=False):
-    per_slice = metrics_for_slice_pb2.MetricsForSlice()
-    if sliced:
-        per_slice.slice_key.single_slice_keys.add(column="payment_type", bytes_value=b"Cash")
-    entry = per_slice.metric_keys_and_values.add()
-    entry.key.name, entry.key.is_diff = name, True
-    entry.value.double_value.value = gain
-    if standard_error is not None:
-        entry.confidence_interval.standard_error.double_value.value = standard_error
-        entry.confidence_interval.degrees_of_freedom.value = 19
-    plain = per_slice.metric_keys_and_values.add()
-    plain.key.name = name
-    plain.value.double_value.value = 0.9
-    return per_slice
+HEADER = ["trip_miles", "payment_type", "trip_start_hour", "big_tipper"]
 
 
-def test_the_overall_accuracy_difference_and_its_standard_error_are_read():
-    promotion = accuracy_gain([_slice(0.5, 0.1, sliced=True), _slice(0.004, 0.004)], 0.9, 0.0)
-    assert (promotion.gain, promotion.standard_error, promotion.degrees_of_freedom) == (0.004, 0.004, 19)
-    assert not promotion.proven
-    multi = accuracy_gain([_slice(0.03, 0.005, name="sparse_categorical_accuracy")], 0.9, 0.0)
-    assert multi.proven and multi.lower > 0.02
+def _holdout(rows=400, seed=0):
+    """Long credit-card trips tip: the tiny model of weight w predicts P = sigmoid(w * miles + [cash] - 0.5)."""
+    rng = np.random.default_rng(seed)
+    miles = rng.uniform(-2, 2, rows)
+    cash = rng.random(rows) < 0.3
+    tipped = (miles > 0.3) & ~cash
+    return rows_to_examples(HEADER, [[f"{m:.3f}", "Cash" if c else "Credit Card", "9", str(int(t))]
+                                     for m, c, t in zip(miles, cash, tipped)])
 
 
-def test_an_evaluation_without_a_baseline_has_no_gain_to_judge():
-    per_slice = metrics_for_slice_pb2.MetricsForSlice()
-    entry = per_slice.metric_keys_and_values.add()
-    entry.key.name = "binary_accuracy"
-    assert accuracy_gain([per_slice], 0.9, 0.0) is None
-    assert accuracy_gain([_slice(0.01)], 0.9, 0.0).standard_error == 0.0   # no interval: the point estimate
+def test_a_candidate_that_answers_more_holdout_rows_right_is_proven_better(tmp_path):
+    good, poor = save_tiny_model(str(tmp_path / "good"), 3.0), save_tiny_model(str(tmp_path / "poor"), -3.0)
+    promotion = judge(good, poor, _holdout(), confidence=0.9, min_gain=0.0)
+    assert promotion.rows == 400 and promotion.gain > 0.3 and promotion.proven
+
+
+def test_the_same_model_again_is_no_gain_and_is_not_proven(tmp_path):
+    model = save_tiny_model(str(tmp_path / "same"), 3.0)
+    copy = save_tiny_model(str(tmp_path / "copy"), 3.0)
+    promotion = judge(model, copy, _holdout(), confidence=0.9, min_gain=0.0)
+    assert promotion.gain == 0.0 and promotion.lower == 0.0 and not promotion.proven
+    assert "not proven better" in promotion.describe()

@@ -1,31 +1,14 @@
 """Executor of FeatureImportance."""
-import glob
 import json
-import os
 from typing import List
 
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
-from components.artifacts import write_report
+from components.artifacts import holdout_examples, write_report
 from core import importance
 from core.contract import model_classes, read_model_info
-
-
-def holdout_examples(artifacts, splits: List[str], limit: int) -> list:
-    """Up to `limit` tf.Examples from the named splits of every Examples artifact, in order."""
-    import tensorflow as tf
-    files = []
-    for artifact in artifacts:
-        for split in splits:
-            split_names = artifact_utils.decode_split_names(artifact.split_names)
-            if split in split_names:
-                files += sorted(glob.glob(os.path.join(artifact_utils.get_split_uri([artifact], split), "*")))
-    if not files:
-        return []
-    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit)
-    return [tf.train.Example.FromString(record.numpy()) for record in dataset]
 
 
 def measure(model_path: str, examples_artifacts, splits: List[str], limit: int) -> dict:

@@ -181,12 +181,9 @@ def example_gen_for_span(data_root: str, span: int, model: ModelPackage):
 
 
 # -- the Evaluator's rules -----------------------------------------------------------------
-def eval_config(config: Config, model: ModelPackage, intervals: bool = False) -> tfma.EvalConfig:
-    """Blessing rules on the overall slice: an accuracy floor, and not worse than the serving model.
-
-    With `intervals` (a serving model to compare with, and validation.confidence
-    above 0), TFMA also computes jackknife confidence intervals, differences
-    included: ConfidentEvaluator's promotion rule reads the accuracy gain's.
+def eval_config(config: Config, model: ModelPackage) -> tfma.EvalConfig:
+    """Blessing rules on the overall slice: an accuracy floor, and not worse than the serving model
+    (ConfidentEvaluator adds the proven gain, validation.confidence).
 
     The label is the class index the model's `transform_features` signature
     computes, so string and boolean labels are judged like 0/1 ones. Two
@@ -206,15 +203,11 @@ def eval_config(config: Config, model: ModelPackage, intervals: bool = False) ->
     else:
         metrics = [tfma.MetricConfig(class_name="ExampleCount"),
                    tfma.MetricConfig(class_name="SparseCategoricalAccuracy", per_slice_thresholds=gated)]
-    options = tfma.Options()
-    if intervals:
-        options.compute_confidence_intervals.value = True
-        options.confidence_intervals.method = tfma.ConfidenceIntervalOptions.JACKKNIFE
     return tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(signature_name=contract.SIGNATURE_NAME, label_key=model.eval_label_key,
                                     preprocessing_function_names=[contract.TRANSFORM_SIGNATURE])],
         slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[key]) for key in model.slices],
-        metrics_specs=[tfma.MetricsSpec(metrics=metrics)], options=options)
+        metrics_specs=[tfma.MetricsSpec(metrics=metrics)])
 
 
 # -- the nodes that differ by target -----------------------------------------------------
@@ -353,7 +346,7 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
     evaluator = ConfidentEvaluator(
         examples=examples.holdout, model=trainer.outputs["model"], baseline_model=baseline,
         example_splits=examples.holdout_splits if examples.train_splits else None,
-        eval_config=eval_config(config, spec.model, intervals=baseline is not None and config.validation.confidence > 0),
+        eval_config=eval_config(config, spec.model),
         confidence=config.validation.confidence, min_gain=config.validation.min_gain).with_id(names.EVALUATOR)
 
     feature_importance = FeatureImportance(model=trainer.outputs["model"], examples=examples.holdout,
