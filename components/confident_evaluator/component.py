@@ -10,9 +10,10 @@ lower bound of its accuracy gain on the same holdout rows is above
 `min_gain`: both models answer the holdout through their serving signatures
 and a paired bootstrap over the rows gives the bound (core/promotion.py;
 TFMA's own jackknife intervals cost minutes per run on these machines, for
-every metric and slice, where this costs seconds). The blessing's custom properties say the gain, its
-lower bound and whether it was proven; `promotion.json` in the evaluation
-folder says it in words, which the decline reason repeats.
+every metric and slice, where this costs seconds). The blessing's custom
+properties say the gain, its lower bound and whether it was proven;
+`promotion.json` in the evaluation folder says it in words, which the
+decline and push reasons repeat.
 Short-circuits: without a baseline (the first model), or with confidence 0,
 TFX's own blessing stands unchanged.
 """

@@ -154,8 +154,7 @@ def describe_batch(outcome) -> str:
     lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}"]
     if outcome.estimated:
         lines.append(f"  estimated: {tables.estimate_text(outcome.estimated)}")
-    lines += [
-              f"  drift: {outcome.drift_reason}",
+    lines += [f"  drift: {outcome.drift_reason}",
               f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
     if outcome.span:
         lines.append(f"  span: {outcome.span}")
