@@ -128,8 +128,9 @@ class PerformanceConfig:
     estimated_max_drop: float = field(default=0.05, metadata=_doc(
         "A batch without labels: retrain when threshold_metric, estimated from the model's calibrated "
         "probabilities, is more than this share (relative) below the model's own holdout score and (for "
-        "accuracy) the estimate's 3-sigma band excludes that score; the batch then waits for labels to become a "
-        "span, and realized metrics decide once they exist (0: off). The estimate sees covariate shift, never "
+        "accuracy) the estimate's 3-sigma band excludes that score; the training runs at once on the spans labeled "
+        "so far, the batch waits for its labels to become a span, and realized metrics decide once they exist "
+        "(0: off). The estimate sees covariate shift, never "
         "concept drift.", min=0.0, max=1.0))
 
 

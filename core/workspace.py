@@ -10,6 +10,7 @@
       metadata.sqlite       ML Metadata store
       serving/<model>/<v>/  pushed SavedModels (TF Serving layout)
       reports/              markdown / JSON / PNG reports and run logs
+      replays/<name>/<batch>/  copies of replayed batches whose labels come later (`adapt replay --labels-after`)
 
 The folder is chosen by --workdir, else $ADAPT_WORKDIR, else ./adapt-workspace.
 """
@@ -88,6 +89,10 @@ class Workspace:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def replays(self) -> Path:
+        return self.root / "replays"
 
     def pipeline_root(self, pipeline_name: str) -> Path:
         return self.pipelines / pipeline_name

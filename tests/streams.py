@@ -7,6 +7,8 @@ and a constant column. The label `churned` ("yes" / "no") is whether the
 point lies above a hyperplane that rotates by `degrees_per_batch` every batch
 (5 % of labels flipped), the classic concept-drift stream: a model that never
 retrains decays batch after batch; one retrained on recent batches keeps up.
+
+`covariate_shift_batches`: the opposite kind, rows that move under one law.
 """
 import csv
 import math
@@ -42,6 +44,30 @@ def rotating_hyperplane_batches(root: Path, batches: int = 6, rows: int = 300, d
         with open(folder / "data.csv", "w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(HEADER)
+            writer.writerows(data)
+        folders.append(folder)
+    return folders
+
+
+def covariate_shift_batches(root: Path, batches: int = 4, rows: int = 300, shift_per_batch: float = 0.6,
+                            seed: int = 11) -> List[Path]:
+    """CSV batches `batch-01`, ... whose rows move: x1 ~ N(shift * batch, 1), x2 ~ N(0, 1), a `segment`; the label
+    `bought` (1 / 0) follows one law throughout, sin(1.5 x1) * 2 + 0.8 x2 + noise > 0: covariate shift without
+    concept drift, where a model trained on the first batch extrapolates and one retrained on newer rows does not."""
+    generator = random.Random(seed)
+    folders = []
+    for index in range(batches):
+        data = []
+        for _ in range(rows):
+            x1, x2 = generator.gauss(shift_per_batch * index, 1.0), generator.gauss(0.0, 1.0)
+            segment = generator.choice(["a", "b"])
+            score = math.sin(1.5 * x1) * 2.0 + 0.8 * x2 + (0.5 if segment == "b" else 0.0) + generator.gauss(0, 0.3)
+            data.append([f"{x1:.4f}", f"{x2:.4f}", segment, "1" if score > 0 else "0"])
+        folder = Path(root) / f"batch-{index + 1:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "data.csv", "w", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["x1", "x2", "segment", "bought"])
             writer.writerows(data)
         folders.append(folder)
     return folders

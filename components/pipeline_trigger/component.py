@@ -4,10 +4,13 @@ Consumes: `span` (adapt.DataSpan from SpanPreparator).
 Emits: `training_run` (adapt.TrainingRun): properties spans, triggered and
 outcome; custom properties pushed_version, exit_code and seconds for runs it
 waited for, run_id for submitted ones.
-Short-circuits: starts nothing when SpanPreparator made no span or decided
-against retraining (triggered 0, and the outcome says why).
+Short-circuits: starts nothing when SpanPreparator decided against
+retraining or gave no span to end the window at (triggered 0, and the
+outcome says why).
 Starts training on the window of the last `window` accepted spans ending at
-the new span (rejected spans under `data_root` are skipped), through the
+the new span, or, for a batch still awaiting its labels, at the newest
+labeled span SpanPreparator names (`window_end`); rejected spans under
+`data_root` are skipped. It launches through the
 launcher named by `launcher` (see launcher.py): adapt's local launcher runs
 the training pipeline on this machine in a child process and waits for its
 outcome; the Kubeflow/Vertex launcher submits the compiled training pipeline

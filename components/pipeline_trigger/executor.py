@@ -17,12 +17,13 @@ class Executor(base_executor.BaseExecutor):
     def Do(self, input_dict, output_dict, exec_properties):
         span = read_report(artifact_utils.get_single_instance(input_dict["span"]))
         artifact = artifact_utils.get_single_instance(output_dict["training_run"])
-        if not span["retrain"] or not span["span"]:
+        end = span.get("window_end") or span["span"]  # a batch awaiting labels retrains on the newest labeled span
+        if not span["retrain"] or not end:
             artifact.spans, artifact.triggered = "", 0
             artifact.outcome = f"not triggered: {span['reason']}"
             write_report(artifact, {"triggered": False, "outcome": artifact.outcome})
             return
-        window = training_window(exec_properties["data_root"], span["span"], int(exec_properties["window"]))
+        window = training_window(exec_properties["data_root"], end, int(exec_properties["window"]))
         launcher = load_launcher(exec_properties["launcher"], exec_properties.get("launcher_options"))
         result = launcher.launch(window, span["reason"], span.get("evidence") or {})
         artifact.spans, artifact.triggered, artifact.outcome = str(window), 1, result.outcome

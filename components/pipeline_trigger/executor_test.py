@@ -65,3 +65,12 @@ def test_a_launcher_that_is_not_one_is_refused():
         load_launcher("nowhere.Launcher")
     with pytest.raises(AdaptError, match="is not a TrainingLauncher"):
         load_launcher("components.pipeline_trigger.launcher.LaunchResult")
+
+
+def test_a_batch_awaiting_its_labels_trains_on_the_window_ending_at_the_newest_labeled_span(tmp_path):
+    RecordingLauncher.launched.clear()
+    for number in range(1, 4):
+        (tmp_path / "data" / f"span-{number}").mkdir(parents=True)
+    reason = "performance: estimated accuracy 0.70 is 12% below; retraining now on the spans labeled so far"
+    output = _run(tmp_path, {"batch": "q", "span": 0, "window_end": 3, "retrain": True, "reason": reason})
+    assert RecordingLauncher.launched == [([2, 3], reason)] and output.triggered == 1

@@ -16,7 +16,12 @@ last candidate was declined on the same evidence (`last_decline`: fewer than
 larger by more than `max_drop`); the report's `evidence` (relative drop,
 drifted features) is what the next decision compares with.
 Short-circuits: no span when retraining is not needed; no span yet when the
-batch has no labels (the batch stays pending until a labels file arrives);
+batch has no labels (the batch stays pending until a labels file arrives,
+and then becomes a span whatever its labeled evaluation decides). The
+retraining a rule calls for on such a batch runs now, on the window ending at
+the newest labeled span, when that span is newer than the serving model's
+(`serving_spans_end`; 0 = unknown, as on Kubeflow: it waits) and than the
+last declined window; the report's `window_end` names it;
 no second span when the batch already became one (that span is reused);
 with `evaluate_only` (`adapt evaluate-batch --no-trigger`) it reports the
 decision and writes nothing, so the batch stays ready for a later run.
@@ -43,6 +48,7 @@ class SpanPreparatorSpec(ComponentSpec):
         "last_decline": ExecutionParameter(type=str, optional=True),  # JSON: the serving model's last declined retrain
         "spans_after_decline": ExecutionParameter(type=int, optional=True),
         "max_drop": ExecutionParameter(type=float, optional=True),
+        "serving_spans_end": ExecutionParameter(type=int, optional=True),  # last span the serving model learned
     }
     INPUTS = {
         "file_list": ChannelParameter(type=FileList),
@@ -59,9 +65,9 @@ class SpanPreparator(base_component.BaseComponent):
     def __init__(self, file_list: types.BaseChannel, performance: types.BaseChannel,
                  drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2,
                  evaluate_only: bool = False, last_decline="{}", spans_after_decline: int = 2,
-                 max_drop: float = 0.0):
+                 max_drop: float = 0.0, serving_spans_end: int = 0):
         super().__init__(spec=SpanPreparatorSpec(
             file_list=file_list, performance=performance, drift_report=drift_report, data_root=data_root,
             policy=policy, test_fraction=test_fraction, evaluate_only=int(evaluate_only),
             last_decline=last_decline, spans_after_decline=spans_after_decline, max_drop=max_drop,
-            span=types.Channel(type=DataSpan)))
+            serving_spans_end=serving_spans_end, span=types.Channel(type=DataSpan)))

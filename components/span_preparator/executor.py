@@ -2,7 +2,7 @@
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
@@ -85,19 +85,40 @@ def batch_figures(performance: Dict[str, Any]) -> Dict[str, Any]:
     return {name: value for name, value in figures.items() if value is not None}
 
 
+def retrain_before_labels(data_root: str, memory: Memory, serving_spans_end: int) -> Tuple[int, str]:
+    """(window end, why) of a retraining decided on a batch that has no labels yet: the newest span, when it is
+    newer than the serving model's spans and than the last declined window; 0 when nothing new is labeled."""
+    latest = spans.latest_span(data_root) or 0
+    if not serving_spans_end:
+        return 0, "; the serving model's spans are not known here: retraining waits for the labels"
+    newest_used = max(serving_spans_end, memory.end_span)
+    if latest > newest_used:
+        return latest, f"; retraining now on the spans labeled so far (up to span {latest})"
+    return 0, (f"; no span labeled since the serving model's or the last declined window (up to span "
+               f"{newest_used}): retraining waits for the labels")
+
+
 def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, performance: Dict[str, Any],
             drift: Dict[str, Any], evaluate_only: bool = False, memory: Memory = Memory(),
-            spans_after_decline: int = 1, max_drop: float = 0.0) -> Dict[str, Any]:
+            spans_after_decline: int = 1, max_drop: float = 0.0, serving_spans_end: int = 0) -> Dict[str, Any]:
     """Decides, writes the span if needed, records the batch state; returns what happened.
 
     `evaluate_only` reports the decision and changes nothing: no span, no state, the batch stays ready.
+    A batch without labels that a rule fired on awaits its labels to become a span; the retraining it calls for
+    runs now on the newest labeled spans when there are any the serving model has not learned from
+    (`serving_spans_end`: its window's last span; 0 = unknown). When the labels come, the batch becomes a span
+    whatever its labeled evaluation decides about retraining.
     """
     existing = spans.span_for_batch(data_root, batch.batch_id)
     next_span = existing or (spans.latest_span(data_root) or 0) + 1
     decision = decide(policy, performance, drift, memory, next_span, spans_after_decline, max_drop)
     decision.evidence = {**decision.evidence, **batch_figures(performance)}
     reason, labeled = decision.reason, bool(performance.get("labeled"))
-    span, status = 0, "evaluated"
+    awaited = (batch.state() or {}).get("status") == "awaiting-labels"
+    if labeled and awaited and not decision.span:
+        decision.span = True
+        reason += "; the batch becomes a span: it awaited its labels since an unlabeled evaluation decided so"
+    span, status, window_end = 0, "evaluated", 0
     if evaluate_only:
         if decision.span and existing is None:
             reason += "; evaluate only: no span written, the batch stays ready"
@@ -109,13 +130,18 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     elif decision.span and not labeled:
         status = "awaiting-labels"
         reason += "; a span needs labels: waiting for the labels file"
+        if decision.train:
+            window_end, why = retrain_before_labels(data_root, memory, serving_spans_end)
+            decision.train, reason = bool(window_end), reason + why
     elif decision.span:
         span = write_batch_span(batch, data_root, test_fraction, source={"batch": batch.batch_id, "reason": reason})
         status = "span"
-    pending = {"trained": False} if decision.train and span else {}  # until the training run reports back
+    window_end = span or window_end
+    pending = {"trained": False, "window_end": window_end} if decision.train and window_end else {}
     batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": decision.train,
-                       "reason": reason, "policy": policy, **pending})
-    return {"batch": batch.batch_id, "span": span, "retrain": decision.train, "reason": reason, "status": status,
+                       "reason": reason, "policy": policy, **pending})  # "trained" until the training run reports
+    return {"batch": batch.batch_id, "span": span, "window_end": window_end if decision.train else 0,
+            "retrain": decision.train, "reason": reason, "status": status,
             "created": bool(span) and existing is None, "evidence": decision.evidence}
 
 
@@ -133,7 +159,8 @@ class Executor(base_executor.BaseExecutor):
                          evaluate_only=bool(exec_properties.get("evaluate_only")),
                          memory=Memory.from_json(exec_properties.get("last_decline") or "{}"),
                          spans_after_decline=int(exec_properties.get("spans_after_decline") or 1),
-                         max_drop=float(exec_properties.get("max_drop") or 0.0))
+                         max_drop=float(exec_properties.get("max_drop") or 0.0),
+                         serving_spans_end=int(exec_properties.get("serving_spans_end") or 0))
         artifact = artifact_utils.get_single_instance(output_dict["span"])
         artifact.batch = result["batch"]
         artifact.span = result["span"]

@@ -95,7 +95,8 @@ def test_no_retraining_marks_the_batch_without_a_span(tmp_path):
 def test_drift_without_labels_waits_for_them_and_loses_nothing(tmp_path):
     batch = _batch(tmp_path, labeled=False)
     result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, UNLABELED, DRIFT)
-    assert result["retrain"] and result["span"] == 0 and result["status"] == "awaiting-labels"
+    assert not result["retrain"] and result["span"] == 0 and result["status"] == "awaiting-labels"
+    assert result["reason"].endswith("retraining waits for the labels")
     assert batch.is_processed()  # evaluated; without labels there is nothing more to do yet
     (tmp_path / "incoming" / "2014-Q2" / "labels.csv").write_text("big_tipper\n" + "1\n" * 40)
     assert batch.readiness(1)[0]
@@ -103,6 +104,49 @@ def test_drift_without_labels_waits_for_them_and_loses_nothing(tmp_path):
     result = prepare(batch, str(tmp_path / "data"), "triggered", 0.25, labeled, DRIFT)
     assert result["span"] == 1
     assert (tmp_path / "data" / "span-1" / "train" / "data.csv").read_text().splitlines()[0] == "fare,big_tipper"
+
+
+def _spans(data, count):
+    for number in range(1, count + 1):
+        spans.write_span(data, ["fare", "big_tipper"], [[f"{number}.{i}", str(i % 2)] for i in range(20)],
+                         test_fraction=0.3, source={"batch": f"b{number}"})
+
+
+LOW_ESTIMATE = {"retrain": True, "labeled": False, "drop": 0.12,
+                "reason": "no ground truth yet; estimated accuracy 0.700 (band 0.600-0.800) is 12.0% below"}
+
+
+@pytest.mark.parametrize("serving_end, memory, window_end, why", [
+    (2, Memory(), 3, "retraining now on the spans labeled so far (up to span 3)"),
+    (3, Memory(), 0, "no span labeled since the serving model's or the last declined window (up to span 3)"),
+    (2, Memory(end_span=3), 0, "(up to span 3): retraining waits for the labels"),
+    (0, Memory(), 0, "the serving model's spans are not known here"),
+])
+def test_a_rule_firing_before_the_labels_retrains_on_the_spans_labeled_since_the_serving_model(
+        tmp_path, serving_end, memory, window_end, why):
+    batch, data = _batch(tmp_path, labeled=False), tmp_path / "data"
+    _spans(data, 3)
+    result = prepare(batch, str(data), "triggered", 0.25, LOW_ESTIMATE, CALM, memory=memory,
+                     serving_spans_end=serving_end)
+    assert result["status"] == "awaiting-labels" and result["span"] == 0 and spans.list_spans(data) == [1, 2, 3]
+    assert result["retrain"] is bool(window_end) and result["window_end"] == window_end and why in result["reason"]
+    state = batch.state()
+    assert state["status"] == "awaiting-labels" and state["span"] is None
+    if window_end:  # until the training run reports back, a rerun would train again
+        assert state["trained"] is False and state["window_end"] == 3 and not batch.is_processed()
+    else:
+        assert "trained" not in state and batch.is_processed()
+
+
+def test_a_batch_that_awaited_its_labels_becomes_a_span_when_they_arrive_whatever_the_rules_say(tmp_path):
+    batch, data = _batch(tmp_path, labeled=False), tmp_path / "data"
+    prepare(batch, str(data), "triggered", 0.25, LOW_ESTIMATE, CALM, serving_spans_end=1)
+    (tmp_path / "incoming" / "2014-Q2" / "labels.csv").write_text("big_tipper\n" + "1\n" * 40)
+    result = prepare(batch, str(data), "triggered", 0.25, KEEP, CALM, serving_spans_end=1)
+    assert result["span"] == 1 and not result["retrain"] and "awaited its labels" in result["reason"]
+    assert batch.state()["status"] == "span"
+    later = _batch(tmp_path / "other", labeled=True)
+    assert prepare(later, str(tmp_path / "other" / "data"), "triggered", 0.25, KEEP, CALM)["span"] == 0
 
 
 def test_evaluate_only_reports_the_decision_and_writes_nothing(tmp_path):

@@ -521,7 +521,7 @@ class Batch:
         state = self.state()
         if state is None:
             return False
-        if state.get("retrain") and state.get("span") and state.get("trained") is False:
+        if state.get("retrain") and (state.get("span") or state.get("window_end")) and state.get("trained") is False:
             return False  # the run that decided to retrain died before training finished: do it again
         # Inline labels are part of the data, so an unlabeled evaluation can only be redone by a labels file.
         return bool(state.get("labeled")) or not self.has_labels_file()

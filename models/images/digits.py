@@ -14,7 +14,7 @@ import datetime
 import gzip
 import os
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict, Iterator, Tuple
 
 import numpy as np
 
@@ -51,14 +51,22 @@ def drifted(pixels: np.ndarray, severity: float, rng: np.random.Generator):
     return Image.fromarray(np.uint8(np.clip(grey, 0, 255)))
 
 
-def write_batches(incoming: Path, batches: int = BATCHES, per_batch: int = 0) -> Dict[str, int]:
-    """Writes the batch folders that are missing; returns images per batch written now.
+def batch_images(index: int, batches: int = BATCHES, per_batch: int = 0) -> Iterator[Tuple[str, Any, int]]:
+    """(file name, drifted PIL image, label) of batch `index` (0-based), the same on every call.
 
     `per_batch` 0 spreads all 1,797 digits over the batches; a smaller number takes that many each (tests).
     """
     images, labels = load_digits()
     order = np.random.default_rng(SEED).permutation(len(labels))
     size = per_batch or len(labels) // batches
+    rng = np.random.default_rng(SEED + index)
+    severity = index / (batches - 1) if batches > 1 else 0.0
+    for position in order[index * size:(index + 1) * size]:
+        yield f"{position:04d}.png", drifted(images[position], severity, rng), int(labels[position])
+
+
+def write_batches(incoming: Path, batches: int = BATCHES, per_batch: int = 0) -> Dict[str, int]:
+    """Writes the batch folders that are missing; returns images per batch written now."""
     written = {}
     for index in range(batches):
         name = f"digits-{index + 1:02d}"
@@ -67,20 +75,18 @@ def write_batches(incoming: Path, batches: int = BATCHES, per_batch: int = 0) ->
             continue
         staging = Path(incoming) / f".{name}.tmp"
         staging.mkdir(parents=True, exist_ok=True)
-        rng = np.random.default_rng(SEED + index)
-        severity = index / (batches - 1) if batches > 1 else 0.0
-        chosen = order[index * size:(index + 1) * size]
+        count = 0
         with open(staging / "labels.csv", "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["file", LABEL])
-            for position in chosen:
-                file = f"{position:04d}.png"
-                drifted(images[position], severity, rng).save(staging / file)
-                writer.writerow([file, labels[position]])
+            for file, image, label in batch_images(index, batches, per_batch):
+                image.save(staging / file)
+                writer.writerow([file, label])
+                count += 1
         # Arrival order follows the batch number, as it would on disk.
         stamp = datetime.datetime(2021, 1, 1).timestamp() + index * 3600
         for child in staging.iterdir():
             os.utime(child, (stamp, stamp))
         os.replace(staging, folder)
-        written[name] = len(chosen)
+        written[name] = count
     return written

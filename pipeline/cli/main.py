@@ -61,7 +61,7 @@ def cmd_replay(args) -> int:
     from pipeline.replay.replay import replay
     workspace, config = _open(args)
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
-    rows = replay(workspace, config, Path(args.batches_dir), limit=args.limit)
+    rows = replay(workspace, config, Path(args.batches_dir), limit=args.limit, labels_after=args.labels_after or 0)
     if args.json:
         _print_json({"policy": config.retraining.policy, "summary": reports.summarize(rows), "batches": rows})
     return 0
@@ -307,7 +307,8 @@ def cmd_demo(args) -> int:
     from pipeline.replay import demo
     workspace, config = _open(args)
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
-    demo.run_demo(workspace, config, quarters=args.quarters, use_case=args.use_case)
+    demo.run_demo(workspace, config, quarters=args.quarters, use_case=args.use_case,
+                  labels_after=args.labels_after or 0)
     return 0
 
 
@@ -315,6 +316,12 @@ def cmd_demo(args) -> int:
 def _workdir(parser):
     parser.add_argument("--workdir", help="workspace folder (default: $ADAPT_WORKDIR or ./adapt-workspace)")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of a failure")
+
+
+def _labels_after(parser):
+    parser.add_argument("--labels-after", type=positive_int, metavar="N",
+                        help="labels come N batches late: each batch is judged by its estimate on arrival, its "
+                             "labels arrive N batches on")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -353,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=positive_int, help="replay only this many batches after the first")
     replay.add_argument("--train-steps", type=int, help="override training.train_steps")
     replay.add_argument("--json", action="store_true", help="print the report rows as JSON")
+    _labels_after(replay)
     replay.set_defaults(func=cmd_replay)
 
     demo = commands.add_parser("demo", help="replay four years of taxi data (or drifting digit images) through the "
@@ -364,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--policy", choices=["triggered", "periodic", "static"], help="retraining policy")
     demo.add_argument("--train-steps", type=int, default=DEMO_TRAIN_STEPS,
                       help=f"Trainer steps per training run (default {DEMO_TRAIN_STEPS}, the benchmark's setting)")
+    _labels_after(demo)
     demo.set_defaults(func=cmd_demo)
 
     data = commands.add_parser("data", help="generate data batches")

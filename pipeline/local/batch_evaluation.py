@@ -44,6 +44,7 @@ class BatchOutcome:
     production_version: Optional[int] = None
     seconds: float = 0.0
     estimated: Dict[str, Any] = field(default_factory=dict)   # confidence-based estimate: accuracy, band, auc
+    predictions_uri: str = ""                                 # BatchPredictionGen's output: what the model answered
     reports: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -57,14 +58,16 @@ class BatchOutcome:
         return values
 
 
-def baseline_statistics(meta: metadata.Metadata, serving_base: str, version: int) -> List[Dict[str, Any]]:
-    """[{"span": s, "uri": .../Split-train/FeatureStats.pb}] for the spans the serving model was trained on."""
+def serving_spans(meta: metadata.Metadata, serving_base: str, version: int) -> List[int]:
+    """The spans the serving model was trained on ([] when MLMD does not know the version)."""
     model = metadata.model_for_version(meta, serving_base, version)
-    if model is None:
-        return []
-    files = metadata.span_statistics_files(meta)
-    return [{"span": span, "uri": files[span]} for span in metadata.custom_config(meta.producer(model.id)).get("spans", [])
-            if span in files]
+    return [] if model is None else list(metadata.custom_config(meta.producer(model.id)).get("spans", []))
+
+
+def baseline_statistics(meta: metadata.Metadata, trained_on: List[int]) -> List[Dict[str, Any]]:
+    """[{"span": s, "uri": .../Split-train/FeatureStats.pb}] for the spans the serving model was trained on."""
+    files = metadata.span_statistics_files(meta) if trained_on else {}
+    return [{"span": span, "uri": files[span]} for span in trained_on if span in files]
 
 
 def training_launcher(workspace: Workspace, config: Config) -> Tuple[str, Dict[str, Any]]:
@@ -129,12 +132,13 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
     model = workspace.model_package(config)
     meta = metadata.Metadata.of(workspace, config)
     launcher, launcher_options = training_launcher(workspace, config)
+    trained_on = serving_spans(meta, base, version)
     spec = batch_evaluation.BatchEvaluationSpec(
         pipeline_name=names.BATCH_EVALUATION_PIPELINE,
         pipeline_root=str(workspace.pipeline_root(names.BATCH_EVALUATION_PIPELINE)),
         config=config, model=model, batch_uri=batch.uri, data_root=str(workspace.data),
         serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
-        baseline_statistics=baseline_statistics(meta, base, version),
+        baseline_statistics=baseline_statistics(meta, trained_on), serving_spans_end=max(trained_on, default=0),
         importances=metadata.serving_importances(meta, base, version), trigger=trigger,
         performance_reference=metadata.pushed_metrics(meta, config.model.name, version).get(
             config.performance.threshold_metric, 0.0),
@@ -151,7 +155,10 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
     missing = [node for node in names.REPORTING_NODES[:4] if node not in reports]
     if missing:
         raise PipelineError(f"batch evaluation finished without {', '.join(missing)}")
-    return _outcome(batch.batch_id, version, reports, base, time.perf_counter() - started)
+    outcome = _outcome(batch.batch_id, version, reports, base, time.perf_counter() - started)
+    predicted = meta.run_execution(names.BATCH_EVALUATION_PIPELINE, names.BATCH_PREDICTION_GEN, run_id)
+    outcome.predictions_uri = next((a.uri for a in meta.outputs(predicted.id)), "") if predicted else ""
+    return outcome
 
 
 def _outcome(batch_id: str, version: int, reports: Dict[str, Dict[str, Any]], base: str,

@@ -74,7 +74,7 @@ def write_use_case_data(workspace: Workspace, config: Config, use_case: str = "t
 
 
 def run_demo(workspace: Workspace, config: Config, quarters: Optional[int] = None, use_case: str = "taxi",
-             echo: Callable[[str], None] = echo_stderr) -> List[Dict]:
+             echo: Callable[[str], None] = echo_stderr, labels_after: int = 0) -> List[Dict]:
     config, _ = write_use_case_data(workspace, config, use_case)
     return replay(workspace, config, workspace.incoming, limit=quarters, report_name=USE_CASES[use_case].report_name,
-                  echo=echo)
+                  echo=echo, labels_after=labels_after)

@@ -14,6 +14,17 @@ batch, serving_version, accuracy, auc, the confidence-based estimate beside
 them (estimated_accuracy with its band, estimated_auc: what adapt would have
 known before the labels), drifted_features, retrained, pushed_version, reason,
 training_outcome, train_seconds, evaluate_seconds.
+
+`labels_after` N replays labels that come late: every batch arrives without
+them (a copy, pipeline/replay/withheld.py) and its labels arrive N batches
+later, just before that batch is evaluated. The serving model is then judged
+by its estimate alone, and a rule that fires on it retrains on the spans
+labeled so far. When a batch's labels arrive, it is evaluated again (its row
+`labels of B`, with the realized accuracy of the model serving then and the
+retraining that evaluation decided), and the accuracy of the model that
+served it on arrival fills its own row, computed from the predictions that
+model made then: the figure a labeled replay reports. The last N batches'
+labels only score them. Reports are named `<name>-labels-after-N-<policy>`.
 """
 import time
 from pathlib import Path
@@ -42,6 +53,7 @@ def batch_folders(batches_dir: Path) -> List[Path]:
 def batch_row(outcome) -> Dict:
     return {
         "batch": outcome.batch,
+        "labeled": outcome.labeled,
         "serving_version": outcome.serving_version,
         "accuracy": outcome.metrics.get("accuracy"),
         "auc": outcome.metrics.get("auc"),
@@ -81,34 +93,84 @@ def ensure_first_model(workspace: Workspace, config: Config, first: Path, echo: 
         raise UsageError(f"the first model was not pushed ({outcome.reason}); see validation.min_accuracy")
 
 
+def accuracy_on_arrival(predictions_uri: str, labels: Dict[str, Optional[str]]) -> Optional[float]:
+    """The accuracy of the predictions a batch evaluation made, once the batch's labels are known."""
+    from core.data.predictions import iter_predictions
+    hits = [record["prediction"] == labels[record["instance_id"]] for record in iter_predictions(predictions_uri)
+            if labels.get(record["instance_id"]) is not None]
+    return round(sum(hits) / len(hits), 6) if hits else None
+
+
+def labels_row(outcome, arrived_with: str) -> Dict:
+    """The row of a batch's evaluation when its labels arrive (its arrival row keeps the accuracy on arrival)."""
+    realized = outcome.metrics.get("accuracy")
+    now = f"labels arrived with {arrived_with}; version {outcome.serving_version} scores " + (
+        f"{realized:.3f} on it now" if realized is not None else "nothing on it")
+    return {**batch_row(outcome), "batch": f"labels of {outcome.batch}", "labels_of": outcome.batch,
+            "accuracy": None, "auc": None, "estimated_accuracy": None, "estimated_accuracy_low": None,
+            "estimated_accuracy_high": None, "estimated_auc": None, "realized_now": realized,
+            "reason": f"{now}; {outcome.reason}"}
+
+
 def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optional[int] = None,
-           report_name: str = "replay", echo: Callable[[str], None] = echo_stderr) -> List[Dict]:
+           report_name: str = "replay", echo: Callable[[str], None] = echo_stderr,
+           labels_after: int = 0) -> List[Dict]:
     from pipeline.local.batch_evaluation import run_batch_evaluation
-    from pipeline.replay import reports
+    from pipeline.replay import reports, withheld
 
     policy = config.retraining.policy
     started = time.perf_counter()
     folders = batch_folders(batches_dir)
-    echo(f"adapt {report_name} of {len(folders)} batch(es) in {batches_dir} (policy: {policy}; workspace "
+    report_name = f"{report_name}-labels-after-{labels_after}" if labels_after else report_name
+    late = f"; labels arrive {labels_after} batch(es) later" if labels_after else ""
+    echo(f"adapt {report_name} of {len(folders)} batch(es) in {batches_dir} (policy: {policy}{late}; workspace "
          f"{workspace.root})")
     ensure_first_model(workspace, config, folders[0], echo)
 
     # Span 1 trained the first model: judging that model on it would say nothing.
     todo = [folder for folder in folders if spans.span_for_batch(workspace.data, folder.name) != 1]
     todo = todo[:limit] if limit is not None else todo
-    rows = []
-    for index, folder in enumerate(todo, start=1):
-        if workspace.batch(str(folder), labels_file=config.data.labels_file).is_processed():
-            echo(f"[{index}/{len(todo)}] {folder.name}: already processed in an earlier run; skipped")
-            continue
-        echo(f"[{index}/{len(todo)}] {folder.name}: evaluating")
+    labels_file, label = config.data.labels_file, workspace.model_package(config).label
+    if labels_after:
+        copies = workspace.replays / report_name
+        todo = [withheld.withhold(workspace.batch(str(folder), label=label, labels_file=labels_file), copies,
+                                  labels_file) for folder in todo]
+    rows, arrivals = [], {}   # arrivals: batch -> (its row, the predictions made on arrival)
+
+    def evaluate(folder: Path, step: str) -> Optional[Dict]:
+        if workspace.batch(str(folder), labels_file=labels_file).is_processed():
+            echo(f"{step} {folder.name}: already processed in an earlier run; skipped")
+            return None
+        echo(f"{step} {folder.name}: evaluating")
         outcome = run_batch_evaluation(workspace, config, str(folder), trigger=policy != "static", echo=None)
         row = batch_row(outcome)
-        rows.append(row)
         accuracy = f"accuracy {row['accuracy']:.3f}" if row["accuracy"] is not None else "no labels"
         training = f" -> {outcome.training_outcome} ({outcome.train_seconds:.0f}s)" if outcome.triggered else ""
-        echo(f"[{index}/{len(todo)}] {folder.name}: {accuracy} with version {outcome.serving_version}; "
+        echo(f"{step} {folder.name}: {accuracy} with version {outcome.serving_version}; "
              f"{'retrain' if outcome.retrain else 'keep'}: {outcome.reason}{training}")
+        return {"row": row, "outcome": outcome}
+
+    def score(folder: Path) -> None:
+        row, predictions = arrivals.pop(folder.name, (None, ""))
+        if row is not None and predictions:
+            row["accuracy"] = accuracy_on_arrival(predictions, withheld.withheld_labels(folder, labels_file))
+
+    for index, folder in enumerate(todo, start=1):
+        step = f"[{index}/{len(todo)}]"
+        if labels_after and index > labels_after:
+            owed = todo[index - labels_after - 1]
+            withheld.deliver(owed, labels_file)
+            score(owed)
+            done = evaluate(owed, f"{step} labels of")
+            if done:
+                rows.append(labels_row(done["outcome"], folder.name))
+        done = evaluate(folder, step)
+        if done:
+            rows.append(done["row"])
+            if labels_after:
+                arrivals[folder.name] = (done["row"], done["outcome"].predictions_uri)
+    for folder in todo[-labels_after:] if labels_after else []:
+        score(folder)   # labels that arrive after the replay's last batch only score it
 
     written = reports.write_reports(workspace.reports, report_name, policy, rows)
     summary = reports.summarize(rows)

@@ -2,7 +2,9 @@
 
 Each batch's realized accuracy stands beside the accuracy estimated from the
 model's calibrated probabilities alone (core/estimation.py); the summary's
-`estimation_mae` is how far apart they were.
+`estimation_mae` is how far apart they were. With labels that come late, the
+rows `labels of B` are B's second evaluation, when its labels arrived: they
+count in retrains and pushes, not in the mean accuracy or the plot.
 
 Written as `<name>-<policy>.{md,json,png}` in the workspace's reports/ folder
 (`replay-triggered.*` for `adapt replay`, `demo-triggered.*` for the demo).
@@ -22,6 +24,7 @@ def summarize(rows: Sequence[Dict]) -> Dict:
         "mean_accuracy": round(mean(accuracies), 4) if accuracies else None,
         "estimation_mae": round(mean(errors), 4) if errors else None,
         "retrains": sum(1 for r in rows if r["retrained"]),
+        "retrains_before_labels": sum(1 for r in rows if r["retrained"] and r.get("labeled") is False),
         "pushes": sum(1 for r in rows if r.get("pushed_version")),
         "train_seconds": round(sum(r["train_seconds"] for r in rows), 1),
         "compute_seconds": round(sum(r["train_seconds"] + r["evaluate_seconds"] for r in rows), 1),
@@ -44,7 +47,9 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
                      f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | {r['reason']} |")
     estimation = (f"; estimated vs realized accuracy: mean absolute error {summary['estimation_mae']}"
                   if summary["estimation_mae"] is not None else "")
-    lines += ["", f"Mean accuracy: {summary['mean_accuracy']}; retrains: {summary['retrains']}; "
+    early = summary["retrains_before_labels"]
+    lines += ["", f"Mean accuracy: {summary['mean_accuracy']}; retrains: {summary['retrains']}"
+                  f"{f' ({early} before the labels arrived)' if early else ''}; "
                   f"pushes: {summary['pushes']}; compute: {summary['compute_seconds']:.0f} s{estimation}."]
     return "\n".join(lines) + "\n"
 
@@ -55,9 +60,10 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     from matplotlib import pyplot
 
     figure, axis = pyplot.subplots(figsize=(10, 4))
-    batches = list(dict.fromkeys(r["batch"] for rows in series.values() for r in rows))
+    batches = list(dict.fromkeys(r["batch"] for rows in series.values() for r in rows if not r.get("labels_of")))
     at = {batch: index for index, batch in enumerate(batches)}   # one x position per batch, in arrival order
     for label, rows in series.items():
+        rows = [r for r in rows if not r.get("labels_of")]   # a late labels' evaluation has no point of its own
         realized = [r for r in rows if r.get("accuracy") is not None]
         [line] = axis.plot([at[r["batch"]] for r in realized], [r["accuracy"] for r in realized], marker="o",
                            label=label)

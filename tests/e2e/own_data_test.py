@@ -6,7 +6,10 @@
 - the same stream, replayed with the triggered and the static policy from one folder into two workspaces:
   triggered ahead, the static rows those of a replay from a copy, the folder never written; a batch on a
   read-only mount evaluates, becomes a span and trains;
-- a model package of the user's own, given as a folder path: trains and serves.
+- a model package of the user's own, given as a folder path: trains and serves;
+- labels one batch late (`adapt replay --labels-after 1`) on a covariate-shift stream: each batch judged by
+  its estimate on arrival, evaluated again when its labels come (then a span, realized accuracy decides),
+  scored with the model that served it on arrival; the folder only read.
 """
 import csv
 import json
@@ -20,7 +23,7 @@ import yaml
 
 from core.workspace import Workspace
 from tests.helpers import Served, adapt_cli, folder_listing, write_csv
-from tests.streams import rotating_hyperplane_batches
+from tests.streams import covariate_shift_batches, rotating_hyperplane_batches
 
 pytestmark = pytest.mark.e2e
 
@@ -256,3 +259,32 @@ def test_a_model_package_of_my_own_given_as_a_folder_trains_and_serves(stream, t
         # and not ignored is required, whichever package reads it.
         [[probability]] = served.predict([{"x1": 0.2, "x2": 0.9, "x3": 0.4, "x4": 0.7, "channel": "web", "region": 2}])
         assert 0.0 <= probability <= 1.0
+
+
+def test_labels_one_batch_late_are_estimated_on_arrival_scored_later_and_retrained_on(tmp_path):
+    batches = covariate_shift_batches(tmp_path / "batches", batches=4, rows=300)[0].parent
+    before = folder_listing(batches)
+    workdir = tmp_path / "ws"
+    adapt_cli("init", "--data", batches / "batch-01", "--label", "bought", "--workdir", workdir)
+    small_settings(workdir)
+    summary = json.loads(adapt_cli("replay", batches, "--workdir", workdir, "--labels-after", "1", "--json",
+                                   timeout=1800))["summary"]
+    rows = json.loads((workdir / "reports" / "replay-labels-after-1-triggered.json").read_text())
+    assert [r["batch"] for r in rows] == ["batch-02", "labels of batch-02", "batch-03", "labels of batch-03",
+                                          "batch-04"]
+    arrivals, late = rows[0::2], rows[1::2]
+    for row in arrivals:   # judged without labels, scored once they came (batch-04's after the replay's end)
+        assert row["labeled"] is False and 0.0 < row["estimated_accuracy_low"] <= row["estimated_accuracy"]
+        assert 0.4 < row["accuracy"] <= 1.0 and "a span needs labels" in row["reason"]
+    for row in late:
+        assert row["labeled"] is True and row["labels_of"] and 0.4 < row["realized_now"] <= 1.0
+        assert row["accuracy"] is None and "labels arrived with batch-0" in row["reason"]
+    assert summary["retrains"] >= 1 and summary["pushes"] >= 1
+    assert summary["mean_accuracy"] == pytest.approx(sum(r["accuracy"] for r in arrivals) / 3, abs=1e-4)
+    assert summary["estimation_mae"] is not None
+    copy = workdir / "replays" / "replay-labels-after-1"
+    assert (copy / "batch-03" / "labels.csv").exists() and not (copy / "batch-04" / "labels.csv").exists()
+    assert (copy / "batch-02" / "data.csv").read_text().splitlines()[0] == "x1,x2,segment"
+    assert folder_listing(batches) == before
+    spans = sorted(p.name for p in (workdir / "data").iterdir() if p.name.startswith("span-"))
+    assert spans == ["span-1", "span-2", "span-3"]   # the late-labeled batches became spans; batch-04's never came

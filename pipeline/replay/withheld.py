@@ -1,0 +1,94 @@
+"""Batches whose labels come later, for `adapt replay --labels-after N`: each batch copied without its labels, and
+the labels delivered N batches on.
+
+The copy of batch B is `<workspace>/replays/<name>/B/`: its data files with the
+label column taken out (CSV), or its images; the labels wait beside it in
+`<workspace>/replays/<name>/.labels/B.csv` (one row per instance, with its
+instance id) until `deliver` moves them into the copy as its labels file, the
+way a labels file arrives in a real batch folder. The user's folders are only
+read.
+"""
+import csv
+import os
+import shutil
+from pathlib import Path
+from typing import Dict, Optional
+
+from core.data.batches import Batch, BatchError, label_text
+
+PENDING = ".labels"
+
+
+def _write_atomically(path: Path, write) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "w", newline="") as handle:
+        write(handle)
+    os.replace(partial, path)
+
+
+def withhold(source: Batch, root: Path, labels_file: str) -> Path:
+    """The copy of `source` under `root`, without its labels (made once; a whole copy is reused)."""
+    target, pending = root / source.batch_id, root / PENDING / f"{source.batch_id}.csv"
+    if pending.exists() or (target / labels_file).exists():
+        return target
+    kind = source.format
+    if kind == "tfrecord":
+        raise BatchError(f"batch {source.batch_id}: --labels-after needs CSV or image batches (TFRecord labels "
+                         f"cannot be taken out of the records here)")
+    partial = root / f".{source.batch_id}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    labels = []   # (instance id, label)
+    if kind == "files" or not source.has_inline_labels():
+        if not source.has_labels_file():
+            raise BatchError(f"batch {source.batch_id}: no labels to withhold (no {source.label!r} column, no "
+                             f"{labels_file})")
+        for name in source.data_files():
+            with source.open(name, "rb") as data, open(partial / name, "wb") as copy:
+                shutil.copyfileobj(data, copy)
+        labels = list(source.iter_labels_file())
+    else:
+        header = source.header()
+        keep = [i for i, column in enumerate(header) if column != source.label]
+        at = header.index(source.label)
+        writers: Dict[str, tuple] = {}
+        try:
+            for name, index, row in source.iter_rows(header):
+                if name not in writers:
+                    handle = open(partial / name, "w", newline="")
+                    writers[name] = (handle, csv.writer(handle))
+                    writers[name][1].writerow([header[i] for i in keep])
+                writers[name][1].writerow([row[i] for i in keep])
+                labels.append((f"{name}:{index}", label_text(row[at])))
+        finally:
+            for handle, _ in writers.values():
+                handle.close()
+    (root / PENDING).mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(partial, target)
+
+    def write_labels(handle):
+        writer = csv.writer(handle)
+        writer.writerow(["instance_id", source.label])
+        writer.writerows([instance_id, "" if label is None else label] for instance_id, label in labels)
+    _write_atomically(pending, write_labels)
+    return target
+
+
+def deliver(copy: Path, labels_file: str) -> Path:
+    """The withheld labels arrive: moved into the copy as its labels file."""
+    pending = copy.parent / PENDING / f"{copy.name}.csv"
+    target = copy / labels_file
+    if pending.exists():
+        os.replace(pending, target)
+    return target
+
+
+def withheld_labels(copy: Path, labels_file: str) -> Dict[str, Optional[str]]:
+    """{instance id: label} of a copy, delivered or still waiting."""
+    path = copy / labels_file
+    path = path if path.exists() else copy.parent / PENDING / f"{copy.name}.csv"
+    with open(path, newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        return {instance_id: label_text(label) for instance_id, label in reader}
