@@ -1,6 +1,7 @@
 """Labels that come two batches late: does retraining on the estimate keep up? Beside labels at once and `static`.
 
     python -m benchmarks.delayed_labels [--labels-after 2] [--workdir /tmp/adapt-delayed] [--only taxi|generated]
+                                        [--reuse]
 
 For each stream, three replays through the command line, each in a fresh
 workspace: `static` (never retrains), `triggered` with the labels in each
@@ -53,22 +54,24 @@ def adapt(args: Sequence[str], log: Path) -> None:
                        stderr=subprocess.STDOUT)
 
 
-def run(stream: str, policy: str, labels_after: int, root: Path, batches: Optional[Path]) -> Dict:
+def run(stream: str, policy: str, labels_after: int, root: Path, batches: Optional[Path],
+        reuse: bool = False) -> Dict:
+    """One replay in a fresh workspace; with `reuse`, a replay this workdir already finished is read instead."""
     name = f"{stream}-{policy}" + (f"-labels-after-{labels_after}" if labels_after else "")
     workdir, log = root / name, root / f"{name}.log"
-    shutil.rmtree(workdir, ignore_errors=True)
-    log.unlink(missing_ok=True)
     late = ["--labels-after", str(labels_after)] if labels_after else []
+    report = ("demo" if stream == "taxi" else "replay") + (f"-labels-after-{labels_after}" if labels_after else "")
+    finished = workdir / "reports" / f"{report}-{policy}.json"
     started = time.perf_counter()
-    if stream == "taxi":
-        adapt(["demo", "--workdir", workdir, "--policy", policy, *late], log)
-        report = "demo"
-    else:
-        adapt(["init", "--data", batches / "batch-01", "--label", LABEL, "--workdir", workdir], log)
-        adapt(["replay", batches, "--workdir", workdir, "--policy", policy, *late], log)
-        report = "replay"
-    report += f"-labels-after-{labels_after}" if labels_after else ""
-    rows = json.loads((workdir / "reports" / f"{report}-{policy}.json").read_text())
+    if not (reuse and finished.exists()):
+        shutil.rmtree(workdir, ignore_errors=True)
+        log.unlink(missing_ok=True)
+        if stream == "taxi":
+            adapt(["demo", "--workdir", workdir, "--policy", policy, *late], log)
+        else:
+            adapt(["init", "--data", batches / "batch-01", "--label", LABEL, "--workdir", workdir], log)
+            adapt(["replay", batches, "--workdir", workdir, "--policy", policy, *late], log)
+    rows = json.loads(finished.read_text())
     from pipeline.replay.reports import summarize
     return {"name": name, "policy": policy, "labels_after": labels_after, "summary": summarize(rows),
             "accuracy": {r["batch"]: r["accuracy"] for r in rows if not r.get("labels_of")},
@@ -99,6 +102,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--workdir", default="/tmp/adapt-delayed")
     parser.add_argument("--only", choices=["taxi", "generated"])
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument("--reuse", action="store_true",
+                        help="read the replays an earlier run finished in --workdir instead of running them again")
     args = parser.parse_args(argv)
     root = Path(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
@@ -112,7 +117,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
              "batch, on the spans labeled so far.", ""]
     for stream in [s for s in ("generated", "taxi") if args.only in (None, s)]:
         batches = write_generated(root) if stream == "generated" else None
-        results = [run(stream, policy, late, root, batches)
+        results = [run(stream, policy, late, root, batches, args.reuse)
                    for policy, late in (("static", 0), ("triggered", 0), ("triggered", args.labels_after))]
         lines += table(stream, results) + [""]
         print("\n".join(table(stream, results)), flush=True)

@@ -120,7 +120,8 @@ def evaluate(batches, exclude: Sequence[str], python: Optional[Path]) -> Dict:
     for row, theirs in zip(rows, (nannyml or {}).get("batches", [])):
         row.update(nannyml=theirs["accuracy"], nannyml_low=theirs["low"], nannyml_high=theirs["high"])
     return {"rows": rows, "calibrated": calibrator.kept, "ece_before": calibrator.ece_before,
-            "ece_after": calibrator.ece_after, "nannyml_version": (nannyml or {}).get("version")}
+            "ece_after": calibrator.ece_after, "nannyml_version": (nannyml or {}).get("version"),
+            "nannyml_error": (nannyml or {}).get("error")}
 
 
 def run_nannyml(python: Path, arrays: Dict) -> Dict:
@@ -161,7 +162,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
               "lies inside the estimator's band (adapt: 3 sigma of the batch's and the calibration holdout's sizes; NannyML: its own).", "",
               "| dataset | batches | holdout ECE raw -> calibrated | adapt MAE | NannyML MAE | adapt band holds | "
               "NannyML band holds |", "|---|---|---|---|---|---|---|"]
-    details, lines = [], list(header)
+    details, lines, version = [], list(header), None
     for make in (drift_policy.taxi, digits, towards_the_boundary, drift_policy.covariate_shift, drift_policy.stable,
                  drift_policy.concept_drift):
         name, batches, exclude = make()
@@ -170,6 +171,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         (ours, our_band), (theirs, their_band) = summary(rows, "adapt"), summary(rows, "nannyml")
         ece = f"{result['ece_before']:.3f} -> {result['ece_after']:.3f}" + ("" if result["calibrated"] else
                                                                             " (not kept)")
+        if result["nannyml_error"]:
+            theirs = their_band = f"fails to fit: {result['nannyml_error'].split('. ')[0]}"
         lines.append(f"| {name} | {len(rows)} | {ece} | {ours} | {theirs} | {our_band} | {their_band} |")
         print(lines[-1], flush=True)
         details += ["", f"## {name}", "", "| batch | rows | realized | adapt (band) | NannyML (band) |",
@@ -179,7 +182,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                      if "nannyml" in r else "-")
             details.append(f"| {r['batch']} | {r['rows']} | {r['realized']:.3f} | {r['adapt']:.3f} "
                            f"({r['adapt_low']:.3f}-{r['adapt_high']:.3f}) | {nanny} |")
-        version = result["nannyml_version"]
+        version = result["nannyml_version"] or version
     lines += ["", f"NannyML {version or 'not run'}; total {time.perf_counter() - started:.0f} s."] + details
     Path(args.output).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -35,7 +35,12 @@ def main(source: str, target: str) -> None:
         y_pred_proba="p1" if binary else {k: f"p{k}" for k in range(classes)}, y_pred="y_pred", y_true="y_true",
         problem_type="classification_binary" if binary else "classification_multiclass", metrics=["accuracy"],
         chunk_number=1)
-    estimator.fit(frame(reference, arrays["reference_labels"]))
+    try:
+        estimator.fit(frame(reference, arrays["reference_labels"]))
+    except Exception as err:  # NannyML's own refusal is a result too (a class with one reference row, say)
+        with open(target, "w") as handle:
+            json.dump({"version": nannyml.__version__, "error": str(err).splitlines()[-1], "batches": []}, handle)
+        return
     found = []
     for index in range(int(arrays["batches"])):
         result = estimator.estimate(frame(arrays[f"batch_{index}"])).filter(period="analysis").to_df()

@@ -5,7 +5,9 @@ d = (candidate right) - (serving model right), in {-1, 0, 1}; the gain is the
 mean of d. `paired_gain` resamples the rows (a paired bootstrap: each resample
 keeps a row's two answers together) and takes the one-sided lower bound of
 the gain at `confidence`. A candidate is promoted when that bound is above
-`min_gain`; a gain inside the noise is "not proven better". Rows on which
+`min_gain`; a gain inside the noise is "not proven better". With the rule off
+(validation.confidence 0) the gain and its bound at REPORTED_CONFIDENCE are
+still measured and said, and the point estimates decide. Rows on which
 both models agree carry no evidence either way, which is why a paired bound
 is much tighter than comparing two separate intervals.
 """
@@ -16,6 +18,7 @@ import numpy as np
 
 PROMOTION_FILE = "promotion.json"   # the verdict, in the Evaluator's evaluation folder
 RESAMPLES = 2000
+REPORTED_CONFIDENCE = 0.9           # the bound said beside every push when the rule does not decide
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Promotion:
     confidence: float
     min_gain: float
     rows: int
+    decides: bool = True  # False: measured and said, the point estimates decide (validation.confidence 0)
 
     @property
     def proven(self) -> bool:
@@ -33,10 +37,12 @@ class Promotion:
 
     def describe(self) -> str:
         """'accuracy +0.0123 over the serving model (90% lower bound +0.0041)', and, when not proven, why."""
-        said = f"{self.metric} {self.gain:+.4f} over the serving model ({self.confidence:.0%} lower bound " \
-               f"{self.lower:+.4f})"
-        if not self.proven:
+        said = f"{self.metric} {self.gain:+.4f} over the serving model on {self.rows} rows " \
+               f"({self.confidence:.0%} lower bound {self.lower:+.4f})"
+        if not self.proven and self.decides:
             said += f": not proven better (needs a lower bound above {self.min_gain:+.4f})"
+        elif not self.proven:
+            said += ", within the noise (validation.confidence 0: the point estimates decide)"
         return said
 
     def to_dict(self) -> Dict[str, Any]:
@@ -44,7 +50,7 @@ class Promotion:
 
 
 def paired_gain(candidate_right, baseline_right, confidence: float, min_gain: float = 0.0,
-                metric: str = "accuracy", seed: int = 0) -> Promotion:
+                metric: str = "accuracy", seed: int = 0, decides: bool = True) -> Promotion:
     """The accuracy gain of the candidate over the serving model on the same rows, with its paired bootstrap
     lower bound (RESAMPLES resamples of the rows, seeded: the same holdout gives the same verdict)."""
     difference = np.asarray(candidate_right, dtype=float) - np.asarray(baseline_right, dtype=float)
@@ -58,4 +64,4 @@ def paired_gain(candidate_right, baseline_right, confidence: float, min_gain: fl
         picks = rng.integers(0, rows, size=(min(200, RESAMPLES - start), rows))
         means[start:start + len(picks)] = difference[picks].mean(axis=1)
     lower = float(np.quantile(means, 1.0 - confidence))
-    return Promotion(metric, round(gain, 6), round(lower, 6), confidence, min_gain, rows)
+    return Promotion(metric, round(gain, 6), round(lower, 6), confidence, min_gain, rows, decides)

@@ -16,7 +16,8 @@ def test_a_gain_inside_the_noise_is_not_proven_and_says_its_bound():
     candidate, baseline = _answers(rng, 300, 0.86, 0.85)
     promotion = paired_gain(candidate, baseline, confidence=0.9)
     assert promotion.lower < 0 < promotion.gain + 0.05 and not promotion.proven
-    assert promotion.describe().startswith(f"accuracy {promotion.gain:+.4f} over the serving model (90% lower bound ")
+    assert promotion.describe().startswith(f"accuracy {promotion.gain:+.4f} over the serving model on 300 rows "
+                                           f"(90% lower bound ")
     assert promotion.describe().endswith("not proven better (needs a lower bound above +0.0000)")
 
 
@@ -37,3 +38,12 @@ def test_the_verdict_is_reproducible_and_a_tie_is_no_gain():
     assert paired_gain(candidate, baseline, 0.9) == paired_gain(candidate, baseline, 0.9)
     with pytest.raises(ValueError, match="no holdout rows"):
         paired_gain([], [], 0.9)
+
+
+def test_with_the_rule_off_the_gain_and_its_bound_are_said_and_nothing_is_declined():
+    rng = np.random.default_rng(0)
+    candidate, baseline = _answers(rng, 300, 0.86, 0.85)
+    said = paired_gain(candidate, baseline, confidence=0.9, decides=False)
+    assert not said.proven and said.lower == paired_gain(candidate, baseline, confidence=0.9).lower
+    assert said.describe().endswith("within the noise (validation.confidence 0: the point estimates decide)")
+    assert "not proven better" not in said.describe() and said.to_dict()["decides"] is False

@@ -10,12 +10,14 @@ lower bound of its accuracy gain on the same holdout rows is above
 `min_gain`: both models answer the holdout through their serving signatures
 and a paired bootstrap over the rows gives the bound (core/promotion.py;
 TFMA's own jackknife intervals cost minutes per run on these machines, for
-every metric and slice, where this costs seconds). The blessing's custom
+every metric and slice, where this costs seconds). With confidence 0 the
+gain and its bound (at core/promotion.REPORTED_CONFIDENCE) are measured and
+said all the same, and TFX's blessing stands. The blessing's custom
 properties say the gain, its lower bound and whether it was proven;
 `promotion.json` in the evaluation folder says it in words, which the
 decline and push reasons repeat.
-Short-circuits: without a baseline (the first model), or with confidence 0,
-TFX's own blessing stands unchanged.
+Short-circuits: without a baseline (the first model) TFX's own blessing
+stands and nothing is compared.
 """
 from typing import List, Optional
 

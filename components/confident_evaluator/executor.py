@@ -12,7 +12,7 @@ from tfx.utils import path_utils
 from components.artifacts import holdout_examples
 from core import importance
 from core.contract import model_classes, read_model_info
-from core.promotion import PROMOTION_FILE, Promotion, paired_gain
+from core.promotion import PROMOTION_FILE, REPORTED_CONFIDENCE, Promotion, paired_gain
 
 MAX_ROWS = 200_000   # the holdout rows both models answer (a holdout is a few test splits: far fewer)
 
@@ -29,13 +29,14 @@ def rows_right(path: str, serialized, labels: np.ndarray) -> np.ndarray:
 
 
 def judge(candidate: str, baseline: str, examples, confidence: float, min_gain: float) -> Promotion:
-    """The candidate's accuracy gain over the serving model on the holdout rows with a class label."""
+    """The candidate's accuracy gain over the serving model on the holdout rows with a class label; confidence 0
+    measures it at REPORTED_CONFIDENCE without deciding."""
     info = read_model_info(candidate)
     labels = importance.label_indices(examples, info["label"], model_classes(info))
     kept = [example.SerializeToString() for example, label in zip(examples, labels) if label >= 0]
     labels = labels[labels >= 0]
-    return paired_gain(rows_right(candidate, kept, labels), rows_right(baseline, kept, labels), confidence,
-                       min_gain)
+    return paired_gain(rows_right(candidate, kept, labels), rows_right(baseline, kept, labels),
+                       confidence or REPORTED_CONFIDENCE, min_gain, decides=bool(confidence))
 
 
 def decline(blessing) -> None:
@@ -55,7 +56,7 @@ class Executor(evaluator_executor.Executor):
         min_gain = float(exec_properties.pop("min_gain", 0.0) or 0.0)
         splits = json.loads(exec_properties.get("example_splits") or "null") or ["eval"]
         super().Do(input_dict, output_dict, exec_properties)
-        if not confidence or not input_dict.get("baseline_model"):
+        if not input_dict.get("baseline_model"):
             return
         evaluation = artifact_utils.get_single_instance(output_dict["evaluation"])
         blessing = artifact_utils.get_single_instance(output_dict["blessing"])
@@ -68,5 +69,6 @@ class Executor(evaluator_executor.Executor):
         blessing.set_float_custom_property("accuracy_gain", promotion.gain)
         blessing.set_float_custom_property("accuracy_gain_lower", promotion.lower)
         blessing.set_int_custom_property("proven_better", int(promotion.proven))
-        if not promotion.proven and blessing.get_int_custom_property(constants.ARTIFACT_PROPERTY_BLESSED_KEY):
+        if promotion.decides and not promotion.proven and \
+                blessing.get_int_custom_property(constants.ARTIFACT_PROPERTY_BLESSED_KEY):
             decline(blessing)

@@ -28,3 +28,10 @@ def test_the_same_model_again_is_no_gain_and_is_not_proven(tmp_path):
     promotion = judge(model, copy, _holdout(), confidence=0.9, min_gain=0.0)
     assert promotion.gain == 0.0 and promotion.lower == 0.0 and not promotion.proven
     assert "not proven better" in promotion.describe()
+
+
+def test_with_confidence_0_the_gain_is_measured_at_the_reported_level_and_does_not_decide(tmp_path):
+    good, poor = save_tiny_model(str(tmp_path / "good"), 3.0), save_tiny_model(str(tmp_path / "poor"), -3.0)
+    promotion = judge(good, poor, _holdout(), confidence=0.0, min_gain=0.0)
+    assert promotion.confidence == 0.9 and not promotion.decides and promotion.gain > 0.3 and promotion.proven
+    assert "(90% lower bound +0." in promotion.describe()

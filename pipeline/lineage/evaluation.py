@@ -29,7 +29,8 @@ def overall_metrics(evaluation_uri: str) -> Dict[str, Dict[str, float]]:
 
 
 def promotion(evaluation_uri: str) -> Optional[Dict[str, Any]]:
-    """The promotion rule's verdict (core/promotion.py) when the Evaluator applied it, else None."""
+    """The promotion rule's verdict (core/promotion.py) when the Evaluator measured it (a baseline existed), else
+    None; `decides` says whether it could decline."""
     from tfx.dsl.io import fileio
     path = os.path.join(evaluation_uri, PROMOTION_FILE)
     if not fileio.exists(path):
@@ -55,6 +56,6 @@ def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
                 failures.append(f"{name} {value:.4f} is below the floor "
                                 f"{threshold.value_threshold.lower_bound.value:.4f}")
     verdict = promotion(evaluation_uri)
-    if verdict and not verdict["proven"]:
+    if verdict and verdict.get("decides", True) and not verdict["proven"]:
         failures.append(verdict["description"])
     return result.validation_ok and not failures, failures
