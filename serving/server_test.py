@@ -153,6 +153,26 @@ def test_rollback_pin_switches_answers_and_a_newer_push_wins_again(server, model
     wait_for_version(port, 3)
 
 
+def test_requests_on_one_kept_alive_connection_wait_for_no_delayed_ack(server):
+    """Nagle's algorithm on the server's socket held every response after a connection's first for the client's
+    delayed ACK (40 ms on Linux); the median of the later requests must stay within a few ms of the first's."""
+    import http.client
+    port, _ = server
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"instances": [INSTANCE]})
+    took = []
+    for _ in range(12):
+        started = time.perf_counter()
+        connection.request("POST", "/v1/models/taxi:predict", body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200 and response.getheader("Connection", "keep-alive") != "close"
+        response.read()
+        took.append(time.perf_counter() - started)
+    connection.close()
+    later = sorted(took[2:])
+    assert later[len(later) // 2] < min(took[:2]) + 0.015, [round(t * 1000, 1) for t in took]
+
+
 def test_a_slow_client_holds_up_no_one_else(server):
     port, _ = server
     with socket.create_connection(("127.0.0.1", port), timeout=30) as slow:
