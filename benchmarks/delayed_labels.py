@@ -1,4 +1,4 @@
-"""Labels that come two batches late: does retraining on the estimate keep up? Beside labels at once and `static`.
+"""Labels that come two batches late: does retraining before they arrive keep up? Beside labels at once and `static`.
 
     python -m benchmarks.delayed_labels [--labels-after 2] [--workdir /tmp/adapt-delayed] [--only taxi|generated]
                                         [--reuse]
@@ -109,7 +109,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     command = " ".join(argv if argv is not None else sys.argv[1:])
-    lines = ["# Labels two batches late: retraining on the estimate, beside labels at once and static", "",
+    lines = ["# Labels two batches late: retraining before they arrive, beside labels at once and static", "",
              f"Command: `python -m benchmarks.delayed_labels{' ' + command if command else ''}` "
              f"({time.strftime('%Y-%m-%d')}, 2-core machine)", "",
              "Mean accuracy: of the model serving each batch when it arrived, on that batch (with late labels, "
