@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from benchmarks import command_line
+
 RESULTS = Path(__file__).resolve().parent / "results" / "delayed_labels.md"
 LABEL = "label"
 
@@ -108,10 +110,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     root = Path(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    command = " ".join(argv if argv is not None else sys.argv[1:])
     lines = ["# Labels two batches late: retraining before they arrive, beside labels at once and static", "",
-             f"Command: `python -m benchmarks.delayed_labels{' ' + command if command else ''}` "
-             f"({time.strftime('%Y-%m-%d')}, 2-core machine)", "",
+             command_line("delayed_labels", argv), "",
              "Mean accuracy: of the model serving each batch when it arrived, on that batch (with late labels, "
              "scored from the predictions it made then). Retrains before the labels: started on an unlabeled "
              "batch, on the spans labeled so far.", ""]

@@ -32,7 +32,6 @@ realized accuracy, and how often the realized accuracy fell inside each band.
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 import core  # noqa: F401  (TensorFlow's process defaults)
-from benchmarks import drift_policy
+from benchmarks import command_line, drift_policy
 
 RESULTS = Path(__file__).parent / "results" / "estimation.md"
 # NannyML 0.13.1 imports statsmodels without declaring it.
@@ -151,10 +150,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     python = None if args.no_nannyml else nannyml_python(Path(args.nannyml_venv).resolve())
     started = time.perf_counter()
-    command = " ".join(argv if argv is not None else sys.argv[1:])
     header = ["# Accuracy estimated without labels, against the accuracy the labels show", "",
-              f"Command: `python -m benchmarks.estimation{' ' + command if command else ''}` "
-              f"({time.strftime('%Y-%m-%d')}, 2-core machine)", "",
+              command_line("estimation", argv), "",
               "One model per dataset (stand-in HistGradientBoosting) trained on the first batch and never "
               "retrained; calibrated on that batch's test split as adapt's Trainer does; every later batch "
               "estimated by adapt (core/estimation.py) and by NannyML's CBPE from the same probabilities. "
