@@ -112,7 +112,7 @@ def evaluate(batches, exclude: Sequence[str], python: Optional[Path]) -> Dict:
         raw = probabilities(model, frame)
         arrays[f"batch_{index}"] = raw
         estimate = estimation.EstimationSums(raw.shape[1]).add(calibrator.apply(raw), raw.argmax(axis=1)).accuracy(
-            reference_rows=calibrator.rows if calibrator.kept else 0)
+            reference_rows=calibrator.rows)
         rows.append({"batch": index + 1, "rows": len(labels), "realized": float((raw.argmax(axis=1) == labels).mean()),
                      "adapt": estimate.value, "adapt_low": estimate.low, "adapt_high": estimate.high})
     nannyml = run_nannyml(python, arrays) if python else None

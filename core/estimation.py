@@ -71,7 +71,8 @@ class Calibrator:
     values: List[List[float]] = field(default_factory=list)       # ... and its y points
     ece_before: Optional[float] = None    # the raw probabilities' ECE on held-out rows
     ece_after: Optional[float] = None     # the calibrated ones' (cross-validated); equal to before when not kept
-    rows: int = 0
+    rows: int = 0                         # rows fitted and judged on: the holdout's ...
+    out_of_fold_rows: int = 0             # ... of them training rows answered out of fold (models/gradient_boosted.py)
 
     @property
     def kept(self) -> bool:
@@ -90,7 +91,7 @@ class Calibrator:
     def summary(self) -> dict:
         """What the model info and ML Metadata record of it."""
         return {"calibrated": self.kept, "ece_before": self.ece_before, "ece_after": self.ece_after,
-                "rows": self.rows}
+                "rows": self.rows, "out_of_fold_rows": self.out_of_fold_rows}
 
     def to_dict(self) -> dict:
         return {"thresholds": self.thresholds, "values": self.values, **self.summary()}
@@ -98,7 +99,8 @@ class Calibrator:
     @classmethod
     def from_dict(cls, data: dict) -> "Calibrator":
         return cls(thresholds=data.get("thresholds") or [], values=data.get("values") or [],
-                   ece_before=data.get("ece_before"), ece_after=data.get("ece_after"), rows=int(data.get("rows", 0)))
+                   ece_before=data.get("ece_before"), ece_after=data.get("ece_after"), rows=int(data.get("rows", 0)),
+                   out_of_fold_rows=int(data.get("out_of_fold_rows", 0)))
 
 
 MIN_CALIBRATION_ROWS = 100

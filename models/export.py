@@ -16,8 +16,9 @@ and how well calibrated the model's probabilities are on the holdout; the
 calibration file holds the isotonic maps that repair them, when they do
 (core/estimation.py), for estimating accuracy before labels arrive.
 """
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
+import numpy as np
 import tensorflow as tf
 from tfx_bsl.public import tfxio
 
@@ -68,27 +69,29 @@ def signatures(model, tf_transform_output, label: str, predict: Optional[Any] = 
     return {SIGNATURE_NAME: serve, TRANSFORM_SIGNATURE: transform_features}
 
 
-def calibrate(predict, holdout) -> Calibrator:
-    """The calibrator of `predict(transformed features)` fitted on a (features, class index) dataset."""
-    import numpy as np
+def holdout_outputs(predict, holdout) -> Tuple[np.ndarray, np.ndarray]:
+    """(outputs of `predict(transformed features)`, class indices) over a (features, class index) dataset."""
     outputs, labels = [], []
     for features, label in holdout:
         outputs.append(np.asarray(predict(features)))
         labels.append(np.asarray(label).reshape(-1))
     if not outputs:
-        return Calibrator()
-    return fit_calibrator(np.concatenate(outputs), np.concatenate(labels))
+        return np.zeros((0, 1)), np.zeros(0, dtype=int)
+    return np.concatenate(outputs), np.concatenate(labels)
+
+
+def calibrate(outputs: np.ndarray, labels: np.ndarray) -> Calibrator:
+    return fit_calibrator(outputs, labels) if len(labels) else Calibrator()
 
 
 def export(model, serving_model_dir: str, tf_transform_output, label: str, info: Dict[str, Any],
-           predict: Optional[Any] = None, holdout: Optional[Any] = None) -> None:
-    """Saves the SavedModel with adapt's signatures and writes the model info file beside it, and, given the
-    holdout as a one-pass (features, class index) dataset, the model's calibration."""
+           predict: Optional[Any] = None, calibrator: Optional[Calibrator] = None) -> None:
+    """Saves the SavedModel with adapt's signatures and writes the model info file beside it, and, given one,
+    the model's calibration."""
     model.save(serving_model_dir, save_format="tf", signatures=signatures(model, tf_transform_output, label, predict))
     required = [name for name in required_features(tf_transform_output.raw_metadata.schema) if name != label]
     extra = {}
-    if holdout is not None:
-        calibrator = calibrate(predict or model, holdout)
+    if calibrator is not None:
         write_calibration(serving_model_dir, calibrator.to_dict())
         extra["calibration"] = calibrator.summary()
     write_model_info(serving_model_dir, {"label": label, "raw_features": raw_feature_types(tf_transform_output, label),

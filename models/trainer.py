@@ -5,11 +5,14 @@ wide-and-deep network (models/wide_and_deep.py), `gbt` grows gradient-boosted
 trees (models/gradient_boosted.py). Either way the SavedModel gets the
 contract's signatures and info file (models/export.py). `run_network` is the
 same frame for any Keras network (the image package's CNN uses it). Both fit
-the model's calibration on the eval split (core/estimation.py).
+the model's calibration on the eval split (core/estimation.py); the trees add
+their training rows answered out of fold when the eval split is small
+(models/gradient_boosted.py: out_of_fold_outputs).
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
@@ -41,11 +44,22 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
     seed, tf_transform_output = _begin(fn_args)
     train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
                                     gradient_boosted.BATCH_SIZE, transformed_name(label), epochs=1)
-    model = gradient_boosted.build(inputs(tf_transform_output).unordered, len(classes), seed=seed)
+    unordered = inputs(tf_transform_output).unordered
+    model = gradient_boosted.build(unordered, len(classes), seed=seed)
     trained = gradient_boosted.train(model, fn_args, train_dataset)
+    outputs, labels = export.holdout_outputs(
+        model, _holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
+    out_of_fold = 0
+    if len(labels) < gradient_boosted.CROSS_FIT_BELOW:
+        more = gradient_boosted.out_of_fold_outputs(
+            lambda: gradient_boosted.build(unordered, len(classes), seed=seed), train_dataset, seed=seed)
+        if more is not None:
+            outputs, labels = np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]])
+            out_of_fold = len(more[1])
+    calibrator = export.calibrate(outputs, labels)
+    calibrator.out_of_fold_rows = out_of_fold
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": list(classes), "kind": gradient_boosted.GBT},
-                  holdout=_holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
+                  {**trained, "classes": list(classes), "kind": gradient_boosted.GBT}, calibrator=calibrator)
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],
@@ -62,7 +76,8 @@ def run_network(fn_args, label: str, classes: Sequence[str],
     trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
                   {**trained, "classes": list(classes), "kind": "nn", **(info or {})},
-                  holdout=_holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE))
+                  calibrator=export.calibrate(*export.holdout_outputs(
+                      model, _holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE))))
 
 
 def _holdout(fn_args, tf_transform_output, label: str, batch_size: int):

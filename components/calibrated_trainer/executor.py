@@ -14,7 +14,8 @@ def calibration_properties(info: Dict[str, Any]) -> Dict[str, Any]:
     if calibration.get("ece_before") is None:
         return {}
     return {"calibrated": int(bool(calibration.get("calibrated"))), "ece_before": float(calibration["ece_before"]),
-            "ece_after": float(calibration["ece_after"]), "calibration_rows": int(calibration.get("rows", 0))}
+            "ece_after": float(calibration["ece_after"]), "calibration_rows": int(calibration.get("rows", 0)),
+            "calibration_out_of_fold_rows": int(calibration.get("out_of_fold_rows", 0))}
 
 
 class Executor(trainer_executor.GenericExecutor):

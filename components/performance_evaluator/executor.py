@@ -162,9 +162,10 @@ def predicting_model(predictions_uri: str) -> Dict[str, Any]:
 
 
 def write_estimate(sums, path: str, calibration: Optional[Dict[str, Any]]) -> None:
-    """The estimate, its band widened by the calibration's own holdout size when the model was calibrated."""
+    """The estimate, its band widened by the size of the holdout the calibration was judged on: raw
+    probabilities that were kept as they are carry that holdout's sampling error just as well."""
     calibrated = bool(calibration and calibration.get("thresholds"))
-    reference_rows = int(calibration.get("rows") or 0) if calibrated else 0
+    reference_rows = int((calibration or {}).get("rows") or 0)
     results = {**sums.results(reference_rows=reference_rows), "calibrated": calibrated} if sums.rows else {}
     with fileio.open(path, "w") as handle:
         handle.write(json.dumps(results))

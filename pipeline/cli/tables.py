@@ -78,7 +78,10 @@ def lineage_text(shown: Dict[str, Any]) -> str:
              f"  decision: {shown.get('decision') or shown['reason']}"]
     calibration = shown.get("calibration") or {}
     if calibration:
-        lines.append(f"  calibration on the holdout ({calibration['calibration_rows']} rows): expected calibration "
+        out_of_fold = int(calibration.get("calibration_out_of_fold_rows") or 0)
+        rows = (f"{calibration['calibration_rows']} rows" if not out_of_fold else
+                f"{calibration['calibration_rows']} rows, {out_of_fold} of them training rows answered out of fold")
+        lines.append(f"  calibration on the holdout ({rows}): expected calibration "
                      f"error {calibration['ece_before']:.3f} raw, {calibration['ece_after']:.3f} calibrated; "
                      + ("the calibration is kept" if calibration["calibrated"] else "raw probabilities kept"))
     for step in shown["lineage"]:

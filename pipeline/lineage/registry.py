@@ -175,7 +175,8 @@ def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, 
             if node == names.PUSHER and not any(prop(a, "pushed") == 1 for a in outputs):
                 continue  # a cached rerun that only confirmed the same model
             lineage.append(_step(meta, execution, meta.inputs(execution.id), outputs))
-    calibration = {name: prop(model, name) for name in ("calibrated", "ece_before", "ece_after", "calibration_rows")}
+    calibration = {name: prop(model, name) for name in (
+        "calibrated", "ece_before", "ece_after", "calibration_rows", "calibration_out_of_fold_rows")}
     return {**row, "spans_trained_on": spans, "lineage": lineage,
             "calibration": calibration if calibration["ece_before"] is not None else {}}
 
