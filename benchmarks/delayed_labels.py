@@ -19,41 +19,21 @@ before the triggering batch's labels arrived), pushes, the estimate's mean
 absolute error, compute seconds; then accuracy batch by batch.
 """
 import argparse
-import csv
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from benchmarks import command_line
+from benchmarks import LABEL, adapt, command_line, write_batch_folders
 
 RESULTS = Path(__file__).resolve().parent / "results" / "delayed_labels.md"
-LABEL = "label"
 
 
 def write_generated(root: Path) -> Path:
     """drift_policy's covariate-shift stream as CSV batch folders batch-01, batch-02, ..."""
     from benchmarks import drift_policy
-    _, batches, _ = drift_policy.covariate_shift()
-    folder = root / "generated-batches"
-    for index, (frame, labels) in enumerate(batches, start=1):
-        target = folder / f"batch-{index:02d}"
-        target.mkdir(parents=True, exist_ok=True)
-        with open(target / "data.csv", "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([*frame.columns, LABEL])
-            for values, label in zip(frame.itertuples(index=False), labels):
-                writer.writerow([*(f"{v:.5f}" if isinstance(v, float) else v for v in values), int(label)])
-    return folder
-
-
-def adapt(args: Sequence[str], log: Path) -> None:
-    with open(log, "a") as handle:
-        subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], check=True, stdout=handle,
-                       stderr=subprocess.STDOUT)
+    return write_batch_folders(drift_policy.covariate_shift()[1], root / "generated-batches")
 
 
 def run(stream: str, policy: str, labels_after: int, root: Path, batches: Optional[Path],
