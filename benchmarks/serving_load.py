@@ -1,14 +1,21 @@
-"""Benchmark: the model server under load, steady and during a hot reload, side by side.
+"""Benchmark: the model server under load: batching off and on side by side, then steady against a hot reload.
 
-    python -m benchmarks.serving_load [--clients 20] [--requests 200]
+    python -m benchmarks.serving_load [--workdir W] [--clients 20] [--requests 200]
 
-Serves a small SavedModel with adapt's server (a separate process, as `adapt
-serve` runs it), fires N clients x M predict requests twice — once steady,
-once while a new version is pushed — and reports requests per second, p50/p99
-latency, failures, and how long the new version took to load. Writes
-benchmarks/results/serving_load.md.
+Serves a model with adapt's server (a separate process, as `adapt serve` runs
+it): the model a workspace serves (`--workdir`, e.g. the taxi demo's
+gradient-boosted trees, one row of its newest span as the request), or the
+tests' tiny SavedModel. First the batching table: for each server setting
+(`--max-batch-size 1`, no batching, against server-side batching with and
+without a wait), 1, 20 and 50 clients each send `--requests` one-row predict
+requests on kept-alive connections; printed are requests per second, p50 and
+p99 latency and the mean rows per model call (from /metrics). Then the
+default setting steady and while a new version is pushed: failures, and how
+long the new version took to load. The load generator runs on the same two
+cores, so read the figures as ratios. Writes benchmarks/results/serving_load.md.
 """
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -18,66 +25,145 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
 
+from benchmarks import command_line
 from serving.load import run_load
 from tests.helpers import save_tiny_model  # the same tiny model the serving tests use
 
 RESULTS = Path(__file__).resolve().parent / "results" / "serving_load.md"
-INSTANCE = {"trip_miles": 1.5, "payment_type": "Cash", "trip_start_hour": 9}
+TINY_INSTANCE = {"trip_miles": 1.5, "payment_type": "Cash", "trip_start_hour": 9}
+# (name, server flags): no batching, and batching as configured by default and with a 2 ms wait
+SETTINGS = [("no batching (--max-batch-size 1)", ["--max-batch-size", "1"]),
+            ("batching, max 64 rows, no wait (default)", ["--max-batch-size", "64", "--batch-timeout-ms", "0"]),
+            ("batching, max 64 rows, 2 ms wait", ["--max-batch-size", "64", "--batch-timeout-ms", "2"])]
+CLIENTS = (1, 20, 50)
 
 
-def main() -> int:
+def workspace_model(workdir: Path) -> Tuple[Path, str, Dict]:
+    """(the served model's version folder, its name, one row of the newest span as a request instance)."""
+    from core import versions
+    from core.config import Config
+    from core.contract import read_model_info
+    from core.data.examples import csv_row_to_instance
+    from core.workspace import Workspace
+    config = Config.load(workdir / "adapt.yaml")
+    base = Workspace(workdir).serving_model_dir(config)
+    version = Path(versions.version_path(base, versions.production_version(base)))
+    info = read_model_info(str(version))
+    newest = max((workdir / "data").glob("span-*"), key=lambda p: int(p.name.split("-")[1]))
+    with open(next((newest / "test").glob("*.csv"))) as handle:
+        reader = csv.reader(handle)
+        header, row = next(reader), next(reader)
+    instance = {k: v for k, v in csv_row_to_instance(header, row, info["raw_features"]).items() if v is not None}
+    return version, config.model.name, instance
+
+
+class Server:
+    """`python -m serving.server` on a free port, with the given flags."""
+
+    def __init__(self, base: Path, name: str, root: Path, flags: Sequence[str] = ()):
+        port_file = root / f"port-{time.monotonic_ns()}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "serving.server", "--model-base-path", str(base), "--model-name", name,
+             "--port", "0", "--port-file", str(port_file), "--poll-seconds", "0.2", *flags],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while not port_file.exists():
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+        self.port = int(port_file.read_text())
+
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics") as response:
+            return response.read().decode()
+
+    def stop(self) -> str:
+        self.process.terminate()
+        return self.process.communicate(timeout=30)[1].decode()
+
+
+def batching_table(base: Path, name: str, root: Path, body: Dict, requests: int) -> List[str]:
+    lines = ["| server | clients | req/s | p50 ms | p99 ms | rows per model call | failed |",
+             "|---|---|---|---|---|---|---|"]
+    for label, flags in SETTINGS:
+        server = Server(base, name, root, flags)
+        try:
+            run_load(server.port, name, body, clients=2, requests_per_client=20)  # warm-up
+            for clients in CLIENTS:
+                before = server.metrics()
+                result = run_load(server.port, name, body, clients=clients, requests_per_client=requests)
+                s = result.summary()
+                lines.append(f"| {label} | {clients} | {s['requests_per_second']} | {s['p50_ms']} | {s['p99_ms']} | "
+                             f"{rows_per_call(before, server.metrics()):.1f} | {s['failed']} |")
+                print(lines[-1], flush=True)
+        finally:
+            server.stop()
+    return lines
+
+
+def rows_per_call(before: str, after: str) -> float:
+    """Mean rows per model call between two /metrics texts."""
+    def totals(text):
+        values = {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+                  if line.startswith(("adapt_batch_rows_sum", "adapt_batch_rows_count"))}
+        return values.get("adapt_batch_rows_sum", 0.0), values.get("adapt_batch_rows_count", 0.0)
+    (rows0, calls0), (rows1, calls1) = totals(before), totals(after)
+    return (rows1 - rows0) / (calls1 - calls0) if calls1 > calls0 else 0.0
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=200)
-    args = parser.parse_args()
+    parser.add_argument("--workdir", help="serve this workspace's model (default: the tests' tiny SavedModel)")
+    parser.add_argument("--clients", type=int, default=20, help="clients of the hot-reload run")
+    parser.add_argument("--requests", type=int, default=200, help="requests per client")
+    args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="adapt-load-"))
-    models = {v: save_tiny_model(str(root / "models" / str(v)), weight=0.5 * v) for v in (1, 2)}
-    base = root / "serving" / "taxi"
+    if args.workdir:
+        served, name, instance = workspace_model(Path(args.workdir).resolve())
+        models = {1: str(served), 2: str(served)}
+        what = f"the model {args.workdir} serves ({name} version {served.name})"
+    else:
+        models = {v: save_tiny_model(str(root / "models" / str(v)), weight=0.5 * v) for v in (1, 2)}
+        name, instance, what = "taxi", TINY_INSTANCE, "tiny SavedModel"
+    base = root / "serving" / name
     base.mkdir(parents=True)
     shutil.copytree(models[1], base / "1")
-    port_file = root / "port"
-    server = subprocess.Popen([sys.executable, "-m", "serving.server", "--model-base-path", str(base),
-                               "--model-name", "taxi", "--port", "0", "--port-file", str(port_file),
-                               "--poll-seconds", "0.2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    body = {"instances": [instance]}
+    batching = batching_table(base, name, root, body, args.requests)
+
+    server = Server(base, name, root)
     try:
-        while not port_file.exists():
-            time.sleep(0.1)
-        port = int(port_file.read_text())
-        body = {"instances": [INSTANCE]}
-        run_load(port, "taxi", body, clients=2, requests_per_client=20)  # warm-up
-        steady = run_load(port, "taxi", body, clients=args.clients, requests_per_client=args.requests)
-        pushed_at = {}
+        run_load(server.port, name, body, clients=2, requests_per_client=20)  # warm-up
+        steady = run_load(server.port, name, body, clients=args.clients, requests_per_client=args.requests)
 
         def push():
             time.sleep(0.5)
             shutil.copytree(models[2], base / ".staging-2")
             os.replace(base / ".staging-2", base / "2")
-            pushed_at["t"] = time.perf_counter()
 
-        reload = run_load(port, "taxi", body, clients=args.clients, requests_per_client=args.requests, during=push)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
-            metrics = response.read().decode()
+        reload = run_load(server.port, name, body, clients=args.clients, requests_per_client=args.requests,
+                          during=push)
+        metrics = server.metrics()
     finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
-    load_lines = [line for line in stderr.decode().splitlines() if "loaded in" in line]
+        stderr = server.stop()
+    load_lines = [line for line in stderr.splitlines() if "loaded in" in line]
     load_seconds = load_lines[-1].rsplit("loaded in ", 1)[-1].rstrip(")") if load_lines else "?"
 
-    rows = [("steady", steady.summary()), ("during hot reload", reload.summary())]
     lines = ["| run | requests | failed | req/s | p50 ms | p99 ms | versions answered |", "|---|---|---|---|---|---|---|"]
-    for name, s in rows:
-        lines.append(f"| {name} | {s['requests']} | {s['failed']} | {s['requests_per_second']} | {s['p50_ms']} "
+    for run, s in [("steady", steady.summary()), ("during hot reload", reload.summary())]:
+        lines.append(f"| {run} | {s['requests']} | {s['failed']} | {s['requests_per_second']} | {s['p50_ms']} "
                      f"| {s['p99_ms']} | {json.dumps(s['versions'], sort_keys=True)} |")
     ratio = reload.requests_per_second / steady.requests_per_second if steady.requests_per_second else 0
     lines += ["", f"throughput during reload / steady: {ratio:.2f}x; new version loaded in {load_seconds}; "
                   f"reloads reported by /metrics: "
-                  f"{[l for l in metrics.splitlines() if l.startswith('adapt_model_reloads ')][0].split()[-1]}"]
-    text = "\n".join(lines)
+                  f"{[m for m in metrics.splitlines() if m.startswith('adapt_model_reloads ')][0].split()[-1]}"]
+    text = "\n".join([f"# Model server load: {what}, loopback", "", command_line("serving_load", argv), "",
+                      f"## Server-side batching: one-row requests, {args.requests} per client", "", *batching, "",
+                      f"## Hot reload: default server, {args.clients} clients x {args.requests} requests", "",
+                      *lines])
     print(text)
-    RESULTS.write_text(f"# Model server load ({args.clients} clients x {args.requests} requests, loopback)\n\n"
-                       f"Command: `python -m benchmarks.serving_load {' '.join(sys.argv[1:])}`".rstrip()
-                       + f" ({time.strftime('%Y-%m-%d')}, 2-core machine, tiny SavedModel)\n\n{text}\n")
+    RESULTS.write_text(text + "\n")
     return 0
 
 

@@ -196,11 +196,23 @@ class PushConfig:
 
 
 @dataclass(frozen=True)
+class BatchingConfig:
+    """Server-side batching of `adapt serve` (serving/batching.py); defaults measured by benchmarks/serving_load.py."""
+    max_batch_size: int = field(default=64, metadata=_doc(
+        "Rows of concurrent predict requests answered by one model call (1: every request alone).", min=1))
+    timeout_ms: float = field(default=0.0, metadata=_doc(
+        "How long a model call waits for more requests after its first (0: it takes what is queued).", min=0.0))
+    max_queued_rows: int = field(default=4096, metadata=_doc(
+        "Rows waiting for the model before further requests are refused with 503 and Retry-After.", min=1))
+
+
+@dataclass(frozen=True)
 class ServingConfig:
     host: str = field(default="127.0.0.1", metadata=_doc("Address `adapt serve` binds to."))
     port: int = field(default=8501, metadata=_doc("Port of `adapt serve` (TF Serving's REST port).", min=0, max=65535))
     poll_seconds: float = field(default=2.0, metadata=_doc("How often the server looks for a new version.", min=0.1))
     max_body_mb: float = field(default=10.0, metadata=_doc("Largest request body accepted.", min=0.01))
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
 
 
 @dataclass(frozen=True)
@@ -317,18 +329,7 @@ class Config:
         for section in dataclasses.fields(self):
             lines.append("")
             lines.append(f"{section.name}:")
-            section_value = getattr(self, section.name)
-            for item in dataclasses.fields(section_value):
-                lines.append(f"  # {item.metadata.get('doc', '')}")
-                value = getattr(section_value, item.name)
-                if "values" in item.metadata and value:  # one line per entry, to read and edit
-                    lines.append(f"  {item.name}:")
-                    for key, entry in value.items():
-                        note = (notes or {}).get(f"{section.name}.{item.name}.{key}")
-                        lines.append(f"    {json.dumps(key)}: {json.dumps(entry)}" + (f"  # {note}" if note else ""))
-                    continue
-                # JSON is valid YAML and keeps lists and mappings on one readable line.
-                lines.append(f"  {item.name}: {json.dumps(value)}")
+            lines += _section_yaml(getattr(self, section.name), section.name, "  ", notes or {})
         return "\n".join(lines) + "\n"
 
     # -- derived values ---------------------------------------------------
@@ -352,6 +353,26 @@ class Config:
                              min_importance=drift.min_importance, min_weighted_psi=drift.min_weighted_psi,
                              distances=list(drift.distances))
 
+
+
+def _section_yaml(section_value, path: str, indent: str, notes: Mapping[str, str]) -> List[str]:
+    lines = []
+    for item in dataclasses.fields(section_value):
+        value = getattr(section_value, item.name)
+        if dataclasses.is_dataclass(value):  # a section inside a section: serving.batching
+            lines += [f"{indent}# {type(value).__doc__.strip()}", f"{indent}{item.name}:"]
+            lines += _section_yaml(value, f"{path}.{item.name}", indent + "  ", notes)
+            continue
+        lines.append(f"{indent}# {item.metadata.get('doc', '')}")
+        if "values" in item.metadata and value:  # one line per entry, to read and edit
+            lines.append(f"{indent}{item.name}:")
+            for key, entry in value.items():
+                note = notes.get(f"{path}.{item.name}.{key}")
+                lines.append(f"{indent}  {json.dumps(key)}: {json.dumps(entry)}" + (f"  # {note}" if note else ""))
+            continue
+        # JSON is valid YAML and keeps lists and mappings on one readable line.
+        lines.append(f"{indent}{item.name}: {json.dumps(value)}")
+    return lines
 
 
 def _build(cls, values: Mapping[str, Any], prefix: str):

@@ -22,6 +22,7 @@ class LoadedModel:
     loaded_at: float = field(default_factory=time.time)
     load_seconds: float = 0.0
     _keep_alive: Any = field(default=None, repr=False)
+    batcher: Any = field(default=None, repr=False, compare=False)  # the server's (serving/batching.py), made on use
 
     @classmethod
     def load(cls, path: str, version: int) -> "LoadedModel":

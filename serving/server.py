@@ -11,8 +11,10 @@
 A background thread watches the model folder (serving/<model>/, TF Serving
 layout plus the rollback pin of serving.versions) and loads a new production
 version completely before swapping it in; requests in flight keep the version
-they started with, so none is dropped. Bad requests get a 4xx JSON error and
-never stop the server. `adapt serve` runs it; the training pipeline's local
+they started with, so none is dropped. Concurrent predict requests for one
+version are answered by one model call (serving/batching.py); when more rows
+wait than the queue holds, a request gets 503 with Retry-After at once. Bad
+requests get a 4xx JSON error and never stop the server. `adapt serve` runs it; the training pipeline's local
 infra validation starts it in a subprocess (`python -m serving.server`).
 """
 
@@ -31,10 +33,13 @@ from typing import Dict, Optional
 from core import versions
 from core.contract import SIGNATURE_NAME, model_classes
 from core.errors import AdaptError
+from core.config import BatchingConfig
+from serving.batching import Batcher, Overloaded
 
 logger = logging.getLogger("adapt.serving")
 
 DRAIN_FACTOR = 8  # bodies up to 8x the limit are drained before the 413; larger ones are cut off
+RETRY_AFTER_SECONDS = 1  # what a 503 for a full queue tells the client
 _PREDICT_PATH = re.compile(r"^(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?:(?P<verb>[a-z]+)$")
 
 
@@ -114,7 +119,10 @@ class ModelRepository:
         self._stop.set()
 
 
-def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 1024):
+def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 1024,
+               batching: BatchingConfig = BatchingConfig()):
+    import asyncio
+
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse, PlainTextResponse
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -129,6 +137,18 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
     instances_total = Counter("adapt_predicted_instances_total", "Instances predicted", registry=registry)
     serving_version = Gauge("adapt_serving_version", "Production version being served", registry=registry)
     reloads = Gauge("adapt_model_reloads", "Versions loaded since start", registry=registry)
+    batch_rows = Histogram("adapt_batch_rows", "Rows per model call", registry=registry,
+                           buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024))
+    batchers_lock = threading.Lock()
+
+    def batcher_of(model) -> Batcher:
+        with batchers_lock:
+            if model.batcher is None:
+                def predict(rows):
+                    batch_rows.observe(len(rows))
+                    return model.predict_serialized(rows)
+                model.batcher = Batcher(predict, batching)
+            return model.batcher
 
     def error(status: int, message: str, endpoint: str):
         requests_total.labels(endpoint, str(status)).inc()
@@ -231,10 +251,15 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             if not isinstance(instances, list) or not instances:
                 raise RequestError('"instances" must be a non-empty list')
             started = time.perf_counter()
-            rows = await run_in_threadpool(model.predict, instances)
+            serialized = await run_in_threadpool(model.to_examples, instances)
+            rows = await asyncio.wrap_future(batcher_of(model).submit(serialized))
             latency.observe(time.perf_counter() - started)
         except RequestError as err:
             return error(400, str(err), "predict")
+        except Overloaded as err:
+            requests_total.labels("predict", "503").inc()
+            return JSONResponse({"error": f"overloaded: {err}; retry in {RETRY_AFTER_SECONDS} s"}, status_code=503,
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         instances_total.inc(len(rows))
         requests_total.labels("predict", "200").inc()
         headers = {"X-Model-Version": str(model.version)}
@@ -264,13 +289,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def serve(base_path: str, name: str, host: str = "127.0.0.1", port: int = 8501, poll_seconds: float = 2.0,
-          max_body_mb: float = 10.0, port_file: Optional[str] = None, on_ready=None) -> None:
+          max_body_mb: float = 10.0, port_file: Optional[str] = None, on_ready=None,
+          batching: BatchingConfig = BatchingConfig()) -> None:
     """Runs the server until interrupted. port 0 picks a free port (written to port_file)."""
     import uvicorn
 
     repository = ModelRepository(base_path, name, poll_seconds)
     repository.start()
-    app = create_app(repository, int(max_body_mb * 1024 * 1024))
+    app = create_app(repository, int(max_body_mb * 1024 * 1024), batching)
     sock = bind_socket(host, port)
     actual_port = sock.getsockname()[1]
     if port_file:
@@ -295,10 +321,18 @@ def main(argv=None) -> int:
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--poll-seconds", type=float, default=2.0)
     parser.add_argument("--max-body-mb", type=float, default=10.0)
+    defaults = BatchingConfig()
+    parser.add_argument("--max-batch-size", type=int, default=defaults.max_batch_size,
+                        help="rows per model call (1: no batching)")
+    parser.add_argument("--batch-timeout-ms", type=float, default=defaults.timeout_ms,
+                        help="how long a batch waits for more requests after its first")
+    parser.add_argument("--max-queued-rows", type=int, default=defaults.max_queued_rows,
+                        help="rows waiting for the model before requests get 503")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     serve(args.model_base_path, args.model_name, args.host, args.port, args.poll_seconds,
-          args.max_body_mb, args.port_file)
+          args.max_body_mb, args.port_file,
+          batching=BatchingConfig(args.max_batch_size, args.batch_timeout_ms, args.max_queued_rows))
     return 0
 
 

@@ -47,15 +47,16 @@ def push(models, base, version):
     os.replace(staging, os.path.join(base, str(version)))
 
 
-@pytest.fixture()
-def server(models, tmp_path):
-    base = str(tmp_path / "taxi")
+def start_server(models, folder, *flags):
+    """(process, port, base): `python -m serving.server` on version 1 in `folder`, once healthy."""
+    base = str(folder / "taxi")
     os.makedirs(base)
     push(models, base, 1)
-    port_file = tmp_path / "port"
+    port_file = folder / "port"
     process = subprocess.Popen([sys.executable, "-m", "serving.server", "--model-base-path", base, "--model-name",
                                 "taxi", "--port", "0", "--port-file", str(port_file), "--poll-seconds", "0.2",
-                                "--max-body-mb", "10"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                "--max-body-mb", "10", *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
     deadline = time.time() + 120
     while not port_file.exists():
         assert process.poll() is None, process.stdout.read()
@@ -64,6 +65,12 @@ def server(models, tmp_path):
     port = int(port_file.read_text())
     while _request(port, "/healthz")[0] != 200:
         time.sleep(0.1)
+    return process, port, base
+
+
+@pytest.fixture()
+def server(models, tmp_path):
+    process, port, base = start_server(models, tmp_path)
     yield port, base
     process.terminate()
     process.wait(timeout=30)
@@ -193,6 +200,66 @@ def test_load_during_hot_reload_drops_nothing(server, models, record_property):
     record_property("requests", result.requests)
     record_property("failures", len(result.failures))
     print("load during hot reload:", summary)
+
+
+def _concurrently(port, bodies):
+    """[(status, body, headers)] of POSTing every body at once, one thread and connection each."""
+    import threading
+    answers = [None] * len(bodies)
+    start = threading.Barrier(len(bodies))
+
+    def client(index):
+        start.wait()
+        answers[index] = _request(port, "/v1/models/taxi:predict", bodies[index])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def _batch_calls(port) -> float:
+    _, text, _ = _request(port, "/metrics")
+    return next(float(line.split()[1]) for line in text.decode().splitlines()
+                if line.startswith("adapt_batch_rows_count"))
+
+
+def test_concurrent_requests_of_different_sizes_share_model_calls_and_each_gets_its_own_rows(models, tmp_path):
+    process, port, _ = start_server(models, tmp_path, "--batch-timeout-ms", "20", "--max-batch-size", "64")
+    try:
+        bodies = [{"instances": [{**INSTANCE, "trip_miles": 0.5 * i + k} for k in range(1 + i % 4)]}
+                  for i in range(24)]
+        alone = [_json(_request(port, "/v1/models/taxi:predict", body))[1]["predictions"] for body in bodies]
+        calls = _batch_calls(port)
+        answers = _concurrently(port, bodies)
+        assert [status for status, _, _ in answers] == [200] * 24
+        together = [json.loads(body)["predictions"] for _, body, _ in answers]
+        for mine, expected in zip(together, alone):
+            assert [row[0] for row in mine] == pytest.approx([row[0] for row in expected], abs=1e-6)
+        assert _batch_calls(port) - calls < 24   # gathered: fewer model calls than requests
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_full_queue_answers_503_with_retry_after_and_every_other_request_is_served(models, tmp_path):
+    process, port, _ = start_server(models, tmp_path, "--max-batch-size", "1", "--max-queued-rows", "1")
+    try:
+        body = {"instances": [INSTANCE] * 200}
+        answers = _concurrently(port, [body] * 16)
+        statuses = sorted(status for status, _, _ in answers)
+        assert set(statuses) == {200, 503}, statuses
+        for status, text, headers in answers:
+            if status == 503:
+                assert {k.lower(): v for k, v in headers.items()}["retry-after"] == "1" and "overloaded" in json.loads(text)["error"]
+            else:
+                assert len(json.loads(text)["predictions"]) == 200
+        assert _request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]})[0] == 200   # room again
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_the_reason_of_a_graph_error_is_its_meaningful_line():

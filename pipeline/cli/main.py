@@ -298,7 +298,7 @@ def cmd_serve(args) -> int:
               f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
 
     server.serve(base, config.model.name, host=host, port=port, poll_seconds=config.serving.poll_seconds,
-                 max_body_mb=config.serving.max_body_mb, on_ready=ready)
+                 max_body_mb=config.serving.max_body_mb, on_ready=ready, batching=config.serving.batching)
     return 0
 
 
