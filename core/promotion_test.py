@@ -41,9 +41,20 @@ def test_the_verdict_is_reproducible_and_a_tie_is_no_gain():
 
 
 def test_with_the_rule_off_the_gain_and_its_bound_are_said_and_nothing_is_declined():
-    rng = np.random.default_rng(0)
-    candidate, baseline = _answers(rng, 300, 0.86, 0.85)
+    baseline = np.array([True] * 255 + [False] * 45)
+    candidate = baseline.copy()
+    candidate[[255, 256, 257]], candidate[0] = True, False    # two rows more right out of 300
     said = paired_gain(candidate, baseline, confidence=0.9, decides=False)
     assert not said.proven and said.lower == paired_gain(candidate, baseline, confidence=0.9).lower
     assert said.describe().endswith("within the noise (validation.confidence 0: the point estimates decide)")
     assert "not proven better" not in said.describe() and said.to_dict()["decides"] is False
+
+
+def test_with_the_rule_off_a_tie_is_no_better_and_declines_unless_a_drop_is_allowed():
+    baseline = np.array([True] * 255 + [False] * 45)
+    candidate = baseline.copy()
+    candidate[[255, 256]], candidate[[0, 1]] = True, False    # other rows right, as many
+    tie = paired_gain(candidate, baseline, confidence=0.9, decides=False)
+    assert tie.gain == 0.0 and tie.declines and tie.to_dict()["declines"] is True
+    assert tie.describe().endswith("no better than the serving model (a push needs a gain above +0.0000)")
+    assert not paired_gain(candidate, baseline, confidence=0.9, decides=False, max_drop=0.01).declines

@@ -2,7 +2,7 @@
 
 Consumes what TFX's Evaluator does: `examples` (the holdout), `model` (the
 candidate) and, optionally, `baseline_model` (the serving model), with the
-eval_config; and `confidence` and `min_gain` as parameters.
+eval_config; and `confidence`, `min_gain` and `max_accuracy_drop` as parameters.
 Emits: `evaluation` (ModelEvaluation) and `blessing` (ModelBlessing), as
 TFX's Evaluator does, with one more rule: when a serving model is compared
 and `confidence` is above 0, the candidate is blessed only if the one-sided
@@ -12,7 +12,8 @@ and a paired bootstrap over the rows gives the bound (core/promotion.py;
 TFMA's own jackknife intervals cost minutes per run on these machines, for
 every metric and slice, where this costs seconds). With confidence 0 the
 gain and its bound (at core/promotion.REPORTED_CONFIDENCE) are measured and
-said all the same, and TFX's blessing stands. The blessing's custom
+said all the same, and TFX's blessing stands unless the gain is not above
+-max_accuracy_drop (a tie, with no drop allowed). The blessing's custom
 properties say the gain, its lower bound and whether it was proven;
 `promotion.json` in the evaluation folder says it in words, which the
 decline and push reasons repeat.
@@ -34,7 +35,8 @@ from components.confident_evaluator import executor
 class ConfidentEvaluatorSpec(standard_component_specs.EvaluatorSpec):
     PARAMETERS = {**standard_component_specs.EvaluatorSpec.PARAMETERS,
                   "confidence": ExecutionParameter(type=float, optional=True),
-                  "min_gain": ExecutionParameter(type=float, optional=True)}
+                  "min_gain": ExecutionParameter(type=float, optional=True),
+                  "max_accuracy_drop": ExecutionParameter(type=float, optional=True)}
 
 
 class ConfidentEvaluator(base_beam_component.BaseBeamComponent):
@@ -43,9 +45,10 @@ class ConfidentEvaluator(base_beam_component.BaseBeamComponent):
 
     def __init__(self, examples: types.BaseChannel, model: types.BaseChannel,
                  baseline_model: Optional[types.BaseChannel], eval_config: tfma.EvalConfig,
-                 example_splits: Optional[List[str]] = None, confidence: float = 0.0, min_gain: float = 0.0):
+                 example_splits: Optional[List[str]] = None, confidence: float = 0.0, min_gain: float = 0.0,
+                 max_accuracy_drop: float = 0.0):
         super().__init__(spec=ConfidentEvaluatorSpec(
             examples=examples, model=model, baseline_model=baseline_model, eval_config=eval_config,
             example_splits=json_utils.dumps(example_splits), confidence=confidence, min_gain=min_gain,
-            evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
+            max_accuracy_drop=max_accuracy_drop, evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing)))

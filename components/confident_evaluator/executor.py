@@ -28,15 +28,16 @@ def rows_right(path: str, serialized, labels: np.ndarray) -> np.ndarray:
     return importance.predicted_classes(np.array(model.predict_serialized(serialized))) == labels
 
 
-def judge(candidate: str, baseline: str, examples, confidence: float, min_gain: float) -> Promotion:
+def judge(candidate: str, baseline: str, examples, confidence: float, min_gain: float,
+          max_drop: float = 0.0) -> Promotion:
     """The candidate's accuracy gain over the serving model on the holdout rows with a class label; confidence 0
-    measures it at REPORTED_CONFIDENCE without deciding."""
+    measures it at REPORTED_CONFIDENCE, and only a gain not above -max_drop declines."""
     info = read_model_info(candidate)
     labels = importance.label_indices(examples, info["label"], model_classes(info))
     kept = [example.SerializeToString() for example, label in zip(examples, labels) if label >= 0]
     labels = labels[labels >= 0]
     return paired_gain(rows_right(candidate, kept, labels), rows_right(baseline, kept, labels),
-                       confidence or REPORTED_CONFIDENCE, min_gain, decides=bool(confidence))
+                       confidence or REPORTED_CONFIDENCE, min_gain, decides=bool(confidence), max_drop=max_drop)
 
 
 def decline(blessing) -> None:
@@ -54,6 +55,7 @@ class Executor(evaluator_executor.Executor):
     def Do(self, input_dict, output_dict, exec_properties):
         confidence = float(exec_properties.pop("confidence", 0.0) or 0.0)
         min_gain = float(exec_properties.pop("min_gain", 0.0) or 0.0)
+        max_drop = float(exec_properties.pop("max_accuracy_drop", 0.0) or 0.0)
         splits = json.loads(exec_properties.get("example_splits") or "null") or ["eval"]
         super().Do(input_dict, output_dict, exec_properties)
         if not input_dict.get("baseline_model"):
@@ -63,12 +65,11 @@ class Executor(evaluator_executor.Executor):
         examples = holdout_examples(input_dict["examples"], splits, MAX_ROWS)
         promotion = judge(model_path(artifact_utils.get_single_instance(input_dict["model"])),
                           model_path(artifact_utils.get_single_instance(input_dict["baseline_model"])),
-                          examples, confidence, min_gain)
+                          examples, confidence, min_gain, max_drop)
         with fileio.open(os.path.join(evaluation.uri, PROMOTION_FILE), "w") as handle:
             handle.write(json.dumps(promotion.to_dict()))
         blessing.set_float_custom_property("accuracy_gain", promotion.gain)
         blessing.set_float_custom_property("accuracy_gain_lower", promotion.lower)
         blessing.set_int_custom_property("proven_better", int(promotion.proven))
-        if promotion.decides and not promotion.proven and \
-                blessing.get_int_custom_property(constants.ARTIFACT_PROPERTY_BLESSED_KEY):
+        if promotion.declines and blessing.get_int_custom_property(constants.ARTIFACT_PROPERTY_BLESSED_KEY):
             decline(blessing)

@@ -35,3 +35,13 @@ def test_with_confidence_0_the_gain_is_measured_at_the_reported_level_and_does_n
     promotion = judge(good, poor, _holdout(), confidence=0.0, min_gain=0.0)
     assert promotion.confidence == 0.9 and not promotion.decides and promotion.gain > 0.3 and promotion.proven
     assert "(90% lower bound +0." in promotion.describe()
+
+
+def test_with_confidence_0_a_tie_is_no_better_and_declines_unless_a_drop_is_allowed(tmp_path):
+    model = save_tiny_model(str(tmp_path / "same"), 3.0)
+    copy = save_tiny_model(str(tmp_path / "copy"), 3.0)
+    tie = judge(model, copy, _holdout(), confidence=0.0, min_gain=0.0)
+    assert tie.gain == 0.0 and tie.no_better and tie.declines
+    assert tie.describe().endswith("no better than the serving model (a push needs a gain above +0.0000)")
+    tolerated = judge(model, copy, _holdout(), confidence=0.0, min_gain=0.0, max_drop=0.01)
+    assert not tolerated.declines and "within the noise" in tolerated.describe()

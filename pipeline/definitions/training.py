@@ -347,7 +347,8 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
         examples=examples.holdout, model=trainer.outputs["model"], baseline_model=baseline,
         example_splits=examples.holdout_splits if examples.train_splits else None,
         eval_config=eval_config(config, spec.model),
-        confidence=config.validation.confidence, min_gain=config.validation.min_gain).with_id(names.EVALUATOR)
+        confidence=config.validation.confidence, min_gain=config.validation.min_gain,
+        max_accuracy_drop=config.validation.max_accuracy_drop).with_id(names.EVALUATOR)
 
     feature_importance = FeatureImportance(model=trainer.outputs["model"], examples=examples.holdout,
                                            splits=examples.holdout_splits).with_id(names.FEATURE_IMPORTANCE)

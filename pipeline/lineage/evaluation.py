@@ -56,6 +56,8 @@ def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
                 failures.append(f"{name} {value:.4f} is below the floor "
                                 f"{threshold.value_threshold.lower_bound.value:.4f}")
     verdict = promotion(evaluation_uri)
-    if verdict and verdict.get("decides", True) and not verdict["proven"]:
+    compared = any(f.metric_key.is_diff for s in result.metric_validations_per_slice for f in s.failures)
+    if verdict and verdict.get("declines", verdict.get("decides", True) and not verdict["proven"]) and \
+            not (compared and not verdict.get("decides", True)):  # TFMA already said the point estimate's failure
         failures.append(verdict["description"])
     return result.validation_ok and not failures, failures
