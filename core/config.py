@@ -96,7 +96,9 @@ class ValidationConfig:
     confidence: float = field(default=0.0, metadata=_doc(
         "Evaluator: push a candidate only when its accuracy gain over the serving model on the same holdout is "
         "above min_gain with this one-sided confidence (a paired bootstrap over the holdout rows both models "
-        "answered); 0 = judge the point estimates alone.", min=0.0, max=0.999))
+        "answered); 0 = judge the point estimates alone: the gain must be above -max_accuracy_drop, so a tie is not "
+        "pushed. 0.9 halves pushes on holdouts of several hundred rows and costs accuracy on small ones "
+        "(benchmarks/results/promotion_confidence.md).", min=0.0, max=0.999))
     min_gain: float = field(default=0.0, metadata=_doc(
         "Evaluator: with confidence above 0, the gain's lower bound must exceed this.", min=0.0, max=1.0))
     min_domain_mass: float = field(default=0.9, metadata=_doc(
