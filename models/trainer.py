@@ -54,7 +54,8 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
         more = gradient_boosted.out_of_fold_outputs(
             lambda: gradient_boosted.build(unordered, len(classes), seed=seed), train_dataset, seed=seed)
         if more is not None:
-            outputs, labels = np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]])
+            outputs, labels = ((np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]]))
+                               if len(labels) else more)
             out_of_fold = len(more[1])
     calibrator = export.calibrate(outputs, labels)
     calibrator.out_of_fold_rows = out_of_fold

@@ -14,8 +14,9 @@ version completely before swapping it in; requests in flight keep the version
 they started with, so none is dropped. Concurrent predict requests for one
 version are answered by one model call (serving/batching.py); when more rows
 wait than the queue holds, a request gets 503 with Retry-After at once. Bad
-requests get a 4xx JSON error and never stop the server. `adapt serve` runs it; the training pipeline's local
-infra validation starts it in a subprocess (`python -m serving.server`).
+requests get a 4xx JSON error and never stop the server. `adapt serve` runs
+it; the training pipeline's local infra validation starts it in a subprocess
+(`python -m serving.server`).
 """
 
 import argparse
@@ -31,9 +32,9 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from core import versions
+from core.config import BatchingConfig
 from core.contract import SIGNATURE_NAME, model_classes
 from core.errors import AdaptError
-from core.config import BatchingConfig
 from serving.batching import Batcher, Overloaded
 
 logger = logging.getLogger("adapt.serving")
