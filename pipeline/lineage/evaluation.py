@@ -42,13 +42,14 @@ def promotion(evaluation_uri: str) -> Optional[Dict[str, Any]]:
 def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
     """(ok, failures) from the Evaluator's validation result and its promotion rule, each failure in words."""
     result = tfma.load_validation_result(evaluation_uri)
-    failures = []
+    failures, compared = [], False   # compared: TFMA failed the candidate against the serving model
     for per_slice in result.metric_validations_per_slice:
         for failure in per_slice.failures:
             name = METRIC_NAMES.get(failure.metric_key.name, failure.metric_key.name)
             value = failure.metric_value.double_value.value
             threshold = failure.metric_threshold
             if failure.metric_key.is_diff:
+                compared = True
                 allowed = -threshold.change_threshold.absolute.value
                 tolerance = f", {allowed:.4f} tolerated" if allowed > 1e-6 else ""
                 failures.append(f"{name} {value:+.4f} against the serving model{tolerance}")
@@ -56,8 +57,7 @@ def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
                 failures.append(f"{name} {value:.4f} is below the floor "
                                 f"{threshold.value_threshold.lower_bound.value:.4f}")
     verdict = promotion(evaluation_uri)
-    compared = any(f.metric_key.is_diff for s in result.metric_validations_per_slice for f in s.failures)
     if verdict and verdict.get("declines", verdict.get("decides", True) and not verdict["proven"]) and \
-            not (compared and not verdict.get("decides", True)):  # TFMA already said the point estimate's failure
+            not (compared and not verdict.get("decides", True)):  # the point estimate's failure, said by TFMA already
         failures.append(verdict["description"])
     return result.validation_ok and not failures, failures
