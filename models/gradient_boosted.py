@@ -28,7 +28,6 @@ the holdout's when the holdout has fewer than CROSS_FIT_BELOW rows.
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
-
 import tensorflow as tf
 
 from core.contract import raw_name
@@ -117,8 +116,8 @@ def out_of_fold_outputs(make_model: Callable[[], object], train_dataset, folds: 
         model.fit(tf.data.Dataset.from_tensor_slices(({n: v[fit] for n, v in features.items()}, labels[fit]))
                   .batch(BATCH_SIZE), verbose=0)
         answered = np.asarray(model.predict({n: v[held] for n, v in features.items()}, batch_size=BATCH_SIZE,
-                                            verbose=0))
+                                            verbose=0)).reshape(int(held.sum()), -1)
         if outputs is None:
-            outputs = np.zeros((len(labels), answered.reshape(len(answered), -1).shape[1]))
-        outputs[held] = answered.reshape(len(answered), -1)
+            outputs = np.zeros((len(labels), answered.shape[1]))
+        outputs[held] = answered
     return outputs, labels
