@@ -17,11 +17,11 @@ import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
-from core.contract import MODEL_KINDS
+from core.contract import MODEL_KINDS, TASKS
 from core.drift.settings import CATEGORICAL, NUMERIC, QUANTILE_BUCKETS, TESTS, DriftSettings
 from core.errors import ConfigError
 
@@ -35,6 +35,8 @@ FEATURE_ROLES = ("numeric", "bucketized", "categorical", "ignore")
 RETIRED = {"drift.thresholds": "drift decisions are statistical tests now (drift.false_alarm_rate)",
            "drift.features": "per-feature tests are drift.feature_methods"}
 ALL_SPANS = 1_000_000  # a window size that takes every accepted span
+REGRESSION_METRICS = ("mae", "rmse", "r2")
+LOWER_IS_BETTER = ("mae", "rmse", "log_loss")  # errors: a rise, not a drop, is a loss
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class ModelConfig:
         choices=MODEL_KINDS))
     label: str = field(default="", metadata=_doc(
         "Label column; empty: the package's LABEL. `adapt init` sets it."))
+    task: str = field(default="classification", metadata=_doc(
+        "What the model predicts: classification (a class of the label) or regression (a number in the "
+        "label's unit). `adapt init` picks it from the first batch's label (--task overrides).", choices=TASKS))
     classes: List[str] = field(default_factory=list, metadata=_doc(
         "The label's classes in a fixed order (for two, the second is the positive one); empty: the "
         "package's CLASSES, else 0/1. `adapt init` sets them from the first batch."))
@@ -119,14 +124,18 @@ class ValidationConfig:
 @dataclass(frozen=True)
 class PerformanceConfig:
     metrics: List[str] = field(default_factory=lambda: ["accuracy", "auc", "precision", "recall"], metadata=_doc(
-        "Metrics computed on labeled batches.", subset=("accuracy", "auc", "precision", "recall", "log_loss")))
+        "Metrics computed on labeled batches (a regression model: those of mae, rmse, r2 listed, else all three).",
+        subset=("accuracy", "auc", "precision", "recall", "log_loss") + REGRESSION_METRICS))
     threshold_metric: str = field(default="accuracy", metadata=_doc(
-        "The metric the performance rule watches.", choices=("accuracy", "auc", "precision", "recall")))
+        "The metric the performance rule watches (a regression model: mae unless rmse is named here).",
+        choices=("accuracy", "auc", "precision", "recall", "mae", "rmse")))
     max_drop: float = field(default=0.05, metadata=_doc(
-        "Retrain when the serving model's threshold_metric on a batch is more than this share (relative) below "
-        "what the same model scored on its own holdout when it was pushed.", min=0.0, max=1.0))
+        "Retrain when the serving model's threshold_metric on a batch is more than this share (relative) worse "
+        "(below; an error metric: above) than what the same model scored on its own holdout when it was pushed.",
+        min=0.0, max=1.0))
     threshold: float = field(default=0.0, metadata=_doc(
-        "Also retrain when threshold_metric on a batch falls below this absolute floor (0: off).", min=0.0, max=1.0))
+        "Also retrain when threshold_metric on a batch falls below this absolute floor (an error metric: rises above "
+        "this ceiling) (0: off).", min=0.0))
     estimated_max_drop: float = field(default=0.05, metadata=_doc(
         "A batch without labels: retrain when threshold_metric, estimated from the model's calibrated "
         "probabilities, is more than this share (relative) below the model's own holdout score and (for "
@@ -134,6 +143,17 @@ class PerformanceConfig:
         "so far, the batch waits for its labels to become a span, and realized metrics decide once they exist "
         "(0: off). The estimate sees covariate shift, never "
         "concept drift.", min=0.0, max=1.0))
+
+    def for_task(self, task: str) -> Tuple[List[str], str]:
+        """(metrics, threshold metric) for a model of this task: the classification defaults mean MAE, RMSE and R²
+        for a regression model."""
+        regression = task == "regression"
+        metrics = [m for m in self.metrics if (m in REGRESSION_METRICS) == regression]
+        if regression:
+            return metrics or list(REGRESSION_METRICS), (
+                self.threshold_metric if self.threshold_metric in LOWER_IS_BETTER else "mae")
+        return metrics or ["accuracy"], (self.threshold_metric if self.threshold_metric not in LOWER_IS_BETTER
+                                         else "accuracy")
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,15 @@ folder path (``./my_model``) — with two modules:
 
 - ``preprocessing.py``: ``preprocessing_fn(inputs)`` or ``preprocessing_fn(inputs, custom_config)``,
   Transform's entry point. Every output the model reads, and the label as a
-  class index under ``<label>_xf``;
+  class index under ``<label>_xf`` (for ``task: regression`` its value, a float);
 - ``model.py``: ``run_fn(fn_args)``, the Trainer's entry point. It exports a
   SavedModel whose ``serving_default`` signature takes serialized
   tf.Examples (``examples``) and returns ``{"outputs": probabilities}``
-  ([N, 1] = P(second class) for two classes, [N, classes] otherwise), and
+  ([N, 1] = P(second class) for two classes, [N, classes] otherwise; for
+  ``task: regression`` [N, 1] = the predicted value in the label's unit), and
   whose ``transform_features`` signature returns the Transform outputs; and it
   writes the model info file beside it (``write_model_info``) with at least
-  ``label``, ``classes`` and ``raw_features`` ({feature: "int" | "float" |
+  ``label``, ``classes`` (empty for regression), ``task`` and ``raw_features`` ({feature: "int" | "float" |
   "string"}), which turn JSON requests and CSV rows into tf.Examples; and,
   optionally, ``importances`` ({raw feature: weight}: how much the model relies
   on each, which decides which drift retrains; without them FeatureImportance
@@ -31,12 +32,13 @@ keys, when set, win; lists are joined):
 
     LABEL = "churned"                 # model.label
     CLASSES = ["no", "yes"]           # model.classes; default ["0", "1"]
+    TASK = "regression"               # model.task; default classification
     SLICES = ["region"]               # model.slices: Evaluator slices
     DRIFT_EXCLUDE = ["signup_time"]   # + drift.exclude: features drift never compares
     OPEN_DOMAIN_FEATURES = []         # + validation.open_domain_features: categories that keep growing
     SPAN_FORMAT = "tfrecord"          # spans it trains on: "csv" (default) or tf.Example "tfrecord" (images)
 
-Transform and Trainer receive ``custom_config`` with ``label``, ``classes``,
+Transform and Trainer receive ``custom_config`` with ``label``, ``classes``, ``task``,
 ``features`` (model.features), ``kind`` (model.kind), and, for the Trainer,
 the ``spans`` and ``training_mode`` of the run. Importing this module imports
 no TensorFlow; `load_model_package` imports the package's ``__init__`` only.
@@ -62,6 +64,8 @@ SIGNATURE_INPUT = "examples"
 OUTPUT_KEY = "outputs"
 DEFAULT_CLASSES = ["0", "1"]
 MODEL_KINDS = ("nn", "gbt")
+CLASSIFICATION, REGRESSION = "classification", "regression"
+TASKS = (CLASSIFICATION, REGRESSION)
 # Kinds whose SavedModels use custom TensorFlow ops, and the package that registers them when imported.
 # (TFX-BSL's RunInference and TFMA import it themselves; adapt's model server asks `load_custom_ops`.)
 CUSTOM_OPS = {"gbt": "tensorflow_decision_forests"}
@@ -94,6 +98,7 @@ class ModelPackage:
     kind: str = "gbt"
     path: str = ""                                  # the folder a folder-path package was loaded from
     span_format: str = "csv"                        # csv: CsvExampleGen reads spans; tfrecord: ImportExampleGen
+    task: str = CLASSIFICATION
 
     @property
     def preprocessing_fn(self) -> str:
@@ -105,15 +110,19 @@ class ModelPackage:
 
     @property
     def binary(self) -> bool:
-        return len(self.classes) == 2
+        return not self.regression and len(self.classes) == 2
+
+    @property
+    def regression(self) -> bool:
+        return self.task == REGRESSION
 
     @property
     def eval_label_key(self) -> str:
         return transformed_name(self.label)
 
     def custom_config(self) -> Dict[str, Any]:
-        return {"label": self.label, "classes": list(self.classes), "features": dict(self.features),
-                "kind": self.kind}
+        return {"label": self.label, "classes": [] if self.regression else list(self.classes),
+                "features": dict(self.features), "kind": self.kind, "task": self.task}
 
 
 def _import_path(module: str, base_dir: Optional[Path]) -> tuple:
@@ -158,14 +167,18 @@ def load_model_package(model: Any, drift_exclude=(), open_domain_features=(),
     if not label:
         raise ConfigError(f"model.label: not set, and {model.module!r} declares no LABEL "
                           f"(run `adapt init --data PATH --label COLUMN`, or set model.label)")
-    classes = [str(c) for c in (model.classes or getattr(package, "CLASSES", None) or DEFAULT_CLASSES)]
+    task = getattr(model, "task", "") or getattr(package, "TASK", CLASSIFICATION)
+    if task not in TASKS:
+        raise ConfigError(f"model.task: {task!r} is neither {' nor '.join(TASKS)}")
+    classes = [] if task == REGRESSION else [
+        str(c) for c in (model.classes or getattr(package, "CLASSES", None) or DEFAULT_CLASSES)]
     return ModelPackage(
         module=name, label=label, classes=classes,
         slices=list(model.slices or getattr(package, "SLICES", [])),
         drift_exclude=sorted(set(drift_exclude) | set(getattr(package, "DRIFT_EXCLUDE", []))),
         open_domain_features=sorted(set(open_domain_features) | set(getattr(package, "OPEN_DOMAIN_FEATURES", []))),
         features=dict(model.features), kind=model.kind, path=folder,
-        span_format=getattr(package, "SPAN_FORMAT", "csv"))
+        span_format=getattr(package, "SPAN_FORMAT", "csv"), task=task)
 
 
 def _read_json(path: str) -> Dict[str, Any]:
@@ -214,5 +227,13 @@ def load_custom_ops(info: Dict[str, Any]) -> None:
 
 
 def model_classes(info: Dict[str, Any]) -> List[str]:
-    """The classes a model predicts, from its info file (models exported before classes were recorded: 0/1)."""
+    """The classes a model predicts, from its info file (models exported before classes were recorded: 0/1;
+    a regression model: none)."""
+    if is_regression(info):
+        return []
     return [str(c) for c in info.get("classes") or DEFAULT_CLASSES]
+
+
+def is_regression(info: Dict[str, Any]) -> bool:
+    """Whether a model's info file says it predicts a number (models exported before tasks were recorded classify)."""
+    return info.get("task") == REGRESSION

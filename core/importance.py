@@ -48,17 +48,42 @@ def label_indices(examples: Sequence, label: str, classes: Sequence[str]) -> np.
     return np.array(found)
 
 
+def label_values(examples: Sequence, label: str) -> np.ndarray:
+    """Each example's regression label (NaN when it has none)."""
+    from core.data.examples import feature_values
+    found = []
+    for example in examples:
+        values = feature_values(example, label)
+        found.append(float(values[0]) if values and not isinstance(values[0], (bytes, str)) else float("nan"))
+    return np.array(found, dtype=float)
+
+
 def permutation_importance(examples: Sequence, predict: Predict, label: str, classes: Sequence[str],
                            features: Sequence[str], repeats: int = 3, seed: int = 0) -> Dict[str, object]:
-    """{importances (shares), accuracy, rows, losses (mean accuracy lost per feature)} on labeled `examples`."""
+    """{importances (shares), accuracy, rows, losses (mean accuracy lost per feature)} on labeled `examples`;
+    with no `classes` (a regression model) what a shuffle costs is MAE, and `mae` replaces `accuracy`."""
     import tensorflow as tf
-    truth = label_indices(examples, label, classes)
-    kept = [example for example, y in zip(examples, truth) if y >= 0]
-    truth = truth[truth >= 0]
+    if classes:
+        truth = label_indices(examples, label, classes)
+        labeled = truth >= 0
+        metric = "accuracy"
+
+        def score(outputs: np.ndarray) -> float:
+            return float(np.mean(predicted_classes(outputs) == truth))
+    else:
+        truth = label_values(examples, label)
+        labeled = np.isfinite(truth)
+        metric = "mae"
+
+        def score(outputs: np.ndarray) -> float:  # higher is better, as accuracy
+            return -float(np.mean(np.abs(np.asarray(outputs, dtype=float).reshape(-1) - truth)))
+    kept = [example for example, keep in zip(examples, labeled) if keep]
+    truth = truth[labeled]
     if not kept:
-        raise ValueError(f"no holdout example carries a label among {list(classes)}")
+        raise ValueError(f"no holdout example carries a label among {list(classes)}" if classes
+                         else f"no holdout example carries a value of {label!r}")
     base = [example.SerializeToString() for example in kept]
-    accuracy = float(np.mean(predicted_classes(predict(base)) == truth))
+    baseline = score(predict(base))
     rng = np.random.default_rng(seed)
     losses = {}
     for name in features:
@@ -75,9 +100,9 @@ def permutation_importance(examples: Sequence, predict: Predict, label: str, cla
                 copy.CopyFrom(example)
                 copy.features.feature[name].CopyFrom(column[order[i]])
                 shuffled.append(copy.SerializeToString())
-            lost.append(accuracy - float(np.mean(predicted_classes(predict(shuffled)) == truth)))
+            lost.append(baseline - score(predict(shuffled)))
         losses[name] = round(float(np.mean(lost)), 6)
-    return {"importances": shares(losses), "accuracy": round(accuracy, 6), "rows": len(kept), "losses": losses}
+    return {"importances": shares(losses), metric: round(abs(baseline), 6), "rows": len(kept), "losses": losses}
 
 
 def from_model_info(info: Mapping[str, object]) -> Optional[Dict[str, float]]:

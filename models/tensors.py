@@ -24,6 +24,11 @@ def as_text(x):
     return tf.strings.as_string(x)
 
 
+def label_value(label):
+    """A regression label as a float per row (validation keeps rows without one out of a span)."""
+    return dense_vector(as_float(label), float("nan"))
+
+
 def label_index(label, classes):
     """The position of each label value in `classes` (validation keeps values outside them out of a span)."""
     text = dense_vector(as_text(label), "")

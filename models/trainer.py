@@ -10,7 +10,7 @@ their training rows answered out of fold when the eval split is small
 (models/gradient_boosted.py: out_of_fold_outputs).
 """
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -33,20 +33,29 @@ class ModelInputs:
 Inputs = Callable[[tft.TFTransformOutput], ModelInputs]
 
 
-def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
-    """The run_fn of a tabular package: the network or the trees, as `model.kind` says."""
+def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression: bool = False) -> None:
+    """The run_fn of a tabular package: the network or the trees, as `model.kind` says; classes, or a number
+    (`regression`: no classes, no calibration)."""
+    task = {"task": "regression", "classes": []} if regression else {"task": "classification",
+                                                                     "classes": list(classes)}
     if (fn_args.custom_config or {}).get("kind", gradient_boosted.GBT) != gradient_boosted.GBT:
         def network(tf_transform_output: tft.TFTransformOutput) -> tf.keras.Model:
             model_inputs = inputs(tf_transform_output)
-            return wide_and_deep.build(model_inputs.dense, model_inputs.categories, classes=len(classes))
-        run_network(fn_args, label, classes, network)
+            scale = label_scale(fn_args, tf_transform_output, label) if regression else None
+            return wide_and_deep.build(model_inputs.dense, model_inputs.categories, classes=len(classes),
+                                       target_scale=scale)
+        run_network(fn_args, label, classes, network, info=task)
         return
     seed, tf_transform_output = _begin(fn_args)
     train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
                                     gradient_boosted.BATCH_SIZE, transformed_name(label), epochs=1)
     unordered = inputs(tf_transform_output).unordered
-    model = gradient_boosted.build(unordered, len(classes), seed=seed)
+    model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression)
     trained = gradient_boosted.train(model, fn_args, train_dataset)
+    if regression:
+        export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
+                      {**trained, **task, "kind": gradient_boosted.GBT})
+        return
     outputs, labels = export.holdout_outputs(
         model, _holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
     out_of_fold = 0
@@ -60,7 +69,7 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs) -> None:
     calibrator = export.calibrate(outputs, labels)
     calibrator.out_of_fold_rows = out_of_fold
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": list(classes), "kind": gradient_boosted.GBT}, calibrator=calibrator)
+                  {**trained, **task, "kind": gradient_boosted.GBT}, calibrator=calibrator)
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],
@@ -75,10 +84,18 @@ def run_network(fn_args, label: str, classes: Sequence[str],
                                    wide_and_deep.BATCH_SIZE, label_key)
     model = network(tf_transform_output)
     trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
-    export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, "classes": list(classes), "kind": "nn", **(info or {})},
-                  calibrator=export.calibrate(*export.holdout_outputs(
-                      model, _holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE))))
+    info = {**trained, "classes": list(classes), "kind": "nn", **(info or {})}
+    calibrator = None if info.get("task") == "regression" else export.calibrate(*export.holdout_outputs(
+        model, _holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE)))
+    export.export(model, fn_args.serving_model_dir, tf_transform_output, label, info, calibrator=calibrator)
+
+
+def label_scale(fn_args, tf_transform_output, label: str) -> Tuple[float, float]:
+    """(mean, standard deviation) of a regression label over one pass of the training rows."""
+    values = np.concatenate([np.asarray(y, dtype=float).reshape(-1) for _, y in export.input_fn(
+        fn_args.train_files, fn_args.data_accessor, tf_transform_output, wide_and_deep.BATCH_SIZE,
+        transformed_name(label), epochs=1)] or [np.zeros(1)])
+    return float(np.mean(values)), float(np.std(values))
 
 
 def _holdout(fn_args, tf_transform_output, label: str, batch_size: int):

@@ -2,11 +2,11 @@
 
 Deep part: the dense (z-scored) features through ReLU layers. Wide part: each
 categorical feature one-hot encoded, through one ReLU layer. One sigmoid unit
-for two classes, a softmax over the classes otherwise. Layers are named, so a
+for two classes, a softmax over the classes otherwise, one linear unit for regression. Layers are named, so a
 warm start copies weights by name from the serving model wherever shapes match.
 """
 import sys
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tqdm
@@ -23,7 +23,10 @@ EPOCHS = 5
 
 
 def build(dense_names: Sequence[str], category_sizes: Mapping[str, int], classes: int = 2,
-          hidden_units: Optional[List[int]] = None, learning_rate: float = LEARNING_RATE):
+          hidden_units: Optional[List[int]] = None, learning_rate: float = LEARNING_RATE,
+          target_scale: Optional[Tuple[float, float]] = None):
+    """`target_scale` (the training label's mean and standard deviation) makes it a regressor: the output layer
+    learns the standardized label and the model answers in the label's unit."""
     """The network over transformed features: `dense_names` float inputs, `category_sizes` {name: ids} inputs."""
     deep_inputs = {name: tf.keras.layers.Input(name=name, shape=(1,), dtype=tf.float32) for name in dense_names}
     wide_inputs = {name: tf.keras.layers.Input(name=name, shape=(1,), dtype=tf.int64) for name in category_sizes}
@@ -40,7 +43,21 @@ def build(dense_names: Sequence[str], category_sizes: Mapping[str, int], classes
         wide = tf.keras.layers.concatenate(one_hot, name="wide_inputs") if len(one_hot) > 1 else one_hot[0]
         parts.append(tf.keras.layers.Dense(32, activation="relu", name="wide_0")(wide))
     joined = tf.keras.layers.concatenate(parts, name="wide_and_deep") if len(parts) > 1 else parts[0]
+    if target_scale is not None:
+        return regressor({**deep_inputs, **wide_inputs}, joined, learning_rate, target_scale)
     return classifier({**deep_inputs, **wide_inputs}, joined, classes, learning_rate)
+
+
+def regressor(inputs, features, learning_rate: float, target_scale: Tuple[float, float]):
+    """The compiled model: one linear unit over `features` (layer `output`), scaled back to the label's unit, squared
+    error."""
+    mean, deviation = target_scale
+    standardized = tf.keras.layers.Dense(1, name="output")(features)
+    output = tf.keras.layers.Rescaling(scale=deviation or 1.0, offset=mean, name="label_unit")(standardized)
+    model = tf.keras.Model(inputs, output)
+    model.compile(loss="mse", optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+                  metrics=[tf.keras.metrics.MeanAbsoluteError(name="mae")])
+    return model
 
 
 def classifier(inputs, features, classes: int, learning_rate: float):

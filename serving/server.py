@@ -33,7 +33,7 @@ from typing import Dict, Optional
 
 from core import versions
 from core.config import BatchingConfig
-from core.contract import SIGNATURE_NAME, model_classes
+from core.contract import SIGNATURE_NAME, is_regression, model_classes
 from core.errors import AdaptError
 from serving.batching import Batcher, Overloaded
 
@@ -205,6 +205,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                              "required_features": model.required,
                              "optional_features": sorted(set(model.raw_types) - set(model.required)),
                              "classes": model_classes(model.info), "spans": model.info.get("spans"),
+                             "task": model.info.get("task", "classification"),
                              "signature_name": SIGNATURE_NAME}}
 
     @app.post("/v1/models/{spec:path}")
@@ -261,6 +262,8 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             requests_total.labels("predict", "503").inc()
             return JSONResponse({"error": f"overloaded: {err}; retry in {RETRY_AFTER_SECONDS} s"}, status_code=503,
                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if is_regression(model.info):  # a value per instance, in the label's unit
+            rows = [row[0] for row in rows]
         instances_total.inc(len(rows))
         requests_total.labels("predict", "200").inc()
         headers = {"X-Model-Version": str(model.version)}

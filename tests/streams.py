@@ -71,3 +71,35 @@ def covariate_shift_batches(root: Path, batches: int = 4, rows: int = 300, shift
             writer.writerows(data)
         folders.append(folder)
     return folders
+
+
+REGRESSION_LABEL = "price"
+
+
+def drifting_regression_batches(root: Path, batches: int = 4, rows: int = 300, drift_per_batch: float = 0.5,
+                                missing_labels: int = 3, seed: int = 13) -> List[Path]:
+    """CSV batches `batch-01`, ... with a numeric label `price` whose relation to the features drifts: price =
+    100 + 40 (1 - d) x1 + 40 d x2 + 15 x3^2 + a `district` premium + noise, d = drift_per_batch * batch (capped at
+    1): the weight moves from x1 to x2, so a model that never retrains errs more batch after batch. The first
+    `missing_labels` rows of the first batch have no price (init skips them)."""
+    generator = random.Random(seed)
+    premium = {"north": 12.0, "south": -8.0, "centre": 25.0}
+    folders = []
+    for index in range(batches):
+        drift = min(1.0, drift_per_batch * index)
+        data = []
+        for row in range(rows):
+            x1, x2, x3 = generator.random(), generator.random(), generator.gauss(0.0, 1.0)
+            district = generator.choice(sorted(premium))
+            price = (100 + 40 * (1 - drift) * x1 + 40 * drift * x2 + 15 * x3 * x3 + premium[district]
+                     + generator.gauss(0, 3.0))
+            label = "" if index == 0 and row < missing_labels else f"{price:.2f}"
+            data.append([f"{x1:.4f}", f"{x2:.4f}", f"{x3:.4f}", district, label])
+        folder = Path(root) / f"batch-{index + 1:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "data.csv", "w", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["x1", "x2", "x3", "district", REGRESSION_LABEL])
+            writer.writerows(data)
+        folders.append(folder)
+    return folders

@@ -209,6 +209,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         artifact.num_predictions = int(listing["num_instances"])
         with fileio.open(os.path.join(artifact.uri, "model.json"), "w") as handle:
             handle.write(json.dumps({"version": version, "path": model_path, "classes": model_classes(info),
+                                     "task": info.get("task", "classification"),
                                      "mode": exec_properties.get("mode", "local"),
                                      "calibration": read_calibration(model_path)}))
 

@@ -1,4 +1,5 @@
-"""Executor of ConfidentEvaluator: TFX's Evaluator executor, then the promotion rule on the paired accuracy gain."""
+"""Executor of ConfidentEvaluator: TFX's Evaluator executor, then the promotion rule on the paired accuracy gain
+(regression: the paired reduction of the absolute error, as a share of the serving model's MAE)."""
 import json
 import os
 
@@ -11,7 +12,7 @@ from tfx.utils import path_utils
 
 from components.artifacts import holdout_examples
 from core import importance
-from core.contract import model_classes, read_model_info
+from core.contract import is_regression, model_classes, read_model_info
 from core.promotion import PROMOTION_FILE, REPORTED_CONFIDENCE, Promotion, paired_gain
 
 MAX_ROWS = 200_000   # the holdout rows both models answer (a holdout is a few test splits: far fewer)
@@ -28,16 +29,39 @@ def rows_right(path: str, serialized, labels: np.ndarray) -> np.ndarray:
     return importance.predicted_classes(np.array(model.predict_serialized(serialized))) == labels
 
 
+def absolute_errors(path: str, serialized, labels: np.ndarray) -> np.ndarray:
+    """Each row's |prediction - label| for the regression model at `path`."""
+    from serving.model import LoadedModel
+    model = LoadedModel.load(path, 0)
+    return np.abs(np.array(model.predict_serialized(serialized)).reshape(-1) - labels)
+
+
 def judge(candidate: str, baseline: str, examples, confidence: float, min_gain: float,
           max_drop: float = 0.0) -> Promotion:
     """The candidate's accuracy gain over the serving model on the holdout rows with a class label; confidence 0
     measures it at REPORTED_CONFIDENCE, and only a gain not above -max_drop declines."""
     info = read_model_info(candidate)
+    if is_regression(info):
+        return judge_regression(candidate, baseline, examples, info["label"], confidence, min_gain, max_drop)
     labels = importance.label_indices(examples, info["label"], model_classes(info))
     kept = [example.SerializeToString() for example, label in zip(examples, labels) if label >= 0]
     labels = labels[labels >= 0]
     return paired_gain(rows_right(candidate, kept, labels), rows_right(baseline, kept, labels),
                        confidence or REPORTED_CONFIDENCE, min_gain, decides=bool(confidence), max_drop=max_drop)
+
+
+def judge_regression(candidate: str, baseline: str, examples, label: str, confidence: float, min_gain: float,
+                     max_drop: float) -> Promotion:
+    """Per row, how much less the candidate errs than the serving model, in shares of the serving model's MAE:
+    the mean is the relative MAE reduction, and min_gain and max_drop keep their meaning as shares."""
+    labels = importance.label_values(examples, label)
+    kept = [example.SerializeToString() for example, value in zip(examples, labels) if np.isfinite(value)]
+    labels = labels[np.isfinite(labels)]
+    candidate_errors = absolute_errors(candidate, kept, labels)
+    baseline_errors = absolute_errors(baseline, kept, labels)
+    scale = float(baseline_errors.mean()) if len(labels) and baseline_errors.mean() > 0 else 1.0
+    return paired_gain(-candidate_errors / scale, -baseline_errors / scale, confidence or REPORTED_CONFIDENCE,
+                       min_gain, metric="relative MAE reduction", decides=bool(confidence), max_drop=max_drop)
 
 
 def decline(blessing) -> None:

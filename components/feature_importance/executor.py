@@ -24,10 +24,12 @@ def measure(model_path: str, examples_artifacts, splits: List[str], limit: int) 
     measured = importance.permutation_importance(
         examples, lambda serialized: np.array(model.predict_serialized(serialized)), info["label"],
         model_classes(info), features)
-    if not measured["importances"]:  # no shuffle lowered accuracy: nothing to prefer, every feature weighs the same
+    metric = "accuracy" if model_classes(info) else "MAE"
+    if not measured["importances"]:  # no shuffle made the model worse: nothing to prefer, every feature weighs the same
         measured["importances"] = importance.shares({name: 1.0 for name in features})
-        return {**measured, "method": "uniform: no feature's permutation lowered the holdout accuracy"}
-    return {**measured, "method": "permutation on the holdout (accuracy lost)"}
+        return {**measured, "method": f"uniform: no feature's permutation worsened the holdout {metric}"}
+    return {**measured, "method": "permutation on the holdout (accuracy lost)" if metric == "accuracy"
+            else "permutation on the holdout (MAE added)"}
 
 
 class Executor(base_executor.BaseExecutor):

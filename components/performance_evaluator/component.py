@@ -4,11 +4,12 @@ Consumes: `predictions` (adapt.BatchPredictions) and `file_list`
 (adapt.FileList, which says where the labels are: inline, or a labels file
 added to the batch folder later).
 Emits: `performance` (adapt.PerformanceReport): report.json with the
-configured metrics (accuracy, auc, precision, recall, log_loss) of the
-serving model on the batch and the performance rule's decision: retrain when
+configured metrics (accuracy, auc, precision, recall, log_loss; for a
+regression model mae, rmse, r2) of the serving model on the batch and the performance rule's decision: retrain when
 `threshold_metric` is more than `max_drop` (relative) below `reference`, what
 the same model scored on its own holdout when it was pushed, or below the
-absolute `threshold` when one is set; the report keeps the relative drop.
+absolute `threshold` when one is set (an error metric: above them); the
+report keeps the relative drop.
 Properties labeled, retrain (1, 0, or -1 for no decision) and reason; each
 metric also as a float custom property, so MLMD queries see it.
 Runs on Beam: the prediction shards are read, joined with the labels file by
@@ -19,7 +20,8 @@ Every batch, labeled or not, also gets the confidence-based estimate of
 its accuracy (with a 3-sigma band) and AUC, from the probabilities the
 model's calibration maps repaired (model.json; core/estimation.py): the
 report's `estimated`, and float properties estimated_accuracy,
-estimated_accuracy_low/_high, estimated_auc, estimated_calibrated.
+estimated_accuracy_low/_high, estimated_auc, estimated_calibrated (a
+regression model, which has no probabilities, gets no estimate).
 Short-circuits: without labels there are no realized metrics; the rule then
 judges the estimate: retrain when it is more than `estimated_max_drop` below
 `reference` and, for accuracy, its band excludes the reference; otherwise "no

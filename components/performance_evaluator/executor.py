@@ -11,16 +11,20 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
-from components.performance_evaluator.metrics import EstimationCombine, Metrics, MetricsCombine
+from components.performance_evaluator.metrics import EstimationCombine, Metrics, MetricsCombine, RegressionMetrics
+from core.config import LOWER_IS_BETTER
 from core.contract import DEFAULT_CLASSES
 from core.data.batches import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError
 
 
-def relative_drop(value: float, reference: float) -> Optional[float]:
-    """How far below the reference a value is, as a share of the reference (negative: above it)."""
-    return (reference - value) / reference if reference else None
+def relative_drop(value: float, reference: float, metric: str = "accuracy") -> Optional[float]:
+    """How much worse than the reference a value is, as a share of the reference (negative: better): below it, or
+    for an error metric (mae, rmse) above it."""
+    if not reference:
+        return None
+    return (value - reference) / reference if metric in LOWER_IS_BETTER else (reference - value) / reference
 
 
 def decide(values: Dict[str, float], rule: "Rule") -> Tuple[Optional[bool], str]:
@@ -30,17 +34,19 @@ def decide(values: Dict[str, float], rule: "Rule") -> Tuple[Optional[bool], str]
         return None, f"{metric} is undefined on this batch; no performance decision"
     value = values[metric]
     fired, said = False, []
-    drop = relative_drop(value, rule.reference)
+    drop = relative_drop(value, rule.reference, metric)
+    worse = "above" if metric in LOWER_IS_BETTER else "below"
     if drop is not None:
-        comparison = (f"{metric} {value:.3f} is {drop:.1%} below the serving model's {rule.reference:.3f} on its "
-                      f"holdout" if drop > 0 else f"{metric} {value:.3f} is not below the serving model's "
+        comparison = (f"{metric} {value:.3f} is {drop:.1%} {worse} the serving model's {rule.reference:.3f} on its "
+                      f"holdout" if drop > 0 else f"{metric} {value:.3f} is not {worse} the serving model's "
                       f"{rule.reference:.3f} on its holdout")
         fired = drop > rule.max_drop
         said.append(f"{comparison} (max drop {rule.max_drop:.0%})")
     if rule.threshold:
-        below = value < rule.threshold
-        fired = fired or below
-        said.append(f"{metric} {value:.3f} {'<' if below else '>='} threshold {rule.threshold:.2f}")
+        crossed = value > rule.threshold if metric in LOWER_IS_BETTER else value < rule.threshold
+        fired = fired or crossed
+        sign = ('>' if crossed else '<=') if metric in LOWER_IS_BETTER else ('<' if crossed else '>=')
+        said.append(f"{metric} {value:.3f} {sign} threshold {rule.threshold:.2f}")
     if not said:
         return None, f"{metric} {value:.3f}; no reference or threshold to judge it by"
     return fired, "; ".join(said)
@@ -96,14 +102,14 @@ def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rul
                               "estimated_max_drop": rule.estimated_max_drop, "drop": None, "metrics": {},
                               "estimated": estimated}
     if estimated and rule.metric in estimated:
-        estimated["drop"] = relative_drop(estimated[rule.metric], rule.reference)
+        estimated["drop"] = relative_drop(estimated[rule.metric], rule.reference, rule.metric)
     if not metrics.count:
         retrain, reason = decide_on_estimate(estimated, rule)
         report.update(labeled=False, retrain=retrain, reason=reason)
         return report
     report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [rule.metric])))
     if rule.metric in report["metrics"]:
-        report["drop"] = relative_drop(report["metrics"][rule.metric], rule.reference)
+        report["drop"] = relative_drop(report["metrics"][rule.metric], rule.reference, rule.metric)
     retrain, reason = decide(report["metrics"], rule)
     report.update(labeled=True, retrain=retrain, reason=reason)
     return report
@@ -135,8 +141,11 @@ def join_label(item, labels_file: str):
         yield {**predictions[0], "label": label}
 
 
-def write_metrics(metrics: Metrics, path: str) -> None:
+def write_metrics(metrics, path: str) -> None:
     with fileio.open(path, "w") as handle:
+        if isinstance(metrics, RegressionMetrics):
+            handle.write(json.dumps(metrics.to_dict()))
+            return
         handle.write(json.dumps({"classes": metrics.classes, "count": metrics.count,
                                  "log_loss_sum": metrics.log_loss_sum,
                                  "pairs": [[label, predicted, count] for (label, predicted), count in
@@ -144,9 +153,11 @@ def write_metrics(metrics: Metrics, path: str) -> None:
                                  "histograms": {str(k): v for k, v in metrics.histograms.items()}}))
 
 
-def read_metrics(path: str) -> Metrics:
+def read_metrics(path: str):
     with fileio.open(path) as handle:
         values = json.loads(handle.read())
+    if values.pop("task", None) == "regression":
+        return RegressionMetrics(**values)
     return Metrics(values["classes"], {(label, predicted): count for label, predicted, count in values["pairs"]},
                    {key == "True": bins for key, bins in values["histograms"].items()}, values["log_loss_sum"],
                    values["count"])
@@ -166,9 +177,12 @@ def write_estimate(sums, path: str, calibration: Optional[Dict[str, Any]]) -> No
     probabilities that were kept as they are carry that holdout's sampling error just as well."""
     calibrated = bool(calibration and calibration.get("thresholds"))
     reference_rows = int((calibration or {}).get("rows") or 0)
-    results = {**sums.results(reference_rows=reference_rows), "calibrated": calibrated} if sums.rows else {}
+    write_json({**sums.results(reference_rows=reference_rows), "calibrated": calibrated} if sums.rows else {}, path)
+
+
+def write_json(values: Dict[str, Any], path: str) -> None:
     with fileio.open(path, "w") as handle:
-        handle.write(json.dumps(results))
+        handle.write(json.dumps(values))
 
 
 def read_estimate(path: str) -> Dict[str, Any]:
@@ -186,16 +200,21 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         metrics_path = os.path.join(artifact.uri, "metrics.json")
         estimate_path = os.path.join(artifact.uri, "estimate.json")
         model = predicting_model(predictions.uri)
-        classes = model.get("classes") or list(DEFAULT_CLASSES)
+        regression = model.get("task") == "regression"
+        classes = [] if regression else model.get("classes") or list(DEFAULT_CLASSES)
         calibration = model.get("calibration")
         labels_file = listing.get("labels_file") if not listing.get("inline_labels") else None
         with self._make_beam_pipeline() as pipeline:
             records = (pipeline
                        | "Predictions" >> beam.io.ReadFromText(os.path.join(predictions.uri, f"{PREDICTIONS_PREFIX}*"))
                        | "Parse" >> beam.Map(json.loads))
-            _ = (records
-                 | "Estimate" >> beam.CombineGlobally(EstimationCombine(classes, calibration))
-                 | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibration))
+            if regression:  # no probabilities to estimate from
+                _ = (pipeline | "NoEstimate" >> beam.Create([None])
+                     | "WriteEstimate" >> beam.Map(lambda _: write_json({}, estimate_path)))
+            else:
+                _ = (records
+                     | "Estimate" >> beam.CombineGlobally(EstimationCombine(classes, calibration))
+                     | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibration))
             if labels_file:
                 labels = (pipeline
                           | "LabelsFile" >> beam.Create([listing])

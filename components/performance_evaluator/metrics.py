@@ -7,6 +7,10 @@ with fixed thresholds: within 1e-3 of the exact value). Precision and recall
 are the second class's for two classes, the macro average over classes
 otherwise. A label outside the model's classes counts as a wrong prediction.
 
+`RegressionMetrics` is the accumulator for a regression model (no classes):
+sums of the errors, their squares and the label's moments, from which MAE,
+RMSE and R² follow; a label that is not a number is not counted.
+
 `EstimationCombine` folds every prediction, labeled or not, into the sums of
 confidence-based performance estimation (core/estimation.py), after the
 model's calibration maps.
@@ -93,27 +97,71 @@ class Metrics:
                 if values.get(name) is not None and math.isfinite(values[name])}
 
 
+@dataclass
+class RegressionMetrics:
+    count: int = 0
+    absolute_sum: float = 0.0
+    squared_sum: float = 0.0
+    label_sum: float = 0.0
+    label_squared_sum: float = 0.0
+
+    def add(self, label, prediction: float) -> None:
+        try:
+            value = float(label)
+        except (TypeError, ValueError):
+            return
+        if not math.isfinite(value):
+            return
+        error = float(prediction) - value
+        self.count += 1
+        self.absolute_sum += abs(error)
+        self.squared_sum += error * error
+        self.label_sum += value
+        self.label_squared_sum += value * value
+
+    def merge(self, other: "RegressionMetrics") -> "RegressionMetrics":
+        for name in ("count", "absolute_sum", "squared_sum", "label_sum", "label_squared_sum"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    def results(self, names: Sequence[str]) -> Dict[str, float]:
+        if not self.count:
+            return {}
+        total = self.label_squared_sum - self.label_sum ** 2 / self.count   # the label's sum of squares around its mean
+        values = {"mae": self.absolute_sum / self.count, "rmse": math.sqrt(self.squared_sum / self.count),
+                  "r2": 1.0 - self.squared_sum / total if total > 0 else None}
+        return {name: round(float(values[name]), 4) for name in names if values.get(name) is not None}
+
+    def to_dict(self) -> Dict[str, float]:
+        return {"task": "regression", **{name: getattr(self, name) for name in (
+            "count", "absolute_sum", "squared_sum", "label_sum", "label_squared_sum")}}
+
+
 class MetricsCombine(beam.CombineFn):
-    """Combines labeled predictions ({label, prediction, probabilities}) into one `Metrics`."""
+    """Combines labeled predictions ({label, prediction, probabilities}) into one `Metrics` (no classes: one
+    `RegressionMetrics`)."""
 
     def __init__(self, classes: List[str]):
         self.classes = classes
 
-    def create_accumulator(self) -> Metrics:
-        return Metrics(list(self.classes))
+    def create_accumulator(self):
+        return Metrics(list(self.classes)) if self.classes else RegressionMetrics()
 
-    def add_input(self, accumulator: Metrics, prediction: dict) -> Metrics:
-        accumulator.add(prediction["label"], prediction["prediction"], prediction["probabilities"])
+    def add_input(self, accumulator, prediction: dict):
+        if isinstance(accumulator, RegressionMetrics):
+            accumulator.add(prediction["label"], prediction["prediction"])
+        else:
+            accumulator.add(prediction["label"], prediction["prediction"], prediction["probabilities"])
         return accumulator
 
-    def merge_accumulators(self, accumulators) -> Metrics:
+    def merge_accumulators(self, accumulators):
         accumulators = iter(accumulators)
         first = next(accumulators)
         for other in accumulators:
             first.merge(other)
         return first
 
-    def extract_output(self, accumulator: Metrics) -> Metrics:
+    def extract_output(self, accumulator):
         return accumulator
 
 

@@ -4,7 +4,8 @@ BatchPredictionGen writes them (`predictions-*.jsonl` in its artifact
 folder); PerformanceEvaluator and the notebooks read them. A record holds the
 instance id (`<file>:<row or record>`, how a later labels file lines up), the
 inline label if any (as its class name), the class probabilities, the
-predicted class and, for two classes, `score` = P(second class).
+predicted class and, for two classes, `score` = P(second class); for a
+regression model (no classes) `prediction` is the predicted value.
 """
 import json
 import os
@@ -14,7 +15,10 @@ PREDICTIONS_PREFIX = "predictions"
 
 
 def record(instance_id: str, label: Optional[str], output: Sequence[float], classes: Sequence[str]) -> Dict[str, Any]:
-    """One prediction; `output` is the model's output row ([P(second class)] for two classes)."""
+    """One prediction; `output` is the model's output row ([P(second class)] for two classes, [value] for a
+    regression model, which has no classes)."""
+    if not classes:
+        return {"instance_id": instance_id, "label": label, "prediction": round(float(output[0]), 6)}
     if len(classes) == 2 and len(output) == 1:
         probabilities = [1.0 - float(output[0]), float(output[0])]
     else:

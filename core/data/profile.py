@@ -8,8 +8,9 @@ Roles (`model.features` in adapt.yaml, one line per column; edit them freely):
 - ``ignore``       left out of the model: constant, unique per row (an id), timestamp-like, or
                    free text with too many values to be a category.
 
-The label's classes are profiled too: 0/1, true/false, or a small set of strings or
-integers (multi-class). Pure Python, no TensorFlow: `adapt init` prints the table
+The label is profiled too (`label_task`): a number with more than
+MAX_CATEGORICAL_INTEGERS distinct values is a regression target; otherwise its classes are
+0/1, true/false, or a small set of strings or integers (multi-class). Pure Python, no TensorFlow: `adapt init` prints the table
 before any pipeline runs.
 """
 from __future__ import annotations
@@ -122,7 +123,7 @@ def label_classes(label: str, cells: Sequence[str]) -> List[str]:
         raise UsageError(f"label {label!r} has a single value ({distinct[0]!r}); a classifier needs two or more")
     if len(distinct) > MAX_CLASSES:
         raise UsageError(f"label {label!r} has {len(distinct)} distinct values; adapt's tabular model "
-                         f"classifies into at most {MAX_CLASSES} classes")
+                         f"classifies into at most {MAX_CLASSES} classes (a number: --task regression)")
     if _kind(distinct) == "int":
         return [str(v) for v in sorted(int(v) for v in distinct)]
     if len(distinct) == 2 and {v.lower() for v in distinct} <= _BOOLEANS:
@@ -130,14 +131,55 @@ def label_classes(label: str, cells: Sequence[str]) -> List[str]:
     return distinct
 
 
+@dataclass(frozen=True)
+class LabelProfile:
+    task: str                  # classification | regression
+    why: str
+    classes: List[str]         # empty for regression
+    skipped: int = 0           # rows without a label (regression: left out of the span)
+
+
+def label_task(label: str, cells: Sequence[str], task: str = "") -> LabelProfile:
+    """Classification or regression for the first batch's label, and why; `task` (--task) overrides the choice.
+
+    A number with more than MAX_CATEGORICAL_INTEGERS distinct values is a regression target (prices, durations,
+    counts); fewer values, or text, are classes. A regression label may be empty in some rows: those rows are
+    not trained on, and counted.
+    """
+    values = [cell.strip() for cell in cells]
+    present = [value for value in values if not is_missing(value)]
+    numeric = bool(present) and _kind(present) in ("int", "float")
+    distinct = len(set(present))
+    if not task:
+        task = "regression" if numeric and distinct > MAX_CATEGORICAL_INTEGERS else "classification"
+        why = (f"a number with {distinct} distinct values" if task == "regression" else "")
+    else:
+        why = "--task " + task
+    if task == "regression":
+        if not numeric:
+            raise UsageError(f"label {label!r} is not a number in every row, so it cannot be a regression target "
+                             f"(--task classification, or another --label)")
+        if distinct < 2:
+            raise UsageError(f"label {label!r} has a single value; a model needs a label that varies")
+        return LabelProfile("regression", why or f"a number with {distinct} distinct values", [],
+                            len(values) - len(present))
+    classes = label_classes(label, values)
+    kind = "binary" if len(classes) == 2 else f"{len(classes)} classes"
+    return LabelProfile("classification", why or kind, classes)
+
+
 def format_profiles(profiles: Sequence[ColumnProfile], classes: Optional[Sequence[str]] = None,
-                    label: str = "") -> str:
+                    label: str = "", target: Optional[LabelProfile] = None) -> str:
     width = max([len(p.name) for p in profiles] + [len(label), 6])
     lines = [f"{'column':<{width}}  {'type':<6}  {'role':<11}  why"]
     for p in profiles:
         missing = f"; {p.missing} empty" if p.missing else ""
         lines.append(f"{p.name:<{width}}  {p.kind:<6}  {p.role:<11}  {p.why}{missing}")
-    if classes is not None:
+    if target is not None and target.task == "regression":
+        skipped = f"; {target.skipped} rows without a label, not trained on" if target.skipped else ""
+        lines.append(f"{label:<{width}}  {'label':<6}  {'regression':<11}  {target.why}: predicted as a number"
+                     f"{skipped}")
+    elif classes is not None:
         kind = "binary" if len(classes) == 2 else f"{len(classes)} classes"
         lines.append(f"{label:<{width}}  {'label':<6}  {kind:<11}  classes: {', '.join(classes)}")
     return "\n".join(lines)

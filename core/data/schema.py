@@ -10,7 +10,8 @@ whose values keep growing (the model package's and validation's open-domain
 features: new companies, new products) lose their closed domain: the model
 maps new values to out-of-vocabulary buckets, and DriftDetector, not
 ExampleValidator, reports the shift. Types stay strict, and so does the
-label: it must be present, and its values must be among the model's classes,
+label: it must be present, and its values must be among the model's classes (a regression
+label: any number),
 so a numeric column holding text, a missing label column or an unknown class
 still stops the run. Integer features with few distinct values in the first span (drift.discrete_values: booleans, codes,
 ratings, days of the week) and an integer label are declared categorical (`int_domain.is_categorical`),
@@ -66,7 +67,10 @@ def curate(schema, config: Config, model: ModelPackage, distinct: Optional[dict]
     ignored = {name for name, role in config.model.features.items() if role == "ignore"}  # models.tabular's roles
     for feature in schema.feature:
         if feature.name == model.label:
-            _pin_label(schema, feature, model.classes)
+            if model.regression:  # a number: present in every row, described by quantiles, any value
+                feature.ClearField("int_domain")
+            else:
+                _pin_label(schema, feature, model.classes)
             continue
         if feature.HasField("presence") and feature.presence.min_count == 0 and not feature.HasField("value_count"):
             # Never filled in the first span, so its type is a guess (BYTES): the first number a later span

@@ -2,7 +2,8 @@
 
 numeric columns are dense inputs; bucketized and categorical ones categorical
 ids, sized by their buckets or vocabulary (models/trainer.py). Two classes
-get one sigmoid output (P of the second class), more a softmax.
+get one sigmoid output (P of the second class), more a softmax; `task: regression` one linear
+output, the predicted value.
 """
 from models import trainer
 from models.tabular.settings import NUM_BUCKETS, OOV_BUCKETS, TabularSettings, transformed_name, vocabulary_name
@@ -20,4 +21,5 @@ def model_inputs(settings: TabularSettings, tf_transform_output) -> ModelInputs:
 def run_fn(fn_args):
     """TFX Trainer entry point."""
     settings = TabularSettings.from_custom_config(fn_args.custom_config or {})
-    trainer.run(fn_args, settings.label, settings.classes, lambda output: model_inputs(settings, output))
+    trainer.run(fn_args, settings.label, settings.classes, lambda output: model_inputs(settings, output),
+                regression=settings.regression)

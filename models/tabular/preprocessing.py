@@ -4,7 +4,8 @@ numeric      missing values take the column's mean, then z-score;
 bucketized   missing values take the mean, then quantile buckets (NUM_BUCKETS);
 categorical  text (integer codes as their digits) through a vocabulary of the VOCABULARY_SIZE most
              frequent values plus OOV_BUCKETS for the rest; a missing value is a category of its own;
-label        the index of its class in `classes` (the order adapt init fixed).
+label        the index of its class in `classes` (the order adapt init fixed); for `task: regression`
+             its value as a float.
 With `kind: gbt` numeric and bucketized columns stay raw numbers (missing: NaN), as trees want them.
 """
 import tensorflow_transform as tft
@@ -18,7 +19,7 @@ from models.tabular.settings import (
     transformed_name,
     vocabulary_name,
 )
-from models.tensors import as_float, as_text, dense_vector, label_index
+from models.tensors import as_float, as_text, dense_vector, label_index, label_value
 
 
 def preprocessing_fn(inputs, custom_config):
@@ -39,5 +40,7 @@ def preprocessing_fn(inputs, custom_config):
             dense_vector(as_text(inputs[name]), ""), top_k=VOCABULARY_SIZE, num_oov_buckets=OOV_BUCKETS,
             vocab_filename=vocabulary_name(name))
     if settings.label in inputs:
-        outputs[transformed_name(settings.label)] = label_index(inputs[settings.label], settings.classes)
+        label = inputs[settings.label]
+        outputs[transformed_name(settings.label)] = (label_value(label) if settings.regression
+                                                     else label_index(label, settings.classes))
     return outputs

@@ -19,19 +19,22 @@ class TabularSettings:
     classes: List[str]
     features: Dict[str, str]              # column -> numeric | bucketized | categorical | ignore
     kind: str = "gbt"
+    task: str = "classification"
     hidden_units: List[int] = field(default_factory=lambda: [64, 32])
 
     @classmethod
     def from_custom_config(cls, custom: Mapping) -> "TabularSettings":
-        missing = [key for key in ("label", "classes", "features") if not custom.get(key)]
+        task = custom.get("task") or "classification"
+        needed = ("label", "features") if task == "regression" else ("label", "classes", "features")
+        missing = [key for key in needed if not custom.get(key)]
         if missing:
             raise ValueError(f"models.tabular needs {', '.join(missing)} in custom_config (model.* in adapt.yaml)")
-        return cls(label=custom["label"], classes=[str(c) for c in custom["classes"]],
-                   features=dict(custom["features"]), kind=custom.get("kind", "gbt"))
+        return cls(label=custom["label"], classes=[str(c) for c in custom.get("classes") or []],
+                   features=dict(custom["features"]), kind=custom.get("kind", "gbt"), task=task)
 
     def with_role(self, role: str) -> List[str]:
         return sorted(name for name, chosen in self.features.items() if chosen == role)
 
     @property
-    def binary(self) -> bool:
-        return len(self.classes) == 2
+    def regression(self) -> bool:
+        return self.task == "regression"

@@ -49,7 +49,7 @@ def cmd_data(args) -> int:
 def cmd_init(args) -> int:
     from pipeline.local import init
     result = init.initialize(args.workdir, args.data, args.label, args.name,
-                             echo=lambda line: print(line, file=sys.stderr, flush=True))
+                             echo=lambda line: print(line, file=sys.stderr, flush=True), task=args.task or "")
     print(init.describe(result, args.label))
     return 0
 
@@ -349,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="a first batch of your own data -> span 1, schema, adapt.yaml")
     init.add_argument("--data", required=True, metavar="PATH", help="a folder of CSV or TFRecord files, or one file")
     init.add_argument("--label", required=True, metavar="COLUMN", help="the column to predict")
+    init.add_argument("--task", choices=["classification", "regression"],
+                      help="what to predict; default: regression for a number with many values, else classes")
     init.add_argument("--name", default="model", help="model name: serving/<name>, /v1/models/<name> (default model)")
     _workdir(init)
     init.set_defaults(func=cmd_init)

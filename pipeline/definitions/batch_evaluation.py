@@ -69,9 +69,10 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         vertex_model=config.prediction.vertex_model, vertex_project=config.kubeflow.vertex_project,
         vertex_region=config.kubeflow.vertex_region, vertex_machine_type=config.prediction.vertex_machine_type
     ).with_id(names.BATCH_PREDICTION_GEN)
+    metrics, threshold_metric = config.performance.for_task(spec.model.task)
     performance_evaluator = PerformanceEvaluator(
         predictions=batch_prediction_gen.outputs["predictions"], file_list=file_list_gen.outputs["file_list"],
-        metrics=json.dumps(config.performance.metrics), threshold_metric=config.performance.threshold_metric,
+        metrics=json.dumps(metrics), threshold_metric=threshold_metric,
         threshold=spec.performance_threshold if spec.performance_threshold is not None
         else config.performance.threshold, reference=spec.performance_reference,
         max_drop=config.performance.max_drop, estimated_max_drop=config.performance.estimated_max_drop

@@ -190,7 +190,25 @@ def eval_config(config: Config, model: ModelPackage) -> tfma.EvalConfig:
     classes: accuracy, AUC, precision and recall; more: accuracy. Slices are
     reported (the notebooks read them) but not gated: a slice of a few dozen
     rows is too noisy to block a push.
+
+    Regression: MAE and MSE (TFMA's), RMSE (Keras'; its R2Score does not
+    survive TFMA's weight merging, so R² is PerformanceEvaluator's); the gate is the
+    MAE, not more than validation.max_accuracy_drop (a share of the serving
+    model's MAE) above the serving model's.
     """
+    if model.regression:
+        # TFX drops change thresholds when nothing serves yet, and TFMA fails a metric whose threshold is then
+        # empty: the value bound (any finite MAE) keeps the first model's threshold.
+        mae_threshold = tfma.MetricThreshold(value_threshold=tfma.GenericValueThreshold(
+            upper_bound={"value": 1e300}), change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.LOWER_IS_BETTER,
+            relative={"value": config.validation.max_accuracy_drop + 1e-10}))
+        metrics = [tfma.MetricConfig(class_name="ExampleCount"),
+                   tfma.MetricConfig(class_name="MeanAbsoluteError", per_slice_thresholds=[
+                       tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=mae_threshold)]),
+                   tfma.MetricConfig(class_name="MeanSquaredError"),
+                   tfma.MetricConfig(class_name="RootMeanSquaredError", module="tensorflow.keras.metrics")]
+        return _eval_config(model, metrics)
     accuracy_threshold = tfma.MetricThreshold(
         value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.validation.min_accuracy}),
         change_threshold=tfma.GenericChangeThreshold(
@@ -203,6 +221,10 @@ def eval_config(config: Config, model: ModelPackage) -> tfma.EvalConfig:
     else:
         metrics = [tfma.MetricConfig(class_name="ExampleCount"),
                    tfma.MetricConfig(class_name="SparseCategoricalAccuracy", per_slice_thresholds=gated)]
+    return _eval_config(model, metrics)
+
+
+def _eval_config(model: ModelPackage, metrics) -> tfma.EvalConfig:
     return tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(signature_name=contract.SIGNATURE_NAME, label_key=model.eval_label_key,
                                     preprocessing_function_names=[contract.TRANSFORM_SIGNATURE])],

@@ -9,7 +9,8 @@ from core.promotion import PROMOTION_FILE
 
 METRIC_NAMES = {"binary_accuracy": "accuracy", "sparse_categorical_accuracy": "accuracy", "auc": "auc",
                 "precision": "precision", "recall": "recall",
-                "example_count": "examples"}
+                "example_count": "examples", "mean_absolute_error": "mae", "mean_squared_error": "mse",
+                "root_mean_squared_error": "rmse", "r2_score": "r2"}
 
 
 def overall_metrics(evaluation_uri: str) -> Dict[str, Dict[str, float]]:

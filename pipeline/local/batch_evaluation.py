@@ -141,7 +141,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         baseline_statistics=baseline_statistics(meta, trained_on), serving_spans_end=max(trained_on, default=0),
         importances=metadata.serving_importances(meta, base, version), trigger=trigger,
         performance_reference=metadata.pushed_metrics(meta, config.model.name, version).get(
-            config.performance.threshold_metric, 0.0),
+            config.performance.for_task(model.task)[1], 0.0),
         last_decline=metadata.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=executor_beam_args(config.beam.args),

@@ -1,6 +1,6 @@
 """`adapt init`: a user's first batch becomes span 1, the kept schema and the tabular model's configuration.
 
-    adapt init --data PATH --label COLUMN [--name NAME] [--workdir W]
+    adapt init --data PATH --label COLUMN [--task classification|regression] [--name NAME] [--workdir W]
 
 PATH is a folder of CSV or tf.Example TFRecord files, or one such file, or a
 folder of images with a labels file (`file,<label>` rows). Before
@@ -8,9 +8,10 @@ anything is written, the batch is read and checked: PATH must exist, hold
 rows, and have the label column; the workspace must have no spans yet. Each
 refusal is one line and exit 2, and leaves the workspace as it was. Then:
 
-1. every column's role is decided from its values (core/data/profile.py) and the
-   label's classes are fixed; adapt.yaml is written with `model.module:
-   models.tabular`, the label, the classes and one `model.features` line per
+1. every column's role is decided from its values (core/data/profile.py), and
+   the label's task (a number with many values: regression) and, for
+   classification, its classes are fixed; adapt.yaml is written with
+   `model.module: models.tabular`, the label, the task, the classes and one `model.features` line per
    column (ignored columns also go to `drift.exclude`). Images get
    `model.module: models.images`, the label and its classes;
 2. the rows (images) become span 1 with the same atomic span writer batches use;
@@ -46,6 +47,7 @@ class InitResult:
     classes: List[str]
     schema_file: Path
     seconds: float
+    target: Optional[profile.LabelProfile] = None   # the label's task (None for images: classes)
 
 
 def open_first_batch(workspace: Workspace, path: str, label: str) -> Batch:
@@ -108,7 +110,7 @@ def check_first_batch(batch: Batch, path: str) -> None:
 
 
 def initialize(workdir: Optional[str], data: str, label: str, name: str = "model",
-               echo: Callable[[str], None] = print) -> InitResult:
+               echo: Callable[[str], None] = print, task: str = "") -> InitResult:
     started = time.perf_counter()
     workspace = Workspace.open(workdir, create=False)
     present = spans.list_spans(workspace.data)
@@ -122,7 +124,10 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
         images = batch.format == "files"
     except AdaptError as err:
         raise UsageError(f"--data {data}: {err}") from None
+    target = None
     if images:
+        if task == "regression":
+            raise UsageError(f"--task regression: {data} is a folder of images; the image model classifies")
         profiles, classes = [], image_classes(batch, data)
         workspace.ensure()
         config = config.with_overrides({"model.name": name, "model.module": IMAGES_MODULE, "model.label": label,
@@ -131,14 +136,17 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
     else:
         header, rows = read_first_batch(batch, data)
         profiles = profile.profile_columns(header, rows, label)
-        classes = profile.label_classes(label, [row[header.index(label)] for row in rows])
+        target = profile.label_task(label, [row[header.index(label)] for row in rows], task)
+        classes = target.classes
         workspace.ensure()
         ignored = [p.name for p in profiles if p.role == "ignore"]
         config = config.with_overrides({
             "model.name": name, "model.module": TABULAR_MODULE, "model.label": label, "model.classes": classes,
+            "model.task": target.task,
             "model.features": {p.name: p.role for p in profiles},
             "drift.exclude": sorted(set(config.drift.exclude) | set(ignored))})
-        workspace.write_config(config, notes={f"model.features.{p.name}": p.why for p in profiles})
+        workspace.write_config(config, notes={**{f"model.features.{p.name}": p.why for p in profiles},
+                                              "model.task": target.why})
     count = first_span(workspace, batch, config.data.test_fraction, reason="adapt init")
     echo(f"span 1: {count} {'images' if images else 'rows'} of {data}")
 
@@ -150,13 +158,13 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
         ensure_schema(workspace, config, workspace.model_package(config), spans.SpanWindow(1, 1),
                       metadata.Metadata.of(workspace, config), echo)
     return InitResult(workspace, batch.batch_id, count, 1, profiles, classes, workspace.schema_file,
-                      round(time.perf_counter() - started, 1))
+                      round(time.perf_counter() - started, 1), target)
 
 
 def describe(result: InitResult, label: str) -> str:
     root = result.workspace.root
     images = not result.profiles  # a folder of images: no columns to profile
-    lines = [profile.format_profiles(result.profiles, result.classes, label), "",
+    lines = [profile.format_profiles(result.profiles, result.classes, label, result.target), "",
              f"workspace {root}: span 1 ({result.rows} {'images' if images else 'rows'}), schema "
              f"{result.schema_file}, configuration {result.workspace.config_path} ({result.seconds:.0f}s)",
              f"review {'model.classes (the image model, models.images)' if images else 'model.features'} in "
