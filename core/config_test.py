@@ -26,7 +26,7 @@ def test_written_yaml_round_trips_to_the_same_config():
     ({"training": {"mode": "fast"}}, "training.mode: must be one of scratch, warm-start"),
     ({"training": {"windw": 3}}, "training.windw: unknown configuration key"),
     ({"trainng": {}}, "trainng: unknown configuration key"),
-    ({"performance": {"threshold": 1.5}}, "performance.threshold: must be <= 1.0"),
+    ({"performance": {"threshold": -0.5}}, "performance.threshold: must be >= 0.0"),
     ({"performance": {"metrics": ["accuracy", "f7"]}}, "performance.metrics: 'f7' is not one of"),
     ({"drift": {"false_alarm_rate": "high"}}, "drift.false_alarm_rate: must be a number"),
     ({"drift": {"numeric_method": "psi"}}, "drift.numeric_method: must be one of ks, ks_t, t"),
@@ -65,3 +65,11 @@ def test_load_reports_the_file_and_bad_yaml(tmp_path):
     path.write_text("training:\n  window: 0\n")
     with pytest.raises(ConfigError, match=r"adapt.yaml: training.window: must be >= 1"):
         Config.load(path)
+
+
+def test_performance_metrics_follow_the_task():
+    performance = Config().performance
+    assert performance.for_task("classification") == (["accuracy", "auc", "precision", "recall"], "accuracy")
+    assert performance.for_task("regression") == (["mae", "rmse", "r2"], "mae")
+    chosen = Config().with_overrides({"performance.metrics": ["rmse"], "performance.threshold_metric": "rmse"})
+    assert chosen.performance.for_task("regression") == (["rmse"], "rmse")

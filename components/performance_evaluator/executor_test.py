@@ -165,3 +165,45 @@ def test_either_the_drop_or_the_absolute_floor_fires():
     assert report["retrain"] is True and report["reason"].endswith("accuracy 0.750 < threshold 0.80")
     no_rule = report_of(_metrics(_records(["1", "0", "1", "1"])), 4, ["accuracy"], Rule("accuracy"))
     assert no_rule["retrain"] is None and "no reference or threshold" in no_rule["reason"]
+
+
+def test_an_error_metric_fires_when_it_rises_above_the_serving_models_holdout_figure():
+    from components.performance_evaluator.metrics import RegressionMetrics
+    errors = RegressionMetrics()
+    for label, predicted in [("10", 12.0), ("20", 17.0), ("30", 30.0), ("40", 44.0)]:
+        errors.add(label, predicted)
+    rule = Rule("mae", reference=2.0, max_drop=0.2)
+    report = report_of(errors, 4, ["mae", "rmse", "r2"], rule)
+    assert report["metrics"]["mae"] == 2.25 and report["retrain"] is False
+    assert report["drop"] == pytest.approx(0.125)
+    assert report["reason"] == "mae 2.250 is 12.5% above the serving model's 2.000 on its holdout (max drop 20%)"
+    assert report_of(errors, 4, ["mae"], Rule("mae", reference=1.5, max_drop=0.2))["retrain"] is True
+    assert report_of(errors, 4, ["mae"], Rule("mae", reference=3.0, max_drop=0.2))["reason"].startswith(
+        "mae 2.250 is not above")
+    ceiling = report_of(errors, 4, ["mae"], Rule("mae", threshold=2.0))
+    assert ceiling["retrain"] is True and ceiling["reason"] == "mae 2.250 > threshold 2.00"
+
+
+def test_a_regression_batch_is_measured_in_the_labels_unit_and_gets_no_estimate(tmp_path):
+    batch = tmp_path / "batch"
+    write_csv(batch / "data.csv", ["x", "price"], [["1", "10"], ["2", "20"], ["3", ""], ["4", "40"]])
+    listing = artifact(FileList, tmp_path / "list")
+    write_report(listing, {"batch": "batch", "uri": str(batch), "label": "price", "inline_labels": True,
+                           "files": [{"name": "data.csv", "path": str(batch / "data.csv"), "instances": 4}],
+                           "num_instances": 4, "labels_file": None})
+    predictions = artifact(BatchPredictions, tmp_path / "pred", model_version=1)
+    (tmp_path / "pred").mkdir()
+    (tmp_path / "pred" / "model.json").write_text(json.dumps({"version": 1, "classes": [], "task": "regression"}))
+    records = [record(f"data.csv:{i}", label, [value], []) for i, (label, value) in
+               enumerate([("10", 11.0), ("20", 18.0), (None, 5.0), ("40", 40.0)])]
+    (tmp_path / "pred" / "predictions-00000-of-00001.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    output = artifact(PerformanceReport, tmp_path / "perf")
+    Executor().Do({"predictions": [predictions], "file_list": [listing]}, {"performance": [output]},
+                  {"metrics": json.dumps(["mae", "rmse", "r2"]), "threshold_metric": "mae", "reference": 0.5,
+                   "max_drop": 0.1})
+    report = read_report(output)
+    assert report["labeled_instances"] == 3 and report["metrics"]["mae"] == 1.0
+    assert report["metrics"]["rmse"] == pytest.approx((5 / 3) ** 0.5, abs=1e-3)
+    assert report["metrics"]["r2"] == pytest.approx(1 - 5 / (466 + 2 / 3), abs=1e-3)
+    assert report["retrain"] is True and report["estimated"] == {}
+    assert output.get_float_custom_property("mae") == 1.0

@@ -50,3 +50,21 @@ def test_multiclass_metrics_are_macro_averages_and_unknown_labels_count_as_wrong
                                                                    zero_division=0), abs=1e-4)
     assert values["recall"] == pytest.approx(sk.recall_score(truth, predicted, labels=classes, average="macro",
                                                              zero_division=0), abs=1e-4)
+
+
+def test_regression_metrics_match_scikit_learn_and_skip_labels_that_are_not_numbers():
+    from components.performance_evaluator.metrics import RegressionMetrics
+    generator = random.Random(5)
+    labels = [generator.gauss(100, 20) for _ in range(1000)]
+    predictions = [y + generator.gauss(3, 10) for y in labels]
+    first, second = RegressionMetrics(), RegressionMetrics()
+    for index, (label, predicted) in enumerate(zip(labels, predictions)):
+        found = record(f"f:{index}", f"{label:.6f}", [predicted], [])
+        assert set(found) == {"instance_id", "label", "prediction"}
+        (first if index % 2 else second).add(found["label"], found["prediction"])
+    first.add("n/a", 1.0)
+    values = first.merge(second).results(["mae", "rmse", "r2"])
+    assert first.count == 1000
+    assert values["mae"] == pytest.approx(sk.mean_absolute_error(labels, predictions), abs=1e-3)
+    assert values["rmse"] == pytest.approx(sk.mean_squared_error(labels, predictions) ** 0.5, abs=1e-3)
+    assert values["r2"] == pytest.approx(sk.r2_score(labels, predictions), abs=1e-3)

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from core.data.profile import label_classes, profile_column, profile_columns
+from core.data.profile import label_classes, label_task, profile_column, profile_columns
 from core.errors import UsageError
 
 
@@ -64,3 +64,21 @@ def test_label_classes_have_a_fixed_order(cells, classes):
 def test_unusable_labels_are_refused(cells, message):
     with pytest.raises(UsageError, match=message):
         label_classes("y", cells)
+
+
+def test_a_number_with_many_values_is_a_regression_target_and_few_values_stay_classes():
+    prices = [f"{100 + 3.7 * i:.2f}" for i in range(40)] + ["", " "]
+    target = label_task("price", prices)
+    assert (target.task, target.classes, target.skipped) == ("regression", [], 2)
+    assert target.why == "a number with 40 distinct values"
+    assert label_task("rating", [str(i % 5) for i in range(40)]).classes == ["0", "1", "2", "3", "4"]
+    assert label_task("churned", ["yes", "no"] * 30).task == "classification"
+    forced = label_task("rating", [str(i % 5) for i in range(40)], task="regression")
+    assert (forced.task, forced.why) == ("regression", "--task regression")
+
+
+def test_regression_on_text_is_refused_in_one_line():
+    with pytest.raises(UsageError, match="not a number in every row"):
+        label_task("species", ["Adelie", "Gentoo"] * 20, task="regression")
+    with pytest.raises(UsageError, match="--task regression"):
+        label_classes("price", [str(i) for i in range(60)])
