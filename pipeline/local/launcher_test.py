@@ -1,4 +1,7 @@
-"""The local training launcher: the request its child process gets, and a failed run recorded, not raised."""
+"""The local training launcher: the request its child process gets, a failed run recorded, not raised, and one
+warm child answering the runs of one process until its environment changes."""
+import os
+
 from core.data.spans import SpanWindow
 from pipeline.local.launcher import LocalTrainingLauncher
 
@@ -11,7 +14,17 @@ def test_the_child_trains_with_the_batch_runs_steps_and_mode():
                        "overrides": {"training.train_steps": 77, "training.mode": "warm-start"}}
 
 
-def test_a_failed_training_run_is_recorded_with_its_one_line_error(tmp_path):
-    result = LocalTrainingLauncher(workdir=str(tmp_path), train_steps=77).launch(SpanWindow(2, 3), "drift")
-    assert result.exit_code == 1
-    assert result.outcome == f"training failed: span(s) 2, 3 not found under {tmp_path / 'data'} (present: none)"
+def test_a_failed_run_is_recorded_and_the_same_child_answers_the_next_until_the_environment_changes(
+        tmp_path, monkeypatch):
+    launcher = LocalTrainingLauncher(workdir=str(tmp_path), train_steps=77)
+    first = launcher.launch(SpanWindow(2, 3), "drift")
+    assert first.exit_code == 1
+    assert first.outcome == f"training failed: span(s) 2, 3 not found under {tmp_path / 'data'} (present: none)"
+    again = launcher.launch(SpanWindow(4, 4), "drift")
+    assert again.outcome.endswith("span(s) 4 not found under " f"{tmp_path / 'data'} (present: none)")
+    assert again.details["process"] == first.details["process"] != os.getpid()
+    assert again.seconds < first.seconds  # TensorFlow and TFX were imported once
+
+    monkeypatch.setenv("ADAPT_FAULT_AT", "nowhere")  # a child sees the environment it was started with
+    changed = launcher.launch(SpanWindow(2, 3), "drift")
+    assert changed.exit_code == 1 and changed.details["process"] != first.details["process"]

@@ -1,34 +1,48 @@
 """The training child process of the local launcher: `python -m pipeline.local.training_job`.
 
-Reads a JSON request on stdin (workdir, spans, trigger, reason, overrides),
-runs the training pipeline (pipeline/local/training.py) and writes the outcome
-as one JSON line on stdout, `{"ok": false, "error": ...}` for a failure the
-user can act on. Its progress lines go to stderr as they happen.
+It reads JSON requests (workdir, spans, trigger, reason, overrides), one per
+line on stdin, runs the training pipeline for each (pipeline/local/training.py)
+and answers each with one line on stdout: REPLY_MARK, then the outcome as JSON,
+`{"ok": false, "error": ...}` for a failure the user can act on. Its progress
+lines go to stderr as they happen. It exits when stdin closes, after the run
+in progress: a parent that dies leaves no run half done.
+
+One process serves many runs (a replay's, a watcher's): TensorFlow, TFX and
+Beam are imported once, and TensorFlow's traced functions (autograph's
+conversions of TF-DF's training step, Transform's and the export's) are
+converted once; the second run in a process trains 3-7 times faster than the
+first (benchmarks/results/loop_speed.md).
 """
 import json
+import os
 import sys
 
 from core.environment import quiet_console
 
+REPLY_MARK = "adapt-training-reply "
 
-def main() -> int:
-    quiet_console()  # before TensorFlow and TFX are imported
+
+def answer(request: dict) -> dict:
     from core.errors import AdaptError
     from pipeline.local.training import run_training_request
-
-    request = json.loads(sys.stdin.read())
     try:
-        outcome = run_training_request(request)
+        return {"ok": True, **run_training_request(request).to_dict()}
     except AdaptError as err:
-        print(json.dumps({"ok": False, "error": str(err)}))
-        return 1
+        return {"ok": False, "error": str(err)}
     except Exception as err:  # the parent reports this line; the traceback stays in this process's stderr
         import traceback
         traceback.print_exc()
-        print(json.dumps({"ok": False, "error": f"{type(err).__name__}: {str(err).strip().splitlines()[0][:300]}"
-                          if str(err).strip() else type(err).__name__}))
-        return 1
-    print(json.dumps({"ok": True, **outcome.to_dict()}))
+        return {"ok": False, "error": f"{type(err).__name__}: {str(err).strip().splitlines()[0][:300]}"
+                if str(err).strip() else type(err).__name__}
+
+
+def main() -> int:
+    quiet_console()  # before TensorFlow and TFX are imported
+    import pipeline.local.training  # noqa: F401  the imports every run needs, paid once, before the first request
+    for line in sys.stdin:
+        if line.strip():
+            reply = {**answer(json.loads(line)), "process": os.getpid()}
+            print(REPLY_MARK + json.dumps(reply), flush=True)
     return 0
 
 

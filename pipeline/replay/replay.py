@@ -125,6 +125,9 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
     late = f"; labels arrive {labels_after} batch(es) later" if labels_after else ""
     echo(f"adapt {report_name} of {len(folders)} batch(es) in {batches_dir} (policy: {policy}{late}; workspace "
          f"{workspace.root})")
+    if policy != "static" and config.retraining.trigger_mode == "local":
+        from pipeline.local.launcher import start_child
+        start_child()
     ensure_first_model(workspace, config, folders[0], echo)
 
     # Span 1 trained the first model: judging that model on it would say nothing.
