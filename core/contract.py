@@ -7,7 +7,10 @@ folder path (``./my_model``) — with two modules:
 - ``preprocessing.py``: ``preprocessing_fn(inputs)`` or ``preprocessing_fn(inputs, custom_config)``,
   Transform's entry point. Every output the model reads, and the label as a
   class index under ``<label>_xf`` (for ``task: regression`` its value, a float);
-- ``model.py``: ``run_fn(fn_args)``, the Trainer's entry point. It exports a
+- ``model.py``: ``run_fn(fn_args)``, the Trainer's entry point. Its
+  ``fn_args.train_files`` and ``eval_files`` are the window's raw tf.Examples:
+  Transform writes only its graph (``fn_args.transform_output``), which the
+  run_fn applies as it reads (``models.export.input_fn`` does both). It exports a
   SavedModel whose ``serving_default`` signature takes serialized
   tf.Examples (``examples``) and returns ``{"outputs": probabilities}``
   ([N, 1] = P(second class) for two classes, [N, classes] otherwise; for

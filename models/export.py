@@ -32,15 +32,23 @@ _TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
 
 def input_fn(file_pattern, data_accessor, tf_transform_output, batch_size: int, label_key: str,
              epochs: Optional[int] = None):
-    """(features, label) batches of Transform's output: repeated and shuffled, or `epochs` passes in order."""
-    if epochs:
-        options = tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key, num_epochs=epochs,
-                                                 shuffle=False)
-        return data_accessor.tf_dataset_factory(file_pattern, options, tf_transform_output.transformed_metadata.schema)
-    dataset = data_accessor.tf_dataset_factory(
-        file_pattern, tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key),
-        tf_transform_output.transformed_metadata.schema)
-    return dataset.repeat()
+    """(features, label) batches of the raw examples through Transform's graph: repeated and shuffled, or
+    `epochs` passes in order.
+
+    Transform does not write its output (the pipeline's Transform only analyzes the window: writing every
+    span's transformed copy was most of its time), so the Trainer applies the graph as it reads, as serving does.
+    """
+    options = (tfxio.TensorFlowDatasetOptions(batch_size=batch_size, num_epochs=epochs, shuffle=False) if epochs
+               else tfxio.TensorFlowDatasetOptions(batch_size=batch_size))
+    raw = data_accessor.tf_dataset_factory(file_pattern, options, tf_transform_output.raw_metadata.schema)
+    transform = tf_transform_output.transform_features_layer()
+
+    def transformed(features):
+        outputs = dict(transform(features))
+        return outputs, outputs.pop(label_key)
+
+    dataset = raw.map(transformed, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset if epochs else dataset.repeat()
 
 
 def raw_feature_types(tf_transform_output, label: str) -> Dict[str, str]:

@@ -1,8 +1,8 @@
 """The training pipeline: one definition, called by the local Beam runner and by the Kubeflow/Vertex compile.
 
     ExampleGen(newest span) ─► StatisticsGen ─► ImportSchemaGen ─► StrictExampleValidator
-    span window (spans A..N) ─► Transform ─► CalibratedTrainer (scratch | warm start from the serving model;
-                                             the model's calibration fitted on the eval split)
+    span window (spans A..N) ─► Transform (analysis: the graph) ─► CalibratedTrainer (reads the window through
+                                the graph; scratch | warm start from the serving model; calibration on the eval split)
     Trainer ─► FeatureImportance (what the model relies on: the weights of drift decisions)
     serving model (baseline) ─► ConfidentEvaluator (accuracy floor + not worse than the baseline + the gain
                                  proven at validation.confidence)
@@ -343,21 +343,22 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
     statistics_gen = _statistics_gen(example_gen, config, schema_gen)
     example_validator = _example_validator(statistics_gen, schema_gen)
 
-    splits_config = None
-    if examples.train_splits:
-        splits_config = tfx.proto.SplitsConfig(analyze=examples.train_splits,
-                                               transform=examples.train_splits + examples.eval_splits)
+    # Transform analyzes the training splits of the window, all at once, and writes only its graph: the Trainer
+    # applies it as it reads (models/export.py), as serving does. Writing each span's transformed copy, and
+    # analyzing span by span for an analyzer cache no run reads, was most of Transform's time.
     transform = tfx.components.Transform(
         examples=examples.window, schema=schema_gen.outputs["schema"],
         preprocessing_fn=spec.model.preprocessing_fn, custom_config=spec.model.custom_config(),
-        splits_config=splits_config, disable_statistics=True).with_id(names.TRANSFORM)  # StatisticsGen already described the raw span
+        splits_config=tfx.proto.SplitsConfig(analyze=examples.train_splits or ["train"], transform=[]),
+        materialize=False, disable_analyzer_cache=True,
+        disable_statistics=True).with_id(names.TRANSFORM)  # StatisticsGen already described the raw span
     transform.add_upstream_node(example_validator)  # anomalies stop the run before training
 
     baseline_node, baseline = _baseline(spec)
     warm_start = config.training.mode == "warm-start" and baseline is not None
     trainer = CalibratedTrainer(
         run_fn=spec.model.run_fn,
-        examples=transform.outputs["transformed_examples"],
+        examples=examples.window,
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
         base_model=baseline if warm_start else None,
