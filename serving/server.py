@@ -332,8 +332,12 @@ def main(argv=None) -> int:
                         help="how long a batch waits for more requests after its first")
     parser.add_argument("--max-queued-rows", type=int, default=defaults.max_queued_rows,
                         help="rows waiting for the model before requests get 503")
+    parser.add_argument("--preload", action="store_true",
+                        help="import TensorFlow before any version exists (a standby server, serving/process.py)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if args.preload:
+        import serving.model  # noqa: F401
     serve(args.model_base_path, args.model_name, args.host, args.port, args.poll_seconds,
           args.max_body_mb, args.port_file,
           batching=BatchingConfig(args.max_batch_size, args.batch_timeout_ms, args.max_queued_rows))

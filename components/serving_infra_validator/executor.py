@@ -1,11 +1,8 @@
-"""Executor of ServingInfraValidator: start serving/server.py on the model, send real requests."""
+"""Executor of ServingInfraValidator: serving/server.py on the model in a process of its own, real requests."""
 import glob
 import json
 import math
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from typing import Any, Dict, List, Tuple
 
@@ -19,6 +16,7 @@ from tfx.utils import io_utils, path_utils
 
 from core.contract import read_model_info
 from core.data.examples import example_to_instance
+from serving import process
 
 BLESSED_FILE = "INFRA_BLESSED"
 NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"
@@ -35,66 +33,6 @@ def read_eval_examples(examples_artifact, split: str, limit: int) -> List[tf.tra
         raise InfraValidationError(f"no {split} examples under {split_uri}")
     dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit)
     return [tf.train.Example.FromString(record.numpy()) for record in dataset]
-
-
-class ServerProcess:
-    """The model server in a child process, on a free loopback port."""
-
-    def __init__(self, model_path: str, model_name: str, log_path: str):
-        self.base = tempfile.mkdtemp(prefix="adapt-infra-")
-        os.symlink(os.path.abspath(model_path), os.path.join(self.base, "1"))
-        self.port_file = os.path.join(self.base, "port")
-        self.model_name = model_name
-        self.log_path = log_path
-        self.process = None
-        self.port = None
-
-    def __enter__(self):
-        self._log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "serving.server", "--model-base-path", self.base,
-             "--model-name", self.model_name, "--port", "0", "--port-file", self.port_file,
-             "--poll-seconds", "3600"],
-            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-        return self
-
-    def wait_until_available(self, deadline: float) -> float:
-        started = time.perf_counter()
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise InfraValidationError(f"model server exited with code {self.process.returncode}: "
-                                           f"{self.log_tail()}")
-            if self.port is None and os.path.exists(self.port_file):
-                self.port = int(open(self.port_file).read())
-            if self.port is not None:
-                try:
-                    health = requests.get(f"{self.url}/healthz", timeout=2)
-                except requests.RequestException:
-                    health = None
-                if health is not None and health.status_code == 200:
-                    return time.perf_counter() - started
-                if health is not None and "failed to load" in health.json().get("error", ""):
-                    raise InfraValidationError(health.json()["error"][:500])
-            time.sleep(0.3)
-        raise InfraValidationError(f"model server did not become available in time: {self.log_tail()}")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self, lines: int = 5) -> str:
-        self._log.flush()
-        with open(self.log_path) as handle:
-            return " | ".join(line.strip() for line in handle.readlines()[-lines:])
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self._log.close()
 
 
 def check_predictions(body: Dict[str, Any], expected: int) -> None:
@@ -118,7 +56,9 @@ def validate(model_path: str, examples: List[tf.train.Example], model_name: str,
     if not instances:
         raise InfraValidationError(f"no eval example carries every required feature ({', '.join(required)})")
     deadline = time.time() + timeout
-    with ServerProcess(model_path, model_name, log_path) as server:
+    server = process.take(model_name)
+    try:
+        server.serve(model_path)
         load_seconds = server.wait_until_available(deadline)
         started = time.perf_counter()
         reply = requests.post(f"{server.url}/v1/models/{model_name}:predict",
@@ -132,6 +72,10 @@ def validate(model_path: str, examples: List[tf.train.Example], model_name: str,
             raise InfraValidationError("single-instance requests failed")
         return {"load_seconds": round(load_seconds, 2), "requests": len(instances) + len(one_by_one),
                 "predict_seconds": round(time.perf_counter() - started, 3)}, ""
+    except process.ServerError as err:
+        raise InfraValidationError(str(err)) from None
+    finally:
+        server.close(keep_log=log_path)
 
 
 class Executor(base_executor.BaseExecutor):

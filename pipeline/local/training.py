@@ -40,6 +40,7 @@ from core.workspace import Workspace
 from pipeline.definitions import names, training
 from pipeline.lineage import evaluation, metadata
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
+from serving import process as serving_process
 
 
 @dataclass
@@ -282,7 +283,11 @@ def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, w
          f"{holdout}; log: {log_file}")
     candidates = candidate_windows(config, window)
     chosen, scores = choose_window(candidates, run_candidate, echo) if len(candidates) > 1 else (window, {})
-    run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))
+    serving_process.start_standby(config.model.name)  # ready by infra validation, its imports overlapping the run
+    try:
+        run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))
+    finally:
+        serving_process.drop_standby()
     outcome = read_outcome(meta, chosen, run_id, baseline_version if baseline_model else None, base)
     outcome.holdout, outcome.window_choice = str(holdout), scores
     return outcome, chosen
