@@ -99,9 +99,12 @@ def cmd_train(args) -> int:
     config = config.with_overrides({"training.mode": args.mode, "training.train_steps": args.train_steps})
     chosen = resolve_window(workspace, config, args.spans, args.window)
     print(f"Training {config.model.name} on spans {chosen} in {workspace.root}", file=sys.stderr)
-    from pipeline.local.training import run_training
-    outcome = run_training(workspace, config, chosen, trigger=args.trigger, reason=args.reason,
-                           enable_cache=not args.no_cache)
+    from pipeline.local.outcome import previous_outcome
+    outcome = None if args.no_cache else previous_outcome(workspace, config, chosen)
+    if outcome is None:
+        from pipeline.local.training import run_training
+        outcome = run_training(workspace, config, chosen, trigger=args.trigger, reason=args.reason,
+                               enable_cache=not args.no_cache)
     if args.json:
         _print_json(outcome.to_dict())
     else:
@@ -113,7 +116,7 @@ def _describe_outcome(outcome) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.candidate_metrics.items()) if k != "examples")
     base = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.baseline_metrics.items()) if k != "examples")
     lines = [f"spans {outcome.window}: {outcome.reason} ({outcome.seconds:.0f}s"
-             f"{', trainer result from cache' if not outcome.trained else ''})",
+             f"{', trainer result from cache' if not outcome.trained and outcome.model_uri else ''})",
              f"  candidate: {metrics or 'n/a'}"]
     if base:
         lines.append(f"  serving model (version {outcome.baseline_version}): {base}")
@@ -392,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--window", type=int, help="train on the last K spans (default: training.window)")
     train.add_argument("--mode", choices=["scratch", "warm-start"], help="override training.mode")
     train.add_argument("--train-steps", type=int, help="override training.train_steps")
-    train.add_argument("--no-cache", action="store_true", help="recompute every component")
+    train.add_argument("--no-cache", action="store_true", help="run and recompute every component, also when nothing changed since the last run")
     train.add_argument("--json", action="store_true", help="print the outcome as JSON")
     train.add_argument("--trigger", default="manual", help="what started this run, for the history")
     train.add_argument("--reason", default="adapt train", help="why it was started, for the history")

@@ -36,6 +36,7 @@ _EVENT_PROPERTIES = {
     "production_version": mlmd.INT, "baseline_version": mlmd.INT, "compute_seconds": mlmd.DOUBLE,
     "candidate_metrics": mlmd.STRING, "baseline_metrics": mlmd.STRING, "training_mode": mlmd.STRING,
     "pipeline_run": mlmd.STRING, "evidence": mlmd.STRING, "holdout": mlmd.STRING, "window_choice": mlmd.STRING,
+    "inputs": mlmd.STRING,  # pipeline/local/outcome.py: inputs_fingerprint of the run
 }
 _ROLLBACK_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to_version": mlmd.INT,
                         "reason": mlmd.STRING}

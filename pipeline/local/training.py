@@ -25,7 +25,7 @@ starts (pipeline/local/training_job.py).
 import contextlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 from ml_metadata.proto import metadata_store_pb2 as mlmd
@@ -40,30 +40,8 @@ from core.workspace import Workspace
 from pipeline.definitions import names, training
 from pipeline.lineage import evaluation, metadata
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
+from pipeline.local.outcome import TrainingOutcome, inputs_fingerprint
 from serving import process as serving_process
-
-
-@dataclass
-class TrainingOutcome:
-    window: str
-    spans: list
-    pushed: bool
-    version: Optional[int]
-    production_version: Optional[int]
-    baseline_version: Optional[int]
-    reason: str
-    candidate_metrics: Dict[str, float] = field(default_factory=dict)
-    baseline_metrics: Dict[str, float] = field(default_factory=dict)
-    model_uri: str = ""
-    trained: bool = True          # False when the Trainer result came from the cache
-    seconds: float = 0.0
-    event_id: Optional[int] = None
-    holdout: str = ""             # the spans whose test splits candidate and baseline were compared on
-    holdout_rows: int = 0
-    window_choice: Dict[str, float] = field(default_factory=dict)  # training.window auto: window -> accuracy
-
-    def to_dict(self):
-        return asdict(self)
 
 
 @dataclass
@@ -266,6 +244,7 @@ def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, w
     """(outcome, the window it trained on): the training pipeline run(s) of `run_training`, read back from MLMD."""
     schema_file = ensure_schema(workspace, config, model, window, meta, echo)
     ingest_missing_spans(workspace, config, model, window, schema_file, meta, echo)
+    inputs = inputs_fingerprint(workspace, config, window, model.module)
     baseline_version, baseline_model = serving_baseline(workspace, config, meta)
 
     def pipeline_for(chosen: SpanWindow, push: bool):
@@ -289,7 +268,7 @@ def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, w
     finally:
         serving_process.drop_standby()
     outcome = read_outcome(meta, chosen, run_id, baseline_version if baseline_model else None, base)
-    outcome.holdout, outcome.window_choice = str(holdout), scores
+    outcome.holdout, outcome.window_choice, outcome.inputs = str(holdout), scores, inputs
     return outcome, chosen
 
 
@@ -321,7 +300,7 @@ def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, request
                       candidate_metrics=json.dumps(outcome.candidate_metrics),
                       baseline_metrics=json.dumps(outcome.baseline_metrics),
                       holdout=json.dumps({"spans": str(holdout), "rows": outcome.holdout_rows}),
-                      window_choice=json.dumps(outcome.window_choice))
+                      window_choice=json.dumps(outcome.window_choice), inputs=outcome.inputs)
         models = meta.store.get_artifacts_by_uri(outcome.model_uri)
         inputs = models[-1:]
     return meta.record_retraining_event(values, inputs=inputs, outputs=outputs)

@@ -85,6 +85,15 @@ def test_rerun_with_nothing_new_is_served_from_cache(workspace, runs):
     assert again.model_uri == second.model_uri
     assert not again.pushed
     assert again.production_version == second.production_version
+    # The command line knows it before TensorFlow loads: the same inputs as the newest run, the same version serving.
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "train", "--workdir", str(workspace.root),
+                             "--spans", "1-2", "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    answered = json.loads(result.stdout)
+    assert answered["reason"] == f"nothing new since training run {again.event_id}, which ended: {again.reason}"
+    assert not answered["trained"] and answered["production_version"] == again.production_version
+    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    assert len(meta.adapt_executions(metadata.EVENT_TYPE)) == 3  # nothing ran, nothing recorded
 
 
 def test_text_in_a_numeric_column_stops_the_run_before_training(workspace, runs):
