@@ -19,6 +19,8 @@ def main(argv=None) -> int:
     parser.add_argument("--beam-arg", action="append", default=[])
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    import absl.logging
+    absl.logging.set_verbosity(absl.logging.INFO)  # as the example's __main__ does: each component's start and end
     from tfx.examples.chicago_taxi_pipeline import taxi_pipeline_native_keras as taxi
     from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 

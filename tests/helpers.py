@@ -139,6 +139,8 @@ def adapt_cli(*args, timeout: int = 900) -> str:
     result = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True,
                             timeout=timeout)
     assert result.returncode == 0, f"adapt {' '.join(map(str, args))} exited {result.returncode}: {result.stderr[-3000:]}"
+    for noise in ("Traceback", "Exception ignored"):  # a command that succeeded shows the user no stack
+        assert noise not in result.stderr, f"adapt {' '.join(map(str, args))} printed {noise}: {result.stderr[-3000:]}"
     return result.stdout
 
 

@@ -9,6 +9,7 @@ parts (TFDV, TF-DF, TensorFlow) print to stderr themselves. A failed run becomes
 `DataValidationError` naming the anomalies.
 """
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -156,12 +157,25 @@ def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], N
             logger.setLevel(level)
 
 
+def release_shared_objects() -> None:
+    """Frees what the run's DoFns loaded through Beam's `Shared` (TFMA's and Transform's models), now.
+
+    Beam keeps the last object acquired alive until another is acquired, for the next bundle of a stage; after a
+    run there is none. Kept, a warm training process holds the last run's models, and at interpreter exit their
+    TensorFlow functions are deleted after TensorFlow itself, printing TypeErrors on the console.
+    """
+    from apache_beam.utils import shared
+    shared._shared_map._keepalive = (None, None)  # noqa: SLF001 — Beam offers no call for it
+    gc.collect()
+
+
 def run_pipeline(pipeline) -> str:
     """Runs `pipeline` and returns its run id (the name of its `pipeline_run` context in MLMD)."""
     exclude_tf_keras_from_autograph()  # Transform, Trainer and Evaluator run in this process
     runner = ReportingBeamDagRunner()
     try:
         runner.run(pipeline)
+        release_shared_objects()
         return runner.run_id
     except Exception as err:  # Beam wraps executor errors; recover the validation message
         text = str(err)
