@@ -162,7 +162,7 @@ def report(training: Dict[str, List[float]], replays: List[Dict], tests: Optiona
                   f"({median['rerun after push']:.1f} s and {median['rerun later']:.1f} s)"),
               bar(slowest_median <= 25,
                   f"a retraining replay step on ≤ 10,000 rows ≤ 25 s: median {slowest_median:.1f} s on the "
-                  f"10,000-row table (the first, which starts the training process: "
+                  f"{retraining[-1]['rows']:,}-row table (its first step, whose training process starts cold: "
                   f"{retraining[-1]['steps'][0]:.1f} s)")]
     if tests:
         lines.append(bar(tests["seconds"] <= 35 * 60 and tests["exit"] == 0,

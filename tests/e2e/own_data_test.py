@@ -3,9 +3,7 @@
 - a generated binary stream (string label, ids, timestamps, a constant column): adapt init, train,
   evaluate-batch, serve;
 - Palmer penguins (three classes, missing values, labels arriving in a labels file): the same path;
-- the same stream, replayed with the triggered and the static policy from one folder into two workspaces:
-  triggered ahead, the static rows those of a replay from a copy, the folder never written; a batch on a
-  read-only mount evaluates, becomes a span and trains;
+- (the same stream replayed: own_data_replay_test.py)
 - a model package of the user's own, given as a folder path: trains and serves;
 - labels one batch late (`adapt replay --labels-after 1`) on a covariate-shift stream: each batch judged by
   its estimate on arrival, evaluated again when its labels come (then a span, realized accuracy decides),
@@ -15,8 +13,6 @@ import csv
 import json
 import os
 import re
-import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -125,70 +121,6 @@ def test_three_penguin_species_with_labels_arriving_later(tmp_path):
                                          "year": 2009}])[0]
         assert len(probabilities) == 3 and sum(probabilities) == pytest.approx(1.0, abs=1e-4)
         assert probabilities.index(max(probabilities)) == 2  # Gentoo
-
-
-def _replay(batches, workdir, policy):
-    adapt_cli("init", "--data", batches / "batch-01", "--label", "churned", "--workdir", workdir)
-    small_settings(workdir)
-    summary = json.loads(adapt_cli("replay", batches, "--workdir", workdir, "--policy", policy, "--json",
-                                   timeout=1800))
-    report = json.loads((workdir / "reports" / f"replay-{policy}.json").read_text())
-    assert [row["batch"] for row in report] == ["batch-02", "batch-03", "batch-04", "batch-05"]
-    assert (workdir / "reports" / f"replay-{policy}.md").exists() and (workdir / "reports" / f"replay-{policy}.png")
-    return summary["summary"], report
-
-
-@pytest.fixture(scope="module")
-def replays(stream, tmp_path_factory):
-    """One folder of batches replayed into two workspaces (triggered, then static), and a copy of it into a third."""
-    root, batches = tmp_path_factory.mktemp("replays"), stream[0].parent
-    before = folder_listing(batches)
-    shutil.copytree(batches, root / "copy")
-    found = {"triggered": _replay(batches, root / "triggered", "triggered"),
-             "static": _replay(batches, root / "static", "static"),
-             "static from a copy": _replay(root / "copy", root / "static-copy", "static")}
-    return found, before, folder_listing(batches), root
-
-
-def test_replay_on_a_drifting_stream_triggered_beats_static(replays):
-    found, _, _, _ = replays
-    (static, static_rows), (triggered, triggered_rows) = found["static"], found["triggered"]
-    assert static["retrains"] == 0 and all(row["serving_version"] == 1 for row in static_rows)
-    assert triggered["retrains"] >= 2 and triggered["pushes"] >= 1
-    assert triggered["mean_accuracy"] > static["mean_accuracy"] + 0.05, (triggered, static)
-    assert all(set(row) >= {"batch", "serving_version", "accuracy", "retrained", "reason", "train_seconds"}
-               for row in triggered_rows)
-
-
-def test_one_folder_replays_into_two_workspaces_as_two_copies_would_and_is_never_written(replays):
-    found, before, after, _ = replays
-    def rows(name):
-        return [(r["batch"], r["serving_version"], r["accuracy"], r["retrained"]) for r in found[name][1]]
-    assert rows("static") == rows("static from a copy")  # the triggered replay before it left nothing behind
-    assert after == before  # names, sizes and contents of every file of every batch folder
-
-
-def test_a_batch_on_a_read_only_mount_evaluates_becomes_a_span_and_trains(replays, tmp_path):
-    _, _, _, root = replays
-    workdir = root / "triggered"
-    source, mount = tmp_path / "source", tmp_path / "mounted"
-    fresh = rotating_hyperplane_batches(source, batches=6, rows=300, degrees_per_batch=30)[-1]
-    mount.mkdir()
-    subprocess.run(["mount", "--bind", str(source), str(mount)], check=True)
-    try:
-        subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True)
-        batch = mount / fresh.name
-        with pytest.raises(OSError):
-            (batch / "probe").write_text("x")
-        listed = folder_listing(batch)
-        workspace = Workspace.open(str(workdir))
-        workspace.write_config(workspace.load_config().with_overrides({"retraining.policy": "periodic"}))
-        outcome = json.loads(adapt_cli("evaluate-batch", batch, "--workdir", workdir, "--json", timeout=1800))
-        assert outcome["span"] and outcome["triggered"] and outcome["training_outcome"].startswith("pushed"), outcome
-        assert folder_listing(batch) == listed
-        assert workspace.batch(str(batch), label="churned").is_processed()  # recorded in the workspace
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 MY_MODEL = {
