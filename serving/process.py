@@ -40,7 +40,7 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "serving.server", "--model-base-path", self.base,
                  "--model-name", model_name, "--port", "0", "--port-file", self.port_file,
-                 "--poll-seconds", str(POLL_SECONDS), "--preload"],
+                 "--poll-seconds", str(POLL_SECONDS), "--preload", "--parent-pid", str(os.getpid())],
                 stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
 
     def alive(self) -> bool:

@@ -23,6 +23,7 @@ import argparse
 import collections
 import json
 import logging
+import os
 import re
 import socket
 import sys
@@ -316,6 +317,19 @@ def serve(base_path: str, name: str, host: str = "127.0.0.1", port: int = 8501, 
         repository.stop()
 
 
+def exit_with_parent(parent_pid: int, every_seconds: float = 0.5) -> threading.Thread:
+    """Ends this process once its parent is gone (a killed training run must not leave its server behind)."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every_seconds)
+        logger.warning("process %s that started this server is gone: exiting", parent_pid)
+        os._exit(0)
+
+    thread = threading.Thread(target=watch, name="parent-watcher", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m serving.server", description=__doc__.split("\n")[0])
     parser.add_argument("--model-base-path", required=True, help="folder holding numeric version folders")
@@ -334,8 +348,12 @@ def main(argv=None) -> int:
                         help="rows waiting for the model before requests get 503")
     parser.add_argument("--preload", action="store_true",
                         help="import TensorFlow before any version exists (a standby server, serving/process.py)")
+    parser.add_argument("--parent-pid", type=int,
+                        help="exit when this process (the one that started the server) is gone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if args.parent_pid:
+        exit_with_parent(args.parent_pid)
     if args.preload:
         import serving.model  # noqa: F401
     serve(args.model_base_path, args.model_name, args.host, args.port, args.poll_seconds,
