@@ -39,6 +39,11 @@ REGRESSION_METRICS = ("mae", "rmse", "r2")
 LOWER_IS_BETTER = ("mae", "rmse", "log_loss")  # errors: a rise, not a drop, is a loss
 
 
+def headline_of(metrics: Mapping[str, Any]) -> Optional[str]:
+    """The metric a report leads with among those measured: accuracy, else a regression model's MAE or RMSE."""
+    return next((name for name in ("accuracy", "mae", "rmse") if metrics.get(name) is not None), None)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     name: str = field(default="model", metadata=_doc(
@@ -154,6 +159,10 @@ class PerformanceConfig:
                 self.threshold_metric if self.threshold_metric in LOWER_IS_BETTER else "mae")
         return metrics or ["accuracy"], (self.threshold_metric if self.threshold_metric not in LOWER_IS_BETTER
                                          else "accuracy")
+
+    def headline(self, task: str) -> str:
+        """The metric a replay reports batch by batch: accuracy for a classifier, the watched error for a regressor."""
+        return self.for_task(task)[1] if task == "regression" else "accuracy"
 
 
 @dataclass(frozen=True)

@@ -78,10 +78,10 @@ def decide(policy: str, performance: Dict[str, Any], drift: Dict[str, Any], memo
 
 def batch_figures(performance: Dict[str, Any]) -> Dict[str, Any]:
     """What the batch scored, realized and estimated: the evidence a training run's history row shows."""
-    estimated = performance.get("estimated") or {}
-    figures = {"batch_accuracy": (performance.get("metrics") or {}).get("accuracy"),
-               "estimated_accuracy": estimated.get("accuracy"), "estimated_accuracy_low": estimated.get("accuracy_low"),
-               "estimated_accuracy_high": estimated.get("accuracy_high")}
+    estimated, realized = performance.get("estimated") or {}, performance.get("metrics") or {}
+    figures = {f"batch_{name}": realized.get(name) for name in ("accuracy", "mae", "rmse")}
+    figures.update({"estimated_accuracy": estimated.get("accuracy"), "estimated_accuracy_low": estimated.get(
+        "accuracy_low"), "estimated_accuracy_high": estimated.get("accuracy_high")})
     return {name: value for name, value in figures.items() if value is not None}
 
 

@@ -4,6 +4,8 @@ import textwrap
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
+from core.config import headline_of
+
 
 def render(header: Sequence[str], rows: List[Sequence[str]], width: Optional[int] = None) -> str:
     """Left-aligned columns two spaces apart; the last column (the words) wraps to the terminal, never cut."""
@@ -31,7 +33,7 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.3f}" if value < 10 else f"{value:.0f}"
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"  # an error in the label's unit may be large
     return str(value)
 
 
@@ -50,19 +52,21 @@ def holdout_text(holdout: Dict[str, Any]) -> str:
 
 
 def comparison(row: Dict[str, Any]) -> str:
-    """'0.830 vs 0.731 (v1)': the candidate's and the serving model's accuracy on the same holdout."""
-    candidate, baseline = (row.get("metrics") or {}).get("accuracy"), (row.get("baseline_metrics") or {}).get("accuracy")
-    if candidate is None:
+    """'accuracy 0.830 vs 0.731 (v1)' (a regression model: 'mae 4.210 vs 5.020 (v1)'): the candidate's and the
+    serving model's figure on the same holdout."""
+    metrics = row.get("metrics") or {}
+    metric = headline_of(metrics)
+    if metric is None:
         return "-"
+    candidate, baseline = metrics[metric], (row.get("baseline_metrics") or {}).get(metric)
     if baseline is None:
-        return f"{candidate:.3f} (no serving model)"
-    return f"{candidate:.3f} vs {baseline:.3f} (v{row['baseline_version']})"
+        return f"{metric} {cell(candidate)} (no serving model)"
+    return f"{metric} {cell(candidate)} vs {cell(baseline)} (v{row['baseline_version']})"
 
 
 def models_table(rows: List[Dict[str, Any]]) -> str:
-    """One row per trained model: the accuracy that decided it, on the holdout it was measured on."""
-    header = ["version", "stage", "trained on", "holdout", "accuracy: candidate vs serving", "infra",
-              "pushed at", "decision"]
+    """One row per trained model: the accuracy (or error) that decided it, on the holdout it was measured on."""
+    header = ["version", "stage", "trained on", "holdout", "candidate vs serving", "infra", "pushed at", "decision"]
     lines = [[str(row["version"] or "-"), row["stage"], f"spans {row.get('spans') or '-'}",
               holdout_text(row.get("holdout") or {}), comparison(row), cell(row["infra_blessed"]),
               when(row["pushed_at"]), row.get("decision") or row["reason"]] for row in rows]
@@ -73,7 +77,7 @@ def lineage_text(shown: Dict[str, Any]) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(shown["metrics"].items()) if k != "examples")
     lines = [f"version {shown['version']} ({shown['stage']}), pushed {when(shown['pushed_at'])}, "
              f"spans {shown['spans']}, {shown['training_mode']}",
-             f"  on the holdout ({holdout_text(shown.get('holdout') or {})}): {metrics or '-'}; accuracy "
+             f"  on the holdout ({holdout_text(shown.get('holdout') or {})}): {metrics or '-'}; "
              f"{comparison(shown)}; blessed {cell(shown['blessed'])}, infra {cell(shown['infra_blessed'])}",
              f"  decision: {shown.get('decision') or shown['reason']}"]
     calibration = shown.get("calibration") or {}
@@ -98,9 +102,9 @@ def history_table(rows: List[Dict[str, Any]]) -> str:
     header = ["time", "event", "trigger", "spans", "serving after", "batch: realized / estimated",
               "candidate vs serving", "compute s", "outcome — reason"]
     lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-", cell(r["production_version"]),
-              f"{cell(r.get('batch_accuracy'))} / {cell(r.get('estimated_accuracy'))}",
-              "-" if r["candidate_accuracy"] is None else
-              f"{r['candidate_accuracy']:.3f} vs {cell(r['baseline_accuracy'])}", cell(r["compute_seconds"]),
+              f"{cell(r.get('batch_value'))} / {cell(r.get('estimated_accuracy'))}",
+              "-" if r.get("candidate_value") is None else
+              f"{r['metric']} {cell(r['candidate_value'])} vs {cell(r['baseline_value'])}", cell(r["compute_seconds"]),
               f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"]] for r in rows]
     return render(header, lines)
 

@@ -11,14 +11,14 @@ import json
 import time
 from typing import Any, Dict, List
 
-from core.config import Config
+from core.config import Config, headline_of
 from core.workspace import Workspace
 from pipeline.lineage import metadata
 from pipeline.lineage.metadata import Metadata, prop
 
-COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version",
-           "batch_accuracy", "estimated_accuracy", "candidate_accuracy", "baseline_accuracy", "outcome",
-           "compute_seconds"]
+COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version", "metric",
+           "batch_value", "candidate_value", "baseline_value", "batch_accuracy", "estimated_accuracy",
+           "candidate_accuracy", "baseline_accuracy", "outcome", "compute_seconds"]
 
 
 def _metrics(execution, name: str) -> Dict[str, float]:
@@ -33,6 +33,9 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
     for execution in meta.adapt_executions(metadata.EVENT_TYPE):
         candidate, baseline = _metrics(execution, "candidate_metrics"), _metrics(execution, "baseline_metrics")
         evidence = _metrics(execution, "evidence")
+        # accuracy, or a regression model's MAE: what the candidate, the serving model and the batch scored
+        metric = headline_of(candidate) or headline_of({k[6:]: v for k, v in evidence.items()
+                                                        if k.startswith("batch_")})
         rows.append({
             "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
             "event": "retraining", "trigger": prop(execution, "trigger", ""), "reason": prop(execution, "reason", ""),
@@ -41,7 +44,9 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "pushed_version": prop(execution, "pushed_version"),
             "baseline_version": prop(execution, "baseline_version"),
             "training_mode": prop(execution, "training_mode", ""),
-            "candidate_metrics": candidate, "baseline_metrics": baseline,
+            "candidate_metrics": candidate, "baseline_metrics": baseline, "metric": metric,
+            "candidate_value": candidate.get(metric), "baseline_value": baseline.get(metric),
+            "batch_value": evidence.get(f"batch_{metric}"),
             "candidate_accuracy": candidate.get("accuracy"), "baseline_accuracy": baseline.get("accuracy"),
             # the triggering batch's accuracy under the serving model, realized and estimated without labels
             "batch_accuracy": evidence.get("batch_accuracy"), "estimated_accuracy": evidence.get("estimated_accuracy"),
@@ -57,6 +62,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "event": "rollback", "trigger": "manual", "reason": prop(execution, "reason", ""), "spans": "",
             "updated": True, "production_version": prop(execution, "to_version"),
             "from_version": prop(execution, "from_version"), "candidate_metrics": {}, "baseline_metrics": {},
+            "metric": None, "candidate_value": None, "baseline_value": None, "batch_value": None,
             "candidate_accuracy": None, "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None,
             "outcome": f"rolled back from version {prop(execution, 'from_version')} "
                        f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,

@@ -10,7 +10,8 @@ and a training run on the window ending there. A batch already processed (in
 an earlier, interrupted replay) is skipped, so a replay resumes.
 
 Reports: `reports/<name>-<policy>.{md,json,png}` with one row per batch:
-batch, serving_version, accuracy, auc, the confidence-based estimate beside
+batch, serving_version, metric (accuracy; for a regression model its watched
+error, `mae` by default, whose value the row carries under that name), accuracy, auc, the confidence-based estimate beside
 them (estimated_accuracy with its band, estimated_auc: what adapt would have
 known before the labels), drifted_features, retrained, pushed_version, reason,
 training_outcome, train_seconds, evaluate_seconds.
@@ -28,6 +29,7 @@ labels only score them. Reports are named `<name>-labels-after-N-<policy>`.
 """
 import time
 from pathlib import Path
+from statistics import mean
 from typing import Callable, Dict, List, Optional
 
 from core import versions
@@ -50,12 +52,15 @@ def batch_folders(batches_dir: Path) -> List[Path]:
     return folders
 
 
-def batch_row(outcome) -> Dict:
+def batch_row(outcome, metric: str = "accuracy") -> Dict:
+    """One batch's row: its headline `metric` (accuracy, or a regression model's error) under that name."""
     return {
         "batch": outcome.batch,
         "labeled": outcome.labeled,
         "serving_version": outcome.serving_version,
+        "metric": metric,
         "accuracy": outcome.metrics.get("accuracy"),
+        metric: outcome.metrics.get(metric),
         "auc": outcome.metrics.get("auc"),
         "estimated_accuracy": outcome.estimated.get("accuracy"),
         "estimated_accuracy_low": outcome.estimated.get("accuracy_low"),
@@ -88,26 +93,39 @@ def ensure_first_model(workspace: Workspace, config: Config, first: Path, echo: 
         echo(f"span 1: {count} instances of {first.name}")
     echo("the first model, trained on span 1")
     outcome = run_training(workspace, config, SpanWindow(1, 1), trigger="replay", reason="initial model", echo=echo)
-    echo(f"  {outcome.reason}; accuracy on its test split {outcome.candidate_metrics.get('accuracy')}")
+    metric = config.performance.headline(workspace.model_package(config).task)
+    echo(f"  {outcome.reason}; {metric} on its test split {outcome.candidate_metrics.get(metric)}")
     if versions.production_version(base) is None:
         raise UsageError(f"the first model was not pushed ({outcome.reason}); see validation.min_accuracy")
 
 
-def accuracy_on_arrival(predictions_uri: str, labels: Dict[str, Optional[str]]) -> Optional[float]:
-    """The accuracy of the predictions a batch evaluation made, once the batch's labels are known."""
+def metric_on_arrival(predictions_uri: str, labels: Dict[str, Optional[str]], metric: str) -> Optional[float]:
+    """The accuracy (or a regression model's MAE / RMSE) of the predictions a batch evaluation made, once the
+    batch's labels are known."""
     from core.data.predictions import iter_predictions
-    hits = [record["prediction"] == labels[record["instance_id"]] for record in iter_predictions(predictions_uri)
-            if labels.get(record["instance_id"]) is not None]
-    return round(sum(hits) / len(hits), 6) if hits else None
+    answered = [(record["prediction"], labels[record["instance_id"]]) for record in iter_predictions(predictions_uri)
+                if labels.get(record["instance_id"]) is not None]
+    if metric == "accuracy":
+        hits = [predicted == label for predicted, label in answered]
+        return round(sum(hits) / len(hits), 6) if hits else None
+    errors = []
+    for predicted, label in answered:
+        try:
+            errors.append(float(predicted) - float(label))
+        except (TypeError, ValueError):  # a label that is not a number is not scored, as PerformanceEvaluator does
+            continue
+    if not errors:
+        return None
+    return round(mean(abs(e) for e in errors) if metric == "mae" else mean(e * e for e in errors) ** 0.5, 6)
 
 
-def labels_row(outcome, arrived_with: str) -> Dict:
-    """The row of a batch's evaluation when its labels arrive (its arrival row keeps the accuracy on arrival)."""
-    realized = outcome.metrics.get("accuracy")
+def labels_row(outcome, arrived_with: str, metric: str = "accuracy") -> Dict:
+    """The row of a batch's evaluation when its labels arrive (its arrival row keeps the figure on arrival)."""
+    realized = outcome.metrics.get(metric)
     now = f"labels arrived with {arrived_with}; version {outcome.serving_version} scores " + (
-        f"{realized:.3f} on it now" if realized is not None else "nothing on it")
-    return {**batch_row(outcome), "batch": f"labels of {outcome.batch}", "labels_of": outcome.batch,
-            "accuracy": None, "auc": None, "estimated_accuracy": None, "estimated_accuracy_low": None,
+        f"{metric} {realized:.3f} on it now" if realized is not None else "nothing on it")
+    return {**batch_row(outcome, metric), "batch": f"labels of {outcome.batch}", "labels_of": outcome.batch,
+            "accuracy": None, metric: None, "auc": None, "estimated_accuracy": None, "estimated_accuracy_low": None,
             "estimated_accuracy_high": None, "estimated_auc": None, "realized_now": realized,
             "reason": f"{now}; {outcome.reason}"}
 
@@ -133,7 +151,8 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
     # Span 1 trained the first model: judging that model on it would say nothing.
     todo = [folder for folder in folders if spans.span_for_batch(workspace.data, folder.name) != 1]
     todo = todo[:limit] if limit is not None else todo
-    labels_file, label = config.data.labels_file, workspace.model_package(config).label
+    model = workspace.model_package(config)
+    labels_file, label, metric = config.data.labels_file, model.label, config.performance.headline(model.task)
     if labels_after:
         copies = workspace.replays / report_name
         todo = [withheld.withhold(workspace.batch(str(folder), label=label, labels_file=labels_file), copies,
@@ -146,17 +165,17 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
             return None
         echo(f"{step} {folder.name}: evaluating")
         outcome = run_batch_evaluation(workspace, config, str(folder), trigger=policy != "static", echo=None)
-        row = batch_row(outcome)
-        accuracy = f"accuracy {row['accuracy']:.3f}" if row["accuracy"] is not None else "no labels"
+        row = batch_row(outcome, metric)
+        figure = f"{metric} {row[metric]:.3f}" if row[metric] is not None else "no labels"
         training = f" -> {outcome.training_outcome} ({outcome.train_seconds:.0f}s)" if outcome.triggered else ""
-        echo(f"{step} {folder.name}: {accuracy} with version {outcome.serving_version}; "
+        echo(f"{step} {folder.name}: {figure} with version {outcome.serving_version}; "
              f"{'retrain' if outcome.retrain else 'keep'}: {outcome.reason}{training}")
         return {"row": row, "outcome": outcome}
 
     def score(folder: Path) -> None:
         row, predictions = arrivals.pop(folder.name, (None, ""))
         if row is not None and predictions:
-            row["accuracy"] = accuracy_on_arrival(predictions, withheld.withheld_labels(folder, labels_file))
+            row[metric] = metric_on_arrival(predictions, withheld.withheld_labels(folder, labels_file), metric)
 
     for index, folder in enumerate(todo, start=1):
         step = f"[{index}/{len(todo)}]"
@@ -166,7 +185,7 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
             score(owed)
             done = evaluate(owed, f"{step} labels of")
             if done:
-                rows.append(labels_row(done["outcome"], folder.name))
+                rows.append(labels_row(done["outcome"], folder.name, metric))
         done = evaluate(folder, step)
         if done:
             rows.append(done["row"])
@@ -177,6 +196,6 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
 
     written = reports.write_reports(workspace.reports, report_name, policy, rows)
     summary = reports.summarize(rows)
-    echo(f"mean accuracy {summary['mean_accuracy']}, {summary['retrains']} retrain(s), {summary['pushes']} push(es); "
+    echo(f"mean {metric} {summary['mean_' + metric]}, {summary['retrains']} retrain(s), {summary['pushes']} push(es); "
          f"reports: {', '.join(str(p) for p in written)} (total {time.perf_counter() - started:.0f}s)")
     return rows

@@ -1,4 +1,5 @@
-"""Reports of a replay: a markdown table, the JSON rows, and a plot of accuracy over the batches.
+"""Reports of a replay: a markdown table, the JSON rows, and a plot of accuracy (a regression model: its error,
+MAE by default, lower is better) over the batches.
 
 Each batch's realized accuracy stands beside the accuracy estimated from the
 model's calibrated probabilities alone (core/estimation.py); the summary's
@@ -14,14 +15,28 @@ from pathlib import Path
 from statistics import mean
 from typing import Dict, List, Sequence
 
+from core.config import LOWER_IS_BETTER
+
+
+def headline(rows: Sequence[Dict]) -> str:
+    """The metric the rows report: accuracy, or a regression model's error (`mae`, `rmse`)."""
+    return next((r["metric"] for r in rows if r.get("metric")), "accuracy")
+
+
+def axis_label(metric: str) -> str:
+    return f"serving model {metric.upper()} (lower is better)" if metric in LOWER_IS_BETTER else \
+        f"serving model {metric}"
+
 
 def summarize(rows: Sequence[Dict]) -> Dict:
-    accuracies = [r["accuracy"] for r in rows if r.get("accuracy") is not None]
+    metric = headline(rows)
+    values = [r[metric] for r in rows if r.get(metric) is not None]
     errors = [abs(r["estimated_accuracy"] - r["accuracy"]) for r in rows
               if r.get("accuracy") is not None and r.get("estimated_accuracy") is not None]
     return {
         "batches": len(rows),
-        "mean_accuracy": round(mean(accuracies), 4) if accuracies else None,
+        "metric": metric,
+        f"mean_{metric}": round(mean(values), 4) if values else None,
         "estimation_mae": round(mean(errors), 4) if errors else None,
         "retrains": sum(1 for r in rows if r["retrained"]),
         "retrains_before_labels": sum(1 for r in rows if r["retrained"] and r.get("labeled") is False),
@@ -32,14 +47,16 @@ def summarize(rows: Sequence[Dict]) -> Dict:
 
 
 def markdown(title: str, rows: Sequence[Dict]) -> str:
-    summary = summarize(rows)
+    summary, metric = summarize(rows), headline(rows)
+    name = metric.upper() if metric in LOWER_IS_BETTER else metric.capitalize()
     lines = [f"# {title}", "",
-             "Accuracy is the serving model's, on each batch, before any retraining on that batch; estimated is "
+             f"{name} is the serving model's, on each batch, before any retraining on that batch"
+             f"{' (lower is better)' if metric in LOWER_IS_BETTER else ''}; estimated is "
              "what its calibrated probabilities alone predicted (no labels), with its 3-sigma band.", "",
-             "| batch | serving version | accuracy | estimated | retrained | pushed | train s | reason |",
+             f"| batch | serving version | {metric} | estimated | retrained | pushed | train s | reason |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        accuracy = f"{r['accuracy']:.3f}" if r.get("accuracy") is not None else "-"
+        accuracy = f"{r[metric]:.3f}" if r.get(metric) is not None else "-"
         estimated = (f"{r['estimated_accuracy']:.3f} ({r['estimated_accuracy_low']:.3f}-"
                      f"{r['estimated_accuracy_high']:.3f})" if r.get("estimated_accuracy") is not None else "-")
         lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {estimated} "
@@ -48,7 +65,7 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
     estimation = (f"; estimated vs realized accuracy: mean absolute error {summary['estimation_mae']}"
                   if summary["estimation_mae"] is not None else "")
     early = summary["retrains_before_labels"]
-    lines += ["", f"Mean accuracy: {summary['mean_accuracy']}; retrains: {summary['retrains']}"
+    lines += ["", f"Mean {metric}: {summary['mean_' + metric]}; retrains: {summary['retrains']}"
                   f"{f' ({early} before the labels arrived)' if early else ''}; "
                   f"pushes: {summary['pushes']}; compute: {summary['compute_seconds']:.0f} s{estimation}."]
     return "\n".join(lines) + "\n"
@@ -59,13 +76,14 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
+    metric = headline([r for rows in series.values() for r in rows])
     figure, axis = pyplot.subplots(figsize=(10, 4))
     batches = list(dict.fromkeys(r["batch"] for rows in series.values() for r in rows if not r.get("labels_of")))
     at = {batch: index for index, batch in enumerate(batches)}   # one x position per batch, in arrival order
     for label, rows in series.items():
         rows = [r for r in rows if not r.get("labels_of")]   # a late labels' evaluation has no point of its own
-        realized = [r for r in rows if r.get("accuracy") is not None]
-        [line] = axis.plot([at[r["batch"]] for r in realized], [r["accuracy"] for r in realized], marker="o",
+        realized = [r for r in rows if r.get(metric) is not None]
+        [line] = axis.plot([at[r["batch"]] for r in realized], [r[metric] for r in realized], marker="o",
                            label=label)
         estimated = [r for r in rows if r.get("estimated_accuracy") is not None]
         if estimated:
@@ -76,11 +94,11 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
                               [r["estimated_accuracy_high"] for r in estimated], color=line.get_color(), alpha=0.1)
         for r in realized:
             if r.get("pushed_version"):
-                axis.annotate(f"v{r['pushed_version']}", (at[r["batch"]], r["accuracy"]), fontsize=7,
+                axis.annotate(f"v{r['pushed_version']}", (at[r["batch"]], r[metric]), fontsize=7,
                               textcoords="offset points", xytext=(0, 6), ha="center")
     axis.set_xticks(range(len(batches)))
     axis.set_xticklabels(batches)
-    axis.set_ylabel("serving model accuracy")
+    axis.set_ylabel(axis_label(metric))
     axis.set_title(title)
     axis.tick_params(axis="x", rotation=60)
     axis.grid(alpha=0.3)
@@ -98,5 +116,8 @@ def write_reports(directory: Path, name: str, policy: str, rows: List[Dict]) -> 
     json_path.write_text(json.dumps(rows, indent=2))
     markdown_path = directory / f"{stem}.md"
     markdown_path.write_text(markdown(f"adapt {name} — policy `{policy}`", rows))
-    png_path = plot(directory / f"{stem}.png", {policy: rows}, "Accuracy of the serving model on each new batch")
+    metric = headline(rows)
+    png_path = plot(directory / f"{stem}.png", {policy: rows},
+                    f"{metric.upper() if metric in LOWER_IS_BETTER else metric.capitalize()} of the serving model "
+                    f"on each new batch")
     return [markdown_path, json_path, png_path]

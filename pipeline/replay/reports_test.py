@@ -27,3 +27,41 @@ def test_the_table_shows_the_estimate_beside_the_realized_accuracy_and_a_batch_w
 def test_the_plot_is_written(tmp_path):
     written = reports.write_reports(tmp_path, "replay", "triggered", ROWS)
     assert [p.suffix for p in written] == [".md", ".json", ".png"] and written[2].stat().st_size > 10_000
+
+
+def _error_row(batch, mae, retrained=False, pushed=None):
+    return {"batch": batch, "serving_version": 1, "metric": "mae", "accuracy": None, "mae": mae,
+            "estimated_accuracy": None, "retrained": retrained, "pushed_version": pushed, "reason": "r",
+            "train_seconds": 2.0, "evaluate_seconds": 1.0}
+
+
+def test_a_regression_replay_reports_its_error_lower_is_better(tmp_path):
+    rows = [_error_row("b1", 4.0), _error_row("b2", 6.5, True, 2), _error_row("b3", None)]
+    summary = reports.summarize(rows)
+    assert (summary["metric"], summary["mean_mae"], summary["retrains"], summary["pushes"]) == ("mae", 5.25, 1, 1)
+    assert "mean_accuracy" not in summary and summary["estimation_mae"] is None
+    text = reports.markdown("t", rows)
+    assert "MAE is the serving model's, on each batch, before any retraining on that batch (lower is better)" in text
+    assert "| batch | serving version | mae |" in text and "| b2 | 1 | 6.500 | - | yes | 2 |" in text
+    assert "Mean mae: 5.25;" in text
+    assert reports.axis_label("mae") == "serving model MAE (lower is better)"
+    assert reports.axis_label("accuracy") == "serving model accuracy"
+    written = reports.write_reports(tmp_path, "replay", "static", rows)
+    assert written[2].stat().st_size > 10_000
+
+
+def test_the_figure_on_arrival_is_accuracy_or_the_error_of_the_predictions_made_then(tmp_path):
+    import json
+
+    from pipeline.replay.replay import metric_on_arrival
+    predictions = tmp_path / "predictions"
+    predictions.mkdir()
+    records = [{"instance_id": "f:0", "prediction": 10.0}, {"instance_id": "f:1", "prediction": 4.0},
+               {"instance_id": "f:2", "prediction": 1.0}]
+    (predictions / "predictions-00000-of-00001.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    labels = {"f:0": "12", "f:1": "1", "f:2": None}
+    assert metric_on_arrival(str(predictions), labels, "mae") == 2.5
+    assert metric_on_arrival(str(predictions), labels, "rmse") == round((13 / 2) ** 0.5, 6)
+    classes = [{"instance_id": "f:0", "prediction": "yes"}, {"instance_id": "f:1", "prediction": "no"}]
+    (predictions / "predictions-00000-of-00001.jsonl").write_text("\n".join(json.dumps(r) for r in classes))
+    assert metric_on_arrival(str(predictions), {"f:0": "yes", "f:1": "yes"}, "accuracy") == 0.5
