@@ -23,6 +23,7 @@ import argparse
 import collections
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -265,6 +266,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         if is_regression(model.info):  # a value per instance, in the label's unit
             rows = [row[0] for row in rows]
+        rows = json_values(rows)
         instances_total.inc(len(rows))
         requests_total.labels("predict", "200").inc()
         headers = {"X-Model-Version": str(model.version)}
@@ -315,6 +317,14 @@ def serve(base_path: str, name: str, host: str = "127.0.0.1", port: int = 8501, 
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         repository.stop()
+
+
+def json_values(rows):
+    """The model's outputs as JSON can carry them: a value it could not compute (NaN, infinity) is null, not a 500
+    for the whole request (the infra validator refuses such a model)."""
+    if isinstance(rows, list):
+        return [json_values(row) for row in rows]
+    return rows if not isinstance(rows, float) or math.isfinite(rows) else None
 
 
 def exit_with_parent(parent_pid: int, every_seconds: float = 0.5) -> threading.Thread:

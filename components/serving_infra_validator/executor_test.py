@@ -57,6 +57,8 @@ def test_a_model_the_server_cannot_serve_is_not_blessed(tmp_path):
     ({"predictions": [[0.5], [0.1]]}, None),
     ({"predictions": [[0.5]]}, "expected 2 predictions"),
     ({"predictions": [[0.5], [float("nan")]]}, "not a finite number"),
+    ({"predictions": [[0.5], [None]]}, "prediction None is not a finite number"),   # the server's null for NaN
+    ({"predictions": [12.5, 3.0]}, None),                                          # a regression model's values
     ({"error": "boom"}, "expected 2 predictions"),
 ])
 def test_prediction_checks(body, expected):

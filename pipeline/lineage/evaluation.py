@@ -51,9 +51,18 @@ def validation_failures(evaluation_uri: str) -> Tuple[bool, List[str]]:
             threshold = failure.metric_threshold
             if failure.metric_key.is_diff:
                 compared = True
-                allowed = -threshold.change_threshold.absolute.value
+                change = threshold.change_threshold
+                if change.HasField("relative"):  # a regression model's error, relative to the serving model's
+                    allowed = change.relative.value
+                    tolerance = f", {allowed:.1%} more tolerated" if allowed > 1e-6 else ""
+                    failures.append(f"{name} {value:+.4f} against the serving model (higher is worse){tolerance}")
+                    continue
+                allowed = -change.absolute.value
                 tolerance = f", {allowed:.4f} tolerated" if allowed > 1e-6 else ""
                 failures.append(f"{name} {value:+.4f} against the serving model{tolerance}")
+            elif threshold.value_threshold.HasField("upper_bound"):
+                failures.append(f"{name} {value:.4f} is above the ceiling "
+                                f"{threshold.value_threshold.upper_bound.value:.4f}")
             else:
                 failures.append(f"{name} {value:.4f} is below the floor "
                                 f"{threshold.value_threshold.lower_bound.value:.4f}")

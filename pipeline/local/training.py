@@ -31,7 +31,7 @@ from typing import Callable, Dict, List, Optional
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from core import versions
-from core.config import Config
+from core.config import LOWER_IS_BETTER, Config
 from core.contract import ModelPackage
 from core.data import schema, spans
 from core.data.spans import SpanWindow, check_window_present
@@ -190,14 +190,16 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
 
 
 def choose_window(candidates: List[SpanWindow], run_candidate: Callable[[SpanWindow], float],
-                  echo: Callable[[str], None]) -> tuple:
-    """(best window, {window: accuracy}): the highest accuracy on the shared holdout; ties go to the shorter window."""
+                  echo: Callable[[str], None], metric: str = "accuracy") -> tuple:
+    """(best window, {window: score}): the best `metric` on the shared holdout (the highest accuracy, the lowest
+    error); ties go to the shorter window."""
     scores = {}
     for candidate in candidates:
         scores[str(candidate)] = run_candidate(candidate)
-        echo(f"  window {candidate} ({len(candidate.spans)} span(s)): accuracy {scores[str(candidate)]:.4f} on the "
+        echo(f"  window {candidate} ({len(candidate.spans)} span(s)): {metric} {scores[str(candidate)]:.4f} on the "
              f"holdout")
-    best = max(candidates, key=lambda w: (scores[str(w)], -len(w.spans)))
+    sign = -1 if metric in LOWER_IS_BETTER else 1
+    best = max(candidates, key=lambda w: (sign * scores[str(w)], -len(w.spans)))
     return best, scores
 
 
@@ -253,15 +255,18 @@ def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, w
                              serving_version=baseline_version, enable_cache=enable_cache)
         return training.create_training_pipeline(spec)
 
+    metric = config.performance.headline(model.task)
+
     def run_candidate(chosen: SpanWindow) -> float:
         run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=False)))
-        return read_evaluation(meta, run_id)[2].get("candidate", {}).get("accuracy", 0.0)
+        measured = read_evaluation(meta, run_id)[2].get("candidate", {}).get(metric)
+        return measured if measured is not None else (float("inf") if metric in LOWER_IS_BETTER else 0.0)
 
     echo(f"  training on spans {window} ({config.training.mode}, {model.kind}); baseline: "
          f"{'version %s' % baseline_version if baseline_model else 'none'}; holdout: test splits of spans "
          f"{holdout}; log: {log_file}")
     candidates = candidate_windows(config, window)
-    chosen, scores = choose_window(candidates, run_candidate, echo) if len(candidates) > 1 else (window, {})
+    chosen, scores = choose_window(candidates, run_candidate, echo, metric) if len(candidates) > 1 else (window, {})
     serving_process.start_standby(config.model.name)  # ready by infra validation, its imports overlapping the run
     try:
         run_id = _validated(workspace, window.end, lambda: run_pipeline(pipeline_for(chosen, push=True)))

@@ -45,6 +45,9 @@ def test_the_best_accuracy_wins_and_a_tie_goes_to_the_shorter_window():
     scores = {"4-4": 0.81, "3-4": 0.86, "1-4": 0.86}
     best, seen = choose_window(windows, lambda w: scores[str(w)], echo=lambda line: None)
     assert best == SpanWindow(3, 4) and seen == scores
+    errors = {"4-4": 5.0, "3-4": 4.0, "1-4": 4.0}  # a regression model's MAE: the lowest wins
+    best, _ = choose_window(windows, lambda w: errors[str(w)], echo=lambda line: None, metric="mae")
+    assert best == SpanWindow(3, 4)
 
 
 def test_a_training_run_that_fails_is_an_event_of_the_history_and_its_error_stands(tmp_path, monkeypatch):
