@@ -16,6 +16,21 @@ accuracy quarter by quarter.
 --use-case digits`); its reference is scikit-learn's SVC on the same images'
 grey levels, trained once on the first batch and retrained before each batch
 on the four before it; "later" means the second half of the batches.
+
+Regression use cases (`adapt init --label <number>` on the first batch, then
+`adapt replay --policy P`, each policy in a fresh workspace), scored by the
+serving model's MAE on each batch, beside scikit-learn's
+HistGradientBoostingRegressor (benchmarks/reference.py: run_regression):
+
+- `--use-case taxi-fare`: the taxi quarters with `fare` as the label (the
+  big-tipper label, made from the fare, left out): fares per mile rise from
+  2015 on;
+- `--use-case prices`: tests/streams.py's drifting_regression_batches, ten
+  batches of 600 rows whose price moves its weight from x1 to x2 (concept drift,
+  the features' distribution unchanged).
+
+Bar (issue 25): adapt's triggered mean MAE no worse than 1.05 x the reference's
+periodic one.
 """
 import argparse
 import concurrent.futures
@@ -30,6 +45,7 @@ from statistics import mean
 POLICIES = ("static", "triggered", "periodic")
 RESULTS = Path(__file__).resolve().parent / "results"
 REPORTS = {"taxi": "demo", "digits": "demo-digits"}
+REGRESSION_USE_CASES = ("taxi-fare", "prices")
 
 
 def run_policy(policy: str, root: Path, kind: str, quarters, train_steps: int, use_case: str = "taxi") -> dict:
@@ -175,8 +191,10 @@ def main() -> int:
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--parallel", action="store_true",
                         help="run the policies at the same time (wall time, not accuracy, depends on it)")
-    parser.add_argument("--use-case", default="taxi", choices=sorted(REPORTS))
+    parser.add_argument("--use-case", default="taxi", choices=sorted(REPORTS) + list(REGRESSION_USE_CASES))
     args = parser.parse_args()
+    if args.use_case in REGRESSION_USE_CASES:
+        return main_regression(args)
     if args.use_case != "taxi":
         return main_other(args)
     policies = args.policies.split(",")
@@ -227,6 +245,107 @@ def main_other(args) -> int:
         f"Accuracy is the serving model's on every image of each batch, before any retraining on it. Compute is "
         f"train + evaluate seconds. The reference is scikit-learn's SVC on the same 32x32 grey levels, trained on "
         f"whole batches.\n\n{text}\n")
+    return 0
+
+
+def regression_batches(use_case: str, root: Path) -> tuple:
+    """(label, folder of CSV batch folders, {batch: (header, rows)}) of a regression use case."""
+    import csv
+    folder = root / "batches"
+    shutil.rmtree(folder, ignore_errors=True)
+    if use_case == "taxi-fare":
+        from models.taxi import dataset
+        header, quarters = dataset.labeled_quarters()
+        keep = [i for i, column in enumerate(header) if column != dataset.LABEL]  # made from the fare itself
+        for quarter, rows in quarters.items():
+            (folder / quarter).mkdir(parents=True)
+            with open(folder / quarter / "data.csv", "w", newline="") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow([header[i] for i in keep])
+                writer.writerows([[row[i] for i in keep] for row in rows])
+        label = dataset.FARE
+    else:
+        from tests.streams import REGRESSION_LABEL, drifting_regression_batches
+        drifting_regression_batches(folder, batches=10, rows=600, drift_per_batch=0.15)
+        label = REGRESSION_LABEL
+    batches = {}
+    for batch in sorted(p for p in folder.iterdir() if p.is_dir()):
+        with open(batch / "data.csv", newline="") as handle:
+            rows = list(csv.reader(handle))
+        batches[batch.name] = (rows[0], rows[1:])
+    return label, folder, batches
+
+
+def run_regression_policy(policy: str, root: Path, label: str, batches: Path) -> dict:
+    workdir = root / policy
+    shutil.rmtree(workdir, ignore_errors=True)
+    first = sorted(p for p in batches.iterdir() if p.is_dir())[0]
+    started = time.perf_counter()
+    with open(root / f"{policy}.log", "w") as log:
+        for command in (["init", "--data", first, "--label", label, "--workdir", workdir],
+                        ["replay", batches, "--workdir", workdir, "--policy", policy]):
+            subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, command)], check=True, stdout=log,
+                           stderr=subprocess.STDOUT)
+    rows = json.loads((workdir / "reports" / f"replay-{policy}.json").read_text())
+    return {"policy": f"adapt {policy}", "mae": {r["batch"]: r["mae"] for r in rows if r.get("mae") is not None},
+            "retrains": sum(bool(r["retrained"]) for r in rows),
+            "pushes": sum(bool(r.get("pushed_version")) for r in rows),
+            "declined": sum(1 for r in rows if str(r.get("training_outcome", "")).startswith("declined")),
+            "compute_seconds": sum(r["train_seconds"] + r["evaluate_seconds"] for r in rows),
+            "wall_seconds": time.perf_counter() - started}
+
+
+def main_regression(args) -> int:
+    """The policies on a regression use case, one after the other, beside HistGradientBoostingRegressor."""
+    from benchmarks import reference
+    root = Path(args.workdir) / args.use_case
+    root.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    label, folder, batches = regression_batches(args.use_case, root)
+    header = next(iter(batches.values()))[0]
+    rows = [run_regression_policy(policy, root, label, folder) for policy in args.policies.split(",")]
+    for name, test_fraction in (("train splits", 0.2), ("whole batches", None)):
+        found = reference.run_regression(header, {b: r for b, (_, r) in batches.items()}, label,
+                                         test_fraction=test_fraction)
+        for policy, result in found.items():
+            rows.append({"policy": f"HistGradientBoostingRegressor {policy} ({name})", "mae": result["mae"],
+                         "retrains": result["retrains"], "pushes": result["retrains"], "declined": 0,
+                         "compute_seconds": result["seconds"], "wall_seconds": result["seconds"]})
+    names = sorted(batches)[1:]
+    later = set(names[len(names) // 2:])
+    for row in rows:
+        values = [row["mae"][b] for b in names if b in row["mae"]]
+        row["mean"], row["later"] = mean(values), mean(row["mae"][b] for b in later if b in row["mae"])
+    lines = ["| policy | mean MAE | MAE, later half | retrains | pushes | declined | compute s |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['policy']} | {r['mean']:.3f} | {r['later']:.3f} | {r['retrains']} | {r['pushes']} "
+              f"| {r['declined']} | {r['compute_seconds']:.0f} |" for r in rows]
+    by_name = {r["policy"]: r for r in rows}
+    triggered, static = by_name.get("adapt triggered"), by_name.get("adapt static")
+    periodic = by_name["HistGradientBoostingRegressor periodic (train splits)"]
+    checks = []
+    if triggered:
+        checks.append((f"adapt triggered {triggered['mean']:.3f} <= 1.05 x the reference's periodic "
+                       f"{periodic['mean']:.3f} (train splits, the rows adapt trains on) = {1.05 * periodic['mean']:.3f}",
+                       triggered["mean"] <= 1.05 * periodic["mean"]))
+    if triggered and static:
+        checks.append((f"adapt triggered {triggered['mean']:.3f} below static {static['mean']:.3f}",
+                       triggered["mean"] < static["mean"]))
+    per_batch = [f"| batch | " + " | ".join(r["policy"] for r in rows) + " |", "|" + "---|" * (len(rows) + 1)]
+    per_batch += [f"| {b} | " + " | ".join(f"{r['mae'].get(b, float('nan')):.3f}" for r in rows) + " |"
+                  for b in names]
+    text = "\n\n".join(["\n".join(lines), "\n".join(f"- {'met' if ok else 'NOT met'}: {t}" for t, ok in checks),
+                         "\n".join(per_batch)])
+    print(text)
+    command = "python -m benchmarks.policies " + " ".join(sys.argv[1:])
+    wall = "; ".join(f"{r['policy']} {r['wall_seconds']:.0f} s" for r in rows if r["policy"].startswith("adapt"))
+    (RESULTS / f"policies_{args.use_case}.md").write_text(
+        f"# Retraining policies on a regression use case: {args.use_case} (label `{label}`)\n\nCommand: "
+        f"`{command.strip()}` ({time.strftime('%Y-%m-%d')}, 2-core machine, {time.perf_counter() - started:.0f} s; "
+        f"wall time per replay: {wall})\n\nMAE (lower is better) is the serving model's on every labeled row of "
+        f"each batch after the first, before any retraining on it; 'later half' the second half of those batches. "
+        f"Compute is train + evaluate seconds. The reference trains on the spans' train splits (the rows adapt "
+        f"trains on) or on whole batches.\n\n{text}\n")
     return 0
 
 

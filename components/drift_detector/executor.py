@@ -7,7 +7,8 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
-from core.drift.report import drift_report, no_baseline_report
+from core.data.predictions import iter_predictions
+from core.drift.report import drift_report, no_baseline_report, prediction_drift
 from core.drift.settings import DriftSettings
 from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics, matching_options
 
@@ -38,6 +39,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                                   json.loads(exec_properties.get("exclude") or "[]"), [b["span"] for b in baselines],
                                   importances=json.loads(exec_properties.get("importances") or "{}"),
                                   label=exec_properties.get("label") or "")
+        predictions = input_dict.get("predictions") or []
+        report["prediction_drift"] = prediction_drift(
+            json.loads(exec_properties.get("holdout_answers") or "{}"),
+            [record["prediction"] for record in iter_predictions(predictions[0].uri)] if predictions else [],
+            DriftSettings.from_json(exec_properties["settings"]))
         report["batch"] = listing["batch"]
         artifact.drifted = int(report["drifted"])
         artifact.drifted_features = ",".join(report["drifted_features"])

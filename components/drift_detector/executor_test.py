@@ -5,7 +5,7 @@ import json
 import tensorflow_data_validation as tfdv
 
 import components  # noqa: F401
-from components.artifacts import DriftReport, FileList, read_report, write_report
+from components.artifacts import BatchPredictions, DriftReport, FileList, read_report, write_report
 from components.drift_detector.executor import Executor
 from components.file_list_gen.executor import list_batch
 from core.config import Config
@@ -16,15 +16,23 @@ from tests.helpers import artifact, taxi_rows, write_csv
 SETTINGS = Config().drift_settings().to_json()
 
 
-def _run(tmp_path, baselines, importances, quarter="2015-Q4"):
+def _run(tmp_path, baselines, importances, quarter="2015-Q4", predictions=(), holdout_answers=None):
     header, rows = taxi_rows(quarter)
     write_csv(tmp_path / "batch" / quarter / "data.csv", header, rows)
     listing = artifact(FileList, tmp_path / "list")
     write_report(listing, list_batch(Batch(str(tmp_path / "batch" / quarter), label="big_tipper")))
     output = artifact(DriftReport, tmp_path / "drift")
-    Executor().Do({"file_list": [listing]}, {"drift_report": [output]}, {
+    inputs = {"file_list": [listing]}
+    if predictions:
+        answered = artifact(BatchPredictions, tmp_path / "predictions")
+        (tmp_path / "predictions").mkdir()
+        (tmp_path / "predictions" / "predictions-00000-of-00001.jsonl").write_text(
+            "\n".join(json.dumps({"instance_id": f"data.csv:{i}", "prediction": p}) for i, p in enumerate(predictions)))
+        inputs["predictions"] = [answered]
+    Executor().Do(inputs, {"drift_report": [output]}, {
         "baseline_statistics": json.dumps(baselines), "settings": SETTINGS, "importances": json.dumps(importances),
-        "exclude": json.dumps(["trip_start_timestamp"]), "label": "big_tipper"})
+        "exclude": json.dumps(["trip_start_timestamp"]), "label": "big_tipper",
+        "holdout_answers": json.dumps(holdout_answers or {})})
     return output, read_report(output)
 
 
@@ -56,3 +64,17 @@ def test_without_baseline_statistics_it_reports_why_and_no_drift(tmp_path):
     output, report = _run(tmp_path, [], {})
     assert not report["drifted"] and output.drifted == 0 and report["features"] == []
     assert report["reason"].startswith("no baseline statistics")
+
+
+def test_the_models_answers_on_the_batch_are_compared_with_its_answers_on_its_holdout(tmp_path):
+    from core.drift import distributions
+    holdout = distributions.to_dict(distributions.categorical_from_values(["0"] * 800 + ["1"] * 200))
+    _, steady = _run(tmp_path / "a", [], {}, predictions=["0"] * 160 + ["1"] * 40, holdout_answers=holdout)
+    assert steady["prediction_drift"]["measured"] and not steady["prediction_drift"]["shifted"]
+    assert steady["prediction_drift"]["method"] == "chi2" and steady["prediction_drift"]["batch_rows"] == 200
+    _, shifted = _run(tmp_path / "b", [], {}, predictions=["0"] * 100 + ["1"] * 100, holdout_answers=holdout)
+    assert shifted["prediction_drift"]["shifted"] and shifted["prediction_drift"]["p_value"] < 1e-6
+    assert not shifted["drifted"]   # reported beside the decision, never deciding
+    _, unrecorded = _run(tmp_path / "c", [], {}, predictions=["0"] * 10)
+    assert unrecorded["prediction_drift"] == {
+        "measured": False, "reason": "the serving model's answers on its holdout were not recorded"}

@@ -4,14 +4,19 @@ Consumes: `model` (Model, from Trainer) and `examples` (Examples: the holdout
 the Evaluator judges on; the splits named by `splits`, every artifact of the
 channel).
 Emits: `importances` (adapt.FeatureImportances): report.json with
-`importances` ({raw feature: share}, summing to 1), the `method`, and for
+`importances` ({raw feature: share}, summing to 1), the `method`, for
 permutation the holdout rows, the model's accuracy on them and the accuracy
-each feature's shuffle lost; custom properties `method` and `top_features`.
-DriftDetector weighs each drifted feature by these shares (core/importance.py).
+each feature's shuffle lost, and `holdout_answers`: the distribution of the
+model's answers on up to `max_rows` holdout examples (its predicted classes, or
+a regression model's predicted values; core/drift/distributions.py);
+custom properties `method` and `top_features`. DriftDetector weighs each
+drifted feature by these shares (core/importance.py) and compares a batch's
+predictions with the holdout answers (prediction drift).
 Short-circuits: when the model info file already records importances (TF-DF's
 SUM_SCORE for gradient-boosted trees, the image model's own), they are
-recorded as they are and no example is read; otherwise permutation importance
-on up to `max_rows` holdout examples, through the model's serving signature.
+recorded as they are and only the holdout answers are measured; otherwise
+permutation importance on the same holdout examples, through the model's serving
+signature.
 """
 from typing import List, Optional
 

@@ -2,6 +2,7 @@
 import json
 from typing import List
 
+import numpy as np
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
@@ -9,27 +10,47 @@ from tfx.utils import path_utils
 from components.artifacts import holdout_examples, write_report
 from core import importance
 from core.contract import model_classes, read_model_info
+from core.drift import distributions
+
+
+def holdout_answers(outputs: np.ndarray, classes: List[str]) -> dict:
+    """The model's answers on the holdout as a distribution (core/drift/distributions.py): its predicted classes,
+    or, for a regression model, its predicted values; {} for no rows."""
+    if not len(outputs):
+        return {}
+    if classes:
+        found = distributions.categorical_from_values([classes[i] for i in importance.predicted_classes(outputs)])
+    else:
+        found = distributions.numeric_from_values(np.asarray(outputs, dtype=float).reshape(-1))
+    return distributions.to_dict(found) if found is not None else {}
 
 
 def measure(model_path: str, examples_artifacts, splits: List[str], limit: int) -> dict:
     info = read_model_info(model_path)
+    examples = holdout_examples(examples_artifacts, splits, limit)
+    loaded = []
+
+    def predict(serialized):
+        if not loaded:  # through the serving signature, as the model will answer batches
+            from serving.model import LoadedModel
+            loaded.append(LoadedModel.load(model_path, 0))
+        return np.array(loaded[0].predict_serialized(serialized))
+
+    answers = holdout_answers(predict([e.SerializeToString() for e in examples]) if examples else np.zeros(0),
+                              model_classes(info))
     recorded = importance.from_model_info(info)
     if recorded is not None:
-        return {"importances": recorded, "method": info.get("importance_method") or "recorded by the model"}
-    from serving.model import LoadedModel
-    import numpy as np
-    model = LoadedModel.load(model_path, 0)
-    examples = holdout_examples(examples_artifacts, splits, limit)
+        return {"importances": recorded, "method": info.get("importance_method") or "recorded by the model",
+                "holdout_answers": answers}
     features = sorted(info["raw_features"])
-    measured = importance.permutation_importance(
-        examples, lambda serialized: np.array(model.predict_serialized(serialized)), info["label"],
-        model_classes(info), features)
+    measured = importance.permutation_importance(examples, predict, info["label"], model_classes(info), features)
     metric = "accuracy" if model_classes(info) else "MAE"
     if not measured["importances"]:  # no shuffle made the model worse: nothing to prefer, every feature weighs the same
         measured["importances"] = importance.shares({name: 1.0 for name in features})
-        return {**measured, "method": f"uniform: no feature's permutation worsened the holdout {metric}"}
+        return {**measured, "method": f"uniform: no feature's permutation worsened the holdout {metric}",
+                "holdout_answers": answers}
     return {**measured, "method": "permutation on the holdout (accuracy lost)" if metric == "accuracy"
-            else "permutation on the holdout (MAE added)"}
+            else "permutation on the holdout (MAE added)", "holdout_answers": answers}
 
 
 class Executor(base_executor.BaseExecutor):

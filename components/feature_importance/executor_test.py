@@ -12,12 +12,27 @@ from core.contract import write_model_info
 from tests.helpers import example
 
 
-def test_importances_a_model_recorded_are_kept_and_no_example_is_read(tmp_path):
+def test_importances_a_model_recorded_are_kept_and_without_examples_the_model_is_not_loaded(tmp_path):
     write_model_info(str(tmp_path), {"label": "y", "classes": ["0", "1"], "raw_features": {"a": "float"},
                                      "importances": {"a": 30.0, "b": 10.0, "unused": 0.0},
                                      "importance_method": "TF-DF SUM_SCORE"})
-    found = measure(str(tmp_path), examples_artifacts=[], splits=["eval"], limit=10)
-    assert found == {"importances": {"a": 0.75, "b": 0.25, "unused": 0.0}, "method": "TF-DF SUM_SCORE"}
+    found = measure(str(tmp_path), examples_artifacts=[], splits=["eval"], limit=10)  # no SavedModel there
+    assert found == {"importances": {"a": 0.75, "b": 0.25, "unused": 0.0}, "method": "TF-DF SUM_SCORE",
+                     "holdout_answers": {}}
+
+
+def test_the_holdout_answers_are_the_predicted_classes_or_the_predicted_values():
+    from components.feature_importance.executor import holdout_answers
+    from core.drift import distributions
+    binary = holdout_answers(np.array([[0.9], [0.2], [0.7], [0.6]]), ["no", "yes"])
+    assert binary == {"kind": "categorical", "counts": {"yes": 3.0, "no": 1.0}}
+    three = holdout_answers(np.array([[0.1, 0.8, 0.1], [0.5, 0.3, 0.2]]), ["a", "b", "c"])
+    assert three["counts"] == {"b": 1.0, "a": 1.0}
+    values = holdout_answers(np.array([[10.0], [12.0], [12.0], [30.0]]), [])
+    restored = distributions.from_dict(json.loads(json.dumps(values)))
+    assert values["kind"] == "numeric" and restored.count == 4 and restored.mean == 16.0
+    assert restored.cdf_at(12.0) == 0.75 and restored.cdf_at(np.nextafter(12.0, 0)) == 0.25
+    assert holdout_answers(np.zeros((0, 1)), ["no", "yes"]) == {}
 
 
 def test_permutation_finds_the_feature_the_model_reads():

@@ -21,6 +21,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
+from core.drift.settings import QUANTILE_BUCKETS
+
 QUANTILES = statistics_pb2.Histogram.QUANTILES
 OTHER = "__other__"  # values beyond the rank histogram's length: counted, not named
 
@@ -168,6 +170,49 @@ def merge(distributions: Sequence[object]):
     mean = sum(w * d.mean for w, d in zip(weights, numeric))
     variance = sum(w * (d.std ** 2 + d.mean ** 2) for w, d in zip(weights, numeric)) - mean ** 2
     return Numeric(grid, cdf, total, mean, float(np.sqrt(max(variance, 0.0))), lower, upper)
+
+
+def numeric_from_values(values: Sequence[float], buckets: int = QUANTILE_BUCKETS) -> "Numeric | None":
+    """The distribution of raw values (a model's predicted numbers), as TFDV's sketch would hold them but exact:
+    F at the values at `buckets` equal-mass levels, and just below each, so that a repeated value keeps its mass."""
+    data = np.sort(np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float))
+    if not len(data):
+        return None
+    xs: List[float] = []
+    fs: List[float] = []
+    for point in np.unique(np.quantile(data, np.linspace(0.0, 1.0, buckets + 1), method="inverted_cdf")):
+        below = np.searchsorted(data, point, side="left") / len(data)
+        if xs:  # every point is a value with mass: F rises to `below` just before it, then steps
+            xs.append(np.nextafter(point, -np.inf))
+            fs.append(below)
+        xs.append(point)
+        fs.append(np.searchsorted(data, point, side="right") / len(data))
+    cdf = np.array(fs)
+    return Numeric(np.array(xs), cdf, float(len(data)), float(data.mean()), float(data.std()), cdf.copy(), cdf.copy())
+
+
+def categorical_from_values(values: Sequence[str]) -> "Categorical | None":
+    counts: Dict[str, float] = {}
+    for value in values:
+        if value is not None:
+            counts[str(value)] = counts.get(str(value), 0.0) + 1.0
+    return Categorical(counts) if counts else None
+
+
+def to_dict(distribution) -> Dict:
+    """A distribution as JSON keeps it (a model's answers on its holdout, recorded at training)."""
+    if isinstance(distribution, Categorical):
+        return {"kind": "categorical", "counts": dict(distribution.counts)}
+    return {"kind": "numeric", "points": distribution.points.tolist(), "cdf": distribution.cdf.tolist(),
+            "count": distribution.count, "mean": distribution.mean, "std": distribution.std}
+
+
+def from_dict(found: Dict):
+    if found["kind"] == "categorical":
+        return Categorical({str(k): float(v) for k, v in found["counts"].items()})
+    cdf = np.array(found["cdf"], dtype=float)
+    return Numeric(np.array(found["points"], dtype=float), cdf, float(found["count"]), float(found["mean"]),
+                   float(found["std"]), cdf.copy(), cdf.copy())
 
 
 def aligned_categorical(baseline: Categorical, current: Categorical) -> Tuple[List[str], np.ndarray, np.ndarray]:

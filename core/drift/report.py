@@ -10,12 +10,19 @@ methods of core/drift/methods.py) makes every drift decision:
 - `skew`: the same comparison against the newest training span alone, the
   training/serving skew (reported);
 - `label_shift`: the label's distribution, when the batch carries labels
-  (reported, a signal of its own).
+  (reported, a signal of its own);
+- `prediction_drift`: the model's own answers on the batch (predicted values,
+  or predicted classes) against its answers on its holdout, recorded at
+  training (`prediction_drift`): one test like a feature's, at the false-alarm
+  rate, reported beside the decision and never deciding. It needs no labels
+  and no statistics: an early signal that what the model says has moved.
 """
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from core.drift import comparison
+from core.drift import comparison, distributions
 from core.drift.settings import DriftSettings
+
+PREDICTION = "prediction"  # the row's name: the model's answer
 
 
 def drift_report(baseline_stats: List, batch_stats, settings: DriftSettings, skip: Sequence[str],
@@ -35,6 +42,21 @@ def drift_report(baseline_stats: List, batch_stats, settings: DriftSettings, ski
             "settings": {"false_alarm_rate": settings.false_alarm_rate, "min_importance": settings.min_importance,
                          "min_weighted_psi": settings.min_weighted_psi},
             "reason": comparison.reason(rows, verdict, settings)}
+
+
+def prediction_drift(holdout_answers: Optional[Mapping[str, Any]], answers: Sequence,
+                     settings: DriftSettings) -> Dict[str, Any]:
+    """The batch's answers (predicted values or classes) against the model's answers on its holdout."""
+    if not holdout_answers:
+        return {"measured": False, "reason": "the serving model's answers on its holdout were not recorded"}
+    baseline = distributions.from_dict(holdout_answers)
+    current = (distributions.categorical_from_values(answers) if isinstance(baseline, distributions.Categorical)
+               else distributions.numeric_from_values([float(a) for a in answers if a is not None]))
+    if current is None:
+        return {"measured": False, "reason": "the batch has no predictions"}
+    row = comparison.compare_feature(PREDICTION, baseline, current, settings)
+    return {"measured": True, **row, "shifted": row["p_value"] is not None and
+            row["p_value"] < settings.false_alarm_rate}
 
 
 def no_baseline_report(why: str) -> Dict[str, Any]:

@@ -158,6 +158,7 @@ def describe_batch(outcome) -> str:
     if outcome.estimated:
         lines.append(f"  estimated: {tables.estimate_text(outcome.estimated)}")
     lines += [f"  drift: {outcome.drift_reason}",
+              f"  predictions: {tables.prediction_drift_text(outcome.prediction_drift)}",
               f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
     if outcome.span:
         lines.append(f"  span: {outcome.span}")

@@ -124,6 +124,16 @@ DRIFT_HEADER = ["feature", "test", "statistic", "adj. p", "alpha", "rows (base/b
                 "decides", "distances"]
 
 
+def prediction_drift_text(found: Dict[str, Any]) -> str:
+    """'steady against its answers on the holdout: ks_t p=0.41, psi 0.012 (2000/300 rows)': prediction drift."""
+    if not found.get("measured"):
+        return f"not compared ({found.get('reason', 'no predictions')})"
+    size = (found.get("distances") or {}).get("psi")
+    return (f"{'shifted' if found['shifted'] else 'steady'} against the model's answers on its holdout: "
+            f"{found['method']} p={found['p_value']:.2g}" + (f", psi {size:.3f}" if size is not None else "")
+            + f" ({found['baseline_rows']}/{found['batch_rows']} rows)")
+
+
 def drift_text(report: Dict) -> str:
     """The drift report as `adapt drift` prints it: decision, per-feature tests, skew and label shift."""
     lines = [f"drift of {report['current']} against {report['baseline']}: "
@@ -132,6 +142,8 @@ def drift_text(report: Dict) -> str:
     if report.get("skew"):
         lines += ["", "training/serving skew (against the newest training span alone):",
                   render(DRIFT_HEADER, _drift_rows(report["skew"]))]
+    if report.get("prediction_drift"):
+        lines += ["", f"predictions: {prediction_drift_text(report['prediction_drift'])}"]
     shift = report.get("label_shift") or {}
     if shift.get("measured"):
         lines += ["", f"label shift: {shift['method']} p={shift['p_value']:.2g} "

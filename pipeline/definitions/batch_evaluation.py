@@ -41,6 +41,7 @@ class BatchEvaluationSpec:
     batch_fingerprint: str = ""
     baseline_statistics: object = field(default_factory=list)  # [{span, uri}], or a RuntimeParameter (JSON)
     importances: object = field(default_factory=dict)  # the serving model's {feature: share}, or a RuntimeParameter
+    holdout_answers: object = field(default_factory=dict)  # its answers on its holdout (a distribution), or one
     trigger: bool = True
     launcher: str = ""                   # dotted path of PipelineTrigger's TrainingLauncher
     launcher_options: Dict[str, Any] = field(default_factory=dict)
@@ -80,7 +81,9 @@ def create_components(spec: BatchEvaluationSpec) -> list:
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
         settings=config.drift_settings().to_json(), importances=_as_json(spec.importances),
-        exclude=json.dumps(spec.model.drift_exclude), label=spec.model.label).with_id(names.DRIFT_DETECTOR)
+        exclude=json.dumps(spec.model.drift_exclude), label=spec.model.label,
+        predictions=batch_prediction_gen.outputs["predictions"], holdout_answers=_as_json(spec.holdout_answers)
+    ).with_id(names.DRIFT_DETECTOR)
     span_preparator = SpanPreparator(
         file_list=file_list_gen.outputs["file_list"], performance=performance_evaluator.outputs["performance"],
         drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,

@@ -342,8 +342,9 @@ def model_for_version(meta: Metadata, serving_base: str, version: int,
     return None
 
 
-def model_importances(meta: Metadata, model: Optional[mlmd.Artifact]) -> Dict[str, float]:
-    """The feature importances FeatureImportance recorded for a Trainer model ({} when none were)."""
+def importance_report(meta: Metadata, model: Optional[mlmd.Artifact]) -> Dict[str, Any]:
+    """What FeatureImportance recorded for a Trainer model: importances and its answers on the holdout ({} when
+    it did not run)."""
     from components.artifacts import read_report
     if model is None:
         return {}
@@ -351,8 +352,20 @@ def model_importances(meta: Metadata, model: Optional[mlmd.Artifact]) -> Dict[st
         if meta.execution_node(execution) == names.FEATURE_IMPORTANCE:
             outputs = meta.outputs(execution.id, "importances")
             if outputs and outputs[0].state == mlmd.Artifact.LIVE:
-                return read_report(outputs[0].uri).get("importances") or {}
+                return read_report(outputs[0].uri)
     return {}
+
+
+def model_importances(meta: Metadata, model: Optional[mlmd.Artifact]) -> Dict[str, float]:
+    """The feature importances FeatureImportance recorded for a Trainer model ({} when none were)."""
+    return importance_report(meta, model).get("importances") or {}
+
+
+def serving_holdout_answers(meta: Metadata, serving_base: str, version: Optional[int]) -> Dict[str, Any]:
+    """The serving model's answers on its holdout (a distribution, core/drift/distributions.py), {} unknown."""
+    if version is None:
+        return {}
+    return importance_report(meta, model_for_version(meta, serving_base, version)).get("holdout_answers") or {}
 
 
 def serving_importances(meta: Metadata, serving_base: str, version: Optional[int]) -> Dict[str, float]:

@@ -45,6 +45,7 @@ class BatchOutcome:
     seconds: float = 0.0
     estimated: Dict[str, Any] = field(default_factory=dict)   # confidence-based estimate: accuracy, band, auc
     predictions_uri: str = ""                                 # BatchPredictionGen's output: what the model answered
+    prediction_drift: Dict[str, Any] = field(default_factory=dict)  # those answers against its holdout's
     reports: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -140,6 +141,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
         baseline_statistics=baseline_statistics(meta, trained_on), serving_spans_end=max(trained_on, default=0),
         importances=metadata.serving_importances(meta, base, version), trigger=trigger,
+        holdout_answers=metadata.serving_holdout_answers(meta, base, version),
         performance_reference=metadata.pushed_metrics(meta, config.model.name, version).get(
             config.performance.for_task(model.task)[1], 0.0),
         last_decline=metadata.last_decline(meta, config.model.name, version),
@@ -173,4 +175,5 @@ def _outcome(batch_id: str, version: int, reports: Dict[str, Dict[str, Any]], ba
         reason=span["reason"], span=span["span"], triggered=bool(run.get("triggered")),
         training_outcome=run.get("outcome", ""), train_seconds=float(run.get("seconds") or 0.0),
         pushed_version=run.get("pushed_version"), production_version=versions.production_version(base),
-        seconds=round(seconds, 1), estimated=performance.get("estimated") or {}, reports=reports)
+        seconds=round(seconds, 1), estimated=performance.get("estimated") or {},
+        prediction_drift=drift.get("prediction_drift") or {}, reports=reports)

@@ -13,7 +13,7 @@ Reports: `reports/<name>-<policy>.{md,json,png}` with one row per batch:
 batch, serving_version, metric (accuracy; for a regression model its watched
 error, `mae` by default, whose value the row carries under that name), accuracy, auc, the confidence-based estimate beside
 them (estimated_accuracy with its band, estimated_auc: what adapt would have
-known before the labels), drifted_features, retrained, pushed_version, reason,
+known before the labels), drifted_features, predictions_shifted and prediction_p_value (prediction drift), retrained, pushed_version, reason,
 training_outcome, train_seconds, evaluate_seconds.
 
 `labels_after` N replays labels that come late: every batch arrives without
@@ -67,6 +67,9 @@ def batch_row(outcome, metric: str = "accuracy") -> Dict:
         "estimated_accuracy_high": outcome.estimated.get("accuracy_high"),
         "estimated_auc": outcome.estimated.get("auc"),
         "drifted_features": outcome.drifted_features,
+        # the model's answers on the batch against its answers on its holdout (reported, never deciding)
+        "predictions_shifted": outcome.prediction_drift.get("shifted"),
+        "prediction_p_value": outcome.prediction_drift.get("p_value"),
         "retrained": outcome.triggered,
         "pushed_version": outcome.pushed_version,
         "reason": outcome.reason,

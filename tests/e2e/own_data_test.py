@@ -70,6 +70,8 @@ def test_init_train_evaluate_and_serve_a_binary_table(stream, tmp_path):
     assert drift["region"]["method"] == "chi2" and drift["x1"]["method"] == "ks_t"
     assert not drift["customer_id"]["decides"] and not drift["signup_time"]["decides"]
     assert drift["x1"]["importance"] > 0 and drift["x1"]["baseline_rows"] > 150
+    answers = outcome["prediction_drift"]  # the classes it predicts on the batch against those on its holdout
+    assert answers["measured"] and answers["method"] == "chi2" and answers["batch_rows"] == 300
 
     with Served(workdir, "churn") as served:
         metadata = served.get("/v1/models/churn/metadata")["metadata"]

@@ -52,6 +52,8 @@ def test_a_batch_is_measured_in_the_labels_unit_and_the_server_answers_prices(tr
     metrics = evaluated["metrics"]
     assert evaluated["labeled"] and set(metrics) >= {"mae", "rmse", "r2"} and "accuracy" not in metrics
     assert 0 < metrics["mae"] < metrics["rmse"] < 60 and metrics["r2"] < 1
+    answers = evaluated["prediction_drift"]   # the prices it predicts on the batch against those on its holdout
+    assert answers["measured"] and answers["method"] == "ks_t" and answers["batch_rows"] == 300
     with Served(workdir, "prices") as served:
         metadata = served.get("/v1/models/prices/metadata")["metadata"]
         assert metadata["label"] == REGRESSION_LABEL and metadata["classes"] == []
