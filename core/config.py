@@ -143,8 +143,9 @@ class PerformanceConfig:
         "this ceiling) (0: off).", min=0.0))
     estimated_max_drop: float = field(default=0.05, metadata=_doc(
         "A batch without labels: retrain when threshold_metric, estimated from the model's calibrated "
-        "probabilities, is more than this share (relative) below the model's own holdout score and (for "
-        "accuracy) the estimate's 3-sigma band excludes that score; the training runs at once on the spans labeled "
+        "probabilities (a regression model's MAE, from its error model), is more than this share (relative) worse "
+        "than the model's own holdout score and the estimate's 3-sigma band excludes that score (RMSE has no "
+        "band); the training runs at once on the spans labeled "
         "so far, the batch waits for its labels to become a span, and realized metrics decide once they exist "
         "(0: off). The estimate sees covariate shift, never "
         "concept drift.", min=0.0, max=1.0))

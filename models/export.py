@@ -14,9 +14,10 @@ the raw feature types, which turn JSON requests and CSV rows into tf.Examples,
 the features every request must carry (the kept schema's `adapt:required`),
 and how well calibrated the model's probabilities are on the holdout; the
 calibration file holds the isotonic maps that repair them, when they do
-(core/estimation.py), for estimating accuracy before labels arrive.
+(core/estimation.py), for estimating accuracy before labels arrive; for a
+regression model it holds the error model by which its MAE is estimated.
 """
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
@@ -25,7 +26,7 @@ from tfx_bsl.public import tfxio
 from core.contract import (OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_calibration,
                            write_model_info)
 from core.data.schema import required_features
-from core.estimation import Calibrator, fit_calibrator
+from core.estimation import Calibrator, ErrorModel, fit_calibrator, fit_error_model
 
 _TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
 
@@ -94,19 +95,23 @@ def holdout_outputs(predict, holdout) -> Tuple[np.ndarray, np.ndarray]:
     return np.concatenate(outputs), np.concatenate(labels)
 
 
-def calibrate(outputs: np.ndarray, labels: np.ndarray) -> Calibrator:
+def calibrate(outputs: np.ndarray, labels: np.ndarray, regression: bool = False) -> Union[Calibrator, ErrorModel]:
+    """What estimates the model's performance before labels arrive: a classifier's calibration maps, or a
+    regression model's error model (core/estimation.py)."""
+    if regression:
+        return fit_error_model(outputs, labels)
     return fit_calibrator(outputs, labels) if len(labels) else Calibrator()
 
 
 def export(model, serving_model_dir: str, tf_transform_output, label: str, info: Dict[str, Any],
-           predict: Optional[Any] = None, calibrator: Optional[Calibrator] = None) -> None:
+           predict: Optional[Any] = None, calibrator: Optional[Union[Calibrator, ErrorModel]] = None) -> None:
     """Saves the SavedModel with adapt's signatures and writes the model info file beside it, and, given one,
-    the model's calibration."""
+    the model's calibration (a regression model's error model)."""
     model.save(serving_model_dir, save_format="tf", signatures=signatures(model, tf_transform_output, label, predict))
     required = [name for name in required_features(tf_transform_output.raw_metadata.schema) if name != label]
     extra = {}
     if calibrator is not None:
         write_calibration(serving_model_dir, calibrator.to_dict())
-        extra["calibration"] = calibrator.summary()
+        extra["error_model" if isinstance(calibrator, ErrorModel) else "calibration"] = calibrator.summary()
     write_model_info(serving_model_dir, {"label": label, "raw_features": raw_feature_types(tf_transform_output, label),
                                          "required_features": required, **info, **extra})

@@ -5,9 +5,9 @@ wide-and-deep network (models/wide_and_deep.py), `gbt` grows gradient-boosted
 trees (models/gradient_boosted.py). Either way the SavedModel gets the
 contract's signatures and info file (models/export.py). `run_network` is the
 same frame for any Keras network (the image package's CNN uses it). Both fit
-the model's calibration on the eval split (core/estimation.py); the trees add
-their training rows answered out of fold when the eval split is small
-(models/gradient_boosted.py: out_of_fold_outputs).
+the model's calibration on the eval split (a regression model's error model,
+core/estimation.py); the trees add their training rows answered out of fold
+when the eval split is small (models/gradient_boosted.py: out_of_fold_outputs).
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -35,7 +35,7 @@ Inputs = Callable[[tft.TFTransformOutput], ModelInputs]
 
 def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression: bool = False) -> None:
     """The run_fn of a tabular package: the network or the trees, as `model.kind` says; classes, or a number
-    (`regression`: no classes, no calibration)."""
+    (`regression`: no classes; an error model instead of calibration maps)."""
     task = {"task": "regression", "classes": []} if regression else {"task": "classification",
                                                                      "classes": list(classes)}
     if (fn_args.custom_config or {}).get("kind", gradient_boosted.GBT) != gradient_boosted.GBT:
@@ -52,21 +52,18 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     unordered = inputs(tf_transform_output).unordered
     model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression)
     trained = gradient_boosted.train(model, fn_args, train_dataset)
-    if regression:
-        export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                      {**trained, **task, "kind": gradient_boosted.GBT})
-        return
     outputs, labels = export.holdout_outputs(
         model, _holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
     out_of_fold = 0
     if len(labels) < gradient_boosted.CROSS_FIT_BELOW:
         more = gradient_boosted.out_of_fold_outputs(
-            lambda: gradient_boosted.build(unordered, len(classes), seed=seed), train_dataset, seed=seed)
+            lambda: gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression), train_dataset,
+            seed=seed)
         if more is not None:
             outputs, labels = ((np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]]))
                                if len(labels) else more)
             out_of_fold = len(more[1])
-    calibrator = export.calibrate(outputs, labels)
+    calibrator = export.calibrate(outputs, labels, regression)
     calibrator.out_of_fold_rows = out_of_fold
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
                   {**trained, **task, "kind": gradient_boosted.GBT}, calibrator=calibrator)
@@ -85,8 +82,9 @@ def run_network(fn_args, label: str, classes: Sequence[str],
     model = network(tf_transform_output)
     trained = wide_and_deep.train(model, fn_args, train_dataset, eval_dataset)
     info = {**trained, "classes": list(classes), "kind": "nn", **(info or {})}
-    calibrator = None if info.get("task") == "regression" else export.calibrate(*export.holdout_outputs(
-        model, _holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE)))
+    calibrator = export.calibrate(*export.holdout_outputs(
+        model, _holdout(fn_args, tf_transform_output, label, wide_and_deep.BATCH_SIZE)),
+        regression=info.get("task") == "regression")
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label, info, calibrator=calibrator)
 
 

@@ -121,7 +121,8 @@ def slice_metrics(evaluation_uri: str, feature: str, metric: str = "binary_accur
 
 
 def batch_history(workspace: Workspace) -> List[Dict[str, Any]]:
-    """One row per evaluated batch: serving version, accuracy, drift, decision (from the batch-evaluation runs)."""
+    """One row per evaluated batch: serving version, the watched metric (`metric`, and its value under its name:
+    accuracy, or a regression model's mae), drift, decision (from the batch-evaluation runs)."""
     meta = metadata.Metadata.of(workspace, workspace.load_config())
     rows: Dict[str, Dict[str, Any]] = {}
     for node, fields in ((names.BATCH_PREDICTION_GEN, None), (names.PERFORMANCE_EVALUATOR, "performance"),
@@ -137,8 +138,9 @@ def batch_history(workspace: Workspace) -> List[Dict[str, Any]]:
                 row["serving_version"] = metadata.prop(artifact, "model_version")
                 continue
             report = read_report(artifact.uri)
-            if fields == "performance":
-                row["accuracy"] = report["metrics"].get("accuracy")
+            if fields == "performance":   # the watched metric (accuracy, a regression model's mae) under its name
+                metric = report.get("threshold_metric") or "accuracy"
+                row["metric"], row[metric] = metric, report["metrics"].get(metric)
             elif fields == "drift":
                 row["drifted_features"] = report["drifted_features"]
                 row["drifted_importance"] = report.get("drifted_importance", 0.0)

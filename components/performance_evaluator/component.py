@@ -20,11 +20,14 @@ Every batch, labeled or not, also gets the confidence-based estimate of
 its accuracy (with a 3-sigma band) and AUC, from the probabilities the
 model's calibration maps repaired (model.json; core/estimation.py): the
 report's `estimated`, and float properties estimated_accuracy,
-estimated_accuracy_low/_high, estimated_auc, estimated_calibrated (a
-regression model, which has no probabilities, gets no estimate).
+estimated_accuracy_low/_high, estimated_auc, estimated_calibrated. A
+regression model gets its MAE (with its band) and RMSE estimated from its
+error model (direct loss estimation, core/estimation.py): estimated_mae,
+estimated_mae_low/_high, estimated_rmse; one exported without an error model
+gets no estimate.
 Short-circuits: without labels there are no realized metrics; the rule then
-judges the estimate: retrain when it is more than `estimated_max_drop` below
-`reference` and, for accuracy, its band excludes the reference; otherwise "no
+judges the estimate: retrain when it is more than `estimated_max_drop` worse
+than `reference` and its band (accuracy's, MAE's) excludes the reference; otherwise "no
 ground truth yet" and no performance decision (retrain -1). Nothing is lost,
 and a later run with a labels file evaluates the batch; realized metrics are
 the authority once they exist.

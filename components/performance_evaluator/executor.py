@@ -11,9 +11,11 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
-from components.performance_evaluator.metrics import EstimationCombine, Metrics, MetricsCombine, RegressionMetrics
+from components.performance_evaluator.metrics import (ErrorEstimationCombine, EstimationCombine, Metrics, MetricsCombine,
+                                                      RegressionMetrics)
 from core.config import LOWER_IS_BETTER
 from core.contract import DEFAULT_CLASSES
+from core.estimation import ErrorModel
 from core.data.batches import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError
@@ -65,28 +67,32 @@ NO_LABELS = "no ground truth yet"
 
 
 def describe_estimate(estimated: Dict[str, Any], metric: str) -> str:
-    band = (f" (band {estimated['accuracy_low']:.3f}-{estimated['accuracy_high']:.3f})"
-            if metric == "accuracy" else "")
-    calibrated = "" if estimated.get("calibrated") else ", uncalibrated"
+    band = (f" (band {estimated[metric + '_low']:.3f}-{estimated[metric + '_high']:.3f})"
+            if f"{metric}_low" in estimated else "")
+    calibrated = ", uncalibrated" if estimated.get("calibrated") is False else ""
     return f"estimated {metric} {estimated[metric]:.3f}{band}{calibrated}"
 
 
 def decide_on_estimate(estimated: Dict[str, Any], rule: Rule) -> Tuple[Optional[bool], str]:
     """The rule on the estimate, for a batch without labels: fire when the estimate is more than
-    `estimated_max_drop` below the reference and (for accuracy, which has a band) the band excludes it."""
+    `estimated_max_drop` worse than the reference and its band (accuracy's, a regression model's MAE's), when it
+    has one, excludes the reference."""
     metric = rule.metric
     if metric not in estimated:
         return None, NO_LABELS
     said = describe_estimate(estimated, metric)
-    drop = relative_drop(estimated[metric], rule.reference)
+    drop = relative_drop(estimated[metric], rule.reference, metric)
     if drop is None or not rule.estimated_max_drop:
         return None, f"{NO_LABELS}; {said}"
-    excluded = estimated["accuracy_high"] < rule.reference if metric == "accuracy" else True
+    lower_is_better = metric in LOWER_IS_BETTER
+    banded = f"{metric}_low" in estimated
+    excluded = (not banded or (estimated[f"{metric}_low"] > rule.reference if lower_is_better
+                               else estimated[f"{metric}_high"] < rule.reference))
     fired = drop > rule.estimated_max_drop and excluded
-    comparison = (f"{drop:.1%} below" if drop > 0 else "not below") + \
+    worse = "above" if lower_is_better else "below"
+    comparison = (f"{drop:.1%} {worse}" if drop > 0 else f"not {worse}") + \
         f" the serving model's {rule.reference:.3f} on its holdout"
-    band = ("" if metric != "accuracy" else
-            "; the band excludes it" if excluded else "; the band holds it")
+    band = ("" if not banded else "; the band excludes it" if excluded else "; the band holds it")
     return fired, (f"{NO_LABELS}; {said} is {comparison}{band} "
                    f"(estimated max drop {rule.estimated_max_drop:.0%})")
 
@@ -115,11 +121,14 @@ def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rul
     return report
 
 
+ESTIMATED_PROPERTIES = ("accuracy", "accuracy_low", "accuracy_high", "auc", "mae", "mae_low", "mae_high", "rmse")
+
+
 def estimate_properties(estimated: Dict[str, Any]) -> Dict[str, float]:
     """{estimated_<metric>: value} for ML Metadata: the estimate, its band, and whether it was calibrated."""
     properties = {f"estimated_{name}": float(value) for name, value in estimated.items()
-                  if name in ("accuracy", "accuracy_low", "accuracy_high", "auc")}
-    if properties:
+                  if name in ESTIMATED_PROPERTIES}
+    if properties and "calibrated" in estimated:
         properties["estimated_calibrated"] = float(bool(estimated.get("calibrated")))
     return properties
 
@@ -180,6 +189,13 @@ def write_estimate(sums, path: str, calibration: Optional[Dict[str, Any]]) -> No
     write_json({**sums.results(reference_rows=reference_rows), "calibrated": calibrated} if sums.rows else {}, path)
 
 
+def write_error_estimate(sums, path: str, error_model: Dict[str, Any]) -> None:
+    """A regression model's estimated MAE (with its band) and RMSE, and how many bins of predicted values its
+    error model has (1: the holdout's own error, the predictions' place not telling)."""
+    model = ErrorModel.from_dict(error_model)
+    write_json({**sums.results(model), "error_bins": len(model.counts)} if sums.rows else {}, path)
+
+
 def write_json(values: Dict[str, Any], path: str) -> None:
     with fileio.open(path, "w") as handle:
         handle.write(json.dumps(values))
@@ -208,7 +224,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             records = (pipeline
                        | "Predictions" >> beam.io.ReadFromText(os.path.join(predictions.uri, f"{PREDICTIONS_PREFIX}*"))
                        | "Parse" >> beam.Map(json.loads))
-            if regression:  # no probabilities to estimate from
+            if regression and (calibration or {}).get("error_model"):
+                _ = (records
+                     | "Estimate" >> beam.CombineGlobally(ErrorEstimationCombine(calibration))
+                     | "WriteEstimate" >> beam.Map(write_error_estimate, estimate_path, calibration))
+            elif regression:  # a model exported without an error model: nothing to estimate from
                 _ = (pipeline | "NoEstimate" >> beam.Create([None])
                      | "WriteEstimate" >> beam.Map(lambda _: write_json({}, estimate_path)))
             else:

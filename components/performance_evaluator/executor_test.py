@@ -184,26 +184,57 @@ def test_an_error_metric_fires_when_it_rises_above_the_serving_models_holdout_fi
     assert ceiling["retrain"] is True and ceiling["reason"] == "mae 2.250 > threshold 2.00"
 
 
-def test_a_regression_batch_is_measured_in_the_labels_unit_and_gets_no_estimate(tmp_path):
+def _regression_run(tmp_path, labels, error_model=None, reference=0.5, estimated_max_drop=0.0):
     batch = tmp_path / "batch"
-    write_csv(batch / "data.csv", ["x", "price"], [["1", "10"], ["2", "20"], ["3", ""], ["4", "40"]])
+    write_csv(batch / "data.csv", ["x", "price"], [[str(i), label or ""] for i, label in enumerate(labels)])
     listing = artifact(FileList, tmp_path / "list")
     write_report(listing, {"batch": "batch", "uri": str(batch), "label": "price", "inline_labels": True,
                            "files": [{"name": "data.csv", "path": str(batch / "data.csv"), "instances": 4}],
                            "num_instances": 4, "labels_file": None})
     predictions = artifact(BatchPredictions, tmp_path / "pred", model_version=1)
     (tmp_path / "pred").mkdir()
-    (tmp_path / "pred" / "model.json").write_text(json.dumps({"version": 1, "classes": [], "task": "regression"}))
+    (tmp_path / "pred" / "model.json").write_text(json.dumps({"version": 1, "classes": [], "task": "regression",
+                                                              "calibration": error_model}))
     records = [record(f"data.csv:{i}", label, [value], []) for i, (label, value) in
-               enumerate([("10", 11.0), ("20", 18.0), (None, 5.0), ("40", 40.0)])]
+               enumerate(zip(labels, [11.0, 18.0, 5.0, 40.0]))]
     (tmp_path / "pred" / "predictions-00000-of-00001.jsonl").write_text("\n".join(json.dumps(r) for r in records))
     output = artifact(PerformanceReport, tmp_path / "perf")
     Executor().Do({"predictions": [predictions], "file_list": [listing]}, {"performance": [output]},
-                  {"metrics": json.dumps(["mae", "rmse", "r2"]), "threshold_metric": "mae", "reference": 0.5,
-                   "max_drop": 0.1})
-    report = read_report(output)
+                  {"metrics": json.dumps(["mae", "rmse", "r2"]), "threshold_metric": "mae", "reference": reference,
+                   "max_drop": 0.1, "estimated_max_drop": estimated_max_drop})
+    return output, read_report(output)
+
+
+def test_a_regression_batch_is_measured_in_the_labels_unit_and_gets_no_estimate_without_an_error_model(tmp_path):
+    output, report = _regression_run(tmp_path, ["10", "20", None, "40"])
     assert report["labeled_instances"] == 3 and report["metrics"]["mae"] == 1.0
     assert report["metrics"]["rmse"] == pytest.approx((5 / 3) ** 0.5, abs=1e-3)
     assert report["metrics"]["r2"] == pytest.approx(1 - 5 / (466 + 2 / 3), abs=1e-3)
     assert report["retrain"] is True and report["estimated"] == {}
     assert output.get_float_custom_property("mae") == 1.0
+
+
+# Two bins cut at 20: predictions below err by 1 on the holdout, above by 10 (spread 0, so the band is the mean's).
+ERROR_MODEL = {"error_model": True, "edges": [20.0], "absolute": [1.0, 10.0], "squared": [1.0, 100.0],
+               "spread": [0.0, 0.0], "counts": [100, 100]}
+
+
+def test_a_regression_batch_without_labels_gets_its_mae_estimated_by_the_error_model(tmp_path):
+    output, report = _regression_run(tmp_path, [None] * 4, ERROR_MODEL, reference=2.0, estimated_max_drop=0.1)
+    # Three predictions (11, 18, 5) fall in the first bin, one (40) in the second: (3 * 1 + 10) / 4.
+    assert report["estimated"] == {**report["estimated"], "mae": 3.25, "mae_low": 3.25, "mae_high": 3.25,
+                                   "rows": 4, "error_bins": 2}
+    assert report["estimated"]["rmse"] == pytest.approx(((3 + 100) / 4) ** 0.5, abs=1e-4)
+    assert not report["labeled"] and report["retrain"] is True
+    assert report["reason"] == ("no ground truth yet; estimated mae 3.250 (band 3.250-3.250) is 62.5% above the "
+                                "serving model's 2.000 on its holdout; the band excludes it (estimated max drop 10%)")
+    assert output.get_float_custom_property("estimated_mae") == 3.25
+    assert not output.has_custom_property("estimated_calibrated")
+
+
+def test_a_regression_estimate_whose_band_holds_the_reference_does_not_fire(tmp_path):
+    wide = {**ERROR_MODEL, "spread": [4.0, 400.0], "counts": [10, 10]}
+    _, report = _regression_run(tmp_path, [None] * 4, wide, reference=3.0, estimated_max_drop=0.05)
+    assert report["estimated"]["mae_low"] < 3.0 and report["retrain"] is False
+    assert report["reason"].endswith("above the serving model's 3.000 on its holdout; the band holds it "
+                                     "(estimated max drop 5%)")

@@ -13,7 +13,8 @@ RMSE and R² follow; a label that is not a number is not counted.
 
 `EstimationCombine` folds every prediction, labeled or not, into the sums of
 confidence-based performance estimation (core/estimation.py), after the
-model's calibration maps.
+model's calibration maps; `ErrorEstimationCombine` counts a regression model's
+predictions per bin of its error model (direct loss estimation).
 """
 import math
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Dict, List, Optional, Sequence
 import apache_beam as beam
 import numpy as np
 
-from core.estimation import Calibrator, EstimationSums
+from core.estimation import Calibrator, ErrorModel, ErrorSums, EstimationSums
 
 BINS = 10_000
 METRICS = ("accuracy", "auc", "precision", "recall", "log_loss")
@@ -208,3 +209,31 @@ class EstimationCombine(beam.CombineFn):
 
     def extract_output(self, accumulator) -> EstimationSums:
         return self._flush(accumulator)[0]
+
+
+class ErrorEstimationCombine(beam.CombineFn):
+    """Combines a regression model's predictions ({prediction}) into `ErrorSums` over its error model's bins."""
+
+    def __init__(self, error_model: dict):
+        self.error_model = error_model
+
+    def _model(self) -> ErrorModel:
+        if getattr(self, "_fitted", None) is None:
+            self._fitted = ErrorModel.from_dict(self.error_model)
+        return self._fitted
+
+    def create_accumulator(self):
+        return ErrorSums(len(self._model().counts))
+
+    def add_input(self, accumulator, prediction: dict):
+        return accumulator.add(self._model(), [prediction["prediction"]])
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        first = next(accumulators)
+        for other in accumulators:
+            first.merge(other)
+        return first
+
+    def extract_output(self, accumulator) -> ErrorSums:
+        return accumulator

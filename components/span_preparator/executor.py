@@ -80,8 +80,8 @@ def batch_figures(performance: Dict[str, Any]) -> Dict[str, Any]:
     """What the batch scored, realized and estimated: the evidence a training run's history row shows."""
     estimated, realized = performance.get("estimated") or {}, performance.get("metrics") or {}
     figures = {f"batch_{name}": realized.get(name) for name in ("accuracy", "mae", "rmse")}
-    figures.update({"estimated_accuracy": estimated.get("accuracy"), "estimated_accuracy_low": estimated.get(
-        "accuracy_low"), "estimated_accuracy_high": estimated.get("accuracy_high")})
+    figures.update({f"estimated_{name}{end}": estimated.get(f"{name}{end}") for name in ("accuracy", "mae")
+                    for end in ("", "_low", "_high")})
     return {name: value for name, value in figures.items() if value is not None}
 
 

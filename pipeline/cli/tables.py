@@ -38,13 +38,20 @@ def cell(value: Any) -> str:
 
 
 def estimate_text(estimated: Dict[str, Any]) -> str:
-    """'accuracy 0.842 (band 0.801-0.883), auc 0.911; calibrated, 2000 rows': a batch's confidence-based estimate."""
-    if not estimated.get("rows"):
+    """'accuracy 0.842 (band 0.801-0.883), auc 0.911; calibrated, 2000 rows' (a regression model's: 'mae 4.210
+    (band 3.900-4.520), rmse 6.020; error model of 4 bins, 2000 rows'): a batch's estimate without labels."""
+    metric = headline_of(estimated)
+    if not estimated.get("rows") or metric is None:
         return "-"
-    said = f"accuracy {estimated['accuracy']:.3f} (band {estimated['accuracy_low']:.3f}-{estimated['accuracy_high']:.3f})"
-    if estimated.get("auc") is not None:
-        said += f", auc {estimated['auc']:.3f}"
-    return f"{said}; {'calibrated' if estimated.get('calibrated') else 'uncalibrated'}, {estimated['rows']} rows"
+    said = f"{metric} {cell(estimated[metric])}"
+    if estimated.get(f"{metric}_low") is not None:
+        said += f" (band {cell(estimated[metric + '_low'])}-{cell(estimated[metric + '_high'])})"
+    for other in ("auc", "rmse"):
+        if other != metric and estimated.get(other) is not None:
+            said += f", {other} {cell(estimated[other])}"
+    how = (f"error model of {estimated['error_bins']} bin{'s' if estimated['error_bins'] != 1 else ''}"
+           if "error_bins" in estimated else "calibrated" if estimated.get("calibrated") else "uncalibrated")
+    return f"{said}; {how}, {estimated['rows']} rows"
 
 
 def holdout_text(holdout: Dict[str, Any]) -> str:
@@ -102,7 +109,7 @@ def history_table(rows: List[Dict[str, Any]]) -> str:
     header = ["time", "event", "trigger", "spans", "serving after", "batch: realized / estimated",
               "candidate vs serving", "compute s", "outcome — reason"]
     lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-", cell(r["production_version"]),
-              f"{cell(r.get('batch_value'))} / {cell(r.get('estimated_accuracy'))}",
+              f"{cell(r.get('batch_value'))} / {cell(r.get('estimated_value'))}",
               "-" if r.get("candidate_value") is None else
               f"{r['metric']} {cell(r['candidate_value'])} vs {cell(r['baseline_value'])}", cell(r["compute_seconds"]),
               f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"]] for r in rows]

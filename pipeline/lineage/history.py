@@ -17,7 +17,7 @@ from pipeline.lineage import metadata
 from pipeline.lineage.metadata import Metadata, prop
 
 COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version", "metric",
-           "batch_value", "candidate_value", "baseline_value", "batch_accuracy", "estimated_accuracy",
+           "batch_value", "estimated_value", "candidate_value", "baseline_value", "batch_accuracy", "estimated_accuracy",
            "candidate_accuracy", "baseline_accuracy", "outcome", "compute_seconds"]
 
 
@@ -46,7 +46,9 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "training_mode": prop(execution, "training_mode", ""),
             "candidate_metrics": candidate, "baseline_metrics": baseline, "metric": metric,
             "candidate_value": candidate.get(metric), "baseline_value": baseline.get(metric),
-            "batch_value": evidence.get(f"batch_{metric}"),
+            "batch_value": evidence.get(f"batch_{metric}"), "estimated_value": evidence.get(f"estimated_{metric}"),
+            "estimated_low": evidence.get(f"estimated_{metric}_low"),
+            "estimated_high": evidence.get(f"estimated_{metric}_high"),
             "candidate_accuracy": candidate.get("accuracy"), "baseline_accuracy": baseline.get("accuracy"),
             # the triggering batch's accuracy under the serving model, realized and estimated without labels
             "batch_accuracy": evidence.get("batch_accuracy"), "estimated_accuracy": evidence.get("estimated_accuracy"),
@@ -62,7 +64,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "event": "rollback", "trigger": "manual", "reason": prop(execution, "reason", ""), "spans": "",
             "updated": True, "production_version": prop(execution, "to_version"),
             "from_version": prop(execution, "from_version"), "candidate_metrics": {}, "baseline_metrics": {},
-            "metric": None, "candidate_value": None, "baseline_value": None, "batch_value": None,
+            "metric": None, "candidate_value": None, "baseline_value": None, "batch_value": None, "estimated_value": None,
             "candidate_accuracy": None, "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None,
             "outcome": f"rolled back from version {prop(execution, 'from_version')} "
                        f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,

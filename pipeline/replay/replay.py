@@ -11,9 +11,9 @@ an earlier, interrupted replay) is skipped, so a replay resumes.
 
 Reports: `reports/<name>-<policy>.{md,json,png}` with one row per batch:
 batch, serving_version, metric (accuracy; for a regression model its watched
-error, `mae` by default, whose value the row carries under that name), accuracy, auc, the confidence-based estimate beside
-them (estimated_accuracy with its band, estimated_auc: what adapt would have
-known before the labels), drifted_features, predictions_shifted and prediction_p_value (prediction drift), retrained, pushed_version, reason,
+error, `mae` by default, whose value the row carries under that name), accuracy, auc, the estimate beside
+them (estimated_accuracy with its band and estimated_auc; a regression model's
+estimated_mae with its band: what adapt would have known before the labels), drifted_features, predictions_shifted and prediction_p_value (prediction drift), retrained, pushed_version, reason,
 training_outcome, train_seconds, evaluate_seconds.
 
 `labels_after` N replays labels that come late: every batch arrives without
@@ -52,6 +52,13 @@ def batch_folders(batches_dir: Path) -> List[Path]:
     return folders
 
 
+def estimated_columns(metric: str) -> List[str]:
+    """The row's estimate without labels: the metric's (estimated_accuracy, a regression model's estimated_mae)
+    with its band, and for a classifier its AUC's."""
+    return [f"estimated_{metric}", f"estimated_{metric}_low", f"estimated_{metric}_high"] + (
+        ["estimated_auc"] if metric == "accuracy" else [])
+
+
 def batch_row(outcome, metric: str = "accuracy") -> Dict:
     """One batch's row: its headline `metric` (accuracy, or a regression model's error) under that name."""
     return {
@@ -62,10 +69,7 @@ def batch_row(outcome, metric: str = "accuracy") -> Dict:
         "accuracy": outcome.metrics.get("accuracy"),
         metric: outcome.metrics.get(metric),
         "auc": outcome.metrics.get("auc"),
-        "estimated_accuracy": outcome.estimated.get("accuracy"),
-        "estimated_accuracy_low": outcome.estimated.get("accuracy_low"),
-        "estimated_accuracy_high": outcome.estimated.get("accuracy_high"),
-        "estimated_auc": outcome.estimated.get("auc"),
+        **{estimated: outcome.estimated.get(estimated[len("estimated_"):]) for estimated in estimated_columns(metric)},
         "drifted_features": outcome.drifted_features,
         # the model's answers on the batch against its answers on its holdout (reported, never deciding)
         "predictions_shifted": outcome.prediction_drift.get("shifted"),
@@ -128,8 +132,8 @@ def labels_row(outcome, arrived_with: str, metric: str = "accuracy") -> Dict:
     now = f"labels arrived with {arrived_with}; version {outcome.serving_version} scores " + (
         f"{metric} {realized:.3f} on it now" if realized is not None else "nothing on it")
     return {**batch_row(outcome, metric), "batch": f"labels of {outcome.batch}", "labels_of": outcome.batch,
-            "accuracy": None, metric: None, "auc": None, "estimated_accuracy": None, "estimated_accuracy_low": None,
-            "estimated_accuracy_high": None, "estimated_auc": None, "realized_now": realized,
+            "accuracy": None, metric: None, "auc": None, **dict.fromkeys(estimated_columns(metric)),
+            "realized_now": realized,
             "reason": f"{now}; {outcome.reason}"}
 
 

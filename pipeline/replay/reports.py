@@ -2,8 +2,9 @@
 MAE by default, lower is better) over the batches.
 
 Each batch's realized accuracy stands beside the accuracy estimated from the
-model's calibrated probabilities alone (core/estimation.py); the summary's
-`estimation_mae` is how far apart they were. With labels that come late, the
+model's calibrated probabilities alone (a regression model's MAE beside the
+MAE its error model estimated from its predictions alone; core/estimation.py);
+the summary's `estimation_mae` is how far apart they were. With labels that come late, the
 rows `labels of B` are B's second evaluation, when its labels arrived: they
 count in retrains and pushes, not in the mean accuracy or the plot.
 
@@ -31,8 +32,9 @@ def axis_label(metric: str) -> str:
 def summarize(rows: Sequence[Dict]) -> Dict:
     metric = headline(rows)
     values = [r[metric] for r in rows if r.get(metric) is not None]
-    errors = [abs(r["estimated_accuracy"] - r["accuracy"]) for r in rows
-              if r.get("accuracy") is not None and r.get("estimated_accuracy") is not None]
+    estimated = f"estimated_{metric}"
+    errors = [abs(r[estimated] - r[metric]) for r in rows
+              if r.get(metric) is not None and r.get(estimated) is not None]
     return {
         "batches": len(rows),
         "metric": metric,
@@ -52,17 +54,19 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
     lines = [f"# {title}", "",
              f"{name} is the serving model's, on each batch, before any retraining on that batch"
              f"{' (lower is better)' if metric in LOWER_IS_BETTER else ''}; estimated is "
-             "what its calibrated probabilities alone predicted (no labels), with its 3-sigma band.", "",
+             + ("what its error model predicted from its predictions alone" if metric in LOWER_IS_BETTER else
+                "what its calibrated probabilities alone predicted") + " (no labels), with its 3-sigma band.", "",
              f"| batch | serving version | {metric} | estimated | retrained | pushed | train s | reason |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         accuracy = f"{r[metric]:.3f}" if r.get(metric) is not None else "-"
-        estimated = (f"{r['estimated_accuracy']:.3f} ({r['estimated_accuracy_low']:.3f}-"
-                     f"{r['estimated_accuracy_high']:.3f})" if r.get("estimated_accuracy") is not None else "-")
+        estimated = "-" if r.get(f"estimated_{metric}") is None else f"{r['estimated_' + metric]:.3f}" + (
+            f" ({r['estimated_' + metric + '_low']:.3f}-{r['estimated_' + metric + '_high']:.3f})"
+            if r.get(f"estimated_{metric}_low") is not None else "")
         lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {estimated} "
                      f"| {'yes' if r['retrained'] else 'no'} "
                      f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | {r['reason']} |")
-    estimation = (f"; estimated vs realized accuracy: mean absolute error {summary['estimation_mae']}"
+    estimation = (f"; estimated vs realized {metric}: mean absolute difference {summary['estimation_mae']}"
                   if summary["estimation_mae"] is not None else "")
     early = summary["retrains_before_labels"]
     lines += ["", f"Mean {metric}: {summary['mean_' + metric]}; retrains: {summary['retrains']}"
@@ -85,13 +89,15 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
         realized = [r for r in rows if r.get(metric) is not None]
         [line] = axis.plot([at[r["batch"]] for r in realized], [r[metric] for r in realized], marker="o",
                            label=label)
-        estimated = [r for r in rows if r.get("estimated_accuracy") is not None]
+        estimated = [r for r in rows if r.get(f"estimated_{metric}") is not None]
         if estimated:
             where = [at[r["batch"]] for r in estimated]
-            axis.plot(where, [r["estimated_accuracy"] for r in estimated], linestyle="--", color=line.get_color(),
+            axis.plot(where, [r[f"estimated_{metric}"] for r in estimated], linestyle="--", color=line.get_color(),
                       label=f"{label}, estimated without labels")
-            axis.fill_between(where, [r["estimated_accuracy_low"] for r in estimated],
-                              [r["estimated_accuracy_high"] for r in estimated], color=line.get_color(), alpha=0.1)
+            if all(r.get(f"estimated_{metric}_low") is not None for r in estimated):
+                axis.fill_between(where, [r[f"estimated_{metric}_low"] for r in estimated],
+                                  [r[f"estimated_{metric}_high"] for r in estimated], color=line.get_color(),
+                                  alpha=0.1)
         for r in realized:
             if r.get("pushed_version"):
                 axis.annotate(f"v{r['pushed_version']}", (at[r["batch"]], r[metric]), fontsize=7,

@@ -21,7 +21,7 @@ def test_the_table_shows_the_estimate_beside_the_realized_accuracy_and_a_batch_w
     text = reports.markdown("t", ROWS)
     assert "| b1 | 1 | 0.800 | 0.820 (0.780-0.860) | no |" in text
     assert "| b2 | 1 | - | 0.700 (0.660-0.740) | no |" in text
-    assert "mean absolute error 0.03." in text
+    assert "estimated vs realized accuracy: mean absolute difference 0.03." in text
 
 
 def test_the_plot_is_written(tmp_path):
@@ -29,20 +29,23 @@ def test_the_plot_is_written(tmp_path):
     assert [p.suffix for p in written] == [".md", ".json", ".png"] and written[2].stat().st_size > 10_000
 
 
-def _error_row(batch, mae, retrained=False, pushed=None):
+def _error_row(batch, mae, retrained=False, pushed=None, estimated=None):
     return {"batch": batch, "serving_version": 1, "metric": "mae", "accuracy": None, "mae": mae,
-            "estimated_accuracy": None, "retrained": retrained, "pushed_version": pushed, "reason": "r",
-            "train_seconds": 2.0, "evaluate_seconds": 1.0}
+            "estimated_mae": estimated, "estimated_mae_low": None if estimated is None else estimated - 0.5,
+            "estimated_mae_high": None if estimated is None else estimated + 0.5, "retrained": retrained,
+            "pushed_version": pushed, "reason": "r", "train_seconds": 2.0, "evaluate_seconds": 1.0}
 
 
 def test_a_regression_replay_reports_its_error_lower_is_better(tmp_path):
-    rows = [_error_row("b1", 4.0), _error_row("b2", 6.5, True, 2), _error_row("b3", None)]
+    rows = [_error_row("b1", 4.0, estimated=4.5), _error_row("b2", 6.5, True, 2), _error_row("b3", None, estimated=5.0)]
     summary = reports.summarize(rows)
     assert (summary["metric"], summary["mean_mae"], summary["retrains"], summary["pushes"]) == ("mae", 5.25, 1, 1)
-    assert "mean_accuracy" not in summary and summary["estimation_mae"] is None
+    assert "mean_accuracy" not in summary and summary["estimation_mae"] == 0.5
     text = reports.markdown("t", rows)
     assert "MAE is the serving model's, on each batch, before any retraining on that batch (lower is better)" in text
     assert "| batch | serving version | mae |" in text and "| b2 | 1 | 6.500 | - | yes | 2 |" in text
+    assert "| b3 | 1 | - | 5.000 (4.500-5.500) | no |" in text and "what its error model predicted" in text
+    assert "estimated vs realized mae: mean absolute difference 0.5." in text
     assert "Mean mae: 5.25;" in text
     assert reports.axis_label("mae") == "serving model MAE (lower is better)"
     assert reports.axis_label("accuracy") == "serving model accuracy"

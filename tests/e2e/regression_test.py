@@ -2,7 +2,8 @@
 
 A generated stream (tests/streams.py: drifting_regression_batches) whose price moves its weight from x1 to x2
 batch after batch, the first batch with three rows without a price: init picks `task: regression` and says why,
-train pushes a model judged by MAE, evaluate-batch reports MAE / RMSE / R² in the label's unit, the server
+train pushes a model judged by MAE, evaluate-batch reports MAE / RMSE / R² in the label's unit and the MAE its
+error model estimates without labels, the server
 answers prices, and a replay that retrains when the error rises ends with a lower mean MAE than one that never
 retrains, both from the same first model.
 """
@@ -13,6 +14,7 @@ import shutil
 import pytest
 import yaml
 
+from core.contract import read_model_info
 from tests.e2e.own_data_test import small_settings
 from tests.helpers import Served, adapt_cli
 from tests.streams import REGRESSION_LABEL, drifting_regression_batches
@@ -29,6 +31,9 @@ def trained(tmp_path_factory):
     printed = adapt_cli("init", "--data", batches / "batch-01", "--label", REGRESSION_LABEL, "--name", "prices",
                         "--workdir", workdir)
     small_settings(workdir)
+    settings = yaml.safe_load((workdir / "adapt.yaml").read_text())
+    settings["model"]["slices"] = ["district"]   # the Evaluator's MAE per district, read by the notebooks below
+    (workdir / "adapt.yaml").write_text(yaml.safe_dump(settings))
     outcome = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
     shutil.copytree(workdir, root / "ws-static")
     return batches, workdir, printed, outcome, root / "ws-static"
@@ -52,6 +57,11 @@ def test_a_batch_is_measured_in_the_labels_unit_and_the_server_answers_prices(tr
     metrics = evaluated["metrics"]
     assert evaluated["labeled"] and set(metrics) >= {"mae", "rmse", "r2"} and "accuracy" not in metrics
     assert 0 < metrics["mae"] < metrics["rmse"] < 60 and metrics["r2"] < 1
+    estimated = evaluated["estimated"]   # the MAE its error model expects from the predictions alone (DLE)
+    assert estimated["rows"] == 300 and estimated["error_bins"] >= 1
+    assert 0 < estimated["mae_low"] <= estimated["mae"] <= estimated["mae_high"] < 60 and estimated["rmse"] > 0
+    info = read_model_info(str(next(p for p in (workdir / "serving" / "prices").iterdir() if p.name.isdigit())))
+    assert info["error_model"]["rows"] > 0 and info["error_model"]["holdout_mae"] > 0
     answers = evaluated["prediction_drift"]   # the prices it predicts on the batch against those on its holdout
     assert answers["measured"] and answers["method"] == "ks_t" and answers["batch_rows"] == 300
     with Served(workdir, "prices") as served:
@@ -79,6 +89,8 @@ def test_a_replay_that_retrains_when_the_error_rises_errs_less_than_one_that_nev
     assert triggered["summary"]["metric"] == "mae" and triggered["summary"]["pushes"] >= 1
     assert triggered["summary"]["mean_mae"] < static["summary"]["mean_mae"], (triggered["summary"],
                                                                               static["summary"])
+    assert all(row["estimated_mae"] > 0 for row in triggered["batches"])
+    assert triggered["summary"]["estimation_mae"] is not None
     retrained = [row for row in triggered["batches"] if row["retrained"]]
     assert all("mae" in row["reason"] for row in retrained), [row["reason"] for row in retrained]
     workdir = trained[1]
@@ -86,3 +98,18 @@ def test_a_replay_that_retrains_when_the_error_rises_errs_less_than_one_that_nev
     history = json.loads(adapt_cli("history", "--workdir", workdir, "--json"))
     pushed = [row for row in history if row["event"] == "retraining" and row["updated"]]
     assert pushed and all(row["metric"] == "mae" and row["candidate_value"] > 0 for row in pushed)
+
+
+def test_the_notebooks_read_a_regression_workspace_by_its_metric(trained, replays):
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(
+        "explore", Path(__file__).resolve().parents[2] / "notebooks" / "explore.py")
+    explore = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(explore)
+    workspace, _ = explore.open_workspace(str(trained[1]))
+    rows = [row for row in explore.batch_history(workspace) if row.get("metric")]
+    assert {row["batch"] for row in rows} >= {"batch-02", "batch-03", "batch-04"}
+    assert all(row["metric"] == "mae" and row["mae"] > 0 and "accuracy" not in row for row in rows)
+    slices = explore.slice_metrics(explore.latest_evaluation_uri(workspace), "district", "mean_absolute_error")
+    assert slices and all(row["candidate"] > 0 and row["examples"] > 0 for row in slices), slices
