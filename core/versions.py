@@ -7,6 +7,13 @@ Without a pin the highest version serves, as in TF Serving. A rollback pins an
 older version until a newer one is pushed: the pin remembers the highest
 version that existed when it was set, and any push above that wins again.
 No TensorFlow here: the CLI and the scheduler read this on every call.
+
+Only whole versions count. Pusher renames a finished copy into place, but a
+folder copied in by hand may be half there: `version_problem` judges a
+numeric folder by its files alone (a saved_model.pb that starts as a
+SavedModel does, the variables index and every data shard it names), and a
+folder with a problem is no version: it never serves, and `broken_versions`
+names it and why.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from core import faults
 from core.errors import VersionError
@@ -24,16 +31,42 @@ from core.errors import VersionError
 POLICY_FILE = "version_policy.json"
 
 
-def list_versions(base: str) -> List[int]:
-    """Complete versions (those with a saved_model.pb), ascending."""
+SAVED_MODEL_STARTS = (b"\x08", b"\x12")  # a SavedModel proto's first field: schema version (1) or meta graphs (2)
+
+
+def version_problem(folder: Path) -> Optional[str]:
+    """Why a version folder cannot serve, judged by its files without loading them; None when it looks whole."""
+    graph = folder / "saved_model.pb"
+    if not graph.is_file():
+        return "no saved_model.pb"
+    with open(graph, "rb") as handle:
+        if handle.read(1) not in SAVED_MODEL_STARTS:
+            return "saved_model.pb is not a SavedModel"
+    variables = folder / "variables"
+    if variables.is_dir():
+        if not (variables / "variables.index").is_file():
+            return "variables/variables.index is missing"
+        shards = list(variables.glob("variables.data-*-of-*"))
+        expected = {int(shard.name.rsplit("-of-", 1)[1]) for shard in shards if shard.name.rsplit("-of-", 1)[1].isdigit()}
+        if not shards or len(expected) != 1 or len(shards) != expected.pop():
+            return "variables data shards are missing"
+    return None
+
+
+def _version_folders(base: str) -> List[Path]:
     root = Path(base)
-    if not root.is_dir():
-        return []
-    versions = []
-    for child in root.iterdir():
-        if child.name.isdigit() and (child / "saved_model.pb").exists():
-            versions.append(int(child.name))
-    return sorted(versions)
+    return [child for child in root.iterdir() if child.name.isdigit() and child.is_dir()] if root.is_dir() else []
+
+
+def list_versions(base: str) -> List[int]:
+    """Whole versions, ascending."""
+    return sorted(int(folder.name) for folder in _version_folders(base) if version_problem(folder) is None)
+
+
+def broken_versions(base: str) -> Dict[int, str]:
+    """{version: its problem} of the version folders that cannot serve (copied by hand, half there)."""
+    found = {int(folder.name): version_problem(folder) for folder in _version_folders(base)}
+    return {version: problem for version, problem in sorted(found.items()) if problem is not None}
 
 
 def read_pin(base: str) -> Optional[dict]:
@@ -78,6 +111,9 @@ def pin_version(base: str, version: int) -> dict:
     """Makes `version` the production version until a newer one is pushed."""
     with changing(base):
         versions = list_versions(base)
+        problem = broken_versions(base).get(version)
+        if problem:
+            raise VersionError(f"version {version} under {base} cannot serve: {problem}")
         if version not in versions:
             raise VersionError(f"version {version} does not exist under {base} "
                                f"(versions: {', '.join(map(str, versions)) or 'none'})")

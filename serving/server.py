@@ -61,6 +61,7 @@ class ModelRepository:
         self._thread: Optional[threading.Thread] = None
         self.last_error = ""
         self.reloads = 0
+        self._failed: Dict[int, float] = {}   # version -> its folder's mtime when it failed to load
 
     @property
     def current(self):
@@ -84,16 +85,41 @@ class ModelRepository:
         return model
 
     def refresh(self) -> bool:
-        """Loads the production version if it changed; True when a new version was swapped in."""
+        """Loads the production version if it changed; True when a new version was swapped in.
+
+        A version that fails to load (a folder copied by hand that only looks whole) is logged once, in one line
+        naming its folder, and not tried again until its folder changes; the version loaded before keeps serving,
+        and with none loaded yet the newest version that loads serves."""
         wanted = versions.production_version(self.base_path)
         if wanted is None or (self._current is not None and self._current.version == wanted):
             return False
+        candidates = [wanted] if self._current is not None else \
+            [v for v in reversed(versions.list_versions(self.base_path)) if v <= wanted]
+        for version in candidates:
+            if self._failed.get(version) == self._stamp(version):
+                continue
+            try:
+                model = self._load(version)
+            except Exception as err:  # keep serving the old version; say why, once
+                self._failed[version] = self._stamp(version)
+                serving = f"still serving version {self._current.version}" if self._current else "trying older versions"
+                first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+                self.last_error = (f"version {version} ({versions.version_path(self.base_path, version)}) failed to "
+                                   f"load: {first_line}; {serving}")
+                logger.error(self.last_error)
+                continue
+            return self._swap(model)
+        return False
+
+    def _stamp(self, version: int) -> float:
+        """When a version's folder last changed: a failed version is tried again once it does."""
         try:
-            model = self._load(wanted)
-        except Exception as err:  # keep serving the old version; report why
-            self.last_error = f"version {wanted} failed to load: {err}"
-            logger.error(self.last_error)
-            return False
+            return os.stat(versions.version_path(self.base_path, version)).st_mtime
+        except OSError:
+            return 0.0
+
+    def _swap(self, model) -> bool:
+        wanted = model.version
         self._current = model  # one reference swap: requests in flight keep their model
         self.last_error = ""
         self.reloads += 1

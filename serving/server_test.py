@@ -276,3 +276,30 @@ def test_the_reason_of_a_graph_error_is_its_meaningful_line():
                "required.\n\t [[{{node map/while/decode_image/DecodeImage}}]] [Op:__inference_serve_867]")
     assert tf_error_reason(message) == "Unknown image file format. One of JPEG, PNG, GIF, BMP required."
     assert tf_error_reason("Expected int64, got 'x'") == "Expected int64, got 'x'"
+
+
+def test_folders_copied_in_by_hand_that_cannot_serve_leave_the_served_version_alone(models, tmp_path):
+    process, port, base = start_server(models, tmp_path)
+    try:
+        half = os.path.join(base, "2")   # a copy cut short: its variables' data is not there
+        shutil.copytree(models[2], half)
+        for shard in os.listdir(os.path.join(half, "variables")):
+            if shard.startswith("variables.data"):
+                os.remove(os.path.join(half, "variables", shard))
+        fake = os.path.join(base, "3")   # whole to the eye, but no model inside
+        shutil.copytree(models[2], fake)
+        with open(os.path.join(fake, "saved_model.pb"), "wb") as handle:
+            handle.write(b"\x08\x01\x12\x05junk!")
+        assert versions.broken_versions(base) == {2: "variables data shards are missing"}
+        time.sleep(2.0)   # ten polls
+        status, body = _json(_request(port, "/v1/models/taxi:predict", {"instances": [INSTANCE]}))
+        assert status == 200
+        assert _json(_request(port, "/v1/models/taxi"))[1]["model_version_status"][0]["version"] == "1"
+        shutil.copytree(models[2], os.path.join(base, ".staging-4"))
+        os.replace(os.path.join(base, ".staging-4"), os.path.join(base, "4"))
+        wait_for_version(port, 4)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    failed = [line for line in output.splitlines() if "failed to load" in line]
+    assert len(failed) == 1 and f"version 3 ({fake})" in failed[0] and "still serving version 1" in failed[0], output

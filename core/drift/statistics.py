@@ -126,11 +126,46 @@ def batch_statistics(data_format: str, paths: Sequence[str], output_path: Option
 
 
 def distinct_values(data_format: str, paths: Sequence[str], integer_features: Sequence[str],
-                    beam_args: Sequence[str] = ()) -> dict:
-    """{integer feature: its number of distinct values in these files}, counted exactly by TFDV."""
+                    beam_args: Sequence[str] = (), at_most: Optional[int] = None) -> dict:
+    """{integer feature: its number of distinct values in these files}; with `at_most`, counting a feature stops
+    at at_most + 1 (more than enough to say it is not discrete).
+
+    CSV files are read here, row by row: the count takes milliseconds where a Beam pipeline takes seconds to
+    start (this runs once, before a workspace's first training). Other formats are counted by TFDV."""
+    if data_format == "csv" and not any(path.endswith(".gz") for path in paths):
+        return _distinct_in_csv(paths, integer_features, at_most)
+    found = _distinct_by_tfdv(data_format, paths, integer_features, beam_args)
+    return found if at_most is None else {name: min(count, at_most + 1) for name, count in found.items()}
+
+
+def _distinct_by_tfdv(data_format: str, paths: Sequence[str], integer_features: Sequence[str],
+                      beam_args: Sequence[str] = ()) -> dict:
     import tensorflow_data_validation as tfdv
 
     from core.drift.distributions import feature_name
     output = batch_statistics(data_format, paths, beam_args=beam_args, options=stats_options(integer_features))
     return {feature_name(f): int(f.string_stats.unique) for f in tfdv.load_stats_binary(output).datasets[0].features
             if f.HasField("string_stats") and feature_name(f) in set(integer_features)}
+
+
+def _distinct_in_csv(paths: Sequence[str], integer_features: Sequence[str], at_most: Optional[int]) -> dict:
+    """The integer columns' distinct values as ExampleGen reads them: missing markers are gaps, "07" is 7."""
+    from tfx.dsl.io import fileio
+
+    from core.data.batches import clean_header
+    from core.data.missing import is_missing
+    seen = {name: set() for name in integer_features}
+    for path in paths:
+        with fileio.open(path) as handle:
+            rows = csv.reader(handle)
+            header = clean_header(next(rows, []))
+            columns = [(header.index(name), seen[name]) for name in integer_features if name in header]
+            for row in rows:
+                for index, values in columns:
+                    if index < len(row) and not is_missing(row[index]) and (at_most is None or
+                                                                             len(values) <= at_most):
+                        try:
+                            values.add(int(row[index]))
+                        except ValueError:
+                            continue
+    return {name: len(values) for name, values in seen.items() if values}

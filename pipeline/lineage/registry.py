@@ -7,6 +7,10 @@ whether Pusher made it a serving version, and its stage:
 - production: the version the server serves now (serving.versions decides);
 - archived:   pushed once, no longer served;
 - declined:   trained but not pushed (the reason says why).
+
+Version folders no push recorded (copied in by hand) are listed after them:
+`broken` when they cannot serve (core/versions.py says why), production or
+archived when whole, with no lineage.
 """
 import json
 from typing import Any, Dict, List
@@ -107,7 +111,24 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
         if with_metrics and event is None:
             _add_metrics(row)
         rows.append(row)
-    return sorted(rows, key=lambda r: (r.get("trained_at") or 0))
+    rows.sort(key=lambda r: (r.get("trained_at") or 0))
+    return rows + _folders_not_pushed(base, {r["version"] for r in rows if r["version"]}, production)
+
+
+def _folders_not_pushed(base: str, pushed: set, production) -> List[Dict[str, Any]]:
+    """Version folders no adapt push recorded (copied in by hand): broken ones, which never serve, and whole
+    ones, which serve like any version but have no lineage."""
+    found = []
+    broken = versions.broken_versions(base)
+    for version in sorted(set(broken) | set(versions.list_versions(base)) - pushed):
+        problem = broken.get(version)
+        stage = "broken" if problem else "production" if version == production else "archived"
+        reason = (f"cannot serve: {problem}" if problem else "copied in by hand: no training run in ML Metadata")
+        found.append({"version": version, "stage": stage, "reason": reason, "decision": reason,
+                      "model_uri": versions.version_path(base, version), "model_id": None, "pushed_at": None,
+                      "blessed": None, "infra_blessed": None, "baseline_version": None, "metrics": {},
+                      "baseline_metrics": {}, "holdout": {}})
+    return found
 
 
 def _add_metrics(row: Dict[str, Any]) -> None:
@@ -136,6 +157,8 @@ def _step(meta: Metadata, execution, inputs=(), outputs=()) -> Dict[str, Any]:
 def _version_row(workspace: Workspace, config: Config, version: int) -> Dict[str, Any]:
     rows = list_models(workspace, config)
     found = [r for r in rows if r["version"] == version]
+    if found and found[0]["model_id"] is None:
+        raise versions.VersionError(f"version {version} of {config.model.name} has no lineage: {found[0]['reason']}")
     if not found:
         known = sorted(r["version"] for r in rows if r["version"])
         raise versions.VersionError(f"no pushed version {version} of {config.model.name} "

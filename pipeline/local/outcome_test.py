@@ -19,7 +19,7 @@ def _pushed(workspace, config, version: int):
     from pathlib import Path
     folder = Path(workspace.serving_model_dir(config)) / str(version)
     folder.mkdir(parents=True)
-    (folder / "saved_model.pb").write_bytes(b"a model")
+    (folder / "saved_model.pb").write_bytes(b"\x08\x01\x12 a model")
 
 
 def _record(workspace, config, inputs: str, outcome: str, production):

@@ -105,7 +105,8 @@ def distinct_integer_values(workspace: Workspace, config: Config, span: int, fea
     if not features:
         return {}
     data_format, files = spans.span_files(workspace.data, span, "train")
-    return distinct_values(data_format, files, features, executor_beam_args(config.beam.args))
+    return distinct_values(data_format, files, features, executor_beam_args(config.beam.args),
+                           at_most=config.drift.discrete_values)
 
 
 def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metadata):

@@ -76,6 +76,29 @@ def test_unknown_version_is_one_line(workspace):
         "adapt: error: no pushed version 9 of taxi (versions: 1, 2)"
 
 
+def test_a_half_copied_folder_is_listed_as_broken_and_never_served_or_rolled_back_to(workspace):
+    import shutil
+    base = workspace.serving_model_dir(workspace.load_config())
+    half = os.path.join(base, "7")
+    shutil.copytree(os.path.join(base, "2"), half)   # a copy by hand, cut short before the variables' data
+    for name in os.listdir(os.path.join(half, "variables")):
+        if name.startswith("variables.data"):
+            os.remove(os.path.join(half, "variables", name))
+    try:
+        rows = {r["version"]: r for r in json.loads(adapt(workspace, "models", "list", "--json"))}
+        assert rows[7]["stage"] == "broken" and rows[7]["reason"] == "cannot serve: variables data shards are missing"
+        assert rows[2]["stage"] == "production"
+        text = adapt(workspace, "models", "list")
+        assert "broken" in text and "cannot serve: variables data shards are missing" in text
+        for command in (["models", "rollback", "7", "--reason", "x"], ["models", "show", "7"]):
+            result = subprocess.run([sys.executable, "-m", "pipeline.cli", *command, "--workdir", str(workspace.root)],
+                                    capture_output=True, text=True, timeout=120)
+            assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+            assert "variables data shards are missing" in result.stderr
+    finally:
+        shutil.rmtree(half)
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
