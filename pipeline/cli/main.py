@@ -286,6 +286,58 @@ def cmd_history(args) -> int:
     return 0
 
 
+# -- doctor --------------------------------------------------------------------------
+def cmd_doctor(args) -> int:
+    """Free space, the metadata store, leftovers of killed writes and version folders that cannot serve; exit 1
+    when something needs a person (low space, a store that does not open, a broken version)."""
+    from core import health, versions
+    from pipeline.lineage import metadata
+    workspace = Workspace.open(args.workdir, create=False)   # looking changes nothing
+    if not workspace.root.is_dir():
+        raise UsageError(f"no workspace at {workspace.root}")
+    config = workspace.load_config()
+    checks = []   # (check, ok, what was found)
+    free, total = health.free_space(workspace.root)
+    checks.append(("free space", free >= health.LOW_SPACE_BYTES,
+                   f"{health.human_bytes(free)} of {health.human_bytes(total)} free on the workspace's filesystem"
+                   + ("" if free >= health.LOW_SPACE_BYTES else
+                      f": under {health.human_bytes(health.LOW_SPACE_BYTES)}, a training run may not fit")))
+    where = metadata.describe_store(workspace, config)
+    if not config.metadata.mysql_host and not workspace.metadata_path.exists():
+        checks.append(("metadata", True, f"{where}: no store yet (the first run creates it)"))
+    else:
+        try:
+            metadata.Metadata.of(workspace, config)
+            checks.append(("metadata", True, f"{where}: opens"))
+        except AdaptError as err:
+            checks.append(("metadata", False, str(err)))
+    leftovers = health.staging_leftovers(workspace.root)
+    removed = health.remove_stale(leftovers) if args.clean else []
+    for leftover in leftovers:
+        state = "removed" if leftover in removed else "stale" if leftover.age_seconds >= health.STALE_SECONDS \
+            else "being written?"
+        checks.append(("staging", True, f"{leftover.path.relative_to(workspace.root)}: "
+                                        f"{health.human_bytes(leftover.bytes)}, untouched for "
+                                        f"{health.human_age(leftover.age_seconds)} ({state})"))
+    stale = [leftover for leftover in leftovers if leftover.age_seconds >= health.STALE_SECONDS]
+    if stale and not args.clean:
+        checks.append(("staging", True, f"{len(stale)} stale leftover(s) of killed writes, "
+                                        f"{health.human_bytes(sum(s.bytes for s in stale))}: "
+                                        "`adapt doctor --clean` removes them"))
+    base = workspace.serving_model_dir(config)
+    whole, broken = versions.list_versions(base), versions.broken_versions(base)
+    checks.append(("versions", True, f"{base}: {', '.join(map(str, whole)) or 'none'}"
+                                     f" (production {versions.production_version(base) or '-'})"))
+    for version, problem in broken.items():
+        checks.append(("versions", False, f"{versions.version_path(base, version)} cannot serve: {problem}"))
+    if args.json:
+        _print_json([{"check": check, "ok": ok, "found": found} for check, ok, found in checks])
+    else:
+        print(tables.render(["check", "", "found"], [[check, "ok" if ok else "PROBLEM", found]
+                                                      for check, ok, found in checks]))
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
 # -- serve ---------------------------------------------------------------------------
 def cmd_serve(args) -> int:
     from core import versions
@@ -469,6 +521,14 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--json", action="store_true")
     history.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
     history.set_defaults(func=cmd_history)
+
+    doctor = commands.add_parser("doctor", help="free space, the metadata store, leftovers of killed writes, "
+                                                "version folders that cannot serve")
+    doctor.add_argument("--clean", action="store_true",
+                        help="remove staging leftovers untouched for an hour (killed writes; nothing reads them)")
+    doctor.add_argument("--json", action="store_true")
+    _workdir(doctor)
+    doctor.set_defaults(func=cmd_doctor)
 
     serve = commands.add_parser("serve", help="serve the production version over TF Serving's REST API")
     _workdir(serve)

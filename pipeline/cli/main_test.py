@@ -86,3 +86,28 @@ def test_a_port_in_use_is_one_line(workspace, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and lines[-1].startswith(f"adapt: error: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in result.stderr
+
+
+def test_doctor_names_what_needs_a_person_and_cleans_only_stale_leftovers(tmp_path):
+    import json
+    import os
+    import time
+    (tmp_path / "adapt.yaml").write_text("model: {module: models.taxi, name: taxi}\n")
+    stale = tmp_path / "data" / ".span-staging.k1"
+    stale.mkdir(parents=True)
+    (stale / "part.csv").write_text("x" * 100)
+    hours_ago = time.time() - 3 * 3600
+    for path in (stale / "part.csv", stale):
+        os.utime(path, (hours_ago, hours_ago))
+    broken = tmp_path / "serving" / "taxi" / "4"
+    broken.mkdir(parents=True)   # a copy by hand that never got its saved_model.pb
+    result = _adapt("doctor", "--json", workdir=tmp_path)
+    found = json.loads(result.stdout)
+    assert result.returncode == 1, result.stderr
+    assert {(row["check"], row["ok"]) for row in found} >= {("free space", True), ("metadata", True),
+                                                            ("staging", True), ("versions", False)}
+    assert any(row["found"] == f"{broken} cannot serve: no saved_model.pb" for row in found), found
+    assert any("data/.span-staging.k1: 100 B, untouched for 3 h (stale)" == row["found"] for row in found), found
+    assert not (tmp_path / "metadata.sqlite").exists()   # looking creates nothing
+    cleaned = _adapt("doctor", "--clean", workdir=tmp_path)
+    assert "data/.span-staging.k1: 100 B, untouched for 3 h (removed)" in cleaned.stdout and not stale.exists()
