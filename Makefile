@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb
+.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb chromium
 
 help:
 	@echo "make install    create $(VENV)/ from requirements.lock and install adapt (editable)"
@@ -40,7 +40,7 @@ demo: install
 # `make test TEST_WORKERS=0` runs them in this process.
 TEST_WORKERS ?= 2
 
-test: install mariadb
+test: install mariadb chromium
 	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's MariaDB server for the ML Metadata-on-MySQL tests (they start a private instance, then stop it).
@@ -49,10 +49,16 @@ mariadb:
 	    echo "installing mariadb-server (Debian package) for the MLMD-on-MySQL tests"; \
 	    $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -q mariadb-server >/dev/null; }
 
+# Debian's Chromium for the dashboard's browser tests (driven headless over the DevTools protocol: tests/browser.py).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    echo "installing chromium (Debian package) for the dashboard's browser tests"; \
+	    $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -q chromium >/dev/null; }
+
 test-unit: install
 	$(VENV)/bin/python -m pytest -m "not e2e"
 
-test-e2e: install mariadb
+test-e2e: install mariadb chromium
 	$(VENV)/bin/python -m pytest -m e2e
 
 benchmark: install

@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 from tfx.dsl.io import fileio
 from tfx.types.artifact import Artifact
 
-REPORT_FILE = "report.json"
+from components.report_files import REPORT_FILE
 
 
 class ReportArtifact(Artifact):

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import List, Optional
 
 from core import environment
@@ -358,6 +359,35 @@ def cmd_serve(args) -> int:
     return 0
 
 
+# -- dashboard and report -------------------------------------------------------------
+def cmd_ui(args) -> int:
+    from pipeline.ui import app
+    workspace = Workspace.open(args.workdir, create=False)
+    if not workspace.config_path.exists():
+        raise UsageError(f"no workspace at {workspace.root}: `adapt init` or `adapt demo` makes one")
+
+    def ready(port, token):
+        where = f"http://{args.host}:{port}/" + (f"?token={token}" if token else "")
+        print(f"adapt ui: {where} ({'rollback allowed' if args.allow_rollback else 'read-only'}; Ctrl-C stops)",
+              file=sys.stderr, flush=True)
+        if args.port_file:
+            Path(args.port_file).write_text(str(port))
+
+    app.serve(workspace, host=args.host, port=args.port, allow_rollback=args.allow_rollback,
+              token=os.environ.get("ADAPT_UI_TOKEN") or None, on_ready=ready)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from pipeline.ui import report
+    workspace, config = _open(args)
+    if not args.html:
+        raise UsageError("adapt report writes HTML: add --html")
+    written = report.write_html_report(workspace, config, Path(args.output) if args.output else None)
+    print(written)
+    return 0
+
+
 # -- demo ----------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from pipeline.replay import demo
@@ -365,6 +395,8 @@ def cmd_demo(args) -> int:
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
     demo.run_demo(workspace, config, quarters=args.quarters, use_case=args.use_case,
                   labels_after=args.labels_after or 0)
+    print(f"the dashboard: .venv/bin/adapt ui --workdir {workspace.root}  (then open http://127.0.0.1:8600/)",
+          file=sys.stderr)
     return 0
 
 
@@ -535,6 +567,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="default: serving.port (8501); 0 picks a free port")
     serve.add_argument("--host", help="default: serving.host")
     serve.set_defaults(func=cmd_serve)
+
+    ui = commands.add_parser("ui", help="the dashboard: batches, drift, models, data and runs in a browser")
+    _workdir(ui)
+    ui.add_argument("--port", type=int, default=8600, help="default 8600; 0 picks a free port")
+    ui.add_argument("--host", default="127.0.0.1",
+                    help="default 127.0.0.1; any other address needs a token ($ADAPT_UI_TOKEN, or one printed)")
+    ui.add_argument("--allow-rollback", action="store_true", help="a rollback form on the Models page")
+    ui.add_argument("--port-file", help=argparse.SUPPRESS)
+    ui.set_defaults(func=cmd_ui)
+
+    report = commands.add_parser("report", help="the dashboard's pages as one self-contained HTML file")
+    _workdir(report)
+    report.add_argument("--html", action="store_true", help="write HTML (the only format)")
+    report.add_argument("--output", help="default: reports/adapt-report.html in the workspace")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -9,7 +9,8 @@ drift against its training spans, and, when the policy says so, a new span
 and a training run on the window ending there. A batch already processed (in
 an earlier, interrupted replay) is skipped, so a replay resumes.
 
-Reports: `reports/<name>-<policy>.{md,json,png}` with one row per batch:
+Reports: `reports/<name>-<policy>.html`, the dashboard's pages in one file
+(`adapt report --html`), and `reports/<name>-<policy>.{md,json,png}` with one row per batch:
 batch, serving_version, metric (accuracy; for a regression model its watched
 error, `mae` by default, whose value the row carries under that name), accuracy, auc, the estimate beside
 them (estimated_accuracy with its band and estimated_auc; a regression model's
@@ -142,6 +143,7 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
            labels_after: int = 0) -> List[Dict]:
     from pipeline.local.batch_evaluation import run_batch_evaluation
     from pipeline.replay import reports, withheld
+    from pipeline.ui.report import write_html_report
 
     policy = config.retraining.policy
     started = time.perf_counter()
@@ -202,6 +204,7 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
         score(folder)   # labels that arrive after the replay's last batch only score it
 
     written = reports.write_reports(workspace.reports, report_name, policy, rows)
+    written.append(write_html_report(workspace, config, workspace.reports / f"{report_name}-{policy}.html"))
     summary = reports.summarize(rows)
     echo(f"mean {metric} {summary['mean_' + metric]}, {summary['retrains']} retrain(s), {summary['pushes']} push(es); "
          f"reports: {', '.join(str(p) for p in written)} (total {time.perf_counter() - started:.0f}s)")

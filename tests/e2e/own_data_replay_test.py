@@ -3,7 +3,10 @@
 A generated binary stream (tests/streams.py: a rotating hyperplane, string label, ids, timestamps, a constant
 column) replayed with the triggered policy, then with the static one from the same folder and from a copy of
 it: triggered ahead, the static rows those of the copy's replay, the folder never written; then a batch on a
-read-only mount evaluates, becomes a span and trains in the triggered workspace.
+read-only mount evaluates, becomes a span and trains in the triggered workspace. Last, `adapt ui` on that
+workspace, clicked through in Debian's headless Chromium (tests/browser.py): one timeline point per batch
+evaluation, a drifted feature's chart, a rollback from the Models page, no console error; a screenshot per page
+stays in the test's temporary folder.
 
 The replays are two module fixtures, so that neither test that first builds one exceeds the suite's time per test
 (conftest.py): the triggered replay, then the two static ones (which need the triggered one to have run first).
@@ -11,6 +14,8 @@ The replays are two module fixtures, so that neither test that first builds one 
 import json
 import shutil
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -99,3 +104,57 @@ def test_a_batch_on_a_read_only_mount_evaluates_becomes_a_span_and_trains(trigge
         assert workspace.batch(str(batch), label="churned").is_processed()  # recorded in the workspace
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_the_dashboard_shows_the_replay_and_rolls_back_in_a_real_browser(triggered, tmp_path):
+    from tests.browser import Browser
+    workdir = triggered[0] / "triggered"
+    evaluations = len(list((workdir / "reports" / "logs").glob("evaluate-*.log")))   # one log per evaluation
+    port_file = tmp_path / "port"
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ui", "--workdir", str(workdir), "--port", "0",
+                               "--port-file", str(port_file), "--allow-rollback"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while not port_file.exists():
+            assert server.poll() is None and time.time() < deadline, server.stderr.read()
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{port_file.read_text()}"
+        with Browser(tmp_path) as browser:
+            started = time.perf_counter()
+            browser.open(url + "/")
+            assert time.perf_counter() - started < 2.0   # the overview of a workspace with a few runs
+            assert browser.evaluate("document.querySelectorAll('svg.timeline a.point').length") == evaluations
+            browser.screenshot(tmp_path / "overview.png")
+            batches = browser.evaluate(
+                "[...document.querySelectorAll('svg.timeline a.point')].map(a => a.dataset.batch)")
+            browser.open(url + "/batches")
+            browser.screenshot(tmp_path / "batches.png")
+            browser.open(url + "/")
+            browser.click(f"svg.timeline a.point[data-batch='{batches[-1]}']")   # the latest batch's point
+            assert browser.evaluate("location.pathname") == f"/batches/{batches[-1]}"
+            first = "table a[href*='feature=']"   # the drift table lists drifted features first
+            feature = browser.evaluate(f"document.querySelector({json.dumps(first)}).textContent")
+            browser.click(first)
+            assert browser.evaluate("document.querySelectorAll('svg.distribution rect.batch').length") >= 2
+            assert feature in browser.evaluate("document.body.innerText")
+            browser.screenshot(tmp_path / "batch.png")
+            browser.open(url + "/models")
+            version = browser.evaluate("document.querySelector('form input[name=version]').value")
+            browser.evaluate("document.querySelector('form input[name=reason]').value = 'checked in the browser'")
+            browser.click("form button")
+            assert f"to {version}: checked in the browser" in browser.evaluate("document.querySelector('.note').innerText")
+            browser.screenshot(tmp_path / "models.png")
+            for page in ("data", "runs"):
+                browser.open(f"{url}/{page}")
+                browser.screenshot(tmp_path / f"{page}.png")
+            assert browser.errors == []
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    listed = {row["version"]: row["stage"] for row in json.loads(adapt_cli("models", "list", "--workdir", workdir,
+                                                                          "--json"))}
+    assert listed[int(version)] == "production"
+    rollback = [row for row in json.loads(adapt_cli("history", "--workdir", workdir, "--json"))
+                if row["event"] == "rollback"][-1]
+    assert rollback["reason"] == "checked in the browser" and rollback["production_version"] == int(version)

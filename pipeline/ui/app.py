@@ -1,0 +1,142 @@
+"""`adapt ui`: the dashboard, a FastAPI app on the same uvicorn stack as `adapt serve`, reading the workspace.
+
+Pages (pipeline/ui/pages.py): / (overview), /batches, /batches/<batch>[?feature=F], /models[?a=V&b=W], /data,
+/runs, and /logs/<file> (a run's log, as text). Each request reads the workspace afresh, without TensorFlow.
+
+Safety:
+- it listens on 127.0.0.1 unless told otherwise; bound to any other address it needs a token
+  (`ADAPT_UI_TOKEN`, or one it makes and prints): `?token=` once (kept in a same-site cookie) or
+  `Authorization: Bearer <token>`, as the cloud function takes it;
+- it is read-only unless started with `--allow-rollback`; then the Models page has a rollback form per
+  archived version, which asks for a reason and records the rollback exactly as `adapt models rollback`
+  (pipeline/lineage/registry.py). The form carries a key made when the app starts, so no other site can
+  post it on the user's behalf.
+"""
+import hmac
+import secrets
+from html import escape
+from typing import Optional
+from urllib.parse import parse_qs
+
+from core.errors import AdaptError
+from core.workspace import Workspace
+from pipeline.ui import pages
+from pipeline.ui.views import Views
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+TOKEN_COOKIE = "adapt_ui_token"
+
+
+def create_app(workspace: Workspace, allow_rollback: bool = False, token: Optional[str] = None):
+    from fastapi import FastAPI, Request
+    from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+
+    app = FastAPI(title="adapt ui", docs_url=None, redoc_url=None, openapi_url=None)
+    form_key = secrets.token_urlsafe(16)
+
+    def views() -> Views:
+        return Views(workspace, workspace.load_config())
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next):
+        if not token:
+            return await call_next(request)
+        sent = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+                or request.headers.get("authorization", "").removeprefix("Bearer ").strip())
+        if not hmac.compare_digest(sent or "", token):
+            return PlainTextResponse("missing or wrong token: open the URL `adapt ui` printed", status_code=401)
+        response = await call_next(request)
+        if request.query_params.get("token"):
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    def page(title: str, body: str, active: str, current: Views, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(pages.layout(title, body, active, model=current.config.model.name), status_code=status)
+
+    @app.get("/", response_class=HTMLResponse)
+    def overview():
+        current = views()
+        return page("Overview", pages.overview(current), "overview", current)
+
+    @app.get("/batches", response_class=HTMLResponse)
+    def batches():
+        current = views()
+        return page("Batches", pages.batches(current), "batches", current)
+
+    @app.get("/batches/{name}", response_class=HTMLResponse)
+    def batch(name: str, feature: Optional[str] = None):
+        current = views()
+        return page(f"Batch {name}", pages.batch(current, name, feature), "batches", current)
+
+    @app.get("/models", response_class=HTMLResponse)
+    def models(a: Optional[int] = None, b: Optional[int] = None, message: str = ""):
+        current = views()
+        form = ""
+        if allow_rollback:
+            form = ('<form class="inline" method="post" action="/models/rollback">'
+                    '<input type="hidden" name="version" value="{version}">'
+                    f'<input type="hidden" name="form_key" value="{form_key}">'
+                    '<input name="reason" required placeholder="why roll back?" size="16"> '
+                    '<button>roll back to {version}</button></form>')
+        note = f'<p class="note">{escape(message)}</p>' if message else ""
+        return page("Models", note + pages.models(current, compare=[v for v in (a, b) if v], rollback_form=form),
+                    "models", current)
+
+    @app.post("/models/rollback")
+    async def rollback(request: Request):
+        if not allow_rollback:
+            return PlainTextResponse("read-only: start `adapt ui --allow-rollback` to roll back", status_code=403)
+        fields = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if not hmac.compare_digest(fields.get("form_key", ""), form_key):
+            return PlainTextResponse("this form was not made by this dashboard", status_code=403)
+        reason = fields.get("reason", "").strip()
+        if not reason or not fields.get("version", "").isdigit():
+            return PlainTextResponse("a rollback needs a version and a reason", status_code=400)
+        from pipeline.lineage import registry
+        try:
+            done = registry.rollback(workspace, workspace.load_config(), int(fields["version"]), reason=reason)
+            message = f"rolled back from version {done['from_version']} to {done['to_version']}: {reason}"
+        except AdaptError as err:
+            message = f"not rolled back: {err}"
+        from urllib.parse import urlencode
+        return RedirectResponse(f"/models?{urlencode({'message': message})}", status_code=303)
+
+    @app.get("/data", response_class=HTMLResponse)
+    def data():
+        current = views()
+        return page("Data", pages.data(current), "data", current)
+
+    @app.get("/runs", response_class=HTMLResponse)
+    def runs():
+        current = views()
+        return page("Runs", pages.runs(current), "runs", current)
+
+    @app.get("/logs/{name}")
+    def log(name: str):
+        logs = workspace.reports / "logs"
+        path = logs / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            return PlainTextResponse(f"no log {name}", status_code=404)
+        return PlainTextResponse(path.read_text(errors="replace"))
+
+    @app.get("/healthz")
+    def health():
+        return JSONResponse({"status": "ok", "workspace": str(workspace.root)})
+
+    return app
+
+
+def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8600, allow_rollback: bool = False,
+          token: Optional[str] = None, on_ready=None) -> None:
+    """Runs the dashboard until interrupted; a host other than loopback gets a token (made here when not given)."""
+    import uvicorn
+
+    from serving.server import bind_socket
+    if host not in LOOPBACK and not token:
+        token = secrets.token_urlsafe(18)
+    sock = bind_socket(host, port)
+    actual_port = sock.getsockname()[1]
+    if on_ready:
+        on_ready(actual_port, token)
+    config = uvicorn.Config(create_app(workspace, allow_rollback, token), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,230 @@
+"""What the dashboard and the HTML report show, read from the workspace: ML Metadata, the components' reports, the
+spans and the batch records. No TensorFlow: the statistics are read as protos, the rest is JSON.
+
+- `batch_evaluations`: one row per batch-evaluation run, oldest first: the batch, the serving version, the
+  watched metric realized (or its estimate before labels), drift, the decision and what the training did.
+- `feature_distributions`: a feature's baseline (the serving model's spans) and batch distributions, on the
+  same bins, for the chart a drifted feature opens.
+- `models`, `history` and `data` reuse the registry, the history and the span files as `adapt models list`,
+  `adapt history` and the scheduler read them; `runs` groups every component execution by pipeline run.
+"""
+import json
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from components.report_files import read_local_report
+from core import versions
+from core.config import Config
+from core.data import spans as span_files
+from core.data.batches import STATE_FILE
+from core.workspace import Workspace
+from pipeline.definitions import names
+from pipeline.lineage import history as history_module
+from pipeline.lineage import metadata, registry
+from pipeline.lineage.metadata import Metadata
+
+EXECUTION_STATES = {0: "unknown", 1: "new", 2: "running", 3: "complete", 4: "failed", 5: "cached", 6: "canceled"}
+
+
+class Views:
+    """One workspace, read once per page."""
+
+    def __init__(self, workspace: Workspace, config: Config):
+        self.workspace, self.config = workspace, config
+        self._meta: Optional[Metadata] = None
+
+    @property
+    def meta(self) -> Optional[Metadata]:
+        if self._meta is None and (self.config.metadata.mysql_host or self.workspace.metadata_path.exists()):
+            self._meta = Metadata.of(self.workspace, self.config)
+        return self._meta
+
+    @property
+    def serving_base(self) -> str:
+        return self.workspace.serving_model_dir(self.config)
+
+    def serving_version(self) -> Optional[int]:
+        return versions.production_version(self.serving_base)
+
+    # -- batches -------------------------------------------------------------------
+    def _runs_of(self, pipeline: str, nodes) -> Dict[str, Dict[str, Any]]:
+        """{run id: {node: execution}} of one pipeline's runs."""
+        runs: Dict[str, Dict[str, Any]] = {}
+        run_type = self.meta.store.get_context_type(metadata.PIPELINE_RUN_CONTEXT_TYPE).id
+        for node in nodes:
+            for execution in self.meta.node_executions(pipeline, node):
+                for context in self.meta.store.get_contexts_by_execution(execution.id):
+                    if context.type_id == run_type:
+                        runs.setdefault(context.name, {})[node] = execution
+        return runs
+
+    def batch_evaluations(self) -> List[Dict[str, Any]]:
+        """Every batch evaluation, oldest first (a batch whose labels came later appears twice)."""
+        if self.meta is None:
+            return []
+        rows = []
+        for run_id, executions in self._runs_of(names.BATCH_EVALUATION_PIPELINE, names.REPORTING_NODES).items():
+            reports = {}
+            for node, execution in executions.items():
+                outputs = self.meta.outputs(execution.id)
+                if outputs:
+                    try:
+                        reports[node] = read_local_report(outputs[0].uri)
+                    except FileNotFoundError:
+                        continue
+            performance = reports.get(names.PERFORMANCE_EVALUATOR)
+            if performance is None:
+                continue
+            drift = reports.get(names.DRIFT_DETECTOR, {})
+            decision = reports.get(names.SPAN_PREPARATOR, {})
+            trigger = reports.get(names.PIPELINE_TRIGGER, {})
+            metric = performance.get("threshold_metric") or "accuracy"
+            estimated = performance.get("estimated") or {}
+            outcome = trigger.get("outcome", "")
+            rows.append({
+                "run_id": run_id, "batch": performance.get("batch") or drift.get("batch") or "?",
+                "evaluated_at": executions[names.PERFORMANCE_EVALUATOR].create_time_since_epoch / 1000.0,
+                "serving_version": performance.get("model_version"), "labeled": bool(performance.get("labeled")),
+                "metric": metric, "value": (performance.get("metrics") or {}).get(metric),
+                "metrics": performance.get("metrics") or {}, "estimate": estimated, "estimated": estimated.get(metric),
+                "estimated_low": estimated.get(f"{metric}_low"), "estimated_high": estimated.get(f"{metric}_high"),
+                "performance_reason": performance.get("reason", ""),
+                "drifted": bool(drift.get("drifted")), "drifted_features": drift.get("drifted_features") or [],
+                "drift_reason": drift.get("reason", ""), "drift_features": drift.get("features") or [],
+                "baseline_spans": drift.get("baseline_spans") or [],
+                "drift_statistics": self._statistics_path(executions.get(names.DRIFT_DETECTOR)),
+                "prediction_drift": drift.get("prediction_drift") or {},
+                "retrain": decision.get("retrain"), "reason": decision.get("reason", ""), "span": decision.get("span"),
+                "triggered": bool(trigger.get("triggered")), "training_outcome": outcome,
+                "pushed_version": trigger.get("pushed_version"),
+                "declined": bool(trigger.get("triggered")) and outcome.startswith("declined"),
+            })
+        return sorted(rows, key=lambda r: r["evaluated_at"])
+
+    def _statistics_path(self, execution) -> str:
+        outputs = self.meta.outputs(execution.id) if execution is not None else []
+        return str(Path(outputs[0].uri) / "FeatureStats.pb") if outputs else ""
+
+    def batch(self, name: str) -> List[Dict[str, Any]]:
+        """The evaluations of one batch, oldest first."""
+        return [row for row in self.batch_evaluations() if row["batch"] == name]
+
+    def feature_distributions(self, evaluation: Dict[str, Any], feature: str) -> Optional[Dict[str, Any]]:
+        """{kind, labels, baseline, batch}: shares of the baseline spans' and the batch's values on the same bins
+        (categories, or the baseline's deciles), None when either side has no statistics for the feature."""
+        from core.drift import distributions
+        baseline_files = metadata.span_statistics_files(self.meta)
+        paths = [baseline_files[span] for span in evaluation["baseline_spans"] if span in baseline_files]
+        if not paths or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
+            return None
+        found = [distributions.features_of(_read_statistics(path)).get(feature) for path in paths]
+        found = [d for d in found if d is not None]
+        current = distributions.features_of(_read_statistics(evaluation["drift_statistics"])).get(feature)
+        if not found or current is None or type(found[0]) is not type(current):
+            return None
+        baseline = distributions.merge(found)
+        if isinstance(current, distributions.Categorical):
+            labels, left, right = distributions.aligned_categorical(baseline, current)
+            order = sorted(range(len(labels)), key=lambda i: -(left[i] + right[i]))[:30]   # the 30 most frequent
+            return {"kind": "categorical", "labels": [labels[i] for i in order],
+                    "baseline": _shares(left)[order].tolist(), "batch": _shares(right)[order].tolist()}
+        left, right = distributions.aligned_numeric(baseline, current)
+        import numpy as np
+        edges = np.unique(baseline.quantiles(np.linspace(0.0, 1.0, 11)[1:-1]))
+        labels = ([f"≤ {edges[0]:.4g}"] + [f"{a:.4g} – {b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
+                  + [f"> {edges[-1]:.4g}"])
+        return {"kind": "numeric", "labels": labels, "baseline": left.tolist(), "batch": right.tolist()}
+
+    # -- models, history, data, runs ---------------------------------------------------
+    def models(self) -> List[Dict[str, Any]]:
+        return registry.list_models(self.workspace, self.config) if self.meta is not None else []
+
+    def history(self) -> List[Dict[str, Any]]:
+        return history_module.history(self.workspace, self.config) if self.meta is not None else []
+
+    def data(self) -> Dict[str, Any]:
+        root = self.workspace.data
+        rejected = set(span_files.rejected_spans(root))
+        spans = []
+        for span in span_files.list_spans(root):
+            source = span_files.read_source(root, span)
+            why = ""
+            if span in rejected:
+                rejection = span_files.span_dir(root, span) / span_files.REJECTED_FILE
+                why = json.loads(rejection.read_text()).get("reason", "") if rejection.exists() else ""
+            spans.append({"span": span, "batch": source.get("batch", ""), "rows": source.get("rows") or {},
+                          "written_at": source.get("created_at"), "quarantined": span in rejected, "reason": why})
+        records = []
+        folder = self.workspace.root / "batches"
+        for state_file in sorted(folder.glob(f"*/{STATE_FILE}")) if folder.is_dir() else []:
+            state = json.loads(state_file.read_text())
+            records.append({"batch": state.get("batch", state_file.parent.name), "status": state.get("status", ""),
+                            "span": state.get("span"), "reason": state.get("reason", ""),
+                            "updated_at": state.get("updated_at"), "uri": state.get("batch_uri", "")})
+        known = {record["uri"] for record in records}
+        incoming = self.workspace.incoming
+        waiting = [{"batch": path.name, "uri": str(path)} for path in sorted(incoming.iterdir())
+                   if path.is_dir() and not path.name.startswith(".") and str(path.resolve()) not in known] \
+            if incoming.is_dir() else []
+        return {"spans": spans, "records": records, "waiting": waiting}
+
+    def runs(self) -> List[Dict[str, Any]]:
+        """Every pipeline run, newest first: its components' seconds and states, and its log file."""
+        if self.meta is None:
+            return []
+        logs = sorted((self.workspace.reports / "logs").glob("*.log")) if (self.workspace.reports / "logs").is_dir() \
+            else []
+        found = []
+        for pipeline, nodes in ((names.TRAINING_PIPELINE, names.TRAINING_NODES),
+                                (names.BATCH_EVALUATION_PIPELINE, (names.FILE_LIST_GEN, names.BATCH_PREDICTION_GEN)
+                                 + names.REPORTING_NODES[1:])):
+            for run_id, executions in self._runs_of(pipeline, dict.fromkeys(nodes)).items():
+                steps = sorted(executions.items(), key=lambda item: item[1].create_time_since_epoch)
+                started = min(e.create_time_since_epoch for e in executions.values()) / 1000.0
+                ended = max(e.last_update_time_since_epoch for e in executions.values()) / 1000.0
+                found.append({
+                    "run_id": run_id, "pipeline": pipeline, "started_at": started, "seconds": round(ended - started, 1),
+                    "components": [{"node": node, "state": EXECUTION_STATES.get(e.last_known_state, "?"),
+                                    "seconds": round((e.last_update_time_since_epoch - e.create_time_since_epoch)
+                                                     / 1000.0, 1)} for node, e in steps],
+                    "failed": any(e.last_known_state == 4 for e in executions.values()),
+                    "log": _log_of(logs, "train" if pipeline == names.TRAINING_PIPELINE else "evaluate", started),
+                })
+        return sorted(found, key=lambda r: -r["started_at"])
+
+
+def _shares(counts):
+    import numpy as np
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    return counts / total if total > 0 else counts
+
+
+def _read_statistics(path: str):
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+    found = statistics_pb2.DatasetFeatureStatisticsList()
+    found.ParseFromString(Path(path).read_bytes())
+    return found
+
+
+def _log_of(logs: List[Path], kind: str, started: float) -> str:
+    """The run's log: the newest `<kind>-<time>…log` begun no later than a few seconds after the run started."""
+    best = ""
+    for path in logs:
+        parts = path.name[:-len(".log")].split("-")
+        if not path.name.startswith(kind + "-"):
+            continue
+        stamp = next((f"{a}-{b}" for a, b in zip(parts, parts[1:]) if len(a) == 8 and a.isdigit() and len(b) == 6
+                      and b.isdigit()), None)
+        if stamp is None:
+            continue
+        began = time.mktime(time.strptime(stamp, "%Y%m%d-%H%M%S"))
+        if began <= started + 5:
+            best = path.name
+    return best
+
+
+def headline(rows: List[Dict[str, Any]]) -> str:
+    """The metric the evaluations watch: accuracy, or a regression model's error."""
+    return next((r["metric"] for r in rows if r.get("metric")), "accuracy")
