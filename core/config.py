@@ -299,6 +299,24 @@ class MlflowConfig:
         "When set, every push registers the version in MLflow (alias `production`)."))
 
 
+ALERT_EVENTS = ("retrain", "push", "decline", "drift", "estimate", "rollback", "failure")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    webhook: str = field(default="", metadata=_doc(
+        "When set, a small JSON message is POSTed here on each event of alerts.events (fire and forget: a webhook "
+        "that fails or is slow never fails a run); each alert sent is recorded in the history."))
+    format: str = field(default="adapt", metadata=_doc(
+        "The message's shape: adapt (its own JSON: event, model, text, details), slack or teams (their "
+        "incoming-webhook shapes).", choices=("adapt", "slack", "teams")))
+    events: List[str] = field(default_factory=lambda: list(ALERT_EVENTS), metadata=_doc(
+        "Which events alert: retrain, push, decline (a candidate not pushed), drift (a drift alarm), estimate (an "
+        "estimate without labels that fired its rule), rollback, failure (a run that failed).", subset=ALERT_EVENTS))
+    timeout_seconds: float = field(default=2.0, metadata=_doc(
+        "How long a POST may take before it is given up.", min=0.1, max=30.0))
+
+
 @dataclass(frozen=True)
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -315,6 +333,7 @@ class Config:
     kubeflow: KubeflowConfig = field(default_factory=KubeflowConfig)
     metadata: MetadataConfig = field(default_factory=MetadataConfig)
     mlflow: MlflowConfig = field(default_factory=MlflowConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     # -- construction -----------------------------------------------------
     @classmethod

@@ -1,4 +1,4 @@
-"""`adapt history`: one row per retraining event (and per rollback), read from ML Metadata.
+"""`adapt history`: one row per retraining event (and per rollback and alert sent), read from ML Metadata.
 
 The table a data scientist queries months later to explain a prediction: which
 version served after each event, whether the event changed it, what started
@@ -68,6 +68,17 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "candidate_accuracy": None, "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None,
             "outcome": f"rolled back from version {prop(execution, 'from_version')} "
                        f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,
+        })
+    for execution in meta.adapt_executions(metadata.ALERT_TYPE):
+        delivered = bool(prop(execution, "delivered", 0))
+        rows.append({
+            "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
+            "event": "alert", "trigger": prop(execution, "event", ""), "reason": prop(execution, "text", ""),
+            "spans": "", "updated": False, "production_version": None, "candidate_metrics": {},
+            "baseline_metrics": {}, "metric": None, "candidate_value": None, "baseline_value": None,
+            "batch_value": None, "estimated_value": None, "candidate_accuracy": None, "baseline_accuracy": None,
+            "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0,
+            "outcome": "sent" if delivered else f"not delivered ({prop(execution, 'status', '')})",
         })
     rows = [r for r in rows if not model_name or r["model"] == model_name]
     return sorted(rows, key=lambda r: r["time"])

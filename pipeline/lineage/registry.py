@@ -20,6 +20,7 @@ from core.config import Config
 from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.lineage import metadata
+from pipeline.lineage.alerts import alert
 from pipeline.lineage.metadata import Metadata, prop
 
 
@@ -218,4 +219,6 @@ def rollback(workspace: Workspace, config: Config, version: int, reason: str = "
     if config.mlflow.tracking_uri:
         from pipeline.lineage import mlflow_sync
         mlflow_sync.set_production(config, version)
+    alert(workspace, config, "rollback", f"rolled back from version {before} to {version}: "
+          f"{reason or 'adapt models rollback'}", {"from_version": before, "to_version": version}, meta)
     return {"from_version": before, "to_version": version, "execution_id": execution_id}

@@ -20,7 +20,7 @@ from core.data.batches import Batch, BatchError
 from core.errors import AdaptError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
-from pipeline.lineage import metadata
+from pipeline.lineage import alerts, metadata
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 
 
@@ -116,10 +116,14 @@ def run_batch_evaluation(workspace: Workspace, config: Config, batch_path: str, 
                          f"{held.get('started_by')} ({held.get('status')})")
     try:
         outcome = _evaluate(workspace, config, batch, trigger, echo)
-    except BaseException:
+    except BaseException as err:
         if claimed_run is None:
             batch.release(run)  # a person's run: the batch stays as it was, ready for the next attempt
+        if isinstance(err, Exception):
+            alerts.alert(workspace, config, "failure", f"evaluating batch {batch.batch_id} failed: "
+                         f"{(str(err).splitlines() or [type(err).__name__])[0]}", {"batch": batch.batch_id})
         raise
+    alerts.batch_alerts(workspace, config, outcome)
     if outcome.triggered and not outcome.training_failed:
         batch.write_state({**(batch.state() or {}), "trained": True})
     return outcome

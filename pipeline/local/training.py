@@ -38,7 +38,7 @@ from core.data.spans import SpanWindow, check_window_present
 from core.errors import DataValidationError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import names, training
-from pipeline.lineage import evaluation, metadata
+from pipeline.lineage import alerts, evaluation, metadata
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 from pipeline.local.outcome import TrainingOutcome, inputs_fingerprint
 from serving import process as serving_process
@@ -229,15 +229,18 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
             outcome, chosen = _train_and_push(workspace, config, model, window, holdout, meta, base, log_file,
                                               enable_cache, echo)
     except Exception as err:  # a run that stopped is an event of the model's history too, then the error stands
+        error = str(err).splitlines()[0] if str(err) else type(err).__name__
         with contextlib.suppress(Exception):
-            record(None, str(err).splitlines()[0] if str(err) else type(err).__name__,
-                   versions.production_version(base))
+            record(None, error, versions.production_version(base))
+        alerts.training_alert(workspace, config, error=error, window=str(window), meta=meta)
         raise
 
     if outcome.pushed and config.mlflow.tracking_uri:
         _sync_to_mlflow(config, outcome, base, echo)
     outcome.seconds = round(time.perf_counter() - started, 1)
     outcome.event_id = record(outcome, production=outcome.production_version, chosen=chosen)
+    if outcome.trained:   # a rerun answered from its record alerted the first time
+        alerts.training_alert(workspace, config, outcome, meta=meta)
     return outcome
 
 

@@ -3,8 +3,8 @@
 A generated binary stream (tests/streams.py: a rotating hyperplane, string label, ids, timestamps, a constant
 column) replayed with the triggered policy, then with the static one from the same folder and from a copy of
 it: triggered ahead, the static rows those of the copy's replay, the folder never written; then a batch on a
-read-only mount evaluates, becomes a span and trains in the triggered workspace. Last, `adapt ui` on that
-workspace, clicked through in Debian's headless Chromium (tests/browser.py): one timeline point per batch
+read-only mount evaluates, becomes a span and trains in the triggered workspace. The triggered replay alerts a local
+webhook (alerts.webhook) of its drift, retrains and pushes. Last, `adapt ui` on that workspace, clicked through in Debian's headless Chromium (tests/browser.py): one timeline point per batch
 evaluation, a drifted feature's chart, a rollback from the Models page, no console error; a screenshot per page
 stays in the test's temporary folder.
 
@@ -32,9 +32,11 @@ def stream(tmp_path_factory):
     return rotating_hyperplane_batches(tmp_path_factory.mktemp("stream"), batches=5, rows=300, degrees_per_batch=30)
 
 
-def _replay(batches, workdir, policy):
+def _replay(batches, workdir, policy, webhook=""):
     adapt_cli("init", "--data", batches / "batch-01", "--label", "churned", "--workdir", workdir)
-    small_settings(workdir)
+    workspace = small_settings(workdir)
+    if webhook:
+        workspace.write_config(workspace.load_config().with_overrides({"alerts.webhook": webhook}))
     summary = json.loads(adapt_cli("replay", batches, "--workdir", workdir, "--policy", policy, "--json",
                                    timeout=1800))
     report = json.loads((workdir / "reports" / f"replay-{policy}.json").read_text())
@@ -44,12 +46,21 @@ def _replay(batches, workdir, policy):
 
 
 @pytest.fixture(scope="module")
-def triggered(stream, tmp_path_factory):
+def hook():
+    """The webhook the triggered replay alerts (alerts.webhook)."""
+    from tests.webhook import Hook
+    found = Hook()
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="module")
+def triggered(stream, hook, tmp_path_factory):
     """(root, the folder's listing before, summary and rows of the triggered replay from the folder)."""
     root, batches = tmp_path_factory.mktemp("replays"), stream[0].parent
     before = folder_listing(batches)
     shutil.copytree(batches, root / "copy")
-    return root, before, _replay(batches, root / "triggered", "triggered")
+    return root, before, _replay(batches, root / "triggered", "triggered", webhook=hook.url)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +76,18 @@ def test_the_triggered_replay_retrains_and_pushes(triggered):
     assert summary["retrains"] >= 2 and summary["pushes"] >= 1
     assert all(set(row) >= {"batch", "serving_version", "accuracy", "retrained", "reason", "train_seconds"}
                for row in rows)
+
+
+def test_the_replay_alerts_its_drift_retrains_and_pushes_and_records_them(triggered, hook):
+    _, _, (summary, rows) = triggered
+    received = [message["event"] for message in hook.received]
+    # the first model's push, then each batch's retrain and push
+    assert received.count("retrain") == summary["retrains"] and received.count("push") == summary["pushes"] + 1
+    assert 0 < received.count("drift") <= sum(1 for row in rows if row["drifted_features"])
+    assert all(message["model"] and message["text"] for message in hook.received)
+    alerted = [row for row in json.loads(adapt_cli("history", "--workdir", triggered[0] / "triggered", "--json"))
+               if row["event"] == "alert"]
+    assert len(alerted) == len(hook.received) and all(row["outcome"] == "sent" for row in alerted)
 
 
 def test_one_folder_replays_into_two_workspaces_as_two_copies_would_and_is_never_written(triggered, statics):
