@@ -110,11 +110,13 @@ def decision_line(row: Dict[str, Any]) -> str:
 
 
 def timeline_points(evaluations: List[Dict[str, Any]], history: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """One point per evaluation; a rollback marks the first evaluation after it."""
+    """One point per evaluation; a rollback marks the first evaluation after it (the last, when none came after)."""
     rollbacks = sorted(r["time"] for r in history if r["event"] == "rollback")
     points = []
     for index, row in enumerate(evaluations):
         before = evaluations[index - 1]["evaluated_at"] if index else 0.0
+        if index == len(evaluations) - 1:
+            row = {**row, "evaluated_at": float("inf")}
         points.append({"batch": row["batch"], "value": row["value"], "estimated": row["estimated"],
                        "low": row["estimated_low"], "high": row["estimated_high"], "title": decision_line(row),
                        "retrained": row["triggered"], "pushed": row["pushed_version"] is not None,
@@ -246,13 +248,14 @@ def data(views: Views) -> str:
     found = views.data()
     spans = [[e(s["span"]), e(s["batch"] or "-"), e(cell(s["rows"].get("train"))), e(cell(s["rows"].get("test"))),
               e(when(s["written_at"])), '<span class="yes">quarantined</span> ' + e(s["reason"]) if s["quarantined"]
-              else '<span class="ok">trained on when in a window</span>'] for s in found["spans"]]
+              else '<span class="ok">accepted</span>'] for s in found["spans"]]
     records = [[e(r["batch"]), e(r["status"]), e(cell(r["span"])), e(when(r["updated_at"])), e(r["reason"])]
                for r in found["records"]]
     waiting = [[e(w["batch"]), e(w["uri"])] for w in found["waiting"]]
     return ("<h1>Data</h1><h2>Spans</h2>" + table(["span", "from batch", "train rows", "test rows", "written", "state"],
                                                   spans, numeric=(0, 2, 3), nowrap=(4,))
-            + "<h2>Batches processed</h2>" + (table(["batch", "state", "span", "updated", "why"], records, nowrap=(3,))
+            + "<h2>Batches processed</h2>" + (table(["batch", "state", "span", "updated", "why"], records,
+                                                    nowrap=(0, 3))
                                               if records else "<p class='muted'>none</p>")
             + "<h2>Batches waiting in incoming/</h2>" + (table(["batch", "folder"], waiting)
                                                          if waiting else "<p class='muted'>none</p>"))
