@@ -76,6 +76,7 @@ def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target
                                                default=config.performance.threshold),
         baseline_statistics=RuntimeParameter(name="baseline_statistics", ptype=str, default="[]"),
         importances=RuntimeParameter(name="importances", ptype=str, default="{}"),
+        holdout_answers=RuntimeParameter(name="holdout_answers", ptype=str, default="{}"),
         performance_reference=RuntimeParameter(name="performance_reference", ptype=float, default=0.0),
         last_decline=RuntimeParameter(name="last_decline", ptype=str, default="{}"),
         serving_spans_end=RuntimeParameter(name="serving_spans_end", ptype=int, default=0),

@@ -114,6 +114,7 @@ def test_runtime_parameters_are_declared_with_types_and_defaults(compiled):
     assert batch["last_decline"].default_value.string_value == "{}"
     assert batch["baseline_statistics"].default_value.string_value == "[]"
     assert batch["importances"].default_value.string_value == "{}"
+    assert batch["holdout_answers"].default_value.string_value == "{}"   # prediction drift, when passed
     assert all(p.is_optional for p in list(training.values()) + list(batch.values()))
 
 
@@ -239,3 +240,12 @@ def test_an_image_model_compiles_with_import_example_gen_reading_tfrecord_spans(
     assert "tfx.components.example_gen.import_example_gen.executor.Executor" in json.dumps(image)
     custom = json.dumps(json_format.MessageToDict(spec.root.dag.tasks["Transform"].inputs))
     assert "models.images.preprocessing.preprocessing_fn" in custom
+
+
+def test_a_regression_model_compiles_with_its_task_in_custom_config(tmp_path):
+    config = CONFIG.with_overrides({"model.task": "regression", "model.label": "price", "model.classes": []})
+    paths = kubeflow.compile_pipelines(config, load_model_package(config.model), "kubeflow", str(tmp_path))
+    spec = parse_spec(paths["adapt-training"])
+    custom = json.loads(spec.root.dag.tasks["Trainer"].inputs.parameters["custom_config"].runtime_value.constant
+                        .string_value)
+    assert (custom["task"], custom["label"], custom["classes"]) == ("regression", "price", [])
