@@ -52,6 +52,9 @@ class Links:
     def log(self, name: str) -> str:
         return f"/logs/{quote(name, safe='')}"
 
+    def run(self, run_id: str) -> str:
+        return f"/runs#run-{quote(run_id, safe='')}"
+
 
 class ReportLinks(Links):
     """Anchors inside the one-file report (a log is not in it: its name is shown instead)."""
@@ -64,6 +67,9 @@ class ReportLinks(Links):
 
     def log(self, name: str) -> str:
         return ""
+
+    def run(self, run_id: str) -> str:
+        return f"#run-{quote(run_id, safe='')}"
 
 
 def e(value: Any) -> str:
@@ -220,11 +226,12 @@ def models(views: Views, links: Links = Links(), compare: Sequence[int] = (), ro
         action = ""
         if rollback_form and row["version"] and row["stage"] == "archived" and row.get("model_id") is not None:
             action = rollback_form.format(version=row["version"])
+        run = _link(links.run(row["run_id"]), "run") if row.get("run_id") else "-"
         lines.append([e(cell(row["version"])), e(row["stage"]), e(f"spans {row.get('spans') or '-'}"),
                       e(holdout_text(row.get("holdout") or {})), e(comparison(row)), e(cell(row["infra_blessed"])),
-                      e(when(row["pushed_at"])), e(row.get("decision") or row["reason"]), action])
+                      e(when(row["pushed_at"])), e(row.get("decision") or row["reason"]), run, action])
     parts = ["<h1>Models</h1>", table(["version", "stage", "trained on", "holdout", "candidate vs serving", "infra",
-                                       "pushed at", "why", ""], lines, nowrap=(2, 6, 8))]
+                                       "pushed at", "why", "made by", ""], lines, nowrap=(2, 6, 9))]
     pushed = [row for row in rows if row["version"] and row.get("model_id") is not None]
     if len(pushed) >= 2:
         chosen = [row for row in pushed if row["version"] in compare] if compare else pushed[-2:]
@@ -263,7 +270,8 @@ def data(views: Views) -> str:
 
 def runs(views: Views, links: Links = Links()) -> str:
     found = views.runs()
-    rows = [[e(when(r["started_at"])), e(r["pipeline"]), e(f"{r['seconds']:.1f}"),
+    rows = [[f'<span id="run-{e(quote(r["run_id"], safe=""))}">{e(when(r["started_at"]))}</span>', e(r["pipeline"]),
+             e(f"{r['seconds']:.1f}"),
              '<span class="yes">failed</span>' if r["failed"] else '<span class="ok">ok</span>',
              e(", ".join(f"{c['node']} {c['seconds']:g} s" + ("" if c["state"] in ("complete",) else f" ({c['state']})")
                          for c in r["components"])),

@@ -46,7 +46,7 @@ class FakeViews:
     def models(self):
         return [{"version": 1, "stage": "production", "spans": "1-1", "holdout": {}, "metrics": {"accuracy": 0.9},
                  "baseline_metrics": {}, "baseline_version": None, "infra_blessed": True, "pushed_at": None,
-                 "decision": EVIL, "reason": EVIL, "model_id": 3}]
+                 "decision": EVIL, "reason": EVIL, "model_id": 3, "run_id": "20261206-1-ab"}]
 
     def data(self):
         return {"spans": [{"span": 1, "batch": EVIL, "rows": {"train": 9, "test": 3}, "written_at": None,
@@ -54,7 +54,7 @@ class FakeViews:
                                                                                             "uri": EVIL}]}
 
     def runs(self):
-        return [{"started_at": 1_700_000_000.0, "pipeline": "adapt-training", "seconds": 3.0, "failed": False,
+        return [{"run_id": "20261206-1-ab", "started_at": 1_700_000_000.0, "pipeline": "adapt-training", "seconds": 3.0, "failed": False,
                  "components": [{"node": EVIL, "state": "failed", "seconds": 1.0}], "log": EVIL}]
 
     def feature_distributions(self, row, feature):
@@ -88,6 +88,8 @@ def test_the_report_links_by_anchors_and_the_app_by_paths():
     assert pages.ReportLinks().batch("b 1", "f") == "#batch-b%201-feature-f"
     assert pages.Links().batch("b 1", "f") == "/batches/b%201?feature=f"
     assert 'id="batch-b1"' in pages.report(FakeViews())
+    assert '<a href="/runs#run-20261206-1-ab">run</a>' in pages.models(FakeViews())   # the run that made it
+    assert 'id="run-20261206-1-ab"' in pages.runs(FakeViews())
 
 
 def test_charts_with_nothing_to_show_say_so():

@@ -138,7 +138,16 @@ class Views:
 
     # -- models, history, data, runs ---------------------------------------------------
     def models(self) -> List[Dict[str, Any]]:
-        return registry.list_models(self.workspace, self.config) if self.meta is not None else []
+        """The registry's rows, each with `run_id`: the training pipeline run whose Trainer made the model."""
+        if self.meta is None:
+            return []
+        rows = registry.list_models(self.workspace, self.config)
+        run_type = self.meta.store.get_context_type(metadata.PIPELINE_RUN_CONTEXT_TYPE).id
+        for row in rows:
+            trainer = self.meta.producer(row["model_id"]) if row.get("model_id") is not None else None
+            contexts = self.meta.store.get_contexts_by_execution(trainer.id) if trainer is not None else []
+            row["run_id"] = next((c.name for c in contexts if c.type_id == run_type), "")
+        return rows
 
     def history(self) -> List[Dict[str, Any]]:
         return history_module.history(self.workspace, self.config) if self.meta is not None else []
