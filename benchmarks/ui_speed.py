@@ -70,7 +70,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from pipeline.ui.views import Views
     workspace = Workspace.open(str(workdir), create=False)
     views = Views(workspace, workspace.load_config())
-    evaluations, versions = len(views.batch_evaluations()), len([m for m in views.models() if m["version"]])
+    models = views.models()
+    evaluations, trained, versions = len(views.batch_evaluations()), len(models), len([m for m in models
+                                                                                        if m["version"]])
     pages = time_pages(workdir)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "pipeline.cli", "report", "--html", "--workdir", str(workdir)], check=True,
@@ -78,7 +80,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     report_seconds = time.perf_counter() - started
     slowest = max(page["median"] for page in pages)
     lines = ["# Dashboard speed (issue 26)", "", command_line("ui_speed", argv), "",
-             f"A workspace of {evaluations} batch evaluations and {versions} pushed versions (a generated table: "
+             f"A workspace of {evaluations} batch evaluations and {trained} trained models, {versions} of them pushed "
+             f"(a generated table: "
              f"`adapt replay --policy periodic --limit {args.versions - 1}`, then `--policy static`). Each page "
              f"requested {ROUNDS} times in process (FastAPI's TestClient), seconds:", "",
              "| page | min | median | max | bytes |", "|---|---|---|---|---|"]
