@@ -19,4 +19,8 @@ def write_batch_span(batch: Batch, data_root: Path, test_fraction: float, source
             data_root, lambda staging: images.write_split_files(staging, labeled, batch.label, test_fraction),
             source=source, span=span)
     header, rows = batch.labeled_rows()
-    return spans.write_span(data_root, header, rows, test_fraction=test_fraction, source=source, span=span)
+    # ExampleGen types each split's column alone: decide FLOAT on the whole batch, and keep what earlier spans were
+    floats = sorted(set(spans.float_columns(header, batch.labeled_rows()[1])) |
+                    (set(spans.recorded_float_columns(data_root)) & set(header)))
+    return spans.write_span(data_root, header, rows, test_fraction=test_fraction, source=source, span=span,
+                            floats=floats)

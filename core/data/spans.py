@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from core import faults
-from core.data.missing import blank_missing
+from core.data.missing import blank_missing, is_missing
 from core.errors import SpanError
 
 SPAN_DIR_PATTERN = re.compile(r"^span-(\d+)$")
@@ -164,8 +164,38 @@ def _csv_line(row: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def float_columns(header: Sequence[str], rows: Iterable[Sequence[str]]) -> List[str]:
+    """The columns whose every value is a number and one at least is not an integer: what ExampleGen reads as
+    FLOAT when it sees the whole batch (a split of it may hold integers only, and read as INT)."""
+    numeric, fractional = set(range(len(header))), set()
+    for row in rows:
+        for index in list(numeric):
+            cell = row[index] if index < len(row) else ""
+            if is_missing(cell):
+                continue
+            if not NUMBER.match(cell):
+                numeric.discard(index)
+            elif index not in fractional and not INTEGER.match(cell):
+                fractional.add(index)
+        if not numeric:
+            break
+    return [header[index] for index in sorted(numeric & fractional)]
+
+
+def recorded_float_columns(data_root: Path) -> List[str]:
+    """The float columns the latest span was written with (its source record), so that a later batch whose values
+    in such a column happen to be whole numbers is still written, and read, as FLOAT."""
+    latest = latest_span(data_root)
+    return list(read_source(data_root, latest).get("float_columns") or []) if latest else []
+
+
 def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
-               test_fraction: float, source: Dict, span: Optional[int] = None) -> int:
+               test_fraction: float, source: Dict, span: Optional[int] = None,
+               floats: Sequence[str] = ()) -> int:
     """Writes rows (any iterable: they stream to disk) as the next span, or as `span`, atomically; returns its number.
 
     The rows go to a hidden staging folder, which is then renamed into place:
@@ -173,7 +203,13 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
     number, the rename of the second fails and it takes the number after, so
     no number is used twice. Raises SpanError if `span` exists already or a
     split would be empty.
+
+    In the `floats` columns a whole number is written with a decimal point ("87" as "87.0"), so that both splits,
+    and every later span, read as FLOAT whatever rows they got; the columns are kept in the span's source record.
+    Which split a row goes to is decided on the row as it came.
     """
+    at = [index for index, name in enumerate(header) if name in set(floats)]
+
     def write_csv(staging: Path) -> Dict[str, int]:
         counts = {"train": 0, "test": 0}
         header_line = _csv_line(header)
@@ -184,10 +220,21 @@ def write_span(data_root: Path, header: Sequence[str], rows: Iterable[Sequence[s
             for row in rows:
                 line = span_line(row)
                 split = "test" if is_test_row(line, test_fraction) else "train"
+                if at:
+                    line = span_line(_with_decimal_points(row, at))
                 (test_file if split == "test" else train_file).write(line)
                 counts[split] += 1
         return counts
-    return write_staged_span(data_root, write_csv, source=source, span=span)
+    record = {**source, "float_columns": sorted(floats)} if floats else source
+    return write_staged_span(data_root, write_csv, source=record, span=span)
+
+
+def _with_decimal_points(row: Sequence[str], at: Sequence[int]) -> List[str]:
+    row = list(row)
+    for index in at:
+        if index < len(row) and INTEGER.match(row[index]):
+            row[index] = f"{row[index].strip()}.0"
+    return row
 
 
 def write_staged_span(data_root: Path, write: Callable[[Path], Dict[str, int]], *, source: Dict,

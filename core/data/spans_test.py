@@ -111,3 +111,19 @@ def _write(args):
     root, batch = args
     return write_span(root, ["x", "y"], [[f"{batch}.{i}", str(i % 2)] for i in range(40)], test_fraction=0.25,
                       source={"batch": batch})
+
+
+def test_a_float_column_is_written_as_floats_in_both_splits_and_in_later_spans(tmp_path):
+    header = ["bp", "code", "name", "gap"]
+    rows = [[str(80 + i) if i % 9 else f"{80 + i}.5", str(i % 4), f"n{i}", "" if i % 2 else "NA"] for i in range(200)]
+    assert spans.float_columns(header, rows) == ["bp"]   # code: integers only; name: text; gap: nothing
+    first = spans.write_span(tmp_path, header, rows, test_fraction=0.2, source={"batch": "b1"}, floats=["bp"])
+    for split in ("train", "test"):
+        values = [line.split(",")[0] for line in (tmp_path / f"span-{first}" / split / "data.csv").read_text()
+                  .splitlines()[1:]]
+        assert values and all("." in value for value in values), split
+    assert spans.recorded_float_columns(tmp_path) == ["bp"]
+    # the same rows split the same way as without the decimal points: a row's split follows the row as it came
+    plain = spans.write_span(tmp_path / "plain", header, rows, test_fraction=0.2, source={"batch": "b1"})
+    assert ((tmp_path / "plain" / f"span-{plain}" / "test" / "data.csv").read_text().count("\n") ==
+            (tmp_path / f"span-{first}" / "test" / "data.csv").read_text().count("\n"))
