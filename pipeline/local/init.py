@@ -25,7 +25,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 from core.data import profile, spans
 from core.data.batches import Batch
@@ -90,10 +90,11 @@ def image_classes(batch: Batch, path: str) -> List[str]:
     return profile.label_classes(batch.label, labels)
 
 
-def first_span(workspace: Workspace, batch: Batch, test_fraction: float, reason: str) -> int:
+def first_span(workspace: Workspace, batch: Batch, test_fraction: float, reason: str,
+               floats: Sequence[str] = ()) -> int:
     """Writes the batch's labeled rows or images as span 1 and records the batch as used in the workspace (its
     folder stays as it was); returns how many it wrote."""
-    number = write_batch_span(batch, workspace.data, test_fraction, span=1,
+    number = write_batch_span(batch, workspace.data, test_fraction, span=1, floats=floats,
                               source={"batch": batch.batch_id if not batch.only else Path(batch.only).stem,
                                       "reason": reason})
     if not batch.only:
@@ -147,7 +148,12 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
             "drift.exclude": sorted(set(config.drift.exclude) | set(ignored))})
         workspace.write_config(config, notes={**{f"model.features.{p.name}": p.why for p in profiles},
                                               "model.task": target.why})
-    count = first_span(workspace, batch, config.data.test_fraction, reason="adapt init")
+    # A measurement that was whole in the first batch (a blood pressure, a count of seconds) may not be in the
+    # next: stored as FLOAT from the start, a later 42.5 is a value, not a broken contract. Codes stay integers.
+    floats = [p.name for p in profiles if p.kind == "int" and p.role in ("numeric", "bucketized")]
+    if target is not None and target.task == "regression":
+        floats.append(label)
+    count = first_span(workspace, batch, config.data.test_fraction, reason="adapt init", floats=floats)
     echo(f"span 1: {count} {'images' if images else 'rows'} of {data}")
 
     from pipeline.local.beam import pipeline_progress
