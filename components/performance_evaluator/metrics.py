@@ -212,7 +212,10 @@ class EstimationCombine(beam.CombineFn):
 
 
 class ErrorEstimationCombine(beam.CombineFn):
-    """Combines a regression model's predictions ({prediction}) into `ErrorSums` over its error model's bins."""
+    """Combines a regression model's predictions ({prediction}) into `ErrorSums` over its error model's bins, a
+    block of predictions at a time, as EstimationCombine does."""
+
+    BLOCK = EstimationCombine.BLOCK
 
     def __init__(self, error_model: dict):
         self.error_model = error_model
@@ -222,18 +225,28 @@ class ErrorEstimationCombine(beam.CombineFn):
             self._fitted = ErrorModel.from_dict(self.error_model)
         return self._fitted
 
+    def _flush(self, accumulator):
+        sums, pending = accumulator
+        if pending:
+            sums.add(self._model(), pending)
+            pending.clear()
+        return accumulator
+
     def create_accumulator(self):
-        return ErrorSums(len(self._model().counts))
+        return [ErrorSums(len(self._model().counts)), []]
 
     def add_input(self, accumulator, prediction: dict):
-        return accumulator.add(self._model(), [prediction["prediction"]])
+        accumulator[1].append(prediction["prediction"])
+        if len(accumulator[1]) >= self.BLOCK:
+            self._flush(accumulator)
+        return accumulator
 
     def merge_accumulators(self, accumulators):
         accumulators = iter(accumulators)
-        first = next(accumulators)
+        first = self._flush(next(accumulators))
         for other in accumulators:
-            first.merge(other)
+            first[0].merge(self._flush(other)[0])
         return first
 
     def extract_output(self, accumulator) -> ErrorSums:
-        return accumulator
+        return self._flush(accumulator)[0]
