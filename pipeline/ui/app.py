@@ -16,7 +16,7 @@ import hmac
 import secrets
 from html import escape
 from typing import Optional
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from core.errors import AdaptError
 from core.workspace import Workspace
@@ -98,7 +98,6 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
             message = f"rolled back from version {done['from_version']} to {done['to_version']}: {reason}"
         except AdaptError as err:
             message = f"not rolled back: {err}"
-        from urllib.parse import urlencode
         return RedirectResponse(f"/models?{urlencode({'message': message})}", status_code=303)
 
     @app.get("/data", response_class=HTMLResponse)

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import numpy as np
+
 from components.report_files import read_local_report
 from core import versions
 from core.config import Config
@@ -130,7 +132,6 @@ class Views:
             return {"kind": "categorical", "labels": [labels[i] for i in order],
                     "baseline": _shares(left)[order].tolist(), "batch": _shares(right)[order].tolist()}
         left, right = distributions.aligned_numeric(baseline, current)
-        import numpy as np
         edges = np.unique(baseline.quantiles(np.linspace(0.0, 1.0, 11)[1:-1]))
         labels = ([f"≤ {edges[0]:.4g}"] + [f"{a:.4g} – {b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
                   + [f"> {edges[-1]:.4g}"])
@@ -204,7 +205,6 @@ class Views:
 
 
 def _shares(counts):
-    import numpy as np
     counts = np.asarray(counts, dtype=float)
     total = counts.sum()
     return counts / total if total > 0 else counts
