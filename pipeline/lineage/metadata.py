@@ -11,8 +11,10 @@ models stays fast.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -86,6 +88,44 @@ def prop(item, name: str, default: Any = None) -> Any:
     return default
 
 
+@contextlib.contextmanager
+def _client_stderr_kept_back():
+    """The MySQL client writes its own paragraphs to the process's stderr when a connection fails (about MySQL 8's
+    authentication plugins, whatever the cause); they are dropped, and `why_not_opened` says what went wrong."""
+    import tempfile
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as kept:
+        os.dup2(kept.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def why_not_opened(connection: mlmd.ConnectionConfig, error: str, password_env: str = "") -> str:
+    """One line: which store, and what to fix (never the password)."""
+    if not connection.HasField("mysql"):
+        return f"cannot open ML Metadata at {connection.sqlite.filename_uri}: {error.splitlines()[0][:200]}"
+    settings = connection.mysql
+    where = f"mysql://{settings.user}@{settings.host}:{settings.port}/{settings.database}"
+    if "Access denied" in error and "to database" in error:
+        why = (f"user {settings.user!r} may not use database {settings.database!r}: it does not exist and the user "
+               f"may not create it, or the user has no rights on it (create it, or grant them)")
+    elif "mysql_real_connect failed" in error:
+        import socket
+        try:
+            socket.create_connection((settings.host, settings.port), timeout=3).close()
+            why = (f"the server refused user {settings.user!r}: check the password"
+                   + (f" in ${password_env}" if password_env else "") + " and the user's rights from this host")
+        except OSError:
+            why = "no MySQL/MariaDB server answers there (is it running? are host and port right?)"
+    else:
+        why = error.splitlines()[0][:200] if error else "unknown error"
+    return f"cannot open ML Metadata at {where}: {why}"
+
+
 @dataclass
 class Linked:
     artifact: mlmd.Artifact
@@ -95,19 +135,18 @@ class Linked:
 class Metadata:
     """A thin, query-oriented view of one MLMD store."""
 
-    def __init__(self, connection: mlmd.ConnectionConfig):
+    def __init__(self, connection: mlmd.ConnectionConfig, password_env: str = ""):
         try:
-            self.store = metadata_store.MetadataStore(connection)
-        except Exception as err:  # the C++ client raises plain errors; say which store could not be opened
-            where = (f"mysql://{connection.mysql.user}@{connection.mysql.host}:{connection.mysql.port}/"
-                     f"{connection.mysql.database}" if connection.HasField("mysql") else connection.sqlite.filename_uri)
-            raise AdaptError(f"cannot open ML Metadata at {where}: {str(err).splitlines()[0][:200]}") from None
+            with _client_stderr_kept_back():
+                self.store = metadata_store.MetadataStore(connection)
+        except Exception as err:  # the C++ client raises plain errors; say which store could not be opened, and why
+            raise AdaptError(why_not_opened(connection, str(err), password_env)) from None
         self._type_names: Dict[int, str] = {}
 
     @classmethod
     def of(cls, workspace, config) -> "Metadata":
         """The workspace's store (see connection_config)."""
-        return cls(connection_config(workspace, config))
+        return cls(connection_config(workspace, config), config.metadata.mysql_password_env)
 
     # -- types and contexts ----------------------------------------------------
     def type_name(self, type_id: int) -> str:

@@ -68,3 +68,23 @@ def test_pipelines_registry_history_and_rollback_on_mariadb(server, tmp_path):
     leaked = [str(path) for path in workdir.rglob("*") if path.is_file() and path.stat().st_size < 50_000_000
               and server.password.encode() in path.read_bytes()]
     assert leaked == [], leaked
+
+
+@pytest.mark.parametrize("change, password, says", [
+    ({}, "not-the-password-123", "the server refused user 'adapt': check the password in $ADAPT_MLMD_PASSWORD"),
+    ({"mysql_database": "nope_db"}, None, "user 'adapt' may not use database 'nope_db': it does not exist"),
+    ({"mysql_port": 1}, None, "no MySQL/MariaDB server answers there"),
+])
+def test_a_store_that_cannot_be_opened_is_one_line_naming_what_to_fix_and_never_the_password(server, tmp_path, change,
+                                                                                               password, says):
+    settings = {**server.settings(), **change}
+    (tmp_path / "adapt.yaml").write_text(yaml.safe_dump({"metadata": settings}))
+    sent = password or server.password
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "models", "list", "--workdir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "ADAPT_MLMD_PASSWORD": sent})
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    where = f"mysql://adapt@127.0.0.1:{settings['mysql_port']}/{settings['mysql_database']}"
+    assert lines[0].startswith(f"adapt: error: cannot open ML Metadata at {where}: ") and says in lines[0]
+    assert sent not in result.stderr + result.stdout
