@@ -166,36 +166,36 @@ class MetricsCombine(beam.CombineFn):
         return accumulator
 
 
-class EstimationCombine(beam.CombineFn):
-    """Combines predictions ({probabilities}) into `EstimationSums` of their calibrated probabilities. Rows are
-    calibrated a block at a time (the accumulator holds up to BLOCK of them), not one by one."""
+class _BlockCombine(beam.CombineFn):
+    """Folds predictions into sums a block of up to BLOCK at a time (the accumulator: [sums, pending values]):
+    one array operation per block, not per row."""
 
     BLOCK = 2048
 
-    def __init__(self, classes: List[str], calibration: Optional[dict]):
-        self.classes = classes
-        self.calibration = calibration
+    def _sums(self):
+        raise NotImplementedError
 
-    def _calibrator(self) -> Calibrator:
-        if getattr(self, "_maps", None) is None:
-            self._maps = Calibrator.from_dict(self.calibration or {})
-        return self._maps
+    def _value(self, prediction: dict):
+        """What a prediction adds, or None when it adds nothing."""
+        raise NotImplementedError
+
+    def _add_block(self, sums, pending: list) -> None:
+        raise NotImplementedError
 
     def _flush(self, accumulator):
         sums, pending = accumulator
         if pending:
-            raw = np.asarray(pending, dtype=float)
-            sums.add(self._calibrator().apply(raw), predicted=raw.argmax(axis=1))
+            self._add_block(sums, pending)
             pending.clear()
         return accumulator
 
     def create_accumulator(self):
-        return [EstimationSums(len(self.classes)), []]
+        return [self._sums(), []]
 
     def add_input(self, accumulator, prediction: dict):
-        probabilities = prediction["probabilities"]
-        if len(probabilities) == len(self.classes):
-            accumulator[1].append(probabilities)
+        value = self._value(prediction)
+        if value is not None:
+            accumulator[1].append(value)
             if len(accumulator[1]) >= self.BLOCK:
                 self._flush(accumulator)
         return accumulator
@@ -207,15 +207,36 @@ class EstimationCombine(beam.CombineFn):
             first[0].merge(self._flush(other)[0])
         return first
 
-    def extract_output(self, accumulator) -> EstimationSums:
+    def extract_output(self, accumulator):
         return self._flush(accumulator)[0]
 
 
-class ErrorEstimationCombine(beam.CombineFn):
-    """Combines a regression model's predictions ({prediction}) into `ErrorSums` over its error model's bins, a
-    block of predictions at a time, as EstimationCombine does."""
+class EstimationCombine(_BlockCombine):
+    """Combines predictions ({probabilities}) into `EstimationSums` of their calibrated probabilities."""
 
-    BLOCK = EstimationCombine.BLOCK
+    def __init__(self, classes: List[str], calibration: Optional[dict]):
+        self.classes = classes
+        self.calibration = calibration
+
+    def _calibrator(self) -> Calibrator:
+        if getattr(self, "_maps", None) is None:
+            self._maps = Calibrator.from_dict(self.calibration or {})
+        return self._maps
+
+    def _sums(self) -> EstimationSums:
+        return EstimationSums(len(self.classes))
+
+    def _value(self, prediction: dict):
+        probabilities = prediction["probabilities"]
+        return probabilities if len(probabilities) == len(self.classes) else None
+
+    def _add_block(self, sums: EstimationSums, pending: list) -> None:
+        raw = np.asarray(pending, dtype=float)
+        sums.add(self._calibrator().apply(raw), predicted=raw.argmax(axis=1))
+
+
+class ErrorEstimationCombine(_BlockCombine):
+    """Combines a regression model's predictions ({prediction}) into `ErrorSums` over its error model's bins."""
 
     def __init__(self, error_model: dict):
         self.error_model = error_model
@@ -225,28 +246,11 @@ class ErrorEstimationCombine(beam.CombineFn):
             self._fitted = ErrorModel.from_dict(self.error_model)
         return self._fitted
 
-    def _flush(self, accumulator):
-        sums, pending = accumulator
-        if pending:
-            sums.add(self._model(), pending)
-            pending.clear()
-        return accumulator
+    def _sums(self) -> ErrorSums:
+        return ErrorSums(len(self._model().counts))
 
-    def create_accumulator(self):
-        return [ErrorSums(len(self._model().counts)), []]
+    def _value(self, prediction: dict):
+        return prediction["prediction"]
 
-    def add_input(self, accumulator, prediction: dict):
-        accumulator[1].append(prediction["prediction"])
-        if len(accumulator[1]) >= self.BLOCK:
-            self._flush(accumulator)
-        return accumulator
-
-    def merge_accumulators(self, accumulators):
-        accumulators = iter(accumulators)
-        first = self._flush(next(accumulators))
-        for other in accumulators:
-            first[0].merge(self._flush(other)[0])
-        return first
-
-    def extract_output(self, accumulator) -> ErrorSums:
-        return self._flush(accumulator)[0]
+    def _add_block(self, sums: ErrorSums, pending: list) -> None:
+        sums.add(self._model(), pending)
