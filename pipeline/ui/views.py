@@ -35,6 +35,8 @@ class Views:
     def __init__(self, workspace: Workspace, config: Config):
         self.workspace, self.config = workspace, config
         self._meta: Optional[Metadata] = None
+        self._baseline_files: Optional[Dict[int, str]] = None
+        self._features: Dict[str, Dict[str, Any]] = {}   # statistics file -> {feature: distribution}, read once
 
     @property
     def meta(self) -> Optional[Metadata]:
@@ -116,13 +118,14 @@ class Views:
         """{kind, labels, baseline, batch}: shares of the baseline spans' and the batch's values on the same bins
         (categories, or the baseline's deciles), None when either side has no statistics for the feature."""
         from core.drift import distributions
-        baseline_files = metadata.span_statistics_files(self.meta)
-        paths = [baseline_files[span] for span in evaluation["baseline_spans"] if span in baseline_files]
+        if self._baseline_files is None:
+            self._baseline_files = metadata.span_statistics_files(self.meta)
+        paths = [self._baseline_files[span] for span in evaluation["baseline_spans"] if span in self._baseline_files]
         if not paths or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
             return None
-        found = [distributions.features_of(_read_statistics(path)).get(feature) for path in paths]
+        found = [self._distributions(path).get(feature) for path in paths]
         found = [d for d in found if d is not None]
-        current = distributions.features_of(_read_statistics(evaluation["drift_statistics"])).get(feature)
+        current = self._distributions(evaluation["drift_statistics"]).get(feature)
         if not found or current is None or type(found[0]) is not type(current):
             return None
         baseline = distributions.merge(found)
@@ -136,6 +139,13 @@ class Views:
         labels = ([f"≤ {edges[0]:.4g}"] + [f"{a:.4g} – {b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
                   + [f"> {edges[-1]:.4g}"])
         return {"kind": "numeric", "labels": labels, "baseline": left.tolist(), "batch": right.tolist()}
+
+    def _distributions(self, path: str) -> Dict[str, Any]:
+        """{feature: distribution} of one statistics file; the report draws many features from the same spans."""
+        from core.drift import distributions
+        if path not in self._features:
+            self._features[path] = distributions.features_of(_read_statistics(path))
+        return self._features[path]
 
     # -- models, history, data, runs ---------------------------------------------------
     def models(self) -> List[Dict[str, Any]]:
