@@ -25,9 +25,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         batch_stats_path = os.path.join(artifact.uri, STATISTICS_FILE)
         measured = listing["format"] in MEASURED_FORMATS
         if measured:
-            with self._make_beam_pipeline() as pipeline:
-                batch_statistics(listing["format"], [f["path"] for f in listing["files"]], batch_stats_path, pipeline,
-                                 options=matching_options(baseline_stats))
+            batch_statistics(listing["format"], [f["path"] for f in listing["files"]], batch_stats_path,
+                             beam_args=self._beam_pipeline_args, options=matching_options(baseline_stats))
 
         if not baselines or not measured:
             report = no_baseline_report(

@@ -100,28 +100,105 @@ def _read_images(paths: Sequence[str]):
     return read()
 
 
-def batch_statistics(data_format: str, paths: Sequence[str], output_path: Optional[str] = None,
-                     pipeline=None, beam_args: Sequence[str] = (), options=None) -> str:
-    """Statistics of CSV files sharing one header, or of tf.Example TFRecord files, written to `output_path`.
+IN_MEMORY_BYTES = 16 * 1024 * 1024  # of a batch's or a split's files: below it, statistics without Beam
+_DIRECT_RUNNERS = ("", "direct", "directrunner")
 
-    Adds its steps to `pipeline` when given; otherwise runs its own Beam pipeline with `beam_args`.
-    `options`: TFDV StatsOptions, `stats_options()` when not given.
+
+def runner_of(beam_args: Sequence[str]) -> str:
+    """The runner Beam arguments name, lower-case ('' when none: the direct runner)."""
+    runner = ""
+    for at, arg in enumerate(beam_args):
+        if arg.startswith("--runner="):
+            runner = arg.split("=", 1)[1]
+        elif arg == "--runner" and at + 1 < len(beam_args):
+            runner = beam_args[at + 1]
+    return runner.lower()
+
+
+def in_memory(beam_args: Sequence[str], sizes: Sequence[int]) -> bool:
+    """Whether data of these file sizes is described in this process instead of by a Beam pipeline: it is small
+    and Beam would run here anyway (the direct runner). A Beam pipeline costs seconds to build and run whatever
+    the data's size; TFDV's in-memory path runs the same statistics generators on one Arrow record batch."""
+    return runner_of(beam_args) in _DIRECT_RUNNERS and sum(sizes) <= IN_MEMORY_BYTES
+
+
+def in_memory_statistics(record_batch, options):
+    """TFDV's statistics of one Arrow record batch, as GenerateStatistics computes them over the same rows."""
+    from tensorflow_data_validation.statistics import stats_impl
+    return stats_impl.generate_statistics_in_memory(record_batch, options)
+
+
+def _csv_record_batch(paths: Sequence[str]):
+    """The rows of CSV files sharing one header as one Arrow record batch, decoded as `_read_csv`'s Beam steps
+    decode them (tfx_bsl's CSV decoder: types inferred over every row, then converted); None without rows."""
+    import pyarrow as pa
+    from tfx.dsl.io import fileio
+    from tfx_bsl.coders import csv_decoder
+
+    header = csv_header(paths[0])
+    parser = csv_decoder.ParseCSVLine(",")
+    parser.setup()
+    parsed = []
+    for path in paths:
+        if csv_header(path) != header:
+            raise ValueError(f"{path}: its header differs from {paths[0]}'s")
+        with fileio.open(path, "rb") as handle:
+            lines = handle.read().decode("utf-8").split("\n")[1:]
+        if lines and lines[-1] == "":
+            lines.pop()  # the final newline ends the last line; it starts none
+        parsed += [next(parser.process(blank_missing_line(line[:-1] if line.endswith("\r") else line)))
+                   for line in lines]
+    inferrer = csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True)
+    types = inferrer.create_accumulator()
+    for cells, _ in parsed:
+        types = inferrer.add_input(types, cells)
+    batches = list(csv_decoder.BatchedCSVRowsToRecordBatch(skip_blank_lines=True).process(
+        parsed, inferrer.extract_output(types)))
+    rows = [batch for batch in batches if batch.num_rows]
+    return pa.Table.from_batches(rows).combine_chunks().to_batches()[0] if rows else None
+
+
+def _tfrecord_record_batch(paths: Sequence[str]):
+    import pyarrow as pa
+    from tfx_bsl.public import tfxio
+    from tfx_bsl.tfxio import dataset_options
+    source = tfxio.TFExampleRecord(file_pattern=list(paths), telemetry_descriptors=["adapt"])
+    rows = [batch for batch in source.RecordBatches(dataset_options.RecordBatchesOptions(
+        batch_size=1_000_000, shuffle=False, num_epochs=1)) if batch.num_rows]
+    return pa.Table.from_batches(rows).combine_chunks().to_batches()[0] if rows else None
+
+
+def _file_sizes(paths: Sequence[str]) -> List[int]:
+    from tfx.dsl.io import fileio
+    return [fileio.stat(path).length for path in paths]
+
+
+def batch_statistics(data_format: str, paths: Sequence[str], output_path: Optional[str] = None,
+                     beam_args: Sequence[str] = (), options=None) -> str:
+    """Statistics of CSV files sharing one header, of tf.Example TFRecord files, or of images, written to
+    `output_path`. Small CSV and TFRecord data are described in memory (`in_memory`); the rest by a Beam
+    pipeline with `beam_args`. `options`: TFDV StatsOptions, `stats_options()` when not given.
     """
     import apache_beam as beam
     import tensorflow_data_validation as tfdv
+    from tfx.utils import io_utils
 
     if data_format not in MEASURED_FORMATS:
         raise ValueError(f"statistics are computed for {' and '.join(MEASURED_FORMATS)} files, not {data_format}")
-    source = {"csv": _read_csv, "tfrecord": _read_tfrecord, "files": _read_images}[data_format](paths)
     output_path = output_path or os.path.join(tempfile.mkdtemp(prefix="adapt-stats-"), STATISTICS_FILE)
-    owned = pipeline is None
-    pipeline = pipeline or beam.Pipeline(argv=list(beam_args))
-    _ = (pipeline
-         | "ReadBatch" >> source
-         | "Statistics" >> tfdv.GenerateStatistics(options or stats_options())
-         | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_path))
-    if owned:
-        pipeline.run().wait_until_finish()
+    options = options or stats_options()
+    if data_format in ("csv", "tfrecord") and not (data_format == "csv" and any(p.endswith(".gz") for p in paths)) \
+            and in_memory(beam_args, _file_sizes(paths)):
+        record_batch = (_csv_record_batch if data_format == "csv" else _tfrecord_record_batch)(paths)
+        if record_batch is not None:
+            io_utils.write_bytes_file(output_path, in_memory_statistics(record_batch, options).SerializeToString())
+            return output_path
+    source = {"csv": _read_csv, "tfrecord": _read_tfrecord, "files": _read_images}[data_format](paths)
+    with beam.Pipeline(argv=list(beam_args)) as pipeline:
+        _ = (pipeline
+             | "ReadBatch" >> source
+             | "Statistics" >> tfdv.GenerateStatistics(options)
+             | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_path))
     return output_path
 
 

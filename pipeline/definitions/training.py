@@ -42,6 +42,7 @@ from components.calibrated_trainer import CalibratedTrainer
 from components.confident_evaluator import ConfidentEvaluator
 from components.feature_importance import FeatureImportance
 from components.serving_infra_validator import ServingInfraValidator
+from components.small_data_statistics_gen import SmallDataStatisticsGen
 from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
 from components.versioned_pusher.executor import EVALUATED_AGAINST
@@ -302,10 +303,11 @@ def _import_schema_gen(schema_file: str):
 
 
 def _statistics_gen(example_gen, config: Config, schema_gen=None):
-    """StatisticsGen with adapt's statistics options; given the kept schema, its categorical integers are
-    described by value counts (the drift baseline DriftDetector compares batches with)."""
+    """StatisticsGen with adapt's statistics options (small splits in memory: SmallDataStatisticsGen); given the
+    kept schema, its categorical integers are described by value counts (the drift baseline DriftDetector compares
+    batches with)."""
     from core.drift.statistics import stats_options
-    return tfx.components.StatisticsGen(
+    return SmallDataStatisticsGen(
         examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"] if schema_gen else None,
         stats_options=stats_options(quantile_buckets=config.drift.quantile_buckets)).with_id(names.STATISTICS_GEN)
 
