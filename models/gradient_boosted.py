@@ -23,7 +23,13 @@ of 900 rows leaves 180): `out_of_fold_outputs` grows CROSS_FIT_FOLDS more
 forests, each on all training rows but one fold, and answers every training
 row with the forest that did not see it, as scikit-learn's
 CalibratedClassifierCV(ensemble=False) does. The Trainer adds those rows to
-the holdout's when the holdout has fewer than CROSS_FIT_BELOW rows.
+the holdout's when the holdout has fewer than CROSS_FIT_BELOW rows. Those
+forests only answer rows, so they grow in YDF directly (the library TF-DF
+wraps, same learner and settings): a Keras model traces its TensorFlow
+functions anew for every forest, about a second each; YDF grows one in a tenth
+of that. On numbers the forests are TF-DF's to the bit (gradient_boosted_test.py);
+categories enter YDF by value where TF-DF passes them as integer ids, which can
+break a tie between splits the other way.
 """
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
@@ -36,6 +42,7 @@ GBT = "gbt"
 BATCH_SIZE = 1024
 NUM_TREES = 100       # with MIN_EXAMPLES, scikit-learn's HistGradientBoosting defaults (max_iter, min_samples_leaf)
 MIN_EXAMPLES = 20
+SETTINGS = {"num_trees": NUM_TREES, "min_examples": MIN_EXAMPLES, "validation_ratio": 0.0}
 
 def raw_number(x):
     """A feature as trees want it in Transform's output: float32, missing values NaN (TF-DF's missing)."""
@@ -55,8 +62,7 @@ def build(unordered: Iterable[str], classes: int, seed: int = 42, regression: bo
     task = tfdf.keras.Task.REGRESSION if regression else tfdf.keras.Task.CLASSIFICATION
     model = tfdf.keras.GradientBoostedTreesModel(task=task, features=features or None,
                                                  exclude_non_specified_features=False, random_seed=seed, verbose=0,
-                                                 num_trees=NUM_TREES, min_examples=MIN_EXAMPLES,
-                                                 validation_ratio=0.0)
+                                                 **SETTINGS)
     if regression:
         model.compile(metrics=[tf.keras.metrics.MeanAbsoluteError(name="mae")])
     else:
@@ -106,23 +112,48 @@ def _in_memory(dataset) -> Optional[Tuple[Dict[str, np.ndarray], np.ndarray]]:
     return {name: np.concatenate(parts) for name, parts in columns.items()}, np.concatenate(labels)
 
 
-def out_of_fold_outputs(make_model: Callable[[], object], train_dataset, folds: int = CROSS_FIT_FOLDS,
-                        seed: int = 42) -> Optional[Tuple[np.ndarray, np.ndarray]]:
-    """(outputs, labels) for every training row, each from a forest grown without that row's fold."""
+def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, folds: int = CROSS_FIT_FOLDS,
+                        seed: int = 42, regression: bool = False) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """(outputs, labels) for every training row, each from a forest grown without that row's fold: `build`'s
+    forest, grown by YDF (outputs as the TF-DF model's: one probability for 2 classes, one per class for more)."""
+    import ydf
     rows = _in_memory(train_dataset)
     if rows is None or len(rows[1]) < folds * MIN_EXAMPLES:
         return None
     features, labels = rows
     fold = np.random.default_rng(seed).permutation(len(labels)) % folds
-    outputs = None
+    if not regression and any(len(np.unique(labels[fold != k])) < 2 for k in range(folds)):
+        return None  # a forest needs two classes to grow
+    categorical = set(unordered)
+    # YDF reads integer ids as numbers; as text they are categories (a negative id, TF-DF's missing, is empty).
+    columns = {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
+               for name, values in features.items()}
+    learner = ydf.GradientBoostedTreesLearner(
+        label=_LABEL, task=ydf.Task.REGRESSION if regression else ydf.Task.CLASSIFICATION, random_seed=seed,
+        features=[(name, ydf.Semantic.CATEGORICAL) for name in sorted(categorical & set(columns))],
+        include_all_columns=True, min_vocab_frequency=1, max_vocab_count=-1, **SETTINGS)
+    outputs = np.zeros((len(labels), 1 if regression or classes <= 2 else classes))
     for k in range(folds):
         fit, held = fold != k, fold == k
-        model = make_model()
-        model.fit(tf.data.Dataset.from_tensor_slices(({n: v[fit] for n, v in features.items()}, labels[fit]))
-                  .batch(BATCH_SIZE), verbose=0)
-        answered = np.asarray(model.predict({n: v[held] for n, v in features.items()}, batch_size=BATCH_SIZE,
-                                            verbose=0)).reshape(int(held.sum()), -1)
-        if outputs is None:
-            outputs = np.zeros((len(labels), answered.shape[1]))
-        outputs[held] = answered
+        model = learner.train({**{n: v[fit] for n, v in columns.items()}, _LABEL: labels[fit]}, verbose=0)
+        outputs[held] = _as_tfdf_outputs(model, model.predict({n: v[held] for n, v in columns.items()}),
+                                         classes, regression)
     return outputs, labels
+
+
+_LABEL = "__label__"
+
+
+def _as_tfdf_outputs(model, predicted: np.ndarray, classes: int, regression: bool) -> np.ndarray:
+    """YDF's predictions in the TF-DF model's layout: the value; the probability of class 1 of 2; a column per
+    class index (YDF orders the classes it saw by their names, and a fold may lack one)."""
+    predicted = np.asarray(predicted, dtype=float)
+    if regression:
+        return predicted.reshape(-1, 1)
+    seen = [int(name) for name in model.label_classes()]
+    by_class = predicted.reshape(len(predicted), -1)
+    if by_class.shape[1] == 1:  # two classes seen: the probability of the second
+        by_class = np.concatenate([1 - by_class, by_class], axis=1)
+    full = np.zeros((len(predicted), max(classes, 2)))
+    full[:, seen] = by_class
+    return full[:, 1:2] if classes <= 2 else full

@@ -16,8 +16,17 @@ def test_every_training_row_is_answered_by_a_forest_that_did_not_see_it():
     features, labels = _rows(400, seed=0)
     dataset = tf.data.Dataset.from_tensor_slices((features, labels)).batch(64)
     build = lambda: gradient_boosted.build([], classes=2, seed=1)  # noqa: E731
-    outputs, answered = gradient_boosted.out_of_fold_outputs(build, dataset, folds=4, seed=0)
+    outputs, answered = gradient_boosted.out_of_fold_outputs([], 2, dataset, folds=4, seed=1)
     assert outputs.shape == (400, 1) and np.array_equal(answered, labels)
+
+    # The forests YDF grows are the forests TF-DF grows: the first fold's, by a TF-DF model, answer the same.
+    fold = np.random.default_rng(1).permutation(400) % 4
+    by_tfdf = build()
+    by_tfdf.fit(tf.data.Dataset.from_tensor_slices(({n: v[fold != 0] for n, v in features.items()},
+                                                    labels[fold != 0])).batch(64), verbose=0)
+    held = {n: v[fold == 0] for n, v in features.items()}
+    np.testing.assert_allclose(np.asarray(by_tfdf.predict(held, verbose=0)).reshape(-1, 1), outputs[fold == 0],
+                               atol=1e-6)
 
     model = build()
     model.fit(dataset, verbose=0)
@@ -32,4 +41,15 @@ def test_every_training_row_is_answered_by_a_forest_that_did_not_see_it():
 def test_too_few_rows_to_fold_give_no_answers():
     features, labels = _rows(40, seed=0)
     dataset = tf.data.Dataset.from_tensor_slices((features, labels)).batch(64)
-    assert gradient_boosted.out_of_fold_outputs(lambda: gradient_boosted.build([], 2), dataset) is None
+    assert gradient_boosted.out_of_fold_outputs([], 2, dataset) is None
+
+
+def test_three_classes_and_categories_are_answered_in_the_models_layout():
+    rng = np.random.default_rng(2)
+    colour = rng.integers(-1, 4, size=300)  # vocabulary ids, -1 missing
+    amount = rng.normal(size=300).astype(np.float32)
+    labels = np.where(colour == 2, 2, (amount > 0).astype(np.int64))
+    dataset = tf.data.Dataset.from_tensor_slices(({"colour": colour, "amount": amount}, labels)).batch(64)
+    outputs, _ = gradient_boosted.out_of_fold_outputs(["colour"], 3, dataset, seed=0)
+    assert outputs.shape == (300, 3) and np.allclose(outputs.sum(axis=1), 1.0)
+    assert float((outputs.argmax(axis=1) == labels).mean()) > 0.9  # the category decides class 2

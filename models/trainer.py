@@ -56,9 +56,8 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
         model, _holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
     out_of_fold = 0
     if len(labels) < gradient_boosted.CROSS_FIT_BELOW:
-        more = gradient_boosted.out_of_fold_outputs(
-            lambda: gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression), train_dataset,
-            seed=seed)
+        more = gradient_boosted.out_of_fold_outputs(unordered, len(classes), train_dataset, seed=seed,
+                                                    regression=regression)
         if more is not None:
             outputs, labels = ((np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]]))
                                if len(labels) else more)
