@@ -1,8 +1,10 @@
 """A loaded model version: its serving signature and its feature types."""
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Sequence
 
@@ -95,3 +97,25 @@ def load_model(path: str, version: int) -> LoadedModel:
     """Loads one version at a time: TF graph building is not worth racing."""
     with _load_lock:
         return LoadedModel.load(path, version)
+
+
+RECENT_MODELS = 4
+_recent: "OrderedDict[tuple, LoadedModel]" = OrderedDict()
+
+
+def recent_model(path: str) -> LoadedModel:
+    """The model at `path` for a pipeline step, loaded once for the steps after it in this process (the last
+    RECENT_MODELS kept). A model folder is written once (a Trainer's output, a pushed version); a replay's
+    training loads its candidate for FeatureImportance and again for the Evaluator's paired test, and the
+    serving model at every step. A folder written again since it was loaded is loaded again."""
+    saved = os.path.join(path, "saved_model.pb")
+    key = (os.path.realpath(path), os.stat(saved).st_mtime_ns if os.path.exists(saved) else None)
+    with _load_lock:
+        if key in _recent:
+            _recent.move_to_end(key)
+            return _recent[key]
+        model = LoadedModel.load(path, 0)
+        _recent[key] = model
+        while len(_recent) > RECENT_MODELS:
+            _recent.popitem(last=False)
+        return model

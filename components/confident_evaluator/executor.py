@@ -24,15 +24,15 @@ def model_path(artifact) -> str:
 
 def rows_right(path: str, serialized, labels: np.ndarray) -> np.ndarray:
     """Which rows the model at `path` classifies correctly, through its serving signature."""
-    from serving.model import LoadedModel
-    model = LoadedModel.load(path, 0)
+    from serving.model import recent_model
+    model = recent_model(path)
     return importance.predicted_classes(np.array(model.predict_serialized(serialized))) == labels
 
 
 def absolute_errors(path: str, serialized, labels: np.ndarray) -> np.ndarray:
     """Each row's |prediction - label| for the regression model at `path`."""
-    from serving.model import LoadedModel
-    model = LoadedModel.load(path, 0)
+    from serving.model import recent_model
+    model = recent_model(path)
     return np.abs(np.array(model.predict_serialized(serialized)).reshape(-1) - labels)
 
 

@@ -32,8 +32,8 @@ def measure(model_path: str, examples_artifacts, splits: List[str], limit: int) 
 
     def predict(serialized):
         if not loaded:  # through the serving signature, as the model will answer batches
-            from serving.model import LoadedModel
-            loaded.append(LoadedModel.load(model_path, 0))
+            from serving.model import recent_model
+            loaded.append(recent_model(model_path))
         return np.array(loaded[0].predict_serialized(serialized))
 
     answers = holdout_answers(predict([e.SerializeToString() for e in examples]) if examples else np.zeros(0),
