@@ -1,6 +1,8 @@
 """A loaded model version: its serving signature and its feature types."""
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import threading
 import time
@@ -101,6 +103,13 @@ def load_model(path: str, version: int) -> LoadedModel:
 
 RECENT_MODELS = 4
 _recent: "OrderedDict[tuple, LoadedModel]" = OrderedDict()
+
+
+@atexit.register
+def _forget_recent_models() -> None:
+    """Frees them while TensorFlow is whole: deleted at interpreter exit, their functions print TypeErrors."""
+    _recent.clear()
+    gc.collect()
 
 
 def recent_model(path: str) -> LoadedModel:

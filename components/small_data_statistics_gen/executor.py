@@ -16,7 +16,8 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils
 from tfx_bsl.tfxio import dataset_options
 
-from core.drift.statistics import in_memory, in_memory_statistics
+from core.data.in_memory import in_memory
+from core.drift.statistics import in_memory_statistics
 
 
 def split_sizes(examples, split: str) -> List[int]:

@@ -10,7 +10,7 @@ from tfx.types import artifact_utils, standard_artifacts
 
 import components  # noqa: F401
 from components.small_data_statistics_gen import executor
-from core.drift import statistics
+from core.data import in_memory
 from core.drift.statistics import stats_options
 from tests.helpers import artifact, example, write_tfrecord
 
@@ -72,9 +72,9 @@ def test_large_splits_and_other_runners_take_statistics_gens_beam_pipeline(tmp_p
     original = statistics_gen_executor.Executor.Do
     monkeypatch.setattr(statistics_gen_executor.Executor, "Do",
                         lambda self, *args: used.append(True) or original(self, *args))
-    monkeypatch.setattr(statistics, "IN_MEMORY_BYTES", 10)
+    monkeypatch.setattr(in_memory, "IN_MEMORY_BYTES", 10)
     _, large = _run(executor.Executor, examples, tmp_path / "large")
     assert used and large["train"].datasets[0].num_examples == 40
-    assert not statistics.in_memory(["--runner=DataflowRunner", "--project=p"], [5])
-    assert not statistics.in_memory(["--runner", "FlinkRunner"], [5])
-    assert statistics.in_memory(BEAM_ARGS, [5]) and statistics.in_memory(["--runner=DirectRunner"], [5])
+    assert not in_memory.in_memory(["--runner=DataflowRunner", "--project=p"], [5])
+    assert not in_memory.in_memory(["--runner", "FlinkRunner"], [5])
+    assert in_memory.in_memory(BEAM_ARGS, [5]) and in_memory.in_memory(["--runner=DirectRunner"], [5])

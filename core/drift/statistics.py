@@ -9,6 +9,7 @@ import os
 import tempfile
 from typing import List, Optional, Sequence
 
+from core.data.in_memory import in_memory
 from core.data.missing import blank_missing_line
 from core.drift.settings import QUANTILE_BUCKETS
 
@@ -98,28 +99,6 @@ def _read_images(paths: Sequence[str]):
     def read(root):
         return root | "Files" >> beam.Create(list(paths)) | "PixelStatistics" >> beam.Map(image_record)
     return read()
-
-
-IN_MEMORY_BYTES = 16 * 1024 * 1024  # of a batch's or a split's files: below it, statistics without Beam
-_DIRECT_RUNNERS = ("", "direct", "directrunner")
-
-
-def runner_of(beam_args: Sequence[str]) -> str:
-    """The runner Beam arguments name, lower-case ('' when none: the direct runner)."""
-    runner = ""
-    for at, arg in enumerate(beam_args):
-        if arg.startswith("--runner="):
-            runner = arg.split("=", 1)[1]
-        elif arg == "--runner" and at + 1 < len(beam_args):
-            runner = beam_args[at + 1]
-    return runner.lower()
-
-
-def in_memory(beam_args: Sequence[str], sizes: Sequence[int]) -> bool:
-    """Whether data of these file sizes is described in this process instead of by a Beam pipeline: it is small
-    and Beam would run here anyway (the direct runner). A Beam pipeline costs seconds to build and run whatever
-    the data's size; TFDV's in-memory path runs the same statistics generators on one Arrow record batch."""
-    return runner_of(beam_args) in _DIRECT_RUNNERS and sum(sizes) <= IN_MEMORY_BYTES
 
 
 def in_memory_statistics(record_batch, options):

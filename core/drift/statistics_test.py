@@ -1,5 +1,6 @@
 import csv
 
+from core.data import in_memory
 from core.drift import statistics
 
 
@@ -43,7 +44,7 @@ def test_small_batches_are_described_in_memory_as_beam_describes_them(tmp_path, 
     described = {}
     for how in ("memory", "beam"):
         if how == "beam":
-            monkeypatch.setattr(statistics, "IN_MEMORY_BYTES", -1)
+            monkeypatch.setattr(in_memory, "IN_MEMORY_BYTES", -1)
         described[how] = [_features(statistics.batch_statistics(fmt, files, str(tmp_path / f"{how}{n}.pb"),
                                                                 options=options))
                           for n, (fmt, files) in enumerate([("csv", paths), ("csv", [str(tmp_path / "crlf.csv")]),

@@ -43,6 +43,7 @@ from components.calibrated_trainer import CalibratedTrainer
 from components.confident_evaluator import ConfidentEvaluator
 from components.feature_importance import FeatureImportance
 from components.serving_infra_validator import ServingInfraValidator
+from components.small_data_example_gen import SmallDataCsvExampleGen
 from components.small_data_statistics_gen import SmallDataStatisticsGen
 from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
@@ -172,8 +173,9 @@ def _remote_window(spec: TrainingPipelineSpec) -> WindowExamples:
 
 
 def _example_gen_class(model: ModelPackage):
-    """CSV spans: CsvExampleGen; tf.Example TFRecord spans (images): ImportExampleGen."""
-    return tfx.components.ImportExampleGen if model.span_format == "tfrecord" else tfx.components.CsvExampleGen
+    """CSV spans: CsvExampleGen (small spans in memory: SmallDataCsvExampleGen); tf.Example TFRecord spans
+    (images): ImportExampleGen."""
+    return tfx.components.ImportExampleGen if model.span_format == "tfrecord" else SmallDataCsvExampleGen
 
 
 def example_gen_for_span(data_root: str, span: int, model: ModelPackage):

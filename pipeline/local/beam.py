@@ -157,6 +157,11 @@ def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], N
             logger.setLevel(level)
 
 
+# A warm training process collects the run's garbage after it answered (pipeline/local/training_job.py), while
+# its parent evaluates the next batch: a full collection of a TensorFlow process takes about half a second.
+collect_after_runs = True
+
+
 def release_shared_objects() -> None:
     """Frees what the run's DoFns loaded through Beam's `Shared` (TFMA's and Transform's models), now.
 
@@ -166,7 +171,8 @@ def release_shared_objects() -> None:
     """
     from apache_beam.utils import shared
     shared._shared_map._keepalive = (None, None)  # noqa: SLF001 — Beam offers no call for it
-    gc.collect()
+    if collect_after_runs:
+        gc.collect()
 
 
 def run_pipeline(pipeline) -> str:

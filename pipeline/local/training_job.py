@@ -13,6 +13,7 @@ conversions of TF-DF's training step, Transform's and the export's) are
 converted once; the second run in a process trains 3-7 times faster than the
 first (benchmarks/results/loop_speed.md).
 """
+import gc
 import json
 import os
 import sys
@@ -39,10 +40,13 @@ def answer(request: dict) -> dict:
 def main() -> int:
     quiet_console()  # before TensorFlow and TFX are imported
     import pipeline.local.training  # noqa: F401  the imports every run needs, paid once, before the first request
+    from pipeline.local import beam
+    beam.collect_after_runs = False
     for line in sys.stdin:
         if line.strip():
             reply = {**answer(json.loads(line)), "process": os.getpid()}
             print(REPLY_MARK + json.dumps(reply), flush=True)
+            gc.collect()  # the run's models and graphs, freed while the parent works
     return 0
 
 
