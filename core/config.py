@@ -245,6 +245,14 @@ class ServingConfig:
     poll_seconds: float = field(default=2.0, metadata=_doc("How often the server looks for a new version.", min=0.1))
     max_body_mb: float = field(default=10.0, metadata=_doc("Largest request body accepted.", min=0.01))
     batching: BatchingConfig = field(default_factory=BatchingConfig)
+    log_predictions: bool = field(default=False, metadata=_doc(
+        "Append each answered instance, its prediction, the version and a request id to JSONL files under "
+        "<workdir>/predictions/<model>/ (`adapt batch from-log` turns a time slice of them into a batch)."))
+    log_sample_rate: float = field(default=1.0, metadata=_doc(
+        "Share of predict requests logged when log_predictions is on (a request is logged whole or not at all).",
+        min=0.0, max=1.0))
+    log_file_mb: float = field(default=64.0, metadata=_doc(
+        "A prediction log file is closed and a new one started past this size.", min=0.01))
 
 
 @dataclass(frozen=True)

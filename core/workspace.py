@@ -94,6 +94,10 @@ class Workspace:
     def replays(self) -> Path:
         return self.root / "replays"
 
+    def prediction_log(self, config: Config) -> Path:
+        """Where `adapt serve` logs what it answered (serving.log_predictions)."""
+        return self.root / "predictions" / config.model.name
+
     def pipeline_root(self, pipeline_name: str) -> Path:
         return self.pipelines / pipeline_name
 

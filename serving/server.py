@@ -5,6 +5,7 @@
     GET  /v1/models/<name>/metadata                features and signature
     POST /v1/models/<name>:predict                 {"instances": [...]} or {"inputs": {...}}
     POST /v1/models/<name>/versions/<v>:predict
+    (a predict response carries X-Model-Version and X-Request-Id, the client's when it sent one)
     GET  /healthz                                  200 once a version is loaded
     GET  /metrics                                  Prometheus text format
 
@@ -13,7 +14,9 @@ layout plus the rollback pin of serving.versions) and loads a new production
 version completely before swapping it in; requests in flight keep the version
 they started with, so none is dropped. Concurrent predict requests for one
 version are answered by one model call (serving/batching.py); when more rows
-wait than the queue holds, a request gets 503 with Retry-After at once. Bad
+wait than the queue holds, a request gets 503 with Retry-After at once. With
+a prediction log (serving/prediction_log.py), what it answers is appended to
+JSONL files a later batch is made of. Bad
 requests get a 4xx JSON error and never stop the server. `adapt serve` runs
 it; the training pipeline's local infra validation starts it in a subprocess
 (`python -m serving.server`).
@@ -38,6 +41,7 @@ from core.config import BatchingConfig
 from core.contract import SIGNATURE_NAME, is_regression, model_classes
 from core.errors import AdaptError
 from serving.batching import Batcher, Overloaded
+from serving.prediction_log import PredictionLog, new_request_id
 
 logger = logging.getLogger("adapt.serving")
 
@@ -149,7 +153,7 @@ class ModelRepository:
 
 
 def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 1024,
-               batching: BatchingConfig = BatchingConfig()):
+               batching: BatchingConfig = BatchingConfig(), prediction_log: Optional[PredictionLog] = None):
     import asyncio
 
     from fastapi import FastAPI, Request
@@ -245,6 +249,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             return error(400, f"{match['verb']} is not supported; use :predict", "predict")
         if match["name"] != repository.name:
             return error(404, f"model {match['name']!r} not found; this server serves {repository.name!r}", "predict")
+        request_id = (request.headers.get("x-request-id") or "").strip()[:128] or new_request_id()
 
         # An oversized body is read and dropped (up to a hard cap) before the 413, so that the client,
         # still sending, gets the answer instead of a reset connection.
@@ -295,7 +300,9 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         rows = json_values(rows)
         instances_total.inc(len(rows))
         requests_total.labels("predict", "200").inc()
-        headers = {"X-Model-Version": str(model.version)}
+        headers = {"X-Model-Version": str(model.version), "X-Request-Id": request_id}
+        if prediction_log is not None and prediction_log.sampled():
+            prediction_log.record(request_id, model.version, instances, rows)
         if columnar:
             return JSONResponse({"outputs": rows}, headers=headers)
         return JSONResponse({"predictions": rows}, headers=headers)
@@ -323,13 +330,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def serve(base_path: str, name: str, host: str = "127.0.0.1", port: int = 8501, poll_seconds: float = 2.0,
           max_body_mb: float = 10.0, port_file: Optional[str] = None, on_ready=None,
-          batching: BatchingConfig = BatchingConfig()) -> None:
+          batching: BatchingConfig = BatchingConfig(), prediction_log: Optional[PredictionLog] = None) -> None:
     """Runs the server until interrupted. port 0 picks a free port (written to port_file)."""
     import uvicorn
 
     repository = ModelRepository(base_path, name, poll_seconds)
     repository.start()
-    app = create_app(repository, int(max_body_mb * 1024 * 1024), batching)
+    app = create_app(repository, int(max_body_mb * 1024 * 1024), batching, prediction_log)
     sock = bind_socket(host, port)
     actual_port = sock.getsockname()[1]
     if port_file:
@@ -343,6 +350,8 @@ def serve(base_path: str, name: str, host: str = "127.0.0.1", port: int = 8501, 
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         repository.stop()
+        if prediction_log is not None:
+            prediction_log.close()
 
 
 def json_values(rows):
@@ -382,6 +391,9 @@ def main(argv=None) -> int:
                         help="how long a batch waits for more requests after its first")
     parser.add_argument("--max-queued-rows", type=int, default=defaults.max_queued_rows,
                         help="rows waiting for the model before requests get 503")
+    parser.add_argument("--log-predictions-dir", help="append what is answered to JSONL files here")
+    parser.add_argument("--log-sample-rate", type=float, default=1.0, help="share of requests logged")
+    parser.add_argument("--log-file-mb", type=float, default=64.0, help="size past which a log file rotates")
     parser.add_argument("--preload", action="store_true",
                         help="import TensorFlow before any version exists (a standby server, serving/process.py)")
     parser.add_argument("--parent-pid", type=int,
@@ -394,7 +406,9 @@ def main(argv=None) -> int:
         import serving.model  # noqa: F401
     serve(args.model_base_path, args.model_name, args.host, args.port, args.poll_seconds,
           args.max_body_mb, args.port_file,
-          batching=BatchingConfig(args.max_batch_size, args.batch_timeout_ms, args.max_queued_rows))
+          batching=BatchingConfig(args.max_batch_size, args.batch_timeout_ms, args.max_queued_rows),
+          prediction_log=PredictionLog(args.log_predictions_dir, args.log_sample_rate,
+                                       int(args.log_file_mb * 1024 * 1024)) if args.log_predictions_dir else None)
     return 0
 
 

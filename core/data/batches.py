@@ -59,6 +59,7 @@ CLAIM_TIMEOUT_SECONDS = 6 * 3600
 CSV_SUFFIXES = (".csv",)
 TFRECORD_SUFFIXES = (".tfrecord", ".tfrecord.gz", ".tfrecords")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+REQUEST_IDS_FILE = "_REQUEST_IDS.csv"  # a batch made from the prediction log: its rows by request id
 
 
 def _filesystem(path: str) -> Tuple[fsspec.AbstractFileSystem, str]:
@@ -299,8 +300,8 @@ class Batch:
         return header, by_file
 
     def iter_labels_file(self, counts: Optional[Dict[str, int]] = None) -> Iterator[Tuple[str, Optional[str]]]:
-        """(instance id, label) from the labels file, read as a stream: by its instance_id column (images: or
-        file), else by row order.
+        """(instance id, label) from the labels file, read as a stream: by its instance_id column (a batch made from
+        the prediction log: or request_id; images: or file), else by row order.
 
         Row order must cover every instance; ids the batch does not have are
         caught by `labels_from_file` (or by the join that consumes this).
@@ -311,11 +312,12 @@ class Batch:
             columns = reader.fieldnames or []
             if self.label not in columns:
                 raise BatchError(f"{where} has no {self.label!r} column (columns: {', '.join(columns) or 'none'})")
-            key = "instance_id" if "instance_id" in columns else \
+            key = "instance_id" if "instance_id" in columns else "request_id" if "request_id" in columns else \
                 "file" if "file" in columns and self.format == "files" else None
             if key:
+                by_request = self.request_ids()
                 for row in reader:
-                    yield row[key], label_text(row[self.label])
+                    yield by_request.get(row[key], row[key]), label_text(row[self.label])
                 return
             labels = instances = 0
             for row, instance_id in itertools.zip_longest(reader, self.instance_ids(counts)):
@@ -325,6 +327,14 @@ class Batch:
             if labels != instances:
                 raise BatchError(f"{where} has {labels} labels for {instances} instances; add an instance_id "
                                  f"column (values like data.csv:0) to label a subset")
+
+    def request_ids(self) -> Dict[str, str]:
+        """{request's instance id: instance id} of a batch made from the prediction log (REQUEST_IDS_FILE), so that
+        its labels may name rows by the ids the server returned; {} for any other batch."""
+        if not self.exists(REQUEST_IDS_FILE):
+            return {}
+        with self.open(REQUEST_IDS_FILE, "rt") as handle:
+            return {row["request_id"]: row["instance_id"] for row in csv.DictReader(handle)}
 
     def labels_from_file(self) -> Dict[str, Optional[str]]:
         """{instance id: label} from the labels file (see iter_labels_file); an unknown instance id is an error."""

@@ -354,8 +354,32 @@ def cmd_serve(args) -> int:
         print(f"serving {config.model.name} version {repository.current.version} on "
               f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
 
+    log = None
+    if config.serving.log_predictions:
+        from serving.prediction_log import PredictionLog
+        log = PredictionLog(str(workspace.prediction_log(config)), config.serving.log_sample_rate,
+                            int(config.serving.log_file_mb * 1024 * 1024))
+        print(f"logging predictions to {workspace.prediction_log(config)} "
+              f"({config.serving.log_sample_rate:.0%} of requests)", file=sys.stderr)
     server.serve(base, config.model.name, host=host, port=port, poll_seconds=config.serving.poll_seconds,
-                 max_body_mb=config.serving.max_body_mb, on_ready=ready, batching=config.serving.batching)
+                 max_body_mb=config.serving.max_body_mb, on_ready=ready, batching=config.serving.batching,
+                 prediction_log=log)
+    return 0
+
+
+def cmd_batch_from_log(args) -> int:
+    from pipeline.local.batch_from_log import batch_from_log, parse_time
+    workspace, config = _open(args)
+    until = parse_time(args.until) if args.until else time.time()
+    made = batch_from_log(workspace.prediction_log(config), workspace.incoming, parse_time(args.since), until,
+                          args.name)
+    if args.json:
+        _print_json(made)
+        return 0
+    answered = ", ".join(f"version {key}: {count}" for key, count in sorted(made["answered_by"].items()))
+    print(f"{made['batch']}: {made['rows']} instances from {made['requests']} requests ({answered}); "
+          f"bring labels.csv with an instance_id column of the request ids, then `adapt evaluate-batch "
+          f"{Path(made['batch']).name}`")
     return 0
 
 
@@ -553,6 +577,18 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--json", action="store_true")
     history.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
     history.set_defaults(func=cmd_history)
+
+    batch = commands.add_parser("batch", help="make batches")
+    batch_commands = batch.add_subparsers(dest="action", metavar="ACTION", required=True)
+    from_log = batch_commands.add_parser("from-log", help="a time slice of the prediction log "
+                                                          "(serving.log_predictions) as a batch in incoming/")
+    from_log.add_argument("--since", required=True, help="ISO date and time (UTC unless it names a zone) or epoch "
+                                                         "seconds")
+    from_log.add_argument("--until", help="the end, excluded (default: now)")
+    from_log.add_argument("--name", default="", help="the batch folder's name (default: log-<since>-<until>)")
+    from_log.add_argument("--json", action="store_true")
+    _workdir(from_log)
+    from_log.set_defaults(func=cmd_batch_from_log)
 
     doctor = commands.add_parser("doctor", help="free space, the metadata store, leftovers of killed writes, "
                                                 "version folders that cannot serve")

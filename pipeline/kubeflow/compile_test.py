@@ -42,6 +42,8 @@ ADAPT_EXECUTORS = {
     "FeatureImportance": "components.feature_importance.executor.Executor",
     "SpanPreparator": "components.span_preparator.executor.Executor",
     "PipelineTrigger": "components.pipeline_trigger.executor.Executor",
+    "CsvExampleGen": "components.small_data_example_gen.executor.Executor",
+    "StatisticsGen": "components.small_data_statistics_gen.executor.Executor",
 }
 BEAM_TASKS = {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator", "BatchPredictionGen", "DriftDetector"}
 
