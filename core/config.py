@@ -225,6 +225,12 @@ class BeamConfig:
 class PushConfig:
     destination: str = field(default="", metadata=_doc(
         "Base directory for pushed models; empty means <workdir>/serving/<model>. May be gs://..."))
+    mode: str = field(default="production", metadata=_doc(
+        "production: a pushed model serves every request; canary: it answers canary_traffic of them beside the "
+        "version serving before (`adapt models promote` or `abort` ends it). Local pushes.",
+        choices=("production", "canary")))
+    canary_traffic: float = field(default=0.1, metadata=_doc(
+        "The share of predict requests a model pushed as a canary answers.", min=0.01, max=1.0))
 
 
 @dataclass(frozen=True)

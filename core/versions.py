@@ -110,18 +110,99 @@ def changing(base: str):
 def pin_version(base: str, version: int) -> dict:
     """Makes `version` the production version until a newer one is pushed."""
     with changing(base):
-        versions = list_versions(base)
-        problem = broken_versions(base).get(version)
-        if problem:
-            raise VersionError(f"version {version} under {base} cannot serve: {problem}")
-        if version not in versions:
-            raise VersionError(f"version {version} does not exist under {base} "
-                               f"(versions: {', '.join(map(str, versions)) or 'none'})")
-        record = {"pinned_version": version, "latest_version_at_pin": versions[-1], "pinned_at": time.time()}
-        temporary = Path(base) / f".{POLICY_FILE}.tmp"
-        temporary.write_text(json.dumps(record, indent=2))
-        faults.point("pin-staged")
-        os.replace(temporary, Path(base) / POLICY_FILE)
+        return _pin(base, version)
+
+
+def _servable(base: str, version: int) -> List[int]:
+    versions = list_versions(base)
+    problem = broken_versions(base).get(version)
+    if problem:
+        raise VersionError(f"version {version} under {base} cannot serve: {problem}")
+    if version not in versions:
+        raise VersionError(f"version {version} does not exist under {base} "
+                           f"(versions: {', '.join(map(str, versions)) or 'none'})")
+    return versions
+
+
+def _pin(base: str, version: int) -> dict:
+    versions = _servable(base, version)
+    record = {"pinned_version": version, "latest_version_at_pin": versions[-1], "pinned_at": time.time()}
+    _write_json(Path(base) / POLICY_FILE, record, "pin-staged")
+    return record
+
+
+def _write_json(path: Path, record: dict, fault: str = "") -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(record, indent=2))
+    if fault:
+        faults.point(fault)
+    os.replace(temporary, path)
+
+
+# -- canary: a second version answering a share of the requests (or a copy of each: shadow) --------------
+CANARY_FILE = "canary.json"
+
+
+def read_canary(base: str) -> Optional[dict]:
+    """{version, stable_version, traffic, shadow, started_at} while a canary runs; None otherwise (also when its
+    version folder is gone or broken)."""
+    path = Path(base) / CANARY_FILE
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    return record if record.get("version") in list_versions(base) else None
+
+
+def start_canary(base: str, version: int, traffic: float, shadow: bool = False) -> dict:
+    """Serves `version` to `traffic` of the requests (shadow: a copy of each, answers discarded) beside the stable
+    version: the production version, or, when `version` is production already (just pushed), the one before it.
+    The stable version is pinned, so that `version` does not take all traffic as the newest."""
+    if not 0.0 < traffic <= 1.0:
+        raise VersionError(f"a canary's traffic is a share above 0 and at most 100%, not {traffic:.0%}")
+    with changing(base):
+        versions = _servable(base, version)
+        stable = production_version(base)
+        if stable == version:
+            pin = read_pin(base)
+            earlier = [v for v in versions if v < version]
+            stable = pin["pinned_version"] if pin and pin.get("pinned_version") in earlier else \
+                (earlier[-1] if earlier else None)
+        if stable is None:
+            raise VersionError(f"version {version} is the only version: a canary needs a stable version beside it")
+        _pin(base, stable)
+        return write_canary(base, version, stable, traffic, shadow)
+
+
+def write_canary(base: str, version: int, stable: int, traffic: float, shadow: bool = False) -> dict:
+    """The canary record (the caller holds `changing(base)`)."""
+    record = {"version": version, "stable_version": stable, "traffic": traffic, "shadow": shadow,
+              "started_at": time.time()}
+    _write_json(Path(base) / CANARY_FILE, record)
+    return record
+
+
+def hold_for_canary(base: str, next_version: int) -> Optional[int]:
+    """Before `next_version` is pushed as a canary (the caller holds `changing(base)`): pins the production version
+    through `next_version`, so that the new folder does not take every request the moment it appears. The stable
+    version, or None when nothing serves yet (the push then serves as production)."""
+    stable = production_version(base)
+    if stable is None:
+        return None
+    record = {"pinned_version": stable, "latest_version_at_pin": max(list_versions(base)[-1], next_version),
+              "pinned_at": time.time()}
+    _write_json(Path(base) / POLICY_FILE, record, "pin-staged")
+    return stable
+
+
+def end_canary(base: str, promote: bool) -> dict:
+    """Ends the canary: promoted, its version serves every request; aborted, the stable version does."""
+    with changing(base):
+        record = read_canary(base)
+        if record is None:
+            raise VersionError(f"no canary runs under {base}: `adapt models canary V` starts one")
+        if promote:
+            _pin(base, record["version"])
+        os.remove(Path(base) / CANARY_FILE)
         return record
 
 

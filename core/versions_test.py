@@ -43,3 +43,31 @@ def test_a_rollback_to_a_broken_folder_is_refused_naming_its_problem(tmp_path):
     assert versions.read_pin(str(tmp_path)) is None and versions.production_version(str(tmp_path)) == 3
     versions.pin_version(str(tmp_path), 1)
     assert versions.production_version(str(tmp_path)) == 1
+
+
+def test_a_canary_keeps_the_stable_version_in_production_until_promoted_or_aborted(tmp_path):
+    base = str(tmp_path)
+    for number in (1, 2, 3):
+        _version(tmp_path, number)
+    record = versions.start_canary(base, 3, 0.25)  # 3 was just pushed: 2 stays stable
+    assert (record["version"], record["stable_version"], record["traffic"]) == (3, 2, 0.25)
+    assert versions.production_version(base) == 2 and versions.read_canary(base)["version"] == 3
+    assert versions.end_canary(base, promote=False)["version"] == 3
+    assert versions.read_canary(base) is None and versions.production_version(base) == 2
+
+    versions.start_canary(base, 3, 0.5, shadow=True)
+    versions.end_canary(base, promote=True)
+    assert versions.production_version(base) == 3 and versions.read_canary(base) is None
+    _version(tmp_path, 4)
+    assert versions.production_version(base) == 4  # a newer push serves, as after a rollback
+
+    with pytest.raises(VersionError, match="no canary runs"):
+        versions.end_canary(base, promote=True)
+    with pytest.raises(VersionError, match="at most 100%"):
+        versions.start_canary(base, 3, 1.5)
+    with pytest.raises(VersionError, match="does not exist"):
+        versions.start_canary(base, 9, 0.1)
+    solo = tmp_path / "solo"
+    _version(solo, 1)
+    with pytest.raises(VersionError, match="only version"):
+        versions.start_canary(str(solo), 1, 0.1)

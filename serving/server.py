@@ -5,18 +5,22 @@
     GET  /v1/models/<name>/metadata                features and signature
     POST /v1/models/<name>:predict                 {"instances": [...]} or {"inputs": {...}}
     POST /v1/models/<name>/versions/<v>:predict
+    POST /v1/models/<name>/labels/<stable|canary>:predict
     (a predict response carries X-Model-Version and X-Request-Id, the client's when it sent one)
     GET  /healthz                                  200 once a version is loaded
     GET  /metrics                                  Prometheus text format
 
 A background thread watches the model folder (serving/<model>/, TF Serving
-layout plus the rollback pin of serving.versions) and loads a new production
+layout plus the rollback pin and the canary of core/versions.py) and loads a new production
 version completely before swapping it in; requests in flight keep the version
 they started with, so none is dropped. Concurrent predict requests for one
 version are answered by one model call (serving/batching.py); when more rows
 wait than the queue holds, a request gets 503 with Retry-After at once. With
 a prediction log (serving/prediction_log.py), what it answers is appended to
-JSONL files a later batch is made of. Bad
+JSONL files a later batch is made of. While a canary runs, a share of the
+predict requests (sticky by their X-Canary-Key header) is answered by the
+canary version, or, in shadow mode, the canary answers a copy of each request
+after the client has the stable version's answer. Bad
 requests get a 4xx JSON error and never stop the server. `adapt serve` runs
 it; the training pipeline's local infra validation starts it in a subprocess
 (`python -m serving.server`).
@@ -24,10 +28,12 @@ it; the training pipeline's local infra validation starts it in a subprocess
 
 import argparse
 import collections
+import hashlib
 import json
 import logging
 import math
 import os
+import random
 import re
 import socket
 import sys
@@ -47,7 +53,17 @@ logger = logging.getLogger("adapt.serving")
 
 DRAIN_FACTOR = 8  # bodies up to 8x the limit are drained before the 413; larger ones are cut off
 RETRY_AFTER_SECONDS = 1  # what a 503 for a full queue tells the client
-_PREDICT_PATH = re.compile(r"^(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?:(?P<verb>[a-z]+)$")
+_PREDICT_PATH = re.compile(
+    r"^(?P<name>[^/:]+)(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?:(?P<verb>[a-z]+)$")
+CANARY_KEY_HEADER = "x-canary-key"  # requests naming the same key go to the same version while a canary runs
+
+
+def routed_to_canary(record: dict, key: str) -> bool:
+    """Whether a request goes to the canary: by its key's hash when it names one (sticky), else by chance."""
+    if not key:
+        return random.random() < record["traffic"]
+    digest = hashlib.sha256(key.encode("utf-8", "backslashreplace")).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64 < record["traffic"]
 
 
 class ModelRepository:
@@ -66,10 +82,15 @@ class ModelRepository:
         self.last_error = ""
         self.reloads = 0
         self._failed: Dict[int, float] = {}   # version -> its folder's mtime when it failed to load
+        self._canary = None   # (model, its canary record) while a canary runs (core/versions.py)
 
     @property
     def current(self):
         return self._current
+
+    @property
+    def canary(self):
+        return self._canary
 
     def _load(self, version: int):
         from serving.model import load_model  # TensorFlow only where a model is loaded
@@ -89,6 +110,25 @@ class ModelRepository:
         return model
 
     def refresh(self) -> bool:
+        self._refresh_canary()
+        return self._refresh_production()
+
+    def _refresh_canary(self) -> None:
+        record = versions.read_canary(self.base_path)
+        if record is None or (self._canary is not None and self._canary[1] == record):
+            self._canary = None if record is None else self._canary
+            return
+        try:
+            self._canary = (self._load(record["version"]), record)
+            logger.info("canary: version %s for %s of requests%s beside version %s", record["version"],
+                        f"{record['traffic']:.0%}", " (shadow)" if record.get("shadow") else "",
+                        record["stable_version"])
+        except Exception as err:  # the stable version keeps every request
+            self._canary = None
+            self.last_error = f"canary version {record['version']} failed to load: {err}"
+            logger.error(self.last_error)
+
+    def _refresh_production(self) -> bool:
         """Loads the production version if it changed; True when a new version was swapped in.
 
         A version that fails to load (a folder copied by hand that only looks whole) is logged once, in one line
@@ -183,6 +223,18 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                 model.batcher = Batcher(predict, batching)
             return model.batcher
 
+    async def shadow_answer(model, serialized, request_id: str, instances, logged: bool) -> None:
+        try:
+            rows = await asyncio.wrap_future(batcher_of(model).submit(serialized))
+        except Exception as err:  # a shadow's failure is its own: counted and logged, never the client's
+            requests_total.labels("shadow", "500").inc()
+            logger.warning("shadow version %s failed request %s: %s", model.version, request_id, err)
+            return
+        requests_total.labels("shadow", "200").inc()
+        if logged:
+            rows = [row[0] for row in rows] if is_regression(model.info) else rows
+            prediction_log.record(request_id, model.version, instances, json_values(rows), label="shadow")
+
     def error(status: int, message: str, endpoint: str):
         requests_total.labels(endpoint, str(status)).inc()
         return JSONResponse({"error": message}, status_code=status)
@@ -214,7 +266,8 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         if model is None:
             return error(503, repository.last_error or "no version loaded yet", "status")
         requests_total.labels("status", "200").inc()
-        return {"model_version_status": [status_of(model)]}
+        canary = repository.canary
+        return {"model_version_status": [status_of(model)] + ([status_of(canary[0])] if canary else [])}
 
     @app.get("/v1/models/{name}/versions/{version}")
     def version_status(name: str, version: int):
@@ -270,9 +323,21 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         if not isinstance(body, dict) or ("instances" in body) == ("inputs" in body):
             return error(400, 'body must be an object with exactly one of "instances" or "inputs"', "predict")
 
+        canary, label, shadow = repository.canary, "stable", None
         try:
             if match["version"]:
-                model = await run_in_threadpool(repository.version, int(match["version"]))
+                model, label = await run_in_threadpool(repository.version, int(match["version"])), "version"
+            elif match["label"] == "canary":
+                if canary is None:
+                    return error(404, f"model {repository.name} has no canary now", "predict")
+                model, label = canary[0], "canary"
+            elif match["label"] not in (None, "stable"):
+                return error(404, f"unknown label {match['label']!r}: stable or canary", "predict")
+            elif match["label"] is None and canary is not None and canary[1].get("shadow"):
+                model, shadow = repository.current, canary[0]
+            elif match["label"] is None and canary is not None and \
+                    routed_to_canary(canary[1], request.headers.get(CANARY_KEY_HEADER, "")):
+                model, label = canary[0], "canary"
             else:
                 model = repository.current
         except versions.VersionError as err:
@@ -300,9 +365,12 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         rows = json_values(rows)
         instances_total.inc(len(rows))
         requests_total.labels("predict", "200").inc()
-        headers = {"X-Model-Version": str(model.version), "X-Request-Id": request_id}
-        if prediction_log is not None and prediction_log.sampled():
-            prediction_log.record(request_id, model.version, instances, rows)
+        headers = {"X-Model-Version": str(model.version), "X-Request-Id": request_id, "X-Model-Label": label}
+        logged = prediction_log is not None and prediction_log.sampled()
+        if logged:
+            prediction_log.record(request_id, model.version, instances, rows, label=label)
+        if shadow is not None:  # the shadow answers a copy after the client has its answer; its answer is logged
+            asyncio.get_running_loop().create_task(shadow_answer(shadow, serialized, request_id, instances, logged))
         if columnar:
             return JSONResponse({"outputs": rows}, headers=headers)
         return JSONResponse({"predictions": rows}, headers=headers)

@@ -303,3 +303,61 @@ def test_folders_copied_in_by_hand_that_cannot_serve_leave_the_served_version_al
         output = process.communicate(timeout=30)[0]
     failed = [line for line in output.splitlines() if "failed to load" in line]
     assert len(failed) == 1 and f"version 3 ({fake})" in failed[0] and "still serving version 1" in failed[0], output
+
+
+def _predict_as(port, path, key=None):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps({"instances": [INSTANCE]}).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              **({"X-Canary-Key": key} if key else {})})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.headers["X-Model-Version"], response.headers["X-Model-Label"]
+
+
+def _wait_for_canary(port, version, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, body = _json(_request(port, "/v1/models/taxi"))
+        if status == 200 and str(version) in [s["version"] for s in body["model_version_status"]][1:]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"canary {version} never loaded")
+
+
+def test_a_canary_takes_its_share_sticky_by_key_and_label_urls_reach_each_version(models, tmp_path):
+    log = tmp_path / "log"
+    process, port, base = start_server(models, tmp_path, "--log-predictions-dir", str(log))
+    try:
+        push(models, base, 2)
+        wait_for_version(port, 2)
+        versions.start_canary(base, 2, 0.5)  # 2 was just pushed: 1 stays stable, pinned
+        wait_for_version(port, 1)
+        _wait_for_canary(port, 2)
+        routed = {key: _predict_as(port, "/v1/models/taxi:predict", key) for key in map(str, range(40))}
+        assert {version for version, _ in routed.values()} == {"1", "2"}
+        assert {label for version, label in routed.values() if version == "2"} == {"canary"}
+        assert all(_predict_as(port, "/v1/models/taxi:predict", key) == routed[key] for key in map(str, range(10)))
+        assert _predict_as(port, "/v1/models/taxi/labels/canary:predict") == ("2", "canary")
+        assert _predict_as(port, "/v1/models/taxi/labels/stable:predict") == ("1", "stable")
+        assert _request(port, "/v1/models/taxi/labels/blue:predict", {"instances": [INSTANCE]})[0] == 404
+
+        versions.end_canary(base, promote=False)
+        deadline = time.time() + 60
+        while _json(_request(port, "/v1/models/taxi"))[1]["model_version_status"][1:] and time.time() < deadline:
+            time.sleep(0.1)
+        assert _predict_as(port, "/v1/models/taxi:predict", "0") == ("1", "stable")  # aborted: 1 answers all
+        versions.start_canary(base, 2, 1.0, shadow=True)  # every request copied to 2, answered by 1
+        _wait_for_canary(port, 2)
+        assert {_predict_as(port, "/v1/models/taxi:predict", str(k)) for k in range(10)} == {("1", "stable")}
+        time.sleep(1.0)
+        versions.end_canary(base, promote=True)
+        wait_for_version(port, 2)
+        assert _request(port, "/v1/models/taxi/labels/canary:predict", {"instances": [INSTANCE]})[0] == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    from serving.prediction_log import read_log
+    lines = read_log(str(log), 0, 4e9)
+    shadows = [line for line in lines if line["label"] == "shadow"]
+    assert len(shadows) == 10 and {line["version"] for line in shadows} == {2}
+    stable = {line["request_id"]: line["prediction"] for line in lines if line["label"] == "stable"}
+    assert all(line["request_id"] in stable and line["prediction"] != stable[line["request_id"]] for line in shadows)

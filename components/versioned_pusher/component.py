@@ -12,6 +12,11 @@ model (same SavedModel fingerprint) is already a version in the destination —
 so a rerun with nothing new never creates a duplicate version. Those checks and
 the copy hold the version folder against other processes (`core.versions.changing`).
 
+With `custom_config["canary_traffic"]` (push.mode: canary) the version that
+served stays production (pinned before the new folder appears) and the new
+version becomes its canary, answering that share of requests
+(core/versions.py); `canary_of` names the stable version.
+
 Versions are the integers TF Serving expects, 1, 2, 3 ... (TFX's Pusher uses
 the Unix time). Locally a version is copied to a hidden folder and renamed
 into place, so a model server never sees half a model.

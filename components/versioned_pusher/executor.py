@@ -17,6 +17,7 @@ from core import faults, versions
 
 FINGERPRINT_FILES = ("fingerprint.pb", "saved_model.pb")
 EVALUATED_AGAINST = "serving_version_evaluated"  # custom_config: the version the Evaluator compared with (None: none)
+CANARY_TRAFFIC = "canary_traffic"  # custom_config: push as a canary answering this share of requests (absent: no)
 
 
 def model_fingerprint(model_dir: str) -> str:
@@ -100,8 +101,10 @@ class Executor(pusher_executor.Executor):
         base_directory = destination.filesystem.base_directory
         model_path = self.GetModelPath(input_dict)
         fileio.makedirs(base_directory)
+        custom_config = json.loads(exec_properties.get("custom_config") or "null") or {}
+        canary_traffic = custom_config.get(CANARY_TRAFFIC) if not versions.on_object_store(base_directory) else None
         with versions.changing(base_directory):  # what serves cannot change between the checks and the copy
-            stale = stale_blessing(base_directory, json.loads(exec_properties.get("custom_config") or "null") or {})
+            stale = stale_blessing(base_directory, custom_config)
             if stale:
                 self._MarkNotPushed(model_push)
                 model_push.set_int_custom_property("stale_blessing", 1)
@@ -116,7 +119,12 @@ class Executor(pusher_executor.Executor):
                     "reason", f"identical to version {identical}, already in {base_directory}")
                 logging.info("Model already pushed as version %s; not pushing again.", identical)
                 return
+            stable = versions.hold_for_canary(base_directory, (existing_versions(base_directory) or [0])[-1] + 1) \
+                if canary_traffic else None
             version = copy_version(model_path, base_directory)
+            if stable is not None:
+                versions.write_canary(base_directory, version, stable, float(canary_traffic))
+                model_push.set_int_custom_property("canary_of", stable)
         io_utils.copy_dir(model_path, model_push.uri)  # archive, as TFX's Pusher does
         self._MarkPushed(model_push, pushed_destination=os.path.join(base_directory, str(version)),
                          pushed_version=str(version))

@@ -133,3 +133,16 @@ def test_a_push_waits_for_the_version_folder_and_a_killed_holder_lets_go(tmp_pat
     assert time.monotonic() >= holder_killed_at  # it waited for the holder, and went on once the kernel let go
     assert pushed.get_string_custom_property("pushed_version") == "1"
     holder.wait()
+
+
+def test_a_canary_push_leaves_the_serving_version_in_production_and_the_new_one_its_canary(tmp_path):
+    canary = {executor.CANARY_TRAFFIC: 0.2}
+    first = _push(tmp_path, _model(tmp_path, "m1", 0.5), custom_config=canary)  # nothing served: it serves
+    second = _push(tmp_path, _model(tmp_path, "m2", -0.5), custom_config=canary)
+    base = str(tmp_path / "serving")
+    assert not first.has_custom_property("canary_of") and second.get_int_custom_property("canary_of") == 1
+    assert versions.list_versions(base) == [1, 2] and versions.production_version(base) == 1
+    assert {k: versions.read_canary(base)[k] for k in ("version", "stable_version", "traffic")} == \
+        {"version": 2, "stable_version": 1, "traffic": 0.2}
+    versions.end_canary(base, promote=True)
+    assert versions.production_version(base) == 2

@@ -271,6 +271,56 @@ def cmd_models_rollback(args) -> int:
     return 0
 
 
+def traffic_share(text: str) -> float:
+    """'10%' or '0.1' as a share."""
+    try:
+        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share of traffic (10% or 0.1)") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a share of traffic above 0 and at most 100%")
+    return value
+
+
+def cmd_models_canary(args) -> int:
+    from pipeline.lineage import registry
+    workspace, config = _open(args)
+    done = registry.start_canary(workspace, config, args.version, 1.0 if args.shadow else args.traffic,
+                                 shadow=args.shadow, reason=args.reason)
+    share = "a copy of every request (shadow: its answers are logged, not returned)" if args.shadow else \
+        f"{done['traffic']:.0%} of predict requests (sticky by the X-Canary-Key header)"
+    print(f"{config.model.name}: version {done['version']} answers {share}; version {done['stable_version']} "
+          f"the rest. `adapt models promote` or `adapt models abort` ends it")
+    return 0
+
+
+def cmd_models_end_canary(args) -> int:
+    from pipeline.lineage import registry
+    workspace, config = _open(args)
+    done = registry.end_canary(workspace, config, promote=args.action == "promote", reason=args.reason)
+    print(f"{config.model.name}: canary version {done['version']} "
+          f"{'promoted' if done['action'] == 'promote' else 'aborted'}; version {done['serving_version']} serves "
+          f"every request")
+    return 0
+
+
+def cmd_models_canary_report(args) -> int:
+    from pipeline.lineage.canary import canary_report
+    workspace, config = _open(args)
+    path = args.batch if os.sep in args.batch or os.path.isdir(args.batch) else str(workspace.incoming / args.batch)
+    report = canary_report(workspace, config, path)
+    if args.json:
+        _print_json(report)
+        return 0
+    metric = report["metric"]
+    for role in ("stable", "canary"):
+        found = report[role]
+        print(f"{role:<7} version {found['version']}: {metric} {found[metric]:.4f} on {found['rows']} labeled rows")
+    print(f"canary - stable: {report['difference']:+.4f} ({report['confidence']:.0%} interval "
+          f"{report['low']:+.4f} to {report['high']:+.4f}): {report['verdict']}")
+    return 0
+
+
 # -- history -------------------------------------------------------------------------
 def cmd_history(args) -> int:
     from pipeline.lineage import history
@@ -571,6 +621,27 @@ def build_parser() -> argparse.ArgumentParser:
     _workdir(back)
     back.add_argument("--reason", default="", help="why, for the history")
     back.set_defaults(func=cmd_models_rollback)
+    canary = model_commands.add_parser("canary", help="serve a version to a share of the requests beside the "
+                                                      "stable one (or a copy of each: --shadow)")
+    canary.add_argument("version", type=positive_int)
+    canary.add_argument("--traffic", type=traffic_share, default=0.1, help="share of predict requests (default 10%%)")
+    canary.add_argument("--shadow", action="store_true",
+                        help="the canary answers a copy of every request; clients get the stable version's answer")
+    canary.add_argument("--reason", default="", help="why, for the history")
+    _workdir(canary)
+    canary.set_defaults(func=cmd_models_canary)
+    for action, text in (("promote", "the canary serves every request"),
+                         ("abort", "the stable version serves every request")):
+        ending = model_commands.add_parser(action, help=f"end the canary: {text}")
+        ending.add_argument("--reason", default="", help="why, for the history")
+        _workdir(ending)
+        ending.set_defaults(func=cmd_models_end_canary)
+    report = model_commands.add_parser("canary-report", help="the canary and the stable version on the requests "
+                                                             "each answered (a batch from the log, labeled)")
+    report.add_argument("batch", help="a batch `adapt batch from-log` made, with its labels.csv")
+    report.add_argument("--json", action="store_true")
+    _workdir(report)
+    report.set_defaults(func=cmd_models_canary_report)
 
     history = commands.add_parser("history", help="one row per retraining event and rollback")
     _workdir(history)

@@ -47,7 +47,7 @@ from components.small_data_example_gen import SmallDataCsvExampleGen
 from components.small_data_statistics_gen import SmallDataStatisticsGen
 from components.strict_example_validator import StrictExampleValidator
 from components.versioned_pusher import VersionedPusher
-from components.versioned_pusher.executor import EVALUATED_AGAINST
+from components.versioned_pusher.executor import CANARY_TRAFFIC, EVALUATED_AGAINST
 from core import contract
 from core.config import Config
 from core.contract import ModelPackage
@@ -292,7 +292,9 @@ def _pusher(spec: TrainingPipelineSpec, model, model_blessing, infra_blessing):
     if spec.target == LOCAL:
         return VersionedPusher(model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
                                push_destination=destination,
-                               custom_config={EVALUATED_AGAINST: spec.serving_version}).with_id(names.PUSHER)
+                               custom_config={EVALUATED_AGAINST: spec.serving_version, **(
+                                   {CANARY_TRAFFIC: spec.config.push.canary_traffic}
+                                   if spec.config.push.mode == "canary" else {})}).with_id(names.PUSHER)
     return tfx.components.Pusher(model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
                                  push_destination=destination).with_id(names.KUBEFLOW_PUSHER)
 

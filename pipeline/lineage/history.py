@@ -1,4 +1,5 @@
-"""`adapt history`: one row per retraining event (and per rollback and alert sent), read from ML Metadata.
+"""`adapt history`: one row per retraining event (and per rollback, canary step and alert sent), read from ML
+Metadata.
 
 The table a data scientist queries months later to explain a prediction: which
 version served after each event, whether the event changed it, what started
@@ -68,6 +69,21 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "candidate_accuracy": None, "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None,
             "outcome": f"rolled back from version {prop(execution, 'from_version')} "
                        f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,
+        })
+    for execution in meta.adapt_executions(metadata.CANARY_TYPE):
+        action, version = prop(execution, "action", ""), prop(execution, "version")
+        stable, traffic = prop(execution, "stable_version"), prop(execution, "traffic", 0.0)
+        outcome = {"start": f"version {version} answers {'a copy of every request (shadow)' if prop(execution, 'shadow', 0) else f'{traffic:.0%} of requests'} beside version {stable}",
+                   "promote": f"canary version {version} promoted: it serves every request",
+                   "abort": f"canary version {version} aborted: version {stable} serves every request"}.get(action, action)
+        rows.append({
+            "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
+            "event": "canary" if action == "start" else action, "trigger": "manual",
+            "reason": prop(execution, "reason", ""), "spans": "", "updated": action != "start",
+            "production_version": version if action == "promote" else stable, "candidate_metrics": {},
+            "baseline_metrics": {}, "metric": None, "candidate_value": None, "baseline_value": None,
+            "batch_value": None, "estimated_value": None, "candidate_accuracy": None, "baseline_accuracy": None,
+            "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0, "outcome": outcome,
         })
     for execution in meta.adapt_executions(metadata.ALERT_TYPE):
         delivered = bool(prop(execution, "delivered", 0))

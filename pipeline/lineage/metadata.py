@@ -30,6 +30,7 @@ from pipeline.definitions import names
 EVENT_TYPE = "adapt.RetrainingEvent"
 ROLLBACK_TYPE = "adapt.Rollback"
 ALERT_TYPE = "adapt.Alert"
+CANARY_TYPE = "adapt.Canary"  # a canary started, promoted or aborted
 HISTORY_CONTEXT_TYPE = "adapt.ModelHistory"
 PIPELINE_RUN_CONTEXT_TYPE = "pipeline_run"  # TFX's context of one run, named by its run id
 
@@ -43,6 +44,8 @@ _EVENT_PROPERTIES = {
 }
 _ROLLBACK_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to_version": mlmd.INT,
                         "reason": mlmd.STRING}
+_CANARY_PROPERTIES = {"model_name": mlmd.STRING, "action": mlmd.STRING, "version": mlmd.INT,
+                      "stable_version": mlmd.INT, "traffic": mlmd.DOUBLE, "shadow": mlmd.INT, "reason": mlmd.STRING}
 _ALERT_PROPERTIES = {"model_name": mlmd.STRING, "event": mlmd.STRING, "text": mlmd.STRING, "delivered": mlmd.INT,
                      "status": mlmd.STRING}
 
@@ -233,11 +236,15 @@ class Metadata:
         alert_type = mlmd.ExecutionType(name=ALERT_TYPE)
         for name, kind in _ALERT_PROPERTIES.items():
             alert_type.properties[name] = kind
+        canary_type = mlmd.ExecutionType(name=CANARY_TYPE)
+        for name, kind in _CANARY_PROPERTIES.items():
+            canary_type.properties[name] = kind
         history_type = mlmd.ContextType(name=HISTORY_CONTEXT_TYPE)
         return (self.store.put_execution_type(event_type, can_add_fields=True),
                 self.store.put_execution_type(rollback_type, can_add_fields=True),
                 self.store.put_context_type(history_type),
-                self.store.put_execution_type(alert_type, can_add_fields=True))
+                self.store.put_execution_type(alert_type, can_add_fields=True),
+                self.store.put_execution_type(canary_type, can_add_fields=True))
 
     def _history_context(self, model_name: str, context_type_id: int) -> mlmd.Context:
         existing = self.store.get_context_by_type_and_name(HISTORY_CONTEXT_TYPE, model_name)
@@ -280,6 +287,9 @@ class Metadata:
 
     def record_alert(self, values: Dict[str, Any]) -> int:
         return self._record(3, values, (), ())
+
+    def record_canary(self, values: Dict[str, Any], inputs=()) -> int:
+        return self._record(4, values, inputs, ())
 
     def adapt_executions(self, type_name: str) -> List[mlmd.Execution]:
         try:

@@ -82,6 +82,7 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
                         for model_id, r in by_model.items() if prop(r["pushed_model"], "pushed") == 1}
 
     rows = []
+    canary_version = (versions.read_canary(base) or {}).get("version")
     for model_id, record in by_model.items():
         model, pushed_model = record["model"], record["pushed_model"]
         pushed = prop(pushed_model, "pushed") == 1
@@ -101,7 +102,8 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
             "blessed": judgement["blessed"],
             "infra_blessed": judgement["infra_blessed"],
             "baseline_version": baseline_version,
-            "stage": ("production" if version == production else "archived") if pushed else "declined",
+            "stage": ("production" if version == production else "canary" if version == canary_version
+                      else "archived") if pushed else "declined",
             "reason": prop(pushed_model, "reason", ""),
             "decision": prop(event, "outcome", "") if event is not None else prop(pushed_model, "reason", ""),
             "evaluation_uri": judgement.get("evaluation_uri"),
@@ -222,3 +224,39 @@ def rollback(workspace: Workspace, config: Config, version: int, reason: str = "
     alert(workspace, config, "rollback", f"rolled back from version {before} to {version}: "
           f"{reason or 'adapt models rollback'}", {"from_version": before, "to_version": version}, meta)
     return {"from_version": before, "to_version": version, "execution_id": execution_id}
+
+
+def start_canary(workspace: Workspace, config: Config, version: int, traffic: float, shadow: bool = False,
+                 reason: str = "") -> Dict[str, Any]:
+    """Serves `version` to a share of the requests (or a copy of each: shadow) beside the stable version, and
+    records it in MLMD."""
+    base = workspace.serving_model_dir(config)
+    record = versions.start_canary(base, version, traffic, shadow)
+    record_canary(workspace, config, "start", record, reason or "adapt models canary")
+    return record
+
+
+def end_canary(workspace: Workspace, config: Config, promote: bool, reason: str = "") -> Dict[str, Any]:
+    """Promotes the canary (it serves every request) or aborts it (the stable version does); recorded in MLMD."""
+    base = workspace.serving_model_dir(config)
+    record = versions.end_canary(base, promote)
+    action = "promote" if promote else "abort"
+    meta = record_canary(workspace, config, action, record, reason or f"adapt models {action}")
+    if promote and config.mlflow.tracking_uri:
+        from pipeline.lineage import mlflow_sync
+        mlflow_sync.set_production(config, record["version"])
+    serving = record["version"] if promote else record["stable_version"]
+    alert(workspace, config, "rollback" if not promote else "push",
+          f"canary version {record['version']} {'promoted' if promote else 'aborted'}: version {serving} serves",
+          {"from_version": record["stable_version"] if promote else record["version"], "to_version": serving}, meta)
+    return {**record, "action": action, "serving_version": serving}
+
+
+def record_canary(workspace: Workspace, config: Config, action: str, record: Dict[str, Any], reason: str):
+    meta = Metadata.of(workspace, config)
+    model = metadata.model_for_version(meta, workspace.serving_model_dir(config), record["version"])
+    meta.record_canary({"model_name": config.model.name, "action": action, "version": record["version"],
+                        "stable_version": record["stable_version"], "traffic": float(record["traffic"]),
+                        "shadow": int(bool(record.get("shadow"))), "reason": reason},
+                       inputs=[model] if model is not None else [])
+    return meta

@@ -168,6 +168,9 @@ def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
     rows = int(metrics.get("candidate", {}).get("examples", 0))
     if pushed:
         reason = f"pushed as version {version}"
+        if metadata.prop(pushed_model, "canary_of") is not None:
+            reason += (f" as a canary beside version {metadata.prop(pushed_model, 'canary_of')} "
+                       f"(`adapt models promote` or `abort` ends it)")
         verdict = evaluation.promotion(evaluation_uri)
         if verdict:
             reason += f": {verdict['description']}"
@@ -235,7 +238,12 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
         alerts.training_alert(workspace, config, error=error, window=str(window), meta=meta)
         raise
 
-    if outcome.pushed and config.mlflow.tracking_uri:
+    canary = versions.read_canary(base) if outcome.pushed else None
+    if canary is not None and canary["version"] == outcome.version:
+        from pipeline.lineage import registry
+        with contextlib.suppress(Exception):
+            registry.record_canary(workspace, config, "start", canary, f"pushed as a canary ({request.trigger})")
+    elif outcome.pushed and config.mlflow.tracking_uri:
         _sync_to_mlflow(config, outcome, base, echo)
     outcome.seconds = round(time.perf_counter() - started, 1)
     outcome.event_id = record(outcome, production=outcome.production_version, chosen=chosen)

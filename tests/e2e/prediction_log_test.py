@@ -1,7 +1,10 @@
-"""The loop closed from serving: `adapt serve` logs what it answers, `adapt batch from-log` makes a batch of a
-time slice, labels arrive later by request id, and `adapt evaluate-batch` measures the serving model on them.
+"""The loop closed from serving, with a canary: version 2 answers half the requests beside version 1 (sticky by
+key), `adapt serve` logs what each answered, `adapt batch from-log` makes a batch of that time slice, labels
+arrive later by request id, `adapt models canary-report` compares the two versions on the rows each answered,
+`adapt evaluate-batch` measures the batch like any other, and `adapt models promote` gives version 2 every request.
 
-Runs on a copy of the shared served workspace (tests/e2e/conftest.py), with serving.log_predictions on."""
+Runs on a copy of the shared served workspace (tests/e2e/conftest.py; versions 1 and 2), with
+serving.log_predictions on."""
 import csv
 import json
 import shutil
@@ -26,12 +29,14 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _predict(port, instances, request_id):
+def _predict(port, instances, request_id, key=None):
     request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models/taxi:predict",
                                      data=json.dumps({"instances": instances}).encode(),
-                                     headers={"Content-Type": "application/json", "X-Request-Id": request_id})
+                                     headers={"Content-Type": "application/json", "X-Request-Id": request_id,
+                                              **({"X-Canary-Key": key} if key else {})})
     with urllib.request.urlopen(request, timeout=30) as response:
-        return response.headers["X-Request-Id"], json.loads(response.read())["predictions"]
+        return response.headers["X-Request-Id"], response.headers["X-Model-Version"], \
+            json.loads(response.read())["predictions"]
 
 
 def _typed(header, row):
@@ -56,17 +61,21 @@ def adapt(workspace, *args, timeout=600):
     return result.stdout
 
 
-def test_the_prediction_log_becomes_a_batch_that_labels_join_by_request_id(served_workspace, tmp_path):
+def test_a_canary_is_logged_compared_on_labels_by_request_id_and_promoted(served_workspace, tmp_path):
     shutil.copytree(served_workspace.root, tmp_path / "ws", symlinks=True)
     workspace = Workspace.open(str(tmp_path / "ws"))
     with open(workspace.config_path, "a") as handle:
         handle.write("serving: {log_predictions: true}\n")
+    assert "version 2 answers 50% of predict requests" in adapt(workspace, "models", "canary", "2", "--traffic",
+                                                               "50%", "--reason", "try the spring model")
+    stages = {row["version"]: row["stage"] for row in json.loads(adapt(workspace, "models", "list", "--json"))}
+    assert (stages[1], stages[2]) == ("production", "canary")
     header, rows = taxi_rows("2015-Q1", REQUESTS + 1)
     since = time.time()
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--workdir", str(workspace.root),
                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    answered = {}
+    answered, served_by = {}, {}
     try:
         deadline = time.time() + 120
         while True:
@@ -78,24 +87,41 @@ def test_the_prediction_log_becomes_a_batch_that_labels_join_by_request_id(serve
                 assert time.time() < deadline, "the server never answered"
                 time.sleep(0.2)
         for index, row in enumerate(rows[1:]):
-            request_id, predictions = _predict(port, [_typed(header, row)], f"trip-{index}")
+            key = f"rider-{index % 20}"  # twenty riders, two trips each: each rider's trips go to one version
+            request_id, version, predictions = _predict(port, [_typed(header, row)], f"trip-{index}", key)
             assert request_id == f"trip-{index}" and len(predictions) == 1
+            assert served_by.setdefault(key, version) == version
             answered[request_id] = row[header.index("big_tipper")]
+        assert set(served_by.values()) == {"1", "2"}
+        out = adapt(workspace, "batch", "from-log", "--since", str(since), "--name", "served-2015q1", "--json")
+        made = json.loads(out)
+        assert made["rows"] == REQUESTS + 1 and set(made["answered_by"]) <= {"1 (stable)", "2 (canary)"}
+        batch = workspace.incoming / "served-2015q1"
+        with open(batch / "labels.csv", "w", newline="") as handle:  # labels come later, named by request id
+            writer = csv.writer(handle)
+            writer.writerow(["instance_id", "big_tipper"])
+            writer.writerows(sorted(answered.items()))  # a subset (not the warm-up), in another order
+        report = json.loads(adapt(workspace, "models", "canary-report", "served-2015q1", "--json"))
+        assert (report["stable"]["version"], report["canary"]["version"]) == (1, 2)
+        assert report["stable"]["rows"] + report["canary"]["rows"] == REQUESTS
+        assert 0.3 <= report["stable"]["accuracy"] <= 1.0 and 0.3 <= report["canary"]["accuracy"] <= 1.0
+        assert report["low"] <= report["difference"] <= report["high"]
+
+        assert "version 2 serves every request" in adapt(workspace, "models", "promote", "--reason", "as good")
+        deadline = time.time() + 60
+        while _predict(port, [_typed(header, rows[1])], "after", "rider-0")[1] != "2":
+            assert time.time() < deadline, "version 2 never took every request"
+            time.sleep(0.2)
+        assert {_predict(port, [_typed(header, rows[1])], f"a{k}", f"rider-{k}")[1] for k in range(20)} == {"2"}
     finally:
         server.terminate()
-        server.wait(timeout=30)  # the log is flushed as the server stops
+        server.wait(timeout=30)
 
-    out = adapt(workspace, "batch", "from-log", "--since", str(since), "--name", "served-2015q1", "--json")
-    made = json.loads(out)
-    assert made["rows"] == REQUESTS + 1 and made["answered_by"] == {"2 (stable)": REQUESTS + 1}
-    batch = workspace.incoming / "served-2015q1"
-    with open(batch / "labels.csv", "w", newline="") as handle:  # labels come later, named by request id
-        writer = csv.writer(handle)
-        writer.writerow(["instance_id", "big_tipper"])
-        writer.writerows(sorted(answered.items()))  # a subset (not the warm-up), in another order
     outcome = json.loads(adapt(workspace, "evaluate-batch", "served-2015q1", "--no-trigger", "--json",
                                "--details"))
     performance = outcome["reports"]["PerformanceEvaluator"]
-    assert outcome["serving_version"] == 2 and outcome["labeled"]
-    assert performance["instances"] == REQUESTS + 1 and performance["labeled_instances"] == REQUESTS
-    assert 0.5 <= outcome["metrics"]["accuracy"] <= 1.0
+    assert outcome["labeled"] and performance["instances"] == REQUESTS + 1
+    assert performance["labeled_instances"] == REQUESTS
+    history = json.loads(adapt(workspace, "history", "--json"))
+    assert [h["event"] for h in history][-2:] == ["canary", "promote"]
+    assert history[-2]["reason"] == "try the spring model" and history[-1]["production_version"] == 2
