@@ -10,8 +10,10 @@ tests' tiny SavedModel. First the batching table: for each server setting
 without a wait), 1, 20 and 50 clients each send `--requests` one-row predict
 requests on kept-alive connections; printed are requests per second, p50 and
 p99 latency and the mean rows per model call (from /metrics). Then the
-default setting steady and while a new version is pushed: failures, and how
-long the new version took to load. The load generator runs on the same two
+default setting steady, while a new version is pushed, and while a canary at
+10 % starts: failures, versions answered, and how long the new version took to
+load. First of all, the model alone: calls per second in this process, one
+serialized example per call, the rate the issue's bars compare the server with. The load generator runs on the same two
 cores, so read the figures as ratios. Writes benchmarks/results/serving_load.md.
 """
 import argparse
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from benchmarks import command_line
+from core import versions
 from serving.load import run_load
 from tests.helpers import save_tiny_model  # the same tiny model the serving tests use
 
@@ -38,6 +41,7 @@ SETTINGS = [("no batching (--max-batch-size 1)", ["--max-batch-size", "1"]),
             ("batching, max 64 rows, no wait (default)", ["--max-batch-size", "64", "--batch-timeout-ms", "0"]),
             ("batching, max 64 rows, 2 ms wait", ["--max-batch-size", "64", "--batch-timeout-ms", "2"])]
 CLIENTS = (1, 20, 50)
+CANARY_TRAFFIC = 0.1
 
 
 def workspace_model(workdir: Path) -> Tuple[Path, str, Dict]:
@@ -83,7 +87,35 @@ class Server:
         return self.process.communicate(timeout=30)[1].decode()
 
 
-def batching_table(base: Path, name: str, root: Path, body: Dict, requests: int) -> List[str]:
+def bare_call_rate(model_dir: Path, instance: Dict, calls: int = 2000) -> float:
+    """Calls per second of the model in this process, one serialized example per call: what a server adds to."""
+    from serving.model import LoadedModel
+    model = LoadedModel.load(str(model_dir), 1)
+    serialized = model.to_examples([instance])
+    for _ in range(50):
+        model.predict_serialized(serialized)
+    started = time.perf_counter()
+    for _ in range(calls):
+        model.predict_serialized(serialized)
+    return calls / (time.perf_counter() - started)
+
+
+def bars(bare: float, rows: List[Dict], transitions: List[Dict]) -> List[str]:
+    def verdict(met: bool) -> str:
+        return "met" if met else "NOT met"
+    default = [r for r in rows if r["setting"] == SETTINGS[1][0]]
+    one = next(r for r in default if r["clients"] == 1)
+    twenty = next(r for r in default if r["clients"] == 20)
+    failed = sum(t["failed"] for t in transitions)
+    return [f"- {verdict(one['p50_ms'] <= 5)}: one keep-alive client's p50 <= 5 ms: {one['p50_ms']} ms",
+            f"- {verdict(twenty['rps'] >= 0.8 * bare and twenty['p99_ms'] <= 50)}: 20 clients >= 0.8 x the model "
+            f"alone with p99 <= 50 ms: {twenty['rps']} req/s = {twenty['rps'] / bare:.2f} x {bare:.0f}, "
+            f"p99 {twenty['p99_ms']} ms",
+            f"- {verdict(failed == 0)}: 0 failed requests during the hot reload and the canary: {failed}"]
+
+
+def batching_table(base: Path, name: str, root: Path, body: Dict, requests: int,
+                   found: List[Dict]) -> List[str]:
     lines = ["| server | clients | req/s | p50 ms | p99 ms | rows per model call | failed |",
              "|---|---|---|---|---|---|---|"]
     for label, flags in SETTINGS:
@@ -96,6 +128,8 @@ def batching_table(base: Path, name: str, root: Path, body: Dict, requests: int)
                 s = result.summary()
                 lines.append(f"| {label} | {clients} | {s['requests_per_second']} | {s['p50_ms']} | {s['p99_ms']} | "
                              f"{rows_per_call(before, server.metrics()):.1f} | {s['failed']} |")
+                found.append({"setting": label, "clients": clients, "rps": s["requests_per_second"],
+                              "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"]})
                 print(lines[-1], flush=True)
         finally:
             server.stop()
@@ -130,7 +164,10 @@ def main(argv=None) -> int:
     base.mkdir(parents=True)
     shutil.copytree(models[1], base / "1")
     body = {"instances": [instance]}
-    batching = batching_table(base, name, root, body, args.requests)
+    bare = bare_call_rate(base / "1", instance)
+    print(f"the model alone: {bare:.0f} calls/s", flush=True)
+    batching_rows: List[Dict] = []
+    batching = batching_table(base, name, root, body, args.requests, batching_rows)
 
     server = Server(base, name, root)
     try:
@@ -144,6 +181,13 @@ def main(argv=None) -> int:
 
         reload = run_load(server.port, name, body, clients=args.clients, requests_per_client=args.requests,
                           during=push)
+
+        def start_canary():  # version 2 serves: 1 becomes the stable version, 2 its canary at 10 %
+            time.sleep(0.5)
+            versions.start_canary(str(base), 2, CANARY_TRAFFIC)
+
+        canary = run_load(server.port, name, body, clients=args.clients, requests_per_client=args.requests,
+                          during=start_canary)
         metrics = server.metrics()
     finally:
         stderr = server.stop()
@@ -151,7 +195,8 @@ def main(argv=None) -> int:
     load_seconds = load_lines[-1].rsplit("loaded in ", 1)[-1].rstrip(")") if load_lines else "?"
 
     lines = ["| run | requests | failed | req/s | p50 ms | p99 ms | versions answered |", "|---|---|---|---|---|---|---|"]
-    for run, s in [("steady", steady.summary()), ("during hot reload", reload.summary())]:
+    for run, s in [("steady", steady.summary()), ("during hot reload", reload.summary()),
+                   (f"a canary at {CANARY_TRAFFIC:.0%} starting", canary.summary())]:
         lines.append(f"| {run} | {s['requests']} | {s['failed']} | {s['requests_per_second']} | {s['p50_ms']} "
                      f"| {s['p99_ms']} | {json.dumps(s['versions'], sort_keys=True)} |")
     ratio = reload.requests_per_second / steady.requests_per_second if steady.requests_per_second else 0
@@ -159,9 +204,11 @@ def main(argv=None) -> int:
                   f"reloads reported by /metrics: "
                   f"{[m for m in metrics.splitlines() if m.startswith('adapt_model_reloads ')][0].split()[-1]}"]
     text = "\n".join([f"# Model server load: {what}, loopback", "", command_line("serving_load", argv), "",
-                      f"## Server-side batching: one-row requests, {args.requests} per client", "", *batching, "",
-                      f"## Hot reload: default server, {args.clients} clients x {args.requests} requests", "",
-                      *lines])
+                      f"## The model alone: {bare:.0f} calls/s, one serialized example per call, in this process",
+                      "", f"## Server-side batching: one-row requests, {args.requests} per client", "", *batching, "",
+                      f"## Hot reload and canary: default server, {args.clients} clients x {args.requests} requests",
+                      "", *lines, "", "## Bars (issue 27)", "",
+                      *bars(bare, batching_rows, [reload.summary(), canary.summary()])])
     print(text)
     RESULTS.write_text(text + "\n")
     return 0
