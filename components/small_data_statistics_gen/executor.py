@@ -34,7 +34,8 @@ class Executor(statistics_gen_executor.Executor):
                   if split not in (json_utils.loads(exec_properties.get(
                       standard_component_specs.EXCLUDE_SPLITS_KEY, "null")) or [])]
         small = (splits and not exec_properties.get(standard_component_specs.SHARDED_STATS_OUTPUT_KEY)
-                 and not exec_properties.get(standard_component_specs.SAMPLE_RATE_BY_SPLIT_KEY)
+                 and not json_utils.loads(exec_properties.get(standard_component_specs.SAMPLE_RATE_BY_SPLIT_KEY)
+                                          or "null")
                  and not examples.has_custom_property("custom_split_pattern")
                  and all(in_memory(self._beam_pipeline_args, split_sizes(examples, split)) for split in splits))
         if not small:
