@@ -9,6 +9,7 @@ or starts its own when there is none (Kubeflow, Vertex, or a test calling the
 executor alone). A standby is started with `--preload`: TensorFlow only, never a
 model kind's custom ops, which the server must still register itself.
 """
+import atexit
 import os
 import shutil
 import subprocess
@@ -16,11 +17,12 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Optional
+from typing import List, Optional
 
 import requests
 
 POLL_SECONDS = 0.1
+_lock = threading.Lock()
 
 
 class ServerError(RuntimeError):
@@ -77,22 +79,43 @@ class ServerProcess:
         with open(self.log_path, errors="replace") as handle:
             return " | ".join(line.strip() for line in handle.readlines()[-lines:])
 
-    def close(self, keep_log: Optional[str] = None) -> None:
-        """Stops the server and removes its folder, copying its log to `keep_log` first."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def close(self, keep_log: Optional[str] = None, wait: bool = True) -> None:
+        """Stops the server and removes its folder, copying its log to `keep_log` first. `wait=False` leaves the
+        waiting for its exit (a TensorFlow process takes a few tenths of a second to end) to a thread of this
+        process, which the interpreter joins at exit."""
         if keep_log:
             shutil.copyfile(self.log_path, keep_log)
+        if self.process.poll() is None:
+            self.process.terminate()
+        if wait:
+            self._reap()
+            return
+        reaper = threading.Thread(target=self._reap, name="infra-server-reaper", daemon=True)
+        reaper.start()
+        with _lock:
+            _reapers[:] = [other for other in _reapers if other.is_alive()] + [reaper]
+
+    def _reap(self) -> None:
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+_reapers: List[threading.Thread] = []
+
+
+@atexit.register
+def _join_reapers() -> None:
+    with _lock:
+        reapers, _reapers[:] = list(_reapers), []
+    for reaper in reapers:
+        reaper.join(timeout=20)
+
+
 _standby: Optional[ServerProcess] = None
-_lock = threading.Lock()
 
 
 def start_standby(model_name: str) -> None:

@@ -75,7 +75,7 @@ def validate(model_path: str, examples: List[tf.train.Example], model_name: str,
     except process.ServerError as err:
         raise InfraValidationError(str(err)) from None
     finally:
-        server.close(keep_log=log_path)
+        server.close(keep_log=log_path, wait=False)  # its exit is awaited while the pipeline goes on
 
 
 class Executor(base_executor.BaseExecutor):

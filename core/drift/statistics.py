@@ -138,13 +138,20 @@ def _csv_record_batch(paths: Sequence[str]):
 
 
 def _tfrecord_record_batch(paths: Sequence[str]):
+    """The records of TFRecord files as one Arrow record batch; None without rows, or when the files mix
+    gzipped and plain ones (one reader reads one compression: Beam's source, which detects it per file, does)."""
     import pyarrow as pa
     from tfx_bsl.public import tfxio
     from tfx_bsl.tfxio import dataset_options
+    if len({path.endswith(".gz") for path in paths}) > 1:
+        return None
     source = tfxio.TFExampleRecord(file_pattern=list(paths), telemetry_descriptors=["adapt"])
     rows = [batch for batch in source.RecordBatches(dataset_options.RecordBatchesOptions(
         batch_size=1_000_000, shuffle=False, num_epochs=1)) if batch.num_rows]
-    return pa.Table.from_batches(rows).combine_chunks().to_batches()[0] if rows else None
+    try:
+        return pa.Table.from_batches(rows).combine_chunks().to_batches()[0] if rows else None
+    except pa.ArrowInvalid:  # batches that found different features: Beam's combiners merge them
+        return None
 
 
 def _file_sizes(paths: Sequence[str]) -> List[int]:
