@@ -14,10 +14,9 @@ from tfx.components.util import tfxio_utils
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils
-from tfx_bsl.tfxio import dataset_options
 
 from core.data.in_memory import in_memory
-from core.drift.statistics import in_memory_statistics
+from core.drift.statistics import in_memory_statistics, one_record_batch
 
 
 def split_sizes(examples, split: str) -> List[int]:
@@ -61,14 +60,9 @@ class Executor(statistics_gen_executor.Executor):
 
     @staticmethod
     def _record_batch(examples, split: str) -> Optional[pa.RecordBatch]:
-        """The split's rows as one Arrow record batch; None when it has none."""
-        tfxio = tfxio_utils.get_split_tfxio(examples=[examples], split=split,
-                                            telemetry_descriptors=["SmallDataStatisticsGen"])
-        batches = list(tfxio.RecordBatches(dataset_options.RecordBatchesOptions(
-            batch_size=1_000_000, shuffle=False, num_epochs=1)))
-        if not batches or not sum(batch.num_rows for batch in batches):
-            return None
-        return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+        """The split's rows as one Arrow record batch; None when it has none (StatisticsGen's path then)."""
+        return one_record_batch(tfxio_utils.get_split_tfxio(examples=[examples], split=split,
+                                                            telemetry_descriptors=["SmallDataStatisticsGen"]))
 
     @staticmethod
     def _options(input_dict, exec_properties):

@@ -140,17 +140,22 @@ def _csv_record_batch(paths: Sequence[str]):
 def _tfrecord_record_batch(paths: Sequence[str]):
     """The records of TFRecord files as one Arrow record batch; None without rows, or when the files mix
     gzipped and plain ones (one reader reads one compression: Beam's source, which detects it per file, does)."""
-    import pyarrow as pa
     from tfx_bsl.public import tfxio
-    from tfx_bsl.tfxio import dataset_options
     if len({path.endswith(".gz") for path in paths}) > 1:
         return None
-    source = tfxio.TFExampleRecord(file_pattern=list(paths), telemetry_descriptors=["adapt"])
+    return one_record_batch(tfxio.TFExampleRecord(file_pattern=list(paths), telemetry_descriptors=["adapt"]))
+
+
+def one_record_batch(source):
+    """All the records a tfx_bsl TFXIO source reads, as one Arrow record batch; None without rows, or when its
+    batches found different features (Beam's combiners merge those)."""
+    import pyarrow as pa
+    from tfx_bsl.tfxio import dataset_options
     rows = [batch for batch in source.RecordBatches(dataset_options.RecordBatchesOptions(
         batch_size=1_000_000, shuffle=False, num_epochs=1)) if batch.num_rows]
     try:
         return pa.Table.from_batches(rows).combine_chunks().to_batches()[0] if rows else None
-    except pa.ArrowInvalid:  # batches that found different features: Beam's combiners merge them
+    except pa.ArrowInvalid:
         return None
 
 
