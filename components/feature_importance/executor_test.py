@@ -56,3 +56,21 @@ def test_labels_outside_the_classes_are_left_out_and_none_is_an_error():
     with pytest.raises(ValueError, match="no holdout example carries a label"):
         importance.permutation_importance(examples, lambda s: np.zeros((len(s), 1)), "y", ["0", "1"], ["x"])
     assert json.dumps(importance.shares({"a": -1.0, "b": 0.0})) == "{}"
+
+
+def test_a_shuffled_example_assembled_from_serialized_entries_is_the_one_protobuf_builds():
+    import tensorflow as tf
+    rows = [example(a=1.5, b="x", é=3), example(a=2.0), example(b="y" * 300, c=[1, 2, 3])]
+    entries = [importance.feature_entries(row.SerializeToString()) for row in rows]
+    assert [sorted(found) for found in entries] == [["a", "b", "é"], ["a"], ["b", "c"]]
+    for name in ["a", "b", "c", "é"]:
+        for i, j in [(0, 1), (1, 0), (1, 2), (2, 0)]:
+            expected = tf.train.Example()
+            expected.CopyFrom(rows[i])
+            expected.features.feature[name].CopyFrom(rows[j].features.feature[name] if name in rows[j].features.feature
+                                                     else tf.train.Feature())
+            others = b"".join(entry for key, entry in entries[i].items() if key != name)
+            assembled = importance.example_bytes(others + (entries[j].get(name) or importance.map_entry(name, b"")))
+            assert tf.train.Example.FromString(assembled) == expected, (name, i, j)
+    with pytest.raises(ValueError, match="not a serialized tf.Example"):
+        importance.feature_entries(b"\x10\x01")
