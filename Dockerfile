@@ -17,7 +17,7 @@ COPY serving/ serving/
 
 # Only what the TFX image lacks, constrained to the locked versions so it cannot move TFX's stack.
 RUN pip install --no-cache-dir -c requirements.lock \
-        fastapi uvicorn httpx prometheus-client croniter fsspec gcsfs scikit-learn pillow pyyaml \
+        fastapi uvicorn uvloop httptools httpx prometheus-client croniter fsspec gcsfs scikit-learn pillow pyyaml \
         tensorflow-decision-forests \
  && pip install --no-cache-dir --no-deps .
 

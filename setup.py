@@ -34,6 +34,8 @@ setup(
         "tqdm",
         "fastapi",
         "uvicorn",
+        "uvloop",
+        "httptools",
         "httpx",
         "prometheus-client",
         "fsspec",

@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Mapping, Optional, Sequence
 
 from core import versions
 from core.config import BatchingConfig
@@ -55,6 +55,8 @@ DRAIN_FACTOR = 8  # bodies up to 8x the limit are drained before the 413; larger
 RETRY_AFTER_SECONDS = 1  # what a 503 for a full queue tells the client
 _PREDICT_PATH = re.compile(
     r"^(?P<name>[^/:]+)(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?:(?P<verb>[a-z]+)$")
+PREDICT_PREFIX = "/v1/models/"
+INLINE_INSTANCES = 8  # requests of at most this many instances are converted on the event loop
 CANARY_KEY_HEADER = "x-canary-key"  # requests naming the same key go to the same version while a canary runs
 
 
@@ -64,6 +66,20 @@ def routed_to_canary(record: dict, key: str) -> bool:
         return random.random() < record["traffic"]
     digest = hashlib.sha256(key.encode("utf-8", "backslashreplace")).digest()
     return int.from_bytes(digest[:8], "big") / 2 ** 64 < record["traffic"]
+
+
+def settle_garbage() -> None:
+    """Collects what is garbage now, then leaves every object alive out of later collections (gc.freeze).
+
+    With TensorFlow and a model loaded a process holds some 355,000 objects (the taxi trees); every full
+    collection walked them all, a pause of about 160 ms that was a loaded server's p99 (180 ms against 29 ms
+    with them frozen, 20 clients). Called after each model load, so what an unloaded version leaves is
+    collected at the next load.
+    """
+    import gc
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class ModelRepository:
@@ -99,6 +115,7 @@ class ModelRepository:
         if cached is not None:
             return cached
         model = load_model(versions.version_path(self.base_path, version), version)
+        settle_garbage()
         with self._lock:
             self._by_version[version] = model
             while len(self._by_version) > self._cache_size:
@@ -196,7 +213,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                batching: BatchingConfig = BatchingConfig(), prediction_log: Optional[PredictionLog] = None):
     import asyncio
 
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.responses import JSONResponse, PlainTextResponse
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
     from starlette.concurrency import run_in_threadpool
@@ -212,6 +229,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
     reloads = Gauge("adapt_model_reloads", "Versions loaded since start", registry=registry)
     batch_rows = Histogram("adapt_batch_rows", "Rows per model call", registry=registry,
                            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024))
+    predicted_ok = requests_total.labels("predict", "200")
     batchers_lock = threading.Lock()
 
     def batcher_of(model) -> Batcher:
@@ -293,35 +311,46 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                              "task": model.info.get("task", "classification"),
                              "signature_name": SIGNATURE_NAME}}
 
-    @app.post("/v1/models/{spec:path}")
-    async def predict(spec: str, request: Request):
-        match = _PREDICT_PATH.match(spec)
-        if not match:
-            return error(404, f"unknown endpoint /v1/models/{spec}", "predict")
-        if match["verb"] != "predict":
-            return error(400, f"{match['verb']} is not supported; use :predict", "predict")
-        if match["name"] != repository.name:
-            return error(404, f"model {match['name']!r} not found; this server serves {repository.name!r}", "predict")
-        request_id = (request.headers.get("x-request-id") or "").strip()[:128] or new_request_id()
-
-        # An oversized body is read and dropped (up to a hard cap) before the 413, so that the client,
-        # still sending, gets the answer instead of a reset connection.
-        chunks, size = [], 0
-        async for chunk in request.stream():
+    async def read_body(receive) -> tuple:
+        """(the body, its size): an oversized body is read and dropped (up to a hard cap) before the 413, so that
+        the client, still sending, gets the answer instead of a reset connection."""
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk, more = message.get("body", b""), message.get("more_body", False)
             size += len(chunk)
             if size <= max_body_bytes:
                 chunks.append(chunk)
             elif size > DRAIN_FACTOR * max_body_bytes:
                 break
+        return b"".join(chunks), size
+
+    def failed(status: int, message: str, headers: Sequence = ()) -> tuple:
+        requests_total.labels("predict", str(status)).inc()
+        return status, {"error": message}, headers
+
+    async def answer(spec: str, headers: Mapping[bytes, bytes], receive) -> tuple:
+        """(status, JSON payload, extra headers) of a predict request to /v1/models/<spec>."""
+        match = _PREDICT_PATH.match(spec)
+        if not match:
+            return failed(404, f"unknown endpoint /v1/models/{spec}")
+        if match["verb"] != "predict":
+            return failed(400, f"{match['verb']} is not supported; use :predict")
+        if match["name"] != repository.name:
+            return failed(404, f"model {match['name']!r} not found; this server serves {repository.name!r}")
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1").strip()[:128] or new_request_id()
+        data, size = await read_body(receive)
         if size > max_body_bytes:
-            return error(413, f"request body of {size}{'+' if size > DRAIN_FACTOR * max_body_bytes else ''} "
-                              f"bytes exceeds {max_body_bytes}", "predict")
+            return failed(413, f"request body of {size}{'+' if size > DRAIN_FACTOR * max_body_bytes else ''} "
+                               f"bytes exceeds {max_body_bytes}")
         try:
-            body = json.loads(b"".join(chunks) or b"null")
+            body = json.loads(data or b"null")
         except (ValueError, UnicodeDecodeError) as err:
-            return error(400, f"malformed JSON: {err}", "predict")
+            return failed(400, f"malformed JSON: {err}")
         if not isinstance(body, dict) or ("instances" in body) == ("inputs" in body):
-            return error(400, 'body must be an object with exactly one of "instances" or "inputs"', "predict")
+            return failed(400, 'body must be an object with exactly one of "instances" or "inputs"')
 
         canary, label, shadow = repository.canary, "stable", None
         try:
@@ -329,21 +358,21 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                 model, label = await run_in_threadpool(repository.version, int(match["version"])), "version"
             elif match["label"] == "canary":
                 if canary is None:
-                    return error(404, f"model {repository.name} has no canary now", "predict")
+                    return failed(404, f"model {repository.name} has no canary now")
                 model, label = canary[0], "canary"
             elif match["label"] not in (None, "stable"):
-                return error(404, f"unknown label {match['label']!r}: stable or canary", "predict")
+                return failed(404, f"unknown label {match['label']!r}: stable or canary")
             elif match["label"] is None and canary is not None and canary[1].get("shadow"):
                 model, shadow = repository.current, canary[0]
             elif match["label"] is None and canary is not None and \
-                    routed_to_canary(canary[1], request.headers.get(CANARY_KEY_HEADER, "")):
+                    routed_to_canary(canary[1], headers.get(CANARY_KEY_HEADER.encode(), b"").decode("latin-1")):
                 model, label = canary[0], "canary"
             else:
                 model = repository.current
         except versions.VersionError as err:
-            return error(404, str(err), "predict")
+            return failed(404, str(err))
         if model is None:
-            return error(503, repository.last_error or "no model version loaded yet", "predict")
+            return failed(503, repository.last_error or "no model version loaded yet")
 
         try:
             columnar = "inputs" in body
@@ -351,31 +380,48 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             if not isinstance(instances, list) or not instances:
                 raise RequestError('"instances" must be a non-empty list')
             started = time.perf_counter()
-            serialized = await run_in_threadpool(model.to_examples, instances)
+            # a few instances are turned into examples here: a worker thread's round trip costs more than they do
+            serialized = model.to_examples(instances) if len(instances) <= INLINE_INSTANCES else \
+                await run_in_threadpool(model.to_examples, instances)
             rows = await asyncio.wrap_future(batcher_of(model).submit(serialized))
             latency.observe(time.perf_counter() - started)
         except RequestError as err:
-            return error(400, str(err), "predict")
+            return failed(400, str(err))
         except Overloaded as err:
-            requests_total.labels("predict", "503").inc()
-            return JSONResponse({"error": f"overloaded: {err}; retry in {RETRY_AFTER_SECONDS} s"}, status_code=503,
-                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return failed(503, f"overloaded: {err}; retry in {RETRY_AFTER_SECONDS} s",
+                          [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
         if is_regression(model.info):  # a value per instance, in the label's unit
             rows = [row[0] for row in rows]
         rows = json_values(rows)
         instances_total.inc(len(rows))
-        requests_total.labels("predict", "200").inc()
-        headers = {"X-Model-Version": str(model.version), "X-Request-Id": request_id, "X-Model-Label": label}
+        predicted_ok.inc()
         logged = prediction_log is not None and prediction_log.sampled()
         if logged:
             prediction_log.record(request_id, model.version, instances, rows, label=label)
         if shadow is not None:  # the shadow answers a copy after the client has its answer; its answer is logged
             asyncio.get_running_loop().create_task(shadow_answer(shadow, serialized, request_id, instances, logged))
-        if columnar:
-            return JSONResponse({"outputs": rows}, headers=headers)
-        return JSONResponse({"predictions": rows}, headers=headers)
+        return 200, {"outputs" if columnar else "predictions": rows}, [
+            (b"x-model-version", str(model.version).encode()), (b"x-request-id", request_id.encode()),
+            (b"x-model-label", label.encode())]
 
-    return app
+    async def predict(scope, receive, send) -> None:
+        headers = dict(scope["headers"])
+        status, payload, extra = await answer(scope["path"][len(PREDICT_PREFIX):], headers, receive)
+        body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()), *extra]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def server(scope, receive, send) -> None:
+        # predict requests skip FastAPI's routing and middleware: at a thousand requests a second on one core
+        # they were a third of the server's time
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(PREDICT_PREFIX):
+            await predict(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return server
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
