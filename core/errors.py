@@ -3,8 +3,12 @@
 Every mistake a user can fix derives from `AdaptError`: the command line
 prints its message as one line (`adapt: error: ...`) and exits 1, or 2 for a
 `UsageError` (a bad argument or configuration value). Anything else is a bug
-and keeps its traceback. This module imports nothing, so every layer may use it.
+and keeps its traceback. This module imports nothing of adapt's, so every layer may use it.
 """
+import errno
+import os
+import re
+from typing import Optional
 
 ERROR_PREFIX = "adapt: error: "
 
@@ -47,6 +51,55 @@ class VersionError(AdaptError, LookupError):
 
 class RequestError(AdaptError, ValueError):
     """An instance (a request, a CSV row, a record) does not fit the model's features."""
+
+
+class DiskFullError(AdaptError):
+    """A write found no space left on its filesystem; the message names where."""
+
+
+# how a full disk reads once Beam, TFX or SQLite (ML Metadata's store) has turned the OSError into text
+_DISK_FULL_TEXT = ("No space left on device", "database or disk is full", "Disk quota exceeded")
+_QUOTED_PATH = re.compile(r"'(/[^']+)'")
+
+
+def _chain(err: BaseException):
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__
+
+
+def is_disk_full(err: BaseException) -> bool:
+    return any(getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or
+               any(text in str(e) for text in _DISK_FULL_TEXT) for e in _chain(err))
+
+
+def disk_full_line(err: BaseException, workspace: Optional[str] = None) -> str:
+    """One line for a write that found the disk full: the filesystem, what was being written, what to do."""
+    written = next((e.filename for e in _chain(err) if getattr(e, "filename", None)), None)
+    if written is None:
+        written = next((m.group(1) for e in _chain(err) for m in [_QUOTED_PATH.search(str(e))] if m), None)
+    if written is None and any("database or disk is full" in str(e) for e in _chain(err)):
+        what = "the metadata store" + (f" of workspace {workspace}" if workspace else "")
+    else:
+        what = written or (f"workspace {workspace}" if workspace else "a file")
+    mount = mount_point(written or workspace)
+    where = f"no space left on {mount}" if mount else "no space left"
+    return f"the disk is full: {where} (writing {what}); free space there and run again " \
+           f"(adapt doctor lists leftovers it can remove)"
+
+
+def mount_point(path: Optional[str]) -> Optional[str]:
+    """The mount point of the filesystem holding `path` (or its nearest existing parent)."""
+    if not path:
+        return None
+    path = os.path.abspath(path)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    while not os.path.ismount(path):
+        path = os.path.dirname(path)
+    return path
 
 
 def error_from_stderr(stderr: str) -> str:

@@ -25,6 +25,8 @@ import uuid
 from pathlib import Path
 from typing import Any, List, Optional, Sequence
 
+from core import faults
+
 logger = logging.getLogger("adapt.serving")
 
 FILE_PREFIX = "predictions-"
@@ -52,6 +54,7 @@ class PredictionLog:
         self._queue: "queue.Queue[Optional[tuple]]" = queue.Queue(QUEUED_REQUESTS)
         self._handle = None
         self._size = 0
+        self._failing = False
         self._thread = threading.Thread(target=self._write_loop, name="prediction-log", daemon=True)
         self._thread.start()
 
@@ -87,9 +90,23 @@ class PredictionLog:
                 self._write(*item)
             except OSError as err:  # a full disk loses log lines, never answers
                 self.dropped += 1
-                logger.error("prediction log %s: %s", self.folder, err.strerror or err)
+                self._failed(err)
             finally:
                 self._queue.task_done()
+
+    def _failed(self, err: OSError) -> None:
+        """Logs the first failure of a streak in one line; the file it cut a line of is closed (that cut line is
+        its last, which read_log skips) and the next write starts a new one."""
+        if not self._failing:
+            self._failing = True
+            logger.error("prediction log %s: %s; lines are dropped (counted) until it can be written again",
+                         self.folder, err.strerror or err)
+        if self._handle is not None:
+            try:
+                self._handle.close()
+            except OSError:
+                pass  # what the full disk refused stays unwritten
+            self._handle = None
 
     def _write(self, at: float, request_id: str, version: int, label: str, instances, predictions) -> None:
         lines = "".join(json.dumps({"time": round(at, 6), "request_id": request_id, "instance_id": instance_id,
@@ -103,10 +120,14 @@ class PredictionLog:
             name = f"{FILE_PREFIX}{time.strftime('%Y%m%d-%H%M%S', time.gmtime(at))}-{uuid.uuid4().hex[:6]}.jsonl"
             self._handle = open(self.folder / name, "a", encoding="utf-8")
             self._size = 0
+        faults.point("prediction-log-writing")
         self._handle.write(lines)
         self._handle.flush()
         self._size += len(lines)
         self.written += len(instances)
+        if self._failing:
+            self._failing = False
+            logger.info("prediction log %s: written again (%d lines dropped so far)", self.folder, self.dropped)
 
 
 def read_log(folder: str, since: float, until: float):

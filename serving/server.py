@@ -227,6 +227,8 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
     instances_total = Counter("adapt_predicted_instances_total", "Instances predicted", registry=registry)
     serving_version = Gauge("adapt_serving_version", "Production version being served", registry=registry)
     reloads = Gauge("adapt_model_reloads", "Versions loaded since start", registry=registry)
+    log_dropped = Gauge("adapt_prediction_log_dropped_lines", "Prediction log lines lost (a full queue or disk)",
+                        registry=registry)
     batch_rows = Histogram("adapt_batch_rows", "Rows per model call", registry=registry,
                            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024))
     predicted_ok = requests_total.labels("predict", "200")
@@ -274,6 +276,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         model = repository.current
         serving_version.set(model.version if model else 0)
         reloads.set(repository.reloads)
+        log_dropped.set(prediction_log.dropped if prediction_log is not None else 0)
         return PlainTextResponse(generate_latest(registry).decode(), media_type="text/plain; version=0.0.4")
 
     @app.get("/v1/models/{name}")

@@ -74,7 +74,12 @@ def copy_version(model_path: str, base_directory: str) -> int:
             io_utils.copy_file(os.path.join(model_path, "saved_model.pb"), os.path.join(target, "saved_model.pb"))
             return version
         staging = os.path.join(base_directory, f".push-{version}-{uuid.uuid4().hex[:8]}")
-        io_utils.copy_dir(model_path, staging)
+        faults.point("push-copying")
+        try:
+            io_utils.copy_dir(model_path, staging)
+        except BaseException:  # a full disk: what was copied is no version and must not keep the space
+            io_utils.delete_dir(staging)
+            raise
         faults.point("push-staged")
         try:
             os.rename(staging, target)

@@ -250,6 +250,7 @@ def write_staged_span(data_root: Path, write: Callable[[Path], Dict[str, int]], 
     try:
         for split in ("train", "test"):
             (staging / split).mkdir()
+        faults.point("span-writing")
         counts = write(staging)
         empty = [split for split, count in counts.items() if count == 0]
         if empty:

@@ -16,7 +16,7 @@ from typing import List, Optional
 
 from core import environment
 from core.config import KubeflowConfig
-from core.errors import ERROR_PREFIX, AdaptError, UsageError
+from core.errors import ERROR_PREFIX, AdaptError, UsageError, disk_full_line, is_disk_full
 from core.workspace import Workspace
 from pipeline.cli import tables
 
@@ -404,6 +404,14 @@ def cmd_serve(args) -> int:
         print(f"serving {config.model.name} version {repository.current.version} on "
               f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
 
+    import logging
+    said = logging.StreamHandler()  # what the server does is the console's: versions loaded, canaries, its log
+    said.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    said.setLevel(logging.INFO)
+    server.logger.addHandler(said)
+    server.logger.setLevel(logging.INFO)
+    server.logger.propagate = False
+
     log = None
     if config.serving.log_predictions:
         from serving.prediction_log import PredictionLog
@@ -706,12 +714,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Exception as err:  # one line for the user; the traceback only when asked for
         if getattr(args, "debug", False):
             raise
-        print(f"{ERROR_PREFIX}{one_line(err)}", file=sys.stderr)
+        print(f"{ERROR_PREFIX}{one_line(err, getattr(args, 'workdir', None))}", file=sys.stderr)
         return getattr(err, "exit_code", 1)
 
 
-def one_line(err: Exception) -> str:
+def one_line(err: Exception, workdir: Optional[str] = None) -> str:
     """What went wrong, in one line that says what to fix."""
+    if is_disk_full(err):
+        return disk_full_line(err, workdir)
     if isinstance(err, (AdaptError, FileNotFoundError)):
         return str(err).splitlines()[0] if str(err) else type(err).__name__
     if isinstance(err, PermissionError):

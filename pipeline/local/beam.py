@@ -24,6 +24,7 @@ from tfx.dsl.compiler import constants
 from tfx.orchestration.beam import beam_dag_runner
 from tfx.orchestration.portable import runtime_parameter_utils
 
+from core import faults
 from core.errors import DataValidationError, PipelineError
 from models.keras_autograph import exclude_tf_keras_from_autograph
 
@@ -118,6 +119,14 @@ def _native_stderr_to(log_file: Path):
         os.close(console)
 
 
+class _RunLogHandler(logging.FileHandler):
+    """The run's log file. A record it cannot write (the disk is full) is left out, not printed on the console with
+    a traceback: the command's own error line says what happened."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], None]] = echo_stderr):
     listener = None
@@ -135,7 +144,7 @@ def pipeline_progress(log_file: Optional[Path], echo: Optional[Callable[[str], N
     file_handler = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_file)
+        file_handler = _RunLogHandler(log_file)
         file_handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
     root.setLevel(logging.INFO)
@@ -180,6 +189,7 @@ def run_pipeline(pipeline) -> str:
     exclude_tf_keras_from_autograph()  # Transform, Trainer and Evaluator run in this process
     runner = ReportingBeamDagRunner()
     try:
+        faults.point("metadata-writing")  # a run's first writes register its contexts in ML Metadata
         runner.run(pipeline)
         release_shared_objects()
         return runner.run_id

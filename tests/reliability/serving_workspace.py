@@ -12,8 +12,12 @@ SMALL = {"training.eval_steps": 5, "training.window": 2, "validation.infra_reque
          "performance.threshold": 0.99, "data.min_batch_instances": 50}
 
 
-def serving_workspace_with_waiting_batches(tmp_path_factory, name: str) -> Workspace:
-    root = tmp_path_factory.mktemp(name)
+def serving_workspace_with_waiting_batches(tmp_path_factory, name: str, root=None) -> Workspace:
+    """In a new temporary folder, or in `root` (made here) when given."""
+    if root is None:
+        root = tmp_path_factory.mktemp(name)
+    else:
+        root.mkdir(parents=True)
     stream = rotating_hyperplane_batches(root / "stream", batches=6, rows=200, degrees_per_batch=40)
     workdir = root / "ws"
     adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
