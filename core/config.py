@@ -305,6 +305,9 @@ class MetadataConfig:
     mysql_user: str = field(default="adapt", metadata=_doc("MySQL/MariaDB user."))
     mysql_password_env: str = field(default="ADAPT_MLMD_PASSWORD", metadata=_doc(
         "Environment variable holding that user's password (the password is never written to a file)."))
+    retry_seconds: float = field(default=0.0, metadata=_doc(
+        "How long a command waits for a MySQL/MariaDB server that stopped answering (a restart for maintenance), "
+        "retrying each ML Metadata call; 0: it fails at once, in one line naming the database.", min=0.0))
 
 
 @dataclass(frozen=True)

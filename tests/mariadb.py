@@ -35,9 +35,18 @@ class MariaDB:
                    and not Path(f"/usr/sbin/{tool}").exists()]
         if missing:
             raise RuntimeError(f"{', '.join(missing)} not found: run `make mariadb` (Debian's mariadb-server)")
-        server = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.root / 'data'}", "--user=root",
                         "--auth-root-authentication-method=socket"], check=True, capture_output=True)
+        self.start()
+        self._sql(f"CREATE DATABASE {self.database}; "
+                  + " ".join(f"CREATE USER '{self.user}'@'{host}' IDENTIFIED BY '{self.password}'; "
+                             f"GRANT ALL ON {self.database}.* TO '{self.user}'@'{host}';"
+                             for host in ("localhost", "%")))
+        return self
+
+    def start(self) -> None:
+        """Starts the server on its data folder and port (again, after `stop`), once it answers."""
+        server = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         self.process = subprocess.Popen(
             [server, "--no-defaults", f"--datadir={self.root / 'data'}", f"--port={self.port}",
              f"--socket={self.socket}", "--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve",
@@ -47,11 +56,16 @@ class MariaDB:
             if self.process.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"MariaDB did not start: {(self.root / 'error.log').read_text()[-2000:]}")
             time.sleep(0.2)
-        self._sql(f"CREATE DATABASE {self.database}; "
-                  + " ".join(f"CREATE USER '{self.user}'@'{host}' IDENTIFIED BY '{self.password}'; "
-                             f"GRANT ALL ON {self.database}.* TO '{self.user}'@'{host}';"
-                             for host in ("localhost", "%")))
-        return self
+
+    def stop_command(self, marker: Path) -> str:
+        """A shell command that stops this server and waits until it is gone, the first time it runs (it leaves
+        `marker`): what a process runs at a fault point (core/faults.py: ADAPT_RUN_AT) to lose its database."""
+        status = f"/proc/{self.process.pid}/status"
+        gone = f"{{ ! test -e {status} || grep -qs '^State:[[:space:]]*Z' {status}; }}"  # reaped, or exited (Z)
+        return f"test -e {marker} || {{ touch {marker}; kill {self.process.pid}; until {gone}; do sleep 0.1; done; }}"
+
+    def stopped(self) -> bool:
+        return self.process.poll() is not None
 
     def _sql(self, statements: str, check: bool = True) -> bool:
         result = subprocess.run(["mariadb", f"--socket={self.socket}", "-u", "root", "-e", statements],

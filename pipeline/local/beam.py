@@ -199,6 +199,10 @@ def run_pipeline(pipeline) -> str:
         if match:
             message = re.sub(r" \[while running '[^']*'\]$", "", match.group(0).strip())
             raise DataValidationError(message) from None
+        if "Failed to establish connection to Metadata storage" in text:  # TFX's words for a store it cannot open
+            from pipeline.lineage.metadata import why_not_opened
+            raise PipelineError(f"pipeline {pipeline.pipeline_info.pipeline_name} failed: "
+                                f"{why_not_opened(pipeline.metadata_connection_config, text)}") from None
         last_line = next((line for line in reversed(text.strip().splitlines()) if line.strip()), text)
         raise PipelineError(f"pipeline {pipeline.pipeline_info.pipeline_name} failed: "
                             f"{last_line.strip()[:500]}") from err
