@@ -46,6 +46,7 @@ from core import versions
 from core.config import BatchingConfig
 from core.contract import SIGNATURE_NAME, is_regression, model_classes
 from core.errors import AdaptError
+from serving import openapi
 from serving.batching import Batcher, Overloaded
 from serving.prediction_log import PredictionLog, new_request_id
 
@@ -214,6 +215,8 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
     import asyncio
 
     from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
     from fastapi.responses import JSONResponse, PlainTextResponse
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
     from starlette.concurrency import run_in_threadpool
@@ -221,6 +224,23 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
     from core.data.examples import RequestError, columns_to_instances
 
     app = FastAPI(title="adapt model server", docs_url=None, redoc_url=None)
+
+    def openapi_document():  # made for each request: the features are the production version's
+        model = repository.current
+        return openapi.document(app, repository.name, model.raw_types if model else None,
+                                model.required if model else ())
+
+    app.openapi = openapi_document
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, err):  # an unknown path or method: the same JSON error as every other
+        return JSONResponse({"error": str(err.detail)}, status_code=err.status_code, headers=err.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, err):
+        problem = err.errors()[0] if err.errors() else {}
+        where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("path", "query", "body"))
+        return JSONResponse({"error": f"{where}: {problem.get('msg', 'invalid request')}"}, status_code=400)
     registry = CollectorRegistry()
     requests_total = Counter("adapt_requests_total", "HTTP requests", ["endpoint", "code"], registry=registry)
     latency = Histogram("adapt_predict_latency_seconds", "Predict latency", registry=registry)
@@ -263,7 +283,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         return {"version": str(model.version), "state": "AVAILABLE",
                 "status": {"error_code": "OK", "error_message": ""}}
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses=openapi.error_responses(503))
     def health():
         model = repository.current
         if model is None:
@@ -271,7 +291,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                                  "error": repository.last_error or "no version loaded"}, status_code=503)
         return {"status": "ok", "model": repository.name, "version": model.version}
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)
     def metrics():
         model = repository.current
         serving_version.set(model.version if model else 0)
@@ -279,7 +299,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         log_dropped.set(prediction_log.dropped if prediction_log is not None else 0)
         return PlainTextResponse(generate_latest(registry).decode(), media_type="text/plain; version=0.0.4")
 
-    @app.get("/v1/models/{name}")
+    @app.get("/v1/models/{name}", responses=openapi.error_responses(400, 404, 503))
     def model_status(name: str):
         if name != repository.name:
             return error(404, f"model {name!r} not found; this server serves {repository.name!r}", "status")
@@ -290,7 +310,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         canary = repository.canary
         return {"model_version_status": [status_of(model)] + ([status_of(canary[0])] if canary else [])}
 
-    @app.get("/v1/models/{name}/versions/{version}")
+    @app.get("/v1/models/{name}/versions/{version}", responses=openapi.error_responses(400, 404, 503))
     def version_status(name: str, version: int):
         if name != repository.name:
             return error(404, f"model {name!r} not found", "status")
@@ -301,7 +321,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
         return {"model_version_status": [{"version": str(version), "state": state,
                                           "status": {"error_code": "OK", "error_message": ""}}]}
 
-    @app.get("/v1/models/{name}/metadata")
+    @app.get("/v1/models/{name}/metadata", responses=openapi.error_responses(400, 404, 503))
     def metadata(name: str):
         model = repository.current
         if name != repository.name or model is None:

@@ -19,12 +19,17 @@ from core.data.missing import is_missing
 from core.errors import RequestError
 
 
+INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
 def _check_scalar(feature: str, kind: str, value: Any):
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RequestError(f"feature {feature!r} expects an integer, got {value!r}")
         if isinstance(value, float) and not value.is_integer():
             raise RequestError(f"feature {feature!r} expects an integer, got {value!r}")
+        if not INT64_MIN <= value <= INT64_MAX:  # a tf.Example holds 64-bit integers
+            raise RequestError(f"feature {feature!r} expects a 64-bit integer, got {value!r:.40}")
         return int(value)
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -15,6 +15,7 @@ before any pipeline runs.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
@@ -55,12 +56,19 @@ def _kind(values: Sequence[str]) -> str:
 
 
 def _skewness(numbers: List[float]) -> float:
-    count = len(numbers)
-    mean = sum(numbers) / count
-    variance = sum((x - mean) ** 2 for x in numbers) / count
+    """The sample skewness of the finite numbers, computed on them scaled to at most 1 in size (skewness does
+    not depend on the scale, and cubes of values near 1e103 overflow)."""
+    finite = [x for x in numbers if math.isfinite(x)]
+    scale = max((abs(x) for x in finite), default=0.0)
+    if len(finite) < 2 or scale == 0:
+        return 0.0
+    scaled = [x / scale for x in finite]
+    count = len(scaled)
+    mean = sum(scaled) / count
+    variance = sum((x - mean) ** 2 for x in scaled) / count
     if variance == 0:
         return 0.0
-    return sum((x - mean) ** 3 for x in numbers) / count / variance ** 1.5
+    return sum((x - mean) ** 3 for x in scaled) / count / variance ** 1.5
 
 
 def _timestamp_like(name: str, kind: str, values: Sequence[str], distinct: int) -> bool:

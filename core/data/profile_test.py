@@ -82,3 +82,11 @@ def test_regression_on_text_is_refused_in_one_line():
         label_task("species", ["Adelie", "Gentoo"] * 20, task="regression")
     with pytest.raises(UsageError, match="--task regression"):
         label_classes("price", [str(i) for i in range(60)])
+
+
+def test_a_numeric_column_of_huge_or_infinite_values_is_profiled_not_a_crash():
+    from core.data.profile import profile_column
+    huge = profile_column("amount", [f"{v}e200" for v in range(1, 40)] + ["1e308", "inf"])  # found by the CSV fuzzer
+    assert huge.kind == "float" and huge.role in ("numeric", "bucketized")
+    tail = profile_column("amount", [str(v) for v in [1] * 50 + [10 ** 6] * 2] + ["0.5"])  # skewness 4.9
+    assert tail.role == "bucketized"  # the same skewness as before on ordinary numbers

@@ -71,7 +71,8 @@ def read_first_batch(batch: Batch, path: str):
     if not rows:
         raise UsageError(f"--data {path}: holds no rows")
     if batch.label not in header:
-        raise UsageError(f"--label {batch.label}: not a column of {path} (columns: {', '.join(header)})")
+        shown = ", ".join(name if name.isprintable() else repr(name) for name in header)  # a name may hold a newline
+        raise UsageError(f"--label {batch.label}: not a column of {path} (columns: {shown})")
     return header, rows
 
 
