@@ -64,6 +64,7 @@ CALIBRATION_FILE = os.path.join("assets.extra", "calibration.json")
 SIGNATURE_NAME = "serving_default"
 TRANSFORM_SIGNATURE = "transform_features"
 SIGNATURE_INPUT = "examples"
+INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1  # an int feature's values: a tf.Example holds 64-bit integers
 OUTPUT_KEY = "outputs"
 DEFAULT_CLASSES = ["0", "1"]
 MODEL_KINDS = ("nn", "gbt")

@@ -6,12 +6,15 @@ path may answer, and the REST fuzzing test (serving/openapi_test.py) holds the s
 """
 from typing import Any, Dict, Mapping, Optional, Sequence
 
+from core.contract import INT64_MAX, INT64_MIN
+
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string", "minLength": 1}}}
 
 _ANY_VALUE = {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}, {"type": "null"},
                         {"type": "object", "required": ["b64"], "properties": {"b64": {"type": "string"}}},
                         {"type": "array"}]}
-_VALUE_OF = {"int": {"type": "integer", "minimum": -2 ** 63, "maximum": 2 ** 63 - 1}, "float": {"type": "number"},
+_VALUE_OF = {"int": {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
+             "float": {"type": "number"},
              "string": {"anyOf": [{"type": "string"},
                                   {"type": "object", "required": ["b64"], "additionalProperties": False,
                                    "properties": {"b64": {"type": "string", "format": "byte"}}}]}}

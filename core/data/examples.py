@@ -15,11 +15,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import tensorflow as tf
 
+from core.contract import INT64_MAX, INT64_MIN
 from core.data.missing import is_missing
 from core.errors import RequestError
-
-
-INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 def _check_scalar(feature: str, kind: str, value: Any):
@@ -28,7 +26,7 @@ def _check_scalar(feature: str, kind: str, value: Any):
             raise RequestError(f"feature {feature!r} expects an integer, got {value!r}")
         if isinstance(value, float) and not value.is_integer():
             raise RequestError(f"feature {feature!r} expects an integer, got {value!r}")
-        if not INT64_MIN <= value <= INT64_MAX:  # a tf.Example holds 64-bit integers
+        if not INT64_MIN <= value <= INT64_MAX:
             raise RequestError(f"feature {feature!r} expects a 64-bit integer, got {value!r:.40}")
         return int(value)
     if kind == "float":
