@@ -25,17 +25,23 @@ def server():
         os.environ.pop("ADAPT_MLMD_PASSWORD", None)
 
 
-def test_pipelines_registry_history_and_rollback_on_mariadb(server, tmp_path):
-    stream = rotating_hyperplane_batches(tmp_path / "stream", batches=4, rows=240, degrees_per_batch=40)
-    workdir = tmp_path / "ws"
+def trained_on_the_server(server, root):
+    """(workdir, the four batches, the first training's outcome): a workspace whose ML Metadata is on the server,
+    its first model trained on batch 1."""
+    stream = rotating_hyperplane_batches(root / "stream", batches=4, rows=240, degrees_per_batch=40)
+    workdir = root / "ws"
     workdir.mkdir()
     (workdir / "adapt.yaml").write_text(yaml.safe_dump({
         "metadata": server.settings(), "training": {"eval_steps": 5, "window": 2},
         "validation": {"infra_requests": 5, "min_accuracy": 0.5, "min_holdout_rows": 50, "max_accuracy_drop": 1.0},
         "performance": {"threshold": 0.99}, "data": {"min_batch_instances": 50}}))
     adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
+    return workdir, stream, json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
+
+
+def test_pipelines_registry_history_and_rollback_on_mariadb(server, tmp_path):
+    workdir, stream, first = trained_on_the_server(server, tmp_path)
     assert not (workdir / "metadata.sqlite").exists()  # every record went to the server
-    first = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
     assert first["pushed"] and first["version"] == 1
 
     # Two processes write at the same time: the watcher evaluates one batch, a person another.
@@ -93,16 +99,8 @@ def test_a_store_that_cannot_be_opened_is_one_line_naming_what_to_fix_and_never_
 @pytest.fixture(scope="module")
 def mysql_workspace(server, tmp_path_factory) -> Workspace:
     """A workspace whose ML Metadata is on the server: one model pushed, three batches waiting."""
-    root = tmp_path_factory.mktemp("outage")
-    stream = rotating_hyperplane_batches(root / "stream", batches=4, rows=240, degrees_per_batch=40)
-    workdir = root / "ws"
-    workdir.mkdir()
-    (workdir / "adapt.yaml").write_text(yaml.safe_dump({
-        "metadata": server.settings(), "training": {"eval_steps": 5, "window": 2},
-        "validation": {"infra_requests": 5, "min_accuracy": 0.5, "min_holdout_rows": 50, "max_accuracy_drop": 1.0},
-        "performance": {"threshold": 0.99}, "data": {"min_batch_instances": 50}}))
-    adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
-    assert json.loads(adapt_cli("train", "--workdir", workdir, "--json"))["pushed"]
+    workdir, stream, first = trained_on_the_server(server, tmp_path_factory.mktemp("outage"))
+    assert first["pushed"]
     workspace = Workspace.open(str(workdir))
     for folder in stream[1:]:
         (workspace.incoming / folder.name).mkdir(parents=True)

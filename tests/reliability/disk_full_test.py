@@ -60,6 +60,13 @@ def said_disk_full(result: subprocess.CompletedProcess) -> str:
     return errors[0]
 
 
+def recorded(record_property, stage: str, line: str) -> None:
+    """What the test injected and what the command said, for benchmarks/reliability.py's table."""
+    record_property("fault", "disk full")
+    record_property("stage", stage)
+    record_property("said", line[len("adapt: error: "):])
+
+
 def free_space(disk) -> None:
     os.remove(disk / "filler")
 
@@ -82,9 +89,7 @@ def test_a_full_disk_while_a_batch_becomes_a_span(workspace, small_disk, record_
     rerun = json.loads(adapt_cli("evaluate-batch", "batch-02", "--workdir", workspace.root, "--json"))
     assert rerun["span"] == spans.span_for_batch(workspace.data, "batch-02") == max(spans_before) + 1
     consistent(workspace, base)
-    record_property("fault", "disk full")
-    record_property("stage", "a batch becomes a span")
-    record_property("said", line[len("adapt: error: "):])
+    recorded(record_property, "a batch becomes a span", line)
 
 
 def test_a_full_disk_while_the_pusher_copies_the_model(workspace, small_disk, record_property):
@@ -100,9 +105,7 @@ def test_a_full_disk_while_the_pusher_copies_the_model(workspace, small_disk, re
     assert spans.span_for_batch(workspace.data, "batch-03") and len(versions.list_versions(base)) == \
         len(versions_before) + 1
     consistent(workspace, base)
-    record_property("fault", "disk full")
-    record_property("stage", "the Pusher copies a model")
-    record_property("said", line[len("adapt: error: "):])
+    recorded(record_property, "the Pusher copies a model", line)
 
 
 def test_a_full_disk_while_ml_metadata_is_written(workspace, small_disk, record_property):
@@ -117,9 +120,7 @@ def test_a_full_disk_while_ml_metadata_is_written(workspace, small_disk, record_
     assert spans.span_for_batch(workspace.data, "batch-04") == max(spans_before) + 1
     assert workspace.batch(str(workspace.incoming / "batch-04")).is_processed()
     consistent(workspace, base)
-    record_property("fault", "disk full")
-    record_property("stage", "ML Metadata's SQLite store is written")
-    record_property("said", line[len("adapt: error: "):])
+    recorded(record_property, "ML Metadata's SQLite store is written", line)
 
 
 def test_a_full_disk_under_the_prediction_log_drops_lines_never_answers(workspace, small_disk, monkeypatch,
