@@ -20,7 +20,8 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "reliability.md"
 TESTS = ["tests/reliability", "tests/e2e/mysql_metadata_test.py", "serving/server_test.py",
-         "cloud_function/main_test.py", "serving/openapi_test.py", "pipeline/local/csv_fuzz_test.py"]
+         "cloud_function/main_test.py", "serving/openapi_test.py", "tests/e2e/ui_fuzz_test.py",
+         "pipeline/ui/app_test.py", "pipeline/local/csv_fuzz_test.py"]
 KEPT_SECTION = "## Determinism"
 
 
@@ -95,13 +96,19 @@ def report(rows: List[Dict], seconds: float) -> str:
         "## Beyond one process: both pipelines under Beam's multi-processing direct runner",
         "",
         *table(_named(rows, "multiprocess"), ["test", "held"]),
-        "## Fuzzing: the model server from its OpenAPI document (Schemathesis), the CSV reader (Hypothesis)",
+        "## Fuzzing: the model server and the dashboard from their OpenAPI documents (Schemathesis), the "
+        "dashboard's token and rollback form and the CSV reader (Hypothesis)",
         "",
         "REST: valid and invalid requests generated for every operation of /openapi.json; held means no 5xx, "
-        "every 4xx a JSON error, every answer as documented. CSV: generated data.csv files read as `adapt init` "
-        "and a batch's rows are; held means each was accepted or refused with a one-line AdaptError.",
+        "every 4xx a JSON error, every answer as documented. Dashboard (`adapt ui` with a token and "
+        "`--allow-rollback` on a trained workspace): every operation of the app's document, half of the valid "
+        "requests naming the workspace's real batches, features, logs and versions; held means no 5xx, every "
+        "refusal one line of text, every page the dashboard's, no traceback in the server's log. CSV: generated "
+        "data.csv files read as `adapt init` and a batch's rows are; held means each was accepted or refused with "
+        "a one-line AdaptError.",
         "",
-        *table(_named(rows, "openapi_test") + _named(rows, "csv_fuzz"),
+        *table(_named(rows, "openapi_test") + _named(rows, "ui_fuzz") + _named(rows, "ui/app_test")
+               + _named(rows, "csv_fuzz"),
                ["test", "requests", "statuses", "cases", "accepted", "refused", "held"]),
         "## HTTP: the model server and the cloud function",
         "",
@@ -109,7 +116,7 @@ def report(rows: List[Dict], seconds: float) -> str:
                ["test", "bad requests", "requests", "failures", "held"]),
     ]
     tables = ("faults", "disk_full", "mysql_metadata", "bad_input", "concurrency", "multiprocess", "openapi_test",
-              "csv_fuzz", "server_test", "main_test")
+              "ui_fuzz", "ui/app_test", "csv_fuzz", "server_test", "main_test")
     shown = {id(row) for part in tables for row in _named(rows, part)}
     assert len(shown) == len(rows), "a test of the run has no table: add its file to report()"
     held = sum(row["held"] == "yes" for row in rows)

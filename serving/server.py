@@ -238,9 +238,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request, err):
-        problem = err.errors()[0] if err.errors() else {}
-        where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("path", "query", "body"))
-        return JSONResponse({"error": f"{where}: {problem.get('msg', 'invalid request')}"}, status_code=400)
+        return JSONResponse({"error": request_problem(err)}, status_code=400)
     registry = CollectorRegistry()
     requests_total = Counter("adapt_requests_total", "HTTP requests", ["endpoint", "code"], registry=registry)
     latency = Histogram("adapt_predict_latency_seconds", "Predict latency", registry=registry)
@@ -445,6 +443,13 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
             await app(scope, receive, send)
 
     return server
+
+
+def request_problem(err) -> str:
+    """FastAPI's RequestValidationError in one line: `<parameter>: <what is wrong>`."""
+    problem = err.errors()[0] if err.errors() else {}
+    where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("path", "query", "body"))
+    return f"{where}: {problem.get('msg', 'invalid request')}"
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

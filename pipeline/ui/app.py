@@ -13,6 +13,7 @@ Safety:
   post it on the user's behalf.
 """
 import hmac
+import re
 import secrets
 from html import escape
 from typing import Optional
@@ -25,14 +26,36 @@ from pipeline.ui.views import Views
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 TOKEN_COOKIE = "adapt_ui_token"
+# The rollback form's fields, for the OpenAPI document the tests fuzz the dashboard from (it is not served).
+ROLLBACK_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["version", "reason", "form_key"],
+    "properties": {"version": {"type": "string"}, "reason": {"type": "string"}, "form_key": {"type": "string"}}}}}}}
+
+
+def same_secret(sent: Optional[str], secret: str) -> bool:
+    """A constant-time comparison that any text may reach (hmac's refuses non-ASCII str)."""
+    return hmac.compare_digest((sent or "").encode("utf-8", "replace"), secret.encode())
 
 
 def create_app(workspace: Workspace, allow_rollback: bool = False, token: Optional[str] = None):
     from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from serving.server import request_problem
 
     app = FastAPI(title="adapt ui", docs_url=None, redoc_url=None, openapi_url=None)
     form_key = secrets.token_urlsafe(16)
+
+    # Every refusal is one line of text, as the token's and the rollback's are (FastAPI's would be JSON).
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, err):
+        return PlainTextResponse(f"{err.detail}: {request.url.path}", status_code=err.status_code, headers=err.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, err):
+        return PlainTextResponse(f"bad request: {request_problem(err)}", status_code=400)
 
     def views() -> Views:
         return Views(workspace, workspace.load_config())
@@ -43,7 +66,7 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
             return await call_next(request)
         sent = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
                 or request.headers.get("authorization", "").removeprefix("Bearer ").strip())
-        if not hmac.compare_digest(sent or "", token):
+        if not same_secret(sent, token):
             return PlainTextResponse("missing or wrong token: open the URL `adapt ui` printed", status_code=401)
         response = await call_next(request)
         if request.query_params.get("token"):
@@ -82,15 +105,15 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
         return page("Models", note + pages.models(current, compare=[v for v in (a, b) if v], rollback_form=form),
                     "models", current)
 
-    @app.post("/models/rollback")
+    @app.post("/models/rollback", openapi_extra=ROLLBACK_FORM)
     async def rollback(request: Request):
         if not allow_rollback:
             return PlainTextResponse("read-only: start `adapt ui --allow-rollback` to roll back", status_code=403)
-        fields = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-        if not hmac.compare_digest(fields.get("form_key", ""), form_key):
+        fields = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+        if not same_secret(fields.get("form_key"), form_key):
             return PlainTextResponse("this form was not made by this dashboard", status_code=403)
         reason = fields.get("reason", "").strip()
-        if not reason or not fields.get("version", "").isdigit():
+        if not reason or not re.fullmatch(r"[0-9]{1,9}", fields.get("version", "")):
             return PlainTextResponse("a rollback needs a version and a reason", status_code=400)
         from pipeline.lineage import registry
         try:
@@ -110,7 +133,7 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
         current = views()
         return page("Runs", pages.runs(current), "runs", current)
 
-    @app.get("/logs/{name}")
+    @app.get("/logs/{name}", response_class=PlainTextResponse)
     def log(name: str):
         logs = workspace.reports / "logs"
         path = logs / name

@@ -234,7 +234,7 @@ def models(views: Views, links: Links = Links(), compare: Sequence[int] = (), ro
                                        "pushed at", "why", "made by", ""], lines, nowrap=(2, 6, 9))]
     pushed = [row for row in rows if row["version"] and row.get("model_id") is not None]
     if len(pushed) >= 2:
-        chosen = [row for row in pushed if row["version"] in compare] if compare else pushed[-2:]
+        chosen = [row for row in pushed if row["version"] in compare] or pushed[-2:]   # unknown versions: the last two
         names = sorted({name for row in chosen for name in row["metrics"] if name != "examples"})
         parts.append("<h2>Compared on their own holdouts</h2>" + table(
             ["metric"] + [f"version {row['version']}" for row in chosen],

@@ -1,0 +1,131 @@
+"""`adapt ui` fuzzed (Schemathesis, bounded) on the shared served workspace (two versions, two evaluated batches).
+
+The dashboard is started as a user starts it, with a token ($ADAPT_UI_TOKEN) and `--allow-rollback`, and every
+operation of its OpenAPI document gets generated requests, valid and invalid; valid ones name the workspace's real
+batches, features and logs half of the time, so the pages with data are reached too. No request gets a 5xx, every
+refusal is one line of text, every page is the dashboard's HTML, and the server's log holds no traceback. The
+document is the app's own (FastAPI builds it from the routes; the dashboard does not serve it).
+"""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import schemathesis
+from google.protobuf import text_format
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+from pipeline.ui.app import create_app
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = 30  # per operation and mode: 9 operations x 2 modes, about 40 s in all
+TOKEN = "fuzzed-dashboard"
+
+
+def start_dashboard(workspace, folder):
+    """`adapt ui --allow-rollback` with a token, as a user starts it: (process, url) once it listens."""
+    port_file = folder / "port"
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ui", "--workdir", str(workspace.root),
+                               "--port", "0", "--port-file", str(port_file), "--allow-rollback"],
+                              env={**os.environ, "ADAPT_UI_TOKEN": TOKEN},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not port_file.exists():
+        assert server.poll() is None and time.time() < deadline, server.stderr.read()
+        time.sleep(0.1)
+    return server, f"http://127.0.0.1:{port_file.read_text()}"
+
+
+def real_values(workspace):
+    """{path or query parameter: values the workspace really has}."""
+    schema = text_format.Parse(workspace.schema_file.read_text(), schema_pb2.Schema())
+    return {"batches": sorted(path.name for path in workspace.incoming.iterdir() if path.is_dir()),
+            "logs": sorted(path.name for path in (workspace.reports / "logs").iterdir()),
+            "features": [feature.name for feature in schema.feature]}
+
+
+def with_real_values(operation, strategy, values):
+    """Half of the generated valid requests name what the workspace has (a batch and one of its features, a log,
+    a version, pushed or not), so the pages are drawn from data and not only from 'no such batch'."""
+    def substitute(drawn):
+        case, real = drawn
+        if real is not None:
+            if operation.path == "/batches/{name}":
+                case.path_parameters = {"name": real["batch"]}
+                case.query = {**(case.query or {}), "feature": real["feature"]}
+            elif operation.path == "/logs/{name}":
+                case.path_parameters = {"name": real["log"]}
+            elif operation.path == "/models":
+                case.query = {**(case.query or {}), "a": real["a"], "b": real["b"]}
+        return case
+
+    real = st.fixed_dictionaries({"batch": st.sampled_from(values["batches"]),
+                                  "feature": st.sampled_from(values["features"]),
+                                  "log": st.sampled_from(values["logs"]),
+                                  "a": st.integers(-1, 4), "b": st.integers(-1, 4)})
+    return st.tuples(strategy, st.none() | real).map(substitute)
+
+
+def check_answer(case, response):
+    where = (case.as_curl_command(), response.status_code, response.text[:300])
+    assert response.status_code < 500, where
+    kind = (response.headers.get("content-type") or [""])[0]   # Schemathesis keeps every value of a header
+    if response.status_code >= 400:
+        assert kind.startswith("text/plain"), where
+        assert response.text.strip() and "\n" not in response.text.strip() and "Traceback" not in response.text, where
+    elif kind.startswith("text/html"):
+        assert "<header><b>adapt</b>" in response.text and response.text.endswith("</html>"), where
+
+
+def test_generated_requests_get_no_5xx_every_refusal_is_one_line_and_the_server_logs_no_traceback(
+        served_workspace, tmp_path, record_property):
+    api = schemathesis.openapi.from_dict(create_app(served_workspace, allow_rollback=True).openapi())
+    operations = [result.ok() for result in api.get_all_operations()]
+    assert {operation.label for operation in operations} >= {
+        "GET /", "GET /batches", "GET /batches/{name}", "GET /models", "POST /models/rollback", "GET /data",
+        "GET /runs", "GET /logs/{name}", "GET /healthz"}
+    values = real_values(served_workspace)
+    assert values["batches"] and values["logs"] and values["features"], values
+    statuses, pages_with_data = {}, set()
+    server, url = start_dashboard(served_workspace, tmp_path)
+    try:
+        fuzz(operations, values, url, statuses, pages_with_data)
+    finally:
+        server.terminate()
+        server_log = server.communicate(timeout=30)[1]
+    sent = sum(statuses.values())
+    record_property("requests", sent)
+    record_property("statuses", " ".join(f"{code}: {count}" for code, count in sorted(statuses.items())))
+    assert "Traceback" not in server_log and "Exception in ASGI application" not in server_log, server_log[-3000:]
+    assert sent >= len(operations) * 10 and {200, 400, 403, 404} <= set(statuses), statuses
+    assert {"/", "/batches/{name}"} <= pages_with_data, pages_with_data
+
+
+def fuzz(operations, values, url, statuses, pages_with_data):
+    """Every operation, valid then invalid requests; counts the answers' statuses and the pages drawn with data."""
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategy = operation.as_strategy(generation_mode=mode)
+            if mode == GenerationMode.POSITIVE:
+                strategy = with_real_values(operation, strategy, values)
+
+            @given(case=strategy)
+            @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            def probe(case):
+                response = case.call(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60,
+                                     allow_redirects=False)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                check_answer(case, response)
+                if response.status_code == 200 and "svg" in response.text:
+                    pages_with_data.add(operation.path)
+
+            try:
+                probe()
+            except Unsatisfiable:  # an operation with no parameter and no body has no invalid request to make
+                assert mode == GenerationMode.NEGATIVE, operation.label
