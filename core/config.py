@@ -280,7 +280,8 @@ class KubeflowConfig:
         "Span folders on KFP/Vertex, a path the containers can write with atomic renames: a mounted "
         "volume, or Vertex's GCS FUSE mount /gcs/<bucket>/... (SpanPreparator writes spans there)."))
     schema_file: str = field(default="gs://my-bucket/adapt/schema/schema.pbtxt", metadata=_doc(
-        "The kept schema on KFP/Vertex: upload <workdir>/schema/schema.pbtxt there."))
+        "The kept schema on KFP/Vertex: upload the current version (<workdir>/schema/v<CURRENT>/schema.pbtxt) "
+        "there."))
     compiled_root: str = field(default="gs://my-bucket/adapt/compiled", metadata=_doc(
         "Where the compiled pipeline JSON files are uploaded; PipelineTrigger submits training from there."))
     beam_args: List[str] = field(default_factory=list, metadata=_doc(

@@ -5,7 +5,9 @@
       incoming/<batch>/     batches waiting (adapt never writes into a batch folder, wherever it is)
       batches/<batch>-<key>/  what this workspace did with each batch: its state and claim
       data/span-N/{train,test}/
-      schema/schema.pbtxt   the reviewed schema kept with the first blessed model
+      schema/v<N>/schema.pbtxt  the data contract's versions: v1 inferred from the first span and curated,
+                            later ones written by `adapt schema accept` (with CHANGE.json: who, why, what)
+      schema/CURRENT        the number of the version later spans are validated against
       pipelines/<name>/     TFX pipeline roots
       metadata.sqlite       ML Metadata store
       serving/<model>/<v>/  pushed SavedModels (TF Serving layout)
@@ -16,6 +18,7 @@ The folder is chosen by --workdir, else $ADAPT_WORKDIR, else ./adapt-workspace.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ from core.data.batches import Batch, BatchRecords
 from core.errors import UsageError
 
 DEFAULT_WORKDIR = "adapt-workspace"
+SCHEMA_POINTER = "CURRENT"
 WORKDIR_ENV = "ADAPT_WORKDIR"
 
 
@@ -71,8 +75,36 @@ class Workspace:
         return Batch(str(path), label=label, labels_file=labels_file, only=only, records=self.batch_records)
 
     @property
+    def schema_dir(self) -> Path:
+        return self.root / "schema"
+
+    @property
+    def schema_version(self) -> int:
+        """The current version of the data contract (1 before and right after the first is kept)."""
+        pointer = self.schema_dir / SCHEMA_POINTER
+        if pointer.is_file():
+            return int(pointer.read_text().strip())
+        kept = [int(path.parent.name[1:]) for path in self.schema_dir.glob("v*/schema.pbtxt")
+                if path.parent.name[1:].isdigit()]
+        return max(kept, default=1)
+
+    def schema_version_file(self, version: int) -> Path:
+        """Version `version` of the contract; a workspace made before versions keeps v1 as schema/schema.pbtxt."""
+        legacy = self.schema_dir / "schema.pbtxt"
+        if version == 1 and legacy.is_file() and not (self.schema_dir / "v1" / "schema.pbtxt").is_file():
+            return legacy
+        return self.schema_dir / f"v{version}" / "schema.pbtxt"
+
+    @property
     def schema_file(self) -> Path:
-        return self.root / "schema" / "schema.pbtxt"
+        """The current version's file: the one every later span is validated against."""
+        return self.schema_version_file(self.schema_version)
+
+    def point_schema_at(self, version: int) -> None:
+        """Makes `version` (already written) the current contract."""
+        temporary = self.schema_dir / f".{SCHEMA_POINTER}.tmp"
+        temporary.write_text(f"{version}\n")
+        temporary.replace(self.schema_dir / SCHEMA_POINTER)
 
     @property
     def pipelines(self) -> Path:
@@ -121,6 +153,29 @@ class Workspace:
         """Rewrites adapt.yaml with `config` (every key, documented), atomically."""
         temporary = self.config_path.with_name(f".{self.config_path.name}.tmp")
         temporary.write_text(config.to_yaml(notes))
+        temporary.replace(self.config_path)
+
+    def set_model_feature(self, name: str, role: str, note: str) -> None:
+        """Sets one line of `model.features` in adapt.yaml in place (a new column's role), keeping every other
+        line and comment as the user left them; a file not in the written layout is rewritten whole."""
+        entry = f"    {json.dumps(name)}: {json.dumps(role)}  # {note}"
+        lines = self.config_path.read_text().splitlines()
+        block = next((i for i, line in enumerate(lines) if line.rstrip() == "  features:"), None)
+        if block is None:
+            config = self.load_config()
+            self.write_config(config.with_overrides({"model.features": {**config.model.features, name: role}}),
+                              notes={f"model.features.{name}": note})
+            return
+        end = block + 1
+        while end < len(lines) and lines[end].startswith("    "):
+            end += 1
+        keyed = [i for i in range(block + 1, end) if lines[i].lstrip().startswith(json.dumps(name) + ":")]
+        if keyed:
+            lines[keyed[0]] = entry
+        else:
+            lines.insert(end, entry)
+        temporary = self.config_path.with_name(f".{self.config_path.name}.tmp")
+        temporary.write_text("\n".join(lines) + "\n")
         temporary.replace(self.config_path)
 
     def model_package(self, config: Config) -> ModelPackage:

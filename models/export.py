@@ -25,7 +25,7 @@ from tfx_bsl.public import tfxio
 
 from core.contract import (OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_calibration,
                            write_model_info)
-from core.data.schema import required_features
+from core.data.schema import required_features, schema_version
 from core.estimation import Calibrator, ErrorModel, fit_calibrator, fit_error_model
 
 _TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
@@ -108,10 +108,12 @@ def export(model, serving_model_dir: str, tf_transform_output, label: str, info:
     """Saves the SavedModel with adapt's signatures and writes the model info file beside it, and, given one,
     the model's calibration (a regression model's error model)."""
     model.save(serving_model_dir, save_format="tf", signatures=signatures(model, tf_transform_output, label, predict))
-    required = [name for name in required_features(tf_transform_output.raw_metadata.schema) if name != label]
+    contract = tf_transform_output.raw_metadata.schema   # the kept schema the model was trained under
+    required = [name for name in required_features(contract) if name != label]
     extra = {}
     if calibrator is not None:
         write_calibration(serving_model_dir, calibrator.to_dict())
         extra["error_model" if isinstance(calibrator, ErrorModel) else "calibration"] = calibrator.summary()
     write_model_info(serving_model_dir, {"label": label, "raw_features": raw_feature_types(tf_transform_output, label),
-                                         "required_features": required, **info, **extra})
+                                         "required_features": required, "schema_version": schema_version(contract),
+                                         **info, **extra})

@@ -329,6 +329,7 @@ def create_app(repository: ModelRepository, max_body_bytes: int = 10 * 1024 * 10
                              "required_features": model.required,
                              "optional_features": sorted(set(model.raw_types) - set(model.required)),
                              "classes": model_classes(model.info), "spans": model.info.get("spans"),
+                             "schema_version": model.info.get("schema_version"),
                              "task": model.info.get("task", "classification"),
                              "signature_name": SIGNATURE_NAME}}
 

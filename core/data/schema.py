@@ -1,7 +1,7 @@
 """The kept schema: inferred by SchemaGen on the first span, curated, reviewed, then imported.
 
 Before the first training run the runner has SchemaGen infer a schema from
-the first span and writes it to `<workdir>/schema/schema.pbtxt`, relaxed where real data
+the first span and writes it to `<workdir>/schema/v1/schema.pbtxt`, relaxed where real data
 legitimately varies: string features accept a share of values outside their
 known domain (validation.min_domain_mass) and optional features need only be
 present in a share of rows (validation.min_feature_presence) and may be empty
@@ -22,19 +22,54 @@ tagged `adapt:required`: the model server rejects a request without them
 trained on data validated against this file; edit it to tighten or relax.
 ImportSchemaGen reads a content-addressed copy, so an edit invalidates TFX's
 cache and an unchanged file keeps cached results valid.
+
+The file is the data contract, and it is versioned: each version carries its number as a schema annotation
+(`adapt:schema-version:N`), so whatever reads a schema (Transform's raw metadata, hence the model info file and
+the model server's metadata; the Schema artifact each validation and training read in ML Metadata) knows which
+version it is. core/data/schema_changes.py makes the next version from a batch.
 """
 import hashlib
 import shutil
 from pathlib import Path
 from typing import Optional
 
-import tensorflow_data_validation as tfdv
+from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from core.config import Config
 from core.contract import ModelPackage
 
 REQUIRED_TAG = "adapt:required"  # a feature every serving request must carry
+VERSION_TAG = "adapt:schema-version:"  # + the contract version's number, a schema-level annotation
+
+
+def schema_version(schema) -> int:
+    """The contract version a schema states (1 for a schema kept before versions)."""
+    for tag in schema.annotation.tag:
+        if tag.startswith(VERSION_TAG) and tag[len(VERSION_TAG):].isdigit():
+            return int(tag[len(VERSION_TAG):])
+    return 1
+
+
+def with_version(schema, version: int):
+    tags = [tag for tag in schema.annotation.tag if not tag.startswith(VERSION_TAG)]
+    del schema.annotation.tag[:]
+    schema.annotation.tag.extend(tags + [f"{VERSION_TAG}{version}"])
+    return schema
+
+
+def load_schema(path) -> schema_pb2.Schema:
+    """A schema file (text format), read without TensorFlow: listing models and versions stays fast."""
+    return text_format.Parse(Path(path).read_text(), schema_pb2.Schema())
+
+
+def write_schema(schema, target: Path) -> Path:
+    """Writes a schema file whole (a temporary file renamed into place)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(text_format.MessageToString(schema))
+    temporary.replace(target)
+    return target
 
 
 def required_features(schema) -> list:
@@ -125,25 +160,30 @@ def _open_domain(schema, feature) -> None:
 
 
 def inferred_schema(inferred_schema_uri: str):
-    return tfdv.load_schema_text(str(Path(inferred_schema_uri) / "schema.pbtxt"))
+    return load_schema(Path(inferred_schema_uri) / "schema.pbtxt")
 
 
 def keep_schema(inferred_schema_uri: str, target: Path, config: Config, model: ModelPackage,
                 distinct: Optional[dict] = None) -> Path:
-    """Writes the curated copy of a SchemaGen output (a folder holding schema.pbtxt) to target."""
-    schema = inferred_schema(inferred_schema_uri)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
-    tfdv.write_schema_text(curate(schema, config, model, distinct), str(temporary))
-    temporary.replace(target)
-    return target
+    """Writes the curated copy of a SchemaGen output (a folder holding schema.pbtxt) to target: version 1."""
+    schema = curate(inferred_schema(inferred_schema_uri), config, model, distinct)
+    return write_schema(with_version(schema, 1), target)
 
 
 def content_addressed_copy(schema_file: Path, under: Path) -> str:
-    """An immutable copy named by the file's hash: what ImportSchemaGen is given."""
+    """An immutable copy named by the contract's version and the file's hash (`v2-<hash>`): what ImportSchemaGen
+    is given."""
     digest = hashlib.sha256(Path(schema_file).read_bytes()).hexdigest()[:16]
-    target = Path(under) / "imported-schemas" / digest / "schema.pbtxt"
+    version = schema_version(load_schema(schema_file))
+    target = Path(under) / "imported-schemas" / f"v{version}-{digest}" / "schema.pbtxt"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(schema_file, target)
     return str(target)
+
+
+def version_in_folder(uri: str) -> Optional[int]:
+    """The contract version of the schema in a Schema artifact's folder (ImportSchemaGen's output, a copy of the
+    kept file); None when the file is not there (a store on another machine)."""
+    path = Path(uri) / "schema.pbtxt"
+    return schema_version(load_schema(path)) if path.is_file() else None

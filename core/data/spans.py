@@ -5,7 +5,8 @@ glob over folder names decides membership). A span is written to a hidden
 temporary folder and renamed into place, so a crash leaves either no span or
 a whole one, and an existing span is never rewritten. A span that fails
 validation is quarantined in place: `_REJECTED.json` records why, its data
-stays, and windows skip it.
+stays, and windows skip it. Accepting the change as a new version of the contract releases it: the record
+moves to `_RELEASED.json` with the version and the reason, and the next training takes the span.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from core.errors import SpanError
 SPAN_DIR_PATTERN = re.compile(r"^span-(\d+)$")
 SOURCE_FILE = "_SOURCE.json"
 REJECTED_FILE = "_REJECTED.json"
+RELEASED_FILE = "_RELEASED.json"  # a quarantine lifted by a new contract version (`adapt schema accept`)
 DATA_FILE = "data.csv"
 
 
@@ -132,6 +134,17 @@ def mark_rejected(data_root: Path, span: int, reason: str) -> None:
     path = span_dir(data_root, span) / REJECTED_FILE
     if span_dir(data_root, span).is_dir() and not path.exists():
         path.write_text(json.dumps({"span": span, "reason": reason, "rejected_at": time.time()}, indent=2))
+
+
+def release(data_root: Path, span: int, record: Dict) -> Dict:
+    """Lifts a span's quarantine; `_RELEASED.json` keeps why it was rejected and what released it."""
+    rejected = span_dir(data_root, span) / REJECTED_FILE
+    released = {**json.loads(rejected.read_text()), **record, "released_at": time.time()}
+    temporary = span_dir(data_root, span) / f".{RELEASED_FILE}.tmp"
+    temporary.write_text(json.dumps(released, indent=2))
+    temporary.replace(span_dir(data_root, span) / RELEASED_FILE)
+    rejected.unlink()
+    return released
 
 
 def read_source(data_root: Path, span: int) -> Dict:

@@ -127,3 +127,13 @@ def test_a_float_column_is_written_as_floats_in_both_splits_and_in_later_spans(t
     plain = spans.write_span(tmp_path / "plain", header, rows, test_fraction=0.2, source={"batch": "b1"})
     assert ((tmp_path / "plain" / f"span-{plain}" / "test" / "data.csv").read_text().count("\n") ==
             (tmp_path / f"span-{first}" / "test" / "data.csv").read_text().count("\n"))
+
+
+def test_a_released_span_is_no_longer_rejected_and_keeps_both_records(tmp_path):
+    write_span(tmp_path, ["x", "y"], [[str(i), "a"] for i in range(40)], test_fraction=0.5, source={"batch": "b1"})
+    spans.mark_rejected(tmp_path, 1, "span 1 violates the schema: x: New column")
+    assert spans.rejected_spans(tmp_path) == [1]
+    released = spans.release(tmp_path, 1, {"schema_version": 2, "reason_released": "x is new"})
+    assert spans.rejected_spans(tmp_path) == []
+    assert released["reason"].endswith("New column") and released["schema_version"] == 2
+    assert (spans.span_dir(tmp_path, 1) / spans.RELEASED_FILE).exists()

@@ -321,6 +321,60 @@ def cmd_models_canary_report(args) -> int:
     return 0
 
 
+# -- schema (the data contract's versions) ------------------------------------------
+def _schema_reference(workspace, name: str) -> str:
+    return name if name.startswith("span") and not os.path.isdir(name) else batch_path(workspace, name)
+
+
+def cmd_schema_diff(args) -> int:
+    from pipeline.local import schema_versions
+    workspace, config = _open(args)
+    if args.models:
+        found = schema_versions.models_diff(workspace, config, *args.models)
+        if args.json:
+            _print_json(found)
+            return 0
+        first, second = (found["models"][str(model)] for model in args.models)
+        print(f"model {args.models[0]}: schema v{first}, model {args.models[1]}: schema v{second}")
+        if found["changes"]:
+            print(tables.schema_changes_table(found["changes"], with_version=True))
+        return 0
+    if not args.batch:
+        raise UsageError("name a batch (or span-N), or compare two models with --models A B")
+    found = schema_versions.diff(workspace, config, _schema_reference(workspace, args.batch))
+    if args.json:
+        _print_json(found)
+        return 0
+    state = " (quarantined)" if found["quarantined"] else ""
+    if not found["changes"]:
+        print(f"{found['target']}{state} meets schema v{found['schema_version']}: no change")
+        return 0
+    print(f"{found['target']}{state} against schema v{found['schema_version']}:")
+    print(tables.schema_changes_table(found["changes"]))
+    print("`adapt schema accept BATCH --reason TEXT` makes these the next version")
+    return 0
+
+
+def cmd_schema_accept(args) -> int:
+    from pipeline.local import schema_versions
+    workspace, config = _open(args)
+    done = schema_versions.accept(workspace, config, _schema_reference(workspace, args.batch), args.reason,
+                                  allow_type_change=args.allow_type_change)
+    if args.json:
+        _print_json(done)
+        return 0
+    print(f"schema v{done['version']} written: {done['schema_file']} ({len(done['changes'])} change(s), "
+          f"by {done['who']}: {done['reason']})")
+    for name, role in done["features"].items():
+        print(f"  model.features.{name}: {role} (inferred; edit adapt.yaml to change)")
+    if any(change["change"] == "type change" for change in done["changes"]):
+        print("  a type change: models trained before it keep their own serving contract; requests to them "
+              "must carry the old type")
+    if done["released_span"]:
+        print(f"  span {done['released_span']} released from quarantine: the next `adapt train` takes it")
+    return 0
+
+
 # -- history -------------------------------------------------------------------------
 def cmd_history(args) -> int:
     from pipeline.lineage import history
@@ -650,6 +704,26 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     _workdir(report)
     report.set_defaults(func=cmd_models_canary_report)
+
+    schema_ = commands.add_parser("schema", help="the data contract's versions: diff a batch, accept its changes")
+    schema_commands = schema_.add_subparsers(dest="action", metavar="ACTION", required=True)
+    diff_ = schema_commands.add_parser("diff", help="what a batch (or span-N) changes against the current "
+                                                    "schema, written nowhere; --models A B: between two models")
+    diff_.add_argument("batch", nargs="?", help="a batch folder, a batch name in incoming/, or span-N")
+    diff_.add_argument("--models", nargs=2, type=positive_int, metavar=("A", "B"),
+                       help="the changes accepted between the schema versions two models were trained under")
+    diff_.add_argument("--json", action="store_true")
+    _workdir(diff_)
+    diff_.set_defaults(func=cmd_schema_diff)
+    accept_ = schema_commands.add_parser("accept", help="write the next schema version with exactly the batch's "
+                                                        "changes and release its quarantined span")
+    accept_.add_argument("batch", help="a batch folder, a batch name in incoming/, or span-N")
+    accept_.add_argument("--reason", required=True, help="why the contract changes (recorded with the version)")
+    accept_.add_argument("--allow-type-change", action="store_true",
+                         help="accept a column's new type (it breaks the serving contract of earlier models)")
+    accept_.add_argument("--json", action="store_true")
+    _workdir(accept_)
+    accept_.set_defaults(func=cmd_schema_accept)
 
     history = commands.add_parser("history", help="one row per retraining event and rollback")
     _workdir(history)

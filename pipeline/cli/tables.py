@@ -73,8 +73,10 @@ def comparison(row: Dict[str, Any]) -> str:
 
 def models_table(rows: List[Dict[str, Any]]) -> str:
     """One row per trained model: the accuracy (or error) that decided it, on the holdout it was measured on."""
-    header = ["version", "stage", "trained on", "holdout", "candidate vs serving", "infra", "pushed at", "decision"]
+    header = ["version", "stage", "trained on", "schema", "holdout", "candidate vs serving", "infra", "pushed at",
+              "decision"]
     lines = [[str(row["version"] or "-"), row["stage"], f"spans {row.get('spans') or '-'}",
+              f"v{row['schema_version']}" if row.get("schema_version") else "-",
               holdout_text(row.get("holdout") or {}), comparison(row), cell(row["infra_blessed"]),
               when(row["pushed_at"]), row.get("decision") or row["reason"]] for row in rows]
     return render(header, lines)
@@ -83,7 +85,8 @@ def models_table(rows: List[Dict[str, Any]]) -> str:
 def lineage_text(shown: Dict[str, Any]) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(shown["metrics"].items()) if k != "examples")
     lines = [f"version {shown['version']} ({shown['stage']}), pushed {when(shown['pushed_at'])}, "
-             f"spans {shown['spans']}, {shown['training_mode']}",
+             f"spans {shown['spans']}, {shown['training_mode']}, schema "
+             + (f"v{shown['schema_version']}" if shown.get("schema_version") else "-"),
              f"  on the holdout ({holdout_text(shown.get('holdout') or {})}): {metrics or '-'}; "
              f"{comparison(shown)}; blessed {cell(shown['blessed'])}, infra {cell(shown['infra_blessed'])}",
              f"  decision: {shown.get('decision') or shown['reason']}"]
@@ -104,11 +107,21 @@ def lineage_text(shown: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def schema_changes_table(changes: List[Dict[str, Any]], with_version: bool = False) -> str:
+    """One row per change a batch brings to the data contract (or a version accepted)."""
+    header = (["version"] if with_version else []) + ["feature", "change", "detail", "blocks"]
+    lines = [([f"v{c['version']}"] if with_version else []) + [c["feature"], c["change"], c["detail"],
+                                                               "yes" if c["blocks"] else "no"] for c in changes]
+    return render(header, lines)
+
+
 def history_table(rows: List[Dict[str, Any]]) -> str:
-    """One row per retraining event or rollback; what happened and why wrap, never cut."""
-    header = ["time", "event", "trigger", "spans", "serving after", "batch: realized / estimated",
+    """One row per retraining event, rollback, canary, alert or schema version; what happened and why wrap,
+    never cut."""
+    header = ["time", "event", "trigger", "spans", "schema", "serving after", "batch: realized / estimated",
               "candidate vs serving", "compute s", "outcome — reason"]
-    lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-", cell(r["production_version"]),
+    lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-",
+              f"v{r['schema_version']}" if r.get("schema_version") else "-", cell(r["production_version"]),
               f"{cell(r.get('batch_value'))} / {cell(r.get('estimated_value'))}",
               "-" if r.get("candidate_value") is None else
               f"{r['metric']} {cell(r['candidate_value'])} vs {cell(r['baseline_value'])}", cell(r["compute_seconds"]),

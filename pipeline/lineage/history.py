@@ -58,6 +58,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "outcome": prop(execution, "outcome", ""), "compute_seconds": prop(execution, "compute_seconds"),
             "holdout": json.loads(prop(execution, "holdout", "{}") or "{}"),
             "window_choice": json.loads(prop(execution, "window_choice", "{}") or "{}"),
+            "schema_version": prop(execution, "schema_version"),
         })
     for execution in meta.adapt_executions(metadata.ROLLBACK_TYPE):
         rows.append({
@@ -84,6 +85,18 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "baseline_metrics": {}, "metric": None, "candidate_value": None, "baseline_value": None,
             "batch_value": None, "estimated_value": None, "candidate_accuracy": None, "baseline_accuracy": None,
             "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0, "outcome": outcome,
+        })
+    for execution in meta.adapt_executions(metadata.SCHEMA_TYPE):
+        to_version, batch = prop(execution, "to_version"), prop(execution, "batch", "")
+        rows.append({
+            "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
+            "event": "schema", "trigger": f"manual ({prop(execution, 'who', '')})", "reason": prop(execution, "reason", ""),
+            "spans": str(prop(execution, "span") or ""), "updated": True, "production_version": None,
+            "schema_version": to_version, "changes": json.loads(prop(execution, "changes", "[]") or "[]"),
+            "candidate_metrics": {}, "baseline_metrics": {}, "metric": None, "candidate_value": None,
+            "baseline_value": None, "batch_value": None, "estimated_value": None, "candidate_accuracy": None,
+            "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0,
+            "outcome": f"schema v{prop(execution, 'from_version')} -> v{to_version} (batch {batch})",
         })
     for execution in meta.adapt_executions(metadata.ALERT_TYPE):
         delivered = bool(prop(execution, "delivered", 0))

@@ -31,6 +31,7 @@ EVENT_TYPE = "adapt.RetrainingEvent"
 ROLLBACK_TYPE = "adapt.Rollback"
 ALERT_TYPE = "adapt.Alert"
 CANARY_TYPE = "adapt.Canary"  # a canary started, promoted or aborted
+SCHEMA_TYPE = "adapt.SchemaChange"  # a new version of the data contract accepted (`adapt schema accept`)
 HISTORY_CONTEXT_TYPE = "adapt.ModelHistory"
 PIPELINE_RUN_CONTEXT_TYPE = "pipeline_run"  # TFX's context of one run, named by its run id
 
@@ -41,11 +42,15 @@ _EVENT_PROPERTIES = {
     "candidate_metrics": mlmd.STRING, "baseline_metrics": mlmd.STRING, "training_mode": mlmd.STRING,
     "pipeline_run": mlmd.STRING, "evidence": mlmd.STRING, "holdout": mlmd.STRING, "window_choice": mlmd.STRING,
     "inputs": mlmd.STRING,  # pipeline/local/outcome.py: inputs_fingerprint of the run
+    "schema_version": mlmd.INT,  # the data contract's version the run trained under
 }
 _ROLLBACK_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to_version": mlmd.INT,
                         "reason": mlmd.STRING}
 _CANARY_PROPERTIES = {"model_name": mlmd.STRING, "action": mlmd.STRING, "version": mlmd.INT,
                       "stable_version": mlmd.INT, "traffic": mlmd.DOUBLE, "shadow": mlmd.INT, "reason": mlmd.STRING}
+_SCHEMA_PROPERTIES = {"model_name": mlmd.STRING, "from_version": mlmd.INT, "to_version": mlmd.INT,
+                      "reason": mlmd.STRING, "who": mlmd.STRING, "batch": mlmd.STRING, "span": mlmd.INT,
+                      "changes": mlmd.STRING}
 _ALERT_PROPERTIES = {"model_name": mlmd.STRING, "event": mlmd.STRING, "text": mlmd.STRING, "delivered": mlmd.INT,
                      "status": mlmd.STRING}
 
@@ -329,12 +334,16 @@ class Metadata:
         canary_type = mlmd.ExecutionType(name=CANARY_TYPE)
         for name, kind in _CANARY_PROPERTIES.items():
             canary_type.properties[name] = kind
+        schema_type = mlmd.ExecutionType(name=SCHEMA_TYPE)
+        for name, kind in _SCHEMA_PROPERTIES.items():
+            schema_type.properties[name] = kind
         history_type = mlmd.ContextType(name=HISTORY_CONTEXT_TYPE)
         return (self.store.put_execution_type(event_type, can_add_fields=True),
                 self.store.put_execution_type(rollback_type, can_add_fields=True),
                 self.store.put_context_type(history_type),
                 self.store.put_execution_type(alert_type, can_add_fields=True),
-                self.store.put_execution_type(canary_type, can_add_fields=True))
+                self.store.put_execution_type(canary_type, can_add_fields=True),
+                self.store.put_execution_type(schema_type, can_add_fields=True))
 
     def _history_context(self, model_name: str, context_type_id: int) -> mlmd.Context:
         existing = self.store.get_context_by_type_and_name(HISTORY_CONTEXT_TYPE, model_name)
@@ -381,6 +390,9 @@ class Metadata:
     def record_canary(self, values: Dict[str, Any], inputs=()) -> int:
         return self._record(4, values, inputs, ())
 
+    def record_schema_change(self, values: Dict[str, Any]) -> int:
+        return self._record(5, values, (), ())
+
     def adapt_executions(self, type_name: str) -> List[mlmd.Execution]:
         try:
             executions = self.store.get_executions_by_type(type_name)
@@ -411,6 +423,21 @@ def span_statistics(meta: Metadata, pipeline: str = names.TRAINING_PIPELINE) -> 
         if examples and outputs and outputs[0].state == mlmd.Artifact.LIVE:
             stats[int(prop(examples[0], "span", 0))] = outputs[0]
     return stats
+
+
+def span_schema_versions(meta: Metadata, pipeline: str = names.TRAINING_PIPELINE) -> Dict[int, Optional[int]]:
+    """{span: the data contract's version it was last validated against (the Schema artifact ExampleValidator
+    read states it)}, for spans that passed validation."""
+    from core.data.schema import version_in_folder
+    statistics_span = {artifact.id: span for span, artifact in span_statistics(meta, pipeline).items()}
+    found: Dict[int, Optional[int]] = {}
+    for execution in meta.node_executions(pipeline, names.EXAMPLE_VALIDATOR):
+        if execution.last_known_state not in (mlmd.Execution.COMPLETE, mlmd.Execution.CACHED):
+            continue
+        statistics, schema = meta.inputs(execution.id, "statistics"), meta.inputs(execution.id, "schema")
+        if statistics and schema and statistics[0].id in statistics_span:
+            found[statistics_span[statistics[0].id]] = version_in_folder(schema[0].uri)
+    return found
 
 
 def custom_config(execution: Optional[mlmd.Execution]) -> Dict[str, Any]:

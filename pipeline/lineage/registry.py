@@ -17,6 +17,7 @@ from typing import Any, Dict, List
 
 from core import versions
 from core.config import Config
+from core.data.schema import version_in_folder
 from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.lineage import metadata
@@ -110,6 +111,7 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
             "metrics": _json(event, "candidate_metrics"),
             "baseline_metrics": _json(event, "baseline_metrics"),
             "holdout": _json(event, "holdout"),
+            "schema_version": prop(event, "schema_version") if event is not None else None,
         }
         if with_metrics and event is None:
             _add_metrics(row)
@@ -185,6 +187,8 @@ def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, 
     lineage.append({"component": "StatisticsGen (per span)",
                     "outputs": [{**_artifact(meta, statistics[s]), "span": s} for s in spans if s in statistics]})
     schema = meta.inputs(transform.id, "schema") if transform else []
+    if schema and row.get("schema_version") is None:  # a model trained before runs recorded the version
+        row = {**row, "schema_version": version_in_folder(schema[0].uri)}
     if schema:
         producer = meta.producer(schema[0].id)
         lineage.append(_step(meta, producer, outputs=schema) if producer else

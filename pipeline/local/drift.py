@@ -88,7 +88,7 @@ def kept_schema_options(workspace: Workspace, config: Config):
     categorical = []
     if workspace.schema_file.exists():
         from core.data import schema
-        categorical = schema.categorical_integers(schema.tfdv.load_schema_text(str(workspace.schema_file)))
+        categorical = schema.categorical_integers(schema.load_schema(workspace.schema_file))
     return stats_options(categorical, config.drift.quantile_buckets)
 
 

@@ -92,9 +92,10 @@ def ensure_schema(workspace: Workspace, config: Config, model: ModelPackage, win
         echo(f"  inferring the schema from span {window.end} (SchemaGen)")
         run_pipeline(training.create_ingestion_pipeline(training_spec(workspace, config, model, window), window.end))
         inferred = meta.node_artifacts(names.TRAINING_PIPELINE, names.SCHEMA_GEN, "Schema")[-1]
-        schema.keep_schema(inferred.uri, workspace.schema_file, config, model,
+        schema.keep_schema(inferred.uri, workspace.schema_version_file(1), config, model,
                            distinct_integer_values(workspace, config, window.end,
                                                    schema.integer_features(schema.inferred_schema(inferred.uri))))
+        workspace.point_schema_at(1)
         echo(f"  kept schema: {workspace.schema_file} (review it; later spans are validated against it)")
     return schema.content_addressed_copy(workspace.schema_file, workspace.pipeline_root(names.TRAINING_PIPELINE))
 
@@ -225,7 +226,8 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
 
     def record(outcome: Optional[TrainingOutcome], error: str = "", production: Optional[int] = None,
                chosen: SpanWindow = window) -> int:
-        return _record(meta, config, chosen, request, started, outcome, error, production, holdout)
+        return _record(meta, config, chosen, request, started, outcome, error, production, holdout,
+                       workspace.schema_version if workspace.schema_file.exists() else None)
 
     try:
         with pipeline_progress(log_file, echo):
@@ -302,9 +304,10 @@ def _sync_to_mlflow(config: Config, outcome: TrainingOutcome, base: str, echo) -
 
 def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, request: Request, started: float,
             outcome: Optional[TrainingOutcome], error: str = "", production: Optional[int] = None,
-            holdout: Optional[SpanWindow] = None) -> int:
+            holdout: Optional[SpanWindow] = None, schema_version: Optional[int] = None) -> int:
     values = {
         "model_name": config.model.name, "trigger": request.trigger, "reason": request.reason, "spans": str(window),
+        "schema_version": schema_version,
         "training_mode": config.training.mode, "compute_seconds": round(time.perf_counter() - started, 1),
         "production_version": production, "evidence": json.dumps({**request.evidence, "end_span": window.end}),
     }

@@ -227,11 +227,12 @@ def models(views: Views, links: Links = Links(), compare: Sequence[int] = (), ro
         if rollback_form and row["version"] and row["stage"] == "archived" and row.get("model_id") is not None:
             action = rollback_form.format(version=row["version"])
         run = _link(links.run(row["run_id"]), "run") if row.get("run_id") else "-"
-        lines.append([e(cell(row["version"])), e(row["stage"]), e(f"spans {row.get('spans') or '-'}"),
+        schema = f"v{row['schema_version']}" if row.get("schema_version") else "-"
+        lines.append([e(cell(row["version"])), e(row["stage"]), e(f"spans {row.get('spans') or '-'}"), e(schema),
                       e(holdout_text(row.get("holdout") or {})), e(comparison(row)), e(cell(row["infra_blessed"])),
                       e(when(row["pushed_at"])), e(row.get("decision") or row["reason"]), run, action])
-    parts = ["<h1>Models</h1>", table(["version", "stage", "trained on", "holdout", "candidate vs serving", "infra",
-                                       "pushed at", "why", "made by", ""], lines, nowrap=(2, 6, 9))]
+    parts = ["<h1>Models</h1>", table(["version", "stage", "trained on", "schema", "holdout", "candidate vs serving",
+                                       "infra", "pushed at", "why", "made by", ""], lines, nowrap=(2, 7, 10))]
     pushed = [row for row in rows if row["version"] and row.get("model_id") is not None]
     if len(pushed) >= 2:
         chosen = [row for row in pushed if row["version"] in compare] or pushed[-2:]   # unknown versions: the last two
@@ -254,12 +255,13 @@ def models(views: Views, links: Links = Links(), compare: Sequence[int] = (), ro
 def data(views: Views) -> str:
     found = views.data()
     spans = [[e(s["span"]), e(s["batch"] or "-"), e(cell(s["rows"].get("train"))), e(cell(s["rows"].get("test"))),
-              e(when(s["written_at"])), '<span class="yes">quarantined</span> ' + e(s["reason"]) if s["quarantined"]
+              e(when(s["written_at"])), e(f"v{s['schema_version']}" if s.get("schema_version") else "-"),
+              '<span class="yes">quarantined</span> ' + e(s["reason"]) if s["quarantined"]
               else '<span class="ok">accepted</span>'] for s in found["spans"]]
     records = [[e(r["batch"]), e(r["status"]), e(cell(r["span"])), e(when(r["updated_at"])), e(r["reason"])]
                for r in found["records"]]
     waiting = [[e(w["batch"]), e(w["uri"])] for w in found["waiting"]]
-    return ("<h1>Data</h1><h2>Spans</h2>" + table(["span", "from batch", "train rows", "test rows", "written", "state"],
+    return ("<h1>Data</h1><h2>Spans</h2>" + table(["span", "from batch", "train rows", "test rows", "written", "validated under", "state"],
                                                   spans, numeric=(0, 2, 3), nowrap=(4,))
             + "<h2>Batches processed</h2>" + (table(["batch", "state", "span", "updated", "why"], records,
                                                     nowrap=(0, 3))

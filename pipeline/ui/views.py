@@ -166,6 +166,7 @@ class Views:
     def data(self) -> Dict[str, Any]:
         root = self.workspace.data
         rejected = set(span_files.rejected_spans(root))
+        validated = metadata.span_schema_versions(self.meta) if self.meta is not None else {}
         spans = []
         for span in span_files.list_spans(root):
             source = span_files.read_source(root, span)
@@ -174,7 +175,8 @@ class Views:
                 rejection = span_files.span_dir(root, span) / span_files.REJECTED_FILE
                 why = json.loads(rejection.read_text()).get("reason", "") if rejection.exists() else ""
             spans.append({"span": span, "batch": source.get("batch", ""), "rows": source.get("rows") or {},
-                          "written_at": source.get("created_at"), "quarantined": span in rejected, "reason": why})
+                          "written_at": source.get("created_at"), "quarantined": span in rejected, "reason": why,
+                          "schema_version": validated.get(span)})
         records = []
         folder = self.workspace.root / "batches"
         for state_file in sorted(folder.glob(f"*/{STATE_FILE}")) if folder.is_dir() else []:
