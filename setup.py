@@ -18,7 +18,7 @@ setup(
     install_requires=[
         "tfx[kfp]==1.16.0",
         "apache-beam[gcp]==2.60.0",
-        "tensorflow==2.16.2",
+        "tensorflow==2.16.1",
         "tf-keras>=2.16,<2.17",
         "tensorflow-data-validation==1.16.1",
         "tensorflow-model-analysis==0.47.1",

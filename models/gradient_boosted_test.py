@@ -53,3 +53,10 @@ def test_three_classes_and_categories_are_answered_in_the_models_layout():
     outputs, _ = gradient_boosted.out_of_fold_outputs(["colour"], 3, dataset, seed=0)
     assert outputs.shape == (300, 3) and np.allclose(outputs.sum(axis=1), 1.0)
     assert float((outputs.argmax(axis=1) == labels).mean()) > 0.9  # the category decides class 2
+
+
+def test_the_locked_tensorflow_is_the_one_the_decision_forests_custom_ops_were_built_for():
+    """TF-DF's C++ ops are built against one TensorFlow release; requirements.in locks that one (it warned at every
+    import, and risked the ops' ABI, when the lock had 2.16.2)."""
+    import tensorflow_decision_forests as tfdf
+    assert tf.__version__ in tfdf.compatible_tf_versions, (tf.__version__, tfdf.compatible_tf_versions)
