@@ -31,6 +31,7 @@ from core.errors import UsageError
 
 DEFAULT_WORKDIR = "adapt-workspace"
 SCHEMA_POINTER = "CURRENT"
+SCHEMA_CHANGE_FILE = "CHANGE.json"
 WORKDIR_ENV = "ADAPT_WORKDIR"
 
 
@@ -99,6 +100,18 @@ class Workspace:
     def schema_file(self) -> Path:
         """The current version's file: the one every later span is validated against."""
         return self.schema_version_file(self.schema_version)
+
+    def schema_change(self, version: int) -> dict:
+        """What made `version` of the contract (its CHANGE.json: who, why, the batch, the changes); {} for
+        version 1 and for versions written by hand."""
+        path = self.schema_version_file(version).parent / SCHEMA_CHANGE_FILE
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def schema_changes_between(self, low: int, high: int) -> list:
+        """Every change accepted after version `low` up to version `high`, each with its version and reason."""
+        return [{**change, "version": version, "reason": self.schema_change(version).get("reason", "")}
+                for version in range(low + 1, high + 1)
+                for change in self.schema_change(version).get("changes", [])]
 
     def point_schema_at(self, version: int) -> None:
         """Makes `version` (already written) the current contract."""

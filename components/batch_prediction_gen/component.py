@@ -12,10 +12,11 @@ fitted, core/estimation.py; null when it has none).
 Reads CSV batches, tf.Example TFRecord batches (plain or .gz) and image
 batches (each file's bytes as the model's `image` feature) inside the Beam
 pipeline: workers read the files, build tf.Examples, run TFX-BSL's
-RunInference in batches and write the shards; the driver holds no rows. A
-small CSV or TFRecord batch under the direct runner (core/data/in_memory.py)
-is read and predicted in the executor's process instead, with the same rows,
-model calls of a thousand rows and records, into one shard.
+RunInference in batches and write the shards; the driver holds no rows. When
+Beam would run in the executor's one process anyway (the direct runner, in
+memory, one worker: core/data/in_memory.py), a CSV or TFRecord batch of any
+size is streamed through that process instead, a thousand rows at a time, with
+the same rows, model calls and records, into one shard.
 Short-circuits: never; a batch with rows the model cannot parse (text in a
 numeric feature, say) fails with the file and line (or record), and the
 serving model is untouched. `mode: vertex` submits a Vertex AI

@@ -22,14 +22,14 @@ from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_calibr
 from core.data import tfrecords
 from core.data.batches import clean_header, label_text
 from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
-from core.data.in_memory import in_memory
+from core.data.in_memory import single_process
 from core.data.images import IMAGE_FEATURE, check_image
 from core.data.predictions import PREDICTIONS_PREFIX, record
 from core.errors import AdaptError, BatchError, RequestError
 
 Instance = Tuple[str, Dict[str, Any], Optional[str]]  # (instance id, features, label as its class name)
 ROWS_PER_READ = 20_000  # one read covers at most this many rows of a file: the unit Beam hands to a worker
-IN_MEMORY_ROWS = 1000  # rows per model call, as RunInference's batches below
+IN_MEMORY_ROWS = 1000  # rows per model call in this process, as RunInference's batches below
 
 
 class PredictionError(AdaptError):
@@ -217,17 +217,17 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                                      "calibration": read_calibration(model_path)}))
 
     def _predict_locally(self, listing, model_path, artifact, info):
-        if listing["format"] in ("csv", "tfrecord") and in_memory(
-                self._beam_pipeline_args, [fileio.stat(entry["path"]).length for entry in listing["files"]]):
-            self._predict_in_memory(listing, model_path, artifact, info)
+        if listing["format"] in ("csv", "tfrecord") and single_process(self._beam_pipeline_args):
+            self._predict_in_process(listing, model_path, artifact, info)
         else:
             self._predict_with_beam(listing, model_path, artifact, info)
 
     @staticmethod
-    def _predict_in_memory(listing, model_path, artifact, info):
-        """A small batch under the direct runner: the same rows, examples, model calls of IN_MEMORY_ROWS and
-        records as the Beam path, in this process, with the model the step's other components load
-        (serving.model.recent_model). A Beam pipeline costs about a second whatever the batch's size."""
+    def _predict_in_process(listing, model_path, artifact, info):
+        """Under the direct runner in one process: the same rows, examples, model calls of IN_MEMORY_ROWS and
+        records as the Beam path, streamed through this process (a chunk at a time: memory stays flat in the
+        batch's size), with the model the step's other components load (serving.model.recent_model). Beam's
+        cost per element (PredictionLog protos, keyed JSON, bundles) was most of the step's time."""
         from serving.model import recent_model
         model, raw_types, classes = recent_model(model_path), info["raw_features"], model_classes(info)
         instances = (instance for entry in listing["files"]
@@ -236,17 +236,16 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         fileio.makedirs(artifact.uri)
         with fileio.open(os.path.join(artifact.uri, f"{PREDICTIONS_PREFIX}-00000-of-00001.jsonl"), "w") as out:
             while True:
-                chunk = [to_keyed_example(instance, raw_types) for instance in itertools.islice(instances,
-                                                                                                 IN_MEMORY_ROWS)]
+                chunk = list(itertools.islice(instances, IN_MEMORY_ROWS))
                 if not chunk:
                     break
                 try:
-                    outputs = model.predict_serialized([example for _, example in chunk])
+                    outputs = model.predict_serialized([instance_to_example(features, raw_types).SerializeToString()
+                                                        for _, features, _ in chunk])
                 except RequestError as err:
                     raise PredictionError(f"batch {listing['batch']}: {err}") from None
-                for (key, _), output in zip(chunk, outputs):
-                    instance_id, label = json.loads(key)
-                    out.write(json.dumps(record(instance_id, label, output, classes)) + "\n")
+                out.write("".join(json.dumps(record(instance_id, label, output, classes)) + "\n"
+                                  for (instance_id, _, label), output in zip(chunk, outputs)))
 
     def _predict_with_beam(self, listing, model_path, artifact, info):
         """Reads, predicts and writes inside Beam: the driver never holds the batch's rows."""

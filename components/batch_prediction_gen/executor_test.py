@@ -7,7 +7,6 @@ import components  # noqa: F401
 from components.artifacts import BatchPredictions, FileList, write_report
 from components.batch_prediction_gen import executor
 from components.file_list_gen.executor import list_batch
-from core.data import in_memory
 from core.data.batches import Batch
 from core.data.predictions import read_predictions
 from tests.helpers import artifact, example, save_tiny_model, write_csv, write_tfrecord
@@ -57,20 +56,20 @@ def test_predictions_carry_their_instance_id_label_and_class_probabilities(tmp_p
 
 def test_a_big_batch_is_read_in_ranges_and_written_in_shards_with_every_row_once(tmp_path, monkeypatch):
     monkeypatch.setattr(executor, "ROWS_PER_READ", 700)  # five reads of one file, the last one to its end
-    monkeypatch.setattr(in_memory, "IN_MEMORY_BYTES", -1)  # Beam's path, as for a batch over the limit
+    monkeypatch.setattr(executor, "single_process", lambda beam_args: False)  # Beam's path, as on any other runner
     rows = [[f"{i % 7}.5", "Cash" if i % 3 else "Credit Card", str(i % 24), "", str(i % 2)] for i in range(3000)]
     output, records = _run(tmp_path, rows)
     assert sorted(int(r["instance_id"].split(":")[1]) for r in records) == list(range(3000))
     assert all(r["label"] == str(int(r["instance_id"].split(":")[1]) % 2) for r in records)
 
 
-def test_a_small_batch_predicted_in_memory_gets_the_records_beam_writes(tmp_path, monkeypatch):
+def test_a_batch_predicted_in_process_gets_the_records_beam_writes(tmp_path, monkeypatch):
     rows = [[f"{i % 7}.5", "Cash" if i % 3 else "Credit Card", str(i % 24), "", str(i % 2)] for i in range(2500)]
     _, in_process = _run(tmp_path / "memory", rows)
     assert len(list((tmp_path / "memory" / "pred").glob("predictions-*.jsonl"))) == 1
-    monkeypatch.setattr(in_memory, "IN_MEMORY_BYTES", -1)
-    monkeypatch.setattr(executor.Executor, "_predict_in_memory",
-                        lambda *args: pytest.fail("in memory above the limit"))
+    monkeypatch.setattr(executor, "single_process", lambda beam_args: False)
+    monkeypatch.setattr(executor.Executor, "_predict_in_process",
+                        lambda *args: pytest.fail("in process under a runner of several processes"))
     _, by_beam = _run(tmp_path / "beam", rows)
     key = lambda r: int(r["instance_id"].split(":")[1])  # noqa: E731
     assert sorted(in_process, key=key) == sorted(by_beam, key=key) and len(by_beam) == 2500

@@ -20,7 +20,9 @@ serving model's `holdout_answers` (FeatureImportance's, found in ML Metadata),
 answers on its holdout, one test at the false-alarm rate, reported, never
 deciding; and the batch's statistics (FeatureStats.pb),
 computed with the options its baseline was (the same categorical integers and
-quantile buckets). An image batch is compared by its pixel statistics
+quantile buckets), a CSV batch decoded with the columns' types the baseline
+statistics carry (the kept schema's: no type-inference pass holding every
+line, so memory stays flat in the batch's size). An image batch is compared by its pixel statistics
 (brightness, contrast, sharpness, width, height per image, core/data/images.py),
 which image spans also hold. Properties: drifted, drifted_features.
 Short-circuits: without baseline statistics (no serving model trained in this

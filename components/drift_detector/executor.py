@@ -10,7 +10,8 @@ from components.artifacts import read_report, write_report
 from core.data.predictions import iter_predictions
 from core.drift.report import drift_report, no_baseline_report, prediction_drift
 from core.drift.settings import DriftSettings
-from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics, matching_options
+from core.drift.statistics import (MEASURED_FORMATS, STATISTICS_FILE, batch_statistics, column_types,
+                                   matching_options)
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -26,7 +27,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         measured = listing["format"] in MEASURED_FORMATS
         if measured:
             batch_statistics(listing["format"], [f["path"] for f in listing["files"]], batch_stats_path,
-                             beam_args=self._beam_pipeline_args, options=matching_options(baseline_stats))
+                             beam_args=self._beam_pipeline_args, options=matching_options(baseline_stats),
+                             types=column_types(baseline_stats))
 
         if not baselines or not measured:
             report = no_baseline_report(

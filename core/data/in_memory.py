@@ -4,7 +4,9 @@ A Beam pipeline costs seconds to build and run whatever the data's size, and a
 replay's span or batch is a few thousand rows. StatisticsGen and ExampleGen
 (components/small_data_*) and DriftDetector's statistics take their in-memory
 path when the data is small and Beam would run here anyway (the direct
-runner); with any other runner they keep Beam's, which scales.
+runner); with any other runner they keep Beam's, which scales. BatchPredictionGen
+streams a batch of any size through its process when Beam would run in that one
+process anyway (`single_process`).
 """
 from typing import Sequence
 
@@ -21,6 +23,24 @@ def runner_of(beam_args: Sequence[str]) -> str:
         elif arg == "--runner" and at + 1 < len(beam_args):
             runner = beam_args[at + 1]
     return runner.lower()
+
+
+def _option(beam_args: Sequence[str], name: str, default: str) -> str:
+    value = default
+    for at, arg in enumerate(beam_args):
+        if arg.startswith(f"--{name}="):
+            value = arg.split("=", 1)[1]
+        elif arg == f"--{name}" and at + 1 < len(beam_args):
+            value = beam_args[at + 1]
+    return value
+
+
+def single_process(beam_args: Sequence[str]) -> bool:
+    """Whether Beam would run in this one process: the direct runner, in memory, one worker. A step that streams
+    its input through the process then holds no more than Beam would here, without Beam's cost per element."""
+    return (runner_of(beam_args) in _DIRECT_RUNNERS
+            and _option(beam_args, "direct_running_mode", "in_memory") == "in_memory"
+            and _option(beam_args, "direct_num_workers", "1") == "1")
 
 
 def in_memory(beam_args: Sequence[str], sizes: Sequence[int]) -> bool:

@@ -55,7 +55,28 @@ def csv_header(path: str) -> List[str]:
         return clean_header(next(csv.reader([handle.readline()]), []))
 
 
-def _read_csv(paths: Sequence[str]):
+def column_types(baseline_stats: Sequence):
+    """A schema holding only the columns' types, as the baseline spans' statistics describe them: the kept schema's
+    types, which every span was validated against. Decoding a batch's CSV with it needs no type-inference pass
+    (which holds every parsed line until it is done); a column the baseline never had is left out."""
+    from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+    kinds = {statistics_pb2.FeatureNameStatistics.INT: schema_pb2.INT,
+             statistics_pb2.FeatureNameStatistics.FLOAT: schema_pb2.FLOAT,
+             statistics_pb2.FeatureNameStatistics.STRING: schema_pb2.BYTES,
+             statistics_pb2.FeatureNameStatistics.BYTES: schema_pb2.BYTES}
+    found = {}
+    for stats in baseline_stats:
+        for feature in stats.datasets[0].features if stats.datasets else []:
+            name = feature.path.step[0] if feature.path.step else feature.name
+            if feature.type in kinds:
+                found.setdefault(name, kinds[feature.type])
+    schema = schema_pb2.Schema()
+    for name, kind in found.items():
+        schema.feature.add(name=name, type=kind)
+    return schema if found else None
+
+
+def _read_csv(paths: Sequence[str], types=None):
     import apache_beam as beam
     from tensorflow_data_validation.coders.csv_decoder import DecodeCSV
 
@@ -70,7 +91,7 @@ def _read_csv(paths: Sequence[str]):
                 | "Files" >> beam.Create(list(paths))
                 | "Read" >> beam.io.ReadAllFromText(skip_header_lines=1)
                 | "BlankMissing" >> beam.Map(blank_missing_line)  # NA, null... are gaps, as in spans
-                | "Decode" >> DecodeCSV(column_names=header))
+                | "Decode" >> DecodeCSV(column_names=header, schema=types))
     return read()
 
 
@@ -107,10 +128,12 @@ def in_memory_statistics(record_batch, options):
     return stats_impl.generate_statistics_in_memory(record_batch, options)
 
 
-def _csv_record_batch(paths: Sequence[str]):
+def _csv_record_batch(paths: Sequence[str], types=None):
     """The rows of CSV files sharing one header as one Arrow record batch, decoded as `_read_csv`'s Beam steps
-    decode them (tfx_bsl's CSV decoder: types inferred over every row, then converted); None without rows."""
+    decode them (tfx_bsl's CSV decoder: with the `types` schema, or types inferred over every row); None without
+    rows."""
     import pyarrow as pa
+    from tensorflow_metadata.proto.v0 import schema_pb2
     from tfx.dsl.io import fileio
     from tfx_bsl.coders import csv_decoder
 
@@ -127,12 +150,19 @@ def _csv_record_batch(paths: Sequence[str]):
             lines.pop()  # the final newline ends the last line; it starts none
         parsed += [next(parser.process(blank_missing_line(line[:-1] if line.endswith("\r") else line)))
                    for line in lines]
-    inferrer = csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True)
-    types = inferrer.create_accumulator()
-    for cells, _ in parsed:
-        types = inferrer.add_input(types, cells)
-    batches = list(csv_decoder.BatchedCSVRowsToRecordBatch(skip_blank_lines=True).process(
-        parsed, inferrer.extract_output(types)))
+    if types is not None:
+        columns = {feature.name: feature.type for feature in types.feature}
+        kinds = {schema_pb2.INT: csv_decoder.ColumnType.INT, schema_pb2.FLOAT: csv_decoder.ColumnType.FLOAT,
+                 schema_pb2.BYTES: csv_decoder.ColumnType.STRING}
+        infos = [csv_decoder.ColumnInfo(name, kinds.get(columns.get(name), csv_decoder.ColumnType.IGNORE))
+                 for name in header]
+    else:
+        inferrer = csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True)
+        inferred = inferrer.create_accumulator()
+        for cells, _ in parsed:
+            inferred = inferrer.add_input(inferred, cells)
+        infos = inferrer.extract_output(inferred)
+    batches = list(csv_decoder.BatchedCSVRowsToRecordBatch(skip_blank_lines=True).process(parsed, infos))
     rows = [batch for batch in batches if batch.num_rows]
     return pa.Table.from_batches(rows).combine_chunks().to_batches()[0] if rows else None
 
@@ -165,10 +195,11 @@ def _file_sizes(paths: Sequence[str]) -> List[int]:
 
 
 def batch_statistics(data_format: str, paths: Sequence[str], output_path: Optional[str] = None,
-                     beam_args: Sequence[str] = (), options=None) -> str:
+                     beam_args: Sequence[str] = (), options=None, types=None) -> str:
     """Statistics of CSV files sharing one header, of tf.Example TFRecord files, or of images, written to
     `output_path`. Small CSV and TFRecord data are described in memory (`in_memory`); the rest by a Beam
-    pipeline with `beam_args`. `options`: TFDV StatsOptions, `stats_options()` when not given.
+    pipeline with `beam_args`. `options`: TFDV StatsOptions, `stats_options()` when not given. `types`: a
+    schema of the CSV columns' types (`column_types`), else they are inferred from the rows.
     """
     import apache_beam as beam
     import tensorflow_data_validation as tfdv
@@ -180,11 +211,12 @@ def batch_statistics(data_format: str, paths: Sequence[str], output_path: Option
     options = options or stats_options()
     if data_format in ("csv", "tfrecord") and not (data_format == "csv" and any(p.endswith(".gz") for p in paths)) \
             and in_memory(beam_args, _file_sizes(paths)):
-        record_batch = (_csv_record_batch if data_format == "csv" else _tfrecord_record_batch)(paths)
+        record_batch = _csv_record_batch(paths, types) if data_format == "csv" else _tfrecord_record_batch(paths)
         if record_batch is not None:
             io_utils.write_bytes_file(output_path, in_memory_statistics(record_batch, options).SerializeToString())
             return output_path
-    source = {"csv": _read_csv, "tfrecord": _read_tfrecord, "files": _read_images}[data_format](paths)
+    source = _read_csv(paths, types) if data_format == "csv" else \
+        {"tfrecord": _read_tfrecord, "files": _read_images}[data_format](paths)
     with beam.Pipeline(argv=list(beam_args)) as pipeline:
         _ = (pipeline
              | "ReadBatch" >> source

@@ -54,3 +54,24 @@ def test_small_batches_are_described_in_memory_as_beam_describes_them(tmp_path, 
     assert both[("code",)].string_stats.unique == 7 and both[("level",)].num_stats.common_stats.num_missing == 60
     assert both[("colour",)].string_stats.common_stats.num_non_missing == 200 and len(crlf) == 4
     assert tfrecord[("amount",)].num_stats.common_stats.num_non_missing == 200
+
+
+def test_a_csv_decoded_with_the_baselines_types_is_described_alike_in_memory_and_by_beam(tmp_path, monkeypatch):
+    """The baseline's types decide: a float column whose batch holds only whole numbers stays a float (inferred,
+    it would be an integer), and a column the baseline never had is left out."""
+    header = ["amount", "colour"]
+    baseline = statistics.batch_statistics("csv", [_write(tmp_path / "base.csv", header,
+                                                          [[f"{i / 3:.2f}", "red"] for i in range(50)])],
+                                           str(tmp_path / "base.pb"))
+    import tensorflow_data_validation as tfdv
+    types = statistics.column_types([tfdv.load_stats_binary(baseline)])
+    assert {f.name for f in types.feature} == {"amount", "colour"}
+    batch = [_write(tmp_path / "batch.csv", header + ["extra"], [[str(i), "blue", "x"] for i in range(40)])]
+    described = {}
+    for how in ("memory", "beam"):
+        if how == "beam":
+            monkeypatch.setattr(in_memory, "IN_MEMORY_BYTES", -1)
+        described[how] = _features(statistics.batch_statistics("csv", batch, str(tmp_path / f"{how}.pb"), types=types))
+    assert described["memory"] == described["beam"]
+    assert set(described["beam"]) == {("amount",), ("colour",)}
+    assert described["beam"][("amount",)].type == described["beam"][("amount",)].FLOAT

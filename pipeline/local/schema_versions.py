@@ -26,9 +26,7 @@ from core.data import schema as contract
 from core.data import spans
 from core.data.profile import profile_column
 from core.errors import UsageError
-from core.workspace import Workspace
-
-CHANGE_FILE = "CHANGE.json"
+from core.workspace import SCHEMA_CHANGE_FILE, Workspace
 
 
 @dataclass
@@ -150,7 +148,7 @@ def accept(workspace: Workspace, config: Config, reference: str, reason: str,
               "features": {name: profile.role for name, profile in roles.items()}}
     target_file = workspace.schema_version_file(version)
     contract.write_schema(updated, target_file)
-    (target_file.parent / CHANGE_FILE).write_text(json.dumps(record, indent=2))
+    (target_file.parent / SCHEMA_CHANGE_FILE).write_text(json.dumps(record, indent=2))
     for name, profile in roles.items():
         workspace.set_model_feature(name, profile.role, f"schema v{version}: {profile.why}; edit to change")
     workspace.point_schema_at(version)
@@ -164,12 +162,6 @@ def accept(workspace: Workspace, config: Config, reference: str, reason: str,
     return {**record, "schema_file": str(target_file), "released_span": target.span if released else None}
 
 
-def version_changes(workspace: Workspace, version: int) -> Dict[str, Any]:
-    """The record of what made `version` (CHANGE.json); {} for version 1 and versions written by hand."""
-    path = workspace.schema_version_file(version).parent / CHANGE_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def models_diff(workspace: Workspace, config: Config, first: int, second: int) -> Dict[str, Any]:
     """What was accepted between the versions of the contract models `first` and `second` were trained under."""
     from pipeline.lineage import registry
@@ -179,10 +171,5 @@ def models_diff(workspace: Workspace, config: Config, first: int, second: int) -
         if model not in rows:
             raise UsageError(f"no pushed version {model} of {config.model.name}")
         versions[model] = rows[model].get("schema_version") or 1
-    low, high = sorted(versions.values())
-    changes = []
-    for version in range(low + 1, high + 1):
-        record = version_changes(workspace, version)
-        changes += [{**change, "version": version, "reason": record.get("reason", "")}
-                    for change in record.get("changes", [])]
-    return {"models": {str(k): v for k, v in versions.items()}, "changes": changes}
+    return {"models": {str(k): v for k, v in versions.items()},
+            "changes": workspace.schema_changes_between(*sorted(versions.values()))}

@@ -241,6 +241,13 @@ def models(views: Views, links: Links = Links(), compare: Sequence[int] = (), ro
             ["metric"] + [f"version {row['version']}" for row in chosen],
             [[e(name)] + [e(cell(row["metrics"].get(name))) for row in chosen] for name in names],
             numeric=tuple(range(1, len(chosen) + 1))))
+        contracts = sorted({row.get("schema_version") or 1 for row in chosen})
+        if len(contracts) > 1:
+            changes = views.workspace.schema_changes_between(contracts[0], contracts[-1])
+            parts.append(f"<h2>Their data contracts: schema v{contracts[0]} to v{contracts[-1]}</h2>" + table(
+                ["version", "feature", "change", "detail", "why"],
+                [[e(f"v{c['version']}"), e(c["feature"]), e(c["change"]), e(c["detail"]), e(c["reason"])]
+                 for c in changes]))
         if links.page("models").startswith("/"):
             def options(selected: int) -> str:
                 return "".join(f'<option value="{row["version"]}"{" selected" if row["version"] == selected else ""}>'

@@ -123,3 +123,8 @@ def test_a_new_column_and_category_are_diffed_accepted_as_v2_and_trained_under_i
     assert (validated[1], validated[3]) == (1, 2), validated   # each span's validation names its version (MLMD)
     between = json.loads(adapt_cli("schema", "diff", "--models", "1", "3", "--json", "--workdir", workdir))
     assert between["models"] == {"1": 1, "3": 2} and {c["feature"] for c in between["changes"]} >= {NEW_COLUMN, "channel"}
+    from fastapi.testclient import TestClient
+
+    from pipeline.ui.app import create_app
+    page = TestClient(create_app(workspace)).get("/models", params={"a": 1, "b": 3}).text   # the dashboard
+    assert "schema v1 to v2" in page and NEW_COLUMN in page and reason in page
