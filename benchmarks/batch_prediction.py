@@ -62,6 +62,19 @@ def write_batches(root: Path, sizes: List[int]) -> Dict[int, Path]:
     return batches
 
 
+def bars(measured: Dict[int, Tuple[float, int]]) -> List[str]:
+    """Issue 32's bars on the two largest sizes: memory flat in the batch's size, the step close to the model."""
+    if len(measured) < 2:
+        return []
+    small, large = sorted(measured)[-2:]
+    growth = measured[large][1] / measured[small][1]
+    lines = [f"- whole `evaluate-batch` peak RSS at {large:,} rows ÷ at {small:,} rows: **{growth:.2f}** "
+             f"(bar ≤ 1.20: {'met' if growth <= 1.2 else 'not met'})"]
+    lines += [f"- BatchPredictionGen ÷ the bare script at {rows:,} rows: **{measured[rows][0]:.2f}** "
+              f"(bar ≥ 0.80: {'met' if measured[rows][0] >= 0.8 else 'not met'})" for rows in (small, large)]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,5,50", help="how many times the 14k rows are repeated")
@@ -77,6 +90,7 @@ def main() -> int:
 
     lines = ["| rows | BatchPredictionGen step | rows/s | whole evaluate-batch | peak RSS | bare script | rows/s "
              "| peak RSS | step ÷ bare (rows/s) |", "|---|---|---|---|---|---|---|---|---|"]
+    measured = {}
     for rows, folder in sorted(batches.items()):
         wall, peak, output = timed([sys.executable, "-m", "pipeline.cli", "evaluate-batch", str(folder), "--workdir",
                                     str(workdir), "--no-trigger", "--json"])
@@ -88,8 +102,9 @@ def main() -> int:
         lines.append(f"| {rows:,} | {step:.1f} s | {rows / step:,.0f} | {wall:.1f} s | {peak:,} MB | "
                      f"{bare_wall:.1f} s | {rows / bare_wall:,.0f} | {bare_peak:,} MB | "
                      f"{(rows / step) / (rows / bare_wall):.2f} |")
+        measured[rows] = ((rows / step) / (rows / bare_wall), peak)
         print(lines[-1], flush=True)
-    text = "\n".join(lines)
+    text = "\n".join(lines + [""] + bars(measured))
     command = "python -m benchmarks.batch_prediction " + " ".join(sys.argv[1:])
     RESULTS.write_text(
         f"# Batch prediction: BatchPredictionGen beside a bare batched SavedModel call\n\n"

@@ -100,4 +100,4 @@ def test_a_folder_of_images_configures_the_image_model(tmp_path):
     assert model["classes"] == sorted(model["classes"], key=int) and set(model["classes"]) <= set(digits.CLASSES)
     assert spans.list_spans(workdir / "data") == [1]
     assert (workdir / "data" / "span-1" / "train" / "data.tfrecord.gz").exists()
-    assert 'name: "image_brightness"' in (workdir / "schema" / "schema.pbtxt").read_text()
+    assert 'name: "image_brightness"' in (workdir / "schema" / "v1" / "schema.pbtxt").read_text()

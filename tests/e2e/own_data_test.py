@@ -50,8 +50,8 @@ def test_init_train_evaluate_and_serve_a_binary_table(stream, tmp_path):
         "x4": "numeric", "channel": "categorical", "region": "categorical", "source": "ignore"}
     assert set(config["drift"]["exclude"]) == {"customer_id", "signup_time", "source"}
     assert not any("taxi" in str(value) or "big_tipper" in str(value) for value in config["model"].values())
-    assert (workdir / "schema" / "schema.pbtxt").exists() and (workdir / "data" / "span-1" / "train").is_dir()
-    schema_text = (workdir / "schema" / "schema.pbtxt").read_text()
+    assert (workdir / "schema" / "v1" / "schema.pbtxt").exists() and (workdir / "data" / "span-1" / "train").is_dir()
+    schema_text = (workdir / "schema" / "v1" / "schema.pbtxt").read_text()
     region = schema_text[schema_text.index('name: "region"'):].split("feature {")[0]
     assert "is_categorical: true" in region  # an integer code with five values: compared by its counts
 
