@@ -138,7 +138,7 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
         logs = workspace.reports / "logs"
         path = logs / name
         if "/" in name or name.startswith(".") or not path.is_file():
-            return PlainTextResponse(f"no log {name}", status_code=404)
+            return PlainTextResponse(f"no log {name!r}", status_code=404)  # repr: one line, whatever the name
         return PlainTextResponse(path.read_text(errors="replace"))
 
     @app.get("/healthz")
