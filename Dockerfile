@@ -9,6 +9,7 @@ FROM tensorflow/tfx:1.16.0
 
 WORKDIR /adapt
 COPY requirements.lock setup.py README.md ./
+COPY adapt/ adapt/
 COPY core/ core/
 COPY pipeline/ pipeline/
 COPY components/ components/

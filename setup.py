@@ -13,7 +13,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.11",
-    packages=find_packages(include=["core", "core.*", "pipeline", "pipeline.*", "components", "components.*",
+    packages=find_packages(include=["adapt", "core", "core.*", "pipeline", "pipeline.*", "components", "components.*",
                                     "models", "models.*", "serving", "serving.*"]),
     install_requires=[
         "tfx[kfp]==1.16.0",

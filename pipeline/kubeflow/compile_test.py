@@ -171,7 +171,7 @@ def test_dockerfile_builds_on_tfx_installs_this_package_and_keeps_the_entrypoint
              and not line.startswith("#")]
     assert lines[0] == "FROM tensorflow/tfx:1.16.0"
     assert any("pip install" in line and "--no-deps ." in line for line in lines)
-    for package in ("core/", "pipeline/", "components/", "models/", "serving/"):
+    for package in ("adapt/", "core/", "pipeline/", "components/", "models/", "serving/"):
         assert any(line.startswith("COPY") and package in line for line in lines), package
     assert not any(line.startswith(("ENTRYPOINT", "CMD")) for line in lines)
 

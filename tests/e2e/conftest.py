@@ -20,7 +20,7 @@ BATCHES = (("2014-Q1", 250), ("2016-Q1", 150))
 
 
 @pytest.fixture(scope="session")
-def served_workspace(tmp_path_factory):
+def _served(tmp_path_factory):
     from pipeline.local.batch_evaluation import run_batch_evaluation
     from pipeline.local.training import run_training
     root = tmp_path_factory.mktemp("served")
@@ -30,8 +30,21 @@ def served_workspace(tmp_path_factory):
     first = run_training(workspace, config, SpanWindow(1, 1), echo=None)
     second = run_training(workspace, config, SpanWindow(1, 2), echo=None)
     assert (first.version, second.version) == (1, 2), (first.reason, second.reason)
+    outcomes = {}
     for quarter, rows in BATCHES:
         header, data = taxi_rows(quarter, rows)
         write_csv(workspace.incoming / quarter / "data.csv", header, data)
-        run_batch_evaluation(workspace, config, str(workspace.incoming / quarter), trigger=False, echo=None)
-    return workspace
+        outcomes[quarter] = run_batch_evaluation(workspace, config, str(workspace.incoming / quarter),
+                                                 trigger=False, echo=None)
+    return workspace, outcomes
+
+
+@pytest.fixture(scope="session")
+def served_workspace(_served):
+    return _served[0]
+
+
+@pytest.fixture(scope="session")
+def served_batches(_served):
+    """{quarter: BatchOutcome} of the served workspace's batches, evaluated in memory by version 2."""
+    return _served[1]
