@@ -43,7 +43,9 @@ def pytest_runtest_logreport(report):
 SHARED_FIXTURE_FILES = {"tests/e2e/registry_and_serving_test.py": "served_workspace",
                         "tests/e2e/notebooks_test.py": "served_workspace",
                         "tests/e2e/prediction_log_test.py": "served_workspace",
-                        "tests/e2e/ui_fuzz_test.py": "served_workspace"}
+                        "tests/e2e/ui_fuzz_test.py": "served_workspace",
+                        "tests/e2e/kfp_spec_test.py": "served_workspace",
+                        "tests/e2e/portable_runner_test.py": "served_workspace"}
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (-p no:xdist) pytest ignores this
