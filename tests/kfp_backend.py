@@ -96,10 +96,10 @@ def task_order(spec: pipeline_spec_pb2.PipelineSpec) -> List[str]:
 class LocalKfpBackend:
     """Runs compiled pipelines under one pipeline root; its artifact store spans runs, as a KFP backend's does."""
 
-    def __init__(self, pipeline_root: str, env: Optional[Mapping[str, str]] = None):
+    def __init__(self, pipeline_root: str):
         self.pipeline_root = pipeline_root
         self.store: List[StoredArtifact] = []
-        self.env = {**os.environ, **IMAGE_ENV, **(env or {}),
+        self.env = {**os.environ, **IMAGE_ENV,
                     "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
 
     # -- the artifact store and the resolver nodes ------------------------------------------------------
@@ -136,9 +136,8 @@ class LocalKfpBackend:
         return [max(found, key=lambda s: s.created).artifact] if found else []
 
     # -- running -----------------------------------------------------------------------------------------
-    def run(self, spec_path: str, parameters: Optional[Mapping[str, Any]] = None,
-            skip: Mapping[str, str] = None) -> RunResult:
-        """Runs every task of the compiled pipeline; `skip` {task: why} leaves tasks out (their outputs empty)."""
+    def run(self, spec_path: str, parameters: Optional[Mapping[str, Any]] = None) -> RunResult:
+        """Runs every task of the compiled pipeline, with `parameters` over the declared defaults."""
         spec = load_pipeline_spec(spec_path)
         run_name = executor_input_utils.get_local_pipeline_resource_name(spec.pipeline_info.name)
         result = RunResult(run_name, os.path.join(self.pipeline_root, run_name))
@@ -150,9 +149,7 @@ class LocalKfpBackend:
             executor = spec.deployment_spec.fields["executors"].struct_value.fields[component.executor_label]
             executor = json_format.MessageToDict(executor)
             inputs = self._input_artifacts(task, component, result)
-            if skip and task_name in skip:
-                result.outputs[task_name] = {key: [] for key in component.output_definitions.artifacts}
-            elif "resolver" in executor:
+            if "resolver" in executor:
                 result.outputs[task_name] = {
                     key: self.resolve(query["filter"], inputs)
                     for key, query in executor["resolver"]["outputArtifactQueries"].items()}
