@@ -17,6 +17,7 @@ from pipeline.definitions import training
 from pipeline.kubeflow import compile as kubeflow
 from pipeline.kubeflow import submit
 from tests.fake_kfp import FakeKfp
+from tests.kfp_backend import load_pipeline_spec as parse_spec
 
 DATAFLOW = ["--runner=DataflowRunner", "--project=my-project", "--region=europe-west4",
             "--temp_location=gs://my-bucket/tmp"]
@@ -57,13 +58,6 @@ def compiled(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def kubeflow_build(tmp_path_factory):
     return kubeflow.compile_pipelines(CONFIG, MODEL, "kubeflow", str(tmp_path_factory.mktemp("kfp")))
-
-
-def parse_spec(path) -> pipeline_spec_pb2.PipelineSpec:
-    with open(path) as handle:
-        document = json.load(handle)
-    spec = document["pipelineSpec"] if "pipelineSpec" in document else document
-    return json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec())
 
 
 def executor_args(spec, task):
