@@ -17,6 +17,7 @@ data: {min_batch_instances: 50}
 mlflow: {tracking_uri: "file:MLFLOW_DIR"}
 """
 BATCHES = (("2014-Q1", 250), ("2016-Q1", 150))
+SERVING_VERSION = 2   # what evaluated the batches: trained on spans 1-2
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +30,7 @@ def _served(tmp_path_factory):
     config = workspace.load_config()
     first = run_training(workspace, config, SpanWindow(1, 1), echo=None)
     second = run_training(workspace, config, SpanWindow(1, 2), echo=None)
-    assert (first.version, second.version) == (1, 2), (first.reason, second.reason)
+    assert (first.version, second.version) == (1, SERVING_VERSION), (first.reason, second.reason)
     outcomes = {}
     for quarter, rows in BATCHES:
         header, data = taxi_rows(quarter, rows)
@@ -48,3 +49,11 @@ def served_workspace(_served):
 def served_batches(_served):
     """{quarter: BatchOutcome} of the served workspace's batches, evaluated in memory by version 2."""
     return _served[1]
+
+
+@pytest.fixture(scope="session")
+def served_holdout_metrics(served_workspace):
+    """What the serving version (trained in memory on spans 1-2) scored on its holdout when it was pushed."""
+    from pipeline.lineage import metadata
+    meta = metadata.Metadata.of(served_workspace, served_workspace.load_config())
+    return metadata.pushed_metrics(meta, "taxi", SERVING_VERSION)

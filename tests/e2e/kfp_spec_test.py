@@ -23,12 +23,13 @@ from core.data.spans import SpanWindow
 from pipeline.definitions import names
 from pipeline.definitions.training import window_input_config_json
 from pipeline.kubeflow import compile as kubeflow
-from pipeline.lineage import evaluation, metadata
+from pipeline.lineage import evaluation
 from tests.fake_kfp import FakeKfp
+from tests.e2e.conftest import BATCHES
 from tests.kfp_backend import LocalKfpBackend, load_pipeline_spec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scale_out]
-BATCH = "2014-Q1"
+BATCH = BATCHES[0][0]   # evaluated in memory by the served workspace (tests/e2e/conftest.py)
 INFRA = {"kubeflow": "KubernetesInfraValidator", "vertex": "ServingInfraValidator"}
 
 
@@ -105,12 +106,12 @@ def test_the_first_training_run_pushes_with_no_baseline(first_training):
 
 
 def test_the_second_resolves_the_first_as_its_baseline_and_measures_what_the_local_run_did(
-        first_training, second_training, served_workspace):
+        first_training, second_training, served_holdout_metrics):
     resolved = second_training.artifact("latest_blessed_model-model-resolver", "model")
     assert resolved.uri == first_training.artifact("Trainer", "model").uri
     assert second_training.metadata("Pusher", "pushed_model")["pushed"] == 1
     # the local run on the same spans (the served workspace's version 2) trained and measured the same model
-    local = metadata.pushed_metrics(metadata.Metadata.of(served_workspace, served_workspace.load_config()), "taxi", 2)
+    local = served_holdout_metrics
     measured = evaluation.overall_metrics(second_training.artifact("Evaluator", "evaluation").uri)
     assert measured["baseline"], "the resolved baseline was not evaluated"
     assert measured["candidate"]["examples"] == local["examples"]
