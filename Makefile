@@ -41,7 +41,7 @@ demo: install
 TEST_WORKERS ?= 2
 
 test: install mariadb chromium
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	ADAPT_TEST_DURATIONS_FILE=build/test-durations.json $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's MariaDB server for the ML Metadata-on-MySQL tests (they start a private instance, then stop it).
 mariadb:

@@ -1,16 +1,17 @@
 """pytest configuration for the whole tree: TensorFlow's process defaults before any test module loads TensorFlow,
-and the suite's time budget per test.
+and where the suite's time goes.
 
-A test whose setup, call and teardown together take longer than ADAPT_TEST_BUDGET_SECONDS (300 by default) fails
-the run, named with its time at the end of it (ADAPT_TEST_BUDGET_ENFORCE=0 only names it). The suite must fit CI's
-90 minutes with room for the tests still to come, so one slow test is a defect to fix (share a trained workspace,
-make the loop faster). The slowest test took 170 s on a clean clone with two workers (2026-12-06).
-Module-scoped fixtures count once, in the first test that uses them.
+No test fails on time: CI runs on shared, noisy machines, and only CI's own limit stops a run. A test whose setup,
+call and teardown together take longer than ADAPT_TEST_BUDGET_SECONDS (300 by default) is named with its time at
+the end of the run, as a defect to fix (share a trained workspace, make the loop faster), and every test's seconds
+go to ADAPT_TEST_DURATIONS_FILE when it is set (`make test` writes build/test-durations.json), so the suite's cost
+is tracked run by run. Module-scoped fixtures count once, in the first test that uses them.
 
 Under pytest-xdist (`make test TEST_WORKERS=2`, `--dist loadfile`), each test file runs on one worker, so its
 module-scoped fixtures are built once; the files that share the session's served workspace run on one worker, so
 it is trained once.
 """
+import json
 import os
 import time
 
@@ -19,7 +20,7 @@ import pytest
 import core  # noqa: F401
 
 BUDGET_SECONDS = float(os.environ.get("ADAPT_TEST_BUDGET_SECONDS", "300"))
-ENFORCE_BUDGET = os.environ.get("ADAPT_TEST_BUDGET_ENFORCE", "1") != "0"
+DURATIONS_FILE = os.environ.get("ADAPT_TEST_DURATIONS_FILE", "")
 # A test taking longer than this (ADAPT_TEST_REPORT_SECONDS) is named with its seconds as soon as it ends, so
 # that a run stopped from outside (CI's 90 minutes) still shows where its time went.
 REPORT_SLOW_SECONDS = float(os.environ.get("ADAPT_TEST_REPORT_SECONDS", "60"))
@@ -72,12 +73,15 @@ def over_budget():
 def pytest_terminal_summary(terminalreporter):
     slow = over_budget()
     if slow:
-        terminalreporter.section(f"tests over the {BUDGET_SECONDS:g} s budget per test"
-                                 + (": the run fails" if ENFORCE_BUDGET else " (ADAPT_TEST_BUDGET_ENFORCE=0: named only)"))
+        terminalreporter.section(f"tests over the {BUDGET_SECONDS:g} s budget per test (named, not failed)")
         for seconds, nodeid in slow:
             terminalreporter.write_line(f"{seconds:.1f} s  {nodeid}")
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if ENFORCE_BUDGET and over_budget() and session.exitstatus == 0:
-        session.exitstatus = 1
+    if DURATIONS_FILE and _seconds and not hasattr(session.config, "workerinput"):  # the controller sees them all
+        os.makedirs(os.path.dirname(os.path.abspath(DURATIONS_FILE)), exist_ok=True)
+        with open(DURATIONS_FILE, "w") as handle:
+            json.dump({"total_seconds": round(sum(_seconds.values()), 1), "tests": len(_seconds),
+                       "seconds": {nodeid: round(seconds, 2) for nodeid, seconds in
+                                   sorted(_seconds.items(), key=lambda item: -item[1])}}, handle, indent=1)

@@ -1,5 +1,7 @@
-"""The suite's per-test time budget (conftest.py): a test over it fails the run, named with its time; and the
-files that share a session fixture run on one xdist worker."""
+"""The suite's per-test time budget (conftest.py): a test over it is named with its time and never fails the run;
+every test's seconds are written where ADAPT_TEST_DURATIONS_FILE says; and the files that share a session fixture
+run on one xdist worker."""
+import json
 import os
 import subprocess
 import sys
@@ -11,21 +13,23 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run_slow_file(tmp_path, **environment):
     (tmp_path / "slow_test.py").write_text("import time\n\ndef test_slow():\n    time.sleep(0.3)\n\n"
                                            "def test_quick():\n    pass\n")
-    env = {key: value for key, value in os.environ.items() if key != "ADAPT_TEST_BUDGET_ENFORCE"}
+    env = {key: value for key, value in os.environ.items() if key != "ADAPT_TEST_DURATIONS_FILE"}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-q", "-p", "no:cacheprovider",
                            str(tmp_path / "slow_test.py")], capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={**env, "PYTHONPATH": str(ROOT), "ADAPT_TEST_BUDGET_SECONDS": "0.2", **environment})
 
 
-def test_a_test_over_the_budget_fails_the_run_and_is_named(tmp_path):
-    run = _run_slow_file(tmp_path)  # the default: enforced
-    assert run.returncode == 1, run.stdout[-2000:]
-    assert "2 passed" in run.stdout and "tests over the 0.2 s budget per test: the run fails" in run.stdout
+def test_a_test_over_the_budget_is_named_and_the_run_still_passes(tmp_path):
+    durations = tmp_path / "build" / "durations.json"
+    run = _run_slow_file(tmp_path, ADAPT_TEST_DURATIONS_FILE=str(durations))
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "2 passed" in run.stdout and "tests over the 0.2 s budget per test (named, not failed)" in run.stdout
     named = [line for line in run.stdout.splitlines() if line.endswith("slow_test.py::test_slow")]
     assert named and float(named[0].split()[0]) >= 0.3
     assert not any(line.endswith("::test_quick") and " s  " in line for line in run.stdout.splitlines())
-    only_named = _run_slow_file(tmp_path, ADAPT_TEST_BUDGET_ENFORCE="0")
-    assert only_named.returncode == 0 and "(ADAPT_TEST_BUDGET_ENFORCE=0: named only)" in only_named.stdout
+    written = json.loads(durations.read_text())
+    assert written["tests"] == 2 and written["total_seconds"] >= 0.3
+    assert list(written["seconds"])[0] == "slow_test.py::test_slow" and written["seconds"]["slow_test.py::test_slow"] >= 0.3
 
 
 def test_every_file_using_a_shared_session_fixture_runs_on_one_worker():
