@@ -266,17 +266,26 @@ class Batch:
 
     def iter_rows(self, header: List[str]) -> Iterator[Tuple[str, int, List[str]]]:
         """(file, row index, row) for every instance, file by file, read as a stream."""
+        for name, index, _, row in self.iter_located_rows(header):
+            yield name, index, row
+
+    def iter_located_rows(self, header: List[str]) -> Iterator[Tuple[str, int, str, List[str]]]:
+        """(file, row index, where a person finds the row: 'line N' of a CSV file or 'record N', row)."""
         for name in self.data_files():
             where = f"batch {self.batch_id}: {name}"
             if self.format == "tfrecord":
                 from core.data import tfrecords
-                rows = tfrecords.iter_rows(self.file_path(name), header, where)
+                located = ((f"record {index}", row) for index, row in
+                           enumerate(tfrecords.iter_rows(self.file_path(name), header, where)))
             else:
-                rows = self._iter_csv(name, len(header), where)
-            for index, row in enumerate(rows):
-                yield name, index, row
+                located = ((f"line {line}", row) for line, row in self._iter_csv_lines(name, len(header), where))
+            for index, (position, row) in enumerate(located):
+                yield name, index, position, row
 
     def _iter_csv(self, name: str, width: int, where: str) -> Iterator[List[str]]:
+        return (row for _, row in self._iter_csv_lines(name, width, where))
+
+    def _iter_csv_lines(self, name: str, width: int, where: str) -> Iterator[Tuple[int, List[str]]]:
         with self.open(name, "rt") as handle:
             try:
                 reader = csv.reader(handle)
@@ -287,7 +296,7 @@ class Batch:
                     if len(row) != width:
                         raise BatchError(f"{where} line {reader.line_num} has {len(row)} fields, the header has "
                                          f"{width}")
-                    yield row
+                    yield reader.line_num, row
             except (csv.Error, UnicodeDecodeError) as err:
                 raise BatchError(f"{where} is not readable CSV ({err})") from None
 

@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import tensorflow as tf
 
 from core.contract import INT64_MAX, INT64_MIN
-from core.data.missing import is_missing
+from core.data.cells import CellError, parse_cell
 from core.errors import RequestError
 
 
@@ -83,15 +83,10 @@ def csv_row_to_instance(header: Sequence[str], row: Sequence[str], raw_types: Ma
         kind = raw_types.get(column)
         if kind is None:
             continue
-        if is_missing(text):
-            instance[column] = None
-            continue
         try:
-            instance[column] = int(text) if kind == "int" else float(text) if kind == "float" else text
-        except ValueError:
-            raise RequestError(f"{where}column {column!r} expects {kind}, got {text!r}") from None
-        if kind == "float" and not math.isfinite(instance[column]):
-            raise RequestError(f"{where}column {column!r} expects a finite number, got {text!r}")
+            instance[column] = parse_cell(column, kind, text)
+        except CellError as err:
+            raise RequestError(f"{where}{err}") from None
     return instance
 
 

@@ -37,6 +37,7 @@ class BatchEvaluationSpec:
     batch_uri: object                    # str, or a RuntimeParameter on Kubeflow
     data_root: str
     serving_model_dir: str
+    schema_file: str = ""                # the data contract a batch is read against before it is scored
     model_version: object = 0            # 0: the production version when the run starts
     batch_fingerprint: str = ""
     baseline_statistics: object = field(default_factory=list)  # [{span, uri}], or a RuntimeParameter (JSON)
@@ -62,8 +63,8 @@ def _as_json(value):
 def create_components(spec: BatchEvaluationSpec) -> list:
     config = spec.config
     file_list_gen = FileListGen(batch_uri=spec.batch_uri, label=spec.model.label,
-                                labels_file=config.data.labels_file, batch_fingerprint=spec.batch_fingerprint
-                                ).with_id(names.FILE_LIST_GEN)
+                                labels_file=config.data.labels_file, batch_fingerprint=spec.batch_fingerprint,
+                                schema_uri=spec.schema_file).with_id(names.FILE_LIST_GEN)
     batch_prediction_gen = BatchPredictionGen(
         file_list=file_list_gen.outputs["file_list"], serving_model_dir=spec.serving_model_dir,
         model_version=spec.model_version, mode=config.prediction.mode,

@@ -80,7 +80,7 @@ def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target
         performance_reference=RuntimeParameter(name="performance_reference", ptype=float, default=0.0),
         last_decline=RuntimeParameter(name="last_decline", ptype=str, default="{}"),
         serving_spans_end=RuntimeParameter(name="serving_spans_end", ptype=int, default=0),
-        data_root=config.kubeflow.data_root,
+        data_root=config.kubeflow.data_root, schema_file=config.kubeflow.schema_file,
         serving_model_dir=posixpath.join(config.kubeflow.serving_destination, config.model.name),
         launcher=launcher, launcher_options=launcher_options, beam_pipeline_args=list(config.kubeflow.beam_args))
     return batch_evaluation.create_batch_evaluation_pipeline(spec)
