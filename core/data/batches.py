@@ -463,9 +463,11 @@ class Batch:
         `pid` is the process doing the work (default this one): a running claim whose process is gone no
         longer holds the batch.
         """
-        self._write_marker(CLAIM_FILE, {"batch": self.batch_id, "started_by": started_by, "run": run,
-                                        "status": status, "error": error, "claimed_at": time.time(),
-                                        "host": socket.gethostname(), "pid": pid or os.getpid()})
+        record = {"batch": self.batch_id, "started_by": started_by, "run": run, "status": status, "error": error,
+                  "claimed_at": time.time(), "host": socket.gethostname(), "pid": pid or os.getpid()}
+        if status == "failed":  # the files that failed: once they change (fixed), the claim no longer holds
+            record["fingerprint"] = self.fingerprint()
+        self._write_marker(CLAIM_FILE, record)
 
     def take(self, started_by: str, run: str, over_failed: bool = False) -> Optional[Dict[str, Any]]:
         """Claims the batch for `run`, atomically among the processes of this machine.
@@ -534,6 +536,8 @@ class Batch:
         timed_out = (now or time.time()) - claim.get("claimed_at", 0) > CLAIM_TIMEOUT_SECONDS
         if claim.get("status") == "running" and (timed_out or _died(claim)):
             return None
+        if claim.get("status") == "failed" and claim.get("fingerprint") not in (None, self.fingerprint()):
+            return None  # the batch was fixed since it failed
         return claim
 
     def is_processed(self) -> bool:
@@ -556,8 +560,8 @@ class Batch:
             claim = self.active_claim()
             if claim is not None:
                 if claim.get("status") == "failed":
-                    return False, (f"failed: {claim.get('error')} (fix the batch, then delete "
-                                   f"{posixpath.join(self._records_folder(), CLAIM_FILE)} to retry)")
+                    return False, (f"failed: {claim.get('error')} (fix the batch: a changed batch is tried again; "
+                                   f"or delete {posixpath.join(self._records_folder(), CLAIM_FILE)})")
                 return False, f"run {claim.get('run') or '?'} started by {claim.get('started_by')} in progress"
             count = self.count_instances()
         except BatchError as err:

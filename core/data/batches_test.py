@@ -198,6 +198,16 @@ def test_a_failed_claim_holds_the_batch_for_triggers_but_not_for_a_person(tmp_pa
     assert batch.active_claim() is None and batch.take("adapt watch", "r4") is None
 
 
+def test_a_failed_claim_no_longer_holds_once_the_batch_is_fixed(tmp_path):
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["text", "0"]])
+    batch = Batch(str(tmp_path / "b"), label="big_tipper", records=_records(tmp_path))
+    batch.claim("adapt watch", run="r1", status="failed", error="column 'fare' expects float")
+    ready, why = batch.readiness(1)
+    assert not ready and why.startswith("failed: column 'fare' expects float (fix the batch: a changed batch")
+    write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [["1.50", "0"]])   # fixed: another size
+    assert batch.active_claim() is None and batch.readiness(1) == (True, "1 instances")
+
+
 def test_a_retrain_that_never_finished_makes_the_batch_ready_again(tmp_path):
     write_csv(tmp_path / "b" / "data.csv", ["fare", "big_tipper"], [[f"{i}.0", "0"] for i in range(5)])
     batch = Batch(str(tmp_path / "b"), label="big_tipper", records=_records(tmp_path))

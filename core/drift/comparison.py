@@ -28,6 +28,7 @@ from core.drift import distributions, methods
 from core.drift.settings import DriftSettings
 
 SIZE_MEASURE = "psi"  # how far a feature moved, in one unit for numbers (deciles) and categories (shares)
+MISSING, NEW = "missing", "new"  # the kind of a row whose feature only the baseline, or only the batch, has
 
 
 def merged_features(statistics: Iterable[statistics_pb2.DatasetFeatureStatisticsList]) -> Dict[str, object]:
@@ -82,16 +83,31 @@ def importance_of(features: Iterable[str], importances: Optional[Mapping[str, fl
             for name in features}
 
 
+def _absent_row(name: str, baseline, current) -> Dict:
+    """A feature only one side has: shown as such, never compared, never left out of the table."""
+    found = baseline if baseline is not None else current
+    rows = int(round(found.count))
+    return {"feature": name, "kind": MISSING if current is None else NEW, "method": None, "value": None,
+            "p_value": None, "baseline_rows": rows if current is None else 0, "batch_rows": 0 if current is None
+            else rows, "note": "missing from the batch" if current is None else "not in the baseline"}
+
+
 def drift_table(baseline: Dict[str, object], current: Dict[str, object], settings: DriftSettings,
                 importances: Optional[Mapping[str, float]] = None, skip: Iterable[str] = ()) -> List[Dict]:
-    """One row per feature the two have in common: test, p-values, distances, importance, decides, drifted."""
-    names = sorted(set(baseline) & set(current))
+    """One row per feature either side has: test, p-values, distances, importance, decides, drifted; a feature
+    the batch lacks (a column the contract lets go missing) or the baseline lacks is a row saying so."""
+    names = sorted(set(baseline) | set(current))
     weights = importance_of(names, importances, skip)
-    rows = [{**compare_feature(name, baseline[name], current[name], settings),
+    rows = [{**(compare_feature(name, baseline[name], current[name], settings) if name in baseline and
+                name in current else _absent_row(name, baseline.get(name), current.get(name))),
              "importance": round(weights[name], 4), "decides": weights[name] > 0} for name in names]
     _flag([row for row in rows if row["decides"]], settings.false_alarm_rate)
     _flag([row for row in rows if not row["decides"]], settings.false_alarm_rate)
     return rows
+
+
+def missing_features(rows: List[Dict]) -> List[str]:
+    return [row["feature"] for row in rows if row.get("kind") == MISSING]
 
 
 def decision(rows: List[Dict], settings: DriftSettings) -> Dict:
@@ -118,6 +134,12 @@ def describe(rows: List[Dict], limit: int = 4) -> Optional[str]:
 
 
 def reason(rows: List[Dict], verdict: Dict, settings: DriftSettings) -> str:
+    missing = missing_features(rows)
+    said = _verdict_reason(rows, verdict, settings)
+    return said + (f"; missing from the batch: {', '.join(missing)}" if missing else "")
+
+
+def _verdict_reason(rows: List[Dict], verdict: Dict, settings: DriftSettings) -> str:
     described = describe(rows)
     rate = f"false-alarm rate {settings.false_alarm_rate:g}"
     if described is None:

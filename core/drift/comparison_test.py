@@ -130,6 +130,23 @@ def test_drift_on_a_feature_the_model_does_not_use_is_reported_and_never_fires()
     assert not tiny["drifted"] and tiny["drifted_features"] == ["unused"] and 0.2 < tiny["weighted_psi"] < 1.0
 
 
+def test_a_column_the_batch_lacks_is_a_row_saying_so_and_named_in_the_reason():
+    rng = np.random.default_rng(4)
+    before = _stats(pd.DataFrame({"used": rng.normal(size=500), "plan": rng.normal(size=500),
+                                  "label": rng.integers(0, 2, size=500)}))
+    after = _stats(pd.DataFrame({"used": rng.normal(size=500), "surprise": rng.normal(size=500)}))
+    report = drift_report([before], after, SETTINGS, skip=[], baseline_spans=[1],
+                          importances={"used": 0.7, "plan": 0.3}, label="label")
+    missing, new = _row(report["features"], "plan"), _row(report["features"], "surprise")
+    assert (missing["kind"], missing["note"], missing["batch_rows"], missing["baseline_rows"]) == \
+        ("missing", "missing from the batch", 0, 500)
+    assert missing["decides"] and missing["importance"] == 0.3 and not missing["drifted"]
+    assert (new["kind"], new["note"], new["batch_rows"]) == ("new", "not in the baseline", 500)
+    assert "label" not in [row["feature"] for row in report["features"]]   # the label is not a missing feature
+    assert report["reason"].endswith("; missing from the batch: plan") and not report["drifted"]
+    assert "plan" in [row["feature"] for row in report["skew"]]
+
+
 def _quarter_stats(tmp_path, name, rows, options=None):
     header, data = rows
     path = write_csv(tmp_path / f"{name}.csv", header, data)

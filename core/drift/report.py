@@ -31,17 +31,22 @@ def drift_report(baseline_stats: List, batch_stats, settings: DriftSettings, ski
     """{drifted, drifted_features, drifted_importance, reported_drift, features, skew, label_shift, reason, ...}."""
     baseline = comparison.merged_features(baseline_stats)
     current = comparison.merged_features([batch_stats])
-    features = {name: d for name, d in current.items() if name != label}
-    rows = comparison.drift_table(baseline, features, settings, importances, skip)
+    features = _without(current, label)
+    rows = comparison.drift_table(_without(baseline, label), features, settings, importances, skip)
     verdict = comparison.decision(rows, settings)
-    skew = comparison.drift_table(comparison.merged_features(baseline_stats[-1:]), features, settings,
-                                  importances, skip)
+    skew = comparison.drift_table(_without(comparison.merged_features(baseline_stats[-1:]), label), features,
+                                  settings, importances, skip)
     return {**verdict, "features": rows, "skew": skew,
             "label_shift": comparison.label_shift(baseline, current, label, settings),
             "baseline_spans": baseline_spans, "importances_recorded": bool(importances),
             "settings": {"false_alarm_rate": settings.false_alarm_rate, "min_importance": settings.min_importance,
                          "min_weighted_psi": settings.min_weighted_psi},
             "reason": comparison.reason(rows, verdict, settings)}
+
+
+def _without(features: Dict[str, Any], label: str) -> Dict[str, Any]:
+    """The features, the label left out (its shift is reported apart, and a batch may arrive before it)."""
+    return {name: value for name, value in features.items() if name != label}
 
 
 def prediction_drift(holdout_answers: Optional[Mapping[str, Any]], answers: Sequence,

@@ -174,12 +174,17 @@ def batches(views: Views, links: Links = Links()) -> str:
 def drift_table(row: Dict[str, Any], links: Links) -> str:
     features = sorted(row["drift_features"], key=lambda f: (not f.get("drifted"), -(f.get("importance") or 0.0)))
     rows = [[_link(links.batch(row["batch"], f["feature"]), f["feature"]), e(f.get("kind", "")),
-             e(f.get("method", "")), e(cell(f.get("value"))), e(cell(f.get("threshold"))), e(cell(f.get("p_value"))),
+             e(f.get("method") or "-"), e(cell(f.get("value"))), e(cell(f.get("threshold"))), e(cell(f.get("p_value"))),
              e(cell(f.get("baseline_rows"))), e(cell(f.get("batch_rows"))), e(cell(f.get("importance"))),
-             '<span class="yes">drifted</span>' if f.get("drifted") else '<span class="ok">no</span>']
-            for f in features]
+             _drift_cell(f)] for f in features]
     return table(["feature", "kind", "method", "value", "threshold", "p-value", "baseline rows", "batch rows",
                   "importance", "drift"], rows, numeric=(3, 4, 5, 6, 7, 8))
+
+
+def _drift_cell(feature: Dict[str, Any]) -> str:
+    if feature.get("note"):   # a feature only one side has, or described two ways: not compared, and said so
+        return f'<span class="yes">{e(feature["note"])}</span>'
+    return '<span class="yes">drifted</span>' if feature.get("drifted") else '<span class="ok">no</span>'
 
 
 def feature_chart(views: Views, row: Dict[str, Any], feature: str) -> str:

@@ -92,5 +92,17 @@ def test_digit_images_from_batch_to_served_model(tmp_path):
     assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr[-2000:]
     assert "9999.png: not a readable image" in failed.stderr.strip().splitlines()[-1], failed.stderr[-2000:]
     assert sorted(p.name for p in (workdir / "data").iterdir() if p.name.startswith("span-")) == ["span-1", "span-2"]
+    # A labels file naming an image the batch does not hold: refused by the contract check before scoring.
+    gone = workdir / "incoming" / "gone"
+    shutil.copytree(workdir / "incoming" / "digits-02", gone)
+    with open(gone / "labels.csv", newline="") as handle:
+        missing_image = next(csv.DictReader(handle))["file"]
+    (gone / missing_image).unlink()
+    failed = subprocess.run([sys.executable, "-m", "pipeline.cli", "evaluate-batch", str(gone), "--workdir",
+                             str(workdir)], capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 1 and len(failed.stderr.strip().splitlines()) >= 1
+    said = failed.stderr.strip().splitlines()[-1]
+    assert f"labels.csv names unknown instance {missing_image!r}" in said and "[while running" not in said, said
+    assert sorted(p.name for p in (workdir / "data").iterdir() if p.name.startswith("span-")) == ["span-1", "span-2"]
     models = json.loads(adapt_cli("models", "list", "--workdir", workdir, "--json"))
     assert [m["version"] for m in models if m.get("stage") == "production"] == [2]

@@ -1,7 +1,7 @@
 """The bad-input corpus (tests/corpus/): every broken batch gets its documented outcome, and loses nothing.
 
 Outcomes: `error` — `adapt evaluate-batch` exits 1 with one line naming the file and the problem, and writes
-no span; `quarantined` — the batch becomes a span that validation rejects (`_REJECTED.json` says why) and
+no span (a batch the data contract refuses is refused before anything scores it); `quarantined` — the batch becomes a span that validation rejects (`_REJECTED.json` says why) and
 the training it asked for fails, in one line; `accepted` — the batch is read correctly. For every case:
 spans that existed are byte-identical, the serving version is unchanged, the batch's own files untouched.
 """
@@ -37,7 +37,7 @@ EXPECTED = {
     "labels-ids-do-not-match": ("error", "labels.csv names unknown instance 'data.csv:999'"),
     "labels-count-does-not-match": ("error", "labels.csv has 2 labels for 60 instances"),
     "symlink-outside": ("error", "is a symlink"),
-    "missing-column": ("quarantined", "x2"),
+    "missing-column": ("error", "data.csv has no column 'x2', which schema v1 requires; nothing was scored"),
     "extra-column": ("quarantined", "surprise"),
     "unknown-label-class": ("quarantined", "churned"),
     "utf8-bom": ("accepted", ""),
@@ -116,3 +116,25 @@ def test_a_bad_batch_gets_its_outcome_and_loses_nothing(workspace, case, tmp_pat
     record_property("outcome", outcome)
     record_property("exit", result.returncode)
     record_property("said", (errors or [""])[0][len("adapt: error: "):][:160])
+
+
+def test_a_refused_batch_is_not_recorded_and_once_its_change_is_accepted_it_is_scored_with_the_column_missing(
+        workspace, tmp_path):
+    """Runs last in this file: it writes schema v2 into the module's workspace."""
+    folder = _case_folder("missing-column", tmp_path)
+    said = subprocess.run([sys.executable, "-m", "pipeline.cli", "evaluate-batch", str(folder), "--workdir",
+                           str(workspace.root)], capture_output=True, text=True, timeout=900)
+    assert said.returncode == 1 and "adapt schema diff missing-column" in said.stderr
+    assert "[while running" not in said.stderr and len(said.stderr.strip().splitlines()) == 1, said.stderr
+    batch = workspace.batch(str(folder))
+    assert batch.state() is None and batch.active_claim() is None   # not recorded: it may be evaluated again
+    diff = json.loads(adapt_cli("schema", "diff", folder, "--json", "--workdir", workspace.root))
+    assert [(c["feature"], c["change"]) for c in diff["changes"]] == [("x2", "missing column")], diff
+    adapt_cli("schema", "accept", folder, "--reason", "the x2 sensor was retired", "--workdir", workspace.root)
+    outcome = json.loads(adapt_cli("evaluate-batch", folder, "--no-trigger", "--json", "--details",
+                                   "--workdir", workspace.root))
+    assert outcome["labeled"] and outcome["metrics"]["accuracy"] > 0.3 and outcome["span"] == 0
+    assert outcome["reports"]["FileListGen"]["contract"]["missing_optional"] == ["x2"]
+    drift = outcome["reports"]["DriftDetector"]
+    assert [row["note"] for row in drift["features"] if row["feature"] == "x2"] == ["missing from the batch"]
+    assert "missing from the batch: x2" in outcome["drift_reason"]
