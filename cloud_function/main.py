@@ -45,7 +45,7 @@ def batch_records(config: Config, mode: str) -> BatchRecords:
     """Where the runs this function starts keep each batch's state: the local workspace's, or beside the
     Kubeflow data root (its bucket, as the pipeline containers reach it through /gcs/<bucket>/...)."""
     if mode == "local":
-        return Workspace.open(os.environ.get("ADAPT_WORKDIR") or None).batch_records
+        return Workspace.existing(os.environ.get("ADAPT_WORKDIR") or None).batch_records
     return BatchRecords.beside(object_store_url(config.kubeflow.data_root))
 
 

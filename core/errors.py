@@ -29,6 +29,10 @@ class ConfigError(UsageError):
     """A configuration value is missing, unknown or out of range; the message names the key."""
 
 
+class NoWorkspaceError(UsageError):
+    """--workdir (or $ADAPT_WORKDIR) names a folder that holds no workspace: a typo must not become one."""
+
+
 class BatchError(AdaptError):
     """A batch is empty, unreadable or inconsistent. The message names the batch and the file."""
 

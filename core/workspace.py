@@ -27,7 +27,7 @@ from typing import Optional
 from core.config import Config
 from core.contract import ModelPackage, load_model_package
 from core.data.batches import Batch, BatchRecords
-from core.errors import UsageError
+from core.errors import NoWorkspaceError, UsageError
 
 DEFAULT_WORKDIR = "adapt-workspace"
 SCHEMA_POINTER = "CURRENT"
@@ -52,6 +52,21 @@ class Workspace:
         if create:
             workspace.ensure()
         return workspace
+
+    @classmethod
+    def existing(cls, workdir: Optional[str] = None) -> "Workspace":
+        """The workspace at `workdir`, which must be one already; creates nothing. Every command but those that
+        make a workspace (init, data, demo, restore) opens it so."""
+        workspace = cls.open(workdir, create=False)
+        if not workspace.exists:
+            raise NoWorkspaceError(f"no workspace at {workspace.root} (run `adapt init --data PATH --label COLUMN`, "
+                                   f"or `adapt demo`)")
+        return workspace
+
+    @property
+    def exists(self) -> bool:
+        """adapt.yaml marks a workspace: every command that makes one writes it (Workspace.ensure, adapt init)."""
+        return self.config_path.is_file()
 
     # -- layout -------------------------------------------------------------
     @property

@@ -24,6 +24,13 @@ DEMO_TRAIN_STEPS = 300  # the replay trains up to 16 times; benchmarks/policies.
 
 
 def _open(args) -> tuple:
+    """The workspace --workdir names and its configuration; a folder that is not one is an error, left as it was."""
+    workspace = Workspace.existing(args.workdir)
+    return workspace, workspace.load_config()
+
+
+def _open_or_create(args) -> tuple:
+    """For the commands that make a workspace (data, demo; init and restore make their own)."""
     workspace = Workspace.open(args.workdir)
     return workspace, workspace.load_config()
 
@@ -34,7 +41,7 @@ def _print_json(value) -> None:
 
 # -- data ----------------------------------------------------------------------------
 def cmd_data(args) -> int:
-    workspace, config = _open(args)
+    workspace, config = _open_or_create(args)
     what = {"taxi": "the taxi quarters", "digits": "the digit image batches"}[args.dataset]
     print(f"Writing {what} to {workspace.incoming} and span 1 (TensorFlow loads first)", file=sys.stderr)
     from pipeline.replay import demo
@@ -56,11 +63,9 @@ def cmd_init(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from pathlib import Path
-
+    workspace, config = _open(args)  # before TFX loads: a wrong --workdir is said at once
     from pipeline.replay import reports
     from pipeline.replay.replay import replay
-    workspace, config = _open(args)
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
     rows = replay(workspace, config, Path(args.batches_dir), limit=args.limit, labels_after=args.labels_after or 0)
     if args.json:
@@ -186,11 +191,11 @@ def cmd_drift(args) -> int:
 def cmd_watch(args) -> int:
     from pipeline.triggers.schedule import Schedule, ScheduleError
     from pipeline.triggers.watcher import Watcher
-    workspace, config = _open(args)
     try:
         schedule = Schedule.from_flags(args.every, args.cron)
     except ScheduleError as err:
         raise UsageError(str(err)) from None
+    workspace, config = _open(args)
     echo = (lambda line: print(line, file=sys.stderr)) if args.json else print
     watcher = Watcher(workspace, config, echo=echo, pipeline_spec=args.pipeline_spec, max_batches=args.max_batches)
     if args.once and args.json:
@@ -397,10 +402,7 @@ def cmd_doctor(args) -> int:
     when something needs a person (low space, a store that does not open, a broken version)."""
     from core import health, versions
     from pipeline.lineage import metadata
-    workspace = Workspace.open(args.workdir, create=False)   # looking changes nothing
-    if not workspace.root.is_dir():
-        raise UsageError(f"no workspace at {workspace.root}")
-    config = workspace.load_config()
+    workspace, config = _open(args)   # looking changes nothing
     checks = []   # (check, ok, what was found)
     free, total = health.free_space(workspace.root)
     checks.append(("free space", free >= health.LOW_SPACE_BYTES,
@@ -498,9 +500,7 @@ def cmd_batch_from_log(args) -> int:
 # -- dashboard and report -------------------------------------------------------------
 def cmd_ui(args) -> int:
     from pipeline.ui import app
-    workspace = Workspace.open(args.workdir, create=False)
-    if not workspace.config_path.exists():
-        raise UsageError(f"no workspace at {workspace.root}: `adapt init` or `adapt demo` makes one")
+    workspace = Workspace.existing(args.workdir)
 
     def ready(port, token):
         where = f"http://{args.host}:{port}/" + (f"?token={token}" if token else "")
@@ -527,7 +527,7 @@ def cmd_report(args) -> int:
 # -- demo ----------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from pipeline.replay import demo
-    workspace, config = _open(args)
+    workspace, config = _open_or_create(args)
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
     demo.run_demo(workspace, config, quarters=args.quarters, use_case=args.use_case,
                   labels_after=args.labels_after or 0)

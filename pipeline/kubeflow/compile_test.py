@@ -189,6 +189,7 @@ def test_submission_over_http_carries_the_pipeline_and_the_window(kubeflow_build
 
 def test_adapt_submit_cli_sends_the_parameters(kubeflow_build, tmp_path):
     paths = kubeflow_build
+    (tmp_path / "adapt.yaml").write_text("model: {module: models.taxi, name: taxi}\n")
     with FakeKfp() as server:
         result = subprocess.run(
             [sys.executable, "-m", "pipeline.cli", "submit", paths["adapt-batch-evaluation"], "--workdir",

@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+from core.workspace import Workspace
 from tests.helpers import taxi_rows, write_csv
 
 
@@ -12,6 +13,7 @@ def _adapt(*args):
 
 
 def test_drift_cli_json_between_two_quarters(tmp_path):
+    Workspace.open(str(tmp_path))
     for quarter in ("2013-Q1", "2015-Q4"):
         header, rows = taxi_rows(quarter)
         write_csv(tmp_path / "incoming" / quarter / "data.csv", header, rows)
@@ -40,6 +42,7 @@ def test_names_are_resolved_without_tensorflow(tmp_path):
 
 
 def test_unknown_inputs_are_one_line_errors(tmp_path):
+    Workspace.open(str(tmp_path))
     result = _adapt("7", "nowhere", "--workdir", str(tmp_path))
     assert result.returncode == 2  # a wrong name is a usage error, as in evaluate-batch
     assert result.stderr.strip().startswith("adapt: error: span 7 not found")

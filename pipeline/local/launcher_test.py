@@ -3,6 +3,7 @@ warm child answering the runs of one process until its environment changes."""
 import os
 
 from core.data.spans import SpanWindow
+from core.workspace import Workspace
 from pipeline.local.launcher import LocalTrainingLauncher
 
 
@@ -16,6 +17,7 @@ def test_the_child_trains_with_the_batch_runs_steps_and_mode():
 
 def test_a_failed_run_is_recorded_and_the_same_child_answers_the_next_until_the_environment_changes(
         tmp_path, monkeypatch):
+    Workspace.open(str(tmp_path))
     launcher = LocalTrainingLauncher(workdir=str(tmp_path), train_steps=77)
     first = launcher.launch(SpanWindow(2, 3), "drift")
     assert first.exit_code == 1

@@ -328,7 +328,7 @@ def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, request
 
 def run_training_request(request: Dict) -> TrainingOutcome:
     """One training run as a JSON request describes it (the local launcher's child process)."""
-    workspace = Workspace.open(request["workdir"])
+    workspace = Workspace.existing(request["workdir"])
     config = workspace.load_config().with_overrides(request.get("overrides") or {})
     window = SpanWindow.parse(request["spans"])
     return run_training(workspace, config, window, trigger=request.get("trigger", "manual"),

@@ -117,7 +117,8 @@ def main(argv=None) -> int:
     parser.add_argument("--run", help="the run that claimed the batch already")
     args = parser.parse_args(argv)
     from core.workspace import Workspace
-    config = Workspace.open(args.workdir).load_config()
+    workspace = Workspace.existing(args.workdir)
+    config = workspace.load_config()
     batch = workspace.batch(args.batch, labels_file=config.data.labels_file)
     started = evaluate_locally(args.workdir, batch, args.started_by, run=args.run)
     print(json.dumps(started.to_dict()))

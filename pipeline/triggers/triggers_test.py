@@ -122,12 +122,13 @@ print("idle", result.seconds)
 
 
 def test_watch_stops_cleanly_on_sigterm(tmp_path):
+    from core.workspace import Workspace
+    Workspace.open(str(tmp_path))
     process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "watch", "--workdir", str(tmp_path),
-                                "--every", "1h"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (tmp_path / "adapt.yaml").exists():
-        time.sleep(0.1)
-    time.sleep(1.0)
+                                "--every", "1h"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    while not process.stdout.readline().startswith("tick at"):   # the first tick is done: the watcher waits
+        assert process.poll() is None, process.stderr.read()
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
@@ -142,7 +143,9 @@ def test_watch_rejects_a_bad_schedule_in_one_line(tmp_path):
 
 
 def test_a_failed_local_run_marks_the_batch_failed_with_the_error(tmp_path):
+    from core.workspace import Workspace
     from pipeline.triggers import launch
+    Workspace.open(str(tmp_path / "ws"))
     batch = make_batch(tmp_path / "ws" / "incoming", "2014-Q1", rows=5, age_seconds=10)
     started = launch.evaluate_locally(str(tmp_path / "ws"), batch, started_by="adapt watch")
     assert not started.ok and started.message.startswith("no serving model under")
