@@ -4,6 +4,12 @@ Every mistake a user can fix derives from `AdaptError`: the command line
 prints its message as one line (`adapt: error: ...`) and exits 1, or 2 for a
 `UsageError` (a bad argument or configuration value). Anything else is a bug
 and keeps its traceback. This module imports nothing of adapt's, so every layer may use it.
+
+No line a user reads names a Beam step: Beam appends ` [while running 'Run[Trainer]']` to the
+message of an exception raised inside a pipeline (re-raising a copy of the same type), and
+`without_step_names` takes it off in the two ways an error becomes words: an `AdaptError`'s
+message (printed, recorded in the history, sent in alerts) and `unexpected_line` for any other
+exception. The exception's arguments keep the step, for the run log (pipeline/local/beam.py).
 """
 import errno
 import os
@@ -11,12 +17,26 @@ import re
 from typing import Optional
 
 ERROR_PREFIX = "adapt: error: "
+_BEAM_STEP = re.compile(r" ?\[while running '[^']*'\]")
+
+
+def without_step_names(text: str) -> str:
+    return _BEAM_STEP.sub("", text)
 
 
 class AdaptError(Exception):
     """A failure the user can act on; its message is one line naming what to fix."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return without_step_names(super().__str__())
+
+
+def unexpected_line(err: BaseException) -> str:
+    """'ValueError: its first line' for an exception adapt did not expect (a bug, or a library's own words)."""
+    first = without_step_names((str(err).strip().splitlines() or [""])[0])[:300]
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 class UsageError(AdaptError, ValueError):

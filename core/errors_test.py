@@ -28,3 +28,20 @@ def test_a_full_disk_is_found_in_the_chain_or_in_the_text_beam_and_sqlite_make_o
 def test_the_mount_point_of_a_path_not_yet_made_is_its_nearest_parents(tmp_path):
     assert mount_point(str(tmp_path / "not" / "yet")) == mount_point(str(tmp_path))
     assert os.path.ismount(mount_point(str(tmp_path))) and mount_point(None) is None
+
+
+def _as_beam_reraises(err: Exception, step: str) -> Exception:
+    """What Beam does to an exception raised inside a step (apache_beam/runners/common.py, _reraise_augmented)."""
+    return type(err)(err.args[0] + f" [while running '{step}']", *err.args[1:])
+
+
+def test_no_line_a_user_reads_names_the_beam_step_and_the_exception_keeps_it_for_the_log():
+    from core.errors import BatchError, unexpected_line
+    refused = _as_beam_reraises(BatchError("column 'age' expects float, got 'forty-two'"), "Run[BatchPredictionGen]")
+    assert str(refused) == "column 'age' expects float, got 'forty-two'"
+    assert "[while running 'Run[BatchPredictionGen]']" in repr(refused)   # what the run log writes
+    wrapped = PipelineError(f"pipeline adapt-batch-evaluation failed: {refused.args[0]}")
+    assert str(wrapped) == "pipeline adapt-batch-evaluation failed: column 'age' expects float, got 'forty-two'"
+    twice = _as_beam_reraises(_as_beam_reraises(ValueError("Feature fare: expected float"), "DecodeData"), "Outer")
+    assert unexpected_line(twice) == "ValueError: Feature fare: expected float"
+    assert unexpected_line(RuntimeError("")) == "RuntimeError"

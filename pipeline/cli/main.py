@@ -16,7 +16,7 @@ from typing import List, Optional
 
 from core import environment
 from core.config import KubeflowConfig
-from core.errors import ERROR_PREFIX, AdaptError, UsageError, disk_full_line, is_disk_full
+from core.errors import ERROR_PREFIX, AdaptError, UsageError, disk_full_line, is_disk_full, unexpected_line
 from core.workspace import Workspace
 from pipeline.cli import tables
 
@@ -800,8 +800,7 @@ def one_line(err: Exception, workdir: Optional[str] = None) -> str:
         return str(err).splitlines()[0] if str(err) else type(err).__name__
     if isinstance(err, PermissionError):
         return f"permission denied: {err.filename or err}"
-    first = (str(err).strip().splitlines() or [""])[0][:300]
-    return f"{type(err).__name__}: {first} (run again with --debug for the traceback)"
+    return f"{unexpected_line(err)} (run again with --debug for the traceback)"
 
 
 if __name__ == "__main__":

@@ -194,11 +194,12 @@ def run_pipeline(pipeline) -> str:
         release_shared_objects()
         return runner.run_id
     except Exception as err:  # Beam wraps executor errors; recover the validation message
+        # the run log keeps the step Beam names (the exception's arguments); the error adapt raises does not
+        logging.getLogger(__name__).error("pipeline %s failed: %r", pipeline.pipeline_info.pipeline_name, err)
         text = str(err)
         match = re.search(r"violates the schema: [^\n]*", text)
         if match:
-            message = re.sub(r" \[while running '[^']*'\]$", "", match.group(0).strip())
-            raise DataValidationError(message) from None
+            raise DataValidationError(match.group(0).strip()) from None
         if "Failed to establish connection to Metadata storage" in text:  # TFX's words for a store it cannot open
             from pipeline.lineage.metadata import why_not_opened
             raise PipelineError(f"pipeline {pipeline.pipeline_info.pipeline_name} failed: "

@@ -88,3 +88,26 @@ def test_each_run_reads_back_its_own_executions_when_another_run_came_after(tmp_
     assert prop(meta.run_execution("echo", "Echo", first), "value") == 1
     assert prop(meta.run_execution("echo", "Echo", second), "value") == 2
     assert meta.run_execution("echo", "Echo", "no-such-run") is None
+
+
+@component
+def Refuse(value: Parameter[int]) -> OutputDict(echoed=int):
+    from core.errors import BatchError
+    raise BatchError(f"column 'age' expects float, got 'forty-two' (value {value})")
+
+
+def test_a_failed_run_is_one_line_without_beams_step_name_which_the_run_log_keeps(tmp_path):
+    import pytest
+    from tfx.orchestration import metadata as tfx_metadata
+    from tfx.orchestration import pipeline as tfx_pipeline
+
+    from core.errors import PipelineError
+    from pipeline.local.beam import run_pipeline
+    refusing = tfx_pipeline.Pipeline(
+        pipeline_name="refuse", pipeline_root=str(tmp_path / "root"), components=[Refuse(value=1)],
+        metadata_connection_config=tfx_metadata.sqlite_metadata_connection_config(str(tmp_path / "m.sqlite")))
+    log = tmp_path / "run.log"
+    with pytest.raises(PipelineError) as failed, pipeline_progress(log, echo=None):
+        run_pipeline(refusing)
+    assert str(failed.value) == "pipeline refuse failed: column 'age' expects float, got 'forty-two' (value 1)"
+    assert "[while running 'Run[Refuse]']" in log.read_text()

@@ -24,7 +24,7 @@ REPLY_MARK = "adapt-training-reply "
 
 
 def answer(request: dict) -> dict:
-    from core.errors import AdaptError
+    from core.errors import AdaptError, unexpected_line
     from pipeline.local.training import run_training_request
     try:
         return {"ok": True, **run_training_request(request).to_dict()}
@@ -33,8 +33,7 @@ def answer(request: dict) -> dict:
     except Exception as err:  # the parent reports this line; the traceback stays in this process's stderr
         import traceback
         traceback.print_exc()
-        return {"ok": False, "error": f"{type(err).__name__}: {str(err).strip().splitlines()[0][:300]}"
-                if str(err).strip() else type(err).__name__}
+        return {"ok": False, "error": unexpected_line(err)}
 
 
 def main() -> int:
