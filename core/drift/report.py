@@ -8,7 +8,8 @@ methods of core/drift/methods.py) makes every drift decision:
 - `features`: the batch against the mixture of the training spans, one row per
   feature (the decision rests on these);
 - `skew`: the same comparison against the newest training span alone, the
-  training/serving skew (reported);
+  training/serving skew (reported); empty when the baseline is one span or
+  batch (`adapt drift A B`), whose skew would repeat `features` row for row;
 - `label_shift`: the label's distribution, when the batch carries labels
   (reported, a signal of its own);
 - `prediction_drift`: the model's own answers on the batch (predicted values,
@@ -35,7 +36,7 @@ def drift_report(baseline_stats: List, batch_stats, settings: DriftSettings, ski
     rows = comparison.drift_table(_without(baseline, label), features, settings, importances, skip)
     verdict = comparison.decision(rows, settings)
     skew = comparison.drift_table(_without(comparison.merged_features(baseline_stats[-1:]), label), features,
-                                  settings, importances, skip)
+                                  settings, importances, skip) if len(baseline_stats) > 1 else []
     return {**verdict, "features": rows, "skew": skew,
             "label_shift": comparison.label_shift(baseline, current, label, settings),
             "baseline_spans": baseline_spans, "importances_recorded": bool(importances),

@@ -129,14 +129,17 @@ def history_table(rows: List[Dict[str, Any]]) -> str:
     return render(header, lines)
 
 
+def _number(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def _drift_rows(rows: List[Dict]) -> List[List[str]]:
-    def number(value, spec):
-        return "-" if value is None else format(value, spec)
-    return [[row["feature"], row.get("method") or row["kind"], number(row.get("value"), ".4f"),
-             number(row.get("adjusted_p_value"), ".2g"), number(row.get("threshold"), "g"),
-             f"{row['baseline_rows']}/{row['batch_rows']}", number(row.get("importance"), ".2f"),
-             "yes" if row["drifted"] else "", "" if row["decides"] else "no",
-             " ".join(f"{k} {v:.3f}" for k, v in (row.get("distances") or {}).items()) or row.get("note", "")]
+    """Every cell says something: a row that was not tested (a feature one side lacks) reads '-' and its note."""
+    return [[row["feature"], row.get("method") or row["kind"], _number(row.get("value"), ".4f"),
+             _number(row.get("adjusted_p_value"), ".2g"), _number(row.get("threshold"), "g"),
+             f"{row['baseline_rows']}/{row['batch_rows']}", _number(row.get("importance"), ".2f"),
+             cell(row["drifted"]), cell(row["decides"]),
+             " ".join(f"{k} {v:.3f}" for k, v in (row.get("distances") or {}).items()) or row.get("note") or "-"]
             for row in rows]
 
 
@@ -167,8 +170,16 @@ def drift_text(report: Dict) -> str:
     shift = report.get("label_shift") or {}
     if shift.get("measured"):
         lines += ["", f"label shift: {shift['method']} p={shift['p_value']:.2g} "
-                      f"({'shifted' if shift['drifted'] else 'not shifted'}); "
-                      f"shares {shift.get('baseline_shares')} -> {shift.get('batch_shares')}"]
+                      f"({'shifted' if shift['drifted'] else 'not shifted'})"]
+        if shift.get("baseline_shares") is not None:   # classes; a numeric label has its test line alone
+            lines.append(render(["class", "baseline share", "current share", "change"], _class_share_rows(shift)))
     elif shift:
         lines += ["", f"label shift: not measured ({shift.get('reason')})"]
     return "\n".join(lines)
+
+
+def _class_share_rows(shift: Dict[str, Any]) -> List[List[str]]:
+    """One row per class either side has; a class one side lacks has a share of 0 there."""
+    before, after = shift["baseline_shares"], shift.get("batch_shares") or {}
+    return [[name, f"{before.get(name, 0.0):.3f}", f"{after.get(name, 0.0):.3f}",
+             f"{after.get(name, 0.0) - before.get(name, 0.0):+.3f}"] for name in sorted(set(before) | set(after))]
