@@ -10,7 +10,7 @@ records for a model without its own), while every drift decision is adapt's:
 TFDV statistics with adapt's options, each batch against the serving model's
 training batches, core/drift/report.py with the serving model's importances.
 
-The policy is adapt's `triggered`: retrain on the last `window` batches when the
+The policies are adapt's own (core/policy): `triggered` retrains on the last `window` batches when the
 serving model's accuracy on a labeled batch is more than 5 % below its holdout
 score (performance.max_drop) or when the drift rule fires; push the candidate
 only when it is at least as accurate as the serving model on the newest batch's
@@ -33,6 +33,9 @@ import numpy as np
 import pandas as pd
 
 import core  # noqa: F401  (TensorFlow's process defaults)
+from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
+from core.policy.policies import POLICIES
+from core.policy.rules import BatchScores, PerformanceSettings, judge, relative_drop
 
 RESULTS = Path(__file__).parent / "results" / "drift_policy.md"
 MAX_DROP = 0.05
@@ -155,20 +158,21 @@ def replay(batches, exclude: Sequence[str], policy: str, settings=None) -> Dict:
         return {"model": model, "window": window, "holdout_accuracy": model.accuracy(*holdout),
                 "importances": model.importances(*holdout)}
 
+    deciding = POLICIES.get(policy)()
     serving = train([0])
     rows, retrains, pushes, started = [], 0, 0, time.perf_counter()
     for index in range(1, len(batches)):
         frame, labels = batches[index]
         accuracy = serving["model"].accuracy(frame, labels)
-        drop = (serving["holdout_accuracy"] - accuracy) / max(serving["holdout_accuracy"], 1e-9)
-        fire = policy == "periodic"
-        reason = "periodic" if fire else ""
-        if policy == "triggered":
+        performance, drift = PerformanceFinding(None, ""), DriftFinding(False, "")
+        if deciding.reads_evidence:  # measuring drift is most of a replay's time: only for a policy that reads it
+            performance = performance_finding(accuracy, serving["holdout_accuracy"])
             baseline = _merged(stats, serving["window"])
             rows_ = comparison.drift_table(baseline, stats[index], settings, serving["importances"], exclude)
-            verdict = comparison.decision(rows_, settings)
-            fire = drop > MAX_DROP or verdict["drifted"]
-            reason = ("performance" if drop > MAX_DROP else "") + (" drift" if verdict["drifted"] else "")
+            drift = DriftFinding.from_report(comparison.decision(rows_, settings))
+        fire = deciding.decide(Evidence(performance, drift)).train
+        reason = ("periodic" if policy == "periodic" else
+                  ("performance" if performance.retrain else "") + (" drift" if drift.drifted else ""))
         rows.append({"batch": index, "accuracy": accuracy, "retrained": fire, "reason": reason.strip()})
         if fire:
             retrains += 1
@@ -179,6 +183,13 @@ def replay(batches, exclude: Sequence[str], policy: str, settings=None) -> Dict:
                 serving, pushes = candidate, pushes + 1
     return {"mean": float(np.mean([r["accuracy"] for r in rows])), "retrains": retrains, "pushes": pushes,
             "batches": len(rows), "rows": rows, "seconds": time.perf_counter() - started}
+
+
+def performance_finding(accuracy: float, holdout_accuracy: float) -> PerformanceFinding:
+    """adapt's performance rule on a labeled batch: accuracy more than MAX_DROP below the serving model's holdout."""
+    settings = PerformanceSettings("accuracy", reference=holdout_accuracy, max_drop=MAX_DROP)
+    verdict = judge(BatchScores({"accuracy": accuracy}, {}, labeled=True), settings)
+    return PerformanceFinding(verdict.retrain, verdict.reason, relative_drop(accuracy, holdout_accuracy), labeled=True)
 
 
 def _merged(stats: List[Dict], window: List[int]) -> Dict:

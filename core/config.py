@@ -24,6 +24,8 @@ import yaml
 from core.contract import MODEL_KINDS, TASKS
 from core.drift.settings import CATEGORICAL, NUMERIC, QUANTILE_BUCKETS, TESTS, DriftSettings
 from core.errors import ConfigError
+from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
+from core.policy.policies import POLICIES
 
 
 def _doc(text: str, **choices) -> Dict[str, Any]:
@@ -35,8 +37,6 @@ FEATURE_ROLES = ("numeric", "bucketized", "categorical", "ignore")
 RETIRED = {"drift.thresholds": "drift decisions are statistical tests now (drift.false_alarm_rate)",
            "drift.features": "per-feature tests are drift.feature_methods"}
 ALL_SPANS = 1_000_000  # a window size that takes every accepted span
-REGRESSION_METRICS = ("mae", "rmse", "r2")
-LOWER_IS_BETTER = ("mae", "rmse", "log_loss")  # errors: a rise, not a drop, is a loss
 
 
 def headline_of(metrics: Mapping[str, Any]) -> Optional[str]:
@@ -206,7 +206,7 @@ class DriftConfig:
 class RetrainingConfig:
     policy: str = field(default="triggered", metadata=_doc(
         "triggered: retrain when a rule fires; periodic: on every batch; static: never.",
-        choices=("triggered", "periodic", "static")))
+        choices=POLICIES.keys()))
     trigger_mode: str = field(default="local", metadata=_doc(
         "Where PipelineTrigger starts the training pipeline.", choices=("local", "kubeflow", "vertex")))
     spans_after_decline: int = field(default=2, metadata=_doc(

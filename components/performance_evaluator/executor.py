@@ -2,8 +2,7 @@
 the confidence-based estimate over all of them."""
 import json
 import os
-from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import apache_beam as beam
 from tfx.dsl.components.base import base_beam_executor
@@ -13,111 +12,32 @@ from tfx.types import artifact_utils
 from components.artifacts import read_report, write_report
 from components.performance_evaluator.metrics import (ErrorEstimationCombine, EstimationCombine, Metrics, MetricsCombine,
                                                       RegressionMetrics)
-from core.config import LOWER_IS_BETTER
 from core.contract import DEFAULT_CLASSES
 from core.estimation import ErrorModel
 from core.data.batches import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError
+from core.policy.rules import BatchScores, PerformanceSettings, judge, relative_drop
 
 
-def relative_drop(value: float, reference: float, metric: str = "accuracy") -> Optional[float]:
-    """How much worse than the reference a value is, as a share of the reference (negative: better): below it, or
-    for an error metric (mae, rmse) above it."""
-    if not reference:
-        return None
-    return (value - reference) / reference if metric in LOWER_IS_BETTER else (reference - value) / reference
-
-
-def decide(values: Dict[str, float], rule: "Rule") -> Tuple[Optional[bool], str]:
-    """Whether the performance rule asks for retraining, and why (naming the values it compared)."""
-    metric = rule.metric
-    if metric not in values:
-        return None, f"{metric} is undefined on this batch; no performance decision"
-    value = values[metric]
-    fired, said = False, []
-    drop = relative_drop(value, rule.reference, metric)
-    worse = "above" if metric in LOWER_IS_BETTER else "below"
-    if drop is not None:
-        comparison = (f"{metric} {value:.3f} is {drop:.1%} {worse} the serving model's {rule.reference:.3f} on its "
-                      f"holdout" if drop > 0 else f"{metric} {value:.3f} is not {worse} the serving model's "
-                      f"{rule.reference:.3f} on its holdout")
-        fired = drop > rule.max_drop
-        said.append(f"{comparison} (max drop {rule.max_drop:.0%})")
-    if rule.threshold:
-        crossed = value > rule.threshold if metric in LOWER_IS_BETTER else value < rule.threshold
-        fired = fired or crossed
-        sign = ('>' if crossed else '<=') if metric in LOWER_IS_BETTER else ('<' if crossed else '>=')
-        said.append(f"{metric} {value:.3f} {sign} threshold {rule.threshold:.2f}")
-    if not said:
-        return None, f"{metric} {value:.3f}; no reference or threshold to judge it by"
-    return fired, "; ".join(said)
-
-
-@dataclass(frozen=True)
-class Rule:
-    metric: str
-    threshold: float = 0.0      # absolute floor, 0 = off
-    reference: float = 0.0      # the serving model's value on its own holdout when pushed, 0 = unknown
-    max_drop: float = 0.0       # relative drop below the reference that fires
-    estimated_max_drop: float = 0.0   # the same, for the estimate of a batch without labels; 0 = off
-
-
-NO_LABELS = "no ground truth yet"
-
-
-def describe_estimate(estimated: Dict[str, Any], metric: str) -> str:
-    band = (f" (band {estimated[metric + '_low']:.3f}-{estimated[metric + '_high']:.3f})"
-            if f"{metric}_low" in estimated else "")
-    calibrated = ", uncalibrated" if estimated.get("calibrated") is False else ""
-    return f"estimated {metric} {estimated[metric]:.3f}{band}{calibrated}"
-
-
-def decide_on_estimate(estimated: Dict[str, Any], rule: Rule) -> Tuple[Optional[bool], str]:
-    """The rule on the estimate, for a batch without labels: fire when the estimate is more than
-    `estimated_max_drop` worse than the reference and its band (accuracy's, a regression model's MAE's), when it
-    has one, excludes the reference."""
-    metric = rule.metric
-    if metric not in estimated:
-        return None, NO_LABELS
-    said = describe_estimate(estimated, metric)
-    drop = relative_drop(estimated[metric], rule.reference, metric)
-    if drop is None or not rule.estimated_max_drop:
-        return None, f"{NO_LABELS}; {said}"
-    lower_is_better = metric in LOWER_IS_BETTER
-    banded = f"{metric}_low" in estimated
-    excluded = (not banded or (estimated[f"{metric}_low"] > rule.reference if lower_is_better
-                               else estimated[f"{metric}_high"] < rule.reference))
-    fired = drop > rule.estimated_max_drop and excluded
-    worse = "above" if lower_is_better else "below"
-    comparison = (f"{drop:.1%} {worse}" if drop > 0 else f"not {worse}") + \
-        f" the serving model's {rule.reference:.3f} on its holdout"
-    band = ("" if not banded else "; the band excludes it" if excluded else "; the band holds it")
-    return fired, (f"{NO_LABELS}; {said} is {comparison}{band} "
-                   f"(estimated max drop {rule.estimated_max_drop:.0%})")
-
-
-def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], rule: Rule,
+def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], settings: PerformanceSettings,
               estimated: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """The batch's report: realized metrics and the rule's decision when labeled; the estimate always (when the
-    batch has rows), and the rule on it when not labeled. Realized metrics are the authority once they exist."""
+    """The batch's report: realized metrics when labeled, the estimate always (when the batch has rows), each with
+    its drop below the serving model's holdout score, and the performance rule's verdict (core/policy/rules.py)."""
     estimated = estimated or {}
     report: Dict[str, Any] = {"instances": instances, "labeled_instances": metrics.count,
-                              "threshold_metric": rule.metric, "threshold": rule.threshold,
-                              "reference": rule.reference, "max_drop": rule.max_drop,
-                              "estimated_max_drop": rule.estimated_max_drop, "drop": None, "metrics": {},
+                              "threshold_metric": settings.metric, "threshold": settings.threshold,
+                              "reference": settings.reference, "max_drop": settings.max_drop,
+                              "estimated_max_drop": settings.estimated_max_drop, "drop": None, "metrics": {},
                               "estimated": estimated}
-    if estimated and rule.metric in estimated:
-        estimated["drop"] = relative_drop(estimated[rule.metric], rule.reference, rule.metric)
-    if not metrics.count:
-        retrain, reason = decide_on_estimate(estimated, rule)
-        report.update(labeled=False, retrain=retrain, reason=reason)
-        return report
-    report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [rule.metric])))
-    if rule.metric in report["metrics"]:
-        report["drop"] = relative_drop(report["metrics"][rule.metric], rule.reference, rule.metric)
-    retrain, reason = decide(report["metrics"], rule)
-    report.update(labeled=True, retrain=retrain, reason=reason)
+    if estimated and settings.metric in estimated:
+        estimated["drop"] = relative_drop(estimated[settings.metric], settings.reference, settings.metric)
+    if metrics.count:
+        report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [settings.metric])))
+        if settings.metric in report["metrics"]:
+            report["drop"] = relative_drop(report["metrics"][settings.metric], settings.reference, settings.metric)
+    verdict = judge(BatchScores(report["metrics"], estimated, labeled=bool(metrics.count)), settings)
+    report.update(labeled=bool(metrics.count), retrain=verdict.retrain, reason=verdict.reason)
     return report
 
 
@@ -248,11 +168,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             _ = (labeled
                  | "Metrics" >> beam.CombineGlobally(MetricsCombine(classes))
                  | "Write" >> beam.Map(write_metrics, metrics_path))
-        rule = Rule(exec_properties["threshold_metric"], float(exec_properties.get("threshold") or 0.0),
-                    float(exec_properties.get("reference") or 0.0), float(exec_properties.get("max_drop") or 0.0),
-                    float(exec_properties.get("estimated_max_drop") or 0.0))
+        settings = PerformanceSettings(exec_properties["threshold_metric"],
+                                       float(exec_properties.get("threshold") or 0.0),
+                                       float(exec_properties.get("reference") or 0.0),
+                                       float(exec_properties.get("max_drop") or 0.0),
+                                       float(exec_properties.get("estimated_max_drop") or 0.0))
         report = report_of(read_metrics(metrics_path), int(listing.get("num_instances", 0)),
-                           json.loads(exec_properties["metrics"]), rule, read_estimate(estimate_path))
+                           json.loads(exec_properties["metrics"]), settings, read_estimate(estimate_path))
         report.update(batch=listing["batch"], model_version=predictions.model_version, classes=classes)
         artifact.batch = listing["batch"]
         artifact.labeled = int(report["labeled"])

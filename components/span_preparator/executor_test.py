@@ -2,9 +2,10 @@ import csv
 
 import pytest
 
-from components.span_preparator.executor import Memory, decide, prepare
+from components.span_preparator.executor import prepare
 from core.data import spans
 from core.data.batches import Batch, BatchRecords
+from core.policy.memory import Memory
 from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 KEEP = {"retrain": False, "labeled": True, "reason": "accuracy 0.910 >= threshold 0.88", "drop": -0.01}
@@ -14,35 +15,16 @@ CALM = {"drifted": False, "reason": "no feature drifted beyond its threshold", "
 DRIFT = {"drifted": True, "reason": "drift on payment_type (linf 0.190 > 0.1)", "drifted_features": ["payment_type"]}
 
 
-@pytest.mark.parametrize("policy, performance, drift, retrain, reason", [
-    ("triggered", KEEP, CALM, False, "no rule fired"),
-    ("triggered", LOW, CALM, True, "performance: accuracy 0.800 < threshold 0.88"),
-    ("triggered", KEEP, DRIFT, True, "drift on payment_type"),
-    ("triggered", LOW, DRIFT, True, "performance: accuracy 0.800 < threshold 0.88; drift on payment_type"),
-    ("periodic", KEEP, CALM, True, "periodic policy"),
-    ("static", LOW, DRIFT, False, "static policy"),
+@pytest.mark.parametrize("policy, performance, drift, span", [
+    ("triggered", KEEP, CALM, 0), ("triggered", LOW, DRIFT, 1), ("periodic", KEEP, CALM, 1), ("static", LOW, DRIFT, 0),
 ])
-def test_policies(policy, performance, drift, retrain, reason):
-    decision = decide(policy, performance, drift)
-    assert decision.train is retrain and decision.span is retrain and decision.reason.startswith(reason)
+def test_the_configured_policy_decides_whether_the_batch_becomes_a_span(tmp_path, policy, performance, drift, span):
+    result = prepare(_batch(tmp_path), str(tmp_path / "data"), policy, 0.25, performance, drift)
+    assert result["span"] == span and result["retrain"] is bool(span)
+    assert result["reason"].startswith({"periodic": "periodic policy", "static": "static policy"}.get(policy, ""))
 
 
 DECLINED_AT_5 = Memory(end_span=5, drop=0.05, drifted_features=["payment_type"])
-
-
-@pytest.mark.parametrize("performance, drift, next_span, train, why", [
-    (LOW, DRIFT, 6, False, "not retraining yet: a candidate trained up to span 5 was declined on the same evidence"),
-    (LOW, DRIFT, 7, True, "two new spans since the decline"),
-    ({**LOW, "drop": 0.09}, DRIFT, 6, True, "a drop larger by more than max_drop"),
-    ({**LOW, "drop": 0.07}, CALM, 6, False, "a slightly larger drop is the same evidence"),
-    (KEEP, {**DRIFT, "drifted_features": ["payment_type", "fare"]}, 6, True, "drift on a new feature"),
-])
-def test_a_declined_retrain_is_not_repeated_on_the_same_evidence(performance, drift, next_span, train, why):
-    decision = decide("triggered", performance, drift, DECLINED_AT_5, next_span, spans_after_decline=2,
-                      max_drop=0.03)
-    assert decision.span and decision.train is train, why
-    if not train:
-        assert "not retraining yet" in decision.reason and "1 new span(s) of 2" in decision.reason
 
 
 def test_a_held_back_batch_still_becomes_a_span_for_the_next_window(tmp_path):
@@ -53,6 +35,7 @@ def test_a_held_back_batch_still_becomes_a_span_for_the_next_window(tmp_path):
     result = prepare(batch, str(data), "triggered", 0.25, LOW, DRIFT, memory=DECLINED_AT_5, spans_after_decline=2,
                      max_drop=0.03)
     assert result["span"] == 6 and result["created"] and not result["retrain"]
+    assert "not retraining yet" in result["reason"] and "1 new span(s) of 2" in result["reason"]
     assert result["evidence"] == {"drop": 0.05, "drifted_features": ["payment_type"]}
     assert batch.state()["retrain"] is False and batch.is_processed()
 

@@ -1,0 +1,72 @@
+"""The retraining policies, one class each, registered by key: `POLICIES.get(key)(settings).decide(evidence)`.
+
+Shaped as core/drift/methods.py registers drift methods. `retraining.policy` in adapt.yaml names one; the
+configuration's validation reads the keys from here. This module stays pure Python: the configuration imports it
+on every `adapt watch` tick.
+"""
+from dataclasses import dataclass
+from typing import ClassVar
+
+from core.policy.evidence import Decision, Evidence
+from core.policy.memory import Grounds
+from core.registry import Registry
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    spans_after_decline: int = 1   # after a declined candidate, the new spans the same evidence waits for
+    max_drop: float = 0.0          # a drop larger than the declined one's by more than this is new evidence
+
+
+@dataclass(frozen=True)
+class Policy:
+    settings: PolicySettings = PolicySettings()
+    key: ClassVar[str] = ""
+    # False: decides without looking at the evidence, so a caller may skip measuring it (a benchmark's drift)
+    reads_evidence: ClassVar[bool] = True
+
+    def decide(self, evidence: Evidence) -> Decision:
+        raise NotImplementedError
+
+
+POLICIES: Registry[Policy] = Registry("retraining policy")
+
+
+@POLICIES.register
+class Triggered(Policy):
+    """Retrain when the performance or the drift rule fired, unless the same evidence already led to a declined
+    candidate (the batch still becomes a span, for the next window)."""
+    key = "triggered"
+
+    def decide(self, evidence: Evidence) -> Decision:
+        performance, drift = evidence.performance, evidence.drift
+        fired = []
+        if performance.retrain:
+            fired.append(f"performance: {performance.reason}")
+        if drift.drifted:
+            fired.append(drift.reason)
+        if not fired:
+            return Decision(False, False, f"no rule fired ({performance.reason}; {drift.reason})")
+        grounds = Grounds(performance.drop if performance.retrain else None, drift.drifted_features)
+        reason = "; ".join(fired)
+        held_back = evidence.declined.holds_back(grounds, evidence.next_span, self.settings.spans_after_decline,
+                                                 self.settings.max_drop)
+        if held_back:
+            return Decision(True, False, f"{reason}; {held_back}", grounds)
+        return Decision(True, True, reason, grounds)
+
+
+@POLICIES.register
+class Periodic(Policy):
+    key, reads_evidence = "periodic", False
+
+    def decide(self, evidence: Evidence) -> Decision:
+        return Decision(True, True, "periodic policy: retrain on every batch")
+
+
+@POLICIES.register
+class Static(Policy):
+    key, reads_evidence = "static", False
+
+    def decide(self, evidence: Evidence) -> Decision:
+        return Decision(False, False, "static policy: never retrain")
