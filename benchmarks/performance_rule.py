@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     parser.add_argument("--trials", type=int, default=4000)
     parser.add_argument("--holdout-rows", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=0.05, help="false-alarm rate of the tested rule")
-    parser.add_argument("--tolerances", default="0.05,0.02", help="max_drop values to compare")
+    parser.add_argument("--tolerances", default="0.05,0.02,0", help="max_drop values to compare")
     parser.add_argument("--output", help="also write the table (markdown) here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
