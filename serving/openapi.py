@@ -1,5 +1,5 @@
 """The model server's OpenAPI document (GET /openapi.json): FastAPI's for the routes it serves, and the predict
-requests, which a bare ASGI handler answers in front of FastAPI (serving/server.py), described here.
+requests, which a bare ASGI handler answers in front of FastAPI (serving/predict.py), described here.
 
 Every error the server sends is a JSON object with an `error` message; the document says so for each status a
 path may answer, and the REST fuzzing test (serving/openapi_test.py) holds the server to it.

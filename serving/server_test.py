@@ -148,7 +148,7 @@ def test_the_contract_is_two_sided_optional_features_may_be_left_out(server):
 
 
 def test_an_output_the_model_cannot_compute_is_null_and_the_others_are_answered():
-    from serving.server import json_values
+    from serving.predict import json_values
     # A request with NaN is refused (400); a model may still compute one (an overflow): null, not a 500 for all.
     assert json_values([[0.5], [float("nan")], [float("inf")], [1]]) == [[0.5], [None], [None], [1]]
     assert json_values([12.5, float("-inf")]) == [12.5, None]

@@ -451,33 +451,16 @@ def cmd_serve(args) -> int:
     from serving import server
     workspace, config = _open(args)
     config = config.with_overrides({"serving.port": args.port, "serving.host": args.host})
-    port, host = config.serving.port, config.serving.host
     base = workspace.serving_model_dir(config)
     if versions.production_version(base) is None:
         raise AdaptError(f"no model to serve under {base}: run `adapt train` (or `adapt demo`) first")
 
     def ready(actual_port, repository):
         print(f"serving {config.model.name} version {repository.current.version} on "
-              f"http://{host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)", file=sys.stderr)
+              f"http://{config.serving.host}:{actual_port}/v1/models/{config.model.name} (Ctrl-C stops)",
+              file=sys.stderr)
 
-    import logging
-    said = logging.StreamHandler()  # what the server does is the console's: versions loaded, canaries, its log
-    said.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    said.setLevel(logging.INFO)
-    server.logger.addHandler(said)
-    server.logger.setLevel(logging.INFO)
-    server.logger.propagate = False
-
-    log = None
-    if config.serving.log_predictions:
-        from serving.prediction_log import PredictionLog
-        log = PredictionLog(str(workspace.prediction_log(config)), config.serving.log_sample_rate,
-                            int(config.serving.log_file_mb * 1024 * 1024))
-        print(f"logging predictions to {workspace.prediction_log(config)} "
-              f"({config.serving.log_sample_rate:.0%} of requests)", file=sys.stderr)
-    server.serve(base, config.model.name, host=host, port=port, poll_seconds=config.serving.poll_seconds,
-                 max_body_mb=config.serving.max_body_mb, on_ready=ready, batching=config.serving.batching,
-                 prediction_log=log)
+    server.serve(base, config.model.name, config.serving, str(workspace.prediction_log(config)), on_ready=ready)
     return 0
 
 
@@ -753,8 +736,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the production version over TF Serving's REST API")
     _workdir(serve)
-    serve.add_argument("--port", type=int, help="default: serving.port (8501); 0 picks a free port")
-    serve.add_argument("--host", help="default: serving.host")
+    from serving.server import add_address_flags
+    add_address_flags(serve)
     serve.set_defaults(func=cmd_serve)
 
     ui = commands.add_parser("ui", help="the dashboard: batches, drift, models, data and runs in a browser")
