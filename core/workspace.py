@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from core import relocation
 from core.config import Config
 from core.contract import ModelPackage, load_model_package
 from core.data.batches import Batch, BatchRecords
@@ -49,6 +50,8 @@ class Workspace:
         workspace = cls(resolve_workdir(workdir))
         if workspace.root.exists() and not workspace.root.is_dir():
             raise UsageError(f"--workdir {workspace.root} is a file; the workspace is a folder")
+        if workspace.config_path.is_file():  # moved or copied here: its recorded paths follow (core/relocation.py)
+            relocation.follow_move(workspace.root, lambda: bool(workspace.load_config().metadata.mysql_host))
         if create:
             workspace.ensure()
         return workspace
@@ -173,6 +176,8 @@ class Workspace:
             folder.mkdir(parents=True, exist_ok=True)
         if not self.config_path.exists():
             self.config_path.write_text(Config().to_yaml())
+        if relocation.recorded_root(self.root) is None:
+            relocation.record_root(self.root)
 
     def load_config(self) -> Config:
         return Config.load(self.config_path)

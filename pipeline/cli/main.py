@@ -726,6 +726,9 @@ def build_parser() -> argparse.ArgumentParser:
     _workdir(from_log)
     from_log.set_defaults(func=cmd_batch_from_log)
 
+    from pipeline.cli import backup
+    backup.add_parsers(commands, _workdir)
+
     doctor = commands.add_parser("doctor", help="free space, the metadata store, leftovers of killed writes, "
                                                 "version folders that cannot serve")
     doctor.add_argument("--clean", action="store_true",
