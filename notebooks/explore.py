@@ -1,20 +1,26 @@
 """What the notebooks read: a workspace's spans, statistics, pipeline outputs, evaluations and history.
 
 Thin helpers over the same modules the command line uses, so that each
-notebook cell stays a line or two and shows a result, not plumbing. The
-notebooks run from this folder and `import explore`; the notebook tests run
-every one of them.
+notebook cell stays a line or two and shows a result, not plumbing. Nothing
+here names a dataset's column: the label, the features, the slices, the
+watched metric and the retrain rule come from the workspace (adapt.yaml, the
+model package, the serving model's info file and its importances in ML
+Metadata, the components' reports). The notebooks run from this folder and
+`import explore`; the notebook tests run every one of them on several
+workspaces.
 """
 import os
 from typing import Any, Dict, List, Optional
 
-from components.artifacts import read_report
-from core.config import Config
+from core import versions
+from core.config import LOWER_IS_BETTER, Config
+from core.contract import read_model_info
 from core.data import spans as span_files
 from core.workspace import Workspace
 from pipeline.definitions import names
-from pipeline.definitions.names import BATCH_EVALUATION_PIPELINE, TRAINING_NODES, TRAINING_PIPELINE
+from pipeline.definitions.names import TRAINING_NODES, TRAINING_PIPELINE
 from pipeline.lineage import metadata
+from pipeline.ui.views import Views
 
 
 def open_workspace(workdir: Optional[str] = None):
@@ -25,6 +31,34 @@ def open_workspace(workdir: Optional[str] = None):
         raise FileNotFoundError(f"{workspace.root} has no metadata.sqlite: run `adapt demo` (or point "
                                 f"ADAPT_WORKDIR at a workspace) first")
     return workspace, config
+
+
+def model_facts(workspace: Workspace, config: Config) -> Dict[str, Any]:
+    """What the workspace says about its model, for the notebooks to show instead of naming columns.
+
+    The label, task, classes, Evaluator slices and drift exclusions (adapt.yaml through the model package,
+    core/contract.py); `metric`, the one a replay reports (accuracy, or a regression model's watched error);
+    the serving version; `importances`, what it relies on (ML Metadata, else its info file); and `features`,
+    its raw features (its info file, else model.features), most relied on first, drift exclusions left out.
+    """
+    package = workspace.model_package(config)
+    base = workspace.serving_model_dir(config)
+    version = versions.production_version(base)
+    info: Dict[str, Any] = {}
+    if version is not None:
+        try:
+            info = read_model_info(os.path.join(base, str(version)))
+        except FileNotFoundError:
+            pass
+    importances = metadata.serving_importances(metadata.Metadata.of(workspace, config), base, version)
+    raw = [name for name in (info.get("raw_features") or package.features)
+           if name != package.label and name not in package.drift_exclude]
+    ranked = sorted((name for name in importances if name in raw), key=lambda name: -importances[name])
+    metric = config.performance.headline(package.task)
+    return {"label": package.label, "task": package.task, "classes": package.classes, "slices": package.slices,
+            "drift_exclude": package.drift_exclude, "metric": metric, "lower_is_better": metric in LOWER_IS_BETTER,
+            "serving_version": version, "importances": importances,
+            "features": ranked + [name for name in raw if name not in ranked]}
 
 
 def spans(workspace: Workspace) -> List[Dict[str, Any]]:
@@ -68,6 +102,17 @@ def feature_table(statistics, features: List[str]) -> List[Dict[str, Any]]:
     return rows
 
 
+def feature_across_spans(workspace: Workspace, span_numbers: List[int], feature: str) -> Dict[str, Any]:
+    """How one feature moves span by span: {"measure": "mean" (a number) or "top_share" (a category: the share
+    of its most common value), "values": {span: value}}."""
+    found: Dict[str, Any] = {"measure": None, "values": {}}
+    for span in span_numbers:
+        for row in feature_table(span_statistics(workspace, span), [feature]):
+            found["measure"] = "mean" if row["kind"] == "numeric" else "top_share"
+            found["values"][span] = row[found["measure"]]
+    return found
+
+
 def drift_between_spans(workspace: Workspace, config: Config, baseline: int, current: int) -> Dict[str, Any]:
     from pipeline.local import drift
     return drift.compare(str(baseline), str(current), workspace, config)
@@ -98,9 +143,15 @@ def latest_evaluation_uri(workspace: Workspace) -> str:
     raise LookupError("no Evaluator output yet: train twice so a candidate meets a baseline")
 
 
-def slice_metrics(evaluation_uri: str, feature: str, metric: str = "binary_accuracy") -> List[Dict[str, Any]]:
-    """Candidate (and baseline, when there was one) metric per value of one slicing feature."""
+def slice_metrics(evaluation_uri: str, feature: str, metric: str = "accuracy") -> List[Dict[str, Any]]:
+    """Candidate (and baseline, when there was one) metric per value of one slicing feature. `metric` is adapt's
+    name (accuracy, mae, ...: pipeline/lineage/evaluation.py) or TFMA's (binary_accuracy, mean_absolute_error)."""
     import tensorflow_model_analysis as tfma
+    from pipeline.lineage.evaluation import METRIC_NAMES
+
+    def wanted(name: str) -> bool:
+        return name == metric or METRIC_NAMES.get(name) == metric
+
     rows: Dict[Any, Dict[str, Any]] = {}
     for per_slice in tfma.load_metrics(evaluation_uri):
         keys = per_slice.slice_key.single_slice_keys
@@ -110,40 +161,43 @@ def slice_metrics(evaluation_uri: str, feature: str, metric: str = "binary_accur
             keys[0].int64_value if keys[0].HasField("int64_value") else keys[0].float_value)
         row = rows.setdefault(value, {feature: value})
         for entry in per_slice.metric_keys_and_values:
-            if entry.key.is_diff or entry.key.name not in (metric, "example_count"):
+            if entry.key.is_diff or not (wanted(entry.key.name) or entry.key.name == "example_count"):
                 continue
             role = "baseline" if entry.key.model_name == "baseline" else "candidate"
             name = "examples" if entry.key.name == "example_count" else role
             if name == "examples" and role == "baseline":
                 continue
             row[name] = entry.value.double_value.value
-    return sorted(rows.values(), key=lambda r: str(r[feature]))
+    return sorted(rows.values(), key=lambda r: r[feature])   # one feature's values share a type: 2 before 10
 
 
-def batch_history(workspace: Workspace) -> List[Dict[str, Any]]:
-    """One row per evaluated batch: serving version, the watched metric (`metric`, and its value under its name:
-    accuracy, or a regression model's mae), drift, decision (from the batch-evaluation runs)."""
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
-    rows: Dict[str, Dict[str, Any]] = {}
-    for node, fields in ((names.BATCH_PREDICTION_GEN, None), (names.PERFORMANCE_EVALUATOR, "performance"),
-                         (names.DRIFT_DETECTOR, "drift"), (names.SPAN_PREPARATOR, "span")):
-        for execution in meta.node_executions(BATCH_EVALUATION_PIPELINE, node):
-            outputs = meta.outputs(execution.id)
-            if not outputs:
-                continue
-            artifact = outputs[0]
-            batch = metadata.prop(artifact, "batch")
-            row = rows.setdefault(batch, {"batch": batch, "evaluated_at": execution.create_time_since_epoch / 1e3})
-            if node == names.BATCH_PREDICTION_GEN:
-                row["serving_version"] = metadata.prop(artifact, "model_version")
-                continue
-            report = read_report(artifact.uri)
-            if fields == "performance":   # the watched metric (accuracy, a regression model's mae) under its name
-                metric = report.get("threshold_metric") or "accuracy"
-                row["metric"], row[metric] = metric, report["metrics"].get(metric)
-            elif fields == "drift":
-                row["drifted_features"] = report["drifted_features"]
-                row["drifted_importance"] = report.get("drifted_importance", 0.0)
-            else:
-                row["retrain"], row["reason"], row["span"] = report["retrain"], report["reason"], report["span"]
-    return sorted(rows.values(), key=lambda r: r["evaluated_at"])
+def retrain_level(rule: Dict[str, Any]) -> Optional[float]:
+    """Where the performance rule of one batch evaluation fires (components/performance_evaluator): the watched
+    metric `max_drop` (relative) worse than the serving model's holdout score `reference`, or past the absolute
+    `threshold` when one is set, whichever comes first; None when neither applies (no reference, threshold off)."""
+    lower_is_better = rule.get("threshold_metric") in LOWER_IS_BETTER
+    reference, threshold, max_drop = (float(rule.get(key) or 0.0) for key in ("reference", "threshold", "max_drop"))
+    levels = [threshold] if threshold else []
+    if reference:
+        levels.append(reference * (1 + max_drop) if lower_is_better else reference * (1 - max_drop))
+    if not levels:
+        return None
+    return min(levels) if lower_is_better else max(levels)
+
+
+def batch_history(workspace: Workspace, config: Optional[Config] = None) -> List[Dict[str, Any]]:
+    """One row per batch evaluation, oldest first (the dashboard's, pipeline/ui/views.py; a batch whose labels
+    came later appears twice): serving version, the watched metric (`metric`, and its value under its name:
+    accuracy, or a regression model's mae; its estimate before labels as estimated_<metric>), drift, the decision,
+    and `retrain_level`, where the performance rule in force for that evaluation fires (None: no rule applied)."""
+    rows = []
+    for evaluation in Views(workspace, config or workspace.load_config()).batch_evaluations():
+        metric = evaluation["metric"]
+        rows.append({"batch": evaluation["batch"], "evaluated_at": evaluation["evaluated_at"],
+                     "serving_version": evaluation["serving_version"], "labeled": evaluation["labeled"],
+                     "metric": metric, metric: evaluation["value"], f"estimated_{metric}": evaluation["estimated"],
+                     "retrain_level": retrain_level(evaluation["performance_rule"]),
+                     "drifted_importance": evaluation["drifted_importance"],
+                     "drifted_features": evaluation["drifted_features"], "retrain": evaluation["retrain"],
+                     "reason": evaluation["reason"], "span": evaluation["span"]})
+    return rows

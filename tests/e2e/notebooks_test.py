@@ -1,13 +1,62 @@
-"""The four notebooks, executed headless (nbclient) on the shared served workspace the tests build."""
+"""The four notebooks, executed headless (nbclient) on two workspaces: the taxi demo's (the shared served
+workspace) and one `adapt init` made from a generated table (tests/streams.py's churn stream: a string label,
+ids, a timestamp, no slices), replayed over one more batch. Nothing in them names a column: each reads its label,
+features, slices, metric and retrain rule from the workspace. (regression_test.py runs them on a regression
+workspace, with `run_notebook`.)"""
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from core.workspace import Workspace
+from tests.helpers import adapt_cli
+from tests.streams import LABEL, rotating_hyperplane_batches
+
 pytestmark = pytest.mark.e2e
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+WORKSPACES = ("served_workspace", "initialized_workspace")
+
+
+def run_notebook(path: Path, workdir: Path, monkeypatch) -> list:
+    """Executes one notebook on the workspace at `workdir`; fails on any error. Returns its outputs."""
+    monkeypatch.setenv("ADAPT_WORKDIR", str(workdir))
+    notebook = nbformat.read(str(path), as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
+    errors = [output for output in outputs if output.get("output_type") == "error"]
+    assert not errors, "\n".join(f"{e['ename']}: {e['evalue']}" for e in errors)
+    assert any(output.get("output_type") in ("execute_result", "display_data", "stream") for output in outputs), \
+        "the notebook showed nothing"
+    return outputs
+
+
+def notebooks_module(name: str):
+    """notebooks/<name>.py, imported (the folder is not a package: the notebooks run from it)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, NOTEBOOKS[0].parent / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def printed(outputs: list) -> str:
+    return "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
+
+
+@pytest.fixture(scope="module")
+def initialized_workspace(tmp_path_factory):
+    """`adapt init` on the first of two generated batches (300 rows), then `adapt replay`: the first model, the
+    second batch evaluated, and the retraining it asks for."""
+    from tests.e2e.own_data_test import small_settings
+    root = tmp_path_factory.mktemp("own-table")
+    batches = rotating_hyperplane_batches(root / "batches", batches=2, rows=300, degrees_per_batch=40)[0].parent
+    adapt_cli("init", "--data", batches / "batch-01", "--label", LABEL, "--name", "churn", "--workdir", root / "ws")
+    small_settings(root / "ws")
+    adapt_cli("replay", batches, "--workdir", root / "ws", timeout=1800)
+    return Workspace.open(str(root / "ws"))
 
 
 def test_the_four_notebooks_are_there_without_outputs():
@@ -19,25 +68,38 @@ def test_the_four_notebooks_are_there_without_outputs():
 
 
 def test_the_committed_notebooks_are_what_build_notebooks_writes():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS[0].parent / "build_notebooks.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    build = notebooks_module("build_notebooks")
     for path in NOTEBOOKS:
         committed = [(c.cell_type, c.source) for c in nbformat.read(str(path), as_version=4).cells]
         assert committed == [(c.cell_type, c.source) for c in build.NOTEBOOKS[path.name]], \
             f"{path.name} is stale: run python notebooks/build_notebooks.py"
 
 
+def test_the_notebooks_and_their_helpers_name_no_dataset_column():
+    from tests.streams import HEADER
+    from models.taxi.features import LABEL_KEY, SLICE_FEATURE_KEYS
+    sources = [(path.name, path.read_text()) for path in NOTEBOOKS[0].parent.glob("*.py")]
+    for column in [LABEL_KEY, *SLICE_FEATURE_KEYS, "fare", "trip_miles", "company", *HEADER]:
+        assert not [name for name, text in sources if f'"{column}"' in text], column
+
+
+def test_the_retrain_level_is_the_rule_in_force_and_none_without_one():
+    retrain_level = notebooks_module("explore").retrain_level
+    accuracy = {"threshold_metric": "accuracy", "reference": 0.8, "max_drop": 0.05, "threshold": 0.0}
+    assert retrain_level(accuracy) == pytest.approx(0.76)   # a floor: 5 % below the holdout's 0.8
+    assert retrain_level({**accuracy, "threshold": 0.78}) == 0.78   # the stricter of the two
+    assert retrain_level({**accuracy, "reference": 0.0}) is None   # threshold off, no reference: no line at 0
+    mae = {"threshold_metric": "mae", "reference": 10.0, "max_drop": 0.05, "threshold": 0.0}
+    assert retrain_level(mae) == pytest.approx(10.5)   # an error: a ceiling
+    assert retrain_level({**mae, "threshold": 10.2}) == 10.2
+
+
+@pytest.mark.parametrize("workspace", WORKSPACES)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_headless(path, served_workspace, monkeypatch):
-    monkeypatch.setenv("ADAPT_WORKDIR", str(served_workspace.root))
-    notebook = nbformat.read(str(path), as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    errors = [output for cell in notebook.cells for output in cell.get("outputs", [])
-              if output.get("output_type") == "error"]
-    assert not errors
-    shown = [output for cell in notebook.cells for output in cell.get("outputs", [])
-             if output.get("output_type") in ("execute_result", "display_data", "stream")]
-    assert shown, "the notebook showed nothing"
+def test_notebook_runs_headless(path, workspace, request, monkeypatch):
+    outputs = run_notebook(path, request.getfixturevalue(workspace).root, monkeypatch)
+    if path.stem.startswith("01"):
+        label = "big_tipper" if workspace == "served_workspace" else LABEL
+        assert f"'label': '{label}'" in printed(outputs)
+    if path.stem.startswith("03") and workspace == "initialized_workspace":
+        assert "no slices: name features in model.slices" in printed(outputs)
