@@ -26,6 +26,7 @@ from core.drift.settings import CATEGORICAL, NUMERIC, QUANTILE_BUCKETS, TESTS, D
 from core.errors import ConfigError
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
 from core.policy.policies import POLICIES
+from core.policy.rules import realized_rules
 
 
 def _doc(text: str, **choices) -> Dict[str, Any]:
@@ -138,6 +139,11 @@ class PerformanceConfig:
         "Retrain when the serving model's threshold_metric on a batch is more than this share (relative) worse "
         "(below; an error metric: above) than what the same model scored on its own holdout when it was pushed.",
         min=0.0, max=1.0))
+    rule: str = field(default="relative_drop", metadata=_doc(
+        "How a labeled batch's drop is judged: tested_drop asks whether threshold_metric is worse than the holdout "
+        "score by more than max_drop beyond chance, at the batch's and the holdout's rows (accuracy, mae, rmse; "
+        "at drift.false_alarm_rate: benchmarks/results/performance_rule.md); relative_drop fires on any drop "
+        "beyond max_drop, whatever the rows.", choices=realized_rules()))
     threshold: float = field(default=0.0, metadata=_doc(
         "Also retrain when threshold_metric on a batch falls below this absolute floor (an error metric: rises above "
         "this ceiling) (0: off).", min=0.0))

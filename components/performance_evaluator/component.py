@@ -48,6 +48,9 @@ class PerformanceEvaluatorSpec(ComponentSpec):
         "reference": ExecutionParameter(type=float, optional=True),   # serving model's value on its holdout
         "max_drop": ExecutionParameter(type=float, optional=True),
         "estimated_max_drop": ExecutionParameter(type=float, optional=True),
+        "rule": ExecutionParameter(type=str, optional=True),               # performance.rule for a labeled batch
+        "reference_rows": ExecutionParameter(type=int, optional=True),     # the holdout rows behind `reference`
+        "false_alarm_rate": ExecutionParameter(type=float, optional=True),  # the tested rule's
     }
     INPUTS = {
         "predictions": ChannelParameter(type=BatchPredictions),
@@ -62,8 +65,10 @@ class PerformanceEvaluator(base_beam_component.BaseBeamComponent):
 
     def __init__(self, predictions: types.BaseChannel, file_list: types.BaseChannel, metrics: str,
                  threshold_metric: str = "accuracy", threshold: float = 0.0, reference: float = 0.0,
-                 max_drop: float = 0.0, estimated_max_drop: float = 0.0):
+                 max_drop: float = 0.0, estimated_max_drop: float = 0.0, rule: str = "relative_drop",
+                 reference_rows=0, false_alarm_rate: float = 0.05):
         super().__init__(spec=PerformanceEvaluatorSpec(
             predictions=predictions, file_list=file_list, metrics=metrics, threshold_metric=threshold_metric,
             threshold=threshold, reference=reference, max_drop=max_drop, estimated_max_drop=estimated_max_drop,
+            rule=rule, reference_rows=reference_rows, false_alarm_rate=false_alarm_rate,
             performance=types.Channel(type=PerformanceReport)))

@@ -28,7 +28,8 @@ def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], set
     report: Dict[str, Any] = {"instances": instances, "labeled_instances": metrics.count,
                               "threshold_metric": settings.metric, "threshold": settings.threshold,
                               "reference": settings.reference, "max_drop": settings.max_drop,
-                              "estimated_max_drop": settings.estimated_max_drop, "drop": None, "metrics": {},
+                              "estimated_max_drop": settings.estimated_max_drop, "rule": settings.rule,
+                              "reference_rows": settings.reference_rows, "drop": None, "metrics": {},
                               "estimated": estimated}
     if estimated and settings.metric in estimated:
         estimated["drop"] = relative_drop(estimated[settings.metric], settings.reference, settings.metric)
@@ -36,7 +37,8 @@ def report_of(metrics: Metrics, instances: int, metric_names: Sequence[str], set
         report["metrics"] = metrics.results(list(dict.fromkeys(list(metric_names) + [settings.metric])))
         if settings.metric in report["metrics"]:
             report["drop"] = relative_drop(report["metrics"][settings.metric], settings.reference, settings.metric)
-    verdict = judge(BatchScores(report["metrics"], estimated, labeled=bool(metrics.count)), settings)
+    verdict = judge(BatchScores(report["metrics"], estimated, labeled=bool(metrics.count), rows=metrics.count,
+                                spreads=metrics.spreads()), settings)
     report.update(labeled=bool(metrics.count), retrain=verdict.retrain, reason=verdict.reason)
     return report
 
@@ -172,7 +174,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                                        float(exec_properties.get("threshold") or 0.0),
                                        float(exec_properties.get("reference") or 0.0),
                                        float(exec_properties.get("max_drop") or 0.0),
-                                       float(exec_properties.get("estimated_max_drop") or 0.0))
+                                       float(exec_properties.get("estimated_max_drop") or 0.0),
+                                       rule=exec_properties.get("rule") or PerformanceSettings.rule,
+                                       reference_rows=int(exec_properties.get("reference_rows") or 0),
+                                       false_alarm_rate=float(exec_properties.get("false_alarm_rate") or
+                                                              PerformanceSettings.false_alarm_rate))
         report = report_of(read_metrics(metrics_path), int(listing.get("num_instances", 0)),
                            json.loads(exec_properties["metrics"]), settings, read_estimate(estimate_path))
         report.update(batch=listing["batch"], model_version=predictions.model_version, classes=classes)

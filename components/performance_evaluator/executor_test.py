@@ -201,3 +201,26 @@ def test_a_regression_estimate_whose_band_holds_the_reference_does_not_fire(tmp_
     assert report["estimated"]["mae_low"] < 3.0 and report["retrain"] is False
     assert report["reason"].endswith("above the serving model's 3.000 on its holdout; the band holds it "
                                      "(estimated max drop 5%)")
+
+
+def test_regression_metrics_carry_the_spread_the_tested_rule_needs():
+    import numpy as np
+
+    from components.performance_evaluator.metrics import RegressionMetrics
+    errors = np.array([0.5, -1.0, 2.0, -0.25, 1.5])
+    metrics = RegressionMetrics()
+    for error in errors:
+        metrics.add(10.0, 10.0 + error)
+    halves = RegressionMetrics()
+    for error in errors[:2]:
+        halves.add(10.0, 10.0 + error)
+    rest = RegressionMetrics()
+    for error in errors[2:]:
+        rest.add(10.0, 10.0 + error)
+    merged = halves.merge(rest).spreads()
+    assert merged["mae"] == pytest.approx(np.abs(errors).std()) and merged["rmse"] == pytest.approx((errors ** 2).std())
+    assert metrics.spreads() == pytest.approx(merged)
+    report = report_of(metrics, 5, ["mae"], PerformanceSettings("mae", reference=0.5, reference_rows=400,
+                                                                 max_drop=0.02, rule="tested_drop"))
+    assert report["rule"] == "tested_drop" and report["reference_rows"] == 400
+    assert "mae 1.050 on 5 rows is 110.0% above the serving model's 0.500 on 400 holdout rows" in report["reason"]

@@ -88,6 +88,9 @@ class Metrics:
             negatives_below += bin_negative
         return area / (total_positive * total_negative)
 
+    def spreads(self) -> Dict[str, float]:
+        return {}   # a share of right answers: its spread follows from the share itself
+
     def results(self, names: Sequence[str]) -> Dict[str, float]:
         if not self.count:
             return {}
@@ -105,6 +108,7 @@ class RegressionMetrics:
     squared_sum: float = 0.0
     label_sum: float = 0.0
     label_squared_sum: float = 0.0
+    quartic_sum: float = 0.0   # of the errors: the spread of the squared errors, which RMSE's test needs
 
     def add(self, label, prediction: float) -> None:
         try:
@@ -117,13 +121,22 @@ class RegressionMetrics:
         self.count += 1
         self.absolute_sum += abs(error)
         self.squared_sum += error * error
+        self.quartic_sum += error ** 4
         self.label_sum += value
         self.label_squared_sum += value * value
 
     def merge(self, other: "RegressionMetrics") -> "RegressionMetrics":
-        for name in ("count", "absolute_sum", "squared_sum", "label_sum", "label_squared_sum"):
+        for name in SUMS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
+
+    def spreads(self) -> Dict[str, float]:
+        """The per-row standard deviation behind each mean error: of |e| for MAE, of e² for RMSE."""
+        if self.count < 2:
+            return {}
+        mean_abs, mean_sq = self.absolute_sum / self.count, self.squared_sum / self.count
+        return {"mae": math.sqrt(max(mean_sq - mean_abs ** 2, 0.0)),
+                "rmse": math.sqrt(max(self.quartic_sum / self.count - mean_sq ** 2, 0.0))}
 
     def results(self, names: Sequence[str]) -> Dict[str, float]:
         if not self.count:
@@ -134,8 +147,10 @@ class RegressionMetrics:
         return {name: round(float(values[name]), 4) for name in names if values.get(name) is not None}
 
     def to_dict(self) -> Dict[str, float]:
-        return {"task": "regression", **{name: getattr(self, name) for name in (
-            "count", "absolute_sum", "squared_sum", "label_sum", "label_squared_sum")}}
+        return {"task": "regression", **{name: getattr(self, name) for name in SUMS}}
+
+
+SUMS = ("count", "absolute_sum", "squared_sum", "label_sum", "label_squared_sum", "quartic_sum")
 
 
 class MetricsCombine(beam.CombineFn):

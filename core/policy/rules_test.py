@@ -1,8 +1,8 @@
 import pytest
 
 from core.policy.evidence import Verdict
-from core.policy.rules import (ESTIMATED_RULE, REALIZED_RULE, RULES, BatchScores, EstimatedDrop, PerformanceSettings,
-                               RelativeDrop, judge, relative_drop)
+from core.policy.rules import (ESTIMATED_RULE, RULES, BatchScores, EstimatedDrop, PerformanceSettings, RelativeDrop,
+                               TestedDrop, judge, realized_rules, relative_drop)
 
 
 def labeled(settings: PerformanceSettings, **metrics) -> Verdict:
@@ -14,9 +14,11 @@ def unlabeled(settings: PerformanceSettings, estimated) -> Verdict:
 
 
 def test_rules_are_registered_by_key():
-    assert RULES.keys() == (REALIZED_RULE, ESTIMATED_RULE) == ("relative_drop", "estimated_drop")
+    assert RULES.keys() == ("relative_drop", "tested_drop", ESTIMATED_RULE) and ESTIMATED_RULE == "estimated_drop"
     assert RULES.get("relative_drop") is RelativeDrop and RULES.get("estimated_drop") is EstimatedDrop
-    with pytest.raises(ValueError, match="no performance rule 'coin' \\(known: relative_drop, estimated_drop\\)"):
+    assert RULES.get("tested_drop") is TestedDrop and realized_rules() == ("relative_drop", "tested_drop")
+    with pytest.raises(ValueError, match="no performance rule 'coin' \\(known: relative_drop, tested_drop, "
+                                         "estimated_drop\\)"):
         RULES.get("coin")
 
 
@@ -105,3 +107,36 @@ def test_realized_metrics_are_the_authority_once_labels_exist():
     scores = BatchScores({"accuracy": 1.0}, {**ESTIMATED, "accuracy": 0.2, "accuracy_high": 0.3}, labeled=True)
     assert judge(scores, rule).retrain is False
     assert judge(BatchScores({}, scores.estimated, labeled=False), rule).retrain is True
+
+
+def _tested(**settings) -> PerformanceSettings:
+    return PerformanceSettings("accuracy", **{"reference": 0.88, "reference_rows": 1000, "max_drop": 0.02,
+                                              "rule": "tested_drop", **settings})
+
+
+def test_the_tested_rule_weighs_the_same_drop_by_the_rows_behind_it():
+    small = judge(BatchScores({"accuracy": 0.85}, {}, labeled=True, rows=200), _tested())
+    large = judge(BatchScores({"accuracy": 0.85}, {}, labeled=True, rows=50_000), _tested(reference_rows=5000))
+    small_holdout = judge(BatchScores({"accuracy": 0.85}, {}, labeled=True, rows=50_000), _tested())
+    assert small_holdout.retrain is False and "on 1000 holdout rows" in small_holdout.reason   # its noise counts
+    assert small.retrain is False and "on 200 rows" in small.reason and "within the 2% tolerance" in small.reason
+    assert large.retrain is True and "beyond the 2% tolerance by chance (p=" in large.reason
+    fixed = judge(BatchScores({"accuracy": 0.85}, {}, labeled=True, rows=50_000), _tested(rule="relative_drop",
+                                                                                           max_drop=0.05))
+    assert fixed.retrain is False   # today's rule: a real 3-point drop below 5 % never fires, whatever the rows
+
+
+def test_the_tested_rule_keeps_the_threshold_and_leaves_untested_metrics_to_the_relative_drop():
+    floor = judge(BatchScores({"accuracy": 0.85}, {}, labeled=True, rows=200), _tested(threshold=0.86))
+    assert floor.retrain is True and floor.reason.endswith("accuracy 0.850 < threshold 0.86")
+    auc = judge(BatchScores({"auc": 0.70}, {}, labeled=True, rows=50_000),
+                PerformanceSettings("auc", reference=0.9, max_drop=0.05, rule="tested_drop"))
+    assert auc == judge(BatchScores({"auc": 0.70}, {}, labeled=True), PerformanceSettings("auc", reference=0.9,
+                                                                                          max_drop=0.05))
+
+
+def test_the_tested_rule_on_mean_absolute_error_uses_the_batch_error_spread():
+    settings = PerformanceSettings("mae", reference=2.0, reference_rows=500, max_drop=0.02, rule="tested_drop")
+    noisy = judge(BatchScores({"mae": 2.2}, {}, labeled=True, rows=100, spreads={"mae": 3.0}), settings)
+    steady = judge(BatchScores({"mae": 2.2}, {}, labeled=True, rows=5000, spreads={"mae": 1.0}), settings)
+    assert noisy.retrain is False and steady.retrain is True and "mae 2.200 on 5000 rows is 10.0% above" in steady.reason

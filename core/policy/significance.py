@@ -17,8 +17,6 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Dict
 
-from scipy import stats
-
 
 @dataclass(frozen=True)
 class DropTest:
@@ -54,7 +52,13 @@ def _one_sided(excess: float, variance: float) -> float:
     """P(seeing this excess or more | none), for an excess over the tolerance measured with this variance."""
     if variance <= 0:
         return 0.0 if excess > 0 else 1.0
-    return float(stats.norm.sf(excess / math.sqrt(variance)))
+    return 0.5 * math.erfc(excess / math.sqrt(2 * variance))
+
+
+def _z(false_alarm_rate: float) -> float:
+    """The normal quantile a one-sided bound at this rate stands on (scipy only here: config stays light)."""
+    from scipy import stats
+    return float(stats.norm.isf(false_alarm_rate))
 
 
 def _clip(share: float, rows: int) -> float:
@@ -70,7 +74,7 @@ def accuracy_drop(value: float, rows: int, reference: float, reference_rows: int
     reference_var = ((1 - tolerance) ** 2 * _clip(reference, reference_rows) * (1 - _clip(reference, reference_rows))
                      / reference_rows) if reference_rows else 0.0
     variance = batch_var + reference_var
-    z = stats.norm.isf(false_alarm_rate)
+    z = _z(false_alarm_rate)
     low_gap = (reference - value) - z * math.sqrt(batch_var + (reference_var / (1 - tolerance) ** 2 if tolerance < 1
                                                                else 0.0))
     return DropTest("accuracy", value, reference, rows, reference_rows, tolerance,
@@ -94,7 +98,7 @@ def error_drop(metric: str, value: float, spread: float, rows: int, reference: f
     batch_var = spread ** 2 / max(rows, 1)
     reference_var = ((ceiling / reference_centre) ** 2 * reference_spread ** 2 / reference_rows
                      if reference_rows and reference_centre else 0.0)
-    z = stats.norm.isf(false_alarm_rate)
+    z = _z(false_alarm_rate)
     low_centre = centre - reference_centre - z * math.sqrt(batch_var + reference_spread ** 2 / reference_rows
                                                            if reference_rows else batch_var)
     low_drop = ((math.sqrt(max(reference_centre + low_centre, 0.0)) - reference) / reference if metric == "rmse"

@@ -48,6 +48,7 @@ class BatchEvaluationSpec:
     launcher_options: Dict[str, Any] = field(default_factory=dict)
     performance_threshold: object = None  # float, or a RuntimeParameter on Kubeflow
     performance_reference: object = 0.0  # the serving model's threshold metric on its holdout when pushed
+    performance_reference_rows: object = 0  # that holdout's rows (0: unknown), or a RuntimeParameter
     last_decline: object = field(default_factory=dict)  # evidence of the last declined retrain, or a RuntimeParameter
     serving_spans_end: object = 0        # the last span the serving model trained on (0: unknown), or a RuntimeParameter
     beam_pipeline_args: List[str] = field(default_factory=list)
@@ -77,7 +78,9 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         metrics=json.dumps(metrics), threshold_metric=threshold_metric,
         threshold=spec.performance_threshold if spec.performance_threshold is not None
         else config.performance.threshold, reference=spec.performance_reference,
-        max_drop=config.performance.max_drop, estimated_max_drop=config.performance.estimated_max_drop
+        max_drop=config.performance.max_drop, estimated_max_drop=config.performance.estimated_max_drop,
+        rule=config.performance.rule, reference_rows=spec.performance_reference_rows,
+        false_alarm_rate=config.drift.false_alarm_rate
     ).with_id(names.PERFORMANCE_EVALUATOR)
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),

@@ -78,6 +78,7 @@ def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target
         importances=RuntimeParameter(name="importances", ptype=str, default="{}"),
         holdout_answers=RuntimeParameter(name="holdout_answers", ptype=str, default="{}"),
         performance_reference=RuntimeParameter(name="performance_reference", ptype=float, default=0.0),
+        performance_reference_rows=RuntimeParameter(name="performance_reference_rows", ptype=int, default=0),
         last_decline=RuntimeParameter(name="last_decline", ptype=str, default="{}"),
         serving_spans_end=RuntimeParameter(name="serving_spans_end", ptype=int, default=0),
         data_root=config.kubeflow.data_root, schema_file=config.kubeflow.schema_file,

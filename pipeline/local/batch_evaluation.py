@@ -138,6 +138,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
     meta = metadata.Metadata.of(workspace, config)
     launcher, launcher_options = training_launcher(workspace, config)
     trained_on = serving_spans(meta, base, version)
+    pushed = metadata.pushed_metrics(meta, config.model.name, version)
     spec = batch_evaluation.BatchEvaluationSpec(
         pipeline_name=names.BATCH_EVALUATION_PIPELINE,
         pipeline_root=str(workspace.pipeline_root(names.BATCH_EVALUATION_PIPELINE)),
@@ -147,8 +148,8 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         baseline_statistics=baseline_statistics(meta, trained_on), serving_spans_end=max(trained_on, default=0),
         importances=metadata.serving_importances(meta, base, version), trigger=trigger,
         holdout_answers=metadata.serving_holdout_answers(meta, base, version),
-        performance_reference=metadata.pushed_metrics(meta, config.model.name, version).get(
-            config.performance.for_task(model.task)[1], 0.0),
+        performance_reference=pushed.get(config.performance.for_task(model.task)[1], 0.0),
+        performance_reference_rows=int(pushed.get("examples") or 0),
         last_decline=metadata.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=executor_beam_args(config.beam.args),
