@@ -18,6 +18,7 @@ from core import environment
 from core.config import KubeflowConfig
 from core.errors import ERROR_PREFIX, AdaptError, UsageError, disk_full_line, is_disk_full, unexpected_line
 from core.workspace import Workspace
+from pipeline import presentation
 from pipeline.cli import tables
 
 DEMO_TRAIN_STEPS = 300  # the replay trains up to 16 times; benchmarks/policies.py uses the same
@@ -162,9 +163,9 @@ def describe_batch(outcome) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items())) or "no ground truth yet"
     lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}"]
     if outcome.estimated:
-        lines.append(f"  estimated: {tables.estimate_text(outcome.estimated)}")
+        lines.append(f"  estimated: {presentation.estimate_text(outcome.estimated)}")
     lines += [f"  drift: {outcome.drift_reason}",
-              f"  predictions: {tables.prediction_drift_text(outcome.prediction_drift)}",
+              f"  predictions: {presentation.prediction_drift_text(outcome.prediction_drift)}",
               f"  decision: {'retrain' if outcome.retrain else 'keep'} — {outcome.reason}"]
     if outcome.span:
         lines.append(f"  span: {outcome.span}")

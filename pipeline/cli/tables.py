@@ -1,10 +1,10 @@
-"""How the command line prints its tables: the registry, a lineage, the history and a drift report."""
+"""How the command line prints its tables: the registry, a lineage, the history and a drift report (values said
+in words as pipeline/presentation.py says them, for the dashboard too)."""
 import shutil
 import textwrap
-import time
 from typing import Any, Dict, List, Optional, Sequence
 
-from core.config import headline_of
+from pipeline.presentation import cell, comparison, holdout_text, prediction_drift_text, when
 
 
 def render(header: Sequence[str], rows: List[Sequence[str]], width: Optional[int] = None) -> str:
@@ -16,59 +16,11 @@ def render(header: Sequence[str], rows: List[Sequence[str]], width: Optional[int
     room = max(30, width - indent)
     out = []
     for line in lines:
-        head = "".join(cell.ljust(w) + "  " for cell, w in zip(line, widths))
+        head = "".join(text.ljust(w) + "  " for text, w in zip(line, widths))
         wrapped = textwrap.wrap(line[-1], room) or [""]
         out.append((head + wrapped[0]).rstrip())
         out += [" " * indent + more for more in wrapped[1:]]
     return "\n".join(out)
-
-
-def when(stamp: Optional[float]) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
-
-
-def cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"  # an error in the label's unit may be large
-    return str(value)
-
-
-def estimate_text(estimated: Dict[str, Any]) -> str:
-    """'accuracy 0.842 (band 0.801-0.883), auc 0.911; calibrated, 2000 rows' (a regression model's: 'mae 4.210
-    (band 3.900-4.520), rmse 6.020; error model of 4 bins, 2000 rows'): a batch's estimate without labels."""
-    metric = headline_of(estimated)
-    if not estimated.get("rows") or metric is None:
-        return "-"
-    said = f"{metric} {cell(estimated[metric])}"
-    if estimated.get(f"{metric}_low") is not None:
-        said += f" (band {cell(estimated[metric + '_low'])}-{cell(estimated[metric + '_high'])})"
-    for other in ("auc", "rmse"):
-        if other != metric and estimated.get(other) is not None:
-            said += f", {other} {cell(estimated[other])}"
-    how = (f"error model of {estimated['error_bins']} bin{'s' if estimated['error_bins'] != 1 else ''}"
-           if "error_bins" in estimated else "calibrated" if estimated.get("calibrated") else "uncalibrated")
-    return f"{said}; {how}, {estimated['rows']} rows"
-
-
-def holdout_text(holdout: Dict[str, Any]) -> str:
-    return f"{holdout['rows']} rows, spans {holdout['spans']}" if holdout.get("rows") else "-"
-
-
-def comparison(row: Dict[str, Any]) -> str:
-    """'accuracy 0.830 vs 0.731 (v1)' (a regression model: 'mae 4.210 vs 5.020 (v1)'): the candidate's and the
-    serving model's figure on the same holdout."""
-    metrics = row.get("metrics") or {}
-    metric = headline_of(metrics)
-    if metric is None:
-        return "-"
-    candidate, baseline = metrics[metric], (row.get("baseline_metrics") or {}).get(metric)
-    if baseline is None:
-        return f"{metric} {cell(candidate)} (no serving model)"
-    return f"{metric} {cell(candidate)} vs {cell(baseline)} (v{row['baseline_version']})"
 
 
 def models_table(rows: List[Dict[str, Any]]) -> str:
@@ -145,16 +97,6 @@ def _drift_rows(rows: List[Dict]) -> List[List[str]]:
 
 DRIFT_HEADER = ["feature", "test", "statistic", "adj. p", "alpha", "rows (base/batch)", "importance", "drifted",
                 "decides", "distances"]
-
-
-def prediction_drift_text(found: Dict[str, Any]) -> str:
-    """'steady against its answers on the holdout: ks_t p=0.41, psi 0.012 (2000/300 rows)': prediction drift."""
-    if not found.get("measured"):
-        return f"not compared ({found.get('reason', 'no predictions')})"
-    size = (found.get("distances") or {}).get("psi")
-    return (f"{'shifted' if found['shifted'] else 'steady'} against the model's answers on its holdout: "
-            f"{found['method']} p={found['p_value']:.2g}" + (f", psi {size:.3f}" if size is not None else "")
-            + f" ({found['baseline_rows']}/{found['batch_rows']} rows)")
 
 
 def drift_text(report: Dict) -> str:

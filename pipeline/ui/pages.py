@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import quote, urlencode
 
 from core.config import LOWER_IS_BETTER
-from pipeline.cli.tables import cell, comparison, estimate_text, holdout_text, prediction_drift_text, when
+from pipeline.presentation import cell, comparison, estimate_text, holdout_text, prediction_drift_text, when
 from pipeline.ui import charts
 from pipeline.ui.views import Views, headline
 
