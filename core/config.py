@@ -25,6 +25,7 @@ from core.contract import MODEL_KINDS, TASKS
 from core.drift.settings import CATEGORICAL, NUMERIC, QUANTILE_BUCKETS, TESTS, DriftSettings
 from core.errors import ConfigError
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
+from core.policy.economics import Economics
 from core.policy.policies import POLICIES
 from core.policy.rules import realized_rules
 
@@ -358,6 +359,7 @@ class Config:
     metadata: MetadataConfig = field(default_factory=MetadataConfig)
     mlflow: MlflowConfig = field(default_factory=MlflowConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    economics: Economics = field(default_factory=Economics)
 
     # -- construction -----------------------------------------------------
     @classmethod

@@ -49,6 +49,7 @@ class SpanPreparatorSpec(ComponentSpec):
         "spans_after_decline": ExecutionParameter(type=int, optional=True),
         "max_drop": ExecutionParameter(type=float, optional=True),
         "serving_spans_end": ExecutionParameter(type=int, optional=True),  # last span the serving model learned
+        "economics": ExecutionParameter(type=str, optional=True),  # JSON: economics settings, window, past retrains
     }
     INPUTS = {
         "file_list": ChannelParameter(type=FileList),
@@ -65,9 +66,9 @@ class SpanPreparator(base_component.BaseComponent):
     def __init__(self, file_list: types.BaseChannel, performance: types.BaseChannel,
                  drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2,
                  evaluate_only: bool = False, last_decline="{}", spans_after_decline: int = 2,
-                 max_drop: float = 0.0, serving_spans_end: int = 0):
+                 max_drop: float = 0.0, serving_spans_end: int = 0, economics: str = "{}"):
         super().__init__(spec=SpanPreparatorSpec(
             file_list=file_list, performance=performance, drift_report=drift_report, data_root=data_root,
             policy=policy, test_fraction=test_fraction, evaluate_only=int(evaluate_only),
             last_decline=last_decline, spans_after_decline=spans_after_decline, max_drop=max_drop,
-            serving_spans_end=serving_spans_end, span=types.Channel(type=DataSpan)))
+            serving_spans_end=serving_spans_end, economics=economics, span=types.Channel(type=DataSpan)))

@@ -9,6 +9,8 @@ from components.artifacts import read_report, write_report
 from core.data import spans
 from core.data.batches import Batch, BatchRecords
 from core.data.ingest import write_batch_span
+from core.policy.economics import Economics, PricingInputs
+from core.policy.economics import from_json as economics_from_json
 from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
 from core.policy.late_labels import retrain_before_labels, span_once_labeled
 from core.policy.memory import Memory
@@ -17,7 +19,8 @@ from core.policy.policies import POLICIES, PolicySettings
 
 def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, performance: Dict[str, Any],
             drift: Dict[str, Any], evaluate_only: bool = False, memory: Memory = Memory(),
-            spans_after_decline: int = 1, max_drop: float = 0.0, serving_spans_end: int = 0) -> Dict[str, Any]:
+            spans_after_decline: int = 1, max_drop: float = 0.0, serving_spans_end: int = 0,
+            economics: Economics = Economics(), pricing: PricingInputs = PricingInputs()) -> Dict[str, Any]:
     """Decides, writes the span if needed, records the batch state; returns what happened.
 
     `evaluate_only` reports the decision and changes nothing: no span, no state, the batch stays ready.
@@ -29,8 +32,9 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     existing = spans.span_for_batch(data_root, batch.batch_id)
     finding = PerformanceFinding.from_report(performance)
     evidence = Evidence(finding, DriftFinding.from_report(drift),
-                        next_span=existing or (spans.latest_span(data_root) or 0) + 1, declined=memory)
-    decision = POLICIES.get(policy)(PolicySettings(spans_after_decline, max_drop)).decide(evidence)
+                        next_span=existing or (spans.latest_span(data_root) or 0) + 1, declined=memory,
+                        pricing=pricing)
+    decision = POLICIES.get(policy)(PolicySettings(spans_after_decline, max_drop, economics)).decide(evidence)
     awaited = (batch.state() or {}).get("status") == "awaiting-labels"
     decision = span_once_labeled(decision, finding.labeled, awaited)
     recorded = {**decision.grounds_as_dict(), **finding.figures}
@@ -71,13 +75,16 @@ class Executor(base_executor.BaseExecutor):
         batch = Batch(listing["uri"], label=listing["label"],
                       labels_file=os.path.basename(listing["labels_file"] or "labels.csv"),
                       records=BatchRecords.beside(exec_properties["data_root"]))
+        economics, pricing = economics_from_json(exec_properties.get("economics") or "{}",
+                                                 int(listing.get("num_instances") or 0))
         result = prepare(batch, exec_properties["data_root"], exec_properties["policy"],
                          float(exec_properties["test_fraction"]), performance, drift,
                          evaluate_only=bool(exec_properties.get("evaluate_only")),
                          memory=Memory.from_json(exec_properties.get("last_decline") or "{}"),
                          spans_after_decline=int(exec_properties.get("spans_after_decline") or 1),
                          max_drop=float(exec_properties.get("max_drop") or 0.0),
-                         serving_spans_end=int(exec_properties.get("serving_spans_end") or 0))
+                         serving_spans_end=int(exec_properties.get("serving_spans_end") or 0),
+                         economics=economics, pricing=pricing)
         artifact = artifact_utils.get_single_instance(output_dict["span"])
         artifact.batch = result["batch"]
         artifact.span = result["span"]

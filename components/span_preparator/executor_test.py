@@ -158,3 +158,16 @@ def test_a_tfrecord_batch_becomes_a_csv_span_with_every_labeled_record(tmp_path)
     assert sorted(float(row["fare"]) for row in written) == \
         pytest.approx(sorted(float(row[column]) for row in rows), abs=1e-3)
     assert sorted(row["company"] for row in written) == sorted(row[header.index("company")] for row in rows)
+
+
+def test_a_retrain_not_worth_its_cost_still_makes_the_span_and_starts_no_training(tmp_path):
+    from core.policy.economics import RetrainRecord, from_json, to_json
+    from core.policy.economics import Economics
+    text = to_json(Economics(error_cost=1.0, review_cost=10.0), RetrainRecord((30.0,), (0.002,)), 4)
+    economics, pricing = from_json(text, batch_rows=40)
+    assert (pricing.batch_rows, pricing.window, pricing.record.paired_gains) == (40, 4, (0.002,))
+    batch, data = _batch(tmp_path), tmp_path / "data"
+    result = prepare(batch, str(data), "triggered", 0.25, KEEP, DRIFT, economics=economics, pricing=pricing)
+    assert result["span"] == 1 and result["created"] and not result["retrain"]   # 0.002 x 40 x 4 x 1 <= 10
+    assert result["reason"].endswith("<= cost 10.00 (30 s of compute and the review): not worth a retrain")
+    assert batch.state()["retrain"] is False and from_json("{}", 5)[0].enabled is False

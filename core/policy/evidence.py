@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from core.policy.economics import PricingInputs
 from core.policy.memory import Grounds, Memory
 
 
@@ -31,11 +32,12 @@ class PerformanceFinding:
     drop: Optional[float] = None   # the watched metric's relative drop below the serving model's holdout score
     labeled: bool = False
     figures: Dict[str, float] = field(default_factory=dict)   # batch_figures of the report
+    reference: float = 0.0         # the serving model's holdout score the drop is measured from
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> "PerformanceFinding":
         return cls(report.get("retrain"), report.get("reason", ""), report.get("drop"), bool(report.get("labeled")),
-                   batch_figures(report))
+                   batch_figures(report), float(report.get("reference") or 0.0))
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Evidence:
     drift: DriftFinding
     next_span: int = 0
     declined: Memory = Memory()
+    pricing: PricingInputs = PricingInputs()   # the batch's rows, the window, past retrains' cost and gains
 
 
 @dataclass(frozen=True)

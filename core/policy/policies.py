@@ -4,9 +4,10 @@ Shaped as core/drift/methods.py registers drift methods. `retraining.policy` in 
 configuration's validation reads the keys from here. This module stays pure Python: the configuration imports it
 on every `adapt watch` tick.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from core.policy.economics import Economics, price
 from core.policy.evidence import Decision, Evidence
 from core.policy.memory import Grounds
 from core.registry import Registry
@@ -16,6 +17,7 @@ from core.registry import Registry
 class PolicySettings:
     spans_after_decline: int = 1   # after a declined candidate, the new spans the same evidence waits for
     max_drop: float = 0.0          # a drop larger than the declined one's by more than this is new evidence
+    economics: Economics = Economics()   # with an error cost, a fired rule retrains only when it pays
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,20 @@ class Triggered(Policy):
                                                  self.settings.max_drop)
         if held_back:
             return Decision(True, False, f"{reason}; {held_back}", grounds)
-        return Decision(True, True, reason, grounds)
+        return self.priced(Decision(True, True, reason, grounds), evidence)
+
+    def priced(self, decision: Decision, evidence: Evidence) -> Decision:
+        """A retrain the rules asked for, kept only when its expected gain exceeds its cost (economics:)."""
+        economics, performance = self.settings.economics, evidence.performance
+        if not economics.enabled:
+            return decision
+        realized = (performance.drop * performance.reference
+                    if performance.retrain and performance.labeled and performance.drop is not None else None)
+        found = price(economics, replace(evidence.pricing, realized_gain=realized))
+        if found is None:
+            return replace(decision, reason=f"{decision.reason}; no past retrain to price it by: it runs, and "
+                                            f"measures the first gain")
+        return replace(decision, train=found.pays, reason=f"{decision.reason}; {found.describe()}")
 
 
 @POLICIES.register

@@ -51,6 +51,7 @@ class BatchEvaluationSpec:
     performance_reference_rows: object = 0  # that holdout's rows (0: unknown), or a RuntimeParameter
     last_decline: object = field(default_factory=dict)  # evidence of the last declined retrain, or a RuntimeParameter
     serving_spans_end: object = 0        # the last span the serving model trained on (0: unknown), or a RuntimeParameter
+    economics: object = ""               # economics.to_json: settings, window and past retrains ("": off)
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
     metadata_connection_config: object = None
@@ -93,7 +94,8 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         drift_report=drift_detector.outputs["drift_report"], data_root=spec.data_root,
         policy=config.retraining.policy, test_fraction=config.data.test_fraction, evaluate_only=not spec.trigger,
         last_decline=_as_json(spec.last_decline), spans_after_decline=config.retraining.spans_after_decline,
-        max_drop=config.performance.max_drop, serving_spans_end=spec.serving_spans_end
+        max_drop=config.performance.max_drop, serving_spans_end=spec.serving_spans_end,
+        economics=spec.economics or "{}"
     ).with_id(names.SPAN_PREPARATOR)
     components = [file_list_gen, batch_prediction_gen, performance_evaluator, drift_detector, span_preparator]
     if spec.trigger:

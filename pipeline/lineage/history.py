@@ -13,6 +13,8 @@ import time
 from typing import Any, Dict, List
 
 from core.config import Config, headline_of
+from core.metrics import LOWER_IS_BETTER
+from core.policy.economics import RetrainRecord
 from core.workspace import Workspace
 from pipeline.lineage import metadata
 from pipeline.lineage.metadata import Metadata, prop
@@ -123,3 +125,19 @@ def to_csv(rows: List[Dict[str, Any]]) -> str:
                          "candidate_metrics": json.dumps(row["candidate_metrics"], sort_keys=True),
                          "baseline_metrics": json.dumps(row["baseline_metrics"], sort_keys=True)})
     return out.getvalue()
+
+
+def retrain_record(meta: Metadata, model_name: str, metric: str) -> RetrainRecord:
+    """What this model's past retrains cost (compute seconds) and gained (the candidate's `metric` over the model it
+    challenged, on the candidate's holdout, signed so that positive is better): the economics' evidence."""
+    seconds, gains = [], []
+    for execution in meta.adapt_executions(metadata.EVENT_TYPE):
+        if prop(execution, "model_name") != model_name:
+            continue
+        if prop(execution, "compute_seconds"):
+            seconds.append(float(prop(execution, "compute_seconds")))
+        candidate, baseline = _metrics(execution, "candidate_metrics"), _metrics(execution, "baseline_metrics")
+        if metric in candidate and metric in baseline:
+            gain = candidate[metric] - baseline[metric]
+            gains.append(-gain if metric in LOWER_IS_BETTER else gain)
+    return RetrainRecord(tuple(seconds), tuple(gains))

@@ -18,9 +18,10 @@ from core import versions
 from core.config import Config
 from core.data.batches import Batch, BatchError
 from core.errors import AdaptError, PipelineError
+from core.policy import economics
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
-from pipeline.lineage import alerts, metadata
+from pipeline.lineage import alerts, history, metadata
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 
 
@@ -150,6 +151,9 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         holdout_answers=metadata.serving_holdout_answers(meta, base, version),
         performance_reference=pushed.get(config.performance.for_task(model.task)[1], 0.0),
         performance_reference_rows=int(pushed.get("examples") or 0),
+        economics=economics.to_json(config.economics, history.retrain_record(
+            meta, config.model.name, config.performance.for_task(model.task)[1]), config.largest_window())
+        if config.economics.enabled else "",
         last_decline=metadata.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=executor_beam_args(config.beam.args),

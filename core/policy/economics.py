@@ -1,0 +1,126 @@
+"""A retrain priced in the user's terms: the errors it is expected to avoid, at their cost, against its own cost.
+
+With `economics.error_cost` set, a rule that fires still retrains only when
+
+    expected gain per prediction x predictions until the next batch x batches the gain lasts x error cost
+        > compute seconds x price per hour / 3600 + review cost
+
+The expected gain per prediction comes from the evidence at hand: the batch's own drop below the serving
+model's holdout score when the performance rule fired on labels (a retrain is taken to win it back), else what
+this workspace's past retrains gained on their holdouts over the model they challenged (paired gains in ML
+Metadata), the mean of the last few. With neither, there is nothing to price yet: the rule's decision stands,
+and the retrain it starts is the first measurement. The compute seconds are the mean of past retrains' (or
+`economics.retrain_seconds` when set). This module stays pure Python: the configuration imports it.
+"""
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Optional, Tuple
+
+RECENT_GAINS = 5  # the past retrains whose paired gains count: the newest reflect the data as it is now
+
+
+def _setting(default, doc: str):
+    """A key of adapt.yaml's `economics:` section, documented where it is read (core/config.py builds it)."""
+    return field(default=default, metadata={"doc": doc, "min": 0})
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Optional: price each retrain a rule asks for; it runs only when its expected gain exceeds its cost."""
+
+    error_cost: float = _setting(0.0, "The cost of one wrong prediction (a regression model: of one unit of "
+                                      "absolute error), in any currency; 0 (the default) leaves decisions to the rules.")
+    predictions_per_batch: int = _setting(0, "Predictions the model makes until the next batch (0: as many as the "
+                                             "batch's rows).")
+    gain_batches: int = _setting(0, "Batches a retrain's gain lasts (0: the training window).")
+    price_per_hour: float = _setting(0.0, "The price of an hour of the machine that trains.")
+    review_cost: float = _setting(0.0, "The cost of a person's review of each retrain.")
+    retrain_seconds: float = _setting(0.0, "Compute seconds of a retrain (0: the mean of this workspace's past "
+                                           "retrains, from ML Metadata).")
+
+    @property
+    def enabled(self) -> bool:
+        return self.error_cost > 0
+
+
+@dataclass(frozen=True)
+class RetrainRecord:
+    """What this workspace's past retrains cost and gained, read from ML Metadata by the runner."""
+
+    seconds: Tuple[float, ...] = ()       # compute seconds of each past training run
+    paired_gains: Tuple[float, ...] = ()  # candidate's metric minus the model it challenged, on the same holdout,
+    #                                       signed so that positive is better (an error metric: baseline - candidate)
+
+    def mean_seconds(self) -> float:
+        return sum(self.seconds) / len(self.seconds) if self.seconds else 0.0
+
+    def expected_gain(self) -> Optional[float]:
+        recent = self.paired_gains[-RECENT_GAINS:]
+        return max(sum(recent) / len(recent), 0.0) if recent else None
+
+
+@dataclass(frozen=True)
+class Price:
+    gain_per_prediction: float
+    gain_from: str
+    predictions: int
+    batches: int
+    error_cost: float
+    compute_seconds: float
+    cost: float
+
+    @property
+    def value(self) -> float:
+        return self.gain_per_prediction * self.predictions * self.batches * self.error_cost
+
+    @property
+    def pays(self) -> bool:
+        return self.value > self.cost
+
+    def describe(self) -> str:
+        return (f"expected gain {self.value:,.2f} ({self.gain_per_prediction:.4f} per prediction from "
+                f"{self.gain_from} x {self.predictions:,} predictions x {self.batches} batch(es) x "
+                f"{self.error_cost:g} per error) {'>' if self.pays else '<='} cost {self.cost:,.2f} "
+                f"({self.compute_seconds:.0f} s of compute and the review): "
+                f"{'retrain' if self.pays else 'not worth a retrain'}")
+
+
+@dataclass(frozen=True)
+class PricingInputs:
+    """What a price is made of besides the settings: the batch and the workspace's record."""
+
+    batch_rows: int = 0
+    window: int = 1
+    realized_gain: Optional[float] = None   # the batch's own drop below the holdout score, when labels showed it
+    record: RetrainRecord = field(default_factory=RetrainRecord)
+
+
+def price(economics: Economics, inputs: PricingInputs) -> Optional[Price]:
+    """The retrain's price, or None when there is no evidence of its gain to price it by."""
+    if inputs.realized_gain is not None:
+        gain, source = max(inputs.realized_gain, 0.0), "the batch's drop below the holdout score"
+    else:
+        gain = inputs.record.expected_gain()
+        if gain is None:
+            return None
+        count = len(inputs.record.paired_gains[-RECENT_GAINS:])
+        source = f"the mean paired gain of the last {count} retrain(s)"
+    seconds = economics.retrain_seconds or inputs.record.mean_seconds()
+    return Price(gain_per_prediction=gain, gain_from=source,
+                 predictions=economics.predictions_per_batch or inputs.batch_rows,
+                 batches=economics.gain_batches or max(inputs.window, 1), error_cost=economics.error_cost,
+                 compute_seconds=seconds, cost=seconds * economics.price_per_hour / 3600 + economics.review_cost)
+
+
+def to_json(economics: Economics, record: RetrainRecord, window: int) -> str:
+    """What SpanPreparator takes to price a retrain: the settings, the workspace's record and the window."""
+    return json.dumps({"settings": asdict(economics), "record": asdict(record), "window": window})
+
+
+def from_json(text: str, batch_rows: int) -> Tuple[Economics, PricingInputs]:
+    """The settings and the inputs back from to_json's text ('' or '{}': economics off)."""
+    values = json.loads(text or "{}")
+    record = values.get("record") or {}
+    return (Economics(**values.get("settings", {})),
+            PricingInputs(batch_rows=batch_rows, window=int(values.get("window") or 1),
+                          record=RetrainRecord(tuple(record.get("seconds", ())), tuple(record.get("paired_gains", ())))))
