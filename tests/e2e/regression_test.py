@@ -100,16 +100,14 @@ def test_a_replay_that_retrains_when_the_error_rises_errs_less_than_one_that_nev
     assert pushed and all(row["metric"] == "mae" and row["candidate_value"] > 0 for row in pushed)
 
 
-def test_the_notebooks_read_a_regression_workspace_by_its_metric(trained, replays):
-    import importlib.util
-    from pathlib import Path
-    spec = importlib.util.spec_from_file_location(
-        "explore", Path(__file__).resolve().parents[2] / "notebooks" / "explore.py")
-    explore = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(explore)
+def test_the_notebooks_read_a_regression_workspace_by_its_metric(trained, replays, monkeypatch):
+    from tests.e2e.notebooks_test import NOTEBOOKS, notebooks_module, run_notebook
+    explore = notebooks_module("explore")
     workspace, _ = explore.open_workspace(str(trained[1]))
     rows = [row for row in explore.batch_history(workspace) if row.get("metric")]
     assert {row["batch"] for row in rows} >= {"batch-02", "batch-03", "batch-04"}
     assert all(row["metric"] == "mae" and row["mae"] > 0 and "accuracy" not in row for row in rows)
     slices = explore.slice_metrics(explore.latest_evaluation_uri(workspace), "district", "mean_absolute_error")
     assert slices and all(row["candidate"] > 0 and row["examples"] > 0 for row in slices), slices
+    for path in NOTEBOOKS:   # the four notebooks, headless, by the workspace's label, slices and metric
+        run_notebook(path, trained[1], monkeypatch)
