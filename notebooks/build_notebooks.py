@@ -156,26 +156,33 @@ batches = pd.DataFrame(explore.batch_history(workspace, config))
 assert not batches.empty, "no batch evaluated yet"
 metric = batches["metric"].iloc[-1]  # accuracy, or a regression model's mae
 assert batches[metric].notna().any()
-batches[["batch", "serving_version", metric, f"estimated_{metric}", "retrain_level", "drifted_importance",
+batches[["batch", "serving_version", metric, f"estimated_{metric}", "rule", "retrain_level", "drifted_importance",
          "drifted_features", "retrain", "reason"]]'''),
         new_code_cell('''from pipeline.lineage import history
 events = pd.DataFrame(history.history(workspace, config))
 assert not events.empty
 events[["event", "trigger", "spans", "updated", "production_version", "metric", "batch_value",
         "candidate_value", "baseline_value", "compute_seconds", "outcome"]]'''),
-        new_markdown_cell("The dashed line is where the performance rule in force fired, evaluation by evaluation: "
-                          "`performance.max_drop` (relative) worse than the serving model's score on its own "
-                          "holdout, or `performance.threshold` when it is set and stricter. It moves with the "
-                          "serving version; none is drawn where no rule applied."),
+        new_markdown_cell("The dashed line is where the performance rule that judged each evaluation fires "
+                          "(`core/policy/rules.py`): a labeled batch's metric `performance.max_drop` (relative) "
+                          "worse than the serving model's score on its own holdout, or `performance.threshold` when "
+                          "it is set and stricter (`performance.rule: tested_drop` fires past that tolerance only "
+                          "beyond chance); a batch without labels, its estimate (a hollow point) "
+                          "`performance.estimated_max_drop` worse. It moves with the serving version; none is drawn "
+                          "where no rule applied."),
         new_code_cell('''import matplotlib.pyplot as plt
 import numpy as np
 from core.config import LOWER_IS_BETTER
 x = np.arange(len(batches))
 levels = batches["retrain_level"].astype(float)
 assert (levels.dropna() > 0).all(), levels
+judged = batches[metric].where(batches["labeled"], batches[f"estimated_{metric}"])  # what each rule judged
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
 top.plot(x, batches[metric], marker="o", label=f"{metric} of the serving model (version)")
-for at, value, version in zip(x, batches[metric], batches["serving_version"]):
+estimated = judged.where(~batches["labeled"].astype(bool))
+if estimated.notna().any():
+    top.plot(x, estimated, linestyle="none", marker="o", fillstyle="none", label="estimated, before labels")
+for at, value, version in zip(x, judged, batches["serving_version"]):
     if pd.notna(value):
         top.annotate(f"v{version}", (at, value), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
 ruled = levels.notna().to_numpy()
@@ -186,7 +193,7 @@ if ruled.any():
 else:
     print("no performance rule applied: no reference score recorded and performance.threshold off")
 top.set_ylabel(metric); top.margins(y=0.2)
-top.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
+top.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
 bottom.bar(x, batches["drifted_importance"].fillna(0.0))
 bottom.axhline(config.drift.min_importance, color="grey", linestyle="--")
 bottom.set_ylabel("importance that drifted")

@@ -171,14 +171,19 @@ def slice_metrics(evaluation_uri: str, feature: str, metric: str = "accuracy") -
     return sorted(rows.values(), key=lambda r: r[feature])   # one feature's values share a type: 2 before 10
 
 
-def retrain_level(rule: Dict[str, Any]) -> Optional[float]:
-    """Where the performance rule of one batch evaluation fires (components/performance_evaluator): the watched
-    metric `max_drop` (relative) worse than the serving model's holdout score `reference`, or past the absolute
-    `threshold` when one is set, whichever comes first; None when neither applies (no reference, threshold off)."""
+def retrain_level(rule: Dict[str, Any], labeled: bool = True) -> Optional[float]:
+    """Where the performance rule of one batch evaluation fires (core/policy/rules.py), on the value it judged.
+
+    A labeled batch: its metric `max_drop` (relative) worse than the serving model's holdout score `reference`,
+    or past the absolute `threshold` when one is set, whichever comes first (`tested_drop` fires past that
+    tolerance only beyond chance: the level is its tolerance). A batch without labels: its estimate
+    `estimated_max_drop` worse than the reference. None when no rule applies (no reference, threshold off)."""
     lower_is_better = rule.get("threshold_metric") in LOWER_IS_BETTER
-    reference, threshold, max_drop = (float(rule.get(key) or 0.0) for key in ("reference", "threshold", "max_drop"))
+    reference = float(rule.get("reference") or 0.0)
+    threshold = float(rule.get("threshold") or 0.0) if labeled else 0.0   # an estimate is judged by its drop alone
+    max_drop = float(rule.get("max_drop" if labeled else "estimated_max_drop") or 0.0)
     levels = [threshold] if threshold else []
-    if reference:
+    if reference and (labeled or max_drop):
         levels.append(reference * (1 + max_drop) if lower_is_better else reference * (1 - max_drop))
     if not levels:
         return None
@@ -189,14 +194,16 @@ def batch_history(workspace: Workspace, config: Optional[Config] = None) -> List
     """One row per batch evaluation, oldest first (the dashboard's, pipeline/ui/views.py; a batch whose labels
     came later appears twice): serving version, the watched metric (`metric`, and its value under its name:
     accuracy, or a regression model's mae; its estimate before labels as estimated_<metric>), drift, the decision,
-    and `retrain_level`, where the performance rule in force for that evaluation fires (None: no rule applied)."""
+    the performance `rule` that judged it and `retrain_level`, where that rule fires (None: no rule applied)."""
     rows = []
     for evaluation in Views(workspace, config or workspace.load_config()).batch_evaluations():
         metric = evaluation["metric"]
         rows.append({"batch": evaluation["batch"], "evaluated_at": evaluation["evaluated_at"],
                      "serving_version": evaluation["serving_version"], "labeled": evaluation["labeled"],
                      "metric": metric, metric: evaluation["value"], f"estimated_{metric}": evaluation["estimated"],
-                     "retrain_level": retrain_level(evaluation["performance_rule"]),
+                     "rule": (evaluation["performance_rule"].get("rule") or "relative_drop") if evaluation["labeled"]
+                     else "estimated_drop",
+                     "retrain_level": retrain_level(evaluation["performance_rule"], evaluation["labeled"]),
                      "drifted_importance": evaluation["drifted_importance"],
                      "drifted_features": evaluation["drifted_features"], "retrain": evaluation["retrain"],
                      "reason": evaluation["reason"], "span": evaluation["span"]})

@@ -94,8 +94,8 @@ class Views:
                 "metrics": performance.get("metrics") or {}, "estimate": estimated, "estimated": estimated.get(metric),
                 "estimated_low": estimated.get(f"{metric}_low"), "estimated_high": estimated.get(f"{metric}_high"),
                 "performance_reason": performance.get("reason", ""),
-                "performance_rule": {key: performance.get(key) for key in ("threshold_metric", "reference", "max_drop",
-                                                                            "threshold")},
+                "performance_rule": {key: performance.get(key) for key in (
+                    "rule", "threshold_metric", "reference", "max_drop", "threshold", "estimated_max_drop")},
                 "drifted": bool(drift.get("drifted")), "drifted_features": drift.get("drifted_features") or [],
                 "drift_reason": drift.get("reason", ""), "drift_features": drift.get("features") or [],
                 "drifted_importance": drift.get("drifted_importance"),

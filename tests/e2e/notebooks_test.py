@@ -92,6 +92,10 @@ def test_the_retrain_level_is_the_rule_in_force_and_none_without_one():
     mae = {"threshold_metric": "mae", "reference": 10.0, "max_drop": 0.05, "threshold": 0.0}
     assert retrain_level(mae) == pytest.approx(10.5)   # an error: a ceiling
     assert retrain_level({**mae, "threshold": 10.2}) == 10.2
+    assert retrain_level({**mae, "rule": "tested_drop"}) == pytest.approx(10.5)   # its tolerance, tested
+    unlabeled = {**accuracy, "threshold": 0.78, "estimated_max_drop": 0.1}   # the estimate: its own drop only
+    assert retrain_level(unlabeled, labeled=False) == pytest.approx(0.72)
+    assert retrain_level({**unlabeled, "estimated_max_drop": 0.0}, labeled=False) is None
 
 
 @pytest.mark.parametrize("workspace", WORKSPACES)
