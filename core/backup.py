@@ -40,7 +40,7 @@ FORMAT_VERSION = 1
 CONTENT = "workspace"
 STORE_FILES = (relocation.METADATA_FILE, f"{relocation.METADATA_FILE}-journal", f"{relocation.METADATA_FILE}-wal",
                f"{relocation.METADATA_FILE}-shm")
-LEFT_OUT = STAGING_PATTERNS + ("pipelines/*/*/.system", relocation.LOCK_FILE, f"{relocation.ROOT_RECORD}.tmp")
+LEFT_OUT = STAGING_PATTERNS + ("pipelines/*/*/.system", relocation.LOCK_FILE)
 LEFT_OUT_NAMES = ("*.tmp", ".*.relocating", "adapt-claim.lock")  # anywhere: files being replaced, claim locks
 
 

@@ -74,7 +74,7 @@ def recorded_root(root: Path) -> Optional[str]:
         return None
 
 
-def record_root(root: Path, path: Optional[Path] = None) -> None:
+def record_root(root: Path, path=None) -> None:
     """Records `path` (default: `root` itself) as the workspace's root, atomically."""
     temporary = root / f"{ROOT_RECORD}.tmp"
     temporary.write_text(f"{path or root}\n")
@@ -102,25 +102,30 @@ def _same_folder(first: str, second: Path) -> bool:
         return False
 
 
+def _elsewhere(previous: str, root: Path) -> bool:
+    """Whether `previous` is another folder than `root` (the same one through a symlink or a bind mount is not:
+    the recorded paths still lead to its files)."""
+    return previous != str(root) and not _same_folder(previous, root)
+
+
 def moved_from(root: Path) -> Optional[str]:
-    """The root the workspace was made (or last relocated) at when that is another folder than `root`; None when
-    it is here (or there through a symlink or a bind mount: the recorded paths still lead to its files)."""
+    """The root the workspace was made (or last relocated) at when that is another folder than `root`, else None."""
     previous = recorded_root(root) or inferred_root(root)
-    if previous is None or previous == str(root) or _same_folder(previous, root):
-        return None
-    return previous
+    return previous if previous is not None and _elsewhere(previous, root) else None
 
 
 def follow_move(root: Path, uses_mysql: Callable[[], bool], echo: Optional[Callable[[str], None]] = None
                 ) -> Optional[Relocation]:
     """Rewrites a moved or copied workspace's paths for its new root, once (two processes opening it at once: the
-    second finds it done), and says so on stderr. Records the root of a workspace that has none yet. None when the
-    workspace is where it was."""
-    if recorded_root(root) == str(root):
+    second finds it done), and says so on stderr. None when the workspace is where its paths say it is."""
+    recorded = recorded_root(root)
+    if recorded == str(root):
         return None
-    if moved_from(root) is None:
-        with contextlib.suppress(OSError):  # a workspace made before the record, perhaps on a read-only mount
-            record_root(root)
+    if recorded is None:   # made before the record: it was where its store's paths say
+        recorded = inferred_root(root) or str(root)
+        with contextlib.suppress(OSError):  # perhaps on a read-only mount
+            record_root(root, recorded)
+    if not _elsewhere(recorded, root):
         return None
     try:
         with _locked(root):

@@ -130,3 +130,11 @@ def test_only_whole_paths_under_the_old_root_are_rewritten():
     assert quoted(json.dumps({"uri": '/srv/"ünï"/x'})) == json.dumps({"uri": "/data/w/x"})
     with pytest.raises(RelocationError):
         PathRewriter("/srv/ws", "/srv/ws/inner")
+
+
+def test_the_same_folder_seen_at_another_path_has_not_moved(tmp_path):
+    real, alias = tmp_path / "real", tmp_path / "alias"   # as a bind mount or a container's mount shows it
+    Workspace.open(str(real))
+    alias.symlink_to(real)
+    assert relocation.follow_move(alias, lambda: True) is None   # not even asked whether the store is MySQL
+    assert relocation.recorded_root(real) == str(real)
