@@ -205,6 +205,8 @@ plt.tight_layout(); plt.show()'''),
 
 def main() -> None:
     for name, cells in NOTEBOOKS.items():
+        for number, cell in enumerate(cells):
+            cell["id"] = f"cell-{number}"   # stable ids: a rebuild changes only what changed
         notebook = new_notebook(cells=cells, metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
         nbformat.write(notebook, os.path.join(HERE, name))
