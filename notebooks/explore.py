@@ -12,6 +12,8 @@ workspaces.
 import os
 from typing import Any, Dict, List, Optional
 
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+
 from core import versions
 from core.config import LOWER_IS_BETTER, Config
 from core.contract import read_model_info
@@ -19,7 +21,8 @@ from core.data import spans as span_files
 from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.definitions.names import TRAINING_NODES, TRAINING_PIPELINE
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata
+from pipeline.lineage.queries import serving_importances
 from pipeline.ui.views import Views
 
 
@@ -50,7 +53,7 @@ def model_facts(workspace: Workspace, config: Config) -> Dict[str, Any]:
             info = read_model_info(os.path.join(base, str(version)))
         except FileNotFoundError:
             pass
-    importances = metadata.serving_importances(metadata.Metadata.of(workspace, config), base, version)
+    importances = serving_importances(Metadata.of(workspace, config), base, version)
     raw = [name for name in (info.get("raw_features") or package.features)
            if name != package.label and name not in package.drift_exclude]
     ranked = sorted((name for name in importances if name in raw), key=lambda name: -importances[name])
@@ -120,14 +123,14 @@ def drift_between_spans(workspace: Workspace, config: Config, baseline: int, cur
 
 def component_outputs(workspace: Workspace, pipeline: str = TRAINING_PIPELINE) -> List[Dict[str, Any]]:
     """The latest execution of each training component, with its state and output artifacts."""
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    meta = Metadata.of(workspace, workspace.load_config())
     rows = []
     for node in TRAINING_NODES:
         executions = meta.node_executions(pipeline, node)
         if not executions:
             continue
         latest = executions[-1]
-        state = metadata.mlmd.Execution.State.Name(latest.last_known_state)
+        state = mlmd.Execution.State.Name(latest.last_known_state)
         for artifact in meta.outputs(latest.id):
             rows.append({"component": node, "state": state, "runs": len(executions),
                          "artifact": meta.type_name(artifact.type_id), "uri": artifact.uri})
@@ -135,7 +138,7 @@ def component_outputs(workspace: Workspace, pipeline: str = TRAINING_PIPELINE) -
 
 
 def latest_evaluation_uri(workspace: Workspace) -> str:
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    meta = Metadata.of(workspace, workspace.load_config())
     for execution in reversed(meta.node_executions(TRAINING_PIPELINE, names.EVALUATOR)):
         outputs = meta.outputs(execution.id, "evaluation")
         if outputs and os.path.exists(outputs[0].uri):

@@ -7,7 +7,8 @@ from core import alerts
 from core.config import Config
 from core.workspace import Workspace
 from pipeline.definitions import names
-from pipeline.lineage.metadata import Metadata
+from pipeline.lineage.graph import Metadata
+from pipeline.lineage.records import Alert
 
 
 def alert(workspace: Workspace, config: Config, event: str, text: str, details: Optional[Dict[str, Any]] = None,
@@ -16,9 +17,9 @@ def alert(workspace: Workspace, config: Config, event: str, text: str, details: 
         sent = alerts.send(config.alerts, event, config.model.name, text, details)
         if sent is not None:
             with contextlib.suppress(Exception):
-                (meta or Metadata.of(workspace, config)).record_alert(
-                    {"model_name": config.model.name, "event": event, "text": text, "delivered": int(sent.delivered),
-                     "status": sent.status})
+                (meta or Metadata.of(workspace, config)).record(Alert(
+                    model_name=config.model.name, event=event, text=text, delivered=int(sent.delivered),
+                    status=sent.status))
         return sent
     return None
 

@@ -16,8 +16,8 @@ from core.config import Config, headline_of
 from core.metrics import LOWER_IS_BETTER
 from core.policy.economics import RetrainRecord
 from core.workspace import Workspace
-from pipeline.lineage import metadata
-from pipeline.lineage.metadata import Metadata, prop
+from pipeline.lineage.graph import Metadata, prop
+from pipeline.lineage.records import Alert, Canary, RetrainingEvent, Rollback, SchemaChange
 
 COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version", "metric",
            "batch_value", "estimated_value", "candidate_value", "baseline_value", "batch_accuracy", "estimated_accuracy",
@@ -33,7 +33,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
     model_name = config.model.name
     meta = Metadata.of(workspace, config)
     rows = []
-    for execution in meta.adapt_executions(metadata.EVENT_TYPE):
+    for execution in meta.adapt_executions(RetrainingEvent.TYPE):
         candidate, baseline = _metrics(execution, "candidate_metrics"), _metrics(execution, "baseline_metrics")
         evidence = _metrics(execution, "evidence")
         # accuracy, or a regression model's MAE: what the candidate, the serving model and the batch scored
@@ -62,7 +62,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "window_choice": json.loads(prop(execution, "window_choice", "{}") or "{}"),
             "schema_version": prop(execution, "schema_version"),
         })
-    for execution in meta.adapt_executions(metadata.ROLLBACK_TYPE):
+    for execution in meta.adapt_executions(Rollback.TYPE):
         rows.append({
             "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
             "event": "rollback", "trigger": "manual", "reason": prop(execution, "reason", ""), "spans": "",
@@ -73,7 +73,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "outcome": f"rolled back from version {prop(execution, 'from_version')} "
                        f"to {prop(execution, 'to_version')}", "compute_seconds": 0.0,
         })
-    for execution in meta.adapt_executions(metadata.CANARY_TYPE):
+    for execution in meta.adapt_executions(Canary.TYPE):
         action, version = prop(execution, "action", ""), prop(execution, "version")
         stable, traffic = prop(execution, "stable_version"), prop(execution, "traffic", 0.0)
         outcome = {"start": f"version {version} answers {'a copy of every request (shadow)' if prop(execution, 'shadow', 0) else f'{traffic:.0%} of requests'} beside version {stable}",
@@ -88,7 +88,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "batch_value": None, "estimated_value": None, "candidate_accuracy": None, "baseline_accuracy": None,
             "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0, "outcome": outcome,
         })
-    for execution in meta.adapt_executions(metadata.SCHEMA_TYPE):
+    for execution in meta.adapt_executions(SchemaChange.TYPE):
         to_version, batch = prop(execution, "to_version"), prop(execution, "batch", "")
         rows.append({
             "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
@@ -100,7 +100,7 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "baseline_accuracy": None, "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0,
             "outcome": f"schema v{prop(execution, 'from_version')} -> v{to_version} (batch {batch})",
         })
-    for execution in meta.adapt_executions(metadata.ALERT_TYPE):
+    for execution in meta.adapt_executions(Alert.TYPE):
         delivered = bool(prop(execution, "delivered", 0))
         rows.append({
             "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
@@ -131,7 +131,7 @@ def retrain_record(meta: Metadata, model_name: str, metric: str) -> RetrainRecor
     """What this model's past retrains cost (compute seconds) and gained (the candidate's `metric` over the model it
     challenged, on the candidate's holdout, signed so that positive is better): the economics' evidence."""
     seconds, gains = [], []
-    for execution in meta.adapt_executions(metadata.EVENT_TYPE):
+    for execution in meta.adapt_executions(RetrainingEvent.TYPE):
         if prop(execution, "model_name") != model_name:
             continue
         if prop(execution, "compute_seconds"):

@@ -20,16 +20,17 @@ from core.config import Config
 from core.data.schema import version_in_folder
 from core.workspace import Workspace
 from pipeline.definitions import names
-from pipeline.lineage import metadata
+from pipeline.lineage import queries
 from pipeline.lineage.alerts import alert
-from pipeline.lineage.metadata import Metadata, prop
+from pipeline.lineage.graph import Metadata, prop
+from pipeline.lineage.records import Canary, Rollback
 
 
 def _trainer_details(meta: Metadata, model) -> Dict[str, Any]:
     trainer = meta.producer(model.id)
     if trainer is None:
         return {}
-    custom = metadata.custom_config(trainer)
+    custom = queries.custom_config(trainer)
     spans = custom.get("spans") or []
     return {"spans": f"{spans[0]}-{spans[-1]}" if spans else "", "training_mode": custom.get("training_mode", ""),
             "trained_at": trainer.create_time_since_epoch / 1000.0}
@@ -72,9 +73,9 @@ def list_models(workspace: Workspace, config: Config, with_metrics: bool = True)
     meta = Metadata.of(workspace, config)
     base = workspace.serving_model_dir(config)
     production = versions.production_version(base)
-    judged = metadata.events_by_model(meta, config.model.name)
+    judged = queries.events_by_model(meta, config.model.name)
     by_model: Dict[int, Dict[str, Any]] = {}
-    for record in metadata.push_records(meta):
+    for record in queries.push_records(meta):
         # A rerun served from the cache judges the same model again: its push record stands.
         kept = by_model.get(record["model"].id)
         if kept is None or prop(kept["pushed_model"], "pushed") != 1:
@@ -181,7 +182,7 @@ def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, 
     transform_graph = meta.inputs(trainer.id, "transform_graph")
     transform = meta.producer(transform_graph[0].id) if transform_graph else None
     span_examples = meta.inputs(transform.id, "examples") if transform else []
-    statistics = metadata.span_statistics(meta)
+    statistics = queries.span_statistics(meta)
     spans = sorted(int(prop(e, "span", 0)) for e in span_examples)
     lineage.append({"component": "data spans", "outputs": [_artifact(meta, e) for e in span_examples]})
     lineage.append({"component": "StatisticsGen (per span)",
@@ -218,10 +219,10 @@ def rollback(workspace: Workspace, config: Config, version: int, reason: str = "
     before = versions.production_version(base)
     versions.pin_version(base, version)
     meta = Metadata.of(workspace, config)
-    model = metadata.model_for_version(meta, base, version)
-    execution_id = meta.record_rollback({"model_name": config.model.name, "from_version": before,
-                                         "to_version": version, "reason": reason or "adapt models rollback"},
-                                        inputs=[model] if model is not None else [])
+    model = queries.model_for_version(meta, base, version)
+    execution_id = meta.record(Rollback(model_name=config.model.name, from_version=before, to_version=version,
+                                        reason=reason or "adapt models rollback"),
+                               inputs=[model] if model is not None else [])
     if config.mlflow.tracking_uri:
         from pipeline.lineage import mlflow_sync
         mlflow_sync.set_production(config, version)
@@ -258,9 +259,9 @@ def end_canary(workspace: Workspace, config: Config, promote: bool, reason: str 
 
 def record_canary(workspace: Workspace, config: Config, action: str, record: Dict[str, Any], reason: str):
     meta = Metadata.of(workspace, config)
-    model = metadata.model_for_version(meta, workspace.serving_model_dir(config), record["version"])
-    meta.record_canary({"model_name": config.model.name, "action": action, "version": record["version"],
-                        "stable_version": record["stable_version"], "traffic": float(record["traffic"]),
-                        "shadow": int(bool(record.get("shadow"))), "reason": reason},
-                       inputs=[model] if model is not None else [])
+    model = queries.model_for_version(meta, workspace.serving_model_dir(config), record["version"])
+    meta.record(Canary(model_name=config.model.name, action=action, version=record["version"],
+                       stable_version=record["stable_version"], traffic=float(record["traffic"]),
+                       shadow=int(bool(record.get("shadow"))), reason=reason),
+                inputs=[model] if model is not None else [])
     return meta

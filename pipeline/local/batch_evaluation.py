@@ -21,7 +21,9 @@ from core.errors import AdaptError, PipelineError
 from core.policy import economics
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
-from pipeline.lineage import alerts, history, metadata
+from pipeline.lineage import alerts, history, queries
+from pipeline.lineage.graph import Metadata
+from pipeline.lineage.store import connection_config
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 
 
@@ -60,15 +62,15 @@ class BatchOutcome:
         return values
 
 
-def serving_spans(meta: metadata.Metadata, serving_base: str, version: int) -> List[int]:
+def serving_spans(meta: Metadata, serving_base: str, version: int) -> List[int]:
     """The spans the serving model was trained on ([] when MLMD does not know the version)."""
-    model = metadata.model_for_version(meta, serving_base, version)
-    return [] if model is None else list(metadata.custom_config(meta.producer(model.id)).get("spans", []))
+    model = queries.model_for_version(meta, serving_base, version)
+    return [] if model is None else list(queries.custom_config(meta.producer(model.id)).get("spans", []))
 
 
-def baseline_statistics(meta: metadata.Metadata, trained_on: List[int]) -> List[Dict[str, Any]]:
+def baseline_statistics(meta: Metadata, trained_on: List[int]) -> List[Dict[str, Any]]:
     """[{"span": s, "uri": .../Split-train/FeatureStats.pb}] for the spans the serving model was trained on."""
-    files = metadata.span_statistics_files(meta) if trained_on else {}
+    files = queries.span_statistics_files(meta) if trained_on else {}
     return [{"span": span, "uri": files[span]} for span in trained_on if span in files]
 
 
@@ -84,7 +86,7 @@ def training_launcher(workspace: Workspace, config: Config) -> Tuple[str, Dict[s
     return kubeflow.training_launcher(config, mode)
 
 
-def _run_reports(meta: metadata.Metadata, run_id: str) -> Dict[str, Dict[str, Any]]:
+def _run_reports(meta: Metadata, run_id: str) -> Dict[str, Dict[str, Any]]:
     reports = {}
     for node in names.REPORTING_NODES:
         execution = meta.run_execution(names.BATCH_EVALUATION_PIPELINE, node, run_id)
@@ -136,10 +138,10 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
     base = workspace.serving_model_dir(config)
     version = versions.production_version(base)
     model = workspace.model_package(config)
-    meta = metadata.Metadata.of(workspace, config)
+    meta = Metadata.of(workspace, config)
     launcher, launcher_options = training_launcher(workspace, config)
     trained_on = serving_spans(meta, base, version)
-    pushed = metadata.pushed_metrics(meta, config.model.name, version)
+    pushed = queries.pushed_metrics(meta, config.model.name, version)
     spec = batch_evaluation.BatchEvaluationSpec(
         pipeline_name=names.BATCH_EVALUATION_PIPELINE,
         pipeline_root=str(workspace.pipeline_root(names.BATCH_EVALUATION_PIPELINE)),
@@ -147,17 +149,17 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         schema_file=str(workspace.schema_file) if workspace.schema_file.is_file() else "",
         serving_model_dir=base, model_version=version, batch_fingerprint=batch.fingerprint(),
         baseline_statistics=baseline_statistics(meta, trained_on), serving_spans_end=max(trained_on, default=0),
-        importances=metadata.serving_importances(meta, base, version), trigger=trigger,
-        holdout_answers=metadata.serving_holdout_answers(meta, base, version),
+        importances=queries.serving_importances(meta, base, version), trigger=trigger,
+        holdout_answers=queries.serving_holdout_answers(meta, base, version),
         performance_reference=pushed.get(config.performance.for_task(model.task)[1], 0.0),
         performance_reference_rows=int(pushed.get("examples") or 0),
         economics=economics.to_json(config.economics, history.retrain_record(
             meta, config.model.name, config.performance.for_task(model.task)[1]), config.largest_window())
         if config.economics.enabled else "",
-        last_decline=metadata.last_decline(meta, config.model.name, version),
+        last_decline=queries.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=executor_beam_args(config.beam.args),
-        metadata_connection_config=metadata.connection_config(workspace, config))
+        metadata_connection_config=connection_config(workspace, config))
     log_file = workspace.reports / "logs" / f"evaluate-{batch.batch_id}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     with pipeline_progress(log_file, echo):
         if echo:

@@ -201,7 +201,7 @@ def run_pipeline(pipeline) -> str:
         if match:
             raise DataValidationError(match.group(0).strip()) from None
         if "Failed to establish connection to Metadata storage" in text:  # TFX's words for a store it cannot open
-            from pipeline.lineage.metadata import why_not_opened
+            from pipeline.lineage.store import why_not_opened
             raise PipelineError(f"pipeline {pipeline.pipeline_info.pipeline_name} failed: "
                                 f"{why_not_opened(pipeline.metadata_connection_config, text)}") from None
         last_line = next((line for line in reversed(text.strip().splitlines()) if line.strip()), text)

@@ -72,7 +72,7 @@ def test_each_run_reads_back_its_own_executions_when_another_run_came_after(tmp_
     from tfx.orchestration import metadata as tfx_metadata
     from tfx.orchestration import pipeline as tfx_pipeline
 
-    from pipeline.lineage.metadata import Metadata, prop
+    from pipeline.lineage.graph import Metadata, prop
     from pipeline.local.beam import run_pipeline
 
     store = str(tmp_path / "metadata.sqlite")

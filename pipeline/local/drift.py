@@ -59,11 +59,12 @@ def statistics_for(source: Source, workspace: Workspace, config: Config, options
     """(DatasetFeatureStatisticsList, description) for a span or a batch; `options` when they are computed."""
     import tensorflow_data_validation as tfdv
 
-    from pipeline.lineage import metadata
+    from pipeline.lineage.graph import Metadata
+    from pipeline.lineage.queries import span_statistics_files
     if isinstance(source, int):
         span = source
         if _has_metadata(workspace, config):
-            known = metadata.span_statistics_files(metadata.Metadata.of(workspace, config))
+            known = span_statistics_files(Metadata.of(workspace, config))
             if span in known:
                 return tfdv.load_stats_binary(known[span]), f"span {span} (StatisticsGen)"
         return _compute(*span_files(workspace.data, span), config, options), f"span {span} (computed)"
@@ -111,10 +112,10 @@ def model_view(workspace: Workspace, config: Config) -> ModelView:
     importances = {}
     if _has_metadata(workspace, config):
         from core import versions
-        from pipeline.lineage import metadata
+        from pipeline.lineage.graph import Metadata
+        from pipeline.lineage.queries import serving_importances
         base = workspace.serving_model_dir(config)
-        importances = metadata.serving_importances(metadata.Metadata.of(workspace, config), base,
-                                                   versions.production_version(base))
+        importances = serving_importances(Metadata.of(workspace, config), base, versions.production_version(base))
     return ModelView(model.drift_exclude, model.label, importances)
 
 

@@ -160,10 +160,10 @@ def initialize(workdir: Optional[str], data: str, label: str, name: str = "model
     from pipeline.local.beam import pipeline_progress
     log_file = workspace.reports / "logs" / f"init-{time.strftime('%Y%m%d-%H%M%S')}.log"
     with pipeline_progress(log_file, echo):  # TFX and TensorFlow log to the file, not the console
-        from pipeline.lineage import metadata
+        from pipeline.lineage.graph import Metadata
         from pipeline.local.training import ensure_schema
         ensure_schema(workspace, config, workspace.model_package(config), spans.SpanWindow(1, 1),
-                      metadata.Metadata.of(workspace, config), echo)
+                      Metadata.of(workspace, config), echo)
     return InitResult(workspace, batch.batch_id, count, 1, profiles, classes, workspace.schema_file,
                       round(time.perf_counter() - started, 1), target)
 

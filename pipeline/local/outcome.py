@@ -95,16 +95,17 @@ def inputs_fingerprint(workspace: Workspace, config: Config, window: SpanWindow,
 def previous_outcome(workspace: Workspace, config: Config, window: SpanWindow) -> Optional[TrainingOutcome]:
     """The outcome of the model's newest training run when a run on `window` now would have the same inputs and
     the same serving version; None when it would not (then train)."""
-    from pipeline.lineage import metadata
+    from pipeline.lineage.graph import Metadata, prop
+    from pipeline.lineage.queries import retraining_events
     started = time.perf_counter()
     if not workspace.schema_file.exists():
         return None
     model = workspace.model_package(config)
-    meta = metadata.Metadata.of(workspace, config)
-    events = metadata.retraining_events(meta, config.model.name)
+    meta = Metadata.of(workspace, config)
+    events = retraining_events(meta, config.model.name)
     if not events:
         return None
-    newest, prop = events[-1], metadata.prop
+    newest = events[-1]
     serving = versions.production_version(workspace.serving_model_dir(config))
     outcome = str(prop(newest, "outcome", ""))
     if (not prop(newest, "inputs") or outcome.startswith("stopped") or prop(newest, "production_version") != serving

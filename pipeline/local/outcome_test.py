@@ -3,7 +3,8 @@ import json
 
 from core.data import spans
 from core.data.spans import SpanWindow
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata
+from pipeline.lineage.records import RetrainingEvent
 from pipeline.local.outcome import inputs_fingerprint, previous_outcome
 from tests.helpers import make_workspace
 
@@ -23,11 +24,11 @@ def _pushed(workspace, config, version: int):
 
 
 def _record(workspace, config, inputs: str, outcome: str, production):
-    meta = metadata.Metadata.of(workspace, config)
-    return meta.record_retraining_event({"model_name": config.model.name, "spans": "1-2", "outcome": outcome,
-                                         "updated": 1, "production_version": production, "inputs": inputs,
-                                         "candidate_metrics": json.dumps({"accuracy": 0.8}),
-                                         "holdout": json.dumps({"spans": "2-2", "rows": 10})})
+    meta = Metadata.of(workspace, config)
+    return meta.record(RetrainingEvent(model_name=config.model.name, spans="1-2", outcome=outcome, updated=1,
+                                       production_version=production, inputs=inputs,
+                                       candidate_metrics=json.dumps({"accuracy": 0.8}),
+                                       holdout=json.dumps({"spans": "2-2", "rows": 10})))
 
 
 def test_the_fingerprint_moves_with_the_configuration_the_schema_and_the_spans_and_only_with_them(tmp_path):

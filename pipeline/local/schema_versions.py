@@ -126,7 +126,8 @@ def accept(workspace: Workspace, config: Config, reference: str, reason: str,
            allow_type_change: bool = False) -> Dict[str, Any]:
     """Writes the next version with exactly what the batch changes, records it, and releases the batch's span."""
     from core.data.schema_changes import NEW_COLUMN, TYPE_CHANGE, next_version
-    from pipeline.lineage import metadata
+    from pipeline.lineage.graph import Metadata
+    from pipeline.lineage.records import SchemaChange
     if not reason.strip():
         raise UsageError("--reason is required: say why the contract changes (it is recorded with the version)")
     target = resolve(workspace, config, reference)
@@ -152,10 +153,9 @@ def accept(workspace: Workspace, config: Config, reference: str, reason: str,
     for name, profile in roles.items():
         workspace.set_model_feature(name, profile.role, f"schema v{version}: {profile.why}; edit to change")
     workspace.point_schema_at(version)
-    meta = metadata.Metadata.of(workspace, config)
-    meta.record_schema_change({"model_name": config.model.name, "from_version": version - 1, "to_version": version,
-                               "reason": reason, "who": who, "batch": target.batch_id, "span": target.span,
-                               "changes": json.dumps(record["changes"])})
+    Metadata.of(workspace, config).record(SchemaChange(
+        model_name=config.model.name, from_version=version - 1, to_version=version, reason=reason, who=who,
+        batch=target.batch_id, span=target.span, changes=json.dumps(record["changes"])))
     released = None
     if target.span is not None and target.quarantined:
         released = spans.release(workspace.data, target.span, {"schema_version": version, "reason_released": reason})

@@ -38,7 +38,10 @@ from core.data.spans import SpanWindow, check_window_present
 from core.errors import DataValidationError, PipelineError
 from core.workspace import Workspace
 from pipeline.definitions import names, training
-from pipeline.lineage import alerts, evaluation, metadata
+from pipeline.lineage import alerts, evaluation, queries
+from pipeline.lineage.graph import Metadata, prop
+from pipeline.lineage.records import RetrainingEvent
+from pipeline.lineage.store import connection_config
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 from pipeline.local.outcome import TrainingOutcome, inputs_fingerprint
 from serving import process as serving_process
@@ -61,7 +64,7 @@ def training_spec(workspace: Workspace, config: Config, model: ModelPackage, win
         config=config, model=model, data_root=str(workspace.data), schema_file=schema_file,
         serving_destination=workspace.serving_model_dir(config), target=training.LOCAL, window=window,
         beam_pipeline_args=executor_beam_args(config.beam.args),
-        metadata_connection_config=metadata.connection_config(workspace, config),
+        metadata_connection_config=connection_config(workspace, config),
         **overrides)
 
 
@@ -76,8 +79,8 @@ def _validated(workspace: Workspace, span: int, run: Callable[[], str]) -> str:
 
 
 def ingest_missing_spans(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
-                         schema_file: str, meta: metadata.Metadata, echo: Callable[[str], None]) -> None:
-    ingested = metadata.ingested_spans(meta)
+                         schema_file: str, meta: Metadata, echo: Callable[[str], None]) -> None:
+    ingested = queries.ingested_spans(meta)
     for span in window.spans[:-1]:
         if span not in ingested:
             echo(f"  ingesting and validating span {span}")
@@ -86,7 +89,7 @@ def ingest_missing_spans(workspace: Workspace, config: Config, model: ModelPacka
 
 
 def ensure_schema(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
-                  meta: metadata.Metadata, echo: Callable[[str], None]) -> str:
+                  meta: Metadata, echo: Callable[[str], None]) -> str:
     """The path ImportSchemaGen reads; infers and keeps the schema first when there is none."""
     if not workspace.schema_file.exists():
         echo(f"  inferring the schema from span {window.end} (SchemaGen)")
@@ -110,13 +113,13 @@ def distinct_integer_values(workspace: Workspace, config: Config, span: int, fea
                            at_most=config.drift.discrete_values)
 
 
-def serving_baseline(workspace: Workspace, config: Config, meta: metadata.Metadata):
+def serving_baseline(workspace: Workspace, config: Config, meta: Metadata):
     """(production version, its Trainer Model artifact) or (None, None)."""
     base = workspace.serving_model_dir(config)
     version = versions.production_version(base)
     if version is None:
         return None, None
-    return version, metadata.model_for_version(meta, base, version)
+    return version, queries.model_for_version(meta, base, version)
 
 
 def holdout_window(data_root, window: SpanWindow, min_rows: int) -> SpanWindow:
@@ -143,11 +146,11 @@ def candidate_windows(config: Config, window: SpanWindow) -> List[SpanWindow]:
     return sorted(found.values(), key=lambda w: len(w.spans))
 
 
-def _of_run(meta: metadata.Metadata, node: str, run_id: str):
+def _of_run(meta: Metadata, node: str, run_id: str):
     return meta.run_execution(names.TRAINING_PIPELINE, node, run_id)
 
 
-def read_evaluation(meta: metadata.Metadata, run_id: str):
+def read_evaluation(meta: Metadata, run_id: str):
     """(Trainer execution, its Model, the Evaluator's metrics {candidate, baseline}, evaluation uri) of a run."""
     trainer_run, evaluator_run = _of_run(meta, names.TRAINER, run_id), _of_run(meta, names.EVALUATOR, run_id)
     if trainer_run is None or evaluator_run is None:
@@ -157,31 +160,31 @@ def read_evaluation(meta: metadata.Metadata, run_id: str):
         evaluation_uri
 
 
-def read_outcome(meta: metadata.Metadata, window: SpanWindow, run_id: str,
+def read_outcome(meta: Metadata, window: SpanWindow, run_id: str,
                  baseline_version: Optional[int], base: str) -> TrainingOutcome:
     pusher_run = _of_run(meta, names.PUSHER, run_id)
     if pusher_run is None:
         raise PipelineError("the training pipeline finished without running Pusher")
     trainer_run, model, metrics, evaluation_uri = read_evaluation(meta, run_id)
     pushed_model = meta.outputs(pusher_run.id, "pushed_model")[0]
-    pushed = metadata.prop(pushed_model, "pushed") == 1
-    version = int(metadata.prop(pushed_model, "pushed_version")) if pushed else None
+    pushed = prop(pushed_model, "pushed") == 1
+    version = int(prop(pushed_model, "pushed_version")) if pushed else None
     rows = int(metrics.get("candidate", {}).get("examples", 0))
     if pushed:
         reason = f"pushed as version {version}"
-        if metadata.prop(pushed_model, "canary_of") is not None:
-            reason += (f" as a canary beside version {metadata.prop(pushed_model, 'canary_of')} "
+        if prop(pushed_model, "canary_of") is not None:
+            reason += (f" as a canary beside version {prop(pushed_model, 'canary_of')} "
                        f"(`adapt models promote` or `abort` ends it)")
         verdict = evaluation.promotion(evaluation_uri)
         if verdict:
             reason += f": {verdict['description']}"
-    elif metadata.prop(pushed_model, "stale_blessing") == 1:  # not judged against what serves now: no decline
-        reason = f"not pushed: {metadata.prop(pushed_model, 'reason')}"
-    elif metadata.prop(pushed_model, "identical_version") is not None:
-        reason = f"no new model: identical to version {metadata.prop(pushed_model, 'identical_version')}"
+    elif prop(pushed_model, "stale_blessing") == 1:  # not judged against what serves now: no decline
+        reason = f"not pushed: {prop(pushed_model, 'reason')}"
+    elif prop(pushed_model, "identical_version") is not None:
+        reason = f"no new model: identical to version {prop(pushed_model, 'identical_version')}"
     else:
         _, failures = evaluation.validation_failures(evaluation_uri)
-        pusher_reason = metadata.prop(pushed_model, "reason", "not blessed")
+        pusher_reason = prop(pushed_model, "reason", "not blessed")
         reason = "declined: " + ("; ".join(failures) if failures and "Evaluator" in pusher_reason
                                  else pusher_reason)
     if rows and not reason.startswith("no new model"):
@@ -218,7 +221,7 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
     started = time.perf_counter()
     check_window_present(workspace.data, window)
     window = window.without(spans.rejected_spans(workspace.data))
-    meta = metadata.Metadata.of(workspace, config)
+    meta = Metadata.of(workspace, config)
     model = workspace.model_package(config)
     log_file = workspace.reports / "logs" / f"train-{time.strftime('%Y%m%d-%H%M%S')}-spans-{window}.log"
     base = workspace.serving_model_dir(config)
@@ -255,7 +258,7 @@ def run_training(workspace: Workspace, config: Config, window: SpanWindow, *, tr
 
 
 def _train_and_push(workspace: Workspace, config: Config, model: ModelPackage, window: SpanWindow,
-                    holdout: SpanWindow, meta: metadata.Metadata, base: str, log_file, enable_cache: bool,
+                    holdout: SpanWindow, meta: Metadata, base: str, log_file, enable_cache: bool,
                     echo: Callable[[str], None]) -> tuple:
     """(outcome, the window it trained on): the training pipeline run(s) of `run_training`, read back from MLMD."""
     schema_file = ensure_schema(workspace, config, model, window, meta, echo)
@@ -302,7 +305,7 @@ def _sync_to_mlflow(config: Config, outcome: TrainingOutcome, base: str, echo) -
         echo(f"  MLflow sync failed (the push stands): {type(err).__name__}: {err}")
 
 
-def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, request: Request, started: float,
+def _record(meta: Metadata, config: Config, window: SpanWindow, request: Request, started: float,
             outcome: Optional[TrainingOutcome], error: str = "", production: Optional[int] = None,
             holdout: Optional[SpanWindow] = None, schema_version: Optional[int] = None) -> int:
     values = {
@@ -323,7 +326,7 @@ def _record(meta: metadata.Metadata, config: Config, window: SpanWindow, request
                       window_choice=json.dumps(outcome.window_choice), inputs=outcome.inputs)
         models = meta.store.get_artifacts_by_uri(outcome.model_uri)
         inputs = models[-1:]
-    return meta.record_retraining_event(values, inputs=inputs, outputs=outputs)
+    return meta.record(RetrainingEvent(**values), inputs=inputs, outputs=outputs)
 
 
 def run_training_request(request: Dict) -> TrainingOutcome:

@@ -23,8 +23,8 @@ from core.data.batches import STATE_FILE
 from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.lineage import history as history_module
-from pipeline.lineage import metadata, registry
-from pipeline.lineage.metadata import Metadata
+from pipeline.lineage import queries, registry
+from pipeline.lineage.graph import PIPELINE_RUN_CONTEXT_TYPE, Metadata
 
 EXECUTION_STATES = {0: "unknown", 1: "new", 2: "running", 3: "complete", 4: "failed", 5: "cached", 6: "canceled"}
 
@@ -55,7 +55,7 @@ class Views:
     def _runs_of(self, pipeline: str, nodes) -> Dict[str, Dict[str, Any]]:
         """{run id: {node: execution}} of one pipeline's runs."""
         runs: Dict[str, Dict[str, Any]] = {}
-        run_type = self.meta.store.get_context_type(metadata.PIPELINE_RUN_CONTEXT_TYPE).id
+        run_type = self.meta.store.get_context_type(PIPELINE_RUN_CONTEXT_TYPE).id
         for node in nodes:
             for execution in self.meta.node_executions(pipeline, node):
                 for context in self.meta.store.get_contexts_by_execution(execution.id):
@@ -122,7 +122,7 @@ class Views:
         (categories, or the baseline's deciles), None when either side has no statistics for the feature."""
         from core.drift import distributions
         if self._baseline_files is None:
-            self._baseline_files = metadata.span_statistics_files(self.meta)
+            self._baseline_files = queries.span_statistics_files(self.meta)
         paths = [self._baseline_files[span] for span in evaluation["baseline_spans"] if span in self._baseline_files]
         if not paths or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
             return None
@@ -156,7 +156,7 @@ class Views:
         if self.meta is None:
             return []
         rows = registry.list_models(self.workspace, self.config)
-        run_type = self.meta.store.get_context_type(metadata.PIPELINE_RUN_CONTEXT_TYPE).id
+        run_type = self.meta.store.get_context_type(PIPELINE_RUN_CONTEXT_TYPE).id
         for row in rows:
             trainer = self.meta.producer(row["model_id"]) if row.get("model_id") is not None else None
             contexts = self.meta.store.get_contexts_by_execution(trainer.id) if trainer is not None else []
@@ -169,7 +169,7 @@ class Views:
     def data(self) -> Dict[str, Any]:
         root = self.workspace.data
         rejected = set(span_files.rejected_spans(root))
-        validated = metadata.span_schema_versions(self.meta) if self.meta is not None else {}
+        validated = queries.span_schema_versions(self.meta) if self.meta is not None else {}
         spans = []
         for span in span_files.list_spans(root):
             source = span_files.read_source(root, span)

@@ -8,7 +8,8 @@ import pytest
 from core import versions
 from core.data import spans
 from pipeline.definitions.names import BATCH_EVALUATION_PIPELINE
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata, prop
+from pipeline.lineage.records import RetrainingEvent
 from tests.helpers import make_workspace, rows_to_examples, taxi_rows, write_csv, write_tfrecord
 
 pytestmark = pytest.mark.e2e
@@ -73,10 +74,10 @@ def test_batch_below_threshold_becomes_a_span_and_trains(workspace):
     else:
         assert outcome.training_outcome.startswith("declined: ")
         assert versions.production_version(base) == 1
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
-    event = meta.adapt_executions(metadata.EVENT_TYPE)[-1]
-    assert metadata.prop(event, "trigger") == "batch-evaluation"
-    assert metadata.prop(event, "spans") == "1-2" and "accuracy" in metadata.prop(event, "reason")
+    meta = Metadata.of(workspace, workspace.load_config())
+    event = meta.adapt_executions(RetrainingEvent.TYPE)[-1]
+    assert prop(event, "trigger") == "batch-evaluation"
+    assert prop(event, "spans") == "1-2" and "accuracy" in prop(event, "reason")
 
 
 def test_the_same_batch_twice_makes_one_span(workspace):
@@ -125,7 +126,7 @@ def test_cli_evaluate_batch_json(workspace):
                               str(workspace.root)], capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.strip() == \
         "adapt: error: batch 'nope' not found (neither a folder nor incoming/nope)"
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    meta = Metadata.of(workspace, workspace.load_config())
     assert meta.node_executions(BATCH_EVALUATION_PIPELINE, "DriftDetector")
 
 

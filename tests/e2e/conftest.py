@@ -54,6 +54,7 @@ def served_batches(_served):
 @pytest.fixture(scope="session")
 def served_holdout_metrics(served_workspace):
     """What the serving version (trained in memory on spans 1-2) scored on its holdout when it was pushed."""
-    from pipeline.lineage import metadata
-    meta = metadata.Metadata.of(served_workspace, served_workspace.load_config())
-    return metadata.pushed_metrics(meta, "taxi", SERVING_VERSION)
+    from pipeline.lineage.graph import Metadata
+    from pipeline.lineage.queries import pushed_metrics
+    meta = Metadata.of(served_workspace, served_workspace.load_config())
+    return pushed_metrics(meta, "taxi", SERVING_VERSION)

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from core.workspace import Workspace
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata
+from pipeline.lineage.queries import span_schema_versions
 from tests.helpers import Served, adapt_cli
 from tests.streams import LABEL, rotating_hyperplane_batches
 
@@ -119,7 +120,7 @@ def test_a_new_column_and_category_are_diffed_accepted_as_v2_and_trained_under_i
     [accepted] = [event for event in events if event["event"] == "schema"]
     assert accepted["reason"] == reason and accepted["schema_version"] == 2 and accepted["spans"] == "3"
     assert [e["schema_version"] for e in events if e["event"] == "retraining" and e["updated"]][-1] == 2
-    validated = metadata.span_schema_versions(metadata.Metadata.of(workspace, workspace.load_config()))
+    validated = span_schema_versions(Metadata.of(workspace, workspace.load_config()))
     assert (validated[1], validated[3]) == (1, 2), validated   # each span's validation names its version (MLMD)
     between = json.loads(adapt_cli("schema", "diff", "--models", "1", "3", "--json", "--workdir", workdir))
     assert between["models"] == {"1": 1, "3": 2} and {c["feature"] for c in between["changes"]} >= {NEW_COLUMN, "channel"}

@@ -182,7 +182,7 @@ def test_a_store_call_after_the_server_went_away_names_the_database_or_waits_for
 
     from ml_metadata.proto import metadata_store_pb2
 
-    from pipeline.lineage.metadata import MetadataUnavailableError, RetryingMetadataStore
+    from pipeline.lineage.store import MetadataUnavailableError, RetryingMetadataStore
     connection = metadata_store_pb2.ConnectionConfig(mysql=metadata_store_pb2.MySQLDatabaseConfig(
         host="127.0.0.1", port=server.port, database=server.database, user=server.user, password=server.password))
     store = RetryingMetadataStore(connection)

@@ -180,12 +180,13 @@ def test_a_model_package_of_my_own_given_as_a_folder_trains_and_serves(stream, t
     assert info["label"] == "churned" and info["classes"] == ["no", "yes"]
     # The package records no importances: FeatureImportance measured them by permutation on the holdout, and the
     # drift rule reads them from MLMD. The model reads x1..x4 only.
-    from pipeline.lineage import metadata
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
-    model = metadata.model_for_version(meta, str(workdir / "serving" / "mine"), 1)
+    from pipeline.lineage.graph import Metadata, prop
+    from pipeline.lineage.queries import model_for_version, serving_importances
+    meta = Metadata.of(workspace, workspace.load_config())
+    model = model_for_version(meta, str(workdir / "serving" / "mine"), 1)
     [measured] = [e for e in meta.consumers(model.id) if meta.execution_node(e) == "FeatureImportance"]
-    assert metadata.prop(meta.outputs(measured.id, "importances")[0], "method").startswith("permutation")
-    importances = metadata.serving_importances(meta, str(workdir / "serving" / "mine"), 1)
+    assert prop(meta.outputs(measured.id, "importances")[0], "method").startswith("permutation")
+    importances = serving_importances(meta, str(workdir / "serving" / "mine"), 1)
     assert sum(importances.get(name, 0.0) for name in ("x1", "x2", "x3", "x4")) > 0.9, importances
     assert importances.get("channel", 0.0) == 0.0 and importances.get("region", 0.0) == 0.0
     with Served(workdir, "mine") as served:

@@ -14,7 +14,8 @@ import pytest
 
 from core.data.spans import SpanWindow
 from core.workspace import Workspace
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata
+from pipeline.lineage.queries import span_statistics_files
 from tests import netns
 from tests.e2e.conftest import BATCHES
 
@@ -70,7 +71,7 @@ def test_every_beam_step_ran_on_the_other_hosts_workers(portable_runs):
 def _statistics(workspace: Workspace):
     import tensorflow_data_validation as tfdv
     from google.protobuf import json_format
-    files = metadata.span_statistics_files(metadata.Metadata.of(workspace, workspace.load_config()))
+    files = span_statistics_files(Metadata.of(workspace, workspace.load_config()))
     return {span: json_format.MessageToDict(tfdv.load_stats_binary(path)) for span, path in files.items()}
 
 

@@ -10,7 +10,8 @@ from core import versions
 from core.data import spans
 from core.data.spans import SpanWindow
 from pipeline.definitions.names import TRAINING_PIPELINE
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata, prop
+from pipeline.lineage.records import RetrainingEvent
 from tests.helpers import make_workspace, taxi_rows
 
 pytestmark = pytest.mark.e2e
@@ -62,9 +63,9 @@ def test_second_run_trains_on_the_window_against_version_1(workspace, runs):
     assert second.spans == [1, 2]
     assert second.baseline_version == 1
     assert set(second.baseline_metrics) >= {"accuracy", "auc"}
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    meta = Metadata.of(workspace, workspace.load_config())
     transform = meta.node_executions(TRAINING_PIPELINE, "Transform")[-1]
-    assert sorted(metadata.prop(a, "span") for a in meta.inputs(transform.id, "examples")) == [1, 2]
+    assert sorted(prop(a, "span") for a in meta.inputs(transform.id, "examples")) == [1, 2]
     base = workspace.serving_model_dir(workspace.load_config())
     if second.pushed:
         assert second.version == 2 and versions.list_versions(base) == [1, 2]
@@ -74,9 +75,9 @@ def test_second_run_trains_on_the_window_against_version_1(workspace, runs):
                          second.reason), second.reason
     else:
         assert second.reason.startswith("declined: accuracy") and versions.list_versions(base) == [1]
-    events = meta.adapt_executions(metadata.EVENT_TYPE)
-    assert [metadata.prop(e, "outcome") for e in events] == [r.reason for r in runs]
-    assert metadata.prop(events[1], "spans") == "1-2" and metadata.prop(events[1], "baseline_version") == 1
+    events = meta.adapt_executions(RetrainingEvent.TYPE)
+    assert [prop(e, "outcome") for e in events] == [r.reason for r in runs]
+    assert prop(events[1], "spans") == "1-2" and prop(events[1], "baseline_version") == 1
 
 
 def test_rerun_with_nothing_new_is_served_from_cache(workspace, runs):
@@ -92,8 +93,8 @@ def test_rerun_with_nothing_new_is_served_from_cache(workspace, runs):
     answered = json.loads(result.stdout)
     assert answered["reason"] == f"nothing new since training run {again.event_id}, which ended: {again.reason}"
     assert not answered["trained"] and answered["production_version"] == again.production_version
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
-    assert len(meta.adapt_executions(metadata.EVENT_TYPE)) == 3  # nothing ran, nothing recorded
+    meta = Metadata.of(workspace, workspace.load_config())
+    assert len(meta.adapt_executions(RetrainingEvent.TYPE)) == 3  # nothing ran, nothing recorded
 
 
 def test_text_in_a_numeric_column_stops_the_run_before_training(workspace, runs):
@@ -102,14 +103,14 @@ def test_text_in_a_numeric_column_stops_the_run_before_training(workspace, runs)
     config = workspace.load_config()
     base = workspace.serving_model_dir(config)
     before = versions.list_versions(base)
-    trainers_before = len(metadata.Metadata.of(workspace, workspace.load_config()).node_executions(TRAINING_PIPELINE, "Trainer"))
+    trainers_before = len(Metadata.of(workspace, workspace.load_config()).node_executions(TRAINING_PIPELINE, "Trainer"))
     bad = add_span(workspace, "2013-Q3", 200, text_in_fare)
     with pytest.raises(DataValidationError) as raised:
         run_training(workspace, config, SpanWindow(bad - 1, bad), echo=None)
     assert f"span {bad} violates the schema" in str(raised.value) and "fare:" in str(raised.value)
     assert versions.list_versions(base) == before
     assert spans.rejected_spans(workspace.data) == [bad]
-    trainers_after = len(metadata.Metadata.of(workspace, workspace.load_config()).node_executions(TRAINING_PIPELINE, "Trainer"))
+    trainers_after = len(Metadata.of(workspace, workspace.load_config()).node_executions(TRAINING_PIPELINE, "Trainer"))
     assert trainers_after == trainers_before
 
 
@@ -147,7 +148,7 @@ def test_a_candidate_whose_gain_is_not_proven_is_declined_naming_its_interval(wo
     assert not outcome.pushed and versions.list_versions(base) == before
     assert re.search(r"over the serving model on \d+ rows \(90% lower bound ", outcome.reason), outcome.reason
     assert "not proven better (needs a lower bound above +0.5000)" in outcome.reason
-    meta = metadata.Metadata.of(workspace, config)
+    meta = Metadata.of(workspace, config)
     [blessing] = meta.outputs(meta.node_executions(TRAINING_PIPELINE, "Evaluator")[-1].id, "blessing")
-    assert metadata.prop(blessing, "blessed") == 0 and metadata.prop(blessing, "proven_better") == 0
-    assert metadata.prop(blessing, "accuracy_gain_lower") < metadata.prop(blessing, "accuracy_gain")
+    assert prop(blessing, "blessed") == 0 and prop(blessing, "proven_better") == 0
+    assert prop(blessing, "accuracy_gain_lower") < prop(blessing, "accuracy_gain")

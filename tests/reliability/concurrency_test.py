@@ -8,7 +8,7 @@ import pytest
 
 from core.data import spans
 from pipeline.definitions import names
-from pipeline.lineage import metadata
+from pipeline.lineage.graph import Metadata
 from pipeline.lineage.history import history
 from tests.reliability.serving_workspace import assert_batch_folders_unchanged, serving_workspace_with_waiting_batches
 
@@ -32,7 +32,7 @@ def _start(workspace, *args):
 
 
 def _trainings(workspace) -> int:
-    meta = metadata.Metadata.of(workspace, workspace.load_config())
+    meta = Metadata.of(workspace, workspace.load_config())
     return len(meta.node_executions(names.TRAINING_PIPELINE, names.TRAINER))
 
 
