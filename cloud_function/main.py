@@ -23,7 +23,7 @@ import os
 import functions_framework
 
 from core.config import Config
-from core.data.batches import BatchRecords, object_store_url
+from core.data.batch import BatchRecords, object_store_url
 from core.workspace import Workspace
 from pipeline.triggers import launch, new_data
 

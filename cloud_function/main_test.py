@@ -18,7 +18,7 @@ import pytest
 
 from core.config import Config
 from core.contract import load_model_package
-from core.data.batches import Batch, BatchRecords
+from core.data.batch import Batch, BatchRecords
 from pipeline.kubeflow import compile as kubeflow
 from tests.fake_kfp import FakeKfp
 from tests.helpers import write_csv

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from core.data.batches import STATE_FILE, Batch, BatchRecords
+from core.data.batch import STATE_FILE, Batch, BatchRecords
 from core.errors import AdaptError
 
 ROOT_RECORD = ".adapt-root"

@@ -27,7 +27,7 @@ from typing import Optional
 from core import relocation
 from core.config import Config
 from core.contract import ModelPackage, load_model_package
-from core.data.batches import Batch, BatchRecords
+from core.data.batch import Batch, BatchRecords
 from core.errors import NoWorkspaceError, UsageError
 
 DEFAULT_WORKDIR = "adapt-workspace"

@@ -20,7 +20,7 @@ from components.artifacts import read_report
 from core import versions
 from core.contract import OUTPUT_KEY, SIGNATURE_NAME, model_classes, read_calibration, read_model_info
 from core.data import tfrecords
-from core.data.batches import clean_header, label_text
+from core.data.batch import clean_header, label_text
 from core.data.examples import csv_row_to_instance, example_to_instance, feature_values, instance_to_example
 from core.data.in_memory import single_process
 from core.data.images import IMAGE_FEATURE, check_image

@@ -7,7 +7,7 @@ import components  # noqa: F401
 from components.artifacts import BatchPredictions, FileList, write_report
 from components.batch_prediction_gen import executor
 from components.file_list_gen.executor import list_batch
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.predictions import read_predictions
 from tests.helpers import artifact, example, save_tiny_model, write_csv, write_tfrecord
 

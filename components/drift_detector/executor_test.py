@@ -9,7 +9,7 @@ from components.artifacts import BatchPredictions, DriftReport, FileList, read_r
 from components.drift_detector.executor import Executor
 from components.file_list_gen.executor import list_batch
 from core.config import Config
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.drift.statistics import batch_statistics, stats_options
 from tests.helpers import artifact, taxi_rows, write_csv
 

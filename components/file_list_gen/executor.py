@@ -8,9 +8,10 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components.artifacts import write_report
-from core.data.batches import Batch, BatchError
+from core.data.batch import Batch
 from core.data.contract_check import ContractCheck, check_batch
 from core.data.schema import schema_version
+from core.errors import BatchError
 
 
 def list_batch(batch: Batch, check: Optional[ContractCheck] = None) -> Dict[str, Any]:

@@ -3,7 +3,7 @@ import pytest
 import components  # noqa: F401
 from components.artifacts import FileList, read_report
 from components.file_list_gen.executor import Executor
-from core.data.batches import BatchError
+from core.errors import BatchError
 from tests.helpers import artifact, write_csv
 
 

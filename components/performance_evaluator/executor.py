@@ -14,7 +14,7 @@ from components.performance_evaluator.metrics import (ErrorEstimationCombine, Es
                                                       RegressionMetrics)
 from core.contract import DEFAULT_CLASSES
 from core.estimation import ErrorModel
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError
 from core.policy.rules import BatchScores, PerformanceSettings, judge, relative_drop

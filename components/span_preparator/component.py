@@ -5,7 +5,7 @@ and `drift_report` (adapt.DriftReport); the retraining policy and the data
 root as parameters.
 Emits: `span` (adapt.DataSpan) with properties span (0 when none), retrain
 and reason; records the batch's state in the workspace's batch records
-(`batches/` beside the data root: core/data/batches.py), so the scheduler
+(`batches/` beside the data root: core/data/batch/records.py), so the scheduler
 knows it was handled; nothing is written into the batch folder.
 Decides: `periodic` retrains on every batch, `static` never, `triggered` when
 the performance rule or the drift rule fired (the reason names which, with

@@ -7,7 +7,7 @@ from tfx.types import artifact_utils
 
 from components.artifacts import read_report, write_report
 from core.data import spans
-from core.data.batches import Batch, BatchRecords
+from core.data.batch import Batch, BatchRecords
 from core.data.ingest import write_batch_span
 from core.policy.economics import Economics, PricingInputs
 from core.policy.economics import from_json as economics_from_json

@@ -4,7 +4,7 @@ import pytest
 
 from components.span_preparator.executor import prepare
 from core.data import spans
-from core.data.batches import Batch, BatchRecords
+from core.data.batch import Batch, BatchRecords
 from core.policy.memory import Memory
 from tests.helpers import rows_to_examples, taxi_rows, write_csv, write_tfrecord
 

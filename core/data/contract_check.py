@@ -15,9 +15,10 @@ from typing import Dict, Optional, Tuple
 
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from core.data.batches import Batch, BatchError
+from core.data.batch import Batch
 from core.data.cells import SCHEMA_TYPE_NAMES, CellError, parse_cell
 from core.data.images import check_image
+from core.errors import BatchError
 
 
 class ContractViolation(BatchError):

@@ -5,8 +5,9 @@ import io
 import pytest
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from core.data.batches import Batch, BatchError
+from core.data.batch import Batch
 from core.data.contract_check import ContractViolation, check_batch
+from core.errors import BatchError
 from tests.helpers import example, write_csv, write_tfrecord
 
 HEADER = ["x", "code", "city", "label"]

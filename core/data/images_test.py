@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from core.data import images, spans
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.ingest import write_batch_span
 from core.errors import BatchError
 

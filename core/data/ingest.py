@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 from core.data import images, spans
-from core.data.batches import Batch
+from core.data.batch import Batch
 
 
 def write_batch_span(batch: Batch, data_root: Path, test_fraction: float, source: Dict,

@@ -1,5 +1,5 @@
 from core.data import spans
-from core.data.batches import Batch, BatchRecords
+from core.data.batch import Batch, BatchRecords
 from core.data.ingest import write_batch_span
 
 

@@ -5,7 +5,7 @@ span is written as rows: one column per feature, one value per cell. A
 feature holding several values in one record cannot be a CSV cell; that is an
 error naming the file, the record and the feature, and nothing is written.
 
-Kept apart from batches.py because it imports TensorFlow, which the scheduler
+Kept apart from core/data/batch/ because it imports TensorFlow, which the scheduler
 must not; only executors call it.
 """
 from typing import Dict, Iterator, List

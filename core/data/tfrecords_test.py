@@ -3,7 +3,8 @@ import gzip
 import pytest
 
 from core.data import tfrecords
-from core.data.batches import Batch, BatchError
+from core.data.batch import Batch
+from core.errors import BatchError
 from tests.helpers import example, write_tfrecord
 
 

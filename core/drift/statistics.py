@@ -50,7 +50,7 @@ def split_statistics_path(statistics_uri: str, split: str = "train") -> str:
 def csv_header(path: str) -> List[str]:
     from tfx.dsl.io import fileio
 
-    from core.data.batches import clean_header
+    from core.data.batch import clean_header
     with fileio.open(path) as handle:
         return clean_header(next(csv.reader([handle.readline()]), []))
 
@@ -252,7 +252,7 @@ def _distinct_in_csv(paths: Sequence[str], integer_features: Sequence[str], at_m
     """The integer columns' distinct values as ExampleGen reads them: missing markers are gaps, "07" is 7."""
     from tfx.dsl.io import fileio
 
-    from core.data.batches import clean_header
+    from core.data.batch import clean_header
     from core.data.missing import is_missing
     seen = {name: set() for name in integer_features}
     for path in paths:

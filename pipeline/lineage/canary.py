@@ -18,7 +18,7 @@ import numpy as np
 
 from core.config import Config
 from core.contract import is_regression, model_classes, read_model_info
-from core.data.batches import REQUEST_IDS_FILE, Batch, label_text
+from core.data.batch import REQUEST_IDS_FILE, Batch, label_text
 from core.errors import UsageError
 from core.importance import predicted_classes
 from core.versions import version_path

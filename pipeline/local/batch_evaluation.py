@@ -16,8 +16,8 @@ from components.artifacts import read_report
 from components.pipeline_trigger.launcher import class_path
 from core import versions
 from core.config import Config
-from core.data.batches import Batch, BatchError
-from core.errors import AdaptError, PipelineError
+from core.data.batch import Batch
+from core.errors import AdaptError, BatchError, PipelineError
 from core.policy import economics
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names

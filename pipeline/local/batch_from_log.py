@@ -6,7 +6,7 @@ seen), and `_REQUEST_IDS.csv` maps each row's instance id (`data.csv:<row>`)
 to its request's instance id, with the version and label (stable, canary,
 shadow) that answered it. A `labels.csv` brought later may name rows by
 request id (an `instance_id` or `request_id` column of the ids the server
-returned), and core/data/batches.py joins them through that file. The folder
+returned), and core/data/batch/labels.py joins them through that file. The folder
 is written under a temporary name and renamed into place, so a watcher never
 sees half a batch.
 """
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from core.data.batches import REQUEST_IDS_FILE
+from core.data.batch import REQUEST_IDS_FILE
 from core.errors import UsageError
 
 

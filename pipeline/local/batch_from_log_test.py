@@ -3,7 +3,7 @@ import csv
 
 import pytest
 
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.errors import UsageError
 from pipeline.local.batch_from_log import batch_from_log, parse_time
 from serving.prediction_log import PredictionLog

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.data import spans
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.examples import csv_row_to_instance
 from core.data.profile import label_task, profile_columns
 from core.errors import AdaptError

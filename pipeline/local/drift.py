@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from core.config import Config
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.spans import span_dir, span_files
 from core.drift.statistics import MEASURED_FORMATS, STATISTICS_FILE, batch_statistics
 from core.errors import ConfigError, UsageError

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 from core.data import profile, spans
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.ingest import write_batch_span
 from core.errors import AdaptError, UsageError
 from core.workspace import Workspace

@@ -54,7 +54,7 @@ def write_use_case_data(workspace: Workspace, config: Config, use_case: str = "t
     Returns the configuration with the use case's model, and the instances of each batch written now.
     """
     from core.data import spans
-    from core.data.batches import Batch
+    from core.data.batch import Batch
     from pipeline.local.init import check_first_batch, first_span
 
     case = USE_CASES[use_case]

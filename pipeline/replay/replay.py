@@ -36,7 +36,7 @@ from typing import Callable, Dict, List, Optional
 from core import versions
 from core.config import Config
 from core.data import spans
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.data.spans import SpanWindow
 from core.errors import UsageError
 from core.workspace import Workspace

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Dict, Optional
 
-from core.data.batches import Batch, BatchError, label_text
+from core.data.batch import Batch, label_text
+from core.errors import BatchError
 
 PENDING = ".labels"
 

@@ -1,6 +1,7 @@
 import pytest
 
-from core.data.batches import Batch, BatchError
+from core.data.batch import Batch
+from core.errors import BatchError
 from pipeline.replay import withheld
 from tests.helpers import folder_listing, write_csv
 

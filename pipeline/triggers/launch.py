@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from core.config import Config
-from core.data.batches import Batch
+from core.data.batch import Batch
 from core.errors import error_from_stderr
 
 

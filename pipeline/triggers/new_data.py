@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import List, Tuple
 
 from core.config import Config
-from core.data.batches import Batch, BatchRecords, list_batches
+from core.data.batch import Batch, BatchRecords, list_batches
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from core.config import Config
 from pathlib import Path
 
-from core.data.batches import CLAIM_FILE, Batch, BatchRecords
+from core.data.batch import CLAIM_FILE, Batch, BatchRecords
 from pipeline.triggers import new_data
 from pipeline.triggers.schedule import Schedule, ScheduleError, parse_interval
 from tests.helpers import write_csv

@@ -19,7 +19,7 @@ from components.report_files import read_local_report
 from core import versions
 from core.config import Config
 from core.data import spans as span_files
-from core.data.batches import STATE_FILE
+from core.data.batch import STATE_FILE
 from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.lineage import history as history_module

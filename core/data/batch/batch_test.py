@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from core.data.batches import Batch, BatchError, BatchRecords, list_batches, ready_batches
+from core.data.batch import Batch, BatchRecords, list_batches, ready_batches
+from core.errors import BatchError
 from tests.helpers import write_csv
 
 HEADER = ["fare", "payment_type", "big_tipper"]
