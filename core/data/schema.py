@@ -36,7 +36,6 @@ from typing import Optional
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from core.config import Config
 from core.contract import ModelPackage
 
 REQUIRED_TAG = "adapt:required"  # a feature every serving request must carry
@@ -94,9 +93,13 @@ def declare_categorical(schema, distinct: dict, max_values: int):
     return schema
 
 
-def curate(schema, config: Config, model: ModelPackage, distinct: Optional[dict] = None):
+def curate(schema, config, model: ModelPackage, distinct: Optional[dict] = None):
     """The kept schema from an inferred one; `distinct` ({integer feature: distinct values in the first span})
-    declares the discrete ones categorical."""
+    declares the discrete ones categorical.
+
+    `config` is adapt.yaml's (core.config.Config, not imported: config sits above data); curation reads its
+    drift.discrete_values, model.features (the roles), validation.min_domain_mass and
+    validation.min_feature_presence."""
     declare_categorical(schema, distinct or {}, config.drift.discrete_values)
     open_domains = set(model.open_domain_features)
     ignored = {name for name, role in config.model.features.items() if role == "ignore"}  # models.tabular's roles
@@ -163,7 +166,7 @@ def inferred_schema(inferred_schema_uri: str):
     return load_schema(Path(inferred_schema_uri) / "schema.pbtxt")
 
 
-def keep_schema(inferred_schema_uri: str, target: Path, config: Config, model: ModelPackage,
+def keep_schema(inferred_schema_uri: str, target: Path, config, model: ModelPackage,
                 distinct: Optional[dict] = None) -> Path:
     """Writes the curated copy of a SchemaGen output (a folder holding schema.pbtxt) to target: version 1."""
     schema = curate(inferred_schema(inferred_schema_uri), config, model, distinct)
