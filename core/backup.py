@@ -85,8 +85,8 @@ def mysql_dump_command(settings: MetadataConfig, output: Path) -> str:
             f"-u {settings.mysql_user} -p {settings.mysql_database} > {dump}")
 
 
-def backup(root: Path, output: Path, settings: MetadataConfig) -> BackupResult:
-    """Writes the workspace at `root` to `output` (.tar.gz), atomically; see the module's docstring."""
+def checked_output(root: Path, output: Path) -> Path:
+    """Where a backup of the workspace at `root` may be written (absolute), or a UsageError saying why not."""
     output = Path(output).expanduser().resolve()
     if output == root or root in output.parents:
         raise UsageError(f"--output {output} is inside the workspace; write the backup elsewhere")
@@ -94,6 +94,12 @@ def backup(root: Path, output: Path, settings: MetadataConfig) -> BackupResult:
         raise UsageError(f"--output {output} is a folder; name the backup file (e.g. {output}/workspace.tar.gz)")
     if not output.parent.is_dir():
         raise UsageError(f"--output {output}: folder {output.parent} does not exist")
+    return output
+
+
+def backup(root: Path, output: Path, settings: MetadataConfig) -> BackupResult:
+    """Writes the workspace at `root` to `output` (.tar.gz), atomically; see the module's docstring."""
+    output = checked_output(root, output)
     uses_mysql = bool(settings.mysql_host)
     manifest = BackupManifest(root=str(root), created_at=time.time(),
                               metadata=_mysql_location(settings) if uses_mysql else "sqlite")
