@@ -32,3 +32,31 @@ def test_sizes_and_ages_read_as_a_person_says_them():
     assert health.human_bytes(512) == "512 B" and health.human_bytes(3 * 1024 ** 3) == "3.0 GB"
     assert health.human_age(30) == "30 s" and health.human_age(3 * 3600) == "3 h"
     assert health.human_age(5 * 86400) == "5 days"
+
+
+def test_a_store_that_is_not_there_yet_is_fine_and_one_that_does_not_open_needs_a_person():
+    from core.errors import AdaptError
+
+    def fails():
+        raise AdaptError("cannot open the store")
+    assert health.store_check("/ws/metadata.sqlite", False, fails) == \
+        health.Check("metadata", True, "/ws/metadata.sqlite: no store yet (the first run creates it)")
+    assert health.store_check("/ws/metadata.sqlite", True, lambda: None).found == "/ws/metadata.sqlite: opens"
+    assert health.store_check("/ws/metadata.sqlite", True, fails) == \
+        health.Check("metadata", False, "cannot open the store")
+
+
+def test_the_checks_come_in_order_and_a_version_folder_that_cannot_serve_needs_a_person(tmp_path):
+    (tmp_path / "serving" / "taxi" / "4").mkdir(parents=True)
+    old_span = tmp_path / "data" / ".span-staging.abc"
+    old_span.mkdir(parents=True)
+    (old_span / "part.csv").write_text("x" * 100)
+    _aged(old_span, 3 * 3600)
+    store = health.Check("metadata", True, "store: opens")
+    checks = health.workspace_checks(tmp_path, str(tmp_path / "serving" / "taxi"), store)
+    assert [check.check for check in checks] == ["free space", "metadata", "staging", "staging", "versions",
+                                                 "versions"]
+    assert checks[2].found == "data/.span-staging.abc: 100 B, untouched for 3 h (stale)"
+    assert checks[3].found.startswith("1 stale leftover(s) of killed writes, 100 B")
+    assert not checks[-1].ok and checks[-1].found.endswith("4 cannot serve: no saved_model.pb")
+    assert health.staging_checks(tmp_path, clean=True)[0].found.endswith("(removed)") and not old_span.exists()
