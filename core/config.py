@@ -12,9 +12,6 @@ with nothing to do must not import TensorFlow.
 from __future__ import annotations
 
 import dataclasses
-import json
-import sys
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -23,15 +20,14 @@ import yaml
 
 from core.contract import MODEL_KINDS, TASKS
 from core.drift.settings import CATEGORICAL, NUMERIC, QUANTILE_BUCKETS, TESTS, DriftSettings
+from core.config_file import build_section, doc, section_yaml
+from core.config_runtime import (AlertsConfig, BatchingConfig, BeamConfig, KubeflowConfig, MetadataConfig, MlflowConfig,
+                                 PredictionConfig, PushConfig, ServingConfig)
 from core.errors import ConfigError
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
 from core.policy.economics import Economics
 from core.policy.policies import POLICIES
 from core.policy.rules import realized_rules
-
-
-def _doc(text: str, **choices) -> Dict[str, Any]:
-    return {"doc": text, **choices}
 
 
 FEATURE_ROLES = ("numeric", "bucketized", "categorical", "ignore")
@@ -48,107 +44,107 @@ def headline_of(metrics: Mapping[str, Any]) -> Optional[str]:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    name: str = field(default="model", metadata=_doc(
+    name: str = field(default="model", metadata=doc(
         "Model name: the folder under serving/ and the REST model name (/v1/models/<name>)."))
-    module: str = field(default="models.tabular", metadata=_doc(
+    module: str = field(default="models.tabular", metadata=doc(
         "Model package (see core/contract.py): a dotted name on the Python path, or a folder path "
         "(./my_model, relative to this file) holding preprocessing.py and model.py."))
-    kind: str = field(default="gbt", metadata=_doc(
+    kind: str = field(default="gbt", metadata=doc(
         "Model kind the package trains: gbt (gradient-boosted trees, TF-DF) or nn (wide-and-deep network).",
         choices=MODEL_KINDS))
-    label: str = field(default="", metadata=_doc(
+    label: str = field(default="", metadata=doc(
         "Label column; empty: the package's LABEL. `adapt init` sets it."))
-    task: str = field(default="classification", metadata=_doc(
+    task: str = field(default="classification", metadata=doc(
         "What the model predicts: classification (a class of the label) or regression (a number in the "
         "label's unit). `adapt init` picks it from the first batch's label (--task overrides).", choices=TASKS))
-    classes: List[str] = field(default_factory=list, metadata=_doc(
+    classes: List[str] = field(default_factory=list, metadata=doc(
         "The label's classes in a fixed order (for two, the second is the positive one); empty: the "
         "package's CLASSES, else 0/1. `adapt init` sets them from the first batch."))
-    features: Dict[str, str] = field(default_factory=dict, metadata=_doc(
+    features: Dict[str, str] = field(default_factory=dict, metadata=doc(
         "models.tabular: each column's role: numeric (z-scored), bucketized (quantile buckets), "
         "categorical (vocabulary) or ignore. `adapt init` decides them from the first batch; edit freely.",
         values=FEATURE_ROLES))
-    slices: List[str] = field(default_factory=list, metadata=_doc(
+    slices: List[str] = field(default_factory=list, metadata=doc(
         "Features the Evaluator reports metrics for, value by value; empty: the package's SLICES."))
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    test_fraction: float = field(default=0.2, metadata=_doc(
+    test_fraction: float = field(default=0.2, metadata=doc(
         "Share of each span's rows written to span-N/test (deterministic, by row hash).", min=0.05, max=0.5))
-    min_batch_instances: int = field(default=100, metadata=_doc(
+    min_batch_instances: int = field(default=100, metadata=doc(
         "A batch in incoming/ is ready once it holds at least this many instances.", min=1))
-    labels_file: str = field(default="labels.csv", metadata=_doc(
+    labels_file: str = field(default="labels.csv", metadata=doc(
         "Name of the file that brings labels for a batch after its data arrived."))
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    window: int = field(default=4, metadata=_doc(
+    window: int = field(default=4, metadata=doc(
         "Train on the last K spans, or `auto`: train a candidate on each of window_candidates and keep the one "
         "that scores best on the newest labeled data.", min=1, also=("auto",)))
-    window_candidates: List[str] = field(default_factory=lambda: ["1", "2", "4", "all"], metadata=_doc(
+    window_candidates: List[str] = field(default_factory=lambda: ["1", "2", "4", "all"], metadata=doc(
         "Window sizes `auto` tries (all: every accepted span up to the newest).", window_sizes=True))
-    mode: str = field(default="scratch", metadata=_doc(
+    mode: str = field(default="scratch", metadata=doc(
         "scratch: new weights; warm-start: start from the serving model's weights.",
         choices=("scratch", "warm-start")))
-    train_steps: int = field(default=1500, metadata=_doc("Trainer steps.", min=1))
-    eval_steps: int = field(default=50, metadata=_doc("Trainer evaluation steps.", min=1))
+    train_steps: int = field(default=1500, metadata=doc("Trainer steps.", min=1))
+    eval_steps: int = field(default=50, metadata=doc("Trainer evaluation steps.", min=1))
 
 
 @dataclass(frozen=True)
 class ValidationConfig:
-    min_holdout_rows: int = field(default=300, metadata=_doc(
+    min_holdout_rows: int = field(default=300, metadata=doc(
         "Evaluator: candidate and serving model are compared on at least this many rows: the newest span's "
         "test split, topped up from the window's earlier test splits, newest first.", min=1))
-    min_accuracy: float = field(default=0.6, metadata=_doc(
+    min_accuracy: float = field(default=0.6, metadata=doc(
         "Evaluator: absolute lower bound on the candidate's accuracy.", min=0.0, max=1.0))
-    max_accuracy_drop: float = field(default=0.0, metadata=_doc(
+    max_accuracy_drop: float = field(default=0.0, metadata=doc(
         "Evaluator: how much accuracy the candidate may lose against the serving model.", min=0.0, max=1.0))
-    confidence: float = field(default=0.0, metadata=_doc(
+    confidence: float = field(default=0.0, metadata=doc(
         "Evaluator: push a candidate only when its accuracy gain over the serving model on the same holdout is "
         "above min_gain with this one-sided confidence (a paired bootstrap over the holdout rows both models "
         "answered); 0 = judge the point estimates alone: the gain must be above -max_accuracy_drop, so a tie is not "
         "pushed. 0.9 halves pushes on holdouts of several hundred rows and costs accuracy on small ones "
         "(benchmarks/results/promotion_confidence.md).", min=0.0, max=0.999))
-    min_gain: float = field(default=0.0, metadata=_doc(
+    min_gain: float = field(default=0.0, metadata=doc(
         "Evaluator: with confidence above 0, the gain's lower bound must exceed this.", min=0.0, max=1.0))
-    min_domain_mass: float = field(default=0.9, metadata=_doc(
+    min_domain_mass: float = field(default=0.9, metadata=doc(
         "Kept schema: share of a string feature's values that must be in its known domain.", min=0.0, max=1.0))
-    open_domain_features: List[str] = field(default_factory=list, metadata=_doc(
+    open_domain_features: List[str] = field(default_factory=list, metadata=doc(
         "Kept schema: string features whose set of values grows over time (the model package adds its own). "
         "Their inferred domain is dropped, so new values reach the model's out-of-vocabulary buckets instead of "
         "stopping retraining; drift detection still reports the shift."))
-    min_feature_presence: float = field(default=0.5, metadata=_doc(
+    min_feature_presence: float = field(default=0.5, metadata=doc(
         "Kept schema: a feature present in the first span must be present in at least this share of rows.",
         min=0.0, max=1.0))
-    infra_requests: int = field(default=20, metadata=_doc(
+    infra_requests: int = field(default=20, metadata=doc(
         "Infra validation: real eval examples sent to the model server.", min=1))
-    infra_timeout_seconds: int = field(default=180, metadata=_doc(
+    infra_timeout_seconds: int = field(default=180, metadata=doc(
         "Infra validation: time allowed for the model server to load and answer.", min=5))
 
 
 @dataclass(frozen=True)
 class PerformanceConfig:
-    metrics: List[str] = field(default_factory=lambda: ["accuracy", "auc", "precision", "recall"], metadata=_doc(
+    metrics: List[str] = field(default_factory=lambda: ["accuracy", "auc", "precision", "recall"], metadata=doc(
         "Metrics computed on labeled batches (a regression model: those of mae, rmse, r2 listed, else all three).",
         subset=("accuracy", "auc", "precision", "recall", "log_loss") + REGRESSION_METRICS))
-    threshold_metric: str = field(default="accuracy", metadata=_doc(
+    threshold_metric: str = field(default="accuracy", metadata=doc(
         "The metric the performance rule watches (a regression model: mae unless rmse is named here).",
         choices=("accuracy", "auc", "precision", "recall", "mae", "rmse")))
-    max_drop: float = field(default=0.05, metadata=_doc(
+    max_drop: float = field(default=0.05, metadata=doc(
         "Retrain when the serving model's threshold_metric on a batch is more than this share (relative) worse "
         "(below; an error metric: above) than what the same model scored on its own holdout when it was pushed.",
         min=0.0, max=1.0))
-    rule: str = field(default="relative_drop", metadata=_doc(
+    rule: str = field(default="relative_drop", metadata=doc(
         "How a labeled batch's drop is judged: tested_drop asks whether threshold_metric is worse than the holdout "
         "score by more than max_drop beyond chance, at the batch's and the holdout's rows (accuracy, mae, rmse; "
         "at drift.false_alarm_rate: benchmarks/results/performance_rule.md); relative_drop fires on any drop "
         "beyond max_drop, whatever the rows.", choices=realized_rules()))
-    threshold: float = field(default=0.0, metadata=_doc(
+    threshold: float = field(default=0.0, metadata=doc(
         "Also retrain when threshold_metric on a batch falls below this absolute floor (an error metric: rises above "
         "this ceiling) (0: off).", min=0.0))
-    estimated_max_drop: float = field(default=0.05, metadata=_doc(
+    estimated_max_drop: float = field(default=0.05, metadata=doc(
         "A batch without labels: retrain when threshold_metric, estimated from the model's calibrated "
         "probabilities (a regression model's MAE, from its error model), is more than this share (relative) worse "
         "than the model's own holdout score and the estimate's 3-sigma band excludes that score (RMSE has no "
@@ -175,171 +171,50 @@ class PerformanceConfig:
 
 @dataclass(frozen=True)
 class DriftConfig:
-    numeric_method: str = field(default=DriftSettings.numeric_method, metadata=_doc(
+    numeric_method: str = field(default=DriftSettings.numeric_method, metadata=doc(
         "The test that decides whether a numeric feature drifted: ks_t (two-sample Kolmogorov-Smirnov on TFDV's "
         "quantile sketches and Welch's t on the means, the smaller p-value doubled), ks, or t.",
         choices=TESTS[NUMERIC]))
-    categorical_method: str = field(default=DriftSettings.categorical_method, metadata=_doc(
+    categorical_method: str = field(default=DriftSettings.categorical_method, metadata=doc(
         "The test for categorical features (strings, booleans, integer codes with few values): chi2 (chi-square "
         "on the exact value counts).", choices=TESTS[CATEGORICAL]))
-    feature_methods: Dict[str, str] = field(default_factory=dict, metadata=_doc(
+    feature_methods: Dict[str, str] = field(default_factory=dict, metadata=doc(
         "Per-feature choice of the test, e.g. {trip_start_hour: ks}.", values=TESTS[NUMERIC] + TESTS[CATEGORICAL]))
-    false_alarm_rate: float = field(default=DriftSettings.false_alarm_rate, metadata=_doc(
+    false_alarm_rate: float = field(default=DriftSettings.false_alarm_rate, metadata=doc(
         "A feature drifted when its Benjamini-Hochberg adjusted p-value is at most this: on a batch from the "
         "baseline's own distribution, the chance that any feature is flagged, however many are compared.",
         min=1e-6, max=0.5))
-    min_importance: float = field(default=DriftSettings.min_importance, metadata=_doc(
+    min_importance: float = field(default=DriftSettings.min_importance, metadata=doc(
         "The batch drifted (and retrains) when its drifted features carry at least this share of the serving "
         "model's feature importance (recorded at training); features the model does not use never fire.",
         min=0.0, max=1.0))
-    min_weighted_psi: float = field(default=DriftSettings.min_weighted_psi, metadata=_doc(
+    min_weighted_psi: float = field(default=DriftSettings.min_weighted_psi, metadata=doc(
         "... and only when those drifted features moved far enough for the model to feel it: their PSI, weighted "
         "by importance, sums to at least this (0: any drift beyond chance on enough importance).", min=0.0))
-    distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"], metadata=_doc(
+    distances: List[str] = field(default_factory=lambda: ["psi", "js", "wasserstein", "linf"], metadata=doc(
         "Distances reported beside each test as the size of the move (they do not decide).",
         subset=("psi", "kl", "js", "wasserstein", "linf")))
-    discrete_values: int = field(default=20, metadata=_doc(
+    discrete_values: int = field(default=20, metadata=doc(
         "Kept schema: an integer feature with at most this many distinct values in the first span is declared "
         "categorical, so TFDV describes it by value counts (exact) instead of quantiles.", min=2))
-    quantile_buckets: int = field(default=QUANTILE_BUCKETS, metadata=_doc(
+    quantile_buckets: int = field(default=QUANTILE_BUCKETS, metadata=doc(
         "Buckets of TFDV's quantiles histogram per numeric feature, in StatisticsGen's and DriftDetector's "
         "statistics: the resolution of a CDF read from them.", min=10, max=1000))
-    exclude: List[str] = field(default_factory=list, metadata=_doc(
+    exclude: List[str] = field(default_factory=list, metadata=doc(
         "Features whose drift never decides, only shows in the report (the model package adds its own; columns "
         "adapt init marks `ignore` are listed here): time stamps drift by definition, ids are unique."))
 
 
 @dataclass(frozen=True)
 class RetrainingConfig:
-    policy: str = field(default="triggered", metadata=_doc(
+    policy: str = field(default="triggered", metadata=doc(
         "triggered: retrain when a rule fires; periodic: on every batch; static: never.",
         choices=POLICIES.keys()))
-    trigger_mode: str = field(default="local", metadata=_doc(
+    trigger_mode: str = field(default="local", metadata=doc(
         "Where PipelineTrigger starts the training pipeline.", choices=("local", "kubeflow", "vertex")))
-    spans_after_decline: int = field(default=2, metadata=_doc(
+    spans_after_decline: int = field(default=2, metadata=doc(
         "After a declined candidate, the same evidence makes spans but starts no training until this many new "
         "spans, drift on new features, or a drop larger by more than max_drop.", min=1))
-
-
-@dataclass(frozen=True)
-class BeamConfig:
-    args: List[str] = field(default_factory=lambda: [
-        "--direct_running_mode=in_memory", "--direct_num_workers=1"], metadata=_doc(
-        "beam_pipeline_args for every Beam-based component (e.g. Dataflow runner, project, region, temp_location)."))
-
-
-@dataclass(frozen=True)
-class PushConfig:
-    destination: str = field(default="", metadata=_doc(
-        "Base directory for pushed models; empty means <workdir>/serving/<model>. May be gs://..."))
-    mode: str = field(default="production", metadata=_doc(
-        "production: a pushed model serves every request; canary: it answers canary_traffic of them beside the "
-        "version serving before (`adapt models promote` or `abort` ends it). Local pushes.",
-        choices=("production", "canary")))
-    canary_traffic: float = field(default=0.1, metadata=_doc(
-        "The share of predict requests a model pushed as a canary answers.", min=0.01, max=1.0))
-
-
-@dataclass(frozen=True)
-class BatchingConfig:
-    """Server-side batching of `adapt serve` (serving/batching.py); defaults measured by benchmarks/serving_load.py."""
-    max_batch_size: int = field(default=64, metadata=_doc(
-        "Rows of concurrent predict requests answered by one model call (1: every request alone).", min=1))
-    timeout_ms: float = field(default=0.0, metadata=_doc(
-        "How long a model call waits for more requests after its first (0: it takes what is queued).", min=0.0))
-    max_queued_rows: int = field(default=4096, metadata=_doc(
-        "Rows waiting for the model before further requests are refused with 503 and Retry-After.", min=1))
-
-
-@dataclass(frozen=True)
-class ServingConfig:
-    host: str = field(default="127.0.0.1", metadata=_doc("Address `adapt serve` binds to."))
-    port: int = field(default=8501, metadata=_doc("Port of `adapt serve` (TF Serving's REST port).", min=0, max=65535))
-    poll_seconds: float = field(default=2.0, metadata=_doc("How often the server looks for a new version.", min=0.1))
-    max_body_mb: float = field(default=10.0, metadata=_doc("Largest request body accepted.", min=0.01))
-    batching: BatchingConfig = field(default_factory=BatchingConfig)
-    log_predictions: bool = field(default=False, metadata=_doc(
-        "Append each answered instance, its prediction, the version and a request id to JSONL files under "
-        "<workdir>/predictions/<model>/ (`adapt batch from-log` turns a time slice of them into a batch)."))
-    log_sample_rate: float = field(default=1.0, metadata=_doc(
-        "Share of predict requests logged when log_predictions is on (a request is logged whole or not at all).",
-        min=0.0, max=1.0))
-    log_file_mb: float = field(default=64.0, metadata=_doc(
-        "A prediction log file is closed and a new one started past this size.", min=0.01))
-
-
-@dataclass(frozen=True)
-class PredictionConfig:
-    mode: str = field(default="local", metadata=_doc(
-        "BatchPredictionGen: local Beam RunInference, or a Vertex AI batch-prediction job.",
-        choices=("local", "vertex")))
-    vertex_model: str = field(default="", metadata=_doc("Vertex AI model resource name (vertex mode)."))
-    vertex_machine_type: str = field(default="n1-standard-2", metadata=_doc("Vertex batch-prediction machine type."))
-
-
-@dataclass(frozen=True)
-class KubeflowConfig:
-    image: str = field(default="gcr.io/my-project/adapt:latest", metadata=_doc(
-        "Pipeline image (Dockerfile in this repo) referenced by compiled pipelines."))
-    pipeline_root: str = field(default="gs://my-bucket/adapt/pipelines", metadata=_doc(
-        "Pipeline root on KFP/Vertex."))
-    data_root: str = field(default="/gcs/my-bucket/adapt/data", metadata=_doc(
-        "Span folders on KFP/Vertex, a path the containers can write with atomic renames: a mounted "
-        "volume, or Vertex's GCS FUSE mount /gcs/<bucket>/... (SpanPreparator writes spans there)."))
-    schema_file: str = field(default="gs://my-bucket/adapt/schema/schema.pbtxt", metadata=_doc(
-        "The kept schema on KFP/Vertex: upload the current version (<workdir>/schema/v<CURRENT>/schema.pbtxt) "
-        "there."))
-    compiled_root: str = field(default="gs://my-bucket/adapt/compiled", metadata=_doc(
-        "Where the compiled pipeline JSON files are uploaded; PipelineTrigger submits training from there."))
-    beam_args: List[str] = field(default_factory=list, metadata=_doc(
-        "beam_pipeline_args of Beam components on KFP/Vertex, e.g. [--runner=DataflowRunner, "
-        "--project=P, --region=R, --temp_location=gs://...]."))
-    serving_destination: str = field(default="gs://my-bucket/adapt/serving", metadata=_doc(
-        "Where the Kubeflow Pusher pushes the model."))
-    host: str = field(default="", metadata=_doc("KFP endpoint for `adapt submit` and PipelineTrigger kubeflow mode."))
-    vertex_project: str = field(default="", metadata=_doc("GCP project for Vertex AI Pipelines."))
-    vertex_region: str = field(default="us-central1", metadata=_doc("Vertex AI region."))
-    serving_image: str = field(default="tensorflow/serving:2.16.1", metadata=_doc(
-        "TF Serving image used by InfraValidator on Kubernetes."))
-
-
-@dataclass(frozen=True)
-class MetadataConfig:
-    mysql_host: str = field(default="", metadata=_doc(
-        "ML Metadata on a MySQL or MariaDB server shared by a team; empty: the SQLite file metadata.sqlite in "
-        "the workspace."))
-    mysql_port: int = field(default=3306, metadata=_doc("MySQL/MariaDB port.", min=1, max=65535))
-    mysql_database: str = field(default="adapt_metadata", metadata=_doc("Database holding the MLMD tables."))
-    mysql_user: str = field(default="adapt", metadata=_doc("MySQL/MariaDB user."))
-    mysql_password_env: str = field(default="ADAPT_MLMD_PASSWORD", metadata=_doc(
-        "Environment variable holding that user's password (the password is never written to a file)."))
-    retry_seconds: float = field(default=0.0, metadata=_doc(
-        "How long a command waits for a MySQL/MariaDB server that stopped answering (a restart for maintenance), "
-        "retrying each ML Metadata call; 0: it fails at once, in one line naming the database.", min=0.0))
-
-
-@dataclass(frozen=True)
-class MlflowConfig:
-    tracking_uri: str = field(default="", metadata=_doc(
-        "When set, every push registers the version in MLflow (alias `production`)."))
-
-
-ALERT_EVENTS = ("retrain", "push", "decline", "drift", "estimate", "rollback", "failure")
-
-
-@dataclass(frozen=True)
-class AlertsConfig:
-    webhook: str = field(default="", metadata=_doc(
-        "When set, a small JSON message is POSTed here on each event of alerts.events (fire and forget: a webhook "
-        "that fails or is slow never fails a run); each alert sent is recorded in the history."))
-    format: str = field(default="adapt", metadata=_doc(
-        "The message's shape: adapt (its own JSON: event, model, text, details), slack or teams (their "
-        "incoming-webhook shapes).", choices=("adapt", "slack", "teams")))
-    events: List[str] = field(default_factory=lambda: list(ALERT_EVENTS), metadata=_doc(
-        "Which events alert: retrain, push, decline (a candidate not pushed), drift (a drift alarm), estimate (an "
-        "estimate without labels that fired its rule), rollback, failure (a run that failed).", subset=ALERT_EVENTS))
-    timeout_seconds: float = field(default=2.0, metadata=_doc(
-        "How long a POST may take before it is given up.", min=0.1, max=30.0))
 
 
 @dataclass(frozen=True)
@@ -364,7 +239,7 @@ class Config:
     # -- construction -----------------------------------------------------
     @classmethod
     def from_dict(cls, values: Optional[Mapping[str, Any]]) -> "Config":
-        return _build(cls, values or {}, prefix="")
+        return build_section(cls, values or {}, prefix="", retired=RETIRED)
 
     @classmethod
     def load(cls, path: Path) -> "Config":
@@ -406,7 +281,7 @@ class Config:
         for section in dataclasses.fields(self):
             lines.append("")
             lines.append(f"{section.name}:")
-            lines += _section_yaml(getattr(self, section.name), section.name, "  ", notes or {})
+            lines += section_yaml(getattr(self, section.name), section.name, "  ", notes or {})
         return "\n".join(lines) + "\n"
 
     # -- derived values ---------------------------------------------------
@@ -429,121 +304,3 @@ class Config:
                              feature_methods=dict(drift.feature_methods), false_alarm_rate=drift.false_alarm_rate,
                              min_importance=drift.min_importance, min_weighted_psi=drift.min_weighted_psi,
                              distances=list(drift.distances))
-
-
-
-def _section_yaml(section_value, path: str, indent: str, notes: Mapping[str, str]) -> List[str]:
-    lines = []
-    for item in dataclasses.fields(section_value):
-        value = getattr(section_value, item.name)
-        if dataclasses.is_dataclass(value):  # a section inside a section: serving.batching
-            lines += [f"{indent}# {type(value).__doc__.strip()}", f"{indent}{item.name}:"]
-            lines += _section_yaml(value, f"{path}.{item.name}", indent + "  ", notes)
-            continue
-        lines.append(f"{indent}# {item.metadata.get('doc', '')}")
-        if "values" in item.metadata and value:  # one line per entry, to read and edit
-            lines.append(f"{indent}{item.name}:")
-            for key, entry in value.items():
-                note = notes.get(f"{path}.{item.name}.{key}")
-                lines.append(f"{indent}  {json.dumps(key)}: {json.dumps(entry)}" + (f"  # {note}" if note else ""))
-            continue
-        # JSON is valid YAML and keeps lists and mappings on one readable line.
-        lines.append(f"{indent}{item.name}: {json.dumps(value)}")
-    return lines
-
-
-def _build(cls, values: Mapping[str, Any], prefix: str):
-    if not isinstance(values, Mapping):
-        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: must be a mapping, got {values!r}")
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    retired = [name for name in values if f"{prefix}{name}" in RETIRED]
-    for name in retired:
-        sys.stderr.write(f"adapt: {prefix}{name} in adapt.yaml is ignored: {RETIRED[prefix + name]}\n")
-    values = {name: value for name, value in values.items() if name not in retired}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(f"{prefix}{unknown[0]}: unknown configuration key "
-                          f"(known: {', '.join(sorted(known))})")
-    hints = typing.get_type_hints(cls)
-    kwargs = {}
-    for name, item in known.items():
-        if name not in values:
-            continue
-        key = f"{prefix}{name}"
-        hint = hints[name]
-        if dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, values[name] if values[name] is not None else {}, key + ".")
-        else:
-            value = _check_value(key, values[name], hint, item.metadata)
-            if isinstance(value, dict) and item.default_factory is not dataclasses.MISSING:
-                value = {**item.default_factory(), **value}  # partial mappings extend the defaults
-            kwargs[name] = value
-    return cls(**kwargs)
-
-
-def _check_value(key: str, value: Any, hint: Any, rules: Mapping[str, Any]) -> Any:
-    if value in rules.get("also", ()):
-        return value
-    origin = typing.get_origin(hint)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key}: must be true or false, got {value!r}")
-    elif hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-                value = int(value)
-            else:
-                raise ConfigError(f"{key}: must be an integer, got {value!r}")
-    elif hint is float:
-        if isinstance(value, bool):
-            raise ConfigError(f"{key}: must be a number, got {value!r}")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key}: must be a number, got {value!r}") from None
-    elif hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{key}: must be a string, got {value!r}")
-    elif origin in (list, List):
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list):  # a YAML list of numbers (classes: [0, 1]) means their text
-            value = [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: must be a list of strings, got {value!r}")
-        allowed = rules.get("subset")
-        bad = [v for v in value if allowed and v not in allowed]
-        if bad:
-            raise ConfigError(f"{key}: {bad[0]!r} is not one of {', '.join(allowed)}")
-        if rules.get("window_sizes"):
-            bad = [v for v in value if v != "all" and not (v.isdigit() and int(v) >= 1)]
-            if bad or not value:
-                raise ConfigError(f"{key}: expected window sizes (integers >= 1 or all), got {value!r}")
-    elif origin in (dict, Dict):
-        value_rules = {"choices": rules["values"]} if "values" in rules else {"min": 0.0}
-        value = _check_mapping(key, value, typing.get_args(hint)[1], rules.get("keys"), value_rules)
-    if "choices" in rules and value not in rules["choices"]:
-        raise ConfigError(f"{key}: must be one of {', '.join(rules['choices'])}, got {value!r}")
-    if "min" in rules and value < rules["min"]:
-        raise ConfigError(f"{key}: must be >= {rules['min']}, got {value!r}")
-    if "max" in rules and value > rules["max"]:
-        raise ConfigError(f"{key}: must be <= {rules['max']}, got {value!r}")
-    return value
-
-
-def _check_mapping(key: str, value: Any, value_hint: Any, allowed_keys, value_rules: Mapping[str, Any]
-                   ) -> Dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{key}: must be a mapping, got {value!r}")
-    checked = {}
-    for name, item in value.items():
-        item_key = f"{key}.{name}"
-        if typing.get_origin(value_hint) in (dict, Dict):
-            checked[name] = _check_mapping(item_key, item, typing.get_args(value_hint)[1], allowed_keys, value_rules)
-            continue
-        if allowed_keys and name not in allowed_keys:
-            raise ConfigError(f"{item_key}: unknown metric (known: {', '.join(allowed_keys)})")
-        checked[str(name)] = _check_value(item_key, item, value_hint, value_rules)
-    return checked
