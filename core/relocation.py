@@ -121,10 +121,8 @@ def follow_move(root: Path, uses_mysql: Callable[[], bool], echo: Optional[Calla
     recorded = recorded_root(root)
     if recorded == str(root):
         return None
-    if recorded is None:   # made before the record: it was where its store's paths say
+    if recorded is None:   # made before the record: it was where its store's paths say (reading writes nothing)
         recorded = inferred_root(root) or str(root)
-        with contextlib.suppress(OSError):  # perhaps on a read-only mount
-            record_root(root, recorded)
     if not _elsewhere(recorded, root):
         return None
     try:
