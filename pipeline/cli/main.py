@@ -22,7 +22,8 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, with its errors as adapt's: one line on stderr, exit 2."""
 
     def error(self, message):
-        print(f"{ERROR_PREFIX}{self.prog.split(' ', 1)[-1]}: {message}", file=sys.stderr)
+        command = self.prog.partition(" ")[2]   # "adapt train" -> "train:"; the root's own errors need no name
+        print(f"{ERROR_PREFIX}{command + ': ' if command else ''}{message}", file=sys.stderr)
         sys.exit(2)
 
 

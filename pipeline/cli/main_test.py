@@ -111,3 +111,20 @@ def test_doctor_names_what_needs_a_person_and_cleans_only_stale_leftovers(tmp_pa
     assert not (tmp_path / "metadata.sqlite").exists()   # looking creates nothing
     cleaned = _adapt("doctor", "--clean", workdir=tmp_path)
     assert "data/.span-staging.k1: 100 B, untouched for 3 h (removed)" in cleaned.stdout and not stale.exists()
+
+
+def test_a_mistyped_flag_or_command_is_one_line_naming_it(capsys):
+    import pytest as _pytest
+
+    from pipeline.cli.main import main
+    with _pytest.raises(SystemExit) as ended:
+        main(["evaluate-batch", "b", "--workdri", "ws"])
+    assert ended.value.code == 2
+    assert capsys.readouterr().err.strip() == "adapt: error: unrecognized arguments: --workdri ws"
+    with _pytest.raises(SystemExit):
+        main(["modles", "list"])
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("adapt: error: argument COMMAND: invalid choice: 'modles'") and "\n" not in said
+    with _pytest.raises(SystemExit):
+        main(["train", "--window", "x"])
+    assert capsys.readouterr().err.strip() == "adapt: error: train: argument --window: invalid int value: 'x'"
