@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from core import estimation
+from core import error_estimation, estimation
 
 
 def _calibrated_sample(rng, n, a, b):
@@ -121,12 +121,12 @@ def _heteroscedastic(rng, n, low, high):
 def test_the_error_model_estimates_a_higher_mae_where_predictions_move_into_larger_errors():
     rng = np.random.default_rng(10)
     predicted, labels = _heteroscedastic(rng, 3000, 10, 100)
-    model = estimation.fit_error_model(predicted, labels)
+    model = error_estimation.fit_error_model(predicted, labels)
     assert len(model.counts) > 1 and model.rows == 3000
     covered = 0
     for _ in range(100):
         batch, truth = _heteroscedastic(rng, 500, 60, 100)   # shifted towards the large values
-        estimate = estimation.estimate_mae(model, batch)
+        estimate = error_estimation.estimate_mae(model, batch)
         realized = np.abs(batch - truth).mean()
         covered += estimate.low <= realized <= estimate.high
         assert estimate.value > np.abs(predicted - labels).mean() * 1.2   # the holdout's MAE would miss the shift
@@ -137,9 +137,9 @@ def test_errors_that_do_not_depend_on_the_prediction_get_one_bin_and_the_holdout
     rng = np.random.default_rng(11)
     predicted = rng.uniform(0, 10, size=2000)
     labels = predicted + rng.normal(0.0, 1.0, size=2000)
-    model = estimation.fit_error_model(predicted, labels)
+    model = error_estimation.fit_error_model(predicted, labels)
     assert len(model.counts) <= 2
-    estimate = estimation.estimate_mae(model, rng.uniform(0, 10, size=400))
+    estimate = error_estimation.estimate_mae(model, rng.uniform(0, 10, size=400))
     assert estimate.value == pytest.approx(np.sqrt(2 / np.pi), abs=0.06)
     assert estimate.low < estimate.value < estimate.high
 
@@ -147,11 +147,11 @@ def test_errors_that_do_not_depend_on_the_prediction_get_one_bin_and_the_holdout
 def test_a_small_holdout_gets_one_bin_and_the_error_model_round_trips():
     rng = np.random.default_rng(12)
     predicted, labels = _heteroscedastic(rng, 60, 10, 100)
-    model = estimation.fit_error_model(predicted, labels)
+    model = error_estimation.fit_error_model(predicted, labels)
     assert len(model.counts) == 1 and model.summary()["holdout_mae"] == pytest.approx(
         np.abs(predicted - labels).mean(), rel=1e-5)
-    again = estimation.ErrorModel.from_dict(model.to_dict())
-    sums = estimation.ErrorSums(1).add(again, predicted[:30]).merge(estimation.ErrorSums(1).add(again, predicted[30:]))
+    again = error_estimation.ErrorModel.from_dict(model.to_dict())
+    sums = error_estimation.ErrorSums(1).add(again, predicted[:30]).merge(error_estimation.ErrorSums(1).add(again, predicted[30:]))
     assert sums.results(again)["mae"] == pytest.approx(model.summary()["holdout_mae"], rel=1e-5)
     assert sums.results(again)["rmse"] == pytest.approx(np.sqrt(((predicted - labels) ** 2).mean()), rel=1e-5)
-    assert estimation.fit_error_model([], []).rows == 0
+    assert error_estimation.fit_error_model([], []).rows == 0

@@ -26,7 +26,8 @@ from tfx_bsl.public import tfxio
 from core.contract import (OUTPUT_KEY, SIGNATURE_INPUT, SIGNATURE_NAME, TRANSFORM_SIGNATURE, write_calibration,
                            write_model_info)
 from core.data.schema import required_features, schema_version
-from core.estimation import Calibrator, ErrorModel, fit_calibrator, fit_error_model
+from core.error_estimation import ErrorModel, fit_error_model
+from core.estimation import Calibrator, fit_calibrator
 
 _TYPE_NAMES = {tf.int64: "int", tf.float32: "float", tf.string: "string"}
 

@@ -13,7 +13,7 @@ from components.artifacts import read_report, write_report
 from components.performance_evaluator.metrics import (ErrorEstimationCombine, EstimationCombine, Metrics, MetricsCombine,
                                                       RegressionMetrics)
 from core.contract import DEFAULT_CLASSES
-from core.estimation import ErrorModel
+from core.error_estimation import ErrorModel
 from core.data.batch import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError

@@ -23,7 +23,8 @@ from typing import Dict, List, Optional, Sequence
 import apache_beam as beam
 import numpy as np
 
-from core.estimation import Calibrator, ErrorModel, ErrorSums, EstimationSums
+from core.error_estimation import ErrorModel, ErrorSums
+from core.estimation import Calibrator, EstimationSums
 
 BINS = 10_000
 METRICS = ("accuracy", "auc", "precision", "recall", "log_loss")
