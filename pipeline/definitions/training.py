@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 import tensorflow_model_analysis as tfma
-from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import Channel
 
 from components.calibrated_trainer import CalibratedTrainer
@@ -51,10 +50,12 @@ from components.versioned_pusher.executor import CANARY_TRAFFIC, EVALUATED_AGAIN
 from core import contract
 from core.config import Config
 from core.contract import ModelPackage
-from core.data.spans import SpanWindow, split_pattern
+from core.data.spans import SpanWindow
 from pipeline.definitions import names
 from pipeline.definitions import tfx_v1 as tfx
 from pipeline.definitions.span_window import SpanWindowStrategy
+from pipeline.definitions.window_inputs import (eval_split, span_input_config, static_range, train_split,
+                                                window_input_config_json)
 
 LOCAL = "local"
 REMOTE_TARGETS = ("kubeflow", "vertex")
@@ -80,49 +81,6 @@ class TrainingPipelineSpec:
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
     metadata_connection_config: object = None
-
-
-# -- the span window --------------------------------------------------------------------
-def span_input_config() -> example_gen_pb2.Input:
-    return example_gen_pb2.Input(splits=[
-        example_gen_pb2.Input.Split(name="train", pattern=split_pattern("train")),
-        example_gen_pb2.Input.Split(name="eval", pattern=split_pattern("test")),
-    ])
-
-
-def static_range(start: int, end: int) -> range_config_pb2.RangeConfig:
-    return range_config_pb2.RangeConfig(
-        static_range=range_config_pb2.StaticRange(start_span_number=start, end_span_number=end))
-
-
-def train_split(position: int) -> str:
-    return f"train-{position}"
-
-
-def eval_split(position: int) -> str:
-    return f"eval-{position}"
-
-
-def window_positions(window: SpanWindow, size: int) -> List[int]:
-    """The span at each window position 1..size (position size is the newest span)."""
-    spans = window.spans[-size:]
-    return [spans[0]] * (size - len(spans)) + spans
-
-
-def window_input_config(window: SpanWindow, size: int) -> example_gen_pb2.Input:
-    """ExampleGen Input naming exactly the window's span folders, one train and one eval split per position."""
-    splits = []
-    for position, span in enumerate(window_positions(window, size), start=1):
-        splits.append(example_gen_pb2.Input.Split(name=train_split(position), pattern=split_pattern("train", span)))
-        splits.append(example_gen_pb2.Input.Split(name=eval_split(position), pattern=split_pattern("test", span)))
-    return example_gen_pb2.Input(splits=splits)
-
-
-def window_input_config_json(window: SpanWindow, size: int) -> str:
-    import json
-
-    from google.protobuf import json_format
-    return json.dumps(json_format.MessageToDict(window_input_config(window, size)), sort_keys=True)
 
 
 @dataclass

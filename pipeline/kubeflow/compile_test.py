@@ -14,6 +14,7 @@ from core.contract import load_model_package
 from core.data import spans
 from core.data.spans import SpanWindow
 from pipeline.definitions import training
+from pipeline.definitions import window_inputs
 from pipeline.kubeflow import compile as kubeflow
 from pipeline.kubeflow import submit
 from tests.fake_kfp import FakeKfp
@@ -143,7 +144,7 @@ def _spans_1_to_12(data_root):
 
 def test_window_9_to_12_matches_exactly_those_spans_folders(tmp_path):
     _spans_1_to_12(tmp_path)
-    config = training.window_input_config(SpanWindow(9, 12), size=4)
+    config = window_inputs.window_input_config(SpanWindow(9, 12), size=4)
     matched = {split.name: sorted(glob.glob(os.path.join(str(tmp_path), split.pattern))) for split in config.splits}
     every_file = {f for files in matched.values() for f in files}
     expected = {f for span in (9, 10, 11, 12) for part in ("train", "test")
@@ -155,8 +156,8 @@ def test_window_9_to_12_matches_exactly_those_spans_folders(tmp_path):
 
 
 def test_a_short_window_fills_missing_positions_with_its_oldest_span():
-    assert training.window_positions(SpanWindow(1, 2), 4) == [1, 1, 1, 2]
-    assert training.window_positions(SpanWindow(8, 12, excluded=(10,)), 4) == [8, 9, 11, 12]
+    assert window_inputs.window_positions(SpanWindow(1, 2), 4) == [1, 1, 1, 2]
+    assert window_inputs.window_positions(SpanWindow(8, 12, excluded=(10,)), 4) == [8, 9, 11, 12]
 
 
 def test_dockerfile_builds_on_tfx_installs_this_package_and_keeps_the_entrypoint():

@@ -121,7 +121,7 @@ def _target_kwargs(mode: str, host: str, project: str, region: str, pipeline_roo
 
 def start_training_run(mode: str, target: Mapping[str, Any], window: SpanWindow) -> str:
     """Starts the compiled training pipeline on exactly the window's spans (PipelineTrigger's remote modes)."""
-    from pipeline.definitions.training import window_input_config_json
+    from pipeline.definitions.window_inputs import window_input_config_json
     size = int(target.get("window_size") or len(window.spans))
     params = {"input_config": window_input_config_json(window, size)}
     return submit(target["pipeline_spec"], params, run_name=f"adapt-training spans {window}",

@@ -21,7 +21,7 @@ from google.protobuf import json_format
 from components.artifacts import read_report
 from core.data.spans import SpanWindow
 from pipeline.definitions import names
-from pipeline.definitions.training import window_input_config_json
+from pipeline.definitions.window_inputs import window_input_config_json
 from pipeline.kubeflow import compile as kubeflow
 from pipeline.lineage import evaluation
 from tests.fake_kfp import FakeKfp
