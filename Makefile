@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb chromium
+.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb chromium suite-costs
 
 help:
 	@echo "make install    create $(VENV)/ from requirements.lock and install adapt (editable)"
@@ -42,6 +42,11 @@ TEST_WORKERS ?= 2
 
 test: install mariadb chromium
 	ADAPT_TEST_DURATIONS_FILE=build/test-durations.json $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The seconds each test file took in the last `make test` (build/test-durations.json) become tests/suite_costs.json,
+# by which the two workers take the costliest file first.
+suite-costs:
+	$(VENV)/bin/python -c 'import conftest; conftest.write_file_costs("build/test-durations.json")'
 
 # Debian's MariaDB server for the ML Metadata-on-MySQL tests (they start a private instance, then stop it).
 mariadb:

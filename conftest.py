@@ -14,6 +14,7 @@ it is trained once.
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -49,20 +50,54 @@ SHARED_FIXTURE_FILES = {"tests/e2e/registry_and_serving_test.py": "served_worksp
                         "tests/e2e/portable_runner_test.py": "served_workspace"}
 
 
+# Seconds each test file took on a clean clone (`make suite-costs` refreshes it from build/test-durations.json).
+FILE_COSTS = Path(__file__).parent / "tests" / "suite_costs.json"
+UNKNOWN_TEST_SECONDS = 1.0  # a file not measured yet: this much per test
+
+
+def file_costs() -> dict:
+    return json.loads(FILE_COSTS.read_text()) if FILE_COSTS.is_file() else {}
+
+
+def unit_cost(nodeids, costs: dict) -> float:
+    """The expected seconds of a unit of work (a file, or the files sharing a fixture)."""
+    files = {nodeid.split("::")[0] for nodeid in nodeids}
+    return sum(costs.get(path, UNKNOWN_TEST_SECONDS * sum(1 for n in nodeids if n.startswith(path + "::")))
+               for path in files)
+
+
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (-p no:xdist) pytest ignores this
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile`, with the files of SHARED_FIXTURE_FILES as one unit (xdist's loadgroup marks do not
-    reach its scheduler under pytest 9)."""
+    reach its scheduler under pytest 9), the costliest unit left first: a long file started last would hold the
+    run open while the other worker idles (longest processing time first)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
+    costs = file_costs()
 
     class FilesSharingFixtures(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::")[0]
             return SHARED_FIXTURE_FILES.get(path, path)
 
+        def _assign_work_unit(self, node) -> None:
+            if self.workqueue:
+                heaviest = max(self.workqueue, key=lambda scope: unit_cost(self.workqueue[scope], costs))
+                self.workqueue.move_to_end(heaviest, last=False)
+            super()._assign_work_unit(node)
+
     return FilesSharingFixtures(config, log)
+
+
+def write_file_costs(durations_file: str) -> None:
+    """tests/suite_costs.json from a run's per-test seconds (ADAPT_TEST_DURATIONS_FILE)."""
+    per_file: dict = {}
+    for nodeid, seconds in json.loads(Path(durations_file).read_text())["seconds"].items():
+        path = nodeid.split("::")[0]
+        per_file[path] = per_file.get(path, 0.0) + seconds
+    FILE_COSTS.write_text(json.dumps({path: round(seconds, 1) for path, seconds in sorted(per_file.items())},
+                                     indent=1) + "\n")
 
 
 def over_budget():

@@ -57,3 +57,16 @@ def test_under_two_workers_each_file_runs_on_one_and_the_files_sharing_a_fixture
             workers.setdefault(line.split("PASSED ")[1].split("::")[0], set()).add(line.split("]")[0])
     assert sorted(workers) == sorted(files) and all(len(names) == 1 for names in workers.values())
     assert len(set().union(*(workers[name] for name in conftest.SHARED_FIXTURE_FILES))) == 1
+
+
+def test_the_costliest_unit_of_work_goes_first():
+    import conftest
+    costs = {"tests/a_test.py": 300.0, "tests/b_test.py": 5.0}
+    assert conftest.unit_cost(["tests/a_test.py::t1", "tests/a_test.py::t2"], costs) == 300.0
+    assert conftest.unit_cost(["tests/new_test.py::t1", "tests/new_test.py::t2"], costs) == \
+        2 * conftest.UNKNOWN_TEST_SECONDS   # not measured yet: by its tests
+    shared = [f"{path}::t" for path in conftest.SHARED_FIXTURE_FILES]
+    assert conftest.unit_cost(shared, {path: 10.0 for path in conftest.SHARED_FIXTURE_FILES}) == \
+        10.0 * len(conftest.SHARED_FIXTURE_FILES)
+    measured = conftest.file_costs()
+    assert measured and all(path.endswith("_test.py") and seconds >= 0 for path, seconds in measured.items())
