@@ -98,7 +98,12 @@ def holdout_outputs(predict, holdout) -> Tuple[np.ndarray, np.ndarray]:
 
 def calibrate(outputs: np.ndarray, labels: np.ndarray, regression: bool = False) -> Union[Calibrator, ErrorModel]:
     """What estimates the model's performance before labels arrive: a classifier's calibration maps, or a
-    regression model's error model (core/estimation.py)."""
+    regression model's error model (core/estimation.py). The rows are put in one order first, so that the maps
+    depend on the rows and not on the order TFX read them in (the fits' random splits are by position)."""
+    outputs, labels = np.asarray(outputs), np.asarray(labels)
+    if len(labels):
+        order = np.lexsort([*np.asarray(outputs, dtype=float).reshape(len(labels), -1).T[::-1], labels])
+        outputs, labels = outputs[order], labels[order]
     if regression:
         return fit_error_model(outputs, labels)
     return fit_calibrator(outputs, labels) if len(labels) else Calibrator()

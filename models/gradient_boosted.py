@@ -120,7 +120,7 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
     rows = _in_memory(train_dataset)
     if rows is None or len(rows[1]) < folds * MIN_EXAMPLES:
         return None
-    features, labels = rows
+    features, labels = _in_one_order(*rows)
     fold = np.random.default_rng(seed).permutation(len(labels)) % folds
     if not regression and any(len(np.unique(labels[fold != k])) < 2 for k in range(folds)):
         return None  # a forest needs two classes to grow
@@ -142,6 +142,20 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
 
 
 _LABEL = "__label__"
+
+
+def _in_one_order(features: Dict[str, np.ndarray], labels: np.ndarray) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
+    """The rows sorted by a hash of their values: the folds, and so every out-of-fold answer, then depend on the
+    rows and not on the order TFX read the training files in."""
+    import pandas as pd
+    count = len(labels)
+    key = pd.util.hash_array(np.asarray(labels).reshape(count, -1)[:, 0])
+    for name in sorted(features):
+        values = features[name].reshape(count, -1)
+        for position in range(values.shape[1]):
+            key = key * np.uint64(1000003) ^ pd.util.hash_array(values[:, position])
+    order = np.argsort(key, kind="stable")
+    return {name: values[order] for name, values in features.items()}, labels[order]
 
 
 def _as_tfdf_outputs(model, predicted: np.ndarray, classes: int, regression: bool) -> np.ndarray:

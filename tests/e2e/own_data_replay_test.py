@@ -114,9 +114,9 @@ def _same(key, found, expected) -> bool:
     if key.endswith("_seconds"):
         return True
     if key.startswith("estimated_") and found is not None and expected is not None:
-        # the label-less estimate moves by up to 0.004 between two uninterrupted replays of one folder as well:
-        # its calibration reads the trees' out-of-fold answers in the order TFX reads the training rows
-        return found == pytest.approx(expected, abs=0.02)
+        # the calibration sorts its rows before its random splits (models/export.py, gradient_boosted.py), so the
+        # estimate no longer follows the order TFX read the rows in; what is left is float summation order
+        return found == pytest.approx(expected, abs=0.002)
     return found == expected
 
 
