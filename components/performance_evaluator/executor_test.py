@@ -224,3 +224,37 @@ def test_regression_metrics_carry_the_spread_the_tested_rule_needs():
                                                                  max_drop=0.02, rule="tested_drop"))
     assert report["rule"] == "tested_drop" and report["reference_rows"] == 400
     assert "mae 1.050 on 5 rows is 110.0% above the serving model's 0.500 on 400 holdout rows" in report["reason"]
+
+
+def test_a_partially_labeled_batch_is_weighted_by_the_probabilities_its_labels_file_carries(tmp_path):
+    # Row 0 (predicted 1, labeled 0) was chosen with probability 0.8, row 2 (right) with 0.2: of the 4 rows an
+    # estimated 1 / 0.8 are wrong, accuracy 1 - 1.25 / 4, where the plain mean of the two would say 0.5.
+    output, report = _run(tmp_path, [["data.csv:0", "0.8", "0"], ["data.csv:2", "0.2", "1"]],
+                          header=("instance_id", "inclusion_probability", "big_tipper"))
+    assert report["metrics"]["accuracy"] == 0.6875 and output.get_float_custom_property("accuracy") == 0.6875
+    assert report["partial"] == {**report["partial"], "metric": "accuracy", "labeled_rows": 2, "rows": 4,
+                                 "weighted": True}
+    assert report["partial"]["low"] <= 0.6875 <= report["partial"]["high"]
+    assert report["reason"].endswith("(accuracy from 2 of 4 rows)")
+
+
+def test_a_label_request_in_the_batch_folder_weights_labels_that_name_only_ids(tmp_path):
+    from core.labeling.acquisition import REQUEST_FILE, ChosenRow, LabelRequest
+    (tmp_path / "batch").mkdir()
+    LabelRequest("batch", 3, 4, 2, 0.2, 0, "big_tipper", "now", [ChosenRow("data.csv:0", 0.8, 0.1),
+                                                                 ChosenRow("data.csv:2", 0.2, 0.3)]
+                 ).write_record(tmp_path / "batch" / REQUEST_FILE)
+    _, report = _run(tmp_path, [["data.csv:0", "0"], ["data.csv:2", "1"]], header=("instance_id", "big_tipper"))
+    assert report["metrics"]["accuracy"] == 0.6875 and report["partial"]["weighted"] is True
+
+
+def test_a_fully_labeled_batch_has_no_partial_estimate_and_a_fall_is_explained():
+    rule = PerformanceSettings("accuracy", reference=0.9, max_drop=0.05, reference_rows=1000)
+    estimated = {**ESTIMATED, "accuracy": 0.85, "accuracy_low": 0.8, "accuracy_high": 0.9,
+                 "class_shares": {"0": 0.5, "1": 0.5}}
+    report = report_of(_metrics(_records(["1", "0", "1", "1"])), 4, ["accuracy"], rule, estimated)
+    assert "partial" not in report and report["metrics"]["accuracy"] == 0.75
+    explained = report["drop_explained"]
+    assert explained["total"]["value"] == pytest.approx(0.15) and explained["input_shift"]["value"] == pytest.approx(0.05)
+    parts = explained["input_shift"]["value"] + explained["class_shares"]["value"] + explained["concept"]["value"]
+    assert parts == pytest.approx(0.15)

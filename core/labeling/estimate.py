@@ -78,6 +78,16 @@ class LabeledSums:
             self.class_weights[label] = self.class_weights.get(label, 0.0) + 1.0 / pi
         return self
 
+    @classmethod
+    def uniform(cls, count: int, loss_sum: float, loss_square_sum: float, rows: int,
+                class_counts: Optional[Dict[str, int]] = None) -> "LabeledSums":
+        """The sums of `count` labeled rows of `rows` that were equally likely to be chosen (pi = count / rows),
+        from the losses' moments alone."""
+        pi = count / rows
+        return cls(count=count, weighted_loss=loss_sum / pi, brewer_weight=count * (1 - pi),
+                   brewer_linear=(1 - pi) * loss_sum / pi, brewer_square=(1 - pi) * loss_square_sum / pi ** 2,
+                   class_weights={label: n / pi for label, n in (class_counts or {}).items()})
+
     def merge(self, other: "LabeledSums") -> "LabeledSums":
         for name in ("count", "weighted_loss", "brewer_weight", "brewer_linear", "brewer_square"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
