@@ -44,6 +44,11 @@ class DropExplained:
                        round(value, 6) if isinstance(value, float) else value)
                 for name, value in asdict(self).items()}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "DropExplained":
+        parts = {name: DropPart(**data[name]) for name in ("total", "input_shift", "class_shares", "concept")}
+        return cls(data["metric"], data["reference"], data["estimated"], data["realized"], **parts)
+
     def share(self, part: DropPart) -> Optional[float]:
         return part.value / self.total.value if self.total.value else None
 

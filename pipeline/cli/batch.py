@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 from core.errors import ERROR_PREFIX, UsageError
+from core.labeling.estimate import PartialEstimate
+from core.labeling.explain import DropExplained
 from pipeline import presentation
 from pipeline.cli import tables
 from pipeline.cli.common import batch_path, command, echo_stderr, emit, open_workspace, positive_int, print_json
@@ -29,6 +31,10 @@ def cmd_evaluate_batch(args) -> int:
 def describe_batch(outcome) -> str:
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(outcome.metrics.items())) or "no ground truth yet"
     lines = [f"batch {outcome.batch} (serving version {outcome.serving_version}): {metrics}"]
+    if outcome.partial:
+        lines.append(f"  from labels on some rows: {PartialEstimate(**outcome.partial).describe()}")
+    if outcome.drop_explained:
+        lines.append(f"  the drop: {DropExplained.from_dict(outcome.drop_explained).describe()}")
     if outcome.estimated:
         lines.append(f"  estimated: {presentation.estimate_text(outcome.estimated)}")
     lines += [f"  drift: {outcome.drift_reason}",

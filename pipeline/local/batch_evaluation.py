@@ -18,7 +18,10 @@ from core import versions
 from core.config import Config
 from core.data.batch import Batch
 from core.errors import AdaptError, BatchError, PipelineError
+from core.contract import read_model_info
+from core.learning_curve import curves_in_info
 from core.policy import economics
+from core.policy.more_data import MoreDataInputs
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
 from pipeline.lineage import alerts, history, queries
@@ -49,6 +52,8 @@ class BatchOutcome:
     estimated: Dict[str, Any] = field(default_factory=dict)   # confidence-based estimate: accuracy, band, auc
     predictions_uri: str = ""                                 # BatchPredictionGen's output: what the model answered
     prediction_drift: Dict[str, Any] = field(default_factory=dict)  # those answers against its holdout's
+    partial: Dict[str, Any] = field(default_factory=dict)       # labels on some rows: the metric "from N of M rows"
+    drop_explained: Dict[str, Any] = field(default_factory=dict)  # a fall split by cause (core/labeling/explain.py)
     reports: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,6 +77,19 @@ def baseline_statistics(meta: Metadata, trained_on: List[int]) -> List[Dict[str,
     """[{"span": s, "uri": .../Split-train/FeatureStats.pb}] for the spans the serving model was trained on."""
     files = queries.span_statistics_files(meta) if trained_on else {}
     return [{"span": span, "uri": files[span]} for span in trained_on if span in files]
+
+
+def more_data_inputs(config: Config, base: str, version: int, metric: str) -> str:
+    """The gain-of-more-data rule's settings and the serving model's learning curve on `metric`, as SpanPreparator
+    takes them ("": the rule is off)."""
+    settings = config.retraining.more_data
+    if not settings.enabled:
+        return ""
+    try:
+        curve = curves_in_info(read_model_info(versions.version_path(base, version))).get(metric)
+    except FileNotFoundError:
+        curve = None
+    return MoreDataInputs(settings, curve, config.largest_window(), config.drift.false_alarm_rate).to_json()
 
 
 def training_launcher(workspace: Workspace, config: Config) -> Tuple[str, Dict[str, Any]]:
@@ -156,6 +174,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         economics=economics.to_json(config.economics, history.retrain_record(
             meta, config.model.name, config.performance.for_task(model.task)[1]), config.largest_window())
         if config.economics.enabled else "",
+        more_data=more_data_inputs(config, base, version, config.performance.for_task(model.task)[1]),
         last_decline=queries.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=executor_beam_args(config.beam.args),
@@ -188,4 +207,5 @@ def _outcome(batch_id: str, version: int, reports: Dict[str, Dict[str, Any]], ba
         training_outcome=run.get("outcome", ""), train_seconds=float(run.get("seconds") or 0.0),
         pushed_version=run.get("pushed_version"), production_version=versions.production_version(base),
         seconds=round(seconds, 1), estimated=performance.get("estimated") or {},
-        prediction_drift=drift.get("prediction_drift") or {}, reports=reports)
+        prediction_drift=drift.get("prediction_drift") or {}, partial=performance.get("partial") or {},
+        drop_explained=performance.get("drop_explained") or {}, reports=reports)
