@@ -1,0 +1,96 @@
+"""`adapt labels request`: the rows of a batch worth labeling, chosen with the serving model (active testing).
+
+The serving model answers the batch in this process, as the model server would (serving/model.py: the same
+examples and model calls); its calibration (a classifier) or error model (a regression model), both exported
+beside it, turn the answers into each row's expected loss; core/labeling/acquisition.py chooses the rows.
+Written: to-label.csv (the ids, each row's inclusion probability, the features and an empty label column) and
+the request in the batch folder (a dot file: the batch's fingerprint stays), from which PerformanceEvaluator
+weights the labels when they come. ML Metadata has no record type for a request yet: the batch folder is its
+record.
+"""
+import datetime
+import itertools
+import json
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+
+from core import versions
+from core.config import Config
+from core.contract import is_regression, read_calibration
+from core.data.examples import csv_row_to_instance
+from core.errors import BatchError, UsageError
+from core.labeling.acquisition import (DEFAULT_BUDGET, REQUEST_FILE, UNIFORM_SHARE, LabelRequest, choose_rows,
+                                       expected_classification_loss)
+from core.workspace import Workspace
+
+ROWS_PER_CALL = 1000
+
+
+def expected_losses(model, calibration: Optional[dict], outputs: np.ndarray) -> np.ndarray:
+    """Each row's expected loss from the model's outputs: 1 - the calibrated confidence of the predicted class
+    (a classifier), the error model's expected |error| (a regression model; none exported: equal losses, so a
+    uniform sample)."""
+    if is_regression(model.info):
+        from core.error_estimation import ErrorModel
+        if not (calibration or {}).get("error_model"):
+            return np.ones(len(outputs))
+        return ErrorModel.from_dict(calibration).predict(outputs[:, 0])
+    from core.estimation import Calibrator, as_class_probabilities, predicted_confidence
+    raw = as_class_probabilities(outputs)
+    calibrated = Calibrator.from_dict(calibration or {}).apply(raw)
+    if calibration is None:
+        return expected_classification_loss(calibrated)
+    return 1.0 - predicted_confidence(calibrated, raw.argmax(axis=1))
+
+
+def _rows(batch, header: List[str]) -> Iterator[Tuple[str, List[str]]]:
+    for name, index, row in batch.iter_rows(header):
+        yield f"{name}:{index}", row
+
+
+def request_labels(workspace: Workspace, config: Config, batch_path: str, budget: int = DEFAULT_BUDGET,
+                   uniform_share: float = UNIFORM_SHARE, seed: int = 0, output: Optional[str] = None
+                   ) -> Tuple[LabelRequest, Path]:
+    """Chooses `budget` rows of the batch to label; returns the request and where to-label.csv was written."""
+    from serving.model import load_model
+    if not 0.0 < uniform_share <= 1.0:
+        raise UsageError(f"--uniform-share must be in (0, 1], not {uniform_share}")
+    base = workspace.serving_model_dir(config)
+    version = versions.production_version(base)
+    if not version:
+        raise BatchError(f"no serving model under {base}: run `adapt train` first")
+    path = versions.version_path(base, version)
+    model = load_model(path, version)
+    label = model.info.get("label") or config.model.label
+    batch = workspace.batch(batch_path, label=label, labels_file=config.data.labels_file)
+    if batch.format not in ("csv", "tfrecord"):
+        raise BatchError(f"batch {batch.batch_id}: a {batch.format} batch has no rows to choose from")
+    header = batch.header()
+    ids, outputs = [], []
+    rows = _rows(batch, header)
+    while True:
+        chunk = list(itertools.islice(rows, ROWS_PER_CALL))
+        if not chunk:
+            break
+        instances = [csv_row_to_instance(header, row, model.raw_types, f"batch {batch.batch_id}: {row_id}: ")
+                     for row_id, row in chunk]
+        outputs += model.predict(instances)
+        ids += [row_id for row_id, _ in chunk]
+    if not ids:
+        raise BatchError(f"batch {batch.batch_id} has no rows")
+    losses = expected_losses(model, read_calibration(path), np.asarray(outputs, dtype=float))
+    chosen = {row.instance_id: row for row in choose_rows(ids, losses, budget, uniform_share, seed)}
+    features = [column for column in header if column != label]
+    for row_id, row in _rows(batch, header):   # a second pass keeps only the chosen rows' text in memory
+        if row_id in chosen:
+            chosen[row_id].features.update(zip(header, row))
+    request = LabelRequest(batch.batch_id, version, len(ids), min(budget, len(ids)), uniform_share, seed, label,
+                           datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                           [chosen[row_id] for row_id in ids if row_id in chosen])
+    target = Path(output) if output else workspace.reports / "label-requests" / batch.batch_id / "to-label.csv"
+    request.write_csv(target, features)
+    with batch.open(REQUEST_FILE, "wt") as handle:
+        handle.write(json.dumps(request.to_dict(), indent=1))
+    return request, target
