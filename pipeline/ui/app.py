@@ -1,7 +1,8 @@
 """`adapt ui`: the dashboard, a FastAPI app on the same uvicorn stack as `adapt serve`, reading the workspace.
 
-Pages (pipeline/ui/pages.py): / (overview), /batches, /batches/<batch>[?feature=F], /models[?a=V&b=W], /data,
-/runs, and /logs/<file> (a run's log, as text). Each request reads the workspace afresh, without TensorFlow.
+Pages (pipeline/ui/pages.py): / (overview), /batches, /batches/<batch>[?feature=F], /models[?a=M&b=M] (M: a version,
+or `candidate <id>`), /policies, /data, /runs, and /logs/<file> (a run's log, as text); /metrics is the same in
+Prometheus' text format (pipeline/ui/monitoring.py). Each request reads the workspace afresh, without TensorFlow.
 
 Safety:
 - it listens on 127.0.0.1 unless told otherwise; bound to any other address it needs a token
@@ -25,6 +26,7 @@ from pipeline.ui import pages
 from pipeline.ui.views import Views
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MODEL_KEY = r"^(v?[0-9]{1,9}|candidate [0-9]{1,9})$"   # a version (5, v5) or a declined candidate's id
 TOKEN_COOKIE = "adapt_ui_token"
 # The rollback form's fields, for the OpenAPI document the tests fuzz the dashboard from (it is not served).
 ROLLBACK_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
@@ -38,7 +40,7 @@ def same_secret(sent: Optional[str], secret: str) -> bool:
 
 
 def create_app(workspace: Workspace, allow_rollback: bool = False, token: Optional[str] = None):
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -92,7 +94,8 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
         return page(f"Batch {name}", pages.batch(current, name, feature), "batches", current)
 
     @app.get("/models", response_class=HTMLResponse)
-    def models(a: Optional[int] = None, b: Optional[int] = None, message: str = ""):
+    def models(a: Optional[str] = Query(None, pattern=MODEL_KEY), b: Optional[str] = Query(None, pattern=MODEL_KEY),
+               message: str = ""):
         current = views()
         form = ""
         if allow_rollback:
@@ -122,6 +125,16 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
         except AdaptError as err:
             message = f"not rolled back: {err}"
         return RedirectResponse(f"/models?{urlencode({'message': message})}", status_code=303)
+
+    @app.get("/policies", response_class=HTMLResponse)
+    def policies():
+        current = views()
+        return page("Policies", pages.policies(current), "policies", current)
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    def metrics():
+        from pipeline.ui import monitoring
+        return PlainTextResponse(monitoring.exposition(views()), media_type=monitoring.CONTENT_TYPE)
 
     @app.get("/data", response_class=HTMLResponse)
     def data():

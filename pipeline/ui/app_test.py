@@ -18,10 +18,13 @@ def workspace(tmp_path):
 
 def test_every_page_answers_on_a_workspace_with_nothing_run_yet(workspace):
     client = TestClient(create_app(workspace))
-    for path in ("/", "/batches", "/batches/nothing", "/models", "/data", "/runs"):
+    for path in ("/", "/batches", "/batches/nothing", "/models", "/policies", "/data", "/runs"):
         answer = client.get(path)
         assert answer.status_code == 200 and "<header><b>adapt</b>" in answer.text, path
     assert client.get("/logs/..%2Fadapt.yaml").status_code == 404
+    metrics = client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert 'adapt_pushes_total{model="taxi"} 0.0' in metrics.text
 
 
 def test_with_a_token_nothing_answers_without_it_and_the_token_once_is_kept_in_a_cookie(workspace):
@@ -73,5 +76,6 @@ def test_a_refused_request_is_one_line_of_text_not_fastapis_json(workspace):
         answer = client.get(path)
         assert answer.status_code == status and answer.headers["content-type"].startswith("text/plain"), answer.text
         assert "\n" not in answer.text.strip()
-    assert client.get("/models?a=one").text == "bad request: a: Input should be a valid integer, unable to parse string as an integer"
+    assert client.get("/models?a=one").text.startswith("bad request: a: String should match pattern")
+    assert client.get("/models?a=v2&b=candidate%2047").status_code == 200
     assert client.delete("/models").status_code == 405

@@ -3,6 +3,7 @@ import re
 from types import SimpleNamespace
 
 from pipeline.ui import charts, pages
+from pipeline.ui.quality import DataQuality
 
 EVIL = "<script>alert(1)</script>"
 
@@ -14,14 +15,22 @@ def _evaluation(batch, value, **more):
            "estimated_low": 0.75, "estimated_high": 0.85, "performance_reason": "accuracy fine",
            "drifted": True, "drifted_features": [EVIL], "drift_reason": f"{EVIL} drifted",
            "drift_features": [{"feature": EVIL, "kind": "categorical", "method": "chi2", "value": 41.0,
-                               "threshold": 0.05, "p_value": 0.0001, "baseline_rows": 900, "batch_rows": 300,
-                               "importance": 0.5, "drifted": True},
+                               "threshold": 0.05, "p_value": 0.0001, "adjusted_p_value": 0.0003,
+                               "distances": {"psi": 0.31}, "baseline_rows": 900, "batch_rows": 300,
+                               "importance": 0.5, "decides": True, "drifted": True},
                               {"feature": "steady", "kind": "numeric", "method": "ks_t", "value": 0.02,
-                               "threshold": 0.05, "p_value": 0.9, "baseline_rows": 900, "batch_rows": 300,
-                               "importance": 0.1, "drifted": False}],
+                               "threshold": 0.05, "p_value": 0.042, "adjusted_p_value": 0.084,
+                               "distances": {"psi": 0.01}, "baseline_rows": 900, "batch_rows": 300,
+                               "importance": 0.1, "decides": True, "drifted": False},
+                              {"feature": "stamp", "kind": "numeric", "method": "ks_t", "value": 1.0,
+                               "threshold": 0.05, "p_value": 1e-9, "adjusted_p_value": 2e-9,
+                               "distances": {"psi": 8.2}, "baseline_rows": 900, "batch_rows": 300,
+                               "importance": 0.0, "decides": False, "drifted": True}],
            "baseline_spans": [1], "drift_statistics": "", "prediction_drift": {}, "retrain": True,
            "reason": f"drift: {EVIL}", "span": 2, "triggered": True, "training_outcome": "pushed as version 2",
-           "pushed_version": 2, "declined": False}
+           "pushed_version": 2, "declined": False, "rows": 300, "reported_drift": ["stamp"],
+           "performance_rule": {"rule": "relative_drop", "reference": 0.9, "max_drop": 0.05, "threshold": 0.0},
+           "quality": DataQuality(rows=300, missing_share={"steady": 0.25}, missing_columns=["gone"])}
     row.update(more)
     return row
 
@@ -32,12 +41,29 @@ class FakeViews:
     def __init__(self):
         self.rows = [_evaluation("b1", 0.9), _evaluation("b2", None, triggered=False, pushed_version=None,
                                                          training_outcome="", evaluated_at=1_700_000_200.0)]
+        self.replay_rows = {}
+
+    def span_batches(self):
+        return {1: "b0", 2: "b1"}
+
+    def importances(self, version):
+        return {EVIL: 0.7, "steady": 0.3}
+
+    def new_categories(self, row):
+        return {EVIL: ["never seen"]}
+
+    def replays(self):
+        return self.replay_rows
 
     def batch_evaluations(self):
         return self.rows
 
     def history(self):
-        return [{"time": 1_700_000_100.0, "event": "rollback", "trigger": "manual", "spans": "", "production_version": 1,
+        return [{"time": 1_699_999_000.0, "event": "retraining", "trigger": "init", "spans": "1-1",
+                 "production_version": 1, "outcome": "pushed as version 1", "reason": "", "updated": True},
+                {"time": 1_700_000_050.0, "event": "retraining", "trigger": "batch-evaluation", "spans": "1-2",
+                 "production_version": 2, "outcome": "pushed as version 2", "reason": "", "updated": True},
+                {"time": 1_700_000_100.0, "event": "rollback", "trigger": "manual", "spans": "", "production_version": 1,
                  "outcome": "rolled back from version 2 to 1", "reason": EVIL, "updated": True}]
 
     def serving_version(self):
@@ -55,7 +81,8 @@ class FakeViews:
 
     def runs(self):
         return [{"run_id": "20261206-1-ab", "started_at": 1_700_000_000.0, "pipeline": "adapt-training", "seconds": 3.0, "failed": False,
-                 "components": [{"node": EVIL, "state": "failed", "seconds": 1.0}], "log": EVIL}]
+                 "components": [{"node": EVIL, "state": "failed", "seconds": 1.0}], "log": EVIL, "batch": EVIL,
+                 "spans": "1-2"}]
 
     def feature_distributions(self, row, feature):
         return {"kind": "categorical", "labels": [EVIL, "b"], "baseline": [0.5, 0.5], "batch": [0.9, 0.1]}
@@ -74,7 +101,9 @@ def test_the_timeline_has_a_point_per_evaluation_with_its_decision_and_markers()
     html = pages.overview(views)
     assert len(re.findall(r'<a href="[^"]*" class="point"', html)) == 2
     assert 'class="realized"' in html and 'class="estimated"' in html   # b2 has no labels: its estimate shows
-    assert "b1 (version 1): accuracy 0.900; drift: &lt;script&gt;" in html   # hovering says the decision
+    # hovering says the batch, its size, the metric, the estimate and the decision
+    assert ("<title>b1, 300 rows (version 1): accuracy 0.900; estimated 0.800 (0.750-0.850); retrain: drift: "
+            "&lt;script&gt;") in html
     assert html.count('class="marker"') == 3   # b1 retrained and pushed; the rollback marks b2, after it
 
 
@@ -94,3 +123,113 @@ def test_the_report_links_by_anchors_and_the_app_by_paths():
 
 def test_charts_with_nothing_to_show_say_so():
     assert "No batch evaluated yet" in charts.timeline([], "accuracy", False, str)
+
+
+def test_the_drift_table_shows_the_adjusted_p_value_that_decided_and_keeps_apart_what_the_model_does_not_use():
+    html = pages.batch(FakeViews(), "b1")
+    deciding, moved = html.split("Moved but not used by the model")
+    assert "p adjusted (decides)" in deciding and "effect size (PSI)" in deciding
+    assert "<b>0.084</b></td><td class=\"n\">0.042</td>" in deciding   # steady: adjusted 0.084 decided, raw 0.042
+    assert ">steady</a>" in deciding and '<span class="ok">no</span>' in deciding
+    assert ">stamp</a>" in moved and '<span class="warn">moved</span>' in moved and "drifted" not in moved
+    assert "<b>2e-09</b>" in moved and "8.2" in moved   # a tiny p-value and its PSI, readable
+    assert "What version 1 relies on (feature importances)" in html
+
+
+def test_a_realized_figure_outside_its_estimates_band_is_flagged_on_the_batch_and_the_list():
+    views = FakeViews()
+    assert "realized 0.900 outside its estimate&#x27;s band 0.750-0.850" in pages.batch(views, "b1")
+    listed = pages.batches(views)
+    assert '<span class="warn" title="realized 0.900 outside' in listed and "0.800 (0.750-0.850)" in listed
+
+
+def test_the_batches_list_shows_sizes_data_quality_and_a_declined_retrain_not_in_alarm_red():
+    views = FakeViews()
+    views.rows[0].update(declined=True, pushed_version=None, training_outcome="declined: worse")
+    listed = pages.batches(views)
+    assert '<span class="muted">retrain → declined</span>' in listed and 'class="yes"' not in listed
+    assert "300 rows; steady 25% missing" in listed and "1 column(s) missing" in listed
+    batch = pages.batch(views, "b1")
+    assert "Data quality" in batch and "steady 25.0%" in batch and "never seen" in batch and ">gone<" in batch
+
+
+def test_the_overview_counts_pushes_as_the_report_does_and_draws_the_holdout_score_and_the_rules_threshold():
+    html = pages.overview(FakeViews())
+    assert "<span>pushes after the first model</span><b>1</b>" in html
+    assert 'class="reference"' in html and "the serving model&#x27;s score on its holdout: 0.900" in html
+    assert "the rule fires past: 0.855" in html
+    assert '<a href="/batches/b1">b1</a>' in html   # the event trained on spans 1-2: span 2 came from batch b1
+    ticks = [float(t) for t in re.findall(r'class="tick" text-anchor="end">([0-9.]+)</text>', html)]
+    assert len(ticks) >= 3 and all(round(t * 100, 6) == round(t * 100) for t in ticks)   # round numbers
+    assert '<text class="size"' in html and ">300</text>" in html   # the batch's rows under its point
+
+
+def test_round_ticks():
+    assert charts.nice_ticks(0.764, 0.99) == [0.8, 0.85, 0.9, 0.95]
+    assert charts.nice_ticks(0, 1) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def _model(version, model_id, baseline, holdout, accuracy, baseline_accuracy=None, stage="archived"):
+    return {"version": version, "stage": stage, "spans": "1-2", "holdout": holdout, "metrics": {"accuracy": accuracy},
+            "baseline_metrics": {"accuracy": baseline_accuracy} if baseline_accuracy else {},
+            "baseline_version": baseline, "infra_blessed": True, "pushed_at": None, "decision": "d", "reason": "r",
+            "model_id": model_id, "run_id": "", "trained_at": None}
+
+
+def test_models_measured_on_different_holdouts_are_not_ranked_and_a_declined_candidate_opens():
+    views = FakeViews()
+    rows = [_model(1, 3, None, {"spans": "1-1", "rows": 100}, 0.95),
+            _model(2, 5, 1, {"spans": "2-2", "rows": 120}, 0.89, 0.87),
+            _model(None, 7, 2, {"spans": "3-3", "rows": 90}, 0.80, 0.82, stage="declined"),
+            _model(3, 9, 2, {"spans": "4-4", "rows": 110}, 0.86, 0.84, stage="production")]
+    views.models = lambda: rows
+    html = pages.models(views, compare=["1", "3"])
+    assert "v1 and v3: not comparable" in html and "measured on different rows" in html
+    assert "on the same rows" not in html
+    same = pages.models(views, compare=["3", "v2"])
+    assert "v3 and v2 on the same rows: 110 rows, spans 4-4" in same
+    assert '<details id="model-candidate-7"><summary>candidate 7</summary>' in html
+    assert '<a href="#model-candidate-7">candidate 7</a>' in html and "0.820" in html   # the serving model then
+    assert pages.models(views, compare=["candidate 7", "v2"]).count("on the same rows") == 1
+
+
+def test_runs_name_their_batch_and_the_window_they_trained_on():
+    html = pages.runs(FakeViews())
+    assert '<a href="/batches/%3Cscript%3Ealert%281%29%3C%2Fscript%3E">' in html and "spans 1-2" in html
+
+
+def test_policies_side_by_side_with_the_never_retrained_line():
+    views = FakeViews()
+    assert "No replay report" in pages.policies(views)
+    def row(batch, accuracy, retrained=False, pushed=None):
+        return {"batch": batch, "serving_version": 1, "accuracy": accuracy, "retrained": retrained,
+                "pushed_version": pushed, "train_seconds": 2.0, "evaluate_seconds": 1.0}
+    views.replay_rows = {"triggered": [row("b1", 0.9), row("b2", 0.88, True, 2)],
+                         "static": [row("b1", 0.9), row("b2", 0.80)]}
+    html = pages.policies(views)
+    assert html.index("<td>static</td>") < html.index("<td>triggered</td>") and "static (never retrained)" in html
+    assert "0.880 ↻ → v2" in html and html.count('<polyline') == 2
+    assert "<td>static</td><td class=\"n\">2</td><td class=\"n\">0.850</td>" in html
+
+
+def test_metrics_for_prometheus_per_batch_evaluation_and_the_models_counters():
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from pipeline.ui import monitoring
+    views = FakeViews()
+    views.rows[1].update(declined=True)
+    found = {family.name: family.samples for family in text_string_to_metric_families(monitoring.exposition(views))}
+    def value(name, batch):
+        return next(s.value for s in found[name] if s.labels["batch"] == batch)
+    assert value("adapt_batch_metric", "b1") == 0.9 and not [s for s in found["adapt_batch_metric"]
+                                                              if s.labels["batch"] == "b2"]   # b2 has no labels
+    assert value("adapt_batch_estimated_metric", "b2") == 0.8
+    assert (value("adapt_batch_estimate_band_low", "b1"), value("adapt_batch_estimate_band_high", "b1")) == (0.75, 0.85)
+    assert value("adapt_batch_outside_band", "b1") == 1 and value("adapt_batch_drifted", "b1") == 1
+    assert value("adapt_batch_deciding_features_drifted", "b1") == 1 and value("adapt_batch_rows", "b1") == 300
+    sample = found["adapt_batch_metric"][0]
+    assert sample.labels == {"model": EVIL, "batch": "b1", "evaluation": "run-b1", "serving_version": "1",
+                             "metric": "accuracy"}
+    counters = {name: found[name][0].value for name in ("adapt_retrains", "adapt_pushes", "adapt_declines",
+                                                        "adapt_rollbacks")}
+    assert counters == {"adapt_retrains": 1, "adapt_pushes": 1, "adapt_declines": 1, "adapt_rollbacks": 1}

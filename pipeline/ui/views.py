@@ -9,7 +9,6 @@ spans and the batch records. No TensorFlow: the statistics are read as protos, t
   `adapt history` and the scheduler read them; `runs` groups every component execution by pipeline run.
 """
 import json
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -25,7 +24,10 @@ from pipeline.definitions import names
 from pipeline.lineage import history as history_module
 from pipeline.lineage import queries, registry
 from pipeline.lineage.graph import PIPELINE_RUN_CONTEXT_TYPE, Metadata
+from pipeline.ui import logs as run_logs
+from pipeline.ui.quality import data_quality
 
+REPLAY_REPORTS = ("replay", "demo")   # reports/<kind>-<policy>.json, written by pipeline/replay/reports.py
 EXECUTION_STATES = {0: "unknown", 1: "new", 2: "running", 3: "complete", 4: "failed", 5: "cached", 6: "canceled"}
 
 
@@ -83,6 +85,7 @@ class Views:
             drift = reports.get(names.DRIFT_DETECTOR, {})
             decision = reports.get(names.SPAN_PREPARATOR, {})
             trigger = reports.get(names.PIPELINE_TRIGGER, {})
+            listed = reports.get(names.FILE_LIST_GEN, {})
             metric = performance.get("threshold_metric") or "accuracy"
             estimated = performance.get("estimated") or {}
             outcome = trigger.get("outcome", "")
@@ -106,6 +109,10 @@ class Views:
                 "triggered": bool(trigger.get("triggered")), "training_outcome": outcome,
                 "pushed_version": trigger.get("pushed_version"),
                 "declined": bool(trigger.get("triggered")) and outcome.startswith("declined"),
+                "rows": listed.get("num_instances") or performance.get("instances"),
+                "reported_drift": drift.get("reported_drift") or [],
+                "quality": data_quality(listed, drift.get("features") or [],
+                                        listed.get("num_instances") or performance.get("instances")),
             })
         return sorted(rows, key=lambda r: r["evaluated_at"])
 
@@ -142,6 +149,48 @@ class Views:
         labels = ([f"≤ {edges[0]:.4g}"] + [f"{a:.4g} – {b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
                   + [f"> {edges[-1]:.4g}"])
         return {"kind": "numeric", "labels": labels, "baseline": left.tolist(), "batch": right.tolist()}
+
+    def new_categories(self, evaluation: Dict[str, Any]) -> Dict[str, List[str]]:
+        """{feature: values}: the batch's categories that none of the baseline spans' statistics hold."""
+        from core.drift import distributions
+        if self._baseline_files is None:
+            self._baseline_files = queries.span_statistics_files(self.meta)
+        paths = [self._baseline_files[span] for span in evaluation["baseline_spans"] if span in self._baseline_files]
+        if not paths or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
+            return {}
+        found: Dict[str, List[str]] = {}
+        for feature, current in self._distributions(evaluation["drift_statistics"]).items():
+            if not isinstance(current, distributions.Categorical):
+                continue
+            known = set()
+            for path in paths:
+                baseline = self._distributions(path).get(feature)
+                if isinstance(baseline, distributions.Categorical):
+                    known |= set(baseline.counts)
+            new = sorted(value for value, count in current.counts.items() if count > 0 and value not in known)
+            if known and new:
+                found[feature] = new
+        return found
+
+    def importances(self, version: Optional[int]) -> Dict[str, float]:
+        """{feature: share} a pushed version relies on: what FeatureImportance recorded for it, else its model info
+        file's own (read here as plain JSON: queries.serving_importances reads through TFX's file layer)."""
+        from core.contract import MODEL_INFO_FILE
+        from core.importance import from_model_info
+        if self.meta is None or version is None:
+            return {}
+        model = queries.model_for_version(self.meta, self.serving_base, version)
+        for execution in reversed(self.meta.consumers(model.id) if model is not None else []):
+            if self.meta.execution_node(execution) == names.FEATURE_IMPORTANCE:
+                outputs = self.meta.outputs(execution.id, "importances")
+                try:
+                    found = read_local_report(outputs[0].uri).get("importances") if outputs else None
+                except FileNotFoundError:
+                    found = None
+                if found:
+                    return found
+        info = Path(self.serving_base) / str(version) / MODEL_INFO_FILE
+        return (from_model_info(json.loads(info.read_text())) or {}) if info.is_file() else {}
 
     def _distributions(self, path: str) -> Dict[str, Any]:
         """{feature: distribution} of one statistics file; the report draws many features from the same spans."""
@@ -194,12 +243,32 @@ class Views:
             if incoming.is_dir() else []
         return {"spans": spans, "records": records, "waiting": waiting}
 
+    def span_batches(self) -> Dict[int, str]:
+        """{span: the batch it was written from}."""
+        root = self.workspace.data
+        return {span: span_files.read_source(root, span).get("batch", "") for span in span_files.list_spans(root)}
+
+    def replays(self) -> Dict[str, List[Dict[str, Any]]]:
+        """{policy: rows} of the replay reports in reports/ (`replay-<policy>.json`, `demo-<policy>.json`)."""
+        found: Dict[str, List[Dict[str, Any]]] = {}
+        folder = self.workspace.reports
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            kind, _, policy = path.stem.partition("-")
+            if kind not in REPLAY_REPORTS or not policy:
+                continue
+            try:
+                rows = json.loads(path.read_text())
+            except ValueError:
+                continue
+            if isinstance(rows, list) and all(isinstance(r, dict) and "batch" in r for r in rows):
+                found[policy if kind == "replay" else f"{policy} ({kind})"] = rows
+        return found
+
     def runs(self) -> List[Dict[str, Any]]:
         """Every pipeline run, newest first: its components' seconds and states, and its log file."""
         if self.meta is None:
             return []
-        logs = sorted((self.workspace.reports / "logs").glob("*.log")) if (self.workspace.reports / "logs").is_dir() \
-            else []
+        logs = run_logs.logs_by_run(self.workspace.reports / "logs")
         found = []
         for pipeline, nodes in ((names.TRAINING_PIPELINE, names.TRAINING_NODES),
                                 (names.BATCH_EVALUATION_PIPELINE, (names.FILE_LIST_GEN, names.BATCH_PREDICTION_GEN)
@@ -207,6 +276,7 @@ class Views:
             for run_id, executions in self._runs_of(pipeline, dict.fromkeys(nodes)).items():
                 steps = sorted(executions.items(), key=lambda item: item[1].create_time_since_epoch)
                 started = min(e.create_time_since_epoch for e in executions.values()) / 1000.0
+                log = logs.get(run_id, "")
                 ended = max(e.last_update_time_since_epoch for e in executions.values()) / 1000.0
                 found.append({
                     "run_id": run_id, "pipeline": pipeline, "started_at": started, "seconds": round(ended - started, 1),
@@ -214,9 +284,27 @@ class Views:
                                     "seconds": round((e.last_update_time_since_epoch - e.create_time_since_epoch)
                                                      / 1000.0, 1)} for node, e in steps],
                     "failed": any(e.last_known_state == 4 for e in executions.values()),
-                    "log": _log_of(logs, "train" if pipeline == names.TRAINING_PIPELINE else "evaluate", started),
+                    "log": log, **self._what_ran(pipeline, executions, log),
                 })
         return sorted(found, key=lambda r: -r["started_at"])
+
+    def _what_ran(self, pipeline: str, executions: Dict[str, Any], log: str) -> Dict[str, str]:
+        """{batch, spans}: the batch an evaluation run evaluated; the window a training run trained on and the
+        batch that became its last span."""
+        if pipeline == names.BATCH_EVALUATION_PIPELINE:
+            batch = run_logs.batch_of_log(log) if log else None
+            listing = executions.get(names.FILE_LIST_GEN)
+            if batch is None and listing is not None:
+                outputs = self.meta.outputs(listing.id)
+                try:
+                    batch = read_local_report(outputs[0].uri).get("batch") if outputs else None
+                except FileNotFoundError:
+                    batch = None
+            return {"batch": batch or "", "spans": ""}
+        spans = run_logs.spans_of_log(log) if log else None
+        last = spans.split("-")[-1] if spans else ""
+        source = span_files.read_source(self.workspace.data, int(last)) if last.isdigit() else {}
+        return {"batch": source.get("batch", "") if source else "", "spans": spans or ""}
 
 
 def _shares(counts):
@@ -230,23 +318,6 @@ def _read_statistics(path: str):
     found = statistics_pb2.DatasetFeatureStatisticsList()
     found.ParseFromString(Path(path).read_bytes())
     return found
-
-
-def _log_of(logs: List[Path], kind: str, started: float) -> str:
-    """The run's log: the newest `<kind>-<time>…log` begun no later than a few seconds after the run started."""
-    best = ""
-    for path in logs:
-        parts = path.name[:-len(".log")].split("-")
-        if not path.name.startswith(kind + "-"):
-            continue
-        stamp = next((f"{a}-{b}" for a, b in zip(parts, parts[1:]) if len(a) == 8 and a.isdigit() and len(b) == 6
-                      and b.isdigit()), None)
-        if stamp is None:
-            continue
-        began = time.mktime(time.strptime(stamp, "%Y%m%d-%H%M%S"))
-        if began <= started + 5:
-            best = path.name
-    return best
 
 
 def headline(rows: List[Dict[str, Any]]) -> str:
