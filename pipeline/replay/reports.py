@@ -9,7 +9,9 @@ rows `labels of B` are B's second evaluation, when its labels arrived: they
 count in retrains and pushes, not in the mean accuracy or the plot.
 
 Written as `<name>-<policy>.{md,json,png}` in the workspace's reports/ folder
-(`replay-triggered.*` for `adapt replay`, `demo-triggered.*` for the demo).
+(`replay-triggered.*` for `adapt replay`, `demo-triggered.*` for the demo). The plot marks where each pushed
+version starts serving (from the batch after the one that triggered it) apart from the points, marks declined
+retrains, and draws the never-retrained line when a `static` replay's rows lie beside it.
 """
 import json
 from pathlib import Path
@@ -75,6 +77,13 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+NEVER_RETRAINS = "static"
+
+
+def declined(row: Dict) -> bool:
+    return bool(row.get("retrained")) and not row.get("pushed_version")
+
+
 def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     import matplotlib
     matplotlib.use("Agg")
@@ -84,12 +93,14 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     figure, axis = pyplot.subplots(figsize=(10, 4))
     batches = list(dict.fromkeys(r["batch"] for rows in series.values() for r in rows if not r.get("labels_of")))
     at = {batch: index for index, batch in enumerate(batches)}   # one x position per batch, in arrival order
-    for label, rows in series.items():
+    pushes = 0
+    for index, (label, rows) in enumerate(series.items()):
         rows = [r for r in rows if not r.get("labels_of")]   # a late labels' evaluation has no point of its own
         realized = [r for r in rows if r.get(metric) is not None]
         [line] = axis.plot([at[r["batch"]] for r in realized], [r[metric] for r in realized], marker="o",
                            label=label)
-        estimated = [r for r in rows if r.get(f"estimated_{metric}") is not None]
+        # the first series' estimate only: a band per series would hide the lines compared
+        estimated = [r for r in rows if r.get(f"estimated_{metric}") is not None] if index == 0 else []
         if estimated:
             where = [at[r["batch"]] for r in estimated]
             axis.plot(where, [r[f"estimated_{metric}"] for r in estimated], linestyle="--", color=line.get_color(),
@@ -98,10 +109,17 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
                 axis.fill_between(where, [r[f"estimated_{metric}_low"] for r in estimated],
                                   [r[f"estimated_{metric}_high"] for r in estimated], color=line.get_color(),
                                   alpha=0.1)
-        for r in realized:
-            if r.get("pushed_version"):
-                axis.annotate(f"v{r['pushed_version']}", (at[r["batch"]], r[metric]), fontsize=7,
-                              textcoords="offset points", xytext=(0, 6), ha="center")
+        refused = [r for r in realized if declined(r)]
+        if refused:
+            axis.scatter([at[r["batch"]] for r in refused], [r[metric] for r in refused], marker="x", s=70,
+                         color="#dc2626", zorder=3, label=f"{label}, retrained but declined")
+        for r in rows:
+            if r.get("pushed_version"):   # the new version serves from the next batch on: a line, not a point's label
+                axis.axvline(at[r["batch"]] + 0.5, color=line.get_color(), linestyle=":", alpha=0.6)
+                axis.annotate(f"v{r['pushed_version']} from here", (at[r["batch"]] + 0.5, 1.0),
+                              xycoords=("data", "axes fraction"), fontsize=7, textcoords="offset points",
+                              xytext=(3, -10 - 9 * (pushes % 2)), ha="left", color=line.get_color())
+                pushes += 1
     axis.set_xticks(range(len(batches)))
     axis.set_xticklabels(batches)
     axis.set_ylabel(axis_label(metric))
@@ -115,6 +133,15 @@ def plot(path: Path, series: Dict[str, Sequence[Dict]], title: str) -> Path:
     return path
 
 
+def series_to_plot(directory: Path, name: str, policy: str, rows: List[Dict]) -> Dict[str, Sequence[Dict]]:
+    """{label: rows}: this replay's, and the never-retrained line when a static replay of `name` lies beside it."""
+    series: Dict[str, Sequence[Dict]] = {policy: rows}
+    static = directory / f"{name}-{NEVER_RETRAINS}.json"
+    if policy != NEVER_RETRAINS and static.is_file():
+        series[f"{NEVER_RETRAINS} (never retrained)"] = json.loads(static.read_text())
+    return series
+
+
 def write_reports(directory: Path, name: str, policy: str, rows: List[Dict]) -> List[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-{policy}"
@@ -123,7 +150,7 @@ def write_reports(directory: Path, name: str, policy: str, rows: List[Dict]) -> 
     markdown_path = directory / f"{stem}.md"
     markdown_path.write_text(markdown(f"adapt {name} — policy `{policy}`", rows))
     metric = headline(rows)
-    png_path = plot(directory / f"{stem}.png", {policy: rows},
+    png_path = plot(directory / f"{stem}.png", series_to_plot(directory, name, policy, rows),
                     f"{metric.upper() if metric in LOWER_IS_BETTER else metric.capitalize()} of the serving model "
                     f"on each new batch")
     return [markdown_path, json_path, png_path]

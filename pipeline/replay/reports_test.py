@@ -29,6 +29,18 @@ def test_the_plot_is_written(tmp_path):
     assert [p.suffix for p in written] == [".md", ".json", ".png"] and written[2].stat().st_size > 10_000
 
 
+def test_the_plot_draws_the_never_retrained_line_when_a_static_replay_lies_beside_it_and_marks_declines(tmp_path):
+    assert list(reports.series_to_plot(tmp_path, "replay", "triggered", ROWS)) == ["triggered"]
+    reports.write_reports(tmp_path, "replay", "static", [_row("b1", 0.80, None), _row("b3", 0.70, None)])
+    series = reports.series_to_plot(tmp_path, "replay", "triggered", ROWS)
+    assert list(series) == ["triggered", "static (never retrained)"] and series["static (never retrained)"][1][
+        "accuracy"] == 0.70
+    assert list(reports.series_to_plot(tmp_path, "replay", "static", ROWS)) == ["static"]
+    assert [reports.declined(r) for r in (_row("b", 0.8, None, True, None), _row("b", 0.8, None, True, 2))] == [
+        True, False]
+    assert reports.write_reports(tmp_path, "replay", "triggered", ROWS + [_row("b4", 0.7, None, True)])[2].exists()
+
+
 def _error_row(batch, mae, retrained=False, pushed=None, estimated=None):
     return {"batch": batch, "serving_version": 1, "metric": "mae", "accuracy": None, "mae": mae,
             "estimated_mae": estimated, "estimated_mae_low": None if estimated is None else estimated - 0.5,
