@@ -102,7 +102,8 @@ def calibrate(outputs: np.ndarray, labels: np.ndarray, regression: bool = False)
     depend on the rows and not on the order TFX read them in (the fits' random splits are by position)."""
     outputs, labels = np.asarray(outputs), np.asarray(labels)
     if len(labels):
-        order = np.lexsort([*np.asarray(outputs, dtype=float).reshape(len(labels), -1).T[::-1], labels])
+        rounded = np.round(np.asarray(outputs, dtype=float), 6).reshape(len(labels), -1)
+        order = np.lexsort([*rounded.T[::-1], labels])
         outputs, labels = outputs[order], labels[order]
     if regression:
         return fit_error_model(outputs, labels)

@@ -115,8 +115,9 @@ def _same(key, found, expected) -> bool:
         return True
     if key.startswith("estimated_") and found is not None and expected is not None:
         # the calibration sorts its rows before its random splits (models/export.py, gradient_boosted.py), so the
-        # estimate no longer follows the order TFX read the rows in; what is left is float summation order
-        return found == pytest.approx(expected, abs=0.002)
+        # estimate no longer follows the order TFX read the rows in; Transform's scaling still moves the features
+        # in their last bits between two runs, and the estimate by up to 0.004 (CI once saw 0.057 before the sort)
+        return found == pytest.approx(expected, abs=0.01)
     return found == expected
 
 
