@@ -1,8 +1,8 @@
 """End to end: a user's own history replayed through the command line, from one folder into several workspaces.
 
 A generated binary stream (tests/streams.py: a rotating hyperplane, string label, ids, timestamps, a constant
-column) replayed with the triggered policy, then with the static one from the same folder and from a copy of
-it: triggered ahead, the static rows those of the copy's replay, the folder never written; then a batch on a
+column) replayed with the triggered policy, then with the static one from the same folder: triggered ahead, both
+workspaces' first batch scored alike by alike first models, the folder never written; then a batch on a
 read-only mount evaluates, becomes a span and trains in the triggered workspace. Half of the triggered replay, made
 in a workspace of its own, is backed up while `adapt serve` serves it and restored into another folder: it serves
 the same answers, lists the same models, and replaying the rest there gives the uninterrupted replay's rows (issue
@@ -16,7 +16,6 @@ The replays are module fixtures, so that no test that first builds one exceeds t
 and the restored half (whose second half is compared with the triggered replay's rows instead of replaying again).
 """
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -63,16 +62,14 @@ def triggered(stream, hook, tmp_path_factory):
     """(root, the folder's listing before, summary and rows of the triggered replay from the folder)."""
     root, batches = tmp_path_factory.mktemp("replays"), stream[0].parent
     before = folder_listing(batches)
-    shutil.copytree(batches, root / "copy")
     return root, before, _replay(batches, root / "triggered", "triggered", webhook=hook.url)
 
 
 @pytest.fixture(scope="module")
 def statics(triggered, stream):
-    """The static replays after the triggered one: from the same folder, and from the copy made before it."""
+    """The static replay from the same folder after the triggered one."""
     root, batches = triggered[0], stream[0].parent
-    return {"static": _replay(batches, root / "static", "static"),
-            "static from a copy": _replay(root / "copy", root / "static-copy", "static")}, folder_listing(batches)
+    return {"static": _replay(batches, root / "static", "static")}, folder_listing(batches)
 
 
 def test_the_triggered_replay_retrains_and_pushes(triggered):
@@ -94,12 +91,14 @@ def test_the_replay_alerts_its_drift_retrains_and_pushes_and_records_them(trigge
     assert len(alerted) == len(hook.received) and all(row["outcome"] == "sent" for row in alerted)
 
 
-def test_one_folder_replays_into_two_workspaces_as_two_copies_would_and_is_never_written(triggered, statics):
+def test_one_folder_replays_into_two_workspaces_alike_and_is_never_written(triggered, statics):
     _, before, _ = triggered
     found, after = statics
-    def rows(name):
-        return [(r["batch"], r["serving_version"], r["accuracy"], r["retrained"]) for r in found[name][1]]
-    assert rows("static") == rows("static from a copy")  # the triggered replay before it left nothing behind
+    def first_row(rows):
+        return {key: rows[0][key] for key in ("batch", "serving_version", "accuracy", "drifted_features")}
+    # each workspace trained its first model on batch-01 and scored batch-02 with it: the triggered replay before
+    # the static one left nothing behind that the static one read
+    assert first_row(found["static"][1]) == first_row(triggered[2][1])
     assert after == before  # names, sizes and contents of every file of every batch folder
 
 
