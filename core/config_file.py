@@ -132,3 +132,28 @@ def _check_mapping(key: str, value: Any, value_hint: Any, allowed_keys, value_ru
             raise ConfigError(f"{item_key}: unknown metric (known: {', '.join(allowed_keys)})")
         checked[str(name)] = _check_value(item_key, item, value_hint, value_rules)
     return checked
+
+
+def with_keys(text: str, values: Mapping[str, Any], note: str) -> str:
+    """adapt.yaml's text with dotted keys (`section.key`) set in place, each line commented with `note`; every other
+    line and comment stays as the user left it. A key not written yet goes at the end of its section, a section not
+    written yet at the end of the file."""
+    lines = text.splitlines()
+    for dotted, value in values.items():
+        section, key = dotted.split(".", 1)
+        entry = f"  {key}: {json.dumps(value)}  # {note}"
+        start = next((i for i, line in enumerate(lines) if line.rstrip() == f"{section}:"), None)
+        if start is None:
+            lines += ["", f"{section}:", entry]
+            continue
+        end = start + 1
+        while end < len(lines) and (lines[end].startswith(" ") or not lines[end].strip()):
+            end += 1
+        keyed = [i for i in range(start + 1, end) if lines[i].startswith(f"  {key}:")]
+        if keyed:
+            lines[keyed[0]] = entry
+            continue
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        lines.insert(end, entry)
+    return "\n".join(lines) + "\n"

@@ -13,9 +13,9 @@ from typing import List, Optional
 
 from core import environment
 from core.errors import ERROR_PREFIX, AdaptError, disk_full_line, is_disk_full, unexpected_line
-from pipeline.cli import backup, batch, data, kubeflow, labels, models, ops, schema, serve, train
+from pipeline.cli import backup, batch, data, kubeflow, labels, models, ops, schema, serve, train, tune
 
-GROUPS = (data, train, batch, labels, kubeflow, models, schema, backup, ops, serve)   # in the order `adapt --help` lists
+GROUPS = (data, tune, train, batch, labels, kubeflow, models, schema, backup, ops, serve)   # in the order `adapt --help` lists
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -11,6 +11,7 @@ CREATORS = {("init",), ("data", "taxi"), ("data", "digits"), ("demo",), ("restor
 # every other command, with the arguments it cannot run without (a new command joins the table)
 READERS = {
     ("replay",): ["batches"],
+    ("tune",): ["batches"],
     ("train",): [],
     ("evaluate-batch",): ["b1"],
     ("drift",): ["1", "2"],

@@ -1,0 +1,60 @@
+"""The simulator and the search on tiny generated streams: a drifting one is tuned to retrain, a stable one to keep
+its model, and the held-out figures come from the later batches alone."""
+import pytest
+
+from core.tuning.search import grid, search, split
+from core.tuning.simulator import FixedSettings, PolicySetting, Simulator
+from core.tuning.stream import read_stream
+from tests.streams import covariate_shift_batches
+
+SMALL_GRID = [PolicySetting("static"), PolicySetting("periodic", window=2),
+              PolicySetting("triggered", window=2), PolicySetting("triggered", max_drop=0.1, window=1),
+              PolicySetting("triggered", rule="tested_drop", false_alarm_rate=0.01, min_weighted_psi=0.1, window=2)]
+
+
+def _simulator(tmp_path, shift: float, batches: int) -> Simulator:
+    folders = covariate_shift_batches(tmp_path, batches=batches, rows=300, shift_per_batch=shift)
+    stream = read_stream(folders, "bought")
+    return Simulator(stream, FixedSettings(metric=stream.metric))
+
+
+@pytest.fixture(scope="module")
+def drifting(tmp_path_factory):
+    return _simulator(tmp_path_factory.mktemp("drifting"), shift=0.8, batches=6)
+
+
+def test_a_drifting_stream_is_tuned_to_retrain_and_beats_static_on_batches_it_did_not_choose_on(drifting):
+    result = search(drifting, PolicySetting(window=2), SMALL_GRID)
+    assert result.choosing == ("batch-02", "batch-03") and result.held_out == ("batch-04", "batch-05", "batch-06")
+    assert result.chosen.setting.policy in ("triggered", "periodic")
+    assert result.chosen.held_out_mean > result.static.held_out_mean + 0.05
+    # the held-out figures are the later batches' alone: the choosing batches never enter them
+    later = [o for o in result.chosen.trajectory.outcomes if o.batch in result.held_out]
+    assert result.chosen.held_out_mean == pytest.approx(sum(o.metric for o in later) / len(later))
+    assert result.chosen.held_out_retrains == sum(o.retrained for o in later)
+
+
+def test_models_are_trained_once_per_window_whatever_setting_asks(drifting):
+    drifting.run(PolicySetting("periodic", window=2))
+    trained = drifting.models_trained
+    again = drifting.run(PolicySetting("periodic", window=2, confidence=0.9))
+    assert drifting.models_trained == trained   # the same windows: no new model
+    assert all(o.span for o in again.outcomes) and all(o.retrained for o in again.outcomes)
+    assert not any(o.retrained for o in drifting.run(PolicySetting("static")).outcomes)
+
+
+def test_a_stable_stream_keeps_its_model(tmp_path):
+    result = search(_simulator(tmp_path, shift=0.0, batches=5), PolicySetting(window=2), SMALL_GRID)
+    assert result.chosen.choosing_retrains + result.chosen.held_out_retrains <= 1
+    assert result.default.held_out_retrains <= 1   # the rules do not fire on noise
+    assert abs(result.chosen.held_out_mean - result.periodic.held_out_mean) < 0.03
+
+
+def test_the_split_chooses_on_the_earlier_batches_and_the_grid_spans_every_policy():
+    assert split(["b1", "b2", "b3", "b4", "b5", "b6", "b7"]) == (("b2", "b3", "b4"), ("b5", "b6", "b7"))
+    with pytest.raises(ValueError, match="at least 3"):
+        split(["b1", "b2"])
+    settings = grid()
+    assert {s.policy for s in settings} == {"static", "periodic", "triggered"} and len(set(settings)) == len(settings)
+    assert len(grid(economics=True)) > len(settings)
+    assert PolicySetting("static").overrides() == {"retraining.policy": "static"}
