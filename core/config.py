@@ -26,6 +26,7 @@ from core.config_runtime import (AlertsConfig, BatchingConfig, BeamConfig, Kubef
 from core.errors import ConfigError
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
 from core.policy.economics import Economics
+from core.policy.more_data import MoreDataSettings
 from core.policy.policies import POLICIES
 from core.policy.rules import realized_rules
 
@@ -215,6 +216,7 @@ class RetrainingConfig:
     spans_after_decline: int = field(default=2, metadata=doc(
         "After a declined candidate, the same evidence makes spans but starts no training until this many new "
         "spans, drift on new features, or a drop larger by more than max_drop.", min=1))
+    more_data: MoreDataSettings = field(default_factory=MoreDataSettings)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ contract's signatures and info file (models/export.py). `run_network` is the
 same frame for any Keras network (the image package's CNN uses it). Both fit
 the model's calibration on the eval split (a regression model's error model,
 core/estimation.py); the trees add their training rows answered out of fold
-when the eval split is small (models/gradient_boosted.py: out_of_fold_outputs).
+when the eval split is small (models/gradient_boosted.py: out_of_fold_outputs),
+and record their learning curve (models/learning_curve.py) for the
+gain-of-more-data rule.
 """
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -18,7 +21,8 @@ import tensorflow_transform as tft
 
 from core import faults
 from core.contract import transformed_name
-from models import export, gradient_boosted, wide_and_deep
+from core.learning_curve import INFO_KEY as LEARNING_CURVES
+from models import export, gradient_boosted, learning_curve, wide_and_deep
 
 
 @dataclass
@@ -52,20 +56,26 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     unordered = inputs(tf_transform_output).unordered
     model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression)
     trained = gradient_boosted.train(model, fn_args, train_dataset)
-    outputs, labels = export.holdout_outputs(
-        model, _holdout(fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE))
-    out_of_fold = 0
-    if len(labels) < gradient_boosted.CROSS_FIT_BELOW:
+    holdout = functools.partial(_holdout, fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE)
+    outputs, labels = export.holdout_outputs(model, holdout())
+    out_of_fold, curves = 0, []
+    if len(labels) >= gradient_boosted.CROSS_FIT_BELOW:
+        curves = learning_curve.on_holdout(unordered, len(classes), train_dataset, holdout(), outputs, labels,
+                                           seed=seed, regression=regression)
+    else:
         more = gradient_boosted.out_of_fold_outputs(unordered, len(classes), train_dataset, seed=seed,
                                                     regression=regression)
         if more is not None:
+            curves = learning_curve.out_of_fold(unordered, len(classes), train_dataset, more, seed=seed,
+                                                regression=regression)
             outputs, labels = ((np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]]))
                                if len(labels) else more)
             out_of_fold = len(more[1])
     calibrator = export.calibrate(outputs, labels, regression)
     calibrator.out_of_fold_rows = out_of_fold
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, **task, "kind": gradient_boosted.GBT}, calibrator=calibrator)
+                  {**trained, **task, "kind": gradient_boosted.GBT,
+                   LEARNING_CURVES: [curve.to_dict() for curve in curves]}, calibrator=calibrator)
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],

@@ -25,6 +25,9 @@ last declined window; the report's `window_end` names it;
 no second span when the batch already became one (that span is reused);
 with `evaluate_only` (`adapt evaluate-batch --no-trigger`) it reports the
 decision and writes nothing, so the batch stays ready for a later run.
+The gain-of-more-data rule (`more_data`: its settings and the serving
+model's learning curve, core/policy/more_data.py) counts the window a retrain
+would take now from the spans' records and this batch's labeled rows.
 A new span is written atomically (a crash leaves none or a whole one) from
 the batch's labeled rows with the deterministic split, as CSV (a TFRecord
 batch's records become rows, one column per feature), or, for an image
@@ -50,6 +53,7 @@ class SpanPreparatorSpec(ComponentSpec):
         "max_drop": ExecutionParameter(type=float, optional=True),
         "serving_spans_end": ExecutionParameter(type=int, optional=True),  # last span the serving model learned
         "economics": ExecutionParameter(type=str, optional=True),  # JSON: economics settings, window, past retrains
+        "more_data": ExecutionParameter(type=str, optional=True),  # JSON: the rule's settings, the serving model's curve
     }
     INPUTS = {
         "file_list": ChannelParameter(type=FileList),
@@ -66,9 +70,10 @@ class SpanPreparator(base_component.BaseComponent):
     def __init__(self, file_list: types.BaseChannel, performance: types.BaseChannel,
                  drift_report: types.BaseChannel, data_root, policy="triggered", test_fraction: float = 0.2,
                  evaluate_only: bool = False, last_decline="{}", spans_after_decline: int = 2,
-                 max_drop: float = 0.0, serving_spans_end: int = 0, economics: str = "{}"):
+                 max_drop: float = 0.0, serving_spans_end: int = 0, economics: str = "{}", more_data: str = "{}"):
         super().__init__(spec=SpanPreparatorSpec(
             file_list=file_list, performance=performance, drift_report=drift_report, data_root=data_root,
             policy=policy, test_fraction=test_fraction, evaluate_only=int(evaluate_only),
             last_decline=last_decline, spans_after_decline=spans_after_decline, max_drop=max_drop,
-            serving_spans_end=serving_spans_end, economics=economics, span=types.Channel(type=DataSpan)))
+            serving_spans_end=serving_spans_end, economics=economics, more_data=more_data,
+            span=types.Channel(type=DataSpan)))

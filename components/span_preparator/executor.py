@@ -1,6 +1,6 @@
 """Executor of SpanPreparator."""
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
@@ -14,13 +14,15 @@ from core.policy.economics import from_json as economics_from_json
 from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
 from core.policy.late_labels import retrain_before_labels, span_once_labeled
 from core.policy.memory import Memory
+from core.policy.more_data import MoreDataFinding, MoreDataInputs, judge as judge_more_data, window_rows
 from core.policy.policies import POLICIES, PolicySettings
 
 
 def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, performance: Dict[str, Any],
             drift: Dict[str, Any], evaluate_only: bool = False, memory: Memory = Memory(),
             spans_after_decline: int = 1, max_drop: float = 0.0, serving_spans_end: int = 0,
-            economics: Economics = Economics(), pricing: PricingInputs = PricingInputs()) -> Dict[str, Any]:
+            economics: Economics = Economics(), pricing: PricingInputs = PricingInputs(),
+            more_data: MoreDataInputs = MoreDataInputs()) -> Dict[str, Any]:
     """Decides, writes the span if needed, records the batch state; returns what happened.
 
     `evaluate_only` reports the decision and changes nothing: no span, no state, the batch stays ready.
@@ -31,9 +33,11 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     """
     existing = spans.span_for_batch(data_root, batch.batch_id)
     finding = PerformanceFinding.from_report(performance)
-    evidence = Evidence(finding, DriftFinding.from_report(drift),
-                        next_span=existing or (spans.latest_span(data_root) or 0) + 1, declined=memory,
-                        pricing=pricing)
+    next_span = existing or (spans.latest_span(data_root) or 0) + 1
+    evidence = Evidence(finding, DriftFinding.from_report(drift), next_span=next_span, declined=memory,
+                        pricing=pricing, more_data=more_data_finding(
+                            more_data, data_root, next_span, existing,
+                            round(int(performance.get("labeled_instances") or 0) * (1 - test_fraction))))
     decision = POLICIES.get(policy)(PolicySettings(spans_after_decline, max_drop, economics)).decide(evidence)
     awaited = (batch.state() or {}).get("status") == "awaiting-labels"
     decision = span_once_labeled(decision, finding.labeled, awaited)
@@ -66,6 +70,18 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
             "created": bool(span) and existing is None, "evidence": recorded}
 
 
+def more_data_finding(inputs: MoreDataInputs, data_root: str, next_span: int, existing: Optional[int],
+                      batch_train_rows: int) -> MoreDataFinding:
+    """The gain-of-more-data rule on the window a retrain would take now (this batch's training rows, as its span
+    will hold about, or as its span already holds)."""
+    if not inputs.settings.enabled:
+        return MoreDataFinding()
+    rows = spans.train_rows(data_root)
+    batch_rows = rows.get(existing, batch_train_rows) if existing else batch_train_rows
+    return judge_more_data(inputs.curve, window_rows(rows, next_span, inputs.window, batch_rows), inputs.settings,
+                           inputs.false_alarm_rate)
+
+
 class Executor(base_executor.BaseExecutor):
 
     def Do(self, input_dict, output_dict, exec_properties):
@@ -84,7 +100,8 @@ class Executor(base_executor.BaseExecutor):
                          spans_after_decline=int(exec_properties.get("spans_after_decline") or 1),
                          max_drop=float(exec_properties.get("max_drop") or 0.0),
                          serving_spans_end=int(exec_properties.get("serving_spans_end") or 0),
-                         economics=economics, pricing=pricing)
+                         economics=economics, pricing=pricing,
+                         more_data=MoreDataInputs.from_json(exec_properties.get("more_data") or "{}"))
         artifact = artifact_utils.get_single_instance(output_dict["span"])
         artifact.batch = result["batch"]
         artifact.span = result["span"]

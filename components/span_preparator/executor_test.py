@@ -171,3 +171,22 @@ def test_a_retrain_not_worth_its_cost_still_makes_the_span_and_starts_no_trainin
     assert result["span"] == 1 and result["created"] and not result["retrain"]   # 0.002 x 40 x 4 x 1 <= 10
     assert result["reason"].endswith("<= cost 10.00 (30 s of compute and the review): not worth a retrain")
     assert batch.state()["retrain"] is False and from_json("{}", 5)[0].enabled is False
+
+
+def test_the_gain_of_more_data_counts_the_spans_train_rows_and_this_batchs(tmp_path):
+    from core.learning_curve import CurvePoint, LearningCurve
+    from core.policy.more_data import MoreDataInputs, MoreDataSettings
+    batch, data = _batch(tmp_path, rows=40), tmp_path / "data"
+    spans.write_span(data, ["fare", "big_tipper"], [[f"1.{i}", str(i % 2)] for i in range(40)], test_fraction=0.25,
+                     source={"batch": "b1"})
+    served = spans.train_rows(data)[1]   # the serving model was grown on span 1's train split
+    rising = LearningCurve("accuracy", (CurvePoint(served // 2, 0.70, 0.05), CurvePoint(served, 0.80, 0.05)),
+                           0.01, served)
+    quiet = {**KEEP, "labeled_instances": 40}
+    found = prepare(batch, str(data), "triggered", 0.25, quiet, CALM,
+                    more_data=MoreDataInputs(MoreDataSettings(enabled=True), rising, window=4))
+    assert found["retrain"] and found["span"] == 2
+    assert found["reason"].startswith(f"more data: the window would hold {served + 30} training rows, the serving "
+                                      f"model was grown on {served};")
+    unmeasured = prepare(_batch(tmp_path / "other"), str(tmp_path / "other" / "data"), "triggered", 0.25, quiet, CALM)
+    assert not unmeasured["retrain"] and "more data" not in unmeasured["reason"]   # the rule off: as before

@@ -129,6 +129,13 @@ def rejected_spans(data_root: Path) -> List[int]:
     return [s for s in list_spans(data_root) if (span_dir(data_root, s) / REJECTED_FILE).exists()]
 
 
+def train_rows(data_root: Path) -> Dict[int, int]:
+    """{span: rows of its train split} for the spans windows take (rejected ones left out), from their records."""
+    rejected = set(rejected_spans(data_root))
+    return {span: int((read_source(data_root, span).get("rows") or {}).get("train") or 0)
+            for span in list_spans(data_root) if span not in rejected}
+
+
 def mark_rejected(data_root: Path, span: int, reason: str) -> None:
     """Quarantines a span in place: its data stays untouched, windows skip it."""
     path = span_dir(data_root, span) / REJECTED_FILE

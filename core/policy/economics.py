@@ -6,10 +6,12 @@ With `economics.error_cost` set, a rule that fires still retrains only when
         > compute seconds x price per hour / 3600 + review cost
 
 The expected gain per prediction comes from the evidence at hand: the batch's own drop below the serving
-model's holdout score when the performance rule fired on labels (a retrain is taken to win it back), else what
-this workspace's past retrains gained on their holdouts over the model they challenged (paired gains in ML
-Metadata), the mean of the last few. With neither, there is nothing to price yet: the rule's decision stands,
-and the retrain it starts is the first measurement. The compute seconds are the mean of past retrains' (or
+model's holdout score when the performance rule fired on labels (a retrain is taken to win it back), plus the
+gain of more data when the window holds notably more rows than the serving model saw (its learning curve,
+extrapolated: core/learning_curve.py); without a drop, the larger of that gain and what this workspace's past
+retrains gained on their holdouts over the model they challenged (paired gains in ML Metadata, the mean of the
+last few; they already hold whatever more rows gave those retrains, so the two are not added). With none, there
+is nothing to price yet: the rule's decision stands, and the retrain it starts is the first measurement. The compute seconds are the mean of past retrains' (or
 `economics.retrain_seconds` when set). This module stays pure Python: the configuration imports it.
 """
 import json
@@ -92,24 +94,38 @@ class PricingInputs:
     batch_rows: int = 0
     window: int = 1
     realized_gain: Optional[float] = None   # the batch's own drop below the holdout score, when labels showed it
+    more_data_gain: Optional[float] = None  # the learning curve's gain on the window's rows, when it holds more
     record: RetrainRecord = field(default_factory=RetrainRecord)
 
 
 def price(economics: Economics, inputs: PricingInputs) -> Optional[Price]:
     """The retrain's price, or None when there is no evidence of its gain to price it by."""
-    if inputs.realized_gain is not None:
-        gain, source = max(inputs.realized_gain, 0.0), "the batch's drop below the holdout score"
-    else:
-        gain = inputs.record.expected_gain()
-        if gain is None:
-            return None
-        count = len(inputs.record.paired_gains[-RECENT_GAINS:])
-        source = f"the mean paired gain of the last {count} retrain(s)"
+    expected = expected_gain(inputs)
+    if expected is None:
+        return None
+    gain, source = expected
     seconds = economics.retrain_seconds or inputs.record.mean_seconds()
     return Price(gain_per_prediction=gain, gain_from=source,
                  predictions=economics.predictions_per_batch or inputs.batch_rows,
                  batches=economics.gain_batches or max(inputs.window, 1), error_cost=economics.error_cost,
                  compute_seconds=seconds, cost=seconds * economics.price_per_hour / 3600 + economics.review_cost)
+
+
+MORE_DATA = "the gain of more data on the serving model's learning curve"
+
+
+def expected_gain(inputs: PricingInputs) -> Optional[Tuple[float, str]]:
+    """(gain per prediction, where it comes from), or None when nothing measures it yet."""
+    more_data = inputs.more_data_gain
+    if inputs.realized_gain is not None:
+        gain, source = max(inputs.realized_gain, 0.0), "the batch's drop below the holdout score"
+        return (gain + more_data, f"{source} plus {MORE_DATA}") if more_data is not None else (gain, source)
+    past = inputs.record.expected_gain()
+    if more_data is not None and (past is None or more_data >= past):
+        return more_data, MORE_DATA
+    if past is None:
+        return None
+    return past, f"the mean paired gain of the last {len(inputs.record.paired_gains[-RECENT_GAINS:])} retrain(s)"
 
 
 def to_json(economics: Economics, record: RetrainRecord, window: int) -> str:

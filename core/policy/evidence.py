@@ -4,6 +4,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from core.policy.economics import PricingInputs
 from core.policy.memory import Grounds, Memory
+from core.policy.more_data import MoreDataFinding
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Evidence:
     next_span: int = 0
     declined: Memory = Memory()
     pricing: PricingInputs = PricingInputs()   # the batch's rows, the window, past retrains' cost and gains
+    more_data: MoreDataFinding = MoreDataFinding()   # the gain-of-more-data rule's verdict (empty: the rule is off)
 
 
 @dataclass(frozen=True)

@@ -36,19 +36,22 @@ POLICIES: Registry[Policy] = Registry("retraining policy")
 
 @POLICIES.register
 class Triggered(Policy):
-    """Retrain when the performance or the drift rule fired, unless the same evidence already led to a declined
-    candidate (the batch still becomes a span, for the next window)."""
+    """Retrain when the performance, the drift or the gain-of-more-data rule fired, unless the same evidence already
+    led to a declined candidate (the batch still becomes a span, for the next window)."""
     key = "triggered"
 
     def decide(self, evidence: Evidence) -> Decision:
-        performance, drift = evidence.performance, evidence.drift
+        performance, drift, more_data = evidence.performance, evidence.drift, evidence.more_data
         fired = []
         if performance.retrain:
             fired.append(f"performance: {performance.reason}")
         if drift.drifted:
             fired.append(drift.reason)
+        if more_data.retrain:
+            fired.append(f"more data: {more_data.reason}")
         if not fired:
-            return Decision(False, False, f"no rule fired ({performance.reason}; {drift.reason})")
+            more_said = f"; more data: {more_data.reason}" if more_data.reason else ""
+            return Decision(False, False, f"no rule fired ({performance.reason}; {drift.reason}{more_said})")
         grounds = Grounds(performance.drop if performance.retrain else None, drift.drifted_features)
         reason = "; ".join(fired)
         held_back = evidence.declined.holds_back(grounds, evidence.next_span, self.settings.spans_after_decline,
@@ -64,7 +67,9 @@ class Triggered(Policy):
             return decision
         realized = (performance.drop * performance.reference
                     if performance.retrain and performance.labeled and performance.drop is not None else None)
-        found = price(economics, replace(evidence.pricing, realized_gain=realized))
+        more_data = evidence.more_data.gain
+        found = price(economics, replace(evidence.pricing, realized_gain=realized,
+                                         more_data_gain=None if more_data is None else max(more_data, 0.0)))
         if found is None:
             return replace(decision, reason=f"{decision.reason}; no past retrain to price it by: it runs, and "
                                             f"measures the first gain")

@@ -52,6 +52,7 @@ class BatchEvaluationSpec:
     last_decline: object = field(default_factory=dict)  # evidence of the last declined retrain, or a RuntimeParameter
     serving_spans_end: object = 0        # the last span the serving model trained on (0: unknown), or a RuntimeParameter
     economics: object = ""               # economics.to_json: settings, window and past retrains ("": off)
+    more_data: object = ""               # MoreDataInputs.to_json: the rule's settings, the serving curve ("": off)
     beam_pipeline_args: List[str] = field(default_factory=list)
     enable_cache: bool = True
     metadata_connection_config: object = None
@@ -95,7 +96,7 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         policy=config.retraining.policy, test_fraction=config.data.test_fraction, evaluate_only=not spec.trigger,
         last_decline=_as_json(spec.last_decline), spans_after_decline=config.retraining.spans_after_decline,
         max_drop=config.performance.max_drop, serving_spans_end=spec.serving_spans_end,
-        economics=spec.economics or "{}"
+        economics=spec.economics or "{}", more_data=spec.more_data or "{}"
     ).with_id(names.SPAN_PREPARATOR)
     components = [file_list_gen, batch_prediction_gen, performance_evaluator, drift_detector, span_preparator]
     if spec.trigger:

@@ -18,7 +18,10 @@ from core import versions
 from core.config import Config
 from core.data.batch import Batch
 from core.errors import AdaptError, BatchError, PipelineError
+from core.contract import read_model_info
+from core.learning_curve import curves_in_info
 from core.policy import economics
+from core.policy.more_data import MoreDataInputs
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
 from pipeline.lineage import alerts, history, queries
@@ -74,6 +77,19 @@ def baseline_statistics(meta: Metadata, trained_on: List[int]) -> List[Dict[str,
     """[{"span": s, "uri": .../Split-train/FeatureStats.pb}] for the spans the serving model was trained on."""
     files = queries.span_statistics_files(meta) if trained_on else {}
     return [{"span": span, "uri": files[span]} for span in trained_on if span in files]
+
+
+def more_data_inputs(config: Config, base: str, version: int, metric: str) -> str:
+    """The gain-of-more-data rule's settings and the serving model's learning curve on `metric`, as SpanPreparator
+    takes them ("": the rule is off)."""
+    settings = config.retraining.more_data
+    if not settings.enabled:
+        return ""
+    try:
+        curve = curves_in_info(read_model_info(versions.version_path(base, version))).get(metric)
+    except FileNotFoundError:
+        curve = None
+    return MoreDataInputs(settings, curve, config.largest_window(), config.drift.false_alarm_rate).to_json()
 
 
 def training_launcher(workspace: Workspace, config: Config) -> Tuple[str, Dict[str, Any]]:
@@ -158,6 +174,7 @@ def _evaluate(workspace: Workspace, config: Config, batch: Batch, trigger: bool,
         economics=economics.to_json(config.economics, history.retrain_record(
             meta, config.model.name, config.performance.for_task(model.task)[1]), config.largest_window())
         if config.economics.enabled else "",
+        more_data=more_data_inputs(config, base, version, config.performance.for_task(model.task)[1]),
         last_decline=queries.last_decline(meta, config.model.name, version),
         launcher=launcher, launcher_options=launcher_options,
         beam_pipeline_args=executor_beam_args(config.beam.args),

@@ -35,6 +35,8 @@ def test_gradient_boosted_trees_train_evaluate_and_serve(stream, tmp_path):
     assert trained["candidate_metrics"]["accuracy"] >= 0.7 and trained["holdout_rows"] >= 50
     info = json.loads((workdir / "serving" / "trees" / "1" / "assets.extra" / "adapt_model.json").read_text())
     assert info["kind"] == "gbt" and info["trees"] >= 1 and info["classes"] == ["no", "yes"]
+    [curve] = info["learning_curves"]   # a small holdout: a quarter of the training rows against three, out of fold
+    assert curve["metric"] == "accuracy" and curve["scored_on"] == "out of fold" and len(curve["points"]) == 2
 
     outcome = json.loads(adapt_cli("evaluate-batch", stream[1], "--workdir", workdir, "--no-trigger", "--json"))
     assert outcome["labeled"] and 0.5 <= outcome["metrics"]["accuracy"] <= 1.0

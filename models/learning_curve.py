@@ -1,0 +1,137 @@
+"""The trees' learning curve, measured when they are trained (core/learning_curve.py says what it is for).
+
+Two forests, scored on the same rows, give two points of the curve and the paired standard error of their
+difference:
+
+- a holdout of at least CROSS_FIT_BELOW rows: one YDF forest grown on half the training rows (the learner and
+  settings of the out-of-fold forests) against the trained model itself, both answering the holdout;
+- a smaller holdout: the training rows answered out of fold, by forests grown on a quarter of them (each fold's
+  forest answers the next fold's rows) and by the four-fold forests the calibration grows anyway (three quarters
+  of them). Three times the rows apart, not two: on a few hundred rows the rise between a half and three quarters
+  drowns in the noise of scoring them.
+
+The extra cost is at most one forest's worth of rows (one on half the rows, or four on a quarter each), grown by
+YDF outside TensorFlow, and one more pass over the rows to hold them in memory.
+"""
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve
+from models import gradient_boosted
+
+CLASSIFICATION_METRICS = ("accuracy",)
+REGRESSION_METRICS = ("mae", "rmse")
+
+
+def _per_row(metric: str, outputs: np.ndarray, labels: np.ndarray) -> Tuple[float, np.ndarray]:
+    """(the metric, each row's share of it): the metric is the mean of the shares, or for RMSE moves with their
+    mean to first order (its influence function), so the standard error of a mean of shares is the metric's."""
+    outputs = np.asarray(outputs, dtype=float).reshape(len(labels), -1)
+    if metric == "accuracy":
+        predicted = (outputs[:, 0] > 0.5).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+        right = (predicted == np.asarray(labels).astype(int)).astype(float)
+        return float(right.mean()), right
+    errors = outputs[:, 0] - np.asarray(labels, dtype=float)
+    if metric == "mae":
+        return float(np.abs(errors).mean()), np.abs(errors)
+    rmse = float(np.sqrt(np.mean(errors ** 2)))
+    return rmse, errors ** 2 / (2 * rmse) if rmse else np.zeros(len(errors))
+
+
+def _stderr(values: np.ndarray) -> float:
+    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+
+
+def curves(metrics: Sequence[str], answers: Sequence[Tuple[int, np.ndarray]], labels: np.ndarray,
+           training_rows: int, scored_on: str) -> List[LearningCurve]:
+    """One curve per metric from forests' answers on the same rows: [(rows grown on, outputs)], fewest first."""
+    found = []
+    for metric in metrics:
+        scored = [(rows, *_per_row(metric, outputs, labels)) for rows, outputs in answers]
+        points = tuple(CurvePoint(int(rows), value, _stderr(shares)) for rows, value, shares in scored)
+        paired = _stderr(scored[-1][2] - scored[-2][2])
+        found.append(LearningCurve(metric, points, paired, int(training_rows), scored_on, len(labels)))
+    return found
+
+
+def _metrics(regression: bool) -> Sequence[str]:
+    return REGRESSION_METRICS if regression else CLASSIFICATION_METRICS
+
+
+def _ydf_columns(features: Dict[str, np.ndarray], categorical: Iterable[str]) -> Dict[str, np.ndarray]:
+    """Columns as out_of_fold_outputs hands them to YDF: integer ids of categories as text (negative: missing)."""
+    categorical = set(categorical)
+    return {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
+            for name, values in features.items()}
+
+
+def grow_forest(features: Dict[str, np.ndarray], labels: np.ndarray, unordered: Sequence[str], seed: int = 42,
+                regression: bool = False):
+    """The out-of-fold forests' YDF forest (models/gradient_boosted.py: the Trainer's learner and settings) on
+    these rows."""
+    import ydf
+    columns = _ydf_columns(features, unordered)
+    learner = ydf.GradientBoostedTreesLearner(
+        label=gradient_boosted._LABEL, task=ydf.Task.REGRESSION if regression else ydf.Task.CLASSIFICATION,
+        random_seed=seed, features=[(name, ydf.Semantic.CATEGORICAL) for name in sorted(set(unordered) & set(columns))],
+        include_all_columns=True, min_vocab_frequency=1, max_vocab_count=-1, **gradient_boosted.SETTINGS)
+    return learner.train({**columns, gradient_boosted._LABEL: labels}, verbose=0)
+
+
+def forest_answers(forest, features: Dict[str, np.ndarray], unordered: Sequence[str], classes: int,
+                   regression: bool = False) -> np.ndarray:
+    """A grown forest's answers in the TF-DF model's layout."""
+    return gradient_boosted._as_tfdf_outputs(forest, forest.predict(_ydf_columns(features, unordered)), classes,
+                                             regression)
+
+
+def _half_forest_answers(unordered: Sequence[str], classes: int, train: Tuple[Dict[str, np.ndarray], np.ndarray],
+                         held: Dict[str, np.ndarray], seed: int, regression: bool) -> Optional[np.ndarray]:
+    """The answers on `held` of a forest grown on half the training rows (None: too few rows or one class)."""
+    features, labels = gradient_boosted._in_one_order(*train)
+    half = np.random.default_rng(seed).permutation(len(labels)) < len(labels) // 2
+    if half.sum() < 2 * gradient_boosted.MIN_EXAMPLES or (not regression and len(np.unique(labels[half])) < 2):
+        return None
+    forest = grow_forest({n: v[half] for n, v in features.items()}, labels[half], unordered, seed, regression)
+    return forest_answers(forest, held, unordered, classes, regression)
+
+
+def on_holdout(unordered: Sequence[str], classes: int, train_dataset, holdout_dataset, outputs: np.ndarray,
+               labels: np.ndarray, seed: int = 42, regression: bool = False) -> List[LearningCurve]:
+    """The curve on the holdout: a forest on half the training rows against the trained model (its `outputs`
+    on the holdout rows `labels`, in the order `holdout_dataset` reads them); [] when it cannot be measured."""
+    train, held = gradient_boosted._in_memory(train_dataset), gradient_boosted._in_memory(holdout_dataset)
+    if train is None or held is None or not np.array_equal(held[1], labels):
+        return []
+    half = _half_forest_answers(unordered, classes, train, held[0], seed, regression)
+    if half is None:
+        return []
+    rows = len(train[1])
+    return curves(_metrics(regression), [(rows // 2, half), (rows, outputs)], labels, rows, HOLDOUT)
+
+
+def out_of_fold(unordered: Sequence[str], classes: int, train_dataset, quarters: Tuple[np.ndarray, np.ndarray],
+                seed: int = 42, regression: bool = False) -> List[LearningCurve]:
+    """The curve out of fold: the training rows answered by forests grown on a quarter of them (each fold's forest
+    answers the next fold) against `quarters`, out_of_fold_outputs' four-fold answers (each forest grown on three
+    quarters); [] when it cannot be measured."""
+    rows = gradient_boosted._in_memory(train_dataset)
+    if rows is None:
+        return []
+    features, labels = gradient_boosted._in_one_order(*rows)
+    if not np.array_equal(labels, quarters[1]):
+        return []
+    folds = gradient_boosted.CROSS_FIT_FOLDS
+    fold = np.random.default_rng(seed).permutation(len(labels)) % folds
+    answers = np.zeros_like(np.asarray(quarters[0], dtype=float))
+    for k in range(folds):
+        grown, held = fold == k, fold == (k + 1) % folds
+        if grown.sum() < 2 * gradient_boosted.MIN_EXAMPLES or (not regression and len(np.unique(labels[grown])) < 2):
+            return []
+        forest = grow_forest({n: v[grown] for n, v in features.items()}, labels[grown], unordered, seed, regression)
+        answers[held] = forest_answers(forest, {n: v[held] for n, v in features.items()}, unordered, classes,
+                                       regression)
+    count = len(labels)
+    return curves(_metrics(regression), [(count // folds, answers), (count - count // folds, quarters[0])], labels,
+                  count, OUT_OF_FOLD)
