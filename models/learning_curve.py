@@ -3,8 +3,8 @@
 Two forests, scored on the same rows, give two points of the curve and the paired standard error of their
 difference:
 
-- a holdout of at least CROSS_FIT_BELOW rows: one YDF forest grown on half the training rows (the learner and
-  settings of the out-of-fold forests) against the trained model itself, both answering the holdout;
+- a holdout of at least CROSS_FIT_BELOW rows: one YDF forest grown on half the training rows (the Trainer's
+  learner and settings, core/trees.py) against the trained model itself, both answering the holdout;
 - a smaller holdout: the training rows answered out of fold, by forests grown on a quarter of them (each fold's
   forest answers the next fold's rows) and by the four-fold forests the calibration grows anyway (three quarters
   of them). Three times the rows apart, not two: on a few hundred rows the rise between a half and three quarters
@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve
+from core.trees import ydf_learner
 from models import gradient_boosted
 
 CLASSIFICATION_METRICS = ("accuracy",)
@@ -68,14 +69,9 @@ def _ydf_columns(features: Dict[str, np.ndarray], categorical: Iterable[str]) ->
 
 def grow_forest(features: Dict[str, np.ndarray], labels: np.ndarray, unordered: Sequence[str], seed: int = 42,
                 regression: bool = False):
-    """The out-of-fold forests' YDF forest (models/gradient_boosted.py: the Trainer's learner and settings) on
-    these rows."""
-    import ydf
+    """The Trainer's forest as YDF grows it (core/trees.py) on these rows."""
     columns = _ydf_columns(features, unordered)
-    learner = ydf.GradientBoostedTreesLearner(
-        label=gradient_boosted._LABEL, task=ydf.Task.REGRESSION if regression else ydf.Task.CLASSIFICATION,
-        random_seed=seed, features=[(name, ydf.Semantic.CATEGORICAL) for name in sorted(set(unordered) & set(columns))],
-        include_all_columns=True, min_vocab_frequency=1, max_vocab_count=-1, **gradient_boosted.SETTINGS)
+    learner = ydf_learner(gradient_boosted._LABEL, set(unordered) & set(columns), regression, seed)
     return learner.train({**columns, gradient_boosted._LABEL: labels}, verbose=0)
 
 
