@@ -37,12 +37,10 @@ import numpy as np
 import tensorflow as tf
 
 from core.contract import raw_name
+from core.trees import IMPORTANCE, MIN_EXAMPLES, NUM_TREES, SETTINGS, ydf_learner  # noqa: F401  (one source)
 
 GBT = "gbt"
 BATCH_SIZE = 1024
-NUM_TREES = 100       # with MIN_EXAMPLES, scikit-learn's HistGradientBoosting defaults (max_iter, min_samples_leaf)
-MIN_EXAMPLES = 20
-SETTINGS = {"num_trees": NUM_TREES, "min_examples": MIN_EXAMPLES, "validation_ratio": 0.0}
 
 def raw_number(x):
     """A feature as trees want it in Transform's output: float32, missing values NaN (TF-DF's missing)."""
@@ -69,9 +67,6 @@ def build(unordered: Iterable[str], classes: int, seed: int = 42, regression: bo
         model.compile(metrics=[tf.keras.metrics.BinaryAccuracy(name="accuracy") if classes == 2
                                else tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
-
-
-IMPORTANCE = "SUM_SCORE"  # the loss reduction of every split on a feature: what the forest relies on
 
 
 def importances(inspector) -> Dict[str, float]:
@@ -116,7 +111,6 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
                         seed: int = 42, regression: bool = False) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """(outputs, labels) for every training row, each from a forest grown without that row's fold: `build`'s
     forest, grown by YDF (outputs as the TF-DF model's: one probability for 2 classes, one per class for more)."""
-    import ydf
     rows = _in_memory(train_dataset)
     if rows is None or len(rows[1]) < folds * MIN_EXAMPLES:
         return None
@@ -128,10 +122,7 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
     # YDF reads integer ids as numbers; as text they are categories (a negative id, TF-DF's missing, is empty).
     columns = {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
                for name, values in features.items()}
-    learner = ydf.GradientBoostedTreesLearner(
-        label=_LABEL, task=ydf.Task.REGRESSION if regression else ydf.Task.CLASSIFICATION, random_seed=seed,
-        features=[(name, ydf.Semantic.CATEGORICAL) for name in sorted(categorical & set(columns))],
-        include_all_columns=True, min_vocab_frequency=1, max_vocab_count=-1, **SETTINGS)
+    learner = ydf_learner(_LABEL, categorical & set(columns), regression, seed)
     outputs = np.zeros((len(labels), 1 if regression or classes <= 2 else classes))
     for k in range(folds):
         fit, held = fold != k, fold == k
