@@ -46,6 +46,7 @@ import pandas as pd
 
 import core  # noqa: F401  (TensorFlow's process defaults)
 from benchmarks.drift_report import report
+from core.tuning.stream import frame_distributions, typed as _typed  # noqa: F401  (drift_policy reads _typed)
 
 RESULTS = Path(__file__).parent / "results" / "drift.md"
 SIZES = (200, 1000, 10000, 100000)
@@ -74,20 +75,6 @@ def taxi_population() -> Tuple[pd.DataFrame, List[str], List[bool]]:
     names = [quarter for quarter, group in quarters.items() for _ in group]
     test = [is_test_row(span_line(row), 0.2) for row in rows]
     return _typed(pd.DataFrame(rows, columns=header).drop(columns=[LABEL])), names, test
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns typed as TFDV reads CSV text: integers, floats (empty cells missing), or strings."""
-    typed = {}
-    for column in frame.columns:
-        cells = frame[column].replace("", np.nan)
-        numbers = pd.to_numeric(cells, errors="coerce")
-        if numbers.notna().sum() == cells.notna().sum():
-            whole = numbers.dropna()
-            typed[column] = numbers.astype("Int64") if len(whole) and (whole == whole.round()).all() else numbers
-        else:
-            typed[column] = cells
-    return pd.DataFrame(typed)
 
 
 def digits_population() -> pd.DataFrame:
@@ -172,26 +159,7 @@ def share_move(frame: pd.DataFrame, feature: str, value, points: float, rng: np.
 
 # -- measuring --------------------------------------------------------------------------
 def adapt_distributions(frame: pd.DataFrame, categorical: Sequence[str]) -> Dict[str, object]:
-    import tensorflow_data_validation as tfdv
-
-    from core.drift import comparison, statistics
-    integers = [c for c in categorical if pd.api.types.is_integer_dtype(frame[c])]
-    stats = tfdv.generate_statistics_from_dataframe(_for_tfdv(frame), statistics.stats_options(integers))
-    return comparison.merged_features([stats])
-
-
-def _for_tfdv(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable integers as TFDV's DataFrame reader takes them: object columns of ints and None."""
-    out = {}
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_integer_dtype(values) and values.isna().any():
-            out[column] = pd.Series([None if pd.isna(v) else int(v) for v in values], dtype=object)
-        elif pd.api.types.is_integer_dtype(values):
-            out[column] = values.astype("int64")
-        else:
-            out[column] = values
-    return pd.DataFrame(out)
+    return frame_distributions(frame, categorical)
 
 
 def adapt_flags(baseline, current, settings) -> Tuple[Dict[str, bool], bool]:
