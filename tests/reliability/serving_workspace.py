@@ -1,6 +1,12 @@
-"""The small workspace the fault and concurrency tests share: a model trained on the first of six drifting batches,
-the other five waiting in incoming/ (batch-02 .. batch-06)."""
+"""The small workspace the fault, disk-full and concurrency tests share: a model trained on the first of six
+drifting batches, the other five waiting in incoming/ (batch-02 .. batch-06).
+
+It is trained once per test process and copied for each module (`cp -a`, as a user moves a workspace; it follows
+its move when opened, core/relocation.py): the three modules run in one process (conftest.py's
+SHARED_FIXTURE_FILES), and each kills, fills or races its own copy.
+"""
 import json
+import shutil
 
 from core.workspace import Workspace
 from tests.helpers import adapt_cli, folder_listing
@@ -12,12 +18,25 @@ SMALL = {"training.eval_steps": 5, "training.window": 2, "validation.infra_reque
          "performance.threshold": 0.99, "data.min_batch_instances": 50}
 
 
+_trained = []   # the folder of this process's trained workspace, once made
+
+
 def serving_workspace_with_waiting_batches(tmp_path_factory, name: str, root=None) -> Workspace:
-    """In a new temporary folder, or in `root` (made here) when given."""
+    """A copy of the trained workspace in a new temporary folder, or in `root` (made here) when given."""
+    if not _trained:
+        _trained.append(_train(tmp_path_factory.mktemp("waiting-batches")))
     if root is None:
         root = tmp_path_factory.mktemp(name)
     else:
         root.mkdir(parents=True)
+    for part in ("stream", "ws"):
+        shutil.copytree(_trained[0] / part, root / part, symlinks=True)
+    workspace = Workspace.open(str(root / "ws"))
+    listings_file(workspace).write_text(json.dumps(batch_listings(workspace)))
+    return workspace
+
+
+def _train(root):
     stream = rotating_hyperplane_batches(root / "stream", batches=6, rows=200, degrees_per_batch=40)
     workdir = root / "ws"
     adapt_cli("init", "--data", stream[0], "--label", "churned", "--name", "churn", "--workdir", workdir)
@@ -27,8 +46,7 @@ def serving_workspace_with_waiting_batches(tmp_path_factory, name: str, root=Non
     for folder in stream[1:]:
         (workspace.incoming / folder.name).mkdir(parents=True)
         (workspace.incoming / folder.name / "data.csv").write_bytes((folder / "data.csv").read_bytes())
-    listings_file(workspace).write_text(json.dumps(batch_listings(workspace)))
-    return workspace
+    return root
 
 
 def listings_file(workspace: Workspace):  # beside the workspace: nothing adapt reads
