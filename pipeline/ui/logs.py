@@ -7,7 +7,7 @@ and modification time.
 """
 import re
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 RUN_ID = re.compile(r"run_id='([^']+)'")
 EVALUATION_LOG = re.compile(r"^evaluate-(?P<batch>.+)-\d{8}-\d{6}\.log$")
@@ -43,7 +43,3 @@ def spans_of_log(name: str) -> Optional[str]:
     """The window a training log names (`train-20261207-150401-spans-2-5.log` -> 2-5)."""
     matched = TRAINING_LOG.match(name)
     return matched.group("spans") if matched else None
-
-
-def names_of(found: Dict[str, str]) -> List[str]:
-    return sorted(set(found.values()))

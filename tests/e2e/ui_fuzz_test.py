@@ -1,4 +1,6 @@
-"""`adapt ui` fuzzed (Schemathesis, bounded) on the shared served workspace (two versions, two evaluated batches).
+"""`adapt ui` fuzzed (Schemathesis, bounded) on the shared served workspace (two versions, two evaluated batches),
+and its pages and /metrics read there in process (FastAPI's TestClient): each run links its own log, the drift
+table shows the adjusted p-value that decided, /metrics parses as Prometheus' text format with the batches' figures.
 
 The dashboard is started as a user starts it, with a token ($ADAPT_UI_TOKEN) and `--allow-rollback`, and every
 operation of its OpenAPI document gets generated requests, valid and invalid; valid ones name the workspace's real
@@ -129,3 +131,59 @@ def fuzz(operations, values, url, statuses, pages_with_data):
                 probe()
             except Unsatisfiable:  # an operation with no parameter and no body has no invalid request to make
                 assert mode == GenerationMode.NEGATIVE, operation.label
+
+
+def test_each_run_links_its_own_log_and_names_its_batch(served_workspace, served_batches):
+    from fastapi.testclient import TestClient
+
+    from pipeline.definitions import names
+    from pipeline.ui.views import Views
+    runs = Views(served_workspace, served_workspace.load_config()).runs()
+    evaluations = [run for run in runs if run["pipeline"] == names.BATCH_EVALUATION_PIPELINE]
+    assert sorted(run["batch"] for run in evaluations) == sorted(served_batches)
+    assert all(run["log"].startswith(f"evaluate-{run['batch']}-") for run in evaluations), evaluations
+    trainings = [run for run in runs if run["pipeline"] == names.TRAINING_PIPELINE]
+    assert {run["spans"] for run in trainings} == {"1-1", "1-2"} and all(run["log"] for run in trainings)
+    client = TestClient(create_app(served_workspace))
+    page = client.get("/runs").text
+    for run in evaluations + trainings:
+        assert run["run_id"] in client.get(f"/logs/{run['log']}").text   # the log TFX wrote for this very run
+        assert page.count(f'href="/logs/{run["log"]}"') == sum(1 for other in runs if other["log"] == run["log"])
+
+
+def test_the_batch_page_shows_the_adjusted_p_values_that_decided(served_workspace, served_batches):
+    from fastapi.testclient import TestClient
+
+    from pipeline.definitions import names
+    from pipeline.ui.batch_pages import p_text
+    client = TestClient(create_app(served_workspace))
+    for batch, outcome in served_batches.items():
+        page = client.get(f"/batches/{batch}").text
+        deciding, _, moved = page.partition("Moved but not used by the model")
+        features = [f for f in outcome.reports[names.DRIFT_DETECTOR]["features"] if f.get("p_value") is not None]
+        for feature in features:
+            shown = deciding if feature["decides"] else moved
+            assert f">{feature['feature']}</a>" in shown, feature["feature"]
+            assert f"<b>{p_text(feature['adjusted_p_value'])}</b>" in shown, feature
+        assert "Data quality" in page and f"<td>{outcome.reports[names.FILE_LIST_GEN]['num_instances']}</td>" in page
+
+
+def test_metrics_parse_as_prometheus_text_with_each_evaluations_figures(served_workspace, served_batches):
+    from fastapi.testclient import TestClient
+    from prometheus_client.parser import text_string_to_metric_families
+    answer = TestClient(create_app(served_workspace)).get("/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain; version=0.0.4")
+    found = {family.name: family for family in text_string_to_metric_families(answer.text)}
+    assert {"adapt_batch_metric", "adapt_batch_estimated_metric", "adapt_batch_estimate_band_low",
+            "adapt_batch_estimate_band_high", "adapt_batch_drifted", "adapt_batch_deciding_features_drifted",
+            "adapt_batch_rows", "adapt_retrains", "adapt_pushes", "adapt_declines"} <= set(found)
+    assert found["adapt_pushes"].type == "counter" and found["adapt_pushes"].samples[0].value == 1   # v2 after v1
+    for batch, outcome in served_batches.items():
+        def value(name):
+            [sample] = [s for s in found[name].samples if s.labels["batch"] == batch]
+            assert sample.labels["model"] == "taxi" and sample.labels["serving_version"] == "2"
+            return sample.value
+        assert value("adapt_batch_metric") == outcome.metrics["accuracy"]
+        assert value("adapt_batch_estimated_metric") == outcome.estimated["accuracy"]
+        assert value("adapt_batch_drifted") == int(outcome.drifted)
+        assert value("adapt_batch_deciding_features_drifted") == len(outcome.drifted_features)
