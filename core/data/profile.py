@@ -4,7 +4,8 @@ Roles (`model.features` in adapt.yaml, one line per column; edit them freely):
 
 - ``numeric``      a number, z-scored;
 - ``bucketized``   a number with a long tail, cut into quantile buckets;
-- ``categorical``  a string, or an integer code with few values, through a vocabulary;
+- ``categorical``  a string, or an integer code (few values that fill their range, each seen
+                   more than once), through a vocabulary;
 - ``ignore``       left out of the model: constant, unique per row (an id), timestamp-like, or
                    free text with too many values to be a category.
 
@@ -26,6 +27,9 @@ from core.errors import UsageError
 ROLES = ("numeric", "bucketized", "categorical", "ignore")
 MAX_CATEGORICAL_INTEGERS = 20     # an integer column with at most this many values is a code
 MAX_CATEGORIES_SHARE = 0.5        # a string column whose distinct values exceed this share of rows is text
+MAX_CODE_GAPS = 2.0               # a code's values fill at least half of the range between its least and most
+MAX_UNSEEN_SHARE = 0.05           # Good-Turing: the share of rows whose value was seen once estimates how often
+#                                   a later row holds a value the first batch never showed
 MAX_CLASSES = 50                  # a label with more values is not a classification label
 LONG_TAIL_SKEW = 3.0              # |skewness| above this: bucketize instead of z-scoring
 EPOCH_SECONDS = (9.0e8, 2.2e9)    # 1998..2039 as Unix seconds
@@ -81,6 +85,13 @@ def _timestamp_like(name: str, kind: str, values: Sequence[str], distinct: int) 
     return False
 
 
+def _counts(numbers: Sequence[int]) -> dict:
+    counts: dict = {}
+    for number in numbers:
+        counts[number] = counts.get(number, 0) + 1
+    return counts
+
+
 def profile_column(name: str, cells: Sequence[str]) -> ColumnProfile:
     values = [cell for cell in cells if not is_missing(cell)]
     missing = len(cells) - len(values)
@@ -101,6 +112,15 @@ def profile_column(name: str, cells: Sequence[str]) -> ColumnProfile:
             return role("ignore", f"{distinct} distinct texts in {len(values)} rows: too many for a category")
         return role("categorical", f"{distinct} distinct values")
     if kind == "int" and distinct <= MAX_CATEGORICAL_INTEGERS:
+        numbers = [int(value) for value in values]
+        span = max(numbers) - min(numbers) + 1
+        seen_once = sum(1 for count in _counts(numbers).values() if count == 1)
+        if span > MAX_CODE_GAPS * distinct:
+            return role("numeric", f"int, {distinct} values spread over {min(numbers)}..{max(numbers)}: a quantity, "
+                                   "not a code; z-scored")
+        if seen_once > MAX_UNSEEN_SHARE * len(values):
+            return role("numeric", f"int, {distinct} values, {seen_once} of them seen once: later batches will "
+                                   "hold others; z-scored")
         return role("categorical", f"integer code with {distinct} values")
     skew = _skewness([float(value) for value in values])
     if abs(skew) > LONG_TAIL_SKEW:

@@ -21,6 +21,16 @@ def test_roles_follow_the_values():
     assert _role("age", [str(generator.randrange(18, 90)) for _ in range(rows)]) == "numeric"
 
 
+def test_a_whole_number_is_a_code_only_when_its_few_values_fill_their_range_and_each_came_back():
+    generator = random.Random(2)
+    ages = profile_column("age", [str(generator.choice(range(19, 80, 3))) for _ in range(20)])
+    assert ages.role == "numeric" and "spread over" in ages.why    # 20 rows of a population of ages
+    children = [str(generator.randrange(8)) for _ in range(30)] + ["11", "14"]
+    assert profile_column("children", children).role == "numeric"   # seen once: more values will come
+    assert profile_column("weekday", [str(1 + i % 7) for i in range(70)]).why == "integer code with 7 values"
+    assert profile_column("year", [str(2007 + i % 3) for i in range(60)]).role == "categorical"
+
+
 def test_what_would_only_hurt_a_model_is_ignored_and_says_why():
     rows = 100
     unique = profile_column("order", [f"o-{i}" for i in range(rows)])
