@@ -16,6 +16,7 @@ from core.data.batch import Batch, label_text
 from core.data.missing import blank_missing
 from core.data.profile import MAX_CATEGORICAL_INTEGERS, label_task, profile_columns
 from core.data.spans import is_test_row, span_line
+from core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,12 @@ def read_stream(folders: Sequence[Path], label: str, *, task: str = "", roles: O
 
 
 def _read_batch(folder: Path, label: str, labels_file: str, test_fraction: float):
-    header, rows = Batch(str(folder), label=label, labels_file=labels_file).labeled_rows()
+    batch = Batch(str(folder), label=label, labels_file=labels_file)
+    if batch.format == "files":
+        raise UsageError(f"batch {folder.name}: images; adapt tune simulates tables (CSV or TFRecord batches)")
+    header, rows = batch.labeled_rows()
     kept = list(rows)
+    if not kept:
+        raise UsageError(f"batch {folder.name}: no labeled rows; adapt tune scores every batch by its labels")
     test = np.array([is_test_row(span_line(row), test_fraction) for row in kept], dtype=bool)
     return folder.name, header, [blank_missing(row) for row in kept], test
