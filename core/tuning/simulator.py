@@ -177,9 +177,10 @@ class Simulator:
         for index, batch in enumerate(self.stream.batches):   # holdouts may reach back before the window
             columns = self._columns(batch.features)
             if self.stream.regression:
-                scores[index] = np.abs(np.asarray(model.predict(columns), dtype=float) - batch.labels).astype(np.float32)
+                found = np.abs(np.asarray(model.predict(columns), dtype=float) - batch.labels)
             else:
-                scores[index] = (np.asarray(model.predict_class(columns)).astype(str) == batch.labels).astype(np.float32)
+                found = np.asarray(model.predict_class(columns)).astype(str) == batch.labels
+            scores[index] = found.astype(np.float32)
         return TrainedModel(window, importances, scores)
 
     # -- the Evaluator -----------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ def test_tune_applies_the_chosen_settings_with_their_evidence(workspace, tmp_pat
     result = json.loads(capsys.readouterr().out)
     assert result["choosing_batches"] == ["batch-02", "batch-03"]
     assert result["held_out_batches"] == ["batch-04", "batch-05"]   # scored apart from the batches it chose on
-    assert result["applied"] and (workspace.reports / "tune.md").is_file() and (workspace.reports / "tune.png").is_file()
+    assert result["applied"]
+    assert (workspace.reports / "tune.md").is_file() and (workspace.reports / "tune.png").is_file()
     assert "held out" in (workspace.reports / "tune.md").read_text()
     text = workspace.config_path.read_text()
     values = yaml.safe_load(text)
