@@ -3,7 +3,7 @@ chosen uniformly at random and beside the confidence-based estimate that needs n
 the drop split (core/labeling/explain.py) leave to concept drift on a concept-drift stream and on a covariate-shift
 stream?
 
-    python -m benchmarks.label_budget [--draws 200] [--datasets concept,covariate,taxi,digits]
+    python -m benchmarks.label_budget [--draws 200] [--datasets concept,boundary,covariate,taxi,digits]
 
 One stand-in model per dataset (benchmarks/drift_policy.py's HistGradientBoosting), trained on the first batch's
 train split, calibrated on its holdout (core/estimation.fit_calibrator, as adapt's Trainer does) and never
