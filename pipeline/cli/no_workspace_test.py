@@ -29,6 +29,7 @@ READERS = {
     ("schema", "accept"): ["b1", "--reason", "typo"],
     ("history",): [],
     ("batch", "from-log"): ["--since", "2024-01-01"],
+    ("labels", "request"): ["b1"],
     ("doctor",): [],
     ("serve",): [],
     ("ui",): [],
