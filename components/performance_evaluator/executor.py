@@ -269,4 +269,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             artifact.set_float_custom_property(name, value)
         for name, value in estimate_properties(report["estimated"]).items():
             artifact.set_float_custom_property(name, value)
+        if report.get("partial"):   # the metric above is an estimate from some rows: its band and how many
+            for name in ("low", "high", "labeled_rows"):
+                artifact.set_float_custom_property(f"partial_{name}", float(report["partial"][name]))
         write_report(artifact, report)

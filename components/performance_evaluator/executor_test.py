@@ -236,6 +236,7 @@ def test_a_partially_labeled_batch_is_weighted_by_the_probabilities_its_labels_f
                                  "weighted": True}
     assert report["partial"]["low"] <= 0.6875 <= report["partial"]["high"]
     assert report["reason"].endswith("(accuracy from 2 of 4 rows)")
+    assert output.get_float_custom_property("partial_labeled_rows") == 2.0
 
 
 def test_a_label_request_in_the_batch_folder_weights_labels_that_name_only_ids(tmp_path):
