@@ -125,3 +125,20 @@ def test_a_canary_is_logged_compared_on_labels_by_request_id_and_promoted(served
     history = json.loads(adapt(workspace, "history", "--json"))
     assert [h["event"] for h in history][-2:] == ["canary", "promote"]
     assert history[-2]["reason"] == "try the spring model" and history[-1]["production_version"] == 2
+
+
+def test_labels_request_chooses_the_budget_of_rows_with_their_chances_and_features(served_workspace, tmp_path):
+    """`adapt labels request` on a copy of a served batch: the serving version answers it, `--budget` rows are
+    chosen, each with a chance in (0, 1], the features and an empty label column; the request is kept beside."""
+    batch = tmp_path / "2014-Q1"
+    shutil.copytree(served_workspace.incoming / "2014-Q1", batch)
+    found = json.loads(adapt(served_workspace, "labels", "request", str(batch), "--budget", "20", "--output",
+                             str(tmp_path / "to-label.csv"), "--json"))
+    assert found["chosen"] == found["budget"] == 20 and found["rows"] == 250 and found["model_version"] in (1, 2)
+    with open(tmp_path / "to-label.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 20 and len({row["instance_id"] for row in rows}) == 20
+    assert list(rows[0])[:2] == ["instance_id", "inclusion_probability"] and list(rows[0])[-1] == "big_tipper"
+    assert all(0 < float(row["inclusion_probability"]) <= 1 and row["big_tipper"] == "" and row["fare"]
+               for row in rows)
+    assert len(json.loads((batch / ".label-request.json").read_text())["chosen"]) == 20
