@@ -115,6 +115,12 @@ class ModelRepository:
         naming its folder, and not tried again until its folder changes; the version loaded before keeps serving,
         and with none loaded yet the newest version that loads serves."""
         wanted = versions.production_version(self.base_path)
+        if wanted is None and self._current is None:
+            broken = versions.broken_versions(self.base_path)
+            if broken:  # said at once, so that a caller waiting for /healthz stops waiting
+                version, problem = max(broken.items())
+                self.last_error = (f"version {version} ({versions.version_path(self.base_path, version)}) failed to "
+                                   f"load: {problem}; no other version to serve")
         if wanted is None or (self._current is not None and self._current.version == wanted):
             return False
         candidates = [wanted] if self._current is not None else \
