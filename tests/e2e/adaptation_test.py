@@ -1,4 +1,4 @@
-"""End to end: gradient-boosted trees through train, evaluate-batch and serve; the window chosen by the data."""
+"""End to end: the window chosen by the data (the trees through train, evaluate-batch and serve: own_data_test.py)."""
 import csv
 import json
 
@@ -6,7 +6,7 @@ import pytest
 
 from core.data import spans
 from core.workspace import Workspace
-from tests.helpers import Served, adapt_cli
+from tests.helpers import adapt_cli
 from tests.streams import rotating_hyperplane_batches
 
 pytestmark = pytest.mark.e2e
@@ -25,28 +25,6 @@ def _workspace(stream, workdir, name, **settings):
     workspace = Workspace.open(str(workdir))
     workspace.write_config(workspace.load_config().with_overrides({**SMALL, **settings}))
     return workspace
-
-
-def test_gradient_boosted_trees_train_evaluate_and_serve(stream, tmp_path):
-    workdir = tmp_path / "ws"
-    _workspace(stream, workdir, "trees")
-    trained = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
-    assert trained["pushed"] and trained["version"] == 1, trained["reason"]
-    assert trained["candidate_metrics"]["accuracy"] >= 0.7 and trained["holdout_rows"] >= 50
-    info = json.loads((workdir / "serving" / "trees" / "1" / "assets.extra" / "adapt_model.json").read_text())
-    assert info["kind"] == "gbt" and info["trees"] >= 1 and info["classes"] == ["no", "yes"]
-    [curve] = info["learning_curves"]   # a small holdout: a quarter of the training rows against three, out of fold
-    assert curve["metric"] == "accuracy" and curve["scored_on"] == "out of fold" and len(curve["points"]) == 2
-
-    outcome = json.loads(adapt_cli("evaluate-batch", stream[1], "--workdir", workdir, "--no-trigger", "--json"))
-    assert outcome["labeled"] and 0.5 <= outcome["metrics"]["accuracy"] <= 1.0
-
-    rows = {r["version"]: r for r in json.loads(adapt_cli("models", "list", "--workdir", workdir, "--json"))}
-    assert rows[1]["stage"] == "production" and rows[1]["infra_blessed"]
-    with Served(workdir, "trees") as served:
-        [[probability]] = served.predict([{"x1": 0.9, "x2": 0.1, "x3": 0.5, "x4": 0.5, "channel": "web",
-                                           "region": 1}])
-        assert 0.0 <= probability <= 1.0
 
 
 def test_an_auto_window_trains_each_candidate_and_keeps_the_best_on_the_newest_data(stream, tmp_path):

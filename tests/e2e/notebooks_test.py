@@ -1,23 +1,17 @@
-"""The four notebooks, executed headless (nbclient) on two workspaces: the taxi demo's (the shared served
-workspace: two versions, slices, a candidate against a baseline) and one `adapt init` made from a generated table
-(tests/streams.py's churn stream: a string label, ids, a timestamp, no slices), replayed over one more batch with
-the static policy (one model, evaluated without a baseline). Nothing in them names a column: each reads its label,
-features, slices, metric and retrain rule from the workspace. (regression_test.py runs them on a regression
-replay's workspace, with `run_notebook`.)"""
+"""The four notebooks, executed headless (nbclient) on the taxi demo's workspace (the shared served workspace: two
+versions, slices, a candidate against a baseline); regression_test.py runs them on a regression replay's
+workspace `adapt init` made from a generated table, with `run_notebook`. Nothing in them names a column: each
+reads its label, features, slices, metric and retrain rule from the workspace."""
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from core.workspace import Workspace
-from tests.helpers import adapt_cli
-from tests.streams import LABEL, rotating_hyperplane_batches
 
 pytestmark = pytest.mark.e2e
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-WORKSPACES = ("served_workspace", "initialized_workspace")
 
 
 def run_notebook(path: Path, workdir: Path, monkeypatch) -> list:
@@ -45,19 +39,6 @@ def notebooks_module(name: str):
 
 def printed(outputs: list) -> str:
     return "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
-
-
-@pytest.fixture(scope="module")
-def initialized_workspace(tmp_path_factory):
-    """`adapt init` on the first of two generated batches (300 rows), then `adapt replay --policy static`: the
-    first model, and the second batch evaluated by it (about 40 s of CPU)."""
-    from tests.e2e.own_data_test import small_settings
-    root = tmp_path_factory.mktemp("own-table")
-    batches = rotating_hyperplane_batches(root / "batches", batches=2, rows=300, degrees_per_batch=40)[0].parent
-    adapt_cli("init", "--data", batches / "batch-01", "--label", LABEL, "--name", "churn", "--workdir", root / "ws")
-    small_settings(root / "ws")
-    adapt_cli("replay", batches, "--workdir", root / "ws", "--policy", "static", timeout=1800)
-    return Workspace.open(str(root / "ws"), create=False)
 
 
 def test_the_four_notebooks_are_there_without_outputs():
@@ -99,14 +80,10 @@ def test_the_retrain_level_is_the_rule_in_force_and_none_without_one():
     assert retrain_level({**unlabeled, "estimated_max_drop": 0.0}, labeled=False) is None
 
 
-@pytest.mark.parametrize("workspace", WORKSPACES)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_headless(path, workspace, request, monkeypatch):
-    outputs = run_notebook(path, request.getfixturevalue(workspace).root, monkeypatch)
+def test_notebook_runs_headless(path, served_workspace, monkeypatch):
+    outputs = run_notebook(path, served_workspace.root, monkeypatch)
     if path.stem.startswith("01"):
-        label = "big_tipper" if workspace == "served_workspace" else LABEL
-        assert f"'label': '{label}'" in printed(outputs)
-    if path.stem.startswith("04"):   # both replays recorded the serving model's holdout score: a line is drawn
+        assert "'label': 'big_tipper'" in printed(outputs)
+    if path.stem.startswith("04"):   # the serving model's holdout score is recorded: a line is drawn
         assert "no performance rule applied" not in printed(outputs)
-    if path.stem.startswith("03") and workspace == "initialized_workspace":
-        assert "no slices: name features in model.slices" in printed(outputs)

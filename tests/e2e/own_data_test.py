@@ -59,6 +59,9 @@ def test_init_train_evaluate_and_serve_a_binary_table(stream, tmp_path):
     trained = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
     assert trained["pushed"] and trained["version"] == 1, trained["reason"]
     assert 0.6 <= trained["candidate_metrics"]["accuracy"] <= 1.0 and "auc" in trained["candidate_metrics"]
+    assert trained["holdout_rows"] >= 50
+    rows = {r["version"]: r for r in json.loads(adapt_cli("models", "list", "--workdir", workdir, "--json"))}
+    assert rows[1]["stage"] == "production" and rows[1]["infra_blessed"]
 
     outcome = json.loads(adapt_cli("evaluate-batch", stream[1], "--workdir", workdir, "--no-trigger", "--json",
                                    "--details"))
@@ -66,6 +69,9 @@ def test_init_train_evaluate_and_serve_a_binary_table(stream, tmp_path):
     assert outcome["drift_reason"] and outcome["serving_version"] == 1
     info = json.loads((workdir / "serving" / "churn" / "1" / "assets.extra" / "adapt_model.json").read_text())
     assert info["importance_method"] == "TF-DF SUM_SCORE" and set(info["importances"]) <= set(info["raw_features"])
+    assert info["kind"] == "gbt" and info["trees"] >= 1 and info["classes"] == ["no", "yes"]
+    [curve] = info["learning_curves"]   # a small holdout: a quarter of the training rows against three, out of fold
+    assert curve["metric"] == "accuracy" and curve["scored_on"] == "out of fold" and len(curve["points"]) == 2
     drift = {row["feature"]: row for row in outcome["reports"]["DriftDetector"]["features"]}
     assert drift["region"]["method"] == "chi2" and drift["x1"]["method"] == "ks_t"
     assert not drift["customer_id"]["decides"] and not drift["signup_time"]["decides"]

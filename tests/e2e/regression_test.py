@@ -101,7 +101,7 @@ def test_a_replay_that_retrains_when_the_error_rises_errs_less_than_one_that_nev
 
 
 def test_the_notebooks_read_a_regression_workspace_by_its_metric(trained, replays, monkeypatch):
-    from tests.e2e.notebooks_test import NOTEBOOKS, notebooks_module, run_notebook
+    from tests.e2e.notebooks_test import NOTEBOOKS, notebooks_module, printed, run_notebook
     explore = notebooks_module("explore")
     workspace, _ = explore.open_workspace(str(trained[1]))
     rows = [row for row in explore.batch_history(workspace) if row.get("metric")]
@@ -110,4 +110,6 @@ def test_the_notebooks_read_a_regression_workspace_by_its_metric(trained, replay
     slices = explore.slice_metrics(explore.latest_evaluation_uri(workspace), "district", "mean_absolute_error")
     assert slices and all(row["candidate"] > 0 and row["examples"] > 0 for row in slices), slices
     for path in NOTEBOOKS:   # the four notebooks, headless, by the workspace's label, slices and metric
-        run_notebook(path, trained[1], monkeypatch)
+        outputs = run_notebook(path, trained[1], monkeypatch)
+        if path.stem.startswith("01"):
+            assert f"'label': '{REGRESSION_LABEL}'" in printed(outputs)
