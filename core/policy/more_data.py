@@ -29,7 +29,7 @@ def _setting(default, doc: str, **rules):
 class MoreDataSettings:
     """Retrain when the window holds more rows than the serving model saw and its learning curve says they pay."""
 
-    enabled: bool = _setting(False, "Fire on the gain of more data, with or without drift (trees only: a network "
+    enabled: bool = _setting(True, "Fire on the gain of more data, with or without drift (trees only: a network "
                                    "has no learning curve).")
     min_rows_ratio: float = _setting(1.5, "The window must hold at least this many times the serving model's "
                                           "training rows.", min=1.0)
@@ -81,7 +81,7 @@ def window_rows(train_rows_by_span: Mapping[int, int], next_span: int, window: i
 class MoreDataInputs:
     """What SpanPreparator takes to judge the gain of more data, resolved by the runner from the serving model."""
 
-    settings: MoreDataSettings = MoreDataSettings()
+    settings: MoreDataSettings = MoreDataSettings(enabled=False)   # a pipeline built without it: the rule is off
     curve: Optional[LearningCurve] = None
     window: int = 1
     false_alarm_rate: float = 0.05
