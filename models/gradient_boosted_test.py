@@ -17,6 +17,11 @@ def test_every_training_row_is_answered_by_a_forest_that_did_not_see_it():
     dataset = tf.data.Dataset.from_tensor_slices((features, labels)).batch(64)
     build = lambda: gradient_boosted.build([], classes=2, seed=1)  # noqa: E731
     outputs, answered = gradient_boosted.out_of_fold_outputs([], 2, dataset, folds=4, seed=1)
+    # the rows come back in one order whatever order they were read in: sorted by a hash of their values
+    shuffled = np.random.default_rng(5).permutation(400)
+    again = tf.data.Dataset.from_tensor_slices(({n: v[shuffled] for n, v in features.items()}, labels[shuffled]))
+    assert np.array_equal(gradient_boosted.out_of_fold_outputs([], 2, again.batch(64), folds=4, seed=1)[0], outputs)
+    features, labels = gradient_boosted._in_one_order(features, labels)
     assert outputs.shape == (400, 1) and np.array_equal(answered, labels)
 
     # The forests YDF grows are the forests TF-DF grows: the first fold's, by a TF-DF model, answer the same.
@@ -50,7 +55,7 @@ def test_three_classes_and_categories_are_answered_in_the_models_layout():
     amount = rng.normal(size=300).astype(np.float32)
     labels = np.where(colour == 2, 2, (amount > 0).astype(np.int64))
     dataset = tf.data.Dataset.from_tensor_slices(({"colour": colour, "amount": amount}, labels)).batch(64)
-    outputs, _ = gradient_boosted.out_of_fold_outputs(["colour"], 3, dataset, seed=0)
+    outputs, labels = gradient_boosted.out_of_fold_outputs(["colour"], 3, dataset, seed=0)
     assert outputs.shape == (300, 3) and np.allclose(outputs.sum(axis=1), 1.0)
     assert float((outputs.argmax(axis=1) == labels).mean()) > 0.9  # the category decides class 2
 
