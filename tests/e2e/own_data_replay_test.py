@@ -19,6 +19,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -197,8 +198,11 @@ def test_a_batch_on_a_read_only_mount_evaluates_becomes_a_span_and_trains(trigge
 
 
 def test_the_dashboard_shows_the_replay_and_rolls_back_in_a_real_browser(triggered, tmp_path):
+    from prometheus_client.parser import text_string_to_metric_families
+
     from tests.browser import Browser
     workdir = triggered[0] / "triggered"
+    summary, rows = triggered[2]
     evaluations = len(list((workdir / "reports" / "logs").glob("evaluate-*.log")))   # one log per evaluation
     port_file = tmp_path / "port"
     server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ui", "--workdir", str(workdir), "--port", "0",
@@ -215,14 +219,26 @@ def test_the_dashboard_shows_the_replay_and_rolls_back_in_a_real_browser(trigger
             browser.open(url + "/")
             assert time.perf_counter() - started < 2.0   # the overview of a workspace with a few runs
             assert browser.evaluate("document.querySelectorAll('svg.timeline a.point').length") == evaluations
+            # pushes as the replay report counts them (the first model is none; the batch on a read-only mount may
+            # have pushed once more); each point's hover names its batch, size, estimate and decision
+            pushes = browser.evaluate("document.querySelectorAll('svg.timeline rect.marker[fill=\"#16a34a\"]').length")
+            assert pushes >= summary["pushes"]
+            assert f"pushes after the first model\n{pushes}" in browser.evaluate("document.body.innerText")
+            titles = browser.evaluate("[...document.querySelectorAll('svg.timeline a.point > title')]"
+                                      ".map(t => t.textContent)")
+            assert all(f"{row['batch']}, 300 rows" in title and "estimate" in title for row, title in
+                       zip(rows, titles)), titles
+            assert browser.evaluate("document.querySelectorAll('svg.timeline line.reference').length") >= len(rows)
             browser.screenshot(tmp_path / "overview.png")
             batches = browser.evaluate(
                 "[...document.querySelectorAll('svg.timeline a.point')].map(a => a.dataset.batch)")
             browser.open(url + "/batches")
+            assert "data quality" in browser.evaluate("document.querySelector('table thead').innerText")
             browser.screenshot(tmp_path / "batches.png")
             browser.open(url + "/")
             browser.click(f"svg.timeline a.point[data-batch='{batches[-1]}']")   # the latest batch's point
             assert browser.evaluate("location.pathname") == f"/batches/{batches[-1]}"
+            assert "p adjusted (decides)" in browser.evaluate("document.body.innerText")   # the p-values that decided
             first = "table a[href*='feature=']"   # the drift table lists drifted features first
             feature = browser.evaluate(f"document.querySelector({json.dumps(first)}).textContent")
             browser.click(first)
@@ -235,10 +251,21 @@ def test_the_dashboard_shows_the_replay_and_rolls_back_in_a_real_browser(trigger
             browser.click("form button")
             assert f"to {version}: checked in the browser" in browser.evaluate("document.querySelector('.note').innerText")
             browser.screenshot(tmp_path / "models.png")
-            for page in ("data", "runs"):
+            for page in ("data", "runs", "policies"):
                 browser.open(f"{url}/{page}")
                 browser.screenshot(tmp_path / f"{page}.png")
+                if page == "runs":   # every evaluation links its own log, the one that names its batch
+                    linked = browser.evaluate("[...document.querySelectorAll('a[href^=\"/logs/evaluate-\"]')]"
+                                              ".map(a => a.textContent + ' ' + a.closest('tr').cells[2].innerText)")
+                    assert len({text.split()[0] for text in linked}) == len(linked) == evaluations, linked
+                    assert all(text.split()[0].startswith(f"evaluate-{text.split()[1]}-") for text in linked), linked
             assert browser.errors == []
+        with urllib.request.urlopen(url + "/metrics", timeout=30) as answer:
+            found = {f.name: f for f in text_string_to_metric_families(answer.read().decode())}
+        assert found["adapt_pushes"].samples[0].value == pushes and found["adapt_retrains"].samples[0].value >= \
+            summary["retrains"]
+        measured = [s.labels["batch"] for s in found["adapt_batch_metric"].samples]
+        assert len(measured) == evaluations and {r["batch"] for r in rows} <= set(measured)
     finally:
         server.terminate()
         server.wait(timeout=30)
