@@ -4,6 +4,7 @@ them in one self-contained file). Names and values from the data go through `esc
 
 Links are made by a `Links` object: paths for the app, anchors for the report.
 """
+import re
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
@@ -15,6 +16,9 @@ from pipeline.ui.html import Links, ReportLinks, e, layout, link, table  # noqa:
 from pipeline.ui.model_pages import models  # noqa: F401
 from pipeline.ui.policy_pages import policies  # noqa: F401
 from pipeline.ui.views import Views, headline
+
+ALERT_SUBJECT = re.compile(r"^(?:batch (?P<batch>\S+) under version|spans (?P<spans>\d+(?:-\d+)?):)")
+
 
 # -- overview ---------------------------------------------------------------------------
 def decision_line(row: Dict[str, Any]) -> str:
@@ -79,19 +83,27 @@ def overview(views: Views, links: Links = Links()) -> str:
     recent = list(reversed(history))[:10]
     if recent:
         batch_of_span = views.span_batches()
+        known = set(batch_of_span.values()) | {r["batch"] for r in evaluations}
         body.append("<h2>Latest events</h2>" + table(
             ["time", "event", "batch", "trigger", "spans", "serving after", "outcome — reason"],
-            [[e(when(r["time"])), e(r["event"]), _event_batch(r, batch_of_span, links), e(r["trigger"]),
+            [[e(when(r["time"])), e(r["event"]), _event_batch(r, batch_of_span, known, links), e(r["trigger"]),
               e(r["spans"] or "-"), e(cell(r["production_version"])),
               e(f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"])]
              for r in recent], numeric=(5,), nowrap=(0, 1, 2, 3, 4)))
     return "".join(body)
 
 
-def _event_batch(event: Dict[str, Any], batch_of_span: Dict[int, str], links: Links) -> str:
-    """The batch behind an event: the one that became the last span of the window it trained on."""
+def _event_batch(event: Dict[str, Any], batch_of_span: Dict[int, str], known: set, links: Links) -> str:
+    """The batch behind an event: the one that became the last span of the window it trained on; an alert's text
+    names its batch or window first ('batch 2015-Q1 under version 3: ...', 'spans 3-6: pushed ...')."""
     batch = event.get("batch")
-    last = str(event.get("spans") or "").split("-")[-1]
+    spans = str(event.get("spans") or "")
+    said = ALERT_SUBJECT.match(str(event.get("reason") or "")) if event.get("event") == "alert" else None
+    if said and said.group("batch") in known:
+        batch = said.group("batch")
+    elif said and said.group("spans"):
+        spans = said.group("spans")
+    last = spans.split("-")[-1]
     if not batch and last.isdigit():
         batch = batch_of_span.get(int(last))
     return link(links.batch(batch), batch) if batch else "-"

@@ -63,6 +63,8 @@ class FakeViews:
                  "production_version": 1, "outcome": "pushed as version 1", "reason": "", "updated": True},
                 {"time": 1_700_000_050.0, "event": "retraining", "trigger": "batch-evaluation", "spans": "1-2",
                  "production_version": 2, "outcome": "pushed as version 2", "reason": "", "updated": True},
+                {"time": 1_700_000_060.0, "event": "alert", "trigger": "drift", "spans": "", "production_version": None,
+                 "outcome": "sent", "reason": "batch b2 under version 2: drift", "updated": False},
                 {"time": 1_700_000_100.0, "event": "rollback", "trigger": "manual", "spans": "", "production_version": 1,
                  "outcome": "rolled back from version 2 to 1", "reason": EVIL, "updated": True}]
 
@@ -159,6 +161,7 @@ def test_the_overview_counts_pushes_as_the_report_does_and_draws_the_holdout_sco
     assert 'class="reference"' in html and "the serving model&#x27;s score on its holdout: 0.900" in html
     assert "the rule fires past: 0.855" in html
     assert '<a href="/batches/b1">b1</a>' in html   # the event trained on spans 1-2: span 2 came from batch b1
+    assert '<td class="nw">alert</td><td class="nw"><a href="/batches/b2">b2</a>' in html   # the alert names it
     ticks = [float(t) for t in re.findall(r'class="tick" text-anchor="end">([0-9.]+)</text>', html)]
     assert len(ticks) >= 3 and all(round(t * 100, 6) == round(t * 100) for t in ticks)   # round numbers
     assert '<text class="size"' in html and ">300</text>" in html   # the batch's rows under its point
