@@ -124,12 +124,12 @@ def drift_table(row: Dict[str, Any], links: Links) -> str:
             "</p>",
             "<h3>Features the model uses: these decide</h3>"
             + (table(head[:1] + ["importance"] + head[1:] + ["drift"], _drift_rows(deciding, links, row["batch"], True),
-                     numeric=tuple(range(1, 11))) if deciding else "<p class='muted'>none</p>")]
+                     numeric=tuple(range(1, 11)), nowrap=(3,)) if deciding else "<p class='muted'>none</p>")]
     if others:
         said.append("<h3>Moved but not used by the model (measured, never decide)</h3>"
                     + table([h.replace(" (decides)", "") for h in head] + ["drift"],
                             _drift_rows(others, links, row["batch"], False),
-                            numeric=tuple(range(2, 9))))
+                            numeric=tuple(range(2, 9)), nowrap=(2,)))
     return "".join(said)
 
 

@@ -27,8 +27,9 @@ button{background:#1d4ed8;color:#fff;border:0;border-radius:4px;padding:4px 10px
 #fefce8;border:1px solid #fde68a;padding:8px 12px;border-radius:6px}section.page{border-top:3px solid #0f172a;
 margin-top:28px;padding-top:6px}.warn{color:#b45309;font-weight:600}.chart .reference{stroke:#16a34a;
 stroke-width:1.5;stroke-dasharray:5 3}.chart .threshold{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:2 3}
-.chart .size{font-size:10px;fill:#94a3b8}.side{display:flex;flex-wrap:wrap;gap:16px;
-align-items:flex-start}.side>div:first-child{flex:1 1 760px;min-width:0;overflow-x:auto}.side>div:last-child{flex:0 0 280px}
+.chart .size{font-size:10px;fill:#94a3b8}.side>div:last-child{max-width:380px}
+@media (min-width:1600px){.side{display:flex;gap:16px;align-items:flex-start}.side>div:first-child{flex:1 1 auto;
+min-width:0}.side>div:last-child{flex:0 0 300px}}
 """
 
 PAGES = (("overview", "Overview"), ("batches", "Batches"), ("models", "Models"), ("policies", "Policies"), ("data", "Data"),
