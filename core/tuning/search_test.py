@@ -58,3 +58,30 @@ def test_the_split_chooses_on_the_earlier_batches_and_the_grid_spans_every_polic
     assert {s.policy for s in settings} == {"static", "periodic", "triggered"} and len(set(settings)) == len(settings)
     assert len(grid(economics=True)) > len(settings)
     assert PolicySetting("static").overrides() == {"retraining.policy": "static"}
+
+
+class _Replayed:
+    """A simulator whose settings score as given: {setting: [(metric, retrained) per batch after the first]}."""
+
+    def __init__(self, scores):
+        from types import SimpleNamespace
+        self.scores, self.models_trained = scores, 0
+        self.stream = SimpleNamespace(names=[f"b{i}" for i in range(1, len(next(iter(scores.values()))) + 2)])
+        self.fixed = SimpleNamespace(metric="accuracy", economics=SimpleNamespace(enabled=False))
+
+    def run(self, setting):
+        from types import SimpleNamespace
+        from core.tuning.simulator import Trajectory
+        return Trajectory(setting, tuple(SimpleNamespace(batch=f"b{i}", metric=metric, retrained=retrained,
+                                                          spread=0.4, rows=400)
+                                         for i, (metric, retrained) in enumerate(self.scores[setting], start=2)))
+
+
+def test_the_default_stays_unless_the_best_beats_it_beyond_one_standard_error():
+    default, lucky = PolicySetting(window=2), PolicySetting("triggered", max_drop=0.1, window=1)
+    scores = {default: [(0.80, 0), (0.80, 0), (0.80, 0), (0.80, 0)],
+              PolicySetting("periodic", window=2): [(0.80, 1)] * 4, PolicySetting("static"): [(0.79, 0)] * 4,
+              lucky: [(0.81, 0), (0.81, 0), (0.70, 0), (0.70, 0)]}   # one standard error is 0.4/sqrt(400)/sqrt(2)
+    assert search(_Replayed(scores), default, [lucky]).chosen.setting == default
+    scores[lucky] = [(0.86, 0), (0.86, 0), (0.70, 0), (0.70, 0)]
+    assert search(_Replayed(scores), default, [lucky]).chosen.setting == lucky
