@@ -154,7 +154,21 @@ class RegressionMetrics:
 SUMS = ("count", "absolute_sum", "squared_sum", "label_sum", "label_squared_sum", "quartic_sum")
 
 
-class MetricsCombine(beam.CombineFn):
+class MergingCombine(beam.CombineFn):
+    """A CombineFn whose accumulator merges another into itself (`merge`) and is its own output."""
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        first = next(accumulators)
+        for other in accumulators:
+            first.merge(other)
+        return first
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+class MetricsCombine(MergingCombine):
     """Combines labeled predictions ({label, prediction, probabilities}) into one `Metrics` (no classes: one
     `RegressionMetrics`)."""
 
@@ -169,16 +183,6 @@ class MetricsCombine(beam.CombineFn):
             accumulator.add(prediction["label"], prediction["prediction"])
         else:
             accumulator.add(prediction["label"], prediction["prediction"], prediction["probabilities"])
-        return accumulator
-
-    def merge_accumulators(self, accumulators):
-        accumulators = iter(accumulators)
-        first = next(accumulators)
-        for other in accumulators:
-            first.merge(other)
-        return first
-
-    def extract_output(self, accumulator):
         return accumulator
 
 

@@ -8,8 +8,7 @@ unknown origin, give the plain mean with a finite-population band.
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
-import apache_beam as beam
-
+from components.performance_evaluator.metrics import MergingCombine
 from core.labeling.estimate import LabeledSums, PartialEstimate
 
 ESTIMATED_METRIC = {True: "mae", False: "accuracy"}   # by whether the model is a regression model
@@ -65,7 +64,7 @@ def loss_of(prediction: dict, regression: bool) -> Optional[float]:
         return None
 
 
-class LabeledLossesCombine(beam.CombineFn):
+class LabeledLossesCombine(MergingCombine):
     def __init__(self, regression: bool, probabilities: Dict[str, float]):
         self.regression = regression
         self.probabilities = probabilities
@@ -78,14 +77,4 @@ class LabeledLossesCombine(beam.CombineFn):
         if loss is not None:
             accumulator.add(loss, None if self.regression else prediction["label"],
                             self.probabilities.get(prediction["instance_id"]))
-        return accumulator
-
-    def merge_accumulators(self, accumulators):
-        accumulators = iter(accumulators)
-        first = next(accumulators)
-        for other in accumulators:
-            first.merge(other)
-        return first
-
-    def extract_output(self, accumulator):
         return accumulator
