@@ -99,11 +99,13 @@ def holdout_outputs(predict, holdout) -> Tuple[np.ndarray, np.ndarray]:
 def calibrate(outputs: np.ndarray, labels: np.ndarray, regression: bool = False) -> Union[Calibrator, ErrorModel]:
     """What estimates the model's performance before labels arrive: a classifier's calibration maps, or a
     regression model's error model (core/estimation.py). The rows are put in one order first, so that the maps
-    depend on the rows and not on the order TFX read them in (the fits' random splits are by position)."""
+    depend on the rows and not on the order TFX read them in (the fits' random splits are by position). Rows
+    tied on (label, output) are alike to the fits, so the order among them does not matter; rounding the outputs
+    first would tie rows that are not alike and leave them in the order they were read."""
     outputs, labels = np.asarray(outputs), np.asarray(labels)
     if len(labels):
-        rounded = np.round(np.asarray(outputs, dtype=float), 6).reshape(len(labels), -1)
-        order = np.lexsort([*rounded.T[::-1], labels])
+        by_column = np.asarray(outputs, dtype=float).reshape(len(labels), -1)
+        order = np.lexsort([*by_column.T[::-1], labels])
         outputs, labels = outputs[order], labels[order]
     if regression:
         return fit_error_model(outputs, labels)

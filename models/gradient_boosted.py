@@ -137,13 +137,17 @@ _LABEL = "__label__"
 
 def _in_one_order(features: Dict[str, np.ndarray], labels: np.ndarray) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
     """The rows sorted by a hash of their values: the folds, and so every out-of-fold answer, then depend on the
-    rows and not on the order TFX read the training files in. Numbers are hashed to 4 decimals: Transform's
-    scaling, summed by Beam in any order, moves them in their last bits from one run to the next."""
+    rows and not on the order TFX read the training files in. A number is hashed by its rank in its column:
+    Transform's scaling, summed by Beam in any order, moves the numbers in their last bits from one run to the
+    next, but it moves them all the same monotone way, so their ranks stay (rounding them did not: a value next
+    to a rounding boundary fell on either side of it)."""
     import pandas as pd
     count = len(labels)
 
     def hashed(values: np.ndarray) -> np.ndarray:
-        return pd.util.hash_array(np.round(values, 4) if values.dtype.kind == "f" else values)
+        if values.dtype.kind == "f":
+            values = np.unique(values, return_inverse=True)[1].reshape(-1)
+        return pd.util.hash_array(values)
     key = hashed(np.asarray(labels).reshape(count, -1)[:, 0])
     for name in sorted(features):
         values = features[name].reshape(count, -1)

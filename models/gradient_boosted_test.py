@@ -21,7 +21,13 @@ def test_every_training_row_is_answered_by_a_forest_that_did_not_see_it():
     shuffled = np.random.default_rng(5).permutation(400)
     again = tf.data.Dataset.from_tensor_slices(({n: v[shuffled] for n, v in features.items()}, labels[shuffled]))
     assert np.array_equal(gradient_boosted.out_of_fold_outputs([], 2, again.batch(64), folds=4, seed=1)[0], outputs)
+    # and in the same order when every number moved by a monotone rescaling, as Transform's scaling moves them in
+    # their last bits from one run to the next
+    rescaled, _ = gradient_boosted._in_one_order({n: (v - np.float32(0.0123)) / np.float32(1.0000003)
+                                                  for n, v in features.items()}, labels)
     features, labels = gradient_boosted._in_one_order(features, labels)
+    assert all(np.allclose(rescaled[n] * np.float32(1.0000003) + np.float32(0.0123), features[n], atol=1e-5)
+               for n in features)
     assert outputs.shape == (400, 1) and np.array_equal(answered, labels)
 
     # The forests YDF grows are the forests TF-DF grows: the first fold's, by a TF-DF model, answer the same.
