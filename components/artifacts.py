@@ -95,6 +95,10 @@ class DataSpan(ReportArtifact):
         "span": int,
         "retrain": int,
         "reason": str,
+        # with `economics:`, a retrain the rules asked for, priced (core/policy/economics.py: StatedPrice)
+        "expected_gain": float,
+        "retrain_cost": float,
+        "verdict": str,
     }
 
 

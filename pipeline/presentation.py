@@ -2,7 +2,7 @@
 pages (pipeline/ui/pages.py) alike: a number, a time, a batch's estimate, a holdout, the candidate against the
 serving model, prediction drift. Plain strings; the callers escape or lay them out."""
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from core.config import headline_of
 
@@ -63,3 +63,19 @@ def prediction_drift_text(found: Dict[str, Any]) -> str:
     return (f"{'shifted' if found['shifted'] else 'steady'} against the model's answers on its holdout: "
             f"{found['method']} p={found['p_value']:.2g}" + (f", psi {size:.3f}" if size is not None else "")
             + f" ({found['baseline_rows']}/{found['batch_rows']} rows)")
+
+
+PRICE_HEADER = ("expected gain", "cost", "verdict")
+
+
+def price_cells(row: Dict[str, Any]) -> List[str]:
+    """A priced decision's expected gain, cost and verdict (`economics:`; '-' for a decision not priced), from a
+    row's `expected_gain`, `retrain_cost` and `verdict` (the history's and the replay report's rows alike)."""
+    gain, cost = row.get("expected_gain"), row.get("retrain_cost")
+    return ["-" if gain is None else f"{gain:,.2f}", "-" if cost is None else f"{cost:,.2f}",
+            row.get("verdict") or "-"]
+
+
+def priced(rows: Iterable[Dict[str, Any]]) -> bool:
+    """Whether any row states a price: tables show the price columns only then (without `economics:`, as before)."""
+    return any(row.get("verdict") for row in rows)

@@ -41,14 +41,16 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     decision = POLICIES.get(policy)(PolicySettings(spans_after_decline, max_drop, economics)).decide(evidence)
     awaited = (batch.state() or {}).get("status") == "awaiting-labels"
     decision = span_once_labeled(decision, finding.labeled, awaited)
-    recorded = {**decision.grounds_as_dict(), **finding.figures}
+    stated = decision.price.to_dict() if decision.price else None
+    # the price travels with the evidence into the training run's record (adapt history)
+    recorded = {**decision.grounds_as_dict(), **finding.figures, **({"price": stated} if stated else {})}
     reason, train, labeled = decision.reason, decision.train, finding.labeled
     span, status, window_end = 0, "evaluated", 0
     if evaluate_only:
         if decision.span and existing is None:
             reason += "; evaluate only: no span written, the batch stays ready"
         return {"batch": batch.batch_id, "span": existing or 0, "retrain": train, "reason": reason,
-                "status": "evaluate-only", "created": False, "evidence": recorded}
+                "status": "evaluate-only", "created": False, "evidence": recorded, "price": stated}
     if decision.span and existing is not None:
         span, status = existing, "span"
         reason += f"; batch already is span {existing}"
@@ -67,7 +69,7 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
                        "reason": reason, "policy": policy, **pending})  # "trained" until the training run reports
     return {"batch": batch.batch_id, "span": span, "window_end": window_end if train else 0,
             "retrain": train, "reason": reason, "status": status,
-            "created": bool(span) and existing is None, "evidence": recorded}
+            "created": bool(span) and existing is None, "evidence": recorded, "price": stated}
 
 
 def more_data_finding(inputs: MoreDataInputs, data_root: str, next_span: int, existing: Optional[int],
@@ -107,4 +109,9 @@ class Executor(base_executor.BaseExecutor):
         artifact.span = result["span"]
         artifact.retrain = int(result["retrain"])
         artifact.reason = result["reason"]
+        if result["price"]:
+            artifact.verdict = result["price"]["verdict"]
+            artifact.retrain_cost = result["price"]["cost"]
+            if result["price"]["expected_gain"] is not None:
+                artifact.expected_gain = result["price"]["expected_gain"]
         write_report(artifact, result)

@@ -171,6 +171,11 @@ def test_a_retrain_not_worth_its_cost_still_makes_the_span_and_starts_no_trainin
     assert result["span"] == 1 and result["created"] and not result["retrain"]   # 0.002 x 40 x 4 x 1 <= 10
     assert result["reason"].endswith("<= cost 10.00 (30 s of compute and the review): not worth a retrain")
     assert batch.state()["retrain"] is False and from_json("{}", 5)[0].enabled is False
+    assert result["price"] == {"expected_gain": 0.32, "cost": 10.0, "verdict": "does not pay",
+                               "gain_from": "the mean paired gain of the last 1 retrain(s)"}
+    assert result["evidence"]["price"] == result["price"]   # what a training run started on it would record
+    plain = prepare(_batch(tmp_path / "plain"), str(tmp_path / "plain" / "data"), "triggered", 0.25, KEEP, DRIFT)
+    assert plain["price"] is None and "price" not in plain["evidence"]   # without economics: as before
 
 
 def test_the_gain_of_more_data_counts_the_spans_train_rows_and_this_batchs(tmp_path):

@@ -16,7 +16,7 @@ is nothing to price yet: the rule's decision stands, and the retrain it starts i
 """
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 RECENT_GAINS = 5  # the past retrains whose paired gains count: the newest reflect the data as it is now
 
@@ -61,6 +61,33 @@ class RetrainRecord:
         return max(sum(recent) / len(recent), 0.0) if recent else None
 
 
+PAYS, DOES_NOT_PAY, UNPRICED = "pays", "does not pay", "unpriced"   # a priced decision's verdicts
+
+
+@dataclass(frozen=True)
+class StatedPrice:
+    """What a priced decision records beside its reason, and every table shows in its own columns: the expected
+    gain and the cost in the user's currency, and the verdict (UNPRICED: nothing measured a gain yet, so the
+    retrain runs and measures the first)."""
+
+    expected_gain: Optional[float]
+    cost: float
+    verdict: str
+    gain_from: str = ""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Optional[Mapping[str, Any]]) -> Optional["StatedPrice"]:
+        """None for a decision that was not priced ({} or None: no `economics:`, or no rule fired)."""
+        if not values:
+            return None
+        gain = values.get("expected_gain")
+        return cls(None if gain is None else float(gain), float(values.get("cost") or 0.0), str(values["verdict"]),
+                   str(values.get("gain_from") or ""))
+
+
 @dataclass(frozen=True)
 class Price:
     gain_per_prediction: float
@@ -78,6 +105,10 @@ class Price:
     @property
     def pays(self) -> bool:
         return self.value > self.cost
+
+    def stated(self) -> StatedPrice:
+        return StatedPrice(round(self.value, 4), round(self.cost, 4), PAYS if self.pays else DOES_NOT_PAY,
+                           self.gain_from)
 
     def describe(self) -> str:
         return (f"expected gain {self.value:,.2f} ({self.gain_per_prediction:.4f} per prediction from "
@@ -104,11 +135,22 @@ def price(economics: Economics, inputs: PricingInputs) -> Optional[Price]:
     if expected is None:
         return None
     gain, source = expected
-    seconds = economics.retrain_seconds or inputs.record.mean_seconds()
+    seconds, cost = retrain_cost(economics, inputs)
     return Price(gain_per_prediction=gain, gain_from=source,
                  predictions=economics.predictions_per_batch or inputs.batch_rows,
                  batches=economics.gain_batches or max(inputs.window, 1), error_cost=economics.error_cost,
-                 compute_seconds=seconds, cost=seconds * economics.price_per_hour / 3600 + economics.review_cost)
+                 compute_seconds=seconds, cost=cost)
+
+
+def retrain_cost(economics: Economics, inputs: PricingInputs) -> Tuple[float, float]:
+    """(compute seconds, the cost of a retrain: those seconds at the hourly price plus the review)."""
+    seconds = economics.retrain_seconds or inputs.record.mean_seconds()
+    return seconds, seconds * economics.price_per_hour / 3600 + economics.review_cost
+
+
+def unpriced(economics: Economics, inputs: PricingInputs) -> StatedPrice:
+    """A retrain with no evidence of its gain yet: its cost is known, its gain is what it will measure."""
+    return StatedPrice(None, round(retrain_cost(economics, inputs)[1], 4), UNPRICED)
 
 
 MORE_DATA = "the gain of more data on the serving model's learning curve"

@@ -49,3 +49,17 @@ def test_a_fired_rule_keeps_its_span_and_trains_only_when_it_pays():
     assert unpriced.train and unpriced.reason == "drift on x"   # without economics: as the rules decide
     quiet = priced.decide(_evidence(drifted=False))
     assert not quiet.span and "expected gain" not in quiet.reason   # nothing fired: nothing to price
+
+
+def test_a_priced_decision_states_its_gain_cost_and_verdict_as_fields():
+    from core.policy.economics import StatedPrice
+    priced = Triggered(PolicySettings(economics=ECONOMICS))
+    small = priced.decide(_evidence(rows=1000)).price
+    assert (small.expected_gain, small.cost, small.verdict) == (pytest.approx(32.0), pytest.approx(50.05),
+                                                                "does not pay")
+    assert priced.decide(_evidence(rows=10_000)).price.verdict == "pays"
+    first = priced.decide(_evidence(record=RetrainRecord())).price   # nothing to price by: unpriced, cost known
+    assert first.expected_gain is None and first.verdict == "unpriced" and first.cost == pytest.approx(50.0)
+    assert StatedPrice.from_dict(small.to_dict()) == small and StatedPrice.from_dict({}) is None
+    assert Triggered(PolicySettings()).decide(_evidence()).price is None            # without economics
+    assert priced.decide(_evidence(drifted=False)).price is None                     # no rule fired

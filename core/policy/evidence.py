@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from core.policy.economics import PricingInputs
+from core.policy.economics import PricingInputs, StatedPrice
 from core.policy.memory import Grounds, Memory
 from core.policy.more_data import MoreDataFinding
 
@@ -75,6 +75,7 @@ class Decision:
     train: bool
     reason: str
     grounds: Optional[Grounds] = None   # what a training run rests on, for the next decision; None: no rule fired
+    price: Optional[StatedPrice] = None  # with `economics:`, a retrain the rules asked for: its gain, cost, verdict
 
     def grounds_as_dict(self) -> Dict[str, Any]:
         """The grounds as a training run records them ({} when no rule fired)."""

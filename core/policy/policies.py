@@ -7,7 +7,7 @@ on every `adapt watch` tick.
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from core.policy.economics import Economics, price
+from core.policy.economics import Economics, price, unpriced
 from core.policy.evidence import Decision, Evidence
 from core.policy.memory import Grounds
 from core.registry import Registry
@@ -72,8 +72,9 @@ class Triggered(Policy):
                                          more_data_gain=None if more_data is None else max(more_data, 0.0)))
         if found is None:
             return replace(decision, reason=f"{decision.reason}; no past retrain to price it by: it runs, and "
-                                            f"measures the first gain")
-        return replace(decision, train=found.pays, reason=f"{decision.reason}; {found.describe()}")
+                                            f"measures the first gain", price=unpriced(economics, evidence.pricing))
+        return replace(decision, train=found.pays, reason=f"{decision.reason}; {found.describe()}",
+                       price=found.stated())
 
 
 @POLICIES.register

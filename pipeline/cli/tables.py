@@ -4,7 +4,8 @@ import shutil
 import textwrap
 from typing import Any, Dict, List, Optional, Sequence
 
-from pipeline.presentation import cell, comparison, holdout_text, prediction_drift_text, when
+from pipeline.presentation import (PRICE_HEADER, cell, comparison, holdout_text, prediction_drift_text, price_cells,
+                                   priced, when)
 
 
 def render(header: Sequence[str], rows: List[Sequence[str]], width: Optional[int] = None) -> str:
@@ -69,14 +70,16 @@ def schema_changes_table(changes: List[Dict[str, Any]], with_version: bool = Fal
 
 def history_table(rows: List[Dict[str, Any]]) -> str:
     """One row per retraining event, rollback, canary, alert or schema version; what happened and why wrap,
-    never cut."""
+    never cut. With `economics:`, a priced retrain's expected gain, cost and verdict stand in their own columns."""
+    with_price = priced(rows)
     header = ["time", "event", "trigger", "spans", "schema", "serving after", "batch: realized / estimated",
-              "candidate vs serving", "compute s", "outcome — reason"]
+              "candidate vs serving", "compute s", *(PRICE_HEADER if with_price else ()), "outcome — reason"]
     lines = [[when(r["time"]), r["event"], r["trigger"], r["spans"] or "-",
               f"v{r['schema_version']}" if r.get("schema_version") else "-", cell(r["production_version"]),
               f"{cell(r.get('batch_value'))} / {cell(r.get('estimated_value'))}",
               "-" if r.get("candidate_value") is None else
               f"{r['metric']} {cell(r['candidate_value'])} vs {cell(r['baseline_value'])}", cell(r["compute_seconds"]),
+              *(price_cells(r) if with_price else ()),
               f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"]] for r in rows]
     return render(header, lines)
 

@@ -58,3 +58,19 @@ def test_adapt_drift_prints_each_table_once_every_cell_filled_and_the_label_shif
     assert [re.split(r" {2,}", line) for line in shift[1:]] == [
         ["class", "baseline share", "current share", "change"],
         ["no", "0.830", "0.700", "-0.130"], ["unsure", "0.000", "0.020", "+0.020"], ["yes", "0.170", "0.280", "+0.110"]]
+
+
+def test_with_economics_the_history_states_each_retrains_expected_gain_cost_and_verdict(monkeypatch):
+    import re
+    monkeypatch.setenv("COLUMNS", "300")
+    row = {"time": 0, "event": "retraining", "trigger": "batch-evaluation", "spans": "1-2", "production_version": 2,
+           "metric": "accuracy", "candidate_value": 0.9, "baseline_value": 0.88, "compute_seconds": 40.0,
+           "outcome": "pushed as version 2", "reason": "drift", "expected_gain": 320.0, "retrain_cost": 50.05,
+           "verdict": "pays"}
+    rollback = {"time": 1, "event": "rollback", "trigger": "manual", "spans": "", "production_version": 1,
+                "compute_seconds": 0.0, "outcome": "rolled back", "reason": ""}
+    header, priced, rolled = tables.history_table([row, rollback]).splitlines()
+    assert re.split(r"  +", header)[-4:] == ["expected gain", "cost", "verdict", "outcome — reason"]
+    assert re.split(r"  +", priced)[-4:-1] == ["320.00", "50.05", "pays"]
+    assert re.split(r"  +", rolled)[-4:-1] == ["-", "-", "-"]
+    assert "verdict" not in tables.history_table([{**row, "verdict": None}])   # not priced: as before

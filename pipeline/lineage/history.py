@@ -21,7 +21,9 @@ from pipeline.lineage.records import Alert, Canary, RetrainingEvent, Rollback, S
 
 COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version", "metric",
            "batch_value", "estimated_value", "candidate_value", "baseline_value", "batch_accuracy", "estimated_accuracy",
-           "candidate_accuracy", "baseline_accuracy", "outcome", "compute_seconds"]
+           "candidate_accuracy", "baseline_accuracy", "outcome", "compute_seconds",
+           # with `economics:`, the decision's price (core/policy/economics.py: StatedPrice); empty otherwise
+           "expected_gain", "retrain_cost", "verdict"]
 
 
 def _metrics(execution, name: str) -> Dict[str, float]:
@@ -58,6 +60,8 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "estimated_accuracy_low": evidence.get("estimated_accuracy_low"),
             "estimated_accuracy_high": evidence.get("estimated_accuracy_high"),
             "outcome": prop(execution, "outcome", ""), "compute_seconds": prop(execution, "compute_seconds"),
+            "expected_gain": prop(execution, "expected_gain"), "retrain_cost": prop(execution, "retrain_cost"),
+            "verdict": prop(execution, "verdict"),
             "holdout": json.loads(prop(execution, "holdout", "{}") or "{}"),
             "window_choice": json.loads(prop(execution, "window_choice", "{}") or "{}"),
             "schema_version": prop(execution, "schema_version"),

@@ -18,6 +18,8 @@ from typing import Any, Dict, Iterable, Optional
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
+from core.policy.economics import StatedPrice
+
 HISTORY_CONTEXT_TYPE = "adapt.ModelHistory"  # one context per model, holding all its records
 _KINDS = {str: mlmd.STRING, int: mlmd.INT, float: mlmd.DOUBLE}
 
@@ -39,7 +41,9 @@ RetrainingEvent = _record_type(
     baseline_version=int, compute_seconds=float, candidate_metrics=str, baseline_metrics=str, training_mode=str,
     pipeline_run=str, evidence=str, holdout=str, window_choice=str,
     inputs=str,  # pipeline/local/outcome.py: inputs_fingerprint of the run
-    schema_version=int)  # the data contract's version the run trained under
+    schema_version=int,  # the data contract's version the run trained under
+    # with `economics:`, the decision's price (core/policy/economics.py: StatedPrice; also in `evidence`)
+    expected_gain=float, retrain_cost=float, verdict=str)
 Rollback = _record_type("adapt.Rollback", "`adapt models rollback`: the serving version set back by hand.",
                         from_version=int, to_version=int, reason=str)
 Canary = _record_type("adapt.Canary", "A canary started, promoted or aborted (`action`).", action=str, version=int,
@@ -49,6 +53,16 @@ SchemaChange = _record_type("adapt.SchemaChange", "A new version of the data con
                             who=str, batch=str, span=int, changes=str)
 Alert = _record_type("adapt.Alert", "An alert sent (pipeline/lineage/alerts.py), delivered or not.", event=str,
                      text=str, delivered=int, status=str)
+
+
+
+def price_properties(evidence: Dict[str, Any]) -> Dict[str, Any]:
+    """A retraining event's price properties from the evidence its decision passed on ({} when not priced)."""
+    stated = StatedPrice.from_dict(evidence.get("price"))
+    if stated is None:
+        return {}
+    return {"expected_gain": stated.expected_gain, "retrain_cost": stated.cost, "verdict": stated.verdict}
+
 
 RECORDS = (RetrainingEvent, Rollback, Canary, SchemaChange, Alert)
 Record = Any  # an instance of one of RECORDS

@@ -21,6 +21,8 @@ STORED = {
                            "span": I, "changes": S},
     "adapt.Alert": {"model_name": S, "event": S, "text": S, "delivered": I, "status": S},
 }
+# Added since (issue 48: a priced decision's expected gain, cost and verdict): a store made before gains them.
+ADDED = {"adapt.RetrainingEvent": {"expected_gain": D, "retrain_cost": D, "verdict": S}}
 
 
 def _meta(tmp_path) -> Metadata:
@@ -31,7 +33,8 @@ def _meta(tmp_path) -> Metadata:
 
 
 def test_each_record_type_keeps_the_names_existing_stores_hold():
-    assert {kind.TYPE: records.properties(kind) for kind in records.RECORDS} == STORED
+    assert {kind.TYPE: records.properties(kind) for kind in records.RECORDS} == {
+        name: {**properties, **ADDED.get(name, {})} for name, properties in STORED.items()}
 
 
 def test_a_record_takes_keywords_only_and_no_property_it_does_not_declare():
@@ -47,8 +50,10 @@ def test_records_read_back_as_written_in_the_models_history(tmp_path, made_befor
     if made_before:  # the types as an earlier adapt registered them, property by property
         for name, properties in STORED.items():
             meta.store.put_execution_type(mlmd.ExecutionType(name=name, properties=properties))
+    priced = records.price_properties({"price": {"expected_gain": 320.0, "cost": 50.05, "verdict": "pays"}})
+    assert records.price_properties({"drop": 0.1}) == {}   # a decision not priced adds nothing
     written = [records.RetrainingEvent(model_name="taxi", spans="1-2", updated=1, compute_seconds=12.5,
-                                       pushed_version=2),
+                                       pushed_version=2, **priced),
                records.Rollback(model_name="taxi", from_version=2, to_version=1, reason="by hand"),
                records.Canary(model_name="taxi", action="start", version=2, stable_version=1, traffic=0.25, shadow=0),
                records.SchemaChange(model_name="taxi", from_version=1, to_version=2, who="me", batch="b3"),
@@ -57,7 +62,7 @@ def test_records_read_back_as_written_in_the_models_history(tmp_path, made_befor
     for record, execution_id in zip(written, ids):
         [execution] = meta.adapt_executions(record.TYPE)
         assert execution.id == execution_id and execution.last_known_state == mlmd.Execution.COMPLETE
-        assert {name: prop(execution, name) for name in STORED[record.TYPE]} == vars(record)
+        assert {name: prop(execution, name) for name in records.properties(type(record))} == vars(record)
         [context] = meta.store.get_contexts_by_execution(execution_id)
         assert (meta.store.get_context_types_by_id([context.type_id])[0].name, context.name) == (
             records.HISTORY_CONTEXT_TYPE, record.model_name)

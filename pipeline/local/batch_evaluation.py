@@ -21,6 +21,7 @@ from core.errors import AdaptError, BatchError, PipelineError
 from core.contract import read_model_info
 from core.learning_curve import curves_in_info
 from core.policy import economics
+from core.policy.economics import StatedPrice
 from core.policy.more_data import MoreDataInputs
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names
@@ -54,6 +55,7 @@ class BatchOutcome:
     prediction_drift: Dict[str, Any] = field(default_factory=dict)  # those answers against its holdout's
     partial: Dict[str, Any] = field(default_factory=dict)       # labels on some rows: the metric "from N of M rows"
     drop_explained: Dict[str, Any] = field(default_factory=dict)  # a fall split by cause (core/labeling/explain.py)
+    price: Optional[StatedPrice] = None   # with `economics:`, the decision's expected gain, cost and verdict
     reports: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -208,4 +210,5 @@ def _outcome(batch_id: str, version: int, reports: Dict[str, Dict[str, Any]], ba
         pushed_version=run.get("pushed_version"), production_version=versions.production_version(base),
         seconds=round(seconds, 1), estimated=performance.get("estimated") or {},
         prediction_drift=drift.get("prediction_drift") or {}, partial=performance.get("partial") or {},
-        drop_explained=performance.get("drop_explained") or {}, reports=reports)
+        drop_explained=performance.get("drop_explained") or {}, price=StatedPrice.from_dict(span.get("price")),
+        reports=reports)

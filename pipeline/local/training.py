@@ -40,7 +40,7 @@ from core.workspace import Workspace
 from pipeline.definitions import names, training
 from pipeline.lineage import alerts, evaluation, queries
 from pipeline.lineage.graph import Metadata, prop
-from pipeline.lineage.records import RetrainingEvent
+from pipeline.lineage.records import RetrainingEvent, price_properties
 from pipeline.lineage.store import connection_config
 from pipeline.local.beam import echo_stderr, executor_beam_args, pipeline_progress, run_pipeline
 from pipeline.local.outcome import TrainingOutcome, inputs_fingerprint
@@ -313,6 +313,7 @@ def _record(meta: Metadata, config: Config, window: SpanWindow, request: Request
         "schema_version": schema_version,
         "training_mode": config.training.mode, "compute_seconds": round(time.perf_counter() - started, 1),
         "production_version": production, "evidence": json.dumps({**request.evidence, "end_span": window.end}),
+        **price_properties(request.evidence),
     }
     inputs, outputs = [], []
     if outcome is None:

@@ -15,7 +15,8 @@ batch, serving_version, metric (accuracy; for a regression model its watched
 error, `mae` by default, whose value the row carries under that name), accuracy, auc, the estimate beside
 them (estimated_accuracy with its band and estimated_auc; a regression model's
 estimated_mae with its band: what adapt would have known before the labels), drifted_features, predictions_shifted and prediction_p_value (prediction drift), retrained, pushed_version, reason,
-training_outcome, train_seconds, evaluate_seconds.
+training_outcome, train_seconds, evaluate_seconds; with `economics:`, expected_gain, retrain_cost and verdict
+(the decision's price; None where it was not priced).
 
 `labels_after` N replays labels that come late: every batch arrives without
 them (a copy, pipeline/replay/withheld.py) and its labels arrive N batches
@@ -78,6 +79,10 @@ def batch_row(outcome, metric: str = "accuracy") -> Dict:
         "retrained": outcome.triggered,
         "pushed_version": outcome.pushed_version,
         "reason": outcome.reason,
+        # with `economics:`, the decision's price (None when it was not priced)
+        "expected_gain": outcome.price.expected_gain if outcome.price else None,
+        "retrain_cost": outcome.price.cost if outcome.price else None,
+        "verdict": outcome.price.verdict if outcome.price else None,
         "training_outcome": outcome.training_outcome,
         "train_seconds": outcome.train_seconds,
         "evaluate_seconds": round(outcome.seconds - outcome.train_seconds, 1),

@@ -19,6 +19,7 @@ from statistics import mean
 from typing import Dict, List, Sequence
 
 from core.config import LOWER_IS_BETTER
+from pipeline.presentation import PRICE_HEADER, price_cells, priced
 
 
 def headline(rows: Sequence[Dict]) -> str:
@@ -52,14 +53,16 @@ def summarize(rows: Sequence[Dict]) -> Dict:
 
 def markdown(title: str, rows: Sequence[Dict]) -> str:
     summary, metric = summarize(rows), headline(rows)
+    price_header = PRICE_HEADER if priced(rows) else ()   # with `economics:`: each decision's price
     name = metric.upper() if metric in LOWER_IS_BETTER else metric.capitalize()
     lines = [f"# {title}", "",
              f"{name} is the serving model's, on each batch, before any retraining on that batch"
              f"{' (lower is better)' if metric in LOWER_IS_BETTER else ''}; estimated is "
              + ("what its error model predicted from its predictions alone" if metric in LOWER_IS_BETTER else
                 "what its calibrated probabilities alone predicted") + " (no labels), with its 3-sigma band.", "",
-             f"| batch | serving version | {metric} | estimated | retrained | pushed | train s | reason |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| " + " | ".join(["batch", "serving version", metric, "estimated", "retrained", "pushed", "train s",
+                                *price_header, "reason"]) + " |",
+             "|---" * (8 + len(price_header)) + "|"]
     for r in rows:
         accuracy = f"{r[metric]:.3f}" if r.get(metric) is not None else "-"
         estimated = "-" if r.get(f"estimated_{metric}") is None else f"{r['estimated_' + metric]:.3f}" + (
@@ -67,7 +70,8 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
             if r.get(f"estimated_{metric}_low") is not None else "")
         lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {estimated} "
                      f"| {'yes' if r['retrained'] else 'no'} "
-                     f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | {r['reason']} |")
+                     f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | "
+                     + "".join(f"{text} | " for text in (price_cells(r) if price_header else ())) + f"{r['reason']} |")
     estimation = (f"; estimated vs realized {metric}: mean absolute difference {summary['estimation_mae']}"
                   if summary["estimation_mae"] is not None else "")
     early = summary["retrains_before_labels"]

@@ -80,3 +80,11 @@ def test_the_figure_on_arrival_is_accuracy_or_the_error_of_the_predictions_made_
     classes = [{"instance_id": "f:0", "prediction": "yes"}, {"instance_id": "f:1", "prediction": "no"}]
     (predictions / "predictions-00000-of-00001.jsonl").write_text("\n".join(json.dumps(r) for r in classes))
     assert metric_on_arrival(str(predictions), {"f:0": "yes", "f:1": "yes"}, "accuracy") == 0.5
+
+
+def test_with_economics_each_row_states_its_expected_gain_cost_and_verdict_in_columns():
+    priced = {**_row("b2", 0.75, None, True, 2), "expected_gain": 1234.5, "retrain_cost": 50.05, "verdict": "pays"}
+    text = reports.markdown("t", [_row("b1", 0.80, None), priced])
+    assert "| train s | expected gain | cost | verdict | reason |" in text
+    assert "| 0 | 1,234.50 | 50.05 | pays | r |" in text and "| 0 | - | - | - | r |" in text
+    assert "verdict" not in reports.markdown("t", ROWS)   # without economics: the table as before
