@@ -2,7 +2,9 @@
 
 Pages (pipeline/ui/pages.py): / (overview), /batches, /batches/<batch>[?feature=F], /models[?a=M&b=M] (M: a version,
 or `candidate <id>`), /policies, /data, /runs, and /logs/<file> (a run's log, as text); /metrics is the same in
-Prometheus' text format (pipeline/ui/monitoring.py). Each request reads the workspace afresh, without TensorFlow.
+Prometheus' text format (pipeline/ui/monitoring.py). Each request reads the workspace afresh, without TensorFlow;
+two models that share no holdout are scored once on the newer one's, in a child process, and the result is kept in
+reports/comparisons/ (pipeline/ui/comparisons.py).
 
 Safety:
 - it listens on 127.0.0.1 unless told otherwise; bound to any other address it needs a token
@@ -105,7 +107,8 @@ def create_app(workspace: Workspace, allow_rollback: bool = False, token: Option
                     '<input name="reason" required placeholder="why roll back?" size="16"> '
                     '<button>roll back to {version}</button></form>')
         note = f'<p class="note">{escape(message)}</p>' if message else ""
-        return page("Models", note + pages.models(current, compare=[v for v in (a, b) if v], rollback_form=form),
+        return page("Models", note + pages.models(current, compare=[v for v in (a, b) if v], rollback_form=form,
+                                                    rescore=True),
                     "models", current)
 
     @app.post("/models/rollback", openapi_extra=ROLLBACK_FORM)

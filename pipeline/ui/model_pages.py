@@ -1,17 +1,14 @@
 """The Models page: every trained model (pushed or declined), what the serving model relies on, and two models
-compared only on rows both were scored on: a candidate and the model it was validated against share one
-holdout; any other pair was measured on different rows, and the page says so instead of ranking them."""
+compared only on the same rows: a candidate and the model it was validated against share one holdout (the
+Evaluator scored both there); any other pair is scored on the newer one's holdout through both serving signatures
+(pipeline/ui/comparisons.py, cached), and when that cannot be done the page says the rows differ and ranks nothing."""
 from typing import Any, Dict, List, Optional, Sequence
 
 from pipeline.presentation import cell, comparison, holdout_text, when
 from pipeline.ui.batch_pages import importance_list
+from pipeline.ui.comparisons import Comparison, model_key
 from pipeline.ui.html import Links, e, facts, link, table
 from pipeline.ui.views import Views
-
-
-def model_key(row: Dict[str, Any]) -> str:
-    """'v5', or 'candidate 47' for a declined one (its MLMD model id), the anchor its row opens."""
-    return f"v{row['version']}" if row.get("version") else f"candidate {row.get('model_id')}"
 
 
 def _anchor(row: Dict[str, Any]) -> str:
@@ -29,28 +26,45 @@ def same_rows(a: Dict[str, Any], b: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return None
 
 
-def compared(chosen: Sequence[Dict[str, Any]]) -> str:
+def _side_by_side(newer: str, older: str, metrics: Sequence[Dict[str, Any]]) -> str:
+    names = sorted({name for found in metrics for name in found if name != "examples"})
+    return table(["metric", newer, older], [[e(name), e(cell(metrics[0].get(name))), e(cell(metrics[1].get(name)))]
+                                           for name in names], numeric=(1, 2))
+
+
+def compared(views: Views, chosen: Sequence[Dict[str, Any]], rescore: bool = False) -> str:
     if len(chosen) < 2:
         return ""
     a, b = chosen[0], chosen[-1]
+    if a is b:
+        return "<p class='muted'>Pick two different models to compare them.</p>"
     shared = same_rows(a, b)
     if shared is not None:
         newer, older = shared["newer"], shared["older"]
-        names = sorted(name for name in shared["metrics"][0] if name != "examples")
         return (f"<h2>{e(model_key(newer))} and {e(model_key(older))} on the same rows: "
-                f"{e(holdout_text(shared['holdout']))}</h2>" + table(
-                    ["metric", model_key(newer), model_key(older)],
-                    [[e(name), e(cell(shared["metrics"][0].get(name))), e(cell(shared["metrics"][1].get(name)))]
-                     for name in names], numeric=(1, 2)))
-    names = sorted({name for row in (a, b) for name in row["metrics"] if name != "examples"})
+                f"{e(holdout_text(shared['holdout']))}</h2>"
+                + _side_by_side(model_key(newer), model_key(older), shared["metrics"]))
+    newer, older = sorted((a, b), key=lambda row: row.get("trained_at") or 0.0)[::-1]
+    found = views.comparison(newer, older, rescore)
+    if found is not None and found.ranked:
+        return (f"<h2>{e(found.newer)} and {e(found.older)} on the same rows: {e(found.newer)}'s holdout, "
+                f"{e(holdout_text(found.holdout))}</h2>"
+                f"<p class='muted'>Both scored through their serving signatures on the {found.rows:,} labeled rows of "
+                f"{e(found.newer)}'s holdout ({e(_when_scored(found))}).</p>"
+                + _side_by_side(found.newer, found.older, [found.metrics[found.newer], found.metrics[found.older]]))
+    why = (found.problem if found is not None else
+           f"not scored on {model_key(newer)}'s holdout yet: the Models page of `adapt ui` does it once")
     return (f"<h2>{e(model_key(a))} and {e(model_key(b))}: not comparable</h2>"
             f'<p class="note">These two were measured on different rows ({e(model_key(a))}: '
             f"{e(holdout_text(a.get('holdout') or {}))}; {e(model_key(b))}: {e(holdout_text(b.get('holdout') or {}))}),"
-            " so their figures are shown side by side but not ranked. A candidate and the model it was validated "
-            "against share one holdout: pick such a pair to compare them.</p>" + table(
-                ["metric (own holdout)", model_key(a), model_key(b)],
-                [[e(name), e(cell(a["metrics"].get(name))), e(cell(b["metrics"].get(name)))] for name in names],
-                numeric=(1, 2)))
+            f" so their figures are shown side by side but not ranked. They could not be scored on one holdout: "
+            f"{e(why)}.</p>"
+            + _side_by_side(f"{model_key(a)} (own holdout)", f"{model_key(b)} (own holdout)",
+                            [a["metrics"], b["metrics"]]))
+
+
+def _when_scored(found: Comparison) -> str:
+    return f"scored {when(found.scored_at)}" if found.scored_at else "scored"
 
 
 def _details(row: Dict[str, Any], links: Links) -> str:
@@ -69,7 +83,9 @@ def _details(row: Dict[str, Any], links: Links) -> str:
             + "</details>")
 
 
-def models(views: Views, links: Links = Links(), compare: Sequence[Any] = (), rollback_form: str = "") -> str:
+def models(views: Views, links: Links = Links(), compare: Sequence[Any] = (), rollback_form: str = "",
+           rescore: bool = False) -> str:
+    """`rescore`: score a pair that shares no holdout now (the app), else only read a cached scoring (the report)."""
     rows = views.models()
     if not rows:
         return "<h1>Models</h1><p class='muted'>No model trained yet.</p>"
@@ -96,7 +112,7 @@ def models(views: Views, links: Links = Links(), compare: Sequence[Any] = (), ro
         wanted = [by_key[key] for key in (_key_of(c) for c in compare) if key in by_key]
         pushed = [row for row in known if row.get("version")]
         chosen = wanted if len(wanted) == 2 else (pushed[-2:] if len(pushed) >= 2 else known[-2:])
-        parts.append(compared(chosen))
+        parts.append(compared(views, chosen, rescore))
         contracts = sorted({row.get("schema_version") or 1 for row in chosen})
         if len(contracts) > 1:
             changes = views.workspace.schema_changes_between(contracts[0], contracts[-1])

@@ -212,6 +212,12 @@ class Views:
             row["run_id"] = next((c.name for c in contexts if c.type_id == run_type), "")
         return rows
 
+    def comparison(self, newer: Dict[str, Any], older: Dict[str, Any], rescore: bool):
+        """Two models' rows scored on the newer one's holdout (pipeline/ui/comparisons.py): the cached result, else
+        one scored now when `rescore`, else None."""
+        from pipeline.ui import comparisons
+        return comparisons.on_newer_holdout(self.workspace, newer, older, rescore)
+
     def history(self) -> List[Dict[str, Any]]:
         return history_module.history(self.workspace, self.config) if self.meta is not None else []
 

@@ -187,3 +187,28 @@ def test_metrics_parse_as_prometheus_text_with_each_evaluations_figures(served_w
         assert value("adapt_batch_estimated_metric") == outcome.estimated["accuracy"]
         assert value("adapt_batch_drifted") == int(outcome.drifted)
         assert value("adapt_batch_deciding_features_drifted") == len(outcome.drifted_features)
+
+
+def test_two_models_scored_on_the_newer_ones_holdout_as_the_evaluator_scored_them_or_not_ranked(
+        served_workspace, monkeypatch):
+    """The dashboard's re-scoring (a child process, as `adapt ui` runs it) of v2 and v1 on v2's holdout gives the
+    figures v2's Evaluator recorded for the pair on those rows; it is cached; a holdout whose files are gone is said."""
+    import shutil
+
+    from pipeline.lineage import registry
+    from pipeline.ui import comparisons
+    rows = {row["version"]: row for row in registry.list_models(served_workspace, served_workspace.load_config())}
+    newer, older = rows[2], rows[1]
+    try:
+        found = comparisons.on_newer_holdout(served_workspace, newer, older)
+        assert found.ranked and (found.newer, found.older) == ("v2", "v1"), found
+        assert found.holdout == newer["holdout"] and found.rows == newer["holdout"]["rows"]
+        # the registry holds the Evaluator's figures to 4 places
+        assert found.metrics["v2"]["accuracy"] == pytest.approx(newer["metrics"]["accuracy"], abs=5e-5)
+        assert found.metrics["v1"]["accuracy"] == pytest.approx(newer["baseline_metrics"]["accuracy"], abs=5e-5)
+        assert comparisons.on_newer_holdout(served_workspace, newer, older, rescore=False) == found   # cached
+        monkeypatch.setattr(comparisons, "holdout_files", lambda meta, model_id: [])
+        gone = comparisons.score(served_workspace, newer["model_id"], older["model_id"])
+        assert not gone.ranked and gone.problem == "the holdout files of v2 are gone"
+    finally:
+        shutil.rmtree(served_workspace.reports / comparisons.COMPARISONS_FOLDER, ignore_errors=True)
