@@ -6,6 +6,7 @@ from core.drift.comparison import SIZE_MEASURE
 from pipeline.presentation import cell, estimate_text, prediction_drift_text, when
 from pipeline.ui import charts
 from pipeline.ui.html import Links, e, facts, link, table
+from pipeline.ui.quality import OutOfRange
 from pipeline.ui.views import Views, headline
 
 
@@ -51,7 +52,7 @@ def decision_cell(row: Dict[str, Any]) -> str:
     return '<span class="warn">retrain</span>' if row.get("triggered") else '<span class="warn">retrain (span only)</span>'
 
 
-def quality_cell(row: Dict[str, Any]) -> str:
+def quality_cell(row: Dict[str, Any], out_of_range: Dict[str, OutOfRange]) -> str:
     quality = row.get("quality")
     if quality is None:
         return "-"
@@ -59,10 +60,31 @@ def quality_cell(row: Dict[str, Any]) -> str:
     said = [f"{quality.rows:,} rows" if quality.rows else "?"]
     if worst:
         said.append(f"{worst[0][0]} {worst[0][1]:.0%} missing")
+    unused = _not_used(row)   # a timestamp the model leaves out is always past its training range
+    outside = sorted(((name, found.share) for name, found in out_of_range.items() if found.share > 0
+                      and name not in unused), key=lambda item: -item[1])
+    if outside:
+        said.append(f"{outside[0][0]} {_share(outside[0][1])} out of range"
+                    + (f" (+{len(outside) - 1} column(s))" if len(outside) > 1 else ""))
     problems = ([f"{len(quality.missing_columns)} column(s) missing"] if quality.missing_columns else []) + \
         ([f"{len(quality.unknown_columns)} unknown"] if quality.unknown_columns else [])
     text = e("; ".join(said))
     return text + (f'; <span class="warn">{e(", ".join(problems))}</span>' if problems else "")
+
+
+def _not_used(row: Dict[str, Any]) -> set:
+    """The columns the drift report measured but the model does not use (they never decide)."""
+    return {f["feature"] for f in row.get("drift_features") or [] if not f.get("decides", True)}
+
+
+def _share(share: float) -> str:
+    """'2.1%'; a share too small to show at one decimal is '<0.1%', never a '0.0%' beside a flag."""
+    return f"{share:.1%}" if share >= 0.001 else "<0.1%"
+
+
+def _within(found: OutOfRange) -> str:
+    """' ±0.5%': the quantile sketch the share was read from is exact only to one of its buckets."""
+    return f" ±{found.within:.1%}" if found.within and found.share < 1.0 else ""
 
 
 def batches(views: Views, links: Links = Links()) -> str:
@@ -71,7 +93,7 @@ def batches(views: Views, links: Links = Links()) -> str:
         return "<h1>Batches</h1><p class='muted'>No batch evaluated yet: `adapt evaluate-batch` or `adapt replay`.</p>"
     metric = headline(evaluations)
     rows = [[link(links.batch(r["batch"]), r["batch"]), e(when(r["evaluated_at"])), e(cell(r["serving_version"])),
-             e(cell(r.get("rows"))), realized_cell(r), estimate_cell(r), quality_cell(r),
+             e(cell(r.get("rows"))), realized_cell(r), estimate_cell(r), quality_cell(r, views.out_of_range(r)),
              e(", ".join(r["drifted_features"]) or "-"), decision_cell(r), _short(r["training_outcome"])]
             for r in reversed(evaluations)]
     return ("<h1>Batches</h1>" + table(["batch", "evaluated", "serving version", "rows", metric,
@@ -146,8 +168,16 @@ def quality_section(views: Views, row: Dict[str, Any]) -> str:
     if quality is None:
         return ""
     new = views.new_categories(row)
+    ranges = views.out_of_range(row)
+    unused = _not_used(row)
+    outside = sorted(((n, found) for n, found in ranges.items() if found.share > 0),
+                     key=lambda item: (item[0] in unused, -item[1].share))
     lines = [["rows", e(cell(quality.rows))],
              ["missing values", e(", ".join(f"{n} {s:.1%}" for n, s in quality.most_missing(50)) or "none")],
+             ["out of range", e("; ".join(f"{n} {_share(found.share)}{_within(found)} (allowed {found.allowed()}, "
+                                         f"{found.source}"
+                                         + ("; not used by the model)" if n in unused else ")") for n, found in outside)
+                                or (f"none of {len(ranges)} numeric column(s)" if ranges else "no range known"))],
              ["new categories", e("; ".join(f"{n}: {', '.join(v[:8])}" + (f" (+{len(v) - 8})" if len(v) > 8 else "")
                                             for n, v in new.items()) or "none")],
              ["columns missing (contract)", e(", ".join(quality.missing_columns) or "none")],

@@ -3,7 +3,7 @@ import re
 from types import SimpleNamespace
 
 from pipeline.ui import charts, pages
-from pipeline.ui.quality import DataQuality
+from pipeline.ui.quality import SCHEMA_RANGE, TRAINING_RANGE, DataQuality, OutOfRange
 
 EVIL = "<script>alert(1)</script>"
 
@@ -57,6 +57,11 @@ class FakeViews:
 
     def new_categories(self, row):
         return {EVIL: ["never seen"]}
+
+    def out_of_range(self, row):
+        return {"steady": OutOfRange(0.031, 0.0, 9.5, TRAINING_RANGE, 0.005),
+                "fine": OutOfRange(0.0, 0, 1, SCHEMA_RANGE),
+                "stamp": OutOfRange(1.0, 1.0, 2.0, TRAINING_RANGE)}   # stamp: not used by the model
 
     def replays(self):
         return self.replay_rows
@@ -159,6 +164,9 @@ def test_the_batches_list_shows_sizes_data_quality_and_a_declined_retrain_not_in
     assert "300 rows; steady 25% missing" in listed and "1 column(s) missing" in listed
     batch = pages.batch(views, "b1")
     assert "Data quality" in batch and "steady 25.0%" in batch and "never seen" in batch and ">gone<" in batch
+    assert "steady 3.1% out of range" in listed and "stamp" not in listed.split("steady 3.1% out of range")[1][:80]
+    assert ("steady 3.1% ±0.5% (allowed 0 to 9.5, training statistics); stamp 100.0% (allowed 1 to 2, training "
+            "statistics; not used by the model)") in batch
 
 
 def test_the_overview_counts_pushes_as_the_report_does_and_draws_the_holdout_score_and_the_rules_threshold():

@@ -25,7 +25,7 @@ from pipeline.lineage import history as history_module
 from pipeline.lineage import queries, registry
 from pipeline.lineage.graph import PIPELINE_RUN_CONTEXT_TYPE, Metadata
 from pipeline.ui import logs as run_logs
-from pipeline.ui.quality import data_quality
+from pipeline.ui.quality import OutOfRange, data_quality, declared_ranges, out_of_range_shares
 
 REPLAY_REPORTS = ("replay", "demo")   # reports/<kind>-<policy>.json, written by pipeline/replay/reports.py
 EXECUTION_STATES = {0: "unknown", 1: "new", 2: "running", 3: "complete", 4: "failed", 5: "cached", 6: "canceled"}
@@ -39,6 +39,7 @@ class Views:
         self._meta: Optional[Metadata] = None
         self._baseline_files: Optional[Dict[int, str]] = None
         self._features: Dict[str, Dict[str, Any]] = {}   # statistics file -> {feature: distribution}, read once
+        self._declared: Optional[Dict[str, tuple]] = None   # the schema's numeric ranges, read once
 
     @property
     def meta(self) -> Optional[Metadata]:
@@ -128,10 +129,8 @@ class Views:
         """{kind, labels, baseline, batch}: shares of the baseline spans' and the batch's values on the same bins
         (categories, or the baseline's deciles), None when either side has no statistics for the feature."""
         from core.drift import distributions
-        if self._baseline_files is None:
-            self._baseline_files = queries.span_statistics_files(self.meta)
-        paths = [self._baseline_files[span] for span in evaluation["baseline_spans"] if span in self._baseline_files]
-        if not paths or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
+        paths = self._baseline_paths(evaluation)
+        if not paths:
             return None
         found = [self._distributions(path).get(feature) for path in paths]
         found = [d for d in found if d is not None]
@@ -153,10 +152,8 @@ class Views:
     def new_categories(self, evaluation: Dict[str, Any]) -> Dict[str, List[str]]:
         """{feature: values}: the batch's categories that none of the baseline spans' statistics hold."""
         from core.drift import distributions
-        if self._baseline_files is None:
-            self._baseline_files = queries.span_statistics_files(self.meta)
-        paths = [self._baseline_files[span] for span in evaluation["baseline_spans"] if span in self._baseline_files]
-        if not paths or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
+        paths = self._baseline_paths(evaluation)
+        if not paths:
             return {}
         found: Dict[str, List[str]] = {}
         for feature, current in self._distributions(evaluation["drift_statistics"]).items():
@@ -171,6 +168,39 @@ class Views:
             if known and new:
                 found[feature] = new
         return found
+
+    def _baseline_paths(self, evaluation: Dict[str, Any]) -> List[str]:
+        """The statistics files of the spans the evaluation's drift was measured against; [] when those or the
+        batch's own statistics are missing."""
+        if self.meta is None or not evaluation["drift_statistics"] or not Path(evaluation["drift_statistics"]).exists():
+            return []
+        if self._baseline_files is None:
+            self._baseline_files = queries.span_statistics_files(self.meta)
+        return [self._baseline_files[span] for span in evaluation["baseline_spans"] if span in self._baseline_files]
+
+    def out_of_range(self, evaluation: Dict[str, Any]) -> Dict[str, OutOfRange]:
+        """{numeric column: OutOfRange}: the batch's share outside the schema's declared range or, where it declares
+        none, outside the values of the spans its drift was measured against (the serving model's)."""
+        from core.drift import distributions
+        paths = self._baseline_paths(evaluation)
+        if not paths:
+            return {}
+        training: Dict[str, List[Any]] = {}
+        for path in paths:
+            for feature, found in self._distributions(path).items():
+                if isinstance(found, distributions.Numeric):
+                    training.setdefault(feature, []).append(found)
+        return out_of_range_shares(self._distributions(evaluation["drift_statistics"]), training,
+                                   self._declared_ranges())
+
+    def _declared_ranges(self) -> Dict[str, tuple]:
+        if self._declared is None:
+            from google.protobuf import text_format
+            from tensorflow_metadata.proto.v0 import schema_pb2
+            path = self.workspace.schema_file
+            self._declared = (declared_ranges(text_format.Parse(path.read_text(), schema_pb2.Schema()))
+                              if path.is_file() else {})
+        return self._declared
 
     def importances(self, version: Optional[int]) -> Dict[str, float]:
         """{feature: share} a pushed version relies on: what FeatureImportance recorded for it, else its model info

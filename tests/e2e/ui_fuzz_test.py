@@ -9,6 +9,7 @@ refusal is one line of text, every page is the dashboard's HTML, and the server'
 document is the app's own (FastAPI builds it from the routes; the dashboard does not serve it).
 """
 import os
+import re
 import subprocess
 import sys
 import time
@@ -166,6 +167,8 @@ def test_the_batch_page_shows_the_adjusted_p_values_that_decided(served_workspac
             assert f">{feature['feature']}</a>" in shown, feature["feature"]
             assert f"<b>{p_text(feature['adjusted_p_value'])}</b>" in shown, feature
         assert "Data quality" in page and f"<td>{outcome.reports[names.FILE_LIST_GEN]['num_instances']}</td>" in page
+        # the numeric columns' ranges come from the serving model's spans' statistics
+        assert re.search(r'<th scope="row">out of range</th><td>(none of [1-9]|[a-z_]+ [0-9.]+%)', page), page
 
 
 def test_metrics_parse_as_prometheus_text_with_each_evaluations_figures(served_workspace, served_batches):
