@@ -24,6 +24,7 @@ from core.config_file import build_section, doc, section_yaml
 from core.config_runtime import (AlertsConfig, BatchingConfig, BeamConfig, KubeflowConfig, MetadataConfig, MlflowConfig,
                                  PredictionConfig, PushConfig, ServingConfig)
 from core.errors import ConfigError
+from core.hyperparameters import TuneSchedule
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
 from core.policy.economics import Economics
 from core.policy.more_data import MoreDataSettings
@@ -67,6 +68,16 @@ class ModelConfig:
         values=FEATURE_ROLES))
     slices: List[str] = field(default_factory=list, metadata=doc(
         "Features the Evaluator reports metrics for, value by value; empty: the package's SLICES."))
+    tune: str = field(default="off", metadata=doc(
+        "gbt: search the trees' hyperparameters in the Trainer (YDF's random search, scored on the window's newest "
+        "training rows): off, auto (the first training, then every 4 retrains) or 'every N retrains'. Retrains "
+        "between searches reuse the serving model's hyperparameters (off too, once a search chose some), so they "
+        "cost what an untuned retrain does."))
+    tune_budget_seconds: int = field(default=60, metadata=doc(
+        "gbt: the time a search may take (its trials stop once it is spent).", min=1))
+
+    def __post_init__(self):
+        TuneSchedule.parse(self.tune)  # a ConfigError naming model.tune when it is not off/auto/every N
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,14 @@ of that. On numbers the forests are TF-DF's to the bit (gradient_boosted_test.py
 categories enter YDF by value where TF-DF passes them as integer ids, which can
 break a tie between splits the other way.
 """
-from typing import Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from core.contract import raw_name
-from core.trees import IMPORTANCE, MIN_EXAMPLES, NUM_TREES, SETTINGS, ydf_learner  # noqa: F401  (one source)
+from core.trees import (IMPORTANCE, MIN_EXAMPLES, NUM_TREES, SETTINGS, settings,  # noqa: F401  (one source)
+                        ydf_learner)
 
 GBT = "gbt"
 BATCH_SIZE = 1024
@@ -50,8 +51,10 @@ def raw_number(x):
     return tf.reshape(tf.cast(x, tf.float32), [-1])
 
 
-def build(unordered: Iterable[str], classes: int, seed: int = 42, regression: bool = False):
-    """The forest, untrained: classes > 2 softmax, 2 one probability, `regression` the predicted value."""
+def build(unordered: Iterable[str], classes: int, seed: int = 42, regression: bool = False,
+          hyperparameters: Optional[Mapping[str, Any]] = None):
+    """The forest, untrained: classes > 2 softmax, 2 one probability, `regression` the predicted value;
+    `hyperparameters` (a search's, models/tree_search.py) over the default SETTINGS."""
     import tensorflow_decision_forests as tfdf
     features = [tfdf.keras.FeatureUsage(name=name, semantic=tfdf.keras.FeatureSemantic.CATEGORICAL)
                 for name in sorted(unordered)]
@@ -60,7 +63,7 @@ def build(unordered: Iterable[str], classes: int, seed: int = 42, regression: bo
     task = tfdf.keras.Task.REGRESSION if regression else tfdf.keras.Task.CLASSIFICATION
     model = tfdf.keras.GradientBoostedTreesModel(task=task, features=features or None,
                                                  exclude_non_specified_features=False, random_seed=seed, verbose=0,
-                                                 **SETTINGS)
+                                                 **settings(hyperparameters))
     if regression:
         model.compile(metrics=[tf.keras.metrics.MeanAbsoluteError(name="mae")])
     else:
@@ -108,7 +111,8 @@ def _in_memory(dataset) -> Optional[Tuple[Dict[str, np.ndarray], np.ndarray]]:
 
 
 def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, folds: int = CROSS_FIT_FOLDS,
-                        seed: int = 42, regression: bool = False) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+                        seed: int = 42, regression: bool = False, hyperparameters: Optional[Mapping[str, Any]] = None
+                        ) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """(outputs, labels) for every training row, each from a forest grown without that row's fold: `build`'s
     forest, grown by YDF (outputs as the TF-DF model's: one probability for 2 classes, one per class for more)."""
     rows = _in_memory(train_dataset)
@@ -119,10 +123,8 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
     if not regression and any(len(np.unique(labels[fold != k])) < 2 for k in range(folds)):
         return None  # a forest needs two classes to grow
     categorical = set(unordered)
-    # YDF reads integer ids as numbers; as text they are categories (a negative id, TF-DF's missing, is empty).
-    columns = {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
-               for name, values in features.items()}
-    learner = ydf_learner(_LABEL, categorical & set(columns), regression, seed)
+    columns = ydf_columns(features, categorical)
+    learner = ydf_learner(_LABEL, categorical & set(columns), regression, seed, hyperparameters)
     outputs = np.zeros((len(labels), 1 if regression or classes <= 2 else classes))
     for k in range(folds):
         fit, held = fold != k, fold == k
@@ -133,6 +135,14 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
 
 
 _LABEL = "__label__"
+
+
+def ydf_columns(features: Dict[str, np.ndarray], categorical: Iterable[str]) -> Dict[str, np.ndarray]:
+    """Transform's outputs as YDF reads them: YDF reads integer ids as numbers; as text they are categories (a
+    negative id, TF-DF's missing, is empty)."""
+    categorical = set(categorical)
+    return {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
+            for name, values in features.items()}
 
 
 def _in_one_order(features: Dict[str, np.ndarray], labels: np.ndarray) -> Tuple[Dict[str, np.ndarray], np.ndarray]:

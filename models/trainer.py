@@ -9,7 +9,9 @@ the model's calibration on the eval split (a regression model's error model,
 core/estimation.py); the trees add their training rows answered out of fold
 when the eval split is small (models/gradient_boosted.py: out_of_fold_outputs),
 and record their learning curve (models/learning_curve.py) for the
-gain-of-more-data rule.
+gain-of-more-data rule. The trees grow with the hyperparameters `model.tune`
+gives them: a search's, or the serving model's choice reused
+(models/tree_search.py), recorded in the info file.
 """
 import functools
 from dataclasses import dataclass, field
@@ -21,8 +23,9 @@ import tensorflow_transform as tft
 
 from core import faults
 from core.contract import transformed_name
+from core.hyperparameters import INFO_KEY as HYPERPARAMETERS
 from core.learning_curve import INFO_KEY as LEARNING_CURVES
-from models import export, gradient_boosted, learning_curve, wide_and_deep
+from models import export, gradient_boosted, learning_curve, tree_search, wide_and_deep
 
 
 @dataclass
@@ -54,7 +57,13 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
                                     gradient_boosted.BATCH_SIZE, transformed_name(label), epochs=1)
     unordered = inputs(tf_transform_output).unordered
-    model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression)
+    chosen = tree_search.choose(
+        fn_args, lambda pattern: gradient_boosted._in_memory(export.input_fn(
+            pattern, fn_args.data_accessor, tf_transform_output, gradient_boosted.BATCH_SIZE,
+            transformed_name(label), epochs=1)), unordered, regression, seed)
+    hyperparameters = chosen.values if chosen is not None else None
+    model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression,
+                                   hyperparameters=hyperparameters)
     trained = gradient_boosted.train(model, fn_args, train_dataset)
     holdout = functools.partial(_holdout, fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE)
     outputs, labels = export.holdout_outputs(model, holdout())
@@ -64,7 +73,7 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
                                            seed=seed, regression=regression)
     else:
         more = gradient_boosted.out_of_fold_outputs(unordered, len(classes), train_dataset, seed=seed,
-                                                    regression=regression)
+                                                    regression=regression, hyperparameters=hyperparameters)
         if more is not None:
             curves = learning_curve.out_of_fold(unordered, len(classes), train_dataset, more, seed=seed,
                                                 regression=regression)
@@ -75,7 +84,8 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     calibrator.out_of_fold_rows = out_of_fold
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
                   {**trained, **task, "kind": gradient_boosted.GBT,
-                   LEARNING_CURVES: [curve.to_dict() for curve in curves]}, calibrator=calibrator)
+                   LEARNING_CURVES: [curve.to_dict() for curve in curves],
+                   **({HYPERPARAMETERS: chosen.to_dict()} if chosen is not None else {})}, calibrator=calibrator)
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],

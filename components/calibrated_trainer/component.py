@@ -7,7 +7,9 @@ in the model info file (models/export.py); the executor copies those figures
 onto the Model artifact as custom properties (`calibrated`, `ece_before`,
 `ece_after`, `calibration_rows`), so that ML Metadata answers "how far can
 this model's probabilities be trusted" without opening the model. A package
-that records no calibration gets no such properties. Never short-circuits.
+that records no calibration gets no such properties. The hyperparameters the
+trees grew with (a search's or a reused choice, models/tree_search.py) become
+`hyperparameters` (JSON) and `hyperparameters_searched`. Never short-circuits.
 """
 from tfx.components import Trainer
 from tfx.dsl.components.base import executor_spec

@@ -1,4 +1,6 @@
-"""Executor of CalibratedTrainer: TFX's GenericExecutor, then the model info's calibration onto the artifact."""
+"""Executor of CalibratedTrainer: TFX's GenericExecutor, then the model info's calibration and hyperparameters
+onto the artifact."""
+import json
 from typing import Any, Dict
 
 from tfx.components.trainer import executor as trainer_executor
@@ -6,6 +8,7 @@ from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
 from core.contract import read_model_info
+from core.hyperparameters import INFO_KEY as HYPERPARAMETERS
 
 
 def calibration_properties(info: Dict[str, Any]) -> Dict[str, Any]:
@@ -18,6 +21,16 @@ def calibration_properties(info: Dict[str, Any]) -> Dict[str, Any]:
             "calibration_out_of_fold_rows": int(calibration.get("out_of_fold_rows", 0))}
 
 
+def hyperparameter_properties(info: Dict[str, Any]) -> Dict[str, Any]:
+    """{custom property: value} of the hyperparameters the trees grew with (core/hyperparameters.py): the whole
+    choice as JSON, and whether this training searched them (empty when no search ever chose any)."""
+    chosen = info.get(HYPERPARAMETERS)
+    if not chosen:
+        return {}
+    return {HYPERPARAMETERS: json.dumps(chosen, sort_keys=True),
+            "hyperparameters_searched": int(bool(chosen.get("searched")))}
+
+
 class Executor(trainer_executor.GenericExecutor):
 
     def Do(self, input_dict, output_dict, exec_properties):
@@ -27,8 +40,10 @@ class Executor(trainer_executor.GenericExecutor):
             info = read_model_info(path_utils.serving_model_path(model.uri))
         except FileNotFoundError:
             return    # a package that writes no model info: TFX's Trainer as it is
-        for name, value in calibration_properties(info).items():
+        for name, value in {**calibration_properties(info), **hyperparameter_properties(info)}.items():
             if isinstance(value, float):
                 model.set_float_custom_property(name, value)
+            elif isinstance(value, str):
+                model.set_string_custom_property(name, value)
             else:
                 model.set_int_custom_property(name, value)

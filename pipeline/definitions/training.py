@@ -50,6 +50,7 @@ from components.versioned_pusher.executor import CANARY_TRAFFIC, EVALUATED_AGAIN
 from core import contract
 from core.config import Config
 from core.contract import ModelPackage
+from core.hyperparameters import BUDGET_KEY, TUNE_KEY, TUNED_KINDS
 from core.data.spans import SpanWindow
 from pipeline.definitions import names
 from pipeline.definitions import tfx_v1 as tfx
@@ -258,7 +259,8 @@ def _pusher(spec: TrainingPipelineSpec, model, model_blessing, infra_blessing):
 
 
 def _trainer_custom_config(spec: TrainingPipelineSpec) -> dict:
-    run = {"training_mode": spec.config.training.mode}
+    run = {"training_mode": spec.config.training.mode, TUNE_KEY: spec.config.model.tune,
+           BUDGET_KEY: spec.config.model.tune_budget_seconds}
     if spec.target == LOCAL:
         run["spans"] = spec.window.spans
     else:
@@ -331,12 +333,15 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
 
     baseline_node, baseline = _baseline(spec)
     warm_start = config.training.mode == "warm-start" and baseline is not None
+    # The trees never warm-start; they read the serving model's info for the hyperparameters to reuse
+    # (models/tree_search.py).
+    reads_baseline = warm_start or (spec.model.kind in TUNED_KINDS and baseline is not None)
     trainer = CalibratedTrainer(
         run_fn=spec.model.run_fn,
         examples=examples.window,
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
-        base_model=baseline if warm_start else None,
+        base_model=baseline if reads_baseline else None,
         train_args=tfx.proto.TrainArgs(splits=examples.train_splits, num_steps=config.training.train_steps),
         eval_args=tfx.proto.EvalArgs(splits=examples.eval_splits, num_steps=config.training.eval_steps),
         custom_config=_trainer_custom_config(spec)).with_id(names.TRAINER)

@@ -125,6 +125,15 @@ def test_the_model_settings_travel_in_transform_and_trainer_custom_config(compil
         assert custom["features"] == {"x1": "numeric", "channel": "categorical", "id": "ignore"}, task
 
 
+def test_the_trees_read_the_latest_blessed_model_for_the_hyperparameters_to_reuse(tmp_path):
+    paths = kubeflow.compile_pipelines(CONFIG.with_overrides({"model.tune": "every 3 retrains"}), MODEL, "kubeflow",
+                                       str(tmp_path))
+    trainer = parse_spec(paths["adapt-training"]).root.dag.tasks["Trainer"]
+    custom = json.loads(trainer.inputs.parameters["custom_config"].runtime_value.constant.string_value)
+    assert custom["tune"] == "every 3 retrains" and custom["tune_budget_seconds"] == 60
+    assert "base_model" in trainer.inputs.artifacts
+
+
 def test_no_beam_args_when_none_are_configured(tmp_path):
     paths = kubeflow.compile_pipelines(CONFIG.with_overrides({"kubeflow.beam_args": []}), MODEL, "kubeflow", str(tmp_path))
     container = executor_args(parse_spec(paths["adapt-training"]), "StatisticsGen")

@@ -1,0 +1,68 @@
+"""The trees' hyperparameter search on tiny generated rows, with a budget of two seconds."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from components.calibrated_trainer.executor import hyperparameter_properties
+from core.contract import write_model_info
+from models import gradient_boosted, tree_search
+
+BUDGET = 2.0
+
+
+def _span(rows: int, seed: int):
+    rng = np.random.default_rng(seed)
+    features = {"x1": rng.normal(size=rows).astype(np.float32), "x2": rng.normal(size=rows).astype(np.float32),
+                "code": rng.integers(0, 4, size=rows)}
+    signal = features["x1"] + features["x1"] * features["x2"] + (features["code"] == 2) + rng.normal(size=rows) / 2
+    return features, (signal > 0).astype(np.int64)
+
+
+SPANS = {"span-1/train": _span(300, 1), "span-2/train": _span(300, 2)}
+
+
+def _fn_args(tune: str, base_model=None):
+    return SimpleNamespace(custom_config={"tune": tune, "tune_budget_seconds": BUDGET}, base_model=base_model,
+                           train_files=list(SPANS))
+
+
+@pytest.fixture(scope="module")
+def searched():
+    return tree_search.choose(_fn_args("auto"), SPANS.__getitem__, ["code"], regression=False)
+
+
+def test_a_search_scores_its_trials_on_the_newest_span_within_the_budget_and_keeps_what_beats_the_defaults(searched):
+    assert searched.searched and searched.retrains_since_search == 0
+    assert searched.trials >= tree_search.MIN_TRIALS
+    assert searched.search_seconds <= 2 * BUDGET
+    assert searched.validation_rows == 300                    # span-2's rows; span-1's grew the trials
+    assert searched.validation_loss <= searched.default_loss
+    assert set(searched.values) <= set(tree_search.SEARCH_SPACE)
+    assert all(searched.values[name] in tree_search.SEARCH_SPACE[name] for name in searched.values)
+    # the TF-DF forest the Trainer exports takes the chosen values over the default settings
+    forest = gradient_boosted.build(["code"], 2, hyperparameters=searched.values)
+    assert all(forest.learner_params[name] == value for name, value in searched.values.items())
+
+
+def test_the_choice_is_recorded_and_the_next_training_with_tune_off_reuses_it_without_reading_rows(searched, tmp_path):
+    write_model_info(str(tmp_path), {"label": "y", "hyperparameters": searched.to_dict()})
+    properties = hyperparameter_properties({"hyperparameters": searched.to_dict()})
+    assert properties["hyperparameters_searched"] == 1 and '"searched": true' in properties["hyperparameters"]
+
+    def no_rows(pattern):
+        raise AssertionError(f"a retrain without a search read {pattern}")
+    reused = tree_search.choose(_fn_args("off", str(tmp_path)), no_rows, ["code"], regression=False)
+    assert reused.values == searched.values and not reused.searched and reused.retrains_since_search == 1
+    assert tree_search.choose(_fn_args("off"), no_rows, ["code"], regression=False) is None  # as before: defaults
+    write_model_info(str(tmp_path), {"label": "y", "hyperparameters": reused.to_dict()})
+    again = tree_search.choose(_fn_args("every 2 retrains", str(tmp_path)), SPANS.__getitem__, ["code"], False)
+    assert again.searched  # the second retrain after a search searches again
+
+
+def test_one_span_is_split_in_reading_order_the_last_rows_scoring():
+    features, labels = SPANS["span-1/train"]
+    (fit_features, fit_labels), (valid_features, valid_labels) = tree_search.split_by_time([(features, labels)])
+    assert len(valid_labels) == 60 and np.array_equal(valid_features["x1"], features["x1"][240:])
+    assert tree_search.split_by_time([(
+        {name: values[:10] for name, values in features.items()}, labels[:10])]) is None
