@@ -55,10 +55,10 @@ def judge(curve: Optional[LearningCurve], window_rows: int, settings: MoreDataSe
     if curve is None:
         return MoreDataFinding(None, "the serving model has no learning curve (a network, or trees trained before "
                                      "curves were measured)")
-    then = curve.training_rows
-    rows = f"the window would hold {window_rows:,} training rows, the serving model was grown on {then:,}"
-    if window_rows < settings.min_rows_ratio * then:
-        return MoreDataFinding(False, f"{rows}: under {settings.min_rows_ratio:g}x")
+    rows = _rows_said(curve.training_rows, window_rows)
+    too_few = below_ratio(curve.training_rows, window_rows, settings)
+    if too_few is not None:
+        return too_few
     found = extrapolate(curve, window_rows, false_alarm_rate)
     if found is None:
         return MoreDataFinding(None, f"{rows}; its learning curve has too few points to extrapolate")
@@ -68,6 +68,17 @@ def judge(curve: Optional[LearningCurve], window_rows: int, settings: MoreDataSe
     if found.relative < settings.min_gain:
         return MoreDataFinding(False, f"{said}: under the minimum gain {settings.min_gain:.0%}", found.gain, found)
     return MoreDataFinding(True, said, found.gain, found)
+
+
+def _rows_said(training_rows: int, window_rows: int) -> str:
+    return f"the window would hold {window_rows:,} training rows, the serving model was grown on {training_rows:,}"
+
+
+def below_ratio(training_rows: int, window_rows: int, settings: MoreDataSettings) -> Optional[MoreDataFinding]:
+    """The rule's verdict when the window holds too few rows for it to look at the curve at all (None: enough)."""
+    if window_rows >= settings.min_rows_ratio * training_rows:
+        return None
+    return MoreDataFinding(False, f"{_rows_said(training_rows, window_rows)}: under {settings.min_rows_ratio:g}x")
 
 
 def window_rows(train_rows_by_span: Mapping[int, int], next_span: int, window: int, batch_rows: int) -> int:

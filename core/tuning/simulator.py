@@ -3,7 +3,9 @@
 What stays the pipeline's: the learner (YDF gradient-boosted trees with the Trainer's settings, core/trees.py)
 trained on a window of spans' train splits; its SUM_SCORE importances; the drift rule (core/drift/comparison.py
 on TFDV statistics: the batch against the serving model's training spans); the performance rule and the policy
-(core/policy); a span made only when the policy says so, the window the last K spans; the Evaluator's promotion
+(core/policy), with the gain-of-more-data rule on the serving model's learning curve measured as the Trainer
+measures it (core/tuning/curve.py), only when the window holds enough rows for the rule to look; a span made only
+when the policy says so, the window the last K spans; the Evaluator's promotion
 (core/promotion.py on the newest span's test split topped up to validation.min_holdout_rows); the memory of a
 declined candidate. What is left out: Transform (trees take the values as they are), calibration and the
 estimate (every batch here has its labels).
@@ -12,20 +14,23 @@ A model is trained once per window and answers each batch once, whatever setting
 windows, which is what makes a search over hundreds of settings fast.
 """
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
 from core.drift import comparison
 from core.drift.settings import DriftSettings
+from core.learning_curve import LearningCurve
 from core.metrics import LOWER_IS_BETTER
 from core.policy.economics import Economics, PricingInputs, RetrainRecord
 from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
 from core.policy.memory import Memory
+from core.policy.more_data import MoreDataFinding, MoreDataSettings, below_ratio, judge as judge_more_data, window_rows
 from core.policy.policies import POLICIES, PolicySettings
 from core.policy.rules import BatchScores, PerformanceSettings, judge, relative_drop
 from core.promotion import paired_gain
+from core.tuning import curve as learning_curve
 from core.tuning.stream import Stream
 
 Window = Tuple[int, ...]   # the stream's batch indices whose train splits a model learned from
@@ -84,6 +89,7 @@ class FixedSettings:
     spans_after_decline: int = 2
     economics: Economics = Economics()
     retrain_seconds: float = 60.0          # a retrain's compute, for economics without retrain_seconds of its own
+    more_data: MoreDataSettings = MoreDataSettings()   # retraining.more_data (on by default, as adapt.yaml's)
 
     @classmethod
     def from_config(cls, config, metric: str) -> "FixedSettings":
@@ -92,7 +98,8 @@ class FixedSettings:
                    drift=drift, min_holdout_rows=config.validation.min_holdout_rows,
                    min_accuracy=config.validation.min_accuracy,
                    max_accuracy_drop=config.validation.max_accuracy_drop, min_gain=config.validation.min_gain,
-                   spans_after_decline=config.retraining.spans_after_decline, economics=config.economics)
+                   spans_after_decline=config.retraining.spans_after_decline, economics=config.economics,
+                   more_data=config.retraining.more_data)
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,7 @@ class TrainedModel:
     window: Window
     importances: Dict[str, float]
     row_scores: Dict[int, np.ndarray]   # batch index -> per row: right (1/0), or an error metric's |error|
+    train_rows: int = 0                 # the rows it was grown on
 
 
 class Simulator:
@@ -143,6 +151,7 @@ class Simulator:
         self._models: Dict[Window, TrainedModel] = {}
         self._drift: Dict[Tuple[Window, int, float], List[Dict]] = {}
         self._promotions: Dict[Tuple[Window, Window, float], Any] = {}
+        self._curves: Dict[Window, Optional[LearningCurve]] = {}
 
     @property
     def models_trained(self) -> int:
@@ -164,24 +173,46 @@ class Simulator:
                 columns[name] = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
         return columns
 
+    def _rows(self, window: Window, test: bool) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
+        """(columns, labels) of the window's batches' train rows (or test rows)."""
+        batches = [self.stream.batches[i] for i in window]
+        frame = pd.concat([b.features[b.test == test] for b in batches], ignore_index=True)
+        return self._columns(frame), np.concatenate([b.labels[b.test == test] for b in batches])
+
+    def _grow(self, columns: Dict[str, np.ndarray], labels: np.ndarray):
+        from core.trees import ydf_learner
+        learner = ydf_learner(LABEL_COLUMN, self.stream.categorical, self.stream.regression, self.seed)
+        return learner.train({**columns, LABEL_COLUMN: labels}, verbose=0)
+
+    def _scores(self, model, columns: Dict[str, np.ndarray], labels: np.ndarray) -> np.ndarray:
+        """Per row: right (1/0), or a regression model's |error|."""
+        if self.stream.regression:
+            found = np.abs(np.asarray(model.predict(columns), dtype=float) - labels)
+        else:
+            found = np.asarray(model.predict_class(columns)).astype(str) == labels
+        return found.astype(np.float32)
+
     def _train(self, window: Window) -> TrainedModel:
         from core.importance import shares
-        from core.trees import IMPORTANCE, ydf_learner
-        batches = [self.stream.batches[i] for i in window]
-        frame = pd.concat([b.features[~b.test] for b in batches], ignore_index=True)
-        labels = np.concatenate([b.labels[~b.test] for b in batches])
-        learner = ydf_learner(LABEL_COLUMN, self.stream.categorical, self.stream.regression, self.seed)
-        model = learner.train({**self._columns(frame), LABEL_COLUMN: labels}, verbose=0)
+        from core.trees import IMPORTANCE
+        columns, labels = self._rows(window, test=False)
+        model = self._grow(columns, labels)
         importances = shares({name: score for score, name in model.variable_importances().get(IMPORTANCE, [])})
-        scores = {}
-        for index, batch in enumerate(self.stream.batches):   # holdouts may reach back before the window
-            columns = self._columns(batch.features)
-            if self.stream.regression:
-                found = np.abs(np.asarray(model.predict(columns), dtype=float) - batch.labels)
-            else:
-                found = np.asarray(model.predict_class(columns)).astype(str) == batch.labels
-            scores[index] = found.astype(np.float32)
-        return TrainedModel(window, importances, scores)
+        scores = {index: self._scores(model, self._columns(batch.features), batch.labels)   # holdouts may reach
+                  for index, batch in enumerate(self.stream.batches)}                       # back before the window
+        return TrainedModel(window, importances, scores, len(labels))
+
+    def curve(self, model: TrainedModel) -> Optional[LearningCurve]:
+        """The model's learning curve as its Trainer would record it (None: too few rows to measure one)."""
+        if model.window not in self._curves:
+            def grow(columns, labels):
+                forest = self._grow(columns, labels)
+                return lambda answered, truth: self._scores(forest, answered, truth)
+            scores = np.concatenate([model.row_scores[i][self.stream.batches[i].test] for i in model.window])
+            self._curves[model.window] = learning_curve.measure(
+                self.fixed.metric, grow, self._rows(model.window, test=False), self._rows(model.window, test=True),
+                scores, self.stream.regression, self.seed)
+        return self._curves[model.window]
 
     # -- the Evaluator -----------------------------------------------------------------------------------------
     def holdout_batches(self, window: Window) -> List[int]:
@@ -229,6 +260,19 @@ class Simulator:
         return DriftFinding(verdict["drifted"], comparison.reason(rows, verdict, settings),
                             tuple(verdict["drifted_features"]))
 
+    def more_data_finding(self, model: TrainedModel, spans: List[int], index: int,
+                          setting: PolicySetting) -> MoreDataFinding:
+        """The gain-of-more-data rule on the window a retrain would take now: batch `index` and the spans before it
+        (`spans`: their batch indices), as SpanPreparator counts it; the curve is measured only when it is read."""
+        settings = self.fixed.more_data
+        if not settings.enabled:
+            return MoreDataFinding()
+        train_rows = {number: int((~self.stream.batches[i].test).sum()) for number, i in enumerate(spans, start=1)}
+        rows = window_rows(train_rows, len(spans) + 1, setting.window,
+                           int((~self.stream.batches[index].test).sum()))
+        return below_ratio(model.train_rows, rows, settings) or judge_more_data(
+            self.curve(model), rows, settings, setting.false_alarm_rate)
+
     def performance_finding(self, value: float, rows: int, spread: float, reference: Tuple[float, int],
                             setting: PolicySetting) -> PerformanceFinding:
         metric = self.fixed.metric
@@ -253,14 +297,16 @@ class Simulator:
             batch, model = self.stream.batches[index], self.model(serving)
             scores = model.row_scores[index]
             value, spread = float(scores.mean()), float(scores.std())
-            performance, drift = PerformanceFinding(None, ""), DriftFinding(False, "")
+            performance, drift, more_data = PerformanceFinding(None, ""), DriftFinding(False, ""), MoreDataFinding()
             if policy.reads_evidence:
                 performance = self.performance_finding(value, batch.rows, spread, self.reference(model), setting)
                 drift = self.drift_finding(model, index, setting)
+                more_data = self.more_data_finding(model, spans, index, setting)
             record = RetrainRecord((economics.retrain_seconds or self.fixed.retrain_seconds,) * len(gains),
                                    tuple(gains))
             decision = policy.decide(Evidence(performance, drift, next_span=len(spans) + 1, declined=declined,
-                                              pricing=PricingInputs(batch.rows, setting.window, record=record)))
+                                              pricing=PricingInputs(batch.rows, setting.window, record=record),
+                                              more_data=more_data))
             pushed = False
             if decision.span:
                 spans.append(index)

@@ -96,7 +96,9 @@ def frame_distributions(frame: pd.DataFrame, counted_integers: Sequence[str]) ->
 
     from core.drift import comparison, statistics
     integers = [c for c in counted_integers if c in frame and pd.api.types.is_integer_dtype(frame[c])]
-    stats = tfdv.generate_statistics_from_dataframe(for_tfdv(frame), statistics.stats_options(integers))
+    # a split's rows keep their batch's index: without a fresh one TFDV describes it as a feature, __index_level_0__
+    stats = tfdv.generate_statistics_from_dataframe(for_tfdv(frame.reset_index(drop=True)),
+                                                    statistics.stats_options(integers))
     return comparison.merged_features([stats])
 
 

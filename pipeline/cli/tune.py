@@ -68,9 +68,6 @@ def cmd_tune(args) -> int:
     from core.tuning import report
     from core.tuning.search import default_setting, search
     from core.tuning.simulator import FixedSettings, Simulator
-    if config.retraining.more_data.enabled:   # its learning curves cost several forests per window: not yet
-        echo_stderr("adapt tune: retraining.more_data is on; the simulator does not judge the gain of more data yet, "
-                    "so its triggered settings retrain on the performance and drift rules alone")
     stream = read_workspace_stream(workspace, config, folders)
     simulator = Simulator(stream, FixedSettings.from_config(config, stream.metric))
     update, close = progress_bar("simulating")
