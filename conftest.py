@@ -50,7 +50,8 @@ SHARED_FIXTURE_FILES = {"tests/e2e/registry_and_serving_test.py": "served_worksp
                         "tests/e2e/portable_runner_test.py": "served_workspace",
                         "tests/reliability/faults_test.py": "waiting_batches",
                         "tests/reliability/disk_full_test.py": "waiting_batches",
-                        "tests/reliability/concurrency_test.py": "waiting_batches"}
+                        "tests/reliability/concurrency_test.py": "waiting_batches",
+                        "tests/reliability/multiprocess_beam_test.py": "waiting_batches"}
 
 
 # Seconds each test file took on a clean clone (`make suite-costs` refreshes it from build/test-durations.json).

@@ -1,7 +1,8 @@
 """Beyond one process: both pipelines under Beam's multi-processing direct runner give what the in-memory run gives.
 
 Workers there are separate processes that receive every DoFn pickled, as Dataflow or Flink workers would, so
-a step that only worked because it shared the driver's memory fails here instead of in production.
+a step that only worked because it shared the driver's memory fails here instead of in production. The in-memory
+side is the reliability tests' shared workspace (tests/reliability/serving_workspace.py), trained once for them all.
 """
 import glob
 import json
@@ -11,8 +12,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from core.workspace import Workspace
 from tests.helpers import adapt_cli
-from tests.reliability.serving_workspace import SMALL
-from tests.streams import rotating_hyperplane_batches
+from tests.reliability.serving_workspace import SMALL, serving_workspace_with_waiting_batches
 
 pytestmark = pytest.mark.e2e
 
@@ -39,25 +39,38 @@ def span_statistics(workspace: Workspace) -> dict:
     return summary
 
 
-def run_both_pipelines(root, beam_args):
-    stream = rotating_hyperplane_batches(root / "stream", batches=2, rows=300, degrees_per_batch=40)
-    workdir = root / "ws"
-    adapt_cli("init", "--data", stream[0], "--label", "churned", "--workdir", workdir)
+def _retrained_metrics(workdir) -> dict:
+    events = json.loads(adapt_cli("history", "--json", "--workdir", workdir))
+    return next(event for event in events if event["event"] == "retraining")["candidate_metrics"]
+
+
+@pytest.fixture(scope="module")
+def in_memory(tmp_path_factory):
+    """The reliability tests' shared workspace, trained in memory (the default Beam arguments) on batch-01 of its
+    stream, with batch-02 evaluated: (the training's metrics, the evaluation, span 1's statistics, the stream)."""
+    workspace = serving_workspace_with_waiting_batches(tmp_path_factory, "in-memory")
+    assert workspace.load_config().beam.args == IN_MEMORY
+    stream = workspace.root.parent / "stream"
+    evaluated = json.loads(adapt_cli("evaluate-batch", stream / "batch-02", "--no-trigger", "--json",
+                                     "--workdir", workspace.root))
+    return _retrained_metrics(workspace.root), evaluated, span_statistics(workspace), stream
+
+
+def test_both_pipelines_under_multi_processing_match_the_in_memory_run(in_memory, tmp_path):
+    metrics, evaluated, statistics, stream = in_memory
+    workdir = tmp_path / "ws"   # the same batches, settings and model name, trained with two worker processes
+    adapt_cli("init", "--data", stream / "batch-01", "--label", "churned", "--name", "churn", "--workdir", workdir)
     workspace = Workspace.open(str(workdir))
-    workspace.write_config(workspace.load_config().with_overrides({**SMALL, "beam.args": beam_args}))
-    trained = json.loads(adapt_cli("train", "--workdir", workdir, "--json"))
-    evaluated = json.loads(adapt_cli("evaluate-batch", stream[1], "--no-trigger", "--json", "--workdir", workdir))
-    return trained, evaluated, span_statistics(workspace)
+    workspace.write_config(workspace.load_config().with_overrides({**SMALL, "beam.args": MULTI_PROCESSING}))
+    assert json.loads(adapt_cli("train", "--workdir", workdir, "--json"))["pushed"]
+    evaluated_mp = json.loads(adapt_cli("evaluate-batch", stream / "batch-02", "--no-trigger", "--json",
+                                        "--workdir", workdir))
 
-
-def test_both_pipelines_under_multi_processing_match_the_in_memory_run(tmp_path):
-    trained, evaluated, statistics = run_both_pipelines(tmp_path / "in-memory", IN_MEMORY)
-    trained_mp, evaluated_mp, statistics_mp = run_both_pipelines(tmp_path / "multi-processing", MULTI_PROCESSING)
-
-    assert trained["pushed"] and trained_mp["pushed"]
-    assert statistics_mp == statistics and len(statistics) >= 8
-    for name, value in trained["candidate_metrics"].items():
-        assert trained_mp["candidate_metrics"][name] == pytest.approx(value, abs=1e-6), name
+    assert span_statistics(workspace) == statistics and len(statistics) >= 8
+    metrics_mp = _retrained_metrics(workdir)
+    assert set(metrics_mp) == set(metrics) and metrics
+    for name, value in metrics.items():
+        assert metrics_mp[name] == pytest.approx(value, abs=1e-6), name
     assert evaluated["labeled"] and evaluated_mp["labeled"]
     for name, value in evaluated["metrics"].items():
         assert evaluated_mp["metrics"][name] == pytest.approx(value, abs=1e-6), name
