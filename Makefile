@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb chromium suite-costs
+.PHONY: help install demo test test-unit test-e2e benchmark lock compile clean cloud-function mariadb chromium suite-costs screenshots
 
 help:
 	@echo "make install    create $(VENV)/ from requirements.lock and install adapt (editable)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test       install, then run unit, end-to-end and notebook tests"
 	@echo "make test-unit  fast tests only"
 	@echo "make mariadb    install Debian's mariadb-server (the MLMD-on-MySQL tests start their own instance)"
+	@echo "make screenshots  the README's dashboard screenshots from SCREENSHOTS_WORKDIR (default adapt-workspace)"
 	@echo "make benchmark  run every benchmark in benchmarks/ (long); results in benchmarks/results/"
 	@echo "make lock       re-resolve requirements.in into requirements.lock"
 
@@ -59,6 +60,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	    echo "installing chromium (Debian package) for the dashboard's browser tests"; \
 	    $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -q chromium >/dev/null; }
+
+# The README's screenshots of every dashboard page (pipeline/ui/screens/), taken from a workspace (the demo's):
+# `adapt ui` on it, each page in headless Chromium, small palette PNGs (tests/screenshots.py).
+SCREENSHOTS_WORKDIR ?= adapt-workspace
+screenshots: install chromium
+	$(VENV)/bin/python -m tests.screenshots --workdir $(SCREENSHOTS_WORKDIR) --output pipeline/ui/screens
 
 test-unit: install
 	$(VENV)/bin/python -m pytest -m "not e2e"

@@ -135,8 +135,9 @@ def distribution(labels: Sequence[str], baseline: Sequence[float], batch: Sequen
              f'aria-label="{escape(title or "distribution")}">']
     for index, label in enumerate(labels):
         y0 = TOP + row * index
+        text = str(label) if len(str(label)) <= 24 else str(label)[:23] + "…"   # the whole name on hover
         parts.append(f'<text x="{label_width - 8}" y="{y0 + 14}" class="tick" text-anchor="end">'
-                     f"{escape(str(label)[:28])}</text>")
+                     f"<title>{escape(str(label))}</title>{escape(text)}</text>")
         for k, (name, share) in enumerate((("baseline", baseline[index]), ("batch", batch[index]))):
             width = share / top * bar_width
             parts.append(f'<rect class="{name}" x="{label_width}" y="{y0 + k * 10}" width="{width:.1f}" '

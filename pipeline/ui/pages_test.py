@@ -240,6 +240,9 @@ def test_policies_side_by_side_with_the_never_retrained_line():
     assert html.index("<td>static</td>") < html.index("<td>triggered</td>") and "static (never retrained)" in html
     assert "0.880 ↻ → v2" in html and html.count('<polyline') == 2
     assert "<td>static</td><td class=\"n\">2</td><td class=\"n\">0.850</td>" in html
+    views.replay_rows = {"triggered (demo)": views.replay_rows["triggered"], "static (demo)": views.replay_rows["static"]}
+    demo = pages.policies(views)   # adapt demo's reports: demo-<policy>.json
+    assert "static (demo) (never retrained)" in demo and "No `static` replay" not in demo
 
 
 def test_metrics_for_prometheus_per_batch_evaluation_and_the_models_counters():

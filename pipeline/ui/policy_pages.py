@@ -13,6 +13,11 @@ from pipeline.ui.views import Views
 NEVER_RETRAINS = "static"
 
 
+def never_retrains(policy: str) -> bool:
+    """'static', or 'static (demo)': the demo's reports are named by policy too (Views.replays)."""
+    return policy.split(" ")[0] == NEVER_RETRAINS
+
+
 def policies(views: Views, links: Links = Links()) -> str:
     replays = views.replays()
     if not replays:
@@ -22,17 +27,17 @@ def policies(views: Views, links: Links = Links()) -> str:
     series = {policy: [r for r in rows if not r.get("labels_of")] for policy, rows in replays.items()}
     metric = headline([r for rows in series.values() for r in rows])
     summaries = {policy: summarize(rows) for policy, rows in replays.items()}
-    order = sorted(series, key=lambda policy: (policy != NEVER_RETRAINS, policy))
+    order = sorted(series, key=lambda policy: (not never_retrains(policy), policy))
     parts = ["<h1>Policies side by side</h1>",
              table(["policy", "batches", f"mean {metric}", "retrains", "pushes", "compute seconds"],
                    [[e(policy), e(summaries[policy]["batches"]), e(cell(summaries[policy][f"mean_{metric}"])),
                      e(summaries[policy]["retrains"]), e(summaries[policy]["pushes"]),
                      e(f"{summaries[policy]['compute_seconds']:.0f}")] for policy in order], numeric=(1, 2, 3, 4, 5))]
-    if NEVER_RETRAINS not in series:
+    if not any(never_retrains(policy) for policy in series):
         parts.append(f'<p class="muted">No `{NEVER_RETRAINS}` replay here: replay with `--policy {NEVER_RETRAINS}` '
                      "to draw the never-retrained line.</p>")
     parts.append(f"<h2>{e(metric)} per batch</h2>" + charts.lines(
-        {(f"{policy} (never retrained)" if policy == NEVER_RETRAINS else policy): _points(series[policy], metric)
+        {(f"{policy} (never retrained)" if never_retrains(policy) else policy): _points(series[policy], metric)
          for policy in order}, metric, metric in LOWER_IS_BETTER))
     batches = list(dict.fromkeys(r["batch"] for policy in order for r in series[policy]))
     by_batch = {policy: {r["batch"]: r for r in series[policy]} for policy in order}
