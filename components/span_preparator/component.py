@@ -4,7 +4,9 @@ Consumes: `file_list` (adapt.FileList), `performance` (adapt.PerformanceReport)
 and `drift_report` (adapt.DriftReport); the retraining policy and the data
 root as parameters.
 Emits: `span` (adapt.DataSpan) with properties span (0 when none), retrain
-and reason; records the batch's state in the workspace's batch records
+and reason, and with `economics:` the price of a retrain the rules asked for
+(expected_gain, retrain_cost, verdict; the report's `price`, also passed on in
+its `evidence` to the training run's record); records the batch's state in the workspace's batch records
 (`batches/` beside the data root: core/data/batch/records.py), so the scheduler
 knows it was handled; nothing is written into the batch folder.
 Decides: `periodic` retrains on every batch, `static` never, `triggered` when
