@@ -195,3 +195,25 @@ def test_the_gain_of_more_data_counts_the_spans_train_rows_and_this_batchs(tmp_p
                                       f"model was grown on {served};")
     unmeasured = prepare(_batch(tmp_path / "other"), str(tmp_path / "other" / "data"), "triggered", 0.25, quiet, CALM)
     assert not unmeasured["retrain"] and "more data" not in unmeasured["reason"]   # the rule off: as before
+
+
+def test_the_executor_records_the_price_on_the_span_artifact(tmp_path):
+    from components.artifacts import DataSpan, DriftReport, FileList, PerformanceReport, write_report
+    from components.span_preparator.executor import Executor
+    from core.policy.economics import Economics, RetrainRecord, to_json
+    batch = _batch(tmp_path)
+    inputs = {}
+    for key, kind, report in (("file_list", FileList, {"uri": batch.uri, "label": "big_tipper", "labels_file": "",
+                                                       "num_instances": 40}),
+                              ("performance", PerformanceReport, KEEP), ("drift_report", DriftReport, DRIFT)):
+        artifact = kind()
+        artifact.uri = str(tmp_path / key)
+        write_report(artifact, report)
+        inputs[key] = [artifact]
+    span = DataSpan()
+    span.uri = str(tmp_path / "span")
+    Executor().Do(inputs, {"span": [span]}, {
+        "data_root": str(tmp_path / "data"), "policy": "triggered", "test_fraction": 0.25,
+        "economics": to_json(Economics(error_cost=1.0, review_cost=10.0), RetrainRecord((30.0,), (0.002,)), 4)})
+    assert (span.expected_gain, span.retrain_cost, span.verdict) == (pytest.approx(0.32), 10.0, "does not pay")
+    assert span.retrain == 0 and span.span == 1
