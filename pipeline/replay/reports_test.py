@@ -88,3 +88,18 @@ def test_with_economics_each_row_states_its_expected_gain_cost_and_verdict_in_co
     assert "| train s | expected gain | cost | verdict | reason |" in text
     assert "| 0 | 1,234.50 | 50.05 | pays | r |" in text and "| 0 | - | - | - | r |" in text
     assert "verdict" not in reports.markdown("t", ROWS)   # without economics: the table as before
+
+
+def test_a_replay_row_carries_the_decisions_price_from_the_batch_outcome():
+    from core.policy.economics import StatedPrice
+    from pipeline.local.batch_evaluation import BatchOutcome
+    from pipeline.replay.replay import batch_row
+    outcome = BatchOutcome(batch="b2", serving_version=1, labeled=True, metrics={"accuracy": 0.8},
+                           performance_reason="", drifted=True, drifted_features=["x"], drift_reason="drift on x",
+                           retrain=True, reason="drift on x; expected gain ...", span=2,
+                           price=StatedPrice(320.0, 50.05, "pays", "the batch's drop below the holdout score"))
+    row = batch_row(outcome)
+    assert (row["expected_gain"], row["retrain_cost"], row["verdict"]) == (320.0, 50.05, "pays")
+    assert outcome.to_dict()["price"]["verdict"] == "pays"   # `adapt evaluate-batch --json` states it too
+    unpriced = batch_row(BatchOutcome(**{**vars(outcome), "price": None}))
+    assert (unpriced["expected_gain"], unpriced["retrain_cost"], unpriced["verdict"]) == (None, None, None)
