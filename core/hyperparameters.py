@@ -54,7 +54,7 @@ class ChosenHyperparameters:
     trials: int = 0                          # hyperparameter sets the search evaluated
     search_seconds: float = 0.0
     validation_rows: int = 0                 # the newest training rows the trials were scored on
-    validation_loss: Optional[float] = None  # the chosen settings' loss there (YDF's log loss / squared error)
+    validation_loss: Optional[float] = None  # the chosen settings' loss there (log loss; a regressor's RMSE)
     default_loss: Optional[float] = None     # the default settings' loss on the same rows
 
     def to_dict(self) -> Dict[str, Any]:

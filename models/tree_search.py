@@ -79,7 +79,7 @@ def search(parts: Sequence[Rows], unordered: Iterable[str], regression: bool, bu
     valid = {**gradient_boosted.ydf_columns(valid_features, categorical), _LABEL: valid_labels}
 
     default = gradient_boosted.ydf_learner(_LABEL, categorical, regression, seed).train(fit, verbose=0)
-    default_loss = float(default.evaluate(valid).loss)
+    default_loss = _loss(default, valid, regression)
     tuner = ydf.RandomSearchTuner(num_trials=_trials_within(budget_seconds, time.perf_counter() - started),
                                   max_trial_duration=max(budget_seconds / 4, 0.5))
     for name, values in SEARCH_SPACE.items():
@@ -89,7 +89,7 @@ def search(parts: Sequence[Rows], unordered: Iterable[str], regression: bool, bu
     learner = gradient_boosted.ydf_learner(_LABEL, categorical, regression, seed, tuner=tuner, early_stopping="NONE")
     tuned = learner.train(fit, valid=valid, verbose=0)
     trials = tuned.hyperparameter_optimizer_logs().trials
-    tuned_loss = float(tuned.evaluate(valid).loss)
+    tuned_loss = _loss(tuned, valid, regression)
     best = max(trials, key=lambda trial: trial.score).params if trials else {}
     values = {name: _plain(value) for name, value in best.items()} if tuned_loss < default_loss else {}
     chosen = ChosenHyperparameters(
@@ -99,6 +99,12 @@ def search(parts: Sequence[Rows], unordered: Iterable[str], regression: bool, bu
     logging.info("Hyperparameter search: %d trials in %.1f s, validation loss %.4f (defaults %.4f): %s",
                  chosen.trials, chosen.search_seconds, tuned_loss, default_loss, values or "the defaults")
     return chosen
+
+
+def _loss(model, rows, regression: bool) -> float:
+    """The model's loss on `rows`: log loss for a classifier, RMSE for a regressor (YDF reports no loss for one)."""
+    evaluation = model.evaluate(rows)
+    return float(evaluation.rmse if regression else evaluation.loss)
 
 
 def _trials_within(budget_seconds: float, default_seconds: float) -> int:

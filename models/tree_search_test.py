@@ -66,3 +66,9 @@ def test_one_span_is_split_in_reading_order_the_last_rows_scoring():
     assert len(valid_labels) == 60 and np.array_equal(valid_features["x1"], features["x1"][240:])
     assert tree_search.split_by_time([(
         {name: values[:10] for name, values in features.items()}, labels[:10])]) is None
+
+
+def test_a_regression_search_scores_by_rmse():
+    parts = [(features, features["x1"] * 3 + features["code"] + labels) for features, labels in SPANS.values()]
+    chosen = tree_search.search(parts, ["code"], regression=True, budget_seconds=1.0)
+    assert chosen.searched and chosen.validation_rows == 300 and 0 < chosen.validation_loss <= chosen.default_loss

@@ -1,0 +1,162 @@
+"""Benchmark: adapt's trees with and without the hyperparameter search (`model.tune`), beside scikit-learn's
+HistGradientBoosting, each retrained before every batch on the four batches before it.
+
+    python -m benchmarks.tuned_trees [--budget 10] [--use-cases taxi,taxi-fare,diabetes]
+                                    # -> benchmarks/results/tuned_trees.md
+
+The trees are the forests adapt's Trainer grows, grown by YDF (the library TF-DF
+wraps: same learner, same settings, core/trees.py) on the batches' train splits
+(the rows a span trains on), categories as integer ids as Transform hands them;
+the tuned ones choose their settings with models/tree_search.py's search, the
+code the Trainer runs, on the same windows (trials scored on the window's newest
+batch), searching before every retrain (`every 1`) or every fourth (`auto`),
+reusing the choice in between. The reference is benchmarks/reference.py's
+periodic HistGradientBoosting on the same train splits. Scores: accuracy on
+every row of each batch (classification), MAE (regression); seconds are the
+whole retraining loop's, search included.
+
+This measures the learner, not the pipeline: adapt's packages' own
+preprocessing (models/taxi) and TFX's overhead are not part of it.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+from statistics import mean
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from benchmarks import reference
+from core.hyperparameters import AUTO_EVERY
+from core.trees import ydf_learner
+from models import gradient_boosted, tree_search
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WINDOW = 4
+_LABEL = "__label__"
+Batches = Dict[str, List[List[str]]]
+
+
+def stream(use_case: str, root: Path) -> Tuple[List[str], Batches, str, bool]:
+    """(header, {batch: rows}, label, regression) of a bundled table's batches."""
+    if use_case == "taxi":
+        from models.taxi import dataset
+        header, quarters = dataset.labeled_quarters()
+        return header, quarters, dataset.LABEL, False
+    from benchmarks.policies import regression_batches
+    label, _, batches = regression_batches(use_case, root / use_case)
+    header = next(iter(batches.values()))[0]
+    return header, {name: rows for name, (_, rows) in batches.items()}, label, True
+
+
+def _arrays(header: List[str], rows: List[List[str]], label: str, categories, regression: bool):
+    """(features as Transform hands them to the trees: numbers, categories as ids, -1 missing; labels)."""
+    frame = reference._frame(header, rows, categories, label)
+    features = {column: (frame[column].cat.codes.to_numpy().astype(np.int64) if column in categories
+                         else frame[column].to_numpy(dtype=np.float32)) for column in frame.columns}
+    at = header.index(label)
+    labels = np.array([float(row[at]) if regression else int(row[at]) for row in rows])
+    return features, labels
+
+
+def _score(model, features, labels, regression: bool, categorical) -> float:
+    predicted = np.asarray(model.predict(gradient_boosted.ydf_columns(features, categorical)))
+    if regression:
+        return float(np.mean(np.abs(predicted.reshape(-1) - labels)))
+    classes = np.array([int(name) for name in model.label_classes()])
+    if predicted.ndim == 1:
+        chosen = classes[(predicted > 0.5).astype(int)]
+    else:
+        chosen = classes[np.argmax(predicted, axis=1)]
+    return float(np.mean(chosen == labels))
+
+
+def run_trees(header: List[str], batches: Batches, label: str, regression: bool, every: Optional[int],
+              budget: float) -> Dict:
+    """{"scores": {batch: score}, "seconds", "searches", "chosen": [values]}: trees retrained before each batch on
+    the WINDOW before it, searching every `every` retrains (None: never)."""
+    at = header.index(label)
+    batches = {name: [row for row in rows if row[at].strip()] for name, rows in batches.items()}
+    categories = reference._categories(header, batches, label)
+    names = list(batches)
+    categorical = [column for column in header if column in categories]
+    scores, chosen, searches, values = {}, [], 0, None
+    started = time.perf_counter()
+    for index, batch in enumerate(names[1:]):
+        parts = [_arrays(header, reference.train_split(batches[name], 0.2), label, categories, regression)
+                 for name in names[max(0, index + 1 - WINDOW):index + 1]]
+        if every and index % every == 0:
+            found = tree_search.search(parts, categorical, regression, budget)
+            searches += 1
+            values = found.values if found is not None else values
+            chosen.append(values or {})
+        features = {name: np.concatenate([p[0][name] for p in parts]) for name in parts[0][0]}
+        labels = np.concatenate([p[1] for p in parts])
+        model = ydf_learner(_LABEL, categorical, regression, 42, values).train(
+            {**gradient_boosted.ydf_columns(features, categorical), _LABEL: labels}, verbose=0)
+        scores[batch] = _score(model, *_arrays(header, batches[batch], label, categories, regression), regression,
+                               categorical)
+    return {"scores": scores, "seconds": time.perf_counter() - started, "searches": searches, "chosen": chosen}
+
+
+def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
+    header, batches, label, regression = stream(use_case, root)
+    rows = []
+    for name, every in (("trees, untuned (tune: off)", None), (f"trees, tune: auto (every {AUTO_EVERY})", AUTO_EVERY),
+                        ("trees, tune: every 1 retrain", 1)):
+        rows.append({"model": name, **run_trees(header, batches, label, regression, every, budget)})
+    if regression:
+        periodic = reference.run_regression(header, batches, label)["periodic"]
+        scores = periodic["mae"]
+    else:
+        periodic = reference.run(header, batches)["periodic"]
+        scores = periodic["accuracy"]
+    rows.append({"model": "HistGradientBoosting, default", "scores": scores, "seconds": periodic["seconds"],
+                 "searches": 0, "chosen": []})
+    for row in rows:
+        row["mean"] = mean(row["scores"].values())
+    return rows
+
+
+def table(use_case: str, rows: Sequence[Dict], regression: bool) -> str:
+    metric = "mean MAE (lower is better)" if regression else "mean accuracy"
+    reference_mean = rows[-1]["mean"]
+    lines = [f"### {use_case} ({len(rows[0]['scores'])} retrains)", "",
+             f"| model | {metric} | vs HistGradientBoosting | searches | compute s |", "|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['model']} | {row['mean']:.4f} | {row['mean'] - reference_mean:+.4f} | "
+                     f"{row['searches']} | {row['seconds']:.1f} |")
+    picked = [values for row in rows for values in row["chosen"]]
+    if picked:
+        lines += ["", "Settings the searches kept (empty: the defaults beat every trial on the validation rows): "
+                  + "; ".join(", ".join(f"{k} {v}" for k, v in sorted(values.items())) or "defaults"
+                              for values in picked[:6]) + (" ..." if len(picked) > 6 else "")]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", type=float, default=10.0, help="model.tune_budget_seconds of every search")
+    parser.add_argument("--use-cases", default="taxi,taxi-fare,diabetes")
+    parser.add_argument("--workdir", default="/tmp/adapt-bench-tuned-trees")
+    args = parser.parse_args()
+    root = Path(args.workdir)
+    started = time.perf_counter()
+    parts = []
+    for use_case in args.use_cases.split(","):
+        rows = run_use_case(use_case, root, args.budget)
+        parts.append(table(use_case, rows, use_case != "taxi"))
+        print(parts[-1], flush=True)
+    command = "python -m benchmarks.tuned_trees " + " ".join(sys.argv[1:])
+    (RESULTS / "tuned_trees.md").write_text(
+        f"# adapt's trees tuned and untuned beside HistGradientBoosting\n\nCommand: `{command.strip()}` "
+        f"({time.strftime('%Y-%m-%d')}, 2-core machine shared with other jobs, {time.perf_counter() - started:.0f} s)"
+        f"\n\nEvery model is retrained before each batch on the {WINDOW} batches before it (their 80 % train "
+        f"splits) and scored on every labeled row of the batch. {__doc__.split(chr(10) + chr(10), 2)[2]}\n\n"
+        + "\n\n".join(parts) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
