@@ -12,7 +12,7 @@ from core.data.ingest import write_batch_span
 from core.policy.economics import Economics, PricingInputs
 from core.policy.economics import from_json as economics_from_json
 from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
-from core.policy.late_labels import retrain_before_labels, span_once_labeled
+from core.policy.late_labels import partly_labeled_before, retrain_before_labels, span_once_labeled, span_stays
 from core.policy.memory import Memory
 from core.policy.more_data import MoreDataFinding, MoreDataInputs, judge as judge_more_data, window_rows
 from core.policy.policies import POLICIES, PolicySettings
@@ -29,7 +29,9 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     A batch without labels that a rule fired on awaits its labels to become a span; the retraining it calls for
     runs now on the newest labeled spans when there are any the serving model has not learned from
     (`serving_spans_end`: its window's last span; 0 = unknown). When the labels come, the batch becomes a span
-    whatever its labeled evaluation decides about retraining.
+    whatever its labeled evaluation decides about retraining. A batch evaluated again because more of its rows are
+    labeled now keeps the span written from its earlier labels (core/policy/late_labels.py: span_stays); a
+    retraining it calls for ends at the newest span.
     """
     existing = spans.span_for_batch(data_root, batch.batch_id)
     finding = PerformanceFinding.from_report(performance)
@@ -39,7 +41,9 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
                             more_data, data_root, next_span, existing,
                             round(int(performance.get("labeled_instances") or 0) * (1 - test_fraction))))
     decision = POLICIES.get(policy)(PolicySettings(spans_after_decline, max_drop, economics)).decide(evidence)
-    awaited = (batch.state() or {}).get("status") == "awaiting-labels"
+    previous = batch.state() or {}
+    awaited = previous.get("status") == "awaiting-labels"
+    relabeled = existing is not None and partly_labeled_before(previous)
     decision = span_once_labeled(decision, finding.labeled, awaited)
     stated = decision.price.to_dict() if decision.price else None
     # the price travels with the evidence into the training run's record (adapt history)
@@ -51,7 +55,11 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
             reason += "; evaluate only: no span written, the batch stays ready"
         return {"batch": batch.batch_id, "span": existing or 0, "retrain": train, "reason": reason,
                 "status": "evaluate-only", "created": False, "evidence": recorded, "price": stated}
-    if decision.span and existing is not None:
+    labeled_rows = int(performance.get("labeled_instances") or 0)
+    if relabeled:
+        span, status = existing, "span"
+        reason += span_stays(existing, previous.get("span_labeled_rows"), labeled_rows)
+    elif decision.span and existing is not None:
         span, status = existing, "span"
         reason += f"; batch already is span {existing}"
     elif decision.span and not labeled:
@@ -63,13 +71,24 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     elif decision.span:
         span = write_batch_span(batch, data_root, test_fraction, source={"batch": batch.batch_id, "reason": reason})
         status = "span"
-    window_end = span or window_end
+    window_end = (spans.latest_span(data_root) if relabeled else span) or window_end
     pending = {"trained": False, "window_end": window_end} if train and window_end else {}
     batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": train,
-                       "reason": reason, "policy": policy, **pending})  # "trained" until the training run reports
+                       "reason": reason, "policy": policy, **pending,  # "trained" until the training run reports
+                       **labels_record(batch, labeled_rows, int(performance.get("instances") or 0),
+                                       previous.get("span_labeled_rows") if existing else span and labeled_rows)})
     return {"batch": batch.batch_id, "span": span, "window_end": window_end if train else 0,
             "retrain": train, "reason": reason, "status": status,
             "created": bool(span) and existing is None, "evidence": recorded, "price": stated}
+
+
+def labels_record(batch: Batch, labeled_rows: int, rows: int, span_labeled_rows: Optional[int]) -> Dict[str, Any]:
+    """What the state keeps of the batch's labels: how many of its rows were labeled at this evaluation, its labels
+    file's stamp then (a fuller file later makes the batch ready again) and how many were labeled when its span was
+    written."""
+    stamp = batch.file_stamp(batch.labels_file) if batch.has_labels_file() else ""
+    return {"labeled_rows": labeled_rows, "rows": rows, "labels_stamp": stamp,
+            "span_labeled_rows": span_labeled_rows or None}
 
 
 def more_data_finding(inputs: MoreDataInputs, data_root: str, next_span: int, existing: Optional[int],

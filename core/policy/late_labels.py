@@ -3,9 +3,14 @@
 A batch without labels that a rule fired on awaits its labels to become a span; the retraining it calls for runs
 at once on the newest labeled spans when there are any the serving model has not learned from. When the labels
 come, the batch becomes a span whatever its labeled evaluation decides about retraining.
+
+A batch evaluated with only some rows labeled (a label budget, a sample) is evaluated again when its labels file
+labels more rows (core/data/batch/readiness.py). Not yet a span: it may become one of all the rows labeled now. Already
+a span (written from the rows labeled then): the span stays as it is, and the rows labeled since re-score the batch
+without entering training (`span_stays`).
 """
 from dataclasses import replace
-from typing import Tuple
+from typing import Optional, Tuple
 
 from core.policy.evidence import Decision
 from core.policy.memory import Memory
@@ -29,3 +34,21 @@ def span_once_labeled(decision: Decision, labeled: bool, awaited_labels: bool) -
         return decision
     return replace(decision, span=True, reason=decision.reason + "; the batch becomes a span: it awaited its labels "
                                                                  "since an unlabeled evaluation decided so")
+
+
+def partly_labeled_before(state: dict) -> bool:
+    """Whether a batch's recorded state says its last evaluation had only some of its rows labeled."""
+    labeled_rows, rows = state.get("labeled_rows"), state.get("rows")
+    return bool(state.get("labeled")) and labeled_rows is not None and bool(rows) and labeled_rows < rows
+
+
+def span_stays(span: int, span_rows: Optional[int], labeled_now: int) -> str:
+    """Why a span written from a partly labeled batch is kept as it is when more of the batch is labeled later.
+
+    Spans are never rewritten, and one batch is one span: the rows labeled since the span was written re-score the
+    batch (its metric, the rules) but do not enter training. Whoever wants them trained on brings them as a batch of
+    their own."""
+    since = f"the {labeled_now - span_rows} rows" if span_rows is not None else "the rows"
+    held = f"{span_rows} labeled rows" if span_rows is not None else "the rows labeled then"
+    return (f"; span {span} stays as written from {held} (spans are never rewritten): {since} labeled since "
+            f"re-score the batch and are not trained on")

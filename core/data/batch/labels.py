@@ -106,6 +106,10 @@ class LabeledBatch(BatchFiles):
         with self.open(REQUEST_IDS_FILE, "rt") as handle:
             return {row["request_id"]: row["instance_id"] for row in csv.DictReader(handle)}
 
+    def labeled_in_file(self) -> int:
+        """How many rows the labels file labels (an empty label is no label)."""
+        return sum(1 for _, label in self.iter_labels_file() if label is not None)
+
     def labels_from_file(self) -> Dict[str, Optional[str]]:
         """{instance id: label} from the labels file (see iter_labels_file); an unknown instance id is an error."""
         labels = dict(self.iter_labels_file())

@@ -1,7 +1,8 @@
 """Which batches are ready: a whole `Batch` (its files, labels and records) and the scan of incoming/.
 
 A batch is *ready* when it holds enough instances and is not yet processed, or
-was evaluated without labels and labels have arrived since; a batch whose data
+was evaluated without labels and labels have arrived since, or was evaluated
+with some rows labeled and its labels file labels more rows now; a batch whose data
 files changed after it was processed is reported, neither skipped silently nor
 redone; a batch a run holds (or a failed run, until the batch changes) waits.
 Batches are handled oldest first, by the arrival time of their data files.
@@ -33,8 +34,22 @@ class Batch(RecordedBatch, LabeledBatch):
             return False
         if state.get("retrain") and (state.get("span") or state.get("window_end")) and state.get("trained") is False:
             return False  # the run that decided to retrain died before training finished: do it again
+        if state.get("labeled"):
+            return self.labels_grown() is None
         # Inline labels are part of the data, so an unlabeled evaluation can only be redone by a labels file.
-        return bool(state.get("labeled")) or not self.has_labels_file()
+        return not self.has_labels_file()
+
+    def labels_grown(self) -> Optional[Tuple[int, int]]:
+        """(rows labeled when it was evaluated, rows labeled now) of a batch evaluated with only some rows labeled
+        whose labels file labels more rows since (read again only when the file changed); None otherwise."""
+        state = self.state() or {}
+        before, rows = state.get("labeled_rows"), state.get("rows")
+        if not state.get("labeled") or before is None or not rows or before >= rows or not self.has_labels_file():
+            return None
+        if self.file_stamp(self.labels_file) == state.get("labels_stamp"):
+            return None
+        now = self.labeled_in_file()
+        return (before, now) if now > before else None
 
     def readiness(self, min_instances: int) -> Tuple[bool, str]:
         """(ready, why) — why names the reason a batch is skipped."""
@@ -58,6 +73,9 @@ class Batch(RecordedBatch, LabeledBatch):
         state = self.state()
         if state is not None and state.get("trained") is False:
             return True, f"{count} instances; the retraining decided for span {state.get('span')} never finished"
+        grown = self.labels_grown()
+        if grown is not None:
+            return True, f"{count} instances; {grown[1]} rows labeled now, {grown[0]} when evaluated"
         if state is not None:
             return True, f"{count} instances; labels arrived after evaluation"
         return True, f"{count} instances"

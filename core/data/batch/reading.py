@@ -135,6 +135,13 @@ class BatchFiles:
     def exists(self, name: str) -> bool:
         return self._fs.exists(posixpath.join(self._root, name))
 
+    def file_stamp(self, name: str) -> str:
+        """'size:modification time' of one file of the folder ('' when it is not there): whether it changed."""
+        for entry in self._entries():
+            if posixpath.basename(entry["name"]) == name:
+                return f"{entry.get('size')}:{_mtime(entry)}"
+        return ""
+
     # -- arrival and change -----------------------------------------------------
     def arrived_at(self) -> float:
         """Arrival time of the batch's data (the oldest data file), not of markers or labels."""
