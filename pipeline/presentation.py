@@ -79,3 +79,38 @@ def price_cells(row: Dict[str, Any]) -> List[str]:
 def priced(rows: Iterable[Dict[str, Any]]) -> bool:
     """Whether any row states a price: tables show the price columns only then (without `economics:`, as before)."""
     return any(row.get("verdict") for row in rows)
+
+
+DROP_PARTS = ("total", "input_shift", "class_shares", "concept")   # core/labeling/explain.py's split
+LABELS_HEADER = ("from labels on some rows", "drop: inputs / class shares / concept")
+
+
+def partial_text(row: Dict[str, Any], metric: str) -> str:
+    """'0.812 (band 0.751-0.873) from 100 of 1000 rows': the estimate from a batch labeled on some rows only,
+    from a row's `partial_<metric>`, its band, `labeled_rows` and `rows` ('-' when all or none were labeled)."""
+    value = row.get(f"partial_{metric}")
+    if value is None:
+        return "-"
+    band = (f" (band {cell(row[f'partial_{metric}_low'])}-{cell(row[f'partial_{metric}_high'])})"
+            if row.get(f"partial_{metric}_low") is not None else "")
+    return f"{cell(value)}{band} from {row.get('labeled_rows')} of {row.get('rows')} rows"
+
+
+def drop_text(row: Dict[str, Any]) -> str:
+    """'0.080: +0.010 / +0.000 / +0.070 ±0.021': a fallen metric's drop, then what the inputs' shift, the class
+    shares and the rest (concept drift) explain, the last with its standard error ('-' when not split)."""
+    if row.get("drop_total") is None:
+        return "-"
+    error = row.get("drop_concept_error")
+    return (f"{row['drop_total']:.3f}: " + " / ".join(f"{row.get('drop_' + part) or 0.0:+.3f}"
+                                                     for part in DROP_PARTS[1:])
+            + (f" ±{error:.3f}" if error is not None else ""))
+
+
+def labels_cells(row: Dict[str, Any], metric: str) -> List[str]:
+    return [partial_text(row, metric), drop_text(row)]
+
+
+def partly_labeled(rows: Iterable[Dict[str, Any]]) -> bool:
+    """Whether any row has an estimate from some labeled rows or a drop split: tables show those columns only then."""
+    return any(row.get("labeled_rows") is not None or row.get("drop_total") is not None for row in rows)

@@ -21,7 +21,8 @@ def cmd_replay(args) -> int:
     from pipeline.replay import reports
     from pipeline.replay.replay import replay
     config = config.with_overrides({"retraining.policy": args.policy, "training.train_steps": args.train_steps})
-    rows = replay(workspace, config, Path(args.batches_dir), limit=args.limit, labels_after=args.labels_after or 0)
+    rows = replay(workspace, config, Path(args.batches_dir), limit=args.limit, labels_after=args.labels_after or 0,
+                  label_budget=args.label_budget or 0)
     if args.json:   # without it, the progress lines said it all
         print_json({"policy": config.retraining.policy, "summary": reports.summarize(rows), "batches": rows})
     return 0
@@ -75,6 +76,9 @@ def add_parsers(commands) -> None:
     replay.add_argument("--limit", type=positive_int, help="replay only this many batches after the first")
     replay.add_argument("--train-steps", type=int, help="override training.train_steps")
     _replay_flags(replay)
+    replay.add_argument("--label-budget", type=positive_int, metavar="K",
+                        help="with --labels-after: K rows of each batch labeled on arrival, chosen by the serving "
+                             "model (active testing, as `adapt labels request`); the rest with the late labels")
 
     demo = command(commands, "demo", cmd_demo, "replay four years of taxi data (or drifting digit images) through "
                                                "the system")

@@ -28,6 +28,14 @@ retraining that evaluation decided), and the accuracy of the model that
 served it on arrival fills its own row, computed from the predictions that
 model made then: the figure a labeled replay reports. The last N batches'
 labels only score them. Reports are named `<name>-labels-after-N-<policy>`.
+
+`label_budget` K (with `labels_after`) labels K rows of each batch on arrival: the rows a label request
+(`adapt labels request`, active testing) chooses with the model serving then get their labels at once, with
+their inclusion probabilities (withheld.deliver_early); the batch is judged by the unbiased estimate from them
+("from K of M rows") and the rules, and becomes a span of those rows when a rule fires. When the rest of its
+labels arrive, the batch is evaluated again on all of them (its span, if written, stays as it was:
+core/policy/late_labels.py). The arrival row keeps the estimate from K rows (`partial_<metric>`, with its band)
+beside the realized figure. Reports are named `<name>-labels-after-N-budget-K-<policy>`.
 """
 import time
 from pathlib import Path
@@ -42,6 +50,7 @@ from core.data.spans import SpanWindow
 from core.errors import UsageError
 from core.workspace import Workspace
 from pipeline.local.beam import echo_stderr
+from pipeline.presentation import DROP_PARTS
 
 
 def batch_folders(batches_dir: Path) -> List[Path]:
@@ -62,7 +71,9 @@ def estimated_columns(metric: str) -> List[str]:
 
 
 def batch_row(outcome, metric: str = "accuracy") -> Dict:
-    """One batch's row: its headline `metric` (accuracy, or a regression model's error) under that name."""
+    """One batch's row: its headline `metric` (accuracy, or a regression model's error) under that name; with
+    labels on some rows only, the estimate from them and how many rows it is from (`partial_<metric>`, its band,
+    `labeled_rows` of `rows`); when the metric fell, the drop split by cause (`drop_*`, pipeline/presentation.py)."""
     return {
         "batch": outcome.batch,
         "labeled": outcome.labeled,
@@ -83,6 +94,8 @@ def batch_row(outcome, metric: str = "accuracy") -> Dict:
         "expected_gain": outcome.price.expected_gain if outcome.price else None,
         "retrain_cost": outcome.price.cost if outcome.price else None,
         "verdict": outcome.price.verdict if outcome.price else None,
+        **partial_fields(outcome.partial, metric),
+        **drop_fields(outcome.drop_explained),
         "training_outcome": outcome.training_outcome,
         "train_seconds": outcome.train_seconds,
         "evaluate_seconds": round(outcome.seconds - outcome.train_seconds, 1),
@@ -132,6 +145,36 @@ def metric_on_arrival(predictions_uri: str, labels: Dict[str, Optional[str]], me
     return round(mean(abs(e) for e in errors) if metric == "mae" else mean(e * e for e in errors) ** 0.5, 6)
 
 
+def partial_fields(partial: Dict, metric: str) -> Dict:
+    """The estimate from a batch's labeled rows when only some are labeled (None each when all or none are)."""
+    found = partial if partial.get("metric") == metric else {}
+    return {f"partial_{metric}": found.get("value"), f"partial_{metric}_low": found.get("low"),
+            f"partial_{metric}_high": found.get("high"), "labeled_rows": found.get("labeled_rows"),
+            "rows": found.get("rows")}
+
+
+def drop_fields(explained: Dict) -> Dict:
+    """A fallen metric's drop and its three causes, each a value and its standard error (None when not split)."""
+    fields = {}
+    for part in DROP_PARTS:
+        found = explained.get(part) or {}
+        fields[f"drop_{part}"], fields[f"drop_{part}_error"] = found.get("value"), found.get("standard_error")
+    return fields
+
+
+def label_early(workspace: Workspace, config: Config, copy: Path, budget: int, labels_file: str) -> int:
+    """Labels `budget` rows of a replayed batch on arrival, chosen by a label request with the model serving now
+    (made once: a labels file already there, from an interrupted replay, is kept); returns how many it labels."""
+    from pipeline.local.label_request import request_labels
+    from pipeline.replay import withheld
+    if not (copy / labels_file).exists():
+        request, _ = request_labels(workspace, config, str(copy), budget,
+                                    output=str(copy.parent / withheld.PENDING / f"{copy.name}-to-label.csv"))
+        withheld.deliver_early(copy, labels_file, request.probabilities())
+    return workspace.batch(str(copy), label=workspace.model_package(config).label,
+                           labels_file=labels_file).labeled_in_file()
+
+
 def labels_row(outcome, arrived_with: str, metric: str = "accuracy") -> Dict:
     """The row of a batch's evaluation when its labels arrive (its arrival row keeps the figure on arrival)."""
     realized = outcome.metrics.get(metric)
@@ -145,7 +188,9 @@ def labels_row(outcome, arrived_with: str, metric: str = "accuracy") -> Dict:
 
 def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optional[int] = None,
            report_name: str = "replay", echo: Callable[[str], None] = echo_stderr,
-           labels_after: int = 0) -> List[Dict]:
+           labels_after: int = 0, label_budget: int = 0) -> List[Dict]:
+    if label_budget and not labels_after:
+        raise UsageError("--label-budget labels some rows of each batch early: it needs --labels-after N")
     from pipeline.local.batch_evaluation import run_batch_evaluation
     from pipeline.replay import reports, withheld
     from pipeline.ui.report import write_html_report
@@ -154,7 +199,9 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
     started = time.perf_counter()
     folders = batch_folders(batches_dir)
     report_name = f"{report_name}-labels-after-{labels_after}" if labels_after else report_name
+    report_name = f"{report_name}-budget-{label_budget}" if label_budget else report_name
     late = f"; labels arrive {labels_after} batch(es) later" if labels_after else ""
+    late += f", {label_budget} row(s) of each on arrival" if label_budget else ""
     echo(f"adapt {report_name} of {len(folders)} batch(es) in {batches_dir} (policy: {policy}{late}; workspace "
          f"{workspace.root})")
     if policy != "static" and config.retraining.trigger_mode == "local":
@@ -173,10 +220,13 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
                                   labels_file) for folder in todo]
     rows, arrivals = [], {}   # arrivals: batch -> (its row, the predictions made on arrival)
 
-    def evaluate(folder: Path, step: str) -> Optional[Dict]:
-        if workspace.batch(str(folder), labels_file=labels_file).is_processed():
+    def evaluate(folder: Path, step: str, early: bool = False) -> Optional[Dict]:
+        if workspace.batch(str(folder), label=label, labels_file=labels_file).is_processed():
             echo(f"{step} {folder.name}: already processed in an earlier run; skipped")
             return None
+        if early:
+            chosen = label_early(workspace, config, folder, label_budget, labels_file)
+            echo(f"{step} {folder.name}: {chosen} row(s) labeled on arrival, chosen by the serving model")
         echo(f"{step} {folder.name}: evaluating")
         outcome = run_batch_evaluation(workspace, config, str(folder), trigger=policy != "static", echo=None)
         row = batch_row(outcome, metric)
@@ -200,7 +250,7 @@ def replay(workspace: Workspace, config: Config, batches_dir: Path, limit: Optio
             done = evaluate(owed, f"{step} labels of")
             if done:
                 rows.append(labels_row(done["outcome"], folder.name, metric))
-        done = evaluate(folder, step)
+        done = evaluate(folder, step, early=bool(label_budget))
         if done:
             rows.append(done["row"])
             if labels_after:

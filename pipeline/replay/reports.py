@@ -6,7 +6,10 @@ model's calibrated probabilities alone (a regression model's MAE beside the
 MAE its error model estimated from its predictions alone; core/estimation.py);
 the summary's `estimation_mae` is how far apart they were. With labels that come late, the
 rows `labels of B` are B's second evaluation, when its labels arrived: they
-count in retrains and pushes, not in the mean accuracy or the plot.
+count in retrains and pushes, not in the mean accuracy or the plot. A batch labeled on some rows only (a label
+budget) shows its estimate "from N of M rows" with its band, and a fallen metric its drop split into input shift,
+class shares and concept drift; the summary's `partial_estimation_mae` is how far that estimate was from the
+realized figure.
 
 Written as `<name>-<policy>.{md,json,png}` in the workspace's reports/ folder
 (`replay-triggered.*` for `adapt replay`, `demo-triggered.*` for the demo). The plot marks where each pushed
@@ -19,7 +22,7 @@ from statistics import mean
 from typing import Dict, List, Sequence
 
 from core.config import LOWER_IS_BETTER
-from pipeline.presentation import PRICE_HEADER, price_cells, priced
+from pipeline.presentation import LABELS_HEADER, PRICE_HEADER, labels_cells, partly_labeled, price_cells, priced
 
 
 def headline(rows: Sequence[Dict]) -> str:
@@ -38,11 +41,15 @@ def summarize(rows: Sequence[Dict]) -> Dict:
     estimated = f"estimated_{metric}"
     errors = [abs(r[estimated] - r[metric]) for r in rows
               if r.get(metric) is not None and r.get(estimated) is not None]
+    partial = f"partial_{metric}"   # with a label budget: the estimate from the rows labeled on arrival
+    partial_errors = [abs(r[partial] - r[metric]) for r in rows
+                      if r.get(metric) is not None and r.get(partial) is not None]
     return {
         "batches": len(rows),
         "metric": metric,
         f"mean_{metric}": round(mean(values), 4) if values else None,
         "estimation_mae": round(mean(errors), 4) if errors else None,
+        "partial_estimation_mae": round(mean(partial_errors), 4) if partial_errors else None,
         "retrains": sum(1 for r in rows if r["retrained"]),
         "retrains_before_labels": sum(1 for r in rows if r["retrained"] and r.get("labeled") is False),
         "pushes": sum(1 for r in rows if r.get("pushed_version")),
@@ -54,6 +61,7 @@ def summarize(rows: Sequence[Dict]) -> Dict:
 def markdown(title: str, rows: Sequence[Dict]) -> str:
     summary, metric = summarize(rows), headline(rows)
     price_header = PRICE_HEADER if priced(rows) else ()   # with `economics:`: each decision's price
+    labels_header = LABELS_HEADER if partly_labeled(rows) else ()   # labels on some rows, a drop split
     name = metric.upper() if metric in LOWER_IS_BETTER else metric.capitalize()
     lines = [f"# {title}", "",
              f"{name} is the serving model's, on each batch, before any retraining on that batch"
@@ -61,8 +69,8 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
              + ("what its error model predicted from its predictions alone" if metric in LOWER_IS_BETTER else
                 "what its calibrated probabilities alone predicted") + " (no labels), with its 3-sigma band.", "",
              "| " + " | ".join(["batch", "serving version", metric, "estimated", "retrained", "pushed", "train s",
-                                *price_header, "reason"]) + " |",
-             "|---" * (8 + len(price_header)) + "|"]
+                                *labels_header, *price_header, "reason"]) + " |",
+             "|---" * (8 + len(labels_header) + len(price_header)) + "|"]
     for r in rows:
         accuracy = f"{r[metric]:.3f}" if r.get(metric) is not None else "-"
         estimated = "-" if r.get(f"estimated_{metric}") is None else f"{r['estimated_' + metric]:.3f}" + (
@@ -71,9 +79,13 @@ def markdown(title: str, rows: Sequence[Dict]) -> str:
         lines.append(f"| {r['batch']} | {r['serving_version']} | {accuracy} | {estimated} "
                      f"| {'yes' if r['retrained'] else 'no'} "
                      f"| {r.get('pushed_version') or '-'} | {r['train_seconds']:.0f} | "
+                     + "".join(f"{text} | " for text in (labels_cells(r, metric) if labels_header else ()))
                      + "".join(f"{text} | " for text in (price_cells(r) if price_header else ())) + f"{r['reason']} |")
     estimation = (f"; estimated vs realized {metric}: mean absolute difference {summary['estimation_mae']}"
                   if summary["estimation_mae"] is not None else "")
+    if summary["partial_estimation_mae"] is not None:
+        estimation += (f"; estimated from the rows labeled on arrival vs realized {metric}: mean absolute difference "
+                       f"{summary['partial_estimation_mae']}")
     early = summary["retrains_before_labels"]
     lines += ["", f"Mean {metric}: {summary['mean_' + metric]}; retrains: {summary['retrains']}"
                   f"{f' ({early} before the labels arrived)' if early else ''}; "

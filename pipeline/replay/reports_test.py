@@ -103,3 +103,25 @@ def test_a_replay_row_carries_the_decisions_price_from_the_batch_outcome():
     assert outcome.to_dict()["price"]["verdict"] == "pays"   # `adapt evaluate-batch --json` states it too
     unpriced = batch_row(BatchOutcome(**{**vars(outcome), "price": None}))
     assert (unpriced["expected_gain"], unpriced["retrain_cost"], unpriced["verdict"]) == (None, None, None)
+
+
+def test_a_row_labeled_on_some_rows_shows_its_estimate_from_n_of_m_rows_and_its_drop_split():
+    from pipeline.local.batch_evaluation import BatchOutcome
+    from pipeline.replay.replay import batch_row
+    partial = {"metric": "accuracy", "value": 0.7, "standard_error": 0.03, "low": 0.61, "high": 0.79,
+               "labeled_rows": 100, "rows": 1000, "weighted": True}
+    split = {"metric": "accuracy", "reference": 0.9, "estimated": 0.88, "realized": 0.7,
+             **{part: {"value": value, "standard_error": 0.02} for part, value in
+                (("total", 0.2), ("input_shift", 0.02), ("class_shares", 0.03), ("concept", 0.15))}}
+    outcome = BatchOutcome(batch="b1", serving_version=1, labeled=True, metrics={"accuracy": 0.7},
+                           performance_reason="", drifted=False, drifted_features=[], drift_reason="", retrain=True,
+                           reason="accuracy from 100 of 1000 rows", span=0, partial=partial, drop_explained=split)
+    row = {**batch_row(outcome), "accuracy": 0.72}   # the realized figure once all labels came
+    assert (row["partial_accuracy"], row["labeled_rows"], row["rows"], row["drop_concept"]) == (0.7, 100, 1000, 0.15)
+    rows = [row, _row("b2", 0.8, 0.81)]
+    text = reports.markdown("t", rows)
+    assert "| from labels on some rows | drop: inputs / class shares / concept |" in text
+    assert "| 0.700 (band 0.610-0.790) from 100 of 1000 rows | 0.200: +0.020 / +0.030 / +0.150 ±0.020 |" in text
+    assert "| b2 | 1 | 0.800 | 0.810 (0.770-0.850) | no | - | 0 | - | - | r |" in text
+    assert reports.summarize(rows)["partial_estimation_mae"] == 0.02
+    assert "from labels on some rows" not in reports.markdown("t", ROWS)   # fully labeled replays: as before

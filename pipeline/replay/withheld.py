@@ -5,17 +5,20 @@ The copy of batch B is `<workspace>/replays/<name>/B/`: its data files with the
 label column taken out (CSV), or its images; the labels wait beside it in
 `<workspace>/replays/<name>/.labels/B.csv` (one row per instance, with its
 instance id) until `deliver` moves them into the copy as its labels file, the
-way a labels file arrives in a real batch folder. The user's folders are only
-read.
+way a labels file arrives in a real batch folder. With a label budget, the rows a
+label request chose arrive first (`deliver_early`: a labels file naming only them,
+with their inclusion probabilities), the whole labels N batches on. The user's
+folders are only read.
 """
 import csv
 import os
 import shutil
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Mapping, Optional
 
 from core.data.batch import Batch, label_text
 from core.errors import BatchError
+from core.labeling.acquisition import PROBABILITY_COLUMN
 
 PENDING = ".labels"
 
@@ -78,18 +81,44 @@ def withhold(source: Batch, root: Path, labels_file: str) -> Path:
 
 def deliver(copy: Path, labels_file: str) -> Path:
     """The withheld labels arrive: moved into the copy as its labels file."""
-    pending = copy.parent / PENDING / f"{copy.name}.csv"
+    pending = _pending(copy)
     target = copy / labels_file
     if pending.exists():
         os.replace(pending, target)
     return target
 
 
+def deliver_early(copy: Path, labels_file: str, chosen: Mapping[str, float]) -> Path:
+    """Some labels arrive early (`adapt replay --label-budget K`): the labels file of the copy names only the
+    `chosen` rows ({instance id: inclusion probability}, as a label request chose them) with their labels and
+    probabilities, the way a reviewer's filled-in to-label.csv comes back; the whole labels still wait for
+    `deliver`. Returns the file written."""
+    label = _pending_header(copy)[1]
+    waiting = withheld_labels(copy, labels_file)
+    target = copy / labels_file
+
+    def write_labels(handle):
+        writer = csv.writer(handle)
+        writer.writerow(["instance_id", label, PROBABILITY_COLUMN])
+        writer.writerows([instance_id, waiting.get(instance_id) or "", f"{probability:.8g}"]
+                         for instance_id, probability in chosen.items())
+    _write_atomically(target, write_labels)
+    return target
+
+
+def _pending(copy: Path) -> Path:
+    return copy.parent / PENDING / f"{copy.name}.csv"
+
+
+def _pending_header(copy: Path) -> List[str]:
+    with open(_pending(copy), newline="") as handle:
+        return next(csv.reader(handle))
+
+
 def withheld_labels(copy: Path, labels_file: str) -> Dict[str, Optional[str]]:
-    """{instance id: label} of a copy, delivered or still waiting."""
-    path = copy / labels_file
-    path = path if path.exists() else copy.parent / PENDING / f"{copy.name}.csv"
+    """{instance id: label} of a copy, still waiting or delivered."""
+    path = _pending(copy) if _pending(copy).exists() else copy / labels_file
     with open(path, newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
-        return {instance_id: label_text(label) for instance_id, label in reader}
+        return {row[0]: label_text(row[1]) for row in reader}

@@ -39,3 +39,18 @@ def test_a_batch_without_labels_cannot_have_them_withheld(tmp_path):
     write_csv(tmp_path / "b" / "data.csv", ["fare"], [["1.0"]])
     with pytest.raises(BatchError, match="no labels to withhold"):
         withheld.withhold(Batch(str(tmp_path / "b"), label="big_tipper"), tmp_path / "replays", "labels.csv")
+
+
+def test_with_a_label_budget_the_chosen_rows_arrive_first_with_their_probabilities_then_all(tmp_path):
+    from core.labeling.weights import recorded_inclusion_probabilities
+    source = tmp_path / "batches" / "b"
+    write_csv(source / "data.csv", ["fare", "big_tipper"], [[f"{i}.5", str(i % 2)] for i in range(10)])
+    copy = withheld.withhold(Batch(str(source), label="big_tipper"), tmp_path / "replays", "labels.csv")
+    withheld.deliver_early(copy, "labels.csv", {"data.csv:3": 0.25, "data.csv:8": 1.0})
+    early = Batch(str(copy), label="big_tipper")
+    assert early.labels_from_file() == {"data.csv:3": "1", "data.csv:8": "0"} and early.labeled_in_file() == 2
+    assert recorded_inclusion_probabilities(early) == {"data.csv:3": 0.25, "data.csv:8": 1.0}
+    assert len(withheld.withheld_labels(copy, "labels.csv")) == 10   # the whole labels still wait
+    assert withheld.withhold(Batch(str(source), label="big_tipper"), tmp_path / "replays", "labels.csv") == copy
+    withheld.deliver(copy, "labels.csv")
+    assert early.labeled_in_file() == 10 and recorded_inclusion_probabilities(early) == {}
