@@ -115,15 +115,18 @@ class LabelRequest:
         return cls(**{**{key: data[key] for key in ("batch", "model_version", "rows", "budget", "uniform_share",
                                                     "seed", "label", "created_at")}, "chosen": chosen})
 
-    def write_csv(self, path: Path, feature_columns: Sequence[str]) -> Path:
+    def write_csv(self, path: Path, feature_columns: Sequence[str], shown_ids: Optional[Dict[str, str]] = None) -> Path:
         """to-label.csv: instance_id, the inclusion probability, the features, and an empty label column to fill
-        in. Saved as the batch's labels.csv, it is read by id and weighted by its probability column."""
+        in. Saved as the batch's labels.csv, it is read by id and weighted by its probability column. `shown_ids`
+        ({instance id: the id to show}) names rows otherwise: a batch made from the prediction log by the request
+        ids the server returned, which its labels file may name rows by."""
+        shown_ids = shown_ids or {}
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(["instance_id", PROBABILITY_COLUMN, *feature_columns, self.label])
             for row in self.chosen:
-                writer.writerow([row.instance_id, f"{row.inclusion_probability:.8g}",
+                writer.writerow([shown_ids.get(row.instance_id, row.instance_id), f"{row.inclusion_probability:.8g}",
                                  *[row.features.get(column, "") for column in feature_columns], ""])
         return path
 

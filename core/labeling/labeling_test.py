@@ -93,6 +93,11 @@ def test_chosen_rows_and_the_written_request_and_csv(tmp_path):
     assert list(rows[0]) == ["instance_id", PROBABILITY_COLUMN, "x1", "channel", "churned"]
     assert [row["instance_id"] for row in rows] == [row.instance_id for row in chosen]
     assert all(0 < float(row[PROBABILITY_COLUMN]) <= 1 and row["churned"] == "" for row in rows)
+    logged = {chosen[0].instance_id: "trip-7"}   # a batch made from the prediction log: rows by request id
+    request.write_csv(tmp_path / "logged.csv", ["x1"], shown_ids=logged)
+    with open(tmp_path / "logged.csv") as handle:
+        shown = [row["instance_id"] for row in csv.DictReader(handle)]
+    assert shown[0] == "trip-7" and shown[1:] == [row.instance_id for row in chosen[1:]]
     request.write_record(tmp_path / "request.json")
     assert read_request(tmp_path / "request.json").probabilities() == request.probabilities()
     with pytest.raises(ValueError):

@@ -87,7 +87,8 @@ def cmd_batch_from_log(args) -> int:
 def _made_text(made) -> str:
     answered = ", ".join(f"version {key}: {count}" for key, count in sorted(made["answered_by"].items()))
     return (f"{made['batch']}: {made['rows']} instances from {made['requests']} requests ({answered}); "
-            f"bring labels.csv with an instance_id column of the request ids, then `adapt evaluate-batch "
+            f"bring labels.csv with an instance_id column of the request ids (`adapt labels request "
+            f"{Path(made['batch']).name} --budget N` chooses the rows worth labeling), then `adapt evaluate-batch "
             f"{Path(made['batch']).name}`")
 
 

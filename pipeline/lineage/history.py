@@ -1,5 +1,5 @@
-"""`adapt history`: one row per retraining event (and per rollback, canary step and alert sent), read from ML
-Metadata.
+"""`adapt history`: one row per retraining event (and per rollback, canary step, schema version, alert sent and
+label request), read from ML Metadata.
 
 The table a data scientist queries months later to explain a prediction: which
 version served after each event, whether the event changed it, what started
@@ -17,7 +17,7 @@ from core.metrics import LOWER_IS_BETTER
 from core.policy.economics import RetrainRecord
 from core.workspace import Workspace
 from pipeline.lineage.graph import Metadata, prop
-from pipeline.lineage.records import Alert, Canary, RetrainingEvent, Rollback, SchemaChange
+from pipeline.lineage.records import Alert, Canary, LabelRequested, RetrainingEvent, Rollback, SchemaChange
 
 COLUMNS = ["time", "model", "event", "trigger", "reason", "spans", "updated", "production_version", "metric",
            "batch_value", "estimated_value", "candidate_value", "baseline_value", "batch_accuracy", "estimated_accuracy",
@@ -115,8 +115,21 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
             "batch_accuracy": None, "estimated_accuracy": None, "compute_seconds": 0.0,
             "outcome": "sent" if delivered else f"not delivered ({prop(execution, 'status', '')})",
         })
+    rows += [label_request_row(execution) for execution in meta.adapt_executions(LabelRequested.TYPE)]
     rows = [r for r in rows if not model_name or r["model"] == model_name]
     return sorted(rows, key=lambda r: r["time"])
+
+
+def label_request_row(execution) -> Dict[str, Any]:
+    """A label request's row: the batch, the serving version that chose, how many of its rows, and the files."""
+    values = {name: prop(execution, name) for name in ("batch", "model_version", "rows", "budget", "chosen",
+                                                       "uniform_share", "seed", "weights_file", "to_label")}
+    return {**dict.fromkeys(COLUMNS), **values, "candidate_metrics": {}, "baseline_metrics": {},
+            "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
+            "event": "label request", "trigger": "manual", "spans": "", "updated": False, "compute_seconds": 0.0,
+            "reason": f"batch {values['batch']}: {values['chosen']} of {values['rows']} rows to label, chosen by "
+                      f"version {values['model_version']} (active testing, uniform share {values['uniform_share']})",
+            "outcome": f"requested: {values['to_label']}; weights in {values['weights_file']}"}
 
 
 def to_csv(rows: List[Dict[str, Any]]) -> str:

@@ -54,6 +54,12 @@ SchemaChange = _record_type("adapt.SchemaChange", "A new version of the data con
 Alert = _record_type("adapt.Alert", "An alert sent (pipeline/lineage/alerts.py), delivered or not.", event=str,
                      text=str, delivered=int, status=str)
 
+LabelRequested = _record_type(
+    "adapt.LabelRequest", "`adapt labels request`: rows of a batch chosen to be labeled (active testing) by the "
+    "serving version: the batch's rows, the budget, the rows chosen, the sample's uniform share and seed, the request "
+    "with each chosen row's inclusion probability (`weights_file`) and the file for reviewers (`to_label`).",
+    batch=str, model_version=int, rows=int, budget=int, chosen=int, uniform_share=float, seed=int, weights_file=str,
+    to_label=str)
 
 
 def price_properties(evidence: Dict[str, Any]) -> Dict[str, Any]:
@@ -64,7 +70,7 @@ def price_properties(evidence: Dict[str, Any]) -> Dict[str, Any]:
     return {"expected_gain": stated.expected_gain, "retrain_cost": stated.cost, "verdict": stated.verdict}
 
 
-RECORDS = (RetrainingEvent, Rollback, Canary, SchemaChange, Alert)
+RECORDS = (RetrainingEvent, Rollback, Canary, SchemaChange, Alert, LabelRequested)
 Record = Any  # an instance of one of RECORDS
 
 

@@ -20,6 +20,8 @@ STORED = {
     "adapt.SchemaChange": {"model_name": S, "from_version": I, "to_version": I, "reason": S, "who": S, "batch": S,
                            "span": I, "changes": S},
     "adapt.Alert": {"model_name": S, "event": S, "text": S, "delivered": I, "status": S},
+    "adapt.LabelRequest": {"model_name": S, "batch": S, "model_version": I, "rows": I, "budget": I, "chosen": I,
+                           "uniform_share": D, "seed": I, "weights_file": S, "to_label": S},
 }
 # Added since (issue 48: a priced decision's expected gain, cost and verdict): a store made before gains them.
 ADDED = {"adapt.RetrainingEvent": {"expected_gain": D, "retrain_cost": D, "verdict": S}}
@@ -57,7 +59,10 @@ def test_records_read_back_as_written_in_the_models_history(tmp_path, made_befor
                records.Rollback(model_name="taxi", from_version=2, to_version=1, reason="by hand"),
                records.Canary(model_name="taxi", action="start", version=2, stable_version=1, traffic=0.25, shadow=0),
                records.SchemaChange(model_name="taxi", from_version=1, to_version=2, who="me", batch="b3"),
-               records.Alert(model_name="other", event="drift", text="b3 drifted", delivered=1, status="200")]
+               records.Alert(model_name="other", event="drift", text="b3 drifted", delivered=1, status="200"),
+               records.LabelRequested(model_name="taxi", batch="b3", model_version=2, rows=900, budget=100, chosen=100,
+                                      uniform_share=0.5, seed=0, weights_file="b3/.label-request.json",
+                                      to_label="to-label.csv")]
     ids = [meta.record(record) for record in written]
     for record, execution_id in zip(written, ids):
         [execution] = meta.adapt_executions(record.TYPE)

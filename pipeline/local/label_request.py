@@ -5,8 +5,9 @@ examples and model calls); its calibration (a classifier) or error model (a regr
 beside it, turn the answers into each row's expected loss; core/labeling/acquisition.py chooses the rows.
 Written: to-label.csv (the ids, each row's inclusion probability, the features and an empty label column) and
 the request in the batch folder (a dot file: the batch's fingerprint stays), from which PerformanceEvaluator
-weights the labels when they come. ML Metadata has no record type for a request yet: the batch folder is its
-record.
+weights the labels when they come, and an adapt.LabelRequest execution in ML Metadata (budget, rows, chosen,
+the weights file), which `adapt history` lists. A batch made from the prediction log (`adapt batch from-log`)
+names its rows in to-label.csv by the request ids the server returned.
 """
 import datetime
 import itertools
@@ -90,7 +91,20 @@ def request_labels(workspace: Workspace, config: Config, batch_path: str, budget
                            datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                            [chosen[row_id] for row_id in ids if row_id in chosen])
     target = Path(output) if output else workspace.reports / "label-requests" / batch.batch_id / "to-label.csv"
-    request.write_csv(target, features)
+    by_request = {instance: request_id for request_id, instance in batch.request_ids().items()}
+    request.write_csv(target, features, shown_ids=by_request)
     with batch.open(REQUEST_FILE, "wt") as handle:
         handle.write(json.dumps(request.to_dict(), indent=1))
+    record_request(workspace, config, request, batch.file_path(REQUEST_FILE), target)
     return request, target
+
+
+def record_request(workspace: Workspace, config: Config, request: LabelRequest, weights_file: str,
+                   to_label: Path) -> int:
+    """The request as an execution in ML Metadata (`adapt history` lists it); its id."""
+    from pipeline.lineage.graph import Metadata
+    from pipeline.lineage.records import LabelRequested
+    return Metadata.of(workspace, config).record(LabelRequested(
+        model_name=config.model.name, batch=request.batch, model_version=request.model_version, rows=request.rows,
+        budget=request.budget, chosen=len(request.chosen), uniform_share=request.uniform_share, seed=request.seed,
+        weights_file=weights_file, to_label=str(to_label)))
