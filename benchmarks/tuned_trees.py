@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from benchmarks import reference
+from benchmarks import command_line, reference
 from core.hyperparameters import AUTO_EVERY
 from core.trees import ydf_learner
 from models import gradient_boosted, tree_search
@@ -148,10 +148,9 @@ def main() -> int:
         rows = run_use_case(use_case, root, args.budget)
         parts.append(table(use_case, rows, use_case != "taxi"))
         print(parts[-1], flush=True)
-    command = "python -m benchmarks.tuned_trees " + " ".join(sys.argv[1:])
     (RESULTS / "tuned_trees.md").write_text(
-        f"# adapt's trees tuned and untuned beside HistGradientBoosting\n\nCommand: `{command.strip()}` "
-        f"({time.strftime('%Y-%m-%d')}, 2-core machine shared with other jobs, {time.perf_counter() - started:.0f} s)"
+        f"# adapt's trees tuned and untuned beside HistGradientBoosting\n\n{command_line('tuned_trees', None)}, "
+        f"shared with other jobs, {time.perf_counter() - started:.0f} s"
         f"\n\nEvery model is retrained before each batch on the {WINDOW} batches before it (their 80 % train "
         f"splits) and scored on every labeled row of the batch. {__doc__.split(chr(10) + chr(10), 2)[2]}\n\n"
         + "\n\n".join(parts) + "\n")
