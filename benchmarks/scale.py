@@ -130,10 +130,22 @@ def run_size(root: Path, rows: int, window: int, log: Path, command: str) -> Siz
     step(f"train window 1-{window}", rows * window, "train", "--spans", f"1-{window}", "--no-cache")
     set_config(workdir, {"retraining.policy": "static"})
     step(f"evaluate-batch {window + 1}", rows, "evaluate-batch", batches[window].folder)
-    run.bare, run.bare_fit = measure_bare_fit([batch.folder / "data.csv" for batch in batches[:window]], LABEL, log)
+    measure_bare(run, root, log)
+    return run
+
+
+def measure_bare(run: SizeRun, root: Path, log: Path) -> None:
+    """The bare learner on the window's rows, its columns as the workspace's model package reads them."""
+    from core.workspace import Workspace
+    from models.tabular.settings import VOCABULARY_SIZE
+    roles = Workspace.open(str(root / f"workspace-{run.rows}")).load_config().model.features
+    chosen = {role: [name for name, given in roles.items() if given == role] for role in ("categorical", "ignore")}
+    csv_files = [root / f"table-{run.rows}" / f"batch-{number:02d}" / "data.csv" for number in range(1, run.window + 1)]
+    run.bare, run.bare_fit = measure_bare_fit(csv_files, LABEL, chosen["categorical"], VOCABULARY_SIZE,
+                                              chosen["ignore"], log)
+    rows = run.rows
     print(f"  {rows:,} rows: bare fit {run.bare_fit.fit_seconds:.1f} s (read {run.bare_fit.read_seconds:.1f} s), "
           f"peak {run.bare.peak_rss_mb:,.0f} MB", flush=True)
-    return run
 
 
 def per_second(rows: int, seconds: float) -> str:
@@ -215,6 +227,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--root", default="/tmp/adapt-scale")
     parser.add_argument("--window", type=int, default=4, help="spans the retrain takes; one more batch is evaluated")
     parser.add_argument("--output", default=str(RESULTS / "scale.md"), help="markdown; the JSON beside it")
+    parser.add_argument("--bare-only", action="store_true",
+                        help="measure again only the bare fit of sizes already measured (their tables and workspaces "
+                             "still under --root)")
     args = parser.parse_args(argv)
     root, output = Path(args.root), Path(args.output)
     root.mkdir(parents=True, exist_ok=True)
@@ -225,7 +240,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log = root / f"scale-{rows}.log"
         log.write_text("")
         print(f"{rows:,} rows a batch (log: {log})", flush=True)
-        runs[rows] = run_size(root, rows, args.window, log, command)
+        if args.bare_only:
+            measure_bare(runs[rows], root, log)
+        else:
+            runs[rows] = run_size(root, rows, args.window, log, command)
         save_runs(stored, runs)   # each size kept as soon as it is measured
         output.write_text(report(list(runs.values())))
     print(output.read_text())
