@@ -26,7 +26,8 @@ from typing import Dict, List, Optional, Sequence
 from benchmarks import LABEL, command_line
 from benchmarks.loop_speed import adapt
 from benchmarks.scale_data import write_batches
-from benchmarks.scale_measure import BareFit, CommandMeasurement, NodeMeasurement, measure, measure_bare_fit
+from benchmarks.scale_measure import (BareFit, CommandMeasurement, NodeMeasurement, add_nested_nodes, measure,
+                                      measure_bare_fit)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_EXPONENT = 1.1
@@ -119,6 +120,10 @@ def run_size(root: Path, rows: int, window: int, log: Path, command: str) -> Siz
 
     def step(name: str, command_rows: int, *args) -> None:
         run.commands.append(measure(adapt(*args, "--workdir", workdir), name, command_rows, log))
+        if args[0] == "evaluate-batch":
+            run_logs = sorted((workdir / "reports" / "logs").glob(f"evaluate-{Path(args[1]).name}-*.log"))
+            if run_logs:
+                add_nested_nodes(run.commands[-1], run_logs[-1], "PipelineTrigger")
         print(f"  {rows:,} rows: {name} {run.commands[-1].seconds:.1f} s, "
               f"peak {run.commands[-1].peak_rss_mb:,.0f} MB", flush=True)
 
@@ -156,7 +161,8 @@ def size_table(run: SizeRun) -> List[str]:
     lines = [f"### {run.rows:,} rows a batch ({run.date}; {run.machine})", "", f"Command: `{run.command}`", "",
              "| command / node | rows | seconds | peak RSS MB | rows/s |", "|---|---|---|---|---|"]
     for name, stage in run.stages().items():
-        lines.append(f"| {name} | {stage.rows:,} | {stage.seconds:.1f} | {stage.peak_rss_mb:,.0f} | "
+        memory = f"{stage.peak_rss_mb:,.0f}" if stage.peak_rss_mb else "-"   # ran between two samples, or nested
+        lines.append(f"| {name} | {stage.rows:,} | {stage.seconds:.1f} | {memory} | "
                      f"{per_second(stage.rows, stage.seconds)} |")
     if run.bare_fit:
         lines.append(f"\nThe bare fit's own figures: {run.bare_fit.rows:,} rows read in {run.bare_fit.read_seconds:.1f} s, "
