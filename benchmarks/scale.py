@@ -120,10 +120,6 @@ def run_size(root: Path, rows: int, window: int, log: Path, command: str) -> Siz
 
     def step(name: str, command_rows: int, *args) -> None:
         run.commands.append(measure(adapt(*args, "--workdir", workdir), name, command_rows, log))
-        if args[0] == "evaluate-batch":
-            run_logs = sorted((workdir / "reports" / "logs").glob(f"evaluate-{Path(args[1]).name}-*.log"))
-            if run_logs:
-                add_nested_nodes(run.commands[-1], run_logs[-1], "PipelineTrigger")
         print(f"  {rows:,} rows: {name} {run.commands[-1].seconds:.1f} s, "
               f"peak {run.commands[-1].peak_rss_mb:,.0f} MB", flush=True)
 
@@ -135,8 +131,20 @@ def run_size(root: Path, rows: int, window: int, log: Path, command: str) -> Siz
     step(f"train window 1-{window}", rows * window, "train", "--spans", f"1-{window}", "--no-cache")
     set_config(workdir, {"retraining.policy": "static"})
     step(f"evaluate-batch {window + 1}", rows, "evaluate-batch", batches[window].folder)
+    nested_retrains(run, root)
     measure_bare(run, root, log)
     return run
+
+
+def nested_retrains(run: SizeRun, root: Path) -> None:
+    """Each evaluate-batch's retrain, node by node, from the batch's run log in the workspace."""
+    logs = root / f"workspace-{run.rows}" / "reports" / "logs"
+    for measured in run.commands:
+        if measured.name.startswith("evaluate-batch ") and not any(" > " in node.node for node in measured.nodes):
+            number = int(measured.name.split()[1])
+            run_logs = sorted(logs.glob(f"evaluate-batch-{number:02d}-*.log"))
+            if run_logs:
+                add_nested_nodes(measured, run_logs[-1], "PipelineTrigger")
 
 
 def measure_bare(run: SizeRun, root: Path, log: Path) -> None:
@@ -234,8 +242,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--window", type=int, default=4, help="spans the retrain takes; one more batch is evaluated")
     parser.add_argument("--output", default=str(RESULTS / "scale.md"), help="markdown; the JSON beside it")
     parser.add_argument("--bare-only", action="store_true",
-                        help="measure again only the bare fit of sizes already measured (their tables and workspaces "
-                             "still under --root)")
+                        help="measure again only the bare fit (and read the retrains' run logs) of sizes already "
+                             "measured (their tables and workspaces still under --root)")
     args = parser.parse_args(argv)
     root, output = Path(args.root), Path(args.output)
     root.mkdir(parents=True, exist_ok=True)
@@ -247,6 +255,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log.write_text("")
         print(f"{rows:,} rows a batch (log: {log})", flush=True)
         if args.bare_only:
+            nested_retrains(runs[rows], root)
             measure_bare(runs[rows], root, log)
         else:
             runs[rows] = run_size(root, rows, args.window, log, command)
