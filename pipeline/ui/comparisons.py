@@ -60,7 +60,8 @@ def cached(workspace: Workspace, newer: Dict[str, Any], older: Dict[str, Any]) -
 def on_newer_holdout(workspace: Workspace, newer: Dict[str, Any], older: Dict[str, Any],
                      rescore: bool = True) -> Optional[Comparison]:
     """The cached comparison; else, with `rescore`, one scored now in a child process (None without `rescore`).
-    A child that fails leaves nothing cached, and the result says what went wrong."""
+    A child that fails is cached too, saying what went wrong, so that no page load tries again (delete the file
+    in reports/comparisons/ to)."""
     found = cached(workspace, newer, older)
     if found is not None or not rescore:
         return found
@@ -72,8 +73,12 @@ def on_newer_holdout(workspace: Workspace, newer: Dict[str, Any], older: Dict[st
         failure = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["no message"])[-1]
     except subprocess.TimeoutExpired:
         failure = f"scoring took over {RESCORE_TIMEOUT_SECONDS} s"
-    return cached(workspace, newer, older) or Comparison(model_key(newer), model_key(older), newer.get("holdout") or {},
-                                                         problem=f"scoring failed: {failure}")
+    found = cached(workspace, newer, older)
+    if found is None:
+        found = _with(Comparison(model_key(newer), model_key(older), newer.get("holdout") or {}),
+                      problem=f"scoring failed: {failure or 'no result written'}")
+        write(workspace, newer, older, found)
+    return found
 
 
 # -- scoring (TensorFlow; the child process) ---------------------------------------------------------------------
