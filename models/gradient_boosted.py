@@ -139,10 +139,12 @@ _LABEL = "__label__"
 
 def ydf_columns(features: Dict[str, np.ndarray], categorical: Iterable[str]) -> Dict[str, np.ndarray]:
     """Transform's outputs as YDF reads them: YDF reads integer ids as numbers; as text they are categories (a
-    negative id, TF-DF's missing, is empty)."""
+    negative id, TF-DF's missing, is empty). Columns sorted by name: Transform hands its features over in an order
+    that changes from one process to the next, and YDF breaks a tie between two equally good splits by the
+    column's position, so the forests followed it."""
     categorical = set(categorical)
     return {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
-            for name, values in features.items()}
+            for name, values in sorted(features.items())}
 
 
 def _in_one_order(features: Dict[str, np.ndarray], labels: np.ndarray) -> Tuple[Dict[str, np.ndarray], np.ndarray]:

@@ -71,3 +71,15 @@ def test_the_locked_tensorflow_is_the_one_the_decision_forests_custom_ops_were_b
     import, and risked the ops' ABI, when the lock had 2.16.2)."""
     import tensorflow_decision_forests as tfdf
     assert tf.__version__ in tfdf.compatible_tf_versions, (tf.__version__, tfdf.compatible_tf_versions)
+
+
+def test_ydf_reads_the_columns_in_one_order_whatever_order_transform_hands_them_over_in():
+    # YDF breaks ties between equally good splits by a column's position; Transform's order changes between processes
+    features, _ = _rows(50, seed=3)
+    colour = np.arange(50) % 3
+    one = gradient_boosted.ydf_columns({"signal": features["signal"], "colour": colour, "noise": features["noise"]},
+                                       ["colour"])
+    other = gradient_boosted.ydf_columns({"noise": features["noise"], "signal": features["signal"], "colour": colour},
+                                         ["colour"])
+    assert list(one) == list(other) == ["colour", "noise", "signal"]
+    assert one["colour"][:3].tolist() == ["0", "1", "2"]

@@ -13,7 +13,7 @@ difference:
 The extra cost is at most one forest's worth of rows (one on half the rows, or four on a quarter each), grown by
 YDF outside TensorFlow, and one more pass over the rows to hold them in memory.
 """
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -60,17 +60,10 @@ def _metrics(regression: bool) -> Sequence[str]:
     return REGRESSION_METRICS if regression else CLASSIFICATION_METRICS
 
 
-def _ydf_columns(features: Dict[str, np.ndarray], categorical: Iterable[str]) -> Dict[str, np.ndarray]:
-    """Columns as out_of_fold_outputs hands them to YDF: integer ids of categories as text (negative: missing)."""
-    categorical = set(categorical)
-    return {name: (np.where(values < 0, "", values.astype(str)) if name in categorical else values)
-            for name, values in features.items()}
-
-
 def grow_forest(features: Dict[str, np.ndarray], labels: np.ndarray, unordered: Sequence[str], seed: int = 42,
                 regression: bool = False):
     """The Trainer's forest as YDF grows it (core/trees.py) on these rows."""
-    columns = _ydf_columns(features, unordered)
+    columns = gradient_boosted.ydf_columns(features, unordered)
     learner = ydf_learner(gradient_boosted._LABEL, set(unordered) & set(columns), regression, seed)
     return learner.train({**columns, gradient_boosted._LABEL: labels}, verbose=0)
 
@@ -78,8 +71,8 @@ def grow_forest(features: Dict[str, np.ndarray], labels: np.ndarray, unordered: 
 def forest_answers(forest, features: Dict[str, np.ndarray], unordered: Sequence[str], classes: int,
                    regression: bool = False) -> np.ndarray:
     """A grown forest's answers in the TF-DF model's layout."""
-    return gradient_boosted._as_tfdf_outputs(forest, forest.predict(_ydf_columns(features, unordered)), classes,
-                                             regression)
+    answers = forest.predict(gradient_boosted.ydf_columns(features, unordered))
+    return gradient_boosted._as_tfdf_outputs(forest, answers, classes, regression)
 
 
 def _half_forest_answers(unordered: Sequence[str], classes: int, train: Tuple[Dict[str, np.ndarray], np.ndarray],
