@@ -61,6 +61,12 @@ class LearningCurve:
         return f"{self.metric} {said} ({self.scored_on}, {self.scored_rows:,} rows scored)"
 
 
+def standard_error(values) -> float:
+    """The standard error of the mean of per-row values, a numpy array (0 for fewer than two rows)."""
+    import numpy as np   # here: the rest of this module is pure Python
+    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+
+
 INFO_KEY = "learning_curves"
 
 

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve
+from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve, standard_error
 from core.trees import ydf_learner
 from models import gradient_boosted
 
@@ -40,18 +40,14 @@ def _per_row(metric: str, outputs: np.ndarray, labels: np.ndarray) -> Tuple[floa
     return rmse, errors ** 2 / (2 * rmse) if rmse else np.zeros(len(errors))
 
 
-def _stderr(values: np.ndarray) -> float:
-    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
-
-
 def curves(metrics: Sequence[str], answers: Sequence[Tuple[int, np.ndarray]], labels: np.ndarray,
            training_rows: int, scored_on: str) -> List[LearningCurve]:
     """One curve per metric from forests' answers on the same rows: [(rows grown on, outputs)], fewest first."""
     found = []
     for metric in metrics:
         scored = [(rows, *_per_row(metric, outputs, labels)) for rows, outputs in answers]
-        points = tuple(CurvePoint(int(rows), value, _stderr(shares)) for rows, value, shares in scored)
-        paired = _stderr(scored[-1][2] - scored[-2][2])
+        points = tuple(CurvePoint(int(rows), value, standard_error(shares)) for rows, value, shares in scored)
+        paired = standard_error(scored[-1][2] - scored[-2][2])
         found.append(LearningCurve(metric, points, paired, int(training_rows), scored_on, len(labels)))
     return found
 

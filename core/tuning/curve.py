@@ -13,7 +13,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve
+from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve, standard_error
 from core.trees import MIN_EXAMPLES
 
 CROSS_FIT_BELOW = 1000   # holdout rows the Trainer measures the curve on alone (models/gradient_boosted.py)
@@ -22,10 +22,6 @@ FOLDS = 4                # the Trainer's cross-fitting folds
 Columns = Dict[str, np.ndarray]
 # grows a forest on (columns, labels) and returns a function scoring (columns, labels) row by row
 Grow = Callable[[Columns, np.ndarray], Callable[[Columns, np.ndarray], np.ndarray]]
-
-
-def _stderr(values: np.ndarray) -> float:
-    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
 
 
 def _part(columns: Columns, rows: np.ndarray) -> Columns:
@@ -39,8 +35,8 @@ def _growable(labels: np.ndarray, regression: bool) -> bool:
 def from_scores(metric: str, points: Sequence[Tuple[int, np.ndarray]], training_rows: int,
                 scored_on: str) -> LearningCurve:
     """The curve through [(rows grown on, per-row scores on the same rows)], fewest rows first."""
-    paired = _stderr(points[-1][1] - points[-2][1])
-    return LearningCurve(metric, tuple(CurvePoint(int(rows), float(scores.mean()), _stderr(scores))
+    paired = standard_error(points[-1][1] - points[-2][1])
+    return LearningCurve(metric, tuple(CurvePoint(int(rows), float(scores.mean()), standard_error(scores))
                                        for rows, scores in points),
                          paired, int(training_rows), scored_on, len(points[-1][1]))
 
