@@ -25,6 +25,7 @@ from core.config_runtime import (AlertsConfig, BatchingConfig, BeamConfig, Kubef
                                  PredictionConfig, PushConfig, ServingConfig)
 from core.errors import ConfigError
 from core.hyperparameters import TuneSchedule
+from core.label_scale import AUTO as AUTO_SCALE, MODES as LABEL_SCALES, parse_mode as parse_label_scale
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
 from core.policy.economics import Economics
 from core.policy.more_data import MoreDataSettings
@@ -75,9 +76,15 @@ class ModelConfig:
         "cost what an untuned retrain does."))
     tune_budget_seconds: int = field(default=60, metadata=doc(
         "gbt: the time a search may take (its trials stop once it is spent).", min=1))
+    label_scale: str = field(default=AUTO_SCALE, metadata=doc(
+        "gbt regression: the scale the label is trained on. auto: log1p when the label has no negative value, "
+        "skewness above 1 and a forest on log1p has the lower MAE on the window's newest training rows (decided on "
+        "the first training, then every 4 retrains; reused in between); identity; log. The served model always "
+        "answers in the label's unit.", choices=LABEL_SCALES))
 
     def __post_init__(self):
         TuneSchedule.parse(self.tune)  # a ConfigError naming model.tune when it is not off/auto/every N
+        parse_label_scale(self.label_scale)
 
 
 @dataclass(frozen=True)

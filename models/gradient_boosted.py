@@ -111,10 +111,11 @@ def _in_memory(dataset) -> Optional[Tuple[Dict[str, np.ndarray], np.ndarray]]:
 
 
 def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, folds: int = CROSS_FIT_FOLDS,
-                        seed: int = 42, regression: bool = False, hyperparameters: Optional[Mapping[str, Any]] = None
-                        ) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+                        seed: int = 42, regression: bool = False, hyperparameters: Optional[Mapping[str, Any]] = None,
+                        label_scale=None) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """(outputs, labels) for every training row, each from a forest grown without that row's fold: `build`'s
-    forest, grown by YDF (outputs as the TF-DF model's: one probability for 2 classes, one per class for more)."""
+    forest, grown by YDF (outputs as the TF-DF model's: one probability for 2 classes, one per class for more).
+    A regression label is grown on `label_scale` (core/label_scale.py) and answered in its unit."""
     rows = _in_memory(train_dataset)
     if rows is None or len(rows[1]) < folds * MIN_EXAMPLES:
         return None
@@ -128,8 +129,10 @@ def out_of_fold_outputs(unordered: Iterable[str], classes: int, train_dataset, f
     outputs = np.zeros((len(labels), 1 if regression or classes <= 2 else classes))
     for k in range(folds):
         fit, held = fold != k, fold == k
-        model = learner.train({**{n: v[fit] for n, v in columns.items()}, _LABEL: labels[fit]}, verbose=0)
-        outputs[held] = _as_tfdf_outputs(model, model.predict({n: v[held] for n, v in columns.items()}),
+        grown_on = labels[fit] if label_scale is None else label_scale.forward(np.asarray(labels[fit], dtype=float))
+        model = learner.train({**{n: v[fit] for n, v in columns.items()}, _LABEL: grown_on}, verbose=0)
+        answers = model.predict({n: v[held] for n, v in columns.items()})
+        outputs[held] = _as_tfdf_outputs(model, answers if label_scale is None else label_scale.inverse(answers),
                                          classes, regression)
     return outputs, labels
 

@@ -57,39 +57,43 @@ def _metrics(regression: bool) -> Sequence[str]:
 
 
 def grow_forest(features: Dict[str, np.ndarray], labels: np.ndarray, unordered: Sequence[str], seed: int = 42,
-                regression: bool = False):
-    """The Trainer's forest as YDF grows it (core/trees.py) on these rows."""
+                regression: bool = False, label_scale=None):
+    """The Trainer's forest as YDF grows it (core/trees.py) on these rows (a regression label on `label_scale`)."""
     columns = gradient_boosted.ydf_columns(features, unordered)
     learner = ydf_learner(gradient_boosted._LABEL, set(unordered) & set(columns), regression, seed)
-    return learner.train({**columns, gradient_boosted._LABEL: labels}, verbose=0)
+    grown_on = labels if label_scale is None else label_scale.forward(np.asarray(labels, dtype=float))
+    return learner.train({**columns, gradient_boosted._LABEL: grown_on}, verbose=0)
 
 
 def forest_answers(forest, features: Dict[str, np.ndarray], unordered: Sequence[str], classes: int,
-                   regression: bool = False) -> np.ndarray:
-    """A grown forest's answers in the TF-DF model's layout."""
+                   regression: bool = False, label_scale=None) -> np.ndarray:
+    """A grown forest's answers in the TF-DF model's layout (and the label's unit)."""
     answers = forest.predict(gradient_boosted.ydf_columns(features, unordered))
+    answers = answers if label_scale is None else label_scale.inverse(answers)
     return gradient_boosted._as_tfdf_outputs(forest, answers, classes, regression)
 
 
 def _half_forest_answers(unordered: Sequence[str], classes: int, train: Tuple[Dict[str, np.ndarray], np.ndarray],
-                         held: Dict[str, np.ndarray], seed: int, regression: bool) -> Optional[np.ndarray]:
+                         held: Dict[str, np.ndarray], seed: int, regression: bool,
+                         label_scale=None) -> Optional[np.ndarray]:
     """The answers on `held` of a forest grown on half the training rows (None: too few rows or one class)."""
     features, labels = gradient_boosted._in_one_order(*train)
     half = np.random.default_rng(seed).permutation(len(labels)) < len(labels) // 2
     if half.sum() < 2 * gradient_boosted.MIN_EXAMPLES or (not regression and len(np.unique(labels[half])) < 2):
         return None
-    forest = grow_forest({n: v[half] for n, v in features.items()}, labels[half], unordered, seed, regression)
-    return forest_answers(forest, held, unordered, classes, regression)
+    forest = grow_forest({n: v[half] for n, v in features.items()}, labels[half], unordered, seed, regression,
+                         label_scale)
+    return forest_answers(forest, held, unordered, classes, regression, label_scale)
 
 
 def on_holdout(unordered: Sequence[str], classes: int, train_dataset, holdout_dataset, outputs: np.ndarray,
-               labels: np.ndarray, seed: int = 42, regression: bool = False) -> List[LearningCurve]:
+               labels: np.ndarray, seed: int = 42, regression: bool = False, label_scale=None) -> List[LearningCurve]:
     """The curve on the holdout: a forest on half the training rows against the trained model (its `outputs`
     on the holdout rows `labels`, in the order `holdout_dataset` reads them); [] when it cannot be measured."""
     train, held = gradient_boosted._in_memory(train_dataset), gradient_boosted._in_memory(holdout_dataset)
     if train is None or held is None or not np.array_equal(held[1], labels):
         return []
-    half = _half_forest_answers(unordered, classes, train, held[0], seed, regression)
+    half = _half_forest_answers(unordered, classes, train, held[0], seed, regression, label_scale)
     if half is None:
         return []
     rows = len(train[1])
@@ -97,7 +101,7 @@ def on_holdout(unordered: Sequence[str], classes: int, train_dataset, holdout_da
 
 
 def out_of_fold(unordered: Sequence[str], classes: int, train_dataset, quarters: Tuple[np.ndarray, np.ndarray],
-                seed: int = 42, regression: bool = False) -> List[LearningCurve]:
+                seed: int = 42, regression: bool = False, label_scale=None) -> List[LearningCurve]:
     """The curve out of fold: the training rows answered by forests grown on a quarter of them (each fold's forest
     answers the next fold) against `quarters`, out_of_fold_outputs' four-fold answers (each forest grown on three
     quarters); [] when it cannot be measured."""
@@ -114,9 +118,10 @@ def out_of_fold(unordered: Sequence[str], classes: int, train_dataset, quarters:
         grown, held = fold == k, fold == (k + 1) % folds
         if grown.sum() < 2 * gradient_boosted.MIN_EXAMPLES or (not regression and len(np.unique(labels[grown])) < 2):
             return []
-        forest = grow_forest({n: v[grown] for n, v in features.items()}, labels[grown], unordered, seed, regression)
+        forest = grow_forest({n: v[grown] for n, v in features.items()}, labels[grown], unordered, seed, regression,
+                             label_scale)
         answers[held] = forest_answers(forest, {n: v[held] for n, v in features.items()}, unordered, classes,
-                                       regression)
+                                       regression, label_scale)
     count = len(labels)
     return curves(_metrics(regression), [(count // folds, answers), (count - count // folds, quarters[0])], labels,
                   count, OUT_OF_FOLD)

@@ -14,6 +14,7 @@ gives them: a search's, or the serving model's choice reused
 (models/tree_search.py), recorded in the info file.
 """
 import functools
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -24,8 +25,10 @@ import tensorflow_transform as tft
 from core import faults
 from core.contract import transformed_name
 from core.hyperparameters import INFO_KEY as HYPERPARAMETERS
+from core.label_scale import INFO_KEY as LABEL_SCALE
 from core.learning_curve import INFO_KEY as LEARNING_CURVES
 from models import export, gradient_boosted, learning_curve, tree_search, wide_and_deep
+from models import label_scale as label_scales
 
 
 @dataclass
@@ -57,26 +60,30 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     train_dataset = export.input_fn(fn_args.train_files, fn_args.data_accessor, tf_transform_output,
                                     gradient_boosted.BATCH_SIZE, transformed_name(label), epochs=1)
     unordered = inputs(tf_transform_output).unordered
-    chosen = tree_search.choose(
-        fn_args, lambda pattern: gradient_boosted._in_memory(export.input_fn(
-            pattern, fn_args.data_accessor, tf_transform_output, gradient_boosted.BATCH_SIZE,
-            transformed_name(label), epochs=1)), unordered, regression, seed)
+    read_rows = _rows_reader(fn_args, tf_transform_output, label)
+    scale = label_scales.choose(fn_args, read_rows, unordered, seed) if regression else None
+    chosen = tree_search.choose(fn_args, label_scales.scaled_rows(read_rows, scale) if scale else read_rows,
+                                unordered, regression, seed)
     hyperparameters = chosen.values if chosen is not None else None
     model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression,
                                    hyperparameters=hyperparameters)
-    trained = gradient_boosted.train(model, fn_args, train_dataset)
+    trained = gradient_boosted.train(model, fn_args, label_scales.training_dataset(train_dataset, scale))
+    if scale is not None:
+        logging.info("Trainer: the label is fitted on the %s", scale.text())
+    predict = label_scales.in_label_units(model, scale)   # the label's unit, wherever the model answers
     holdout = functools.partial(_holdout, fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE)
-    outputs, labels = export.holdout_outputs(model, holdout())
+    outputs, labels = export.holdout_outputs(predict, holdout())
     out_of_fold, curves = 0, []
     if len(labels) >= gradient_boosted.CROSS_FIT_BELOW:
         curves = learning_curve.on_holdout(unordered, len(classes), train_dataset, holdout(), outputs, labels,
-                                           seed=seed, regression=regression)
+                                           seed=seed, regression=regression, label_scale=scale)
     else:
         more = gradient_boosted.out_of_fold_outputs(unordered, len(classes), train_dataset, seed=seed,
-                                                    regression=regression, hyperparameters=hyperparameters)
+                                                    regression=regression, hyperparameters=hyperparameters,
+                                                    label_scale=scale)
         if more is not None:
             curves = learning_curve.out_of_fold(unordered, len(classes), train_dataset, more, seed=seed,
-                                                regression=regression)
+                                                regression=regression, label_scale=scale)
             outputs, labels = ((np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]]))
                                if len(labels) else more)
             out_of_fold = len(more[1])
@@ -85,7 +92,9 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
                   {**trained, **task, "kind": gradient_boosted.GBT,
                    LEARNING_CURVES: [curve.to_dict() for curve in curves],
-                   **({HYPERPARAMETERS: chosen.to_dict()} if chosen is not None else {})}, calibrator=calibrator)
+                   **({HYPERPARAMETERS: chosen.to_dict()} if chosen is not None else {}),
+                   **({LABEL_SCALE: scale.to_dict()} if scale is not None else {})},
+                  predict=predict, calibrator=calibrator)
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],
@@ -113,6 +122,17 @@ def label_scale(fn_args, tf_transform_output, label: str) -> Tuple[float, float]
         fn_args.train_files, fn_args.data_accessor, tf_transform_output, wide_and_deep.BATCH_SIZE,
         transformed_name(label), epochs=1)] or [np.zeros(1)])
     return float(np.mean(values)), float(np.std(values))
+
+
+def _rows_reader(fn_args, tf_transform_output, label: str) -> Callable:
+    """read(file pattern) -> the training rows as arrays (None when a feature is sparse), each pattern read once
+    however many choices (label scale, hyperparameter search) look at it."""
+    @functools.lru_cache(maxsize=None)
+    def read(pattern: str):
+        return gradient_boosted._in_memory(export.input_fn(pattern, fn_args.data_accessor, tf_transform_output,
+                                                           gradient_boosted.BATCH_SIZE, transformed_name(label),
+                                                           epochs=1))
+    return read
 
 
 def _holdout(fn_args, tf_transform_output, label: str, batch_size: int):

@@ -1,5 +1,5 @@
-"""Executor of CalibratedTrainer: TFX's GenericExecutor, then the model info's calibration and hyperparameters
-onto the artifact."""
+"""Executor of CalibratedTrainer: TFX's GenericExecutor, then the model info's calibration, hyperparameters and
+label scale onto the artifact."""
 import json
 from typing import Any, Dict
 
@@ -9,6 +9,7 @@ from tfx.utils import path_utils
 
 from core.contract import read_model_info
 from core.hyperparameters import INFO_KEY as HYPERPARAMETERS
+from core.label_scale import INFO_KEY as LABEL_SCALE
 
 
 def calibration_properties(info: Dict[str, Any]) -> Dict[str, Any]:
@@ -31,6 +32,15 @@ def hyperparameter_properties(info: Dict[str, Any]) -> Dict[str, Any]:
             "hyperparameters_searched": int(bool(chosen.get("searched")))}
 
 
+def label_scale_properties(info: Dict[str, Any]) -> Dict[str, Any]:
+    """{custom property: value} of the scale a regression label was trained on (core/label_scale.py): the scale,
+    and the whole choice as JSON (empty for a model that recorded none: a classifier, or trained before)."""
+    chosen = info.get(LABEL_SCALE)
+    if not chosen:
+        return {}
+    return {LABEL_SCALE: str(chosen.get("scale")), "label_scale_choice": json.dumps(chosen, sort_keys=True)}
+
+
 class Executor(trainer_executor.GenericExecutor):
 
     def Do(self, input_dict, output_dict, exec_properties):
@@ -40,7 +50,8 @@ class Executor(trainer_executor.GenericExecutor):
             info = read_model_info(path_utils.serving_model_path(model.uri))
         except FileNotFoundError:
             return    # a package that writes no model info: TFX's Trainer as it is
-        for name, value in {**calibration_properties(info), **hyperparameter_properties(info)}.items():
+        for name, value in {**calibration_properties(info), **hyperparameter_properties(info),
+                            **label_scale_properties(info)}.items():
             if isinstance(value, float):
                 model.set_float_custom_property(name, value)
             elif isinstance(value, str):

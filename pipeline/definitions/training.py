@@ -51,6 +51,7 @@ from core import contract
 from core.config import Config
 from core.contract import ModelPackage
 from core.hyperparameters import BUDGET_KEY, TUNE_KEY, TUNED_KINDS
+from core.label_scale import KEY as LABEL_SCALE_KEY
 from core.data.spans import SpanWindow
 from pipeline.definitions import names
 from pipeline.definitions import tfx_v1 as tfx
@@ -260,7 +261,7 @@ def _pusher(spec: TrainingPipelineSpec, model, model_blessing, infra_blessing):
 
 def _trainer_custom_config(spec: TrainingPipelineSpec) -> dict:
     run = {"training_mode": spec.config.training.mode, TUNE_KEY: spec.config.model.tune,
-           BUDGET_KEY: spec.config.model.tune_budget_seconds}
+           BUDGET_KEY: spec.config.model.tune_budget_seconds, LABEL_SCALE_KEY: spec.config.model.label_scale}
     if spec.target == LOCAL:
         run["spans"] = spec.window.spans
     else:
@@ -333,8 +334,8 @@ def create_training_pipeline(spec: TrainingPipelineSpec) -> tfx.dsl.Pipeline:
 
     baseline_node, baseline = _baseline(spec)
     warm_start = config.training.mode == "warm-start" and baseline is not None
-    # The trees never warm-start; they read the serving model's info for the hyperparameters to reuse
-    # (models/tree_search.py).
+    # The trees never warm-start; they read the serving model's info for the hyperparameters and label scale to
+    # reuse (models/tree_search.py, models/label_scale.py).
     reads_baseline = warm_start or (spec.model.kind in TUNED_KINDS and baseline is not None)
     trainer = CalibratedTrainer(
         run_fn=spec.model.run_fn,

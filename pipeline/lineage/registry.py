@@ -210,7 +210,8 @@ def show_model(workspace: Workspace, config: Config, version: int) -> Dict[str, 
         "calibrated", "ece_before", "ece_after", "calibration_rows", "calibration_out_of_fold_rows")}
     return {**row, "spans_trained_on": spans, "lineage": lineage,
             "calibration": calibration if calibration["ece_before"] is not None else {},
-            "hyperparameters": json.loads(prop(model, "hyperparameters") or "{}")}  # models/tree_search.py
+            "hyperparameters": json.loads(prop(model, "hyperparameters") or "{}"),  # models/tree_search.py
+            "label_scale": json.loads(prop(model, "label_scale_choice") or "{}")}  # models/label_scale.py
 
 
 # -- rollback ------------------------------------------------------------------------
