@@ -1,10 +1,15 @@
-"""How adapt says a value in words, for the command line's tables (pipeline/cli/tables.py) and the dashboard's
-pages (pipeline/ui/pages.py) alike: a number, a time, a batch's estimate, a holdout, the candidate against the
-serving model, prediction drift. Plain strings; the callers escape or lay them out."""
+"""How adapt says a value in words, for the command line's tables (pipeline/cli/tables.py), the replay report
+(pipeline/replay/reports.py) and the dashboard's pages (pipeline/ui/) alike: a number, a time, a batch's estimate,
+a holdout, the candidate against the serving model, prediction drift, a decision's price, an estimate from some
+labeled rows, a drop split by cause, a model's hyperparameters. Plain strings; the callers escape or lay them out.
+
+The `*_fields` functions turn what a component recorded into the flat row fields these read (a replay report's
+row and a dashboard row alike), so a value is named one way everywhere."""
 import time
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from core.config import headline_of
+from core.policy.economics import StatedPrice
 
 
 def when(stamp: Optional[float]) -> str:
@@ -68,12 +73,27 @@ def prediction_drift_text(found: Dict[str, Any]) -> str:
 PRICE_HEADER = ("expected gain", "cost", "verdict")
 
 
+def price_fields(price: Optional[StatedPrice]) -> Dict[str, Any]:
+    """A decision's price (SpanPreparator's report, `economics:`) as a row's `expected_gain`, `retrain_cost` and
+    `verdict`, None each for a decision not priced."""
+    return {"expected_gain": price.expected_gain if price else None, "retrain_cost": price.cost if price else None,
+            "verdict": price.verdict if price else None}
+
+
 def price_cells(row: Dict[str, Any]) -> List[str]:
     """A priced decision's expected gain, cost and verdict (`economics:`; '-' for a decision not priced), from a
     row's `expected_gain`, `retrain_cost` and `verdict` (the history's and the replay report's rows alike)."""
     gain, cost = row.get("expected_gain"), row.get("retrain_cost")
     return ["-" if gain is None else f"{gain:,.2f}", "-" if cost is None else f"{cost:,.2f}",
             row.get("verdict") or "-"]
+
+
+def price_text(row: Dict[str, Any]) -> str:
+    """'expected gain 1,234.00, cost 20.50: pays' ('-' for a decision not priced)."""
+    if not row.get("verdict"):
+        return "-"
+    gain, cost, verdict = price_cells(row)
+    return f"{PRICE_HEADER[0]} {gain}, {PRICE_HEADER[1]} {cost}: {verdict}"
 
 
 def priced(rows: Iterable[Dict[str, Any]]) -> bool:
@@ -83,6 +103,30 @@ def priced(rows: Iterable[Dict[str, Any]]) -> bool:
 
 DROP_PARTS = ("total", "input_shift", "class_shares", "concept")   # core/labeling/explain.py's split
 LABELS_HEADER = ("from labels on some rows", "drop: inputs / class shares / concept")
+
+
+def partial_fields(partial: Mapping[str, Any], metric: str) -> Dict[str, Any]:
+    """The estimate from a batch's labeled rows when only some are labeled (PerformanceEvaluator's `partial`) as a
+    row's `partial_<metric>`, its band, `labeled_rows` and `rows` (None each when all or none are)."""
+    found = partial if partial.get("metric") == metric else {}
+    return {f"partial_{metric}": found.get("value"), f"partial_{metric}_low": found.get("low"),
+            f"partial_{metric}_high": found.get("high"), "labeled_rows": found.get("labeled_rows"),
+            "rows": found.get("rows")}
+
+
+def drop_fields(explained: Mapping[str, Any]) -> Dict[str, Any]:
+    """A fallen metric's drop and its three causes (PerformanceEvaluator's `drop_explained`) as a row's
+    `drop_<part>` and `drop_<part>_error` (None when not split)."""
+    fields = {}
+    for part in DROP_PARTS:
+        found = explained.get(part) or {}
+        fields[f"drop_{part}"], fields[f"drop_{part}_error"] = found.get("value"), found.get("standard_error")
+    return fields
+
+
+def is_partial(row: Dict[str, Any], metric: str) -> bool:
+    """Whether the row's metric is an estimate from some labeled rows, not a figure from all of them."""
+    return row.get(f"partial_{metric}") is not None
 
 
 def partial_text(row: Dict[str, Any], metric: str) -> str:
@@ -114,3 +158,34 @@ def labels_cells(row: Dict[str, Any], metric: str) -> List[str]:
 def partly_labeled(rows: Iterable[Dict[str, Any]]) -> bool:
     """Whether any row has an estimate from some labeled rows or a drop split: tables show those columns only then."""
     return any(row.get("labeled_rows") is not None or row.get("drop_total") is not None for row in rows)
+
+
+# -- hyperparameters (core/hyperparameters.py: what the trees' search chose, on the Model and in its info file) ------
+def hyperparameter_values(chosen: Mapping[str, Any]) -> str:
+    """'max_depth 4, shrinkage 0.1', or 'the defaults'."""
+    return ", ".join(f"{k} {v}" for k, v in sorted((chosen.get("values") or {}).items())) or "the defaults"
+
+
+def hyperparameters_origin(chosen: Mapping[str, Any], searched_by: str = "") -> str:
+    """Where a model's hyperparameters come from: 'searched this retrain', 'reused from v3' (`searched_by`: the
+    model whose search they are, when known), 'reused from the search 2 retrain(s) before', or 'defaults'."""
+    if not chosen:
+        return "defaults"
+    if chosen.get("searched"):
+        return "searched this retrain"
+    return (f"reused from {searched_by}" if searched_by else
+            f"reused from the search {chosen.get('retrains_since_search')} retrain(s) before")
+
+
+def hyperparameters_text(chosen: Mapping[str, Any], searched_by: str = "") -> str:
+    """The values, then how they were had: 'max_depth 4, shrinkage 0.1; searched now: 12 trials in 9.8 s, validation
+    loss 0.41 on the newest 300 training rows (defaults 0.45)', or '...; reused from the search 1 retrain(s) before'."""
+    if not chosen:
+        return "the defaults"
+    if chosen.get("searched"):
+        how = (f"searched now: {chosen.get('trials')} trials in {chosen.get('search_seconds')} s, validation loss "
+               f"{chosen.get('validation_loss')} on the newest {chosen.get('validation_rows')} training rows "
+               f"(defaults {chosen.get('default_loss')})")
+    else:
+        how = hyperparameters_origin(chosen, searched_by)
+    return f"{hyperparameter_values(chosen)}; {how}"

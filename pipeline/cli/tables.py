@@ -4,8 +4,8 @@ import shutil
 import textwrap
 from typing import Any, Dict, List, Optional, Sequence
 
-from pipeline.presentation import (PRICE_HEADER, cell, comparison, holdout_text, prediction_drift_text, price_cells,
-                                   priced, when)
+from pipeline.presentation import (PRICE_HEADER, cell, comparison, holdout_text, hyperparameters_text,
+                                   prediction_drift_text, price_cells, priced, when)
 
 
 def render(header: Sequence[str], rows: List[Sequence[str]], width: Optional[int] = None) -> str:
@@ -52,7 +52,7 @@ def lineage_text(shown: Dict[str, Any]) -> str:
                      f"error {calibration['ece_before']:.3f} raw, {calibration['ece_after']:.3f} calibrated; "
                      + ("the calibration is kept" if calibration["calibrated"] else "raw probabilities kept"))
     if shown.get("hyperparameters"):
-        lines.append(hyperparameters_text(shown["hyperparameters"]))
+        lines.append(f"  hyperparameters: {hyperparameters_text(shown['hyperparameters'])}")
     for step in shown["lineage"]:
         lines.append(f"  {step['component']}" + (f"  (execution {step['execution_id']})" if "execution_id" in step
                                                  else ""))
@@ -60,18 +60,6 @@ def lineage_text(shown: Dict[str, Any]) -> str:
             span = f" span {artifact['span']}" if "span" in artifact else ""
             lines.append(f"    -> {artifact['type']}{span}: {artifact['uri']}")
     return "\n".join(lines)
-
-
-def hyperparameters_text(chosen: Dict[str, Any]) -> str:
-    """One line: the trees' hyperparameters, and whether this training searched them or reused a search's."""
-    values = ", ".join(f"{k} {v}" for k, v in sorted(chosen.get("values", {}).items())) or "the defaults"
-    if chosen.get("searched"):
-        how = (f"searched now: {chosen.get('trials')} trials in {chosen.get('search_seconds')} s, validation loss "
-               f"{chosen.get('validation_loss')} on the newest {chosen.get('validation_rows')} training rows "
-               f"(defaults {chosen.get('default_loss')})")
-    else:
-        how = f"reused from the search {chosen.get('retrains_since_search')} retrain(s) before"
-    return f"  hyperparameters: {values}; {how}"
 
 
 def schema_changes_table(changes: List[Dict[str, Any]], with_version: bool = False) -> str:

@@ -50,7 +50,7 @@ from core.data.spans import SpanWindow
 from core.errors import UsageError
 from core.workspace import Workspace
 from pipeline.local.beam import echo_stderr
-from pipeline.presentation import DROP_PARTS
+from pipeline.presentation import drop_fields, partial_fields, price_fields
 
 
 def batch_folders(batches_dir: Path) -> List[Path]:
@@ -91,9 +91,7 @@ def batch_row(outcome, metric: str = "accuracy") -> Dict:
         "pushed_version": outcome.pushed_version,
         "reason": outcome.reason,
         # with `economics:`, the decision's price (None when it was not priced)
-        "expected_gain": outcome.price.expected_gain if outcome.price else None,
-        "retrain_cost": outcome.price.cost if outcome.price else None,
-        "verdict": outcome.price.verdict if outcome.price else None,
+        **price_fields(outcome.price),
         **partial_fields(outcome.partial, metric),
         **drop_fields(outcome.drop_explained),
         "training_outcome": outcome.training_outcome,
@@ -143,23 +141,6 @@ def metric_on_arrival(predictions_uri: str, labels: Dict[str, Optional[str]], me
     if not errors:
         return None
     return round(mean(abs(e) for e in errors) if metric == "mae" else mean(e * e for e in errors) ** 0.5, 6)
-
-
-def partial_fields(partial: Dict, metric: str) -> Dict:
-    """The estimate from a batch's labeled rows when only some are labeled (None each when all or none are)."""
-    found = partial if partial.get("metric") == metric else {}
-    return {f"partial_{metric}": found.get("value"), f"partial_{metric}_low": found.get("low"),
-            f"partial_{metric}_high": found.get("high"), "labeled_rows": found.get("labeled_rows"),
-            "rows": found.get("rows")}
-
-
-def drop_fields(explained: Dict) -> Dict:
-    """A fallen metric's drop and its three causes, each a value and its standard error (None when not split)."""
-    fields = {}
-    for part in DROP_PARTS:
-        found = explained.get(part) or {}
-        fields[f"drop_{part}"], fields[f"drop_{part}_error"] = found.get("value"), found.get("standard_error")
-    return fields
 
 
 def label_early(workspace: Workspace, config: Config, copy: Path, budget: int, labels_file: str) -> int:

@@ -3,7 +3,10 @@
 from typing import Any, Dict, List, Optional, Sequence
 
 from core.drift.comparison import SIZE_MEASURE
-from pipeline.presentation import cell, estimate_text, prediction_drift_text, when
+from core.labeling.estimate import PartialEstimate
+from core.labeling.explain import DropExplained
+from pipeline.presentation import (LABELS_HEADER, PRICE_HEADER, cell, estimate_text, is_partial,
+                                   partial_text, prediction_drift_text, price_cells, price_text, priced, when)
 from pipeline.ui import charts
 from pipeline.ui.html import Links, e, facts, link, table
 from pipeline.ui.quality import OutOfRange
@@ -18,9 +21,10 @@ def p_text(value: Optional[float]) -> str:
 
 
 def outside_band(row: Dict[str, Any]) -> Optional[str]:
-    """'realized 0.871 outside its estimate's band 0.887-0.937' when the labels disagree with the estimate."""
+    """'realized 0.871 outside its estimate's band 0.887-0.937' when the labels disagree with the estimate (not for
+    a figure from some labeled rows only: nothing is realized yet)."""
     value, low, high = row.get("value"), row.get("estimated_low"), row.get("estimated_high")
-    if value is None or low is None or high is None or low <= value <= high:
+    if value is None or low is None or high is None or low <= value <= high or is_partial(row, row["metric"]):
         return None
     return f"realized {cell(value)} outside its estimate's band {cell(low)}-{cell(high)}"
 
@@ -33,9 +37,20 @@ def estimate_cell(row: Dict[str, Any]) -> str:
     return e(f"{cell(row['estimated'])}{band}")
 
 
+PARTIAL_NOTE = "an estimate from the labeled rows only (weighted by how each was chosen), not the realized figure"
+
+
+def partial_cell(row: Dict[str, Any]) -> str:
+    """'0.790 (band 0.657-0.922) from 60 of 300 rows' marked partial: a figure from some labeled rows."""
+    return (f'<span class="partial" title="{e(PARTIAL_NOTE)}">{e(partial_text(row, row["metric"]))} '
+            '<span class="muted">partial</span></span>')
+
+
 def realized_cell(row: Dict[str, Any]) -> str:
     if row.get("value") is None:
         return '<span class="muted">no labels</span>'
+    if is_partial(row, row["metric"]):
+        return partial_cell(row)
     flag = outside_band(row)
     return (f'<span class="warn" title="{e(flag)}">{e(cell(row["value"]))} ⚠</span>' if flag
             else e(cell(row["value"])))
@@ -92,14 +107,20 @@ def batches(views: Views, links: Links = Links()) -> str:
     if not evaluations:
         return "<h1>Batches</h1><p class='muted'>No batch evaluated yet: `adapt evaluate-batch` or `adapt replay`.</p>"
     metric = headline(evaluations)
+    with_price = priced(evaluations)   # with `economics:`: each decision's price, in columns of its own
     rows = [[link(links.batch(r["batch"]), r["batch"]), e(when(r["evaluated_at"])), e(cell(r["serving_version"])),
              e(cell(r.get("rows"))), realized_cell(r), estimate_cell(r), quality_cell(r, views.out_of_range(r)),
-             e(", ".join(r["drifted_features"]) or "-"), decision_cell(r), _short(r["training_outcome"])]
+             e(", ".join(r["drifted_features"]) or "-"), decision_cell(r)]
+            + ([e(c) for c in price_cells(r)] if with_price else []) + [_short(r["training_outcome"])]
             for r in reversed(evaluations)]
-    return ("<h1>Batches</h1>" + table(["batch", "evaluated", "serving version", "rows", metric,
-                                         f"estimated {metric} (band)", "data quality", "drift that decides",
-                                         "decision", "training"], rows, numeric=(2, 3, 4, 5), nowrap=(0, 1, 5, 8))
-            + '<p class="muted">⚠: the realized figure fell outside the band estimated before the labels.</p>')
+    header = ["batch", "evaluated", "serving version", "rows", metric, f"estimated {metric} (band)", "data quality",
+              "drift that decides", "decision"] + (list(PRICE_HEADER) if with_price else []) + ["training"]
+    notes = ["⚠: the realized figure fell outside the band estimated before the labels."]
+    if any(is_partial(r, r["metric"]) for r in evaluations):
+        notes.append(f"partial: {PARTIAL_NOTE}, until the rest of the batch's labels come.")
+    return ("<h1>Batches</h1>" + table(header, rows, numeric=(2, 3, 4, 5) + ((9, 10) if with_price else ()),
+                                       nowrap=(0, 1, 5, 8) + ((9, 10) if with_price else ()))
+            + "".join(f'<p class="muted">{e(note)}</p>' for note in notes))
 
 
 def _short(outcome: str) -> str:
@@ -207,12 +228,18 @@ def batch(views: Views, name: str, feature: Optional[str] = None, links: Links =
             f'{e(cell(row["serving_version"]))}, {e(cell(row.get("rows")))} rows: {decision_cell(row)} — '
             f'{e(row["reason"])}</p>'
             + (f'<p class="warn">⚠ {e(flag)}</p>' if flag else "")
-            + facts([["metrics", e(metrics)],
-                     ["estimated without labels", e(estimate_text(row["estimate"]))],
-                     ["performance rule", e(row["performance_reason"])],
-                     ["drift", e(row["drift_reason"])],
-                     ["the model's answers", e(prediction_drift_text(row["prediction_drift"]))],
-                     ["training", e(row["training_outcome"] or "-")]])
+            + facts([["metrics", e(metrics)]]
+                    # as `adapt evaluate-batch` says them: core/labeling/estimate.py and explain.py
+                    + ([[LABELS_HEADER[0], e(PartialEstimate(**row["partial"]).describe())
+                         + ' <span class="muted">partial</span>']] if is_partial(row, row["metric"]) else [])
+                    + [["estimated without labels", e(estimate_text(row["estimate"]))]]
+                    + ([["the drop", e(DropExplained.from_dict(row["drop_explained"]).describe())]]
+                       if row.get("drop_explained") else [])
+                    + [["performance rule", e(row["performance_reason"])],
+                       ["drift", e(row["drift_reason"])],
+                       ["the model's answers", e(prediction_drift_text(row["prediction_drift"]))]]
+                    + ([["price of the retrain", e(price_text(row))]] if row.get("verdict") else [])
+                    + [["training", e(row["training_outcome"] or "-")]])
             + "</div>")
     latest = found[-1]
     parts.append(quality_section(views, latest))

@@ -2,7 +2,8 @@
 the self-contained HTML report. Every text from the data is escaped; a point's <title> is what hovering shows.
 
 - `timeline`: the watched metric of each evaluated batch (realized: filled dot; estimated before labels: hollow,
-  with its band), and markers for retrained, pushed, declined and rolled back.
+  with its band; estimated from some labeled rows only: hollow and dashed, with its band), and markers for
+  retrained, pushed, declined and rolled back.
 - `distribution`: a feature's shares in the baseline and in the batch on the same bins, as paired bars.
 """
 import math
@@ -39,12 +40,14 @@ def _tick_text(value: float, ticks: Sequence[float]) -> str:
 
 
 def timeline(points: Sequence[Dict], metric: str, lower_is_better: bool, link: Callable[[str], str]) -> str:
-    """points: {batch, rows, value, estimated, low, high, reference, threshold, title, retrained, pushed, declined,
-    rolled_back} in order; `reference` (the serving model's holdout score) and `threshold` (where the rule fires)
-    are drawn as a step line each."""
+    """points: {batch, rows, value, estimated, low, high, partial, partial_low, partial_high, reference, threshold,
+    title, retrained, pushed, declined, rolled_back} in order; `partial` is the estimate from some labeled rows
+    (never a realized `value`); `reference` (the serving model's holdout score) and `threshold` (where the rule
+    fires) are drawn as a step line each."""
     if not points:
         return '<p class="empty">No batch evaluated yet.</p>'
     values = [v for p in points for v in (p.get("value"), p.get("estimated"), p.get("low"), p.get("high"),
+                                          p.get("partial"), p.get("partial_low"), p.get("partial_high"),
                                           p.get("reference"), p.get("threshold")) if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (high - low) * 0.1 or 0.05
@@ -75,10 +78,17 @@ def timeline(points: Sequence[Dict], metric: str, lower_is_better: bool, link: C
         title = escape(point.get("title", ""))
         shown = [f'<a href="{escape(link(point["batch"]))}" class="point" data-batch="{escape(point["batch"])}">'
                  f"<title>{title}</title>"]
-        if point.get("low") is not None and point.get("high") is not None:
-            shown.append(f'<line class="band" x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(point["low"]):.1f}" '
-                         f'y2="{y(point["high"]):.1f}"/>')
-        if point.get("value") is not None:
+        partial = point.get("partial") is not None
+        band = (point.get("partial_low"), point.get("partial_high")) if partial else (point.get("low"),
+                                                                                     point.get("high"))
+        if None not in band:
+            shown.append(f'<line class="band" x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(band[0]):.1f}" '
+                         f'y2="{y(band[1]):.1f}"/>')
+        if partial:   # from some labeled rows: its band, and the estimate before any label beside it
+            if point.get("estimated") is not None:
+                shown.append(f'<circle class="estimated" cx="{cx:.1f}" cy="{y(point["estimated"]):.1f}" r="3"/>')
+            shown.append(f'<circle class="partial" cx="{cx:.1f}" cy="{y(point["partial"]):.1f}" r="5"/>')
+        elif point.get("value") is not None:
             if point.get("estimated") is not None:   # what was estimated before the labels, beside what they said
                 shown.append(f'<circle class="estimated" cx="{cx:.1f}" cy="{y(point["estimated"]):.1f}" r="3"/>')
             shown.append(f'<circle class="realized" cx="{cx:.1f}" cy="{y(point["value"]):.1f}" r="5"/>')
@@ -101,8 +111,10 @@ def timeline(points: Sequence[Dict], metric: str, lower_is_better: bool, link: C
     parts.append("</svg>")
     legend = "".join(f'<span class="key"><i style="background:{COLORS[name]}"></i>{name}</span>'
                      for name in ("retrained", "pushed", "declined", "rolled back"))
+    partial = ('<span class="key"><i class="ring dashed"></i>from some labeled rows (band)</span>'
+               if any(p.get("partial") is not None for p in points) else "")
     return ("".join(parts) + f'<div class="legend"><span class="key"><i class="dot"></i>realized</span>'
-            f'<span class="key"><i class="ring"></i>estimated before labels (band)</span>'
+            f'<span class="key"><i class="ring"></i>estimated before labels (band)</span>{partial}'
             f'<span class="key"><i style="border-top:2px dashed #16a34a;height:0"></i>serving model on its holdout'
             f'</span><span class="key"><i style="border-top:2px dotted #dc2626;height:0"></i>rule threshold</span>'
             f'{legend}<span class="key">grey numbers: rows in the batch</span></div>')

@@ -4,7 +4,8 @@ Evaluator scored both there); any other pair is scored on the newer one's holdou
 (pipeline/ui/comparisons.py, cached), and when that cannot be done the page says the rows differ and ranks nothing."""
 from typing import Any, Dict, List, Optional, Sequence
 
-from pipeline.presentation import cell, comparison, holdout_text, when
+from pipeline.presentation import (cell, comparison, holdout_text, hyperparameter_values, hyperparameters_origin,
+                                   hyperparameters_text, when)
 from pipeline.ui.batch_pages import importance_list
 from pipeline.ui.comparisons import Comparison, model_key
 from pipeline.ui.html import Links, e, facts, link, table
@@ -67,16 +68,42 @@ def _when_scored(found: Comparison) -> str:
     return f"scored {when(found.scored_at)}" if found.scored_at else "scored"
 
 
-def _details(row: Dict[str, Any], links: Links) -> str:
-    """What opening a model shows: its decision, its holdout, its metrics beside the serving model's there."""
+def searched_by(row: Dict[str, Any], by_version: Dict[int, Dict[str, Any]]) -> str:
+    """'v3': the model whose search chose the hyperparameters this one reused, found by following each model's serving
+    model then (a retrain reuses the serving model's) to the one that searched the same values; '' when not found."""
+    chosen = row.get("hyperparameters") or {}
+    version, seen = row.get("baseline_version"), set()
+    while chosen and not chosen.get("searched") and version and version not in seen:
+        seen.add(version)
+        theirs = (by_version.get(version) or {}).get("hyperparameters") or {}
+        if theirs.get("values") != chosen.get("values"):
+            return ""
+        if theirs.get("searched"):
+            return f"v{version}"
+        version = (by_version.get(version) or {}).get("baseline_version")
+    return ""
+
+
+def _hyperparameters_cell(row: Dict[str, Any], by_version: Dict[int, Dict[str, Any]]) -> str:
+    chosen = row.get("hyperparameters") or {}
+    origin = e(hyperparameters_origin(chosen, searched_by(row, by_version)))
+    return origin + (f'<br><span class="muted">{e(hyperparameter_values(chosen))}</span>' if chosen else "")
+
+
+def _details(row: Dict[str, Any], links: Links, by_version: Optional[Dict[int, Dict[str, Any]]] = None) -> str:
+    """What opening a model shows: its decision, its holdout, its hyperparameters (when a model of the workspace
+    records some), its metrics beside the serving model's there."""
     metrics = row.get("metrics") or {}
     baseline = row.get("baseline_metrics") or {}
     names = sorted(name for name in metrics if name != "examples")
+    chosen = row.get("hyperparameters") or {}
     return (f'<details id="{e(_anchor(row))}"><summary>{e(model_key(row))}</summary>'
             + facts([["stage", e(row["stage"])], ["trained on", e(f"spans {row.get('spans') or '-'}")],
                      ["trained at", e(when(row.get("trained_at")))], ["holdout", e(holdout_text(row.get("holdout") or {}))],
-                     ["decision", e(row.get("decision") or row["reason"])],
-                     ["made by", link(links.run(row["run_id"]), "its training run") if row.get("run_id") else "-"]])
+                     ["decision", e(row.get("decision") or row["reason"])]]
+                    + ([["hyperparameters", e(hyperparameters_text(chosen, searched_by(row, by_version)))]]
+                       if by_version is not None else [])
+                    + [["made by", link(links.run(row["run_id"]), "its training run") if row.get("run_id") else "-"]])
             + table(["metric", model_key(row), f"v{row['baseline_version']} (serving then)"
                      if row.get("baseline_version") else "serving then"],
                     [[e(n), e(cell(metrics.get(n))), e(cell(baseline.get(n)))] for n in names], numeric=(1, 2))
@@ -89,6 +116,9 @@ def models(views: Views, links: Links = Links(), compare: Sequence[Any] = (), ro
     rows = views.models()
     if not rows:
         return "<h1>Models</h1><p class='muted'>No model trained yet.</p>"
+    # the trees' hyperparameters (core/hyperparameters.py), in a column only when a model records some
+    by_version = ({row["version"]: row for row in rows if row.get("version")}
+                  if any(row.get("hyperparameters") for row in rows) else None)
     lines = []
     for row in rows:
         action = ""
@@ -97,13 +127,15 @@ def models(views: Views, links: Links = Links(), compare: Sequence[Any] = (), ro
         run = link(links.run(row["run_id"]), "run") if row.get("run_id") else "-"
         schema = f"v{row['schema_version']}" if row.get("schema_version") else "-"
         lines.append([f'<a href="#{e(_anchor(row))}">{e(model_key(row))}</a>', e(row["stage"]),
-                      e(f"spans {row.get('spans') or '-'}"), e(schema), e(holdout_text(row.get("holdout") or {})),
-                      e(comparison(row)), e(cell(row["infra_blessed"])), e(when(row["pushed_at"])),
-                      e(row.get("decision") or row["reason"]), run, action])
-    parts = ["<h1>Models</h1>", table(["model", "stage", "trained on", "schema", "holdout", "candidate vs serving "
-                                       "(same holdout)", "infra", "pushed at", "why", "made by", ""], lines,
-                                      nowrap=(0, 2, 7, 10)),
-             "<h2>Each model, opened</h2>" + "".join(_details(row, links) for row in rows)]
+                      e(f"spans {row.get('spans') or '-'}"), e(schema)]
+                     + ([_hyperparameters_cell(row, by_version)] if by_version is not None else [])
+                     + [e(holdout_text(row.get("holdout") or {})), e(comparison(row)), e(cell(row["infra_blessed"])),
+                        e(when(row["pushed_at"])), e(row.get("decision") or row["reason"]), run, action])
+    after = 1 if by_version is not None else 0   # the columns after the hyperparameters' move one along
+    header = (["model", "stage", "trained on", "schema"] + (["hyperparameters"] if after else [])
+              + ["holdout", "candidate vs serving (same holdout)", "infra", "pushed at", "why", "made by", ""])
+    parts = ["<h1>Models</h1>", table(header, lines, nowrap=(0, 2, 7 + after, 10 + after)),
+             "<h2>Each model, opened</h2>" + "".join(_details(row, links, by_version) for row in rows)]
     serving = views.serving_version()
     parts.append(importance_list(views.importances(serving), serving))
     known = [row for row in rows if row.get("model_id") is not None]

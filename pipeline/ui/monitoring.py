@@ -4,13 +4,16 @@ existing Prometheus scrapes it and Grafana charts and alerts on it.
 Each batch evaluation is one series per measure, labelled by model, batch, evaluation (its pipeline run id: a
 batch whose labels came later is evaluated twice) and the serving version that was evaluated. The counters are the
 model's life so far (the first model, trained before any batch, is not a push). Read afresh from the workspace at
-every scrape, as every page is.
+every scrape, as every page is. An evaluation of a batch labeled on some rows only gives its estimate from them
+(adapt_batch_partial_metric) and how many rows that is (adapt_batch_labeled_rows), not adapt_batch_metric: that
+comes with the evaluation on all of its labels.
 """
 from typing import Any, Dict, Iterable, List
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from pipeline.presentation import is_partial
 from pipeline.ui.views import Views
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -32,8 +35,14 @@ def families(views: Views) -> List[Metric]:
     rows = views.batch_evaluations()
     history = views.history()
     found: List[Metric] = [
-        _gauge("adapt_batch_metric", "The serving model's watched metric on the batch, from its labels", rows, model,
-               lambda r: r["value"]),
+        _gauge("adapt_batch_metric", "The serving model's watched metric on the batch, from its labels (all of them)",
+               rows, model, lambda r: None if is_partial(r, r["metric"]) else r["value"]),
+        _gauge("adapt_batch_partial_metric", "The metric estimated from the labeled rows when only some of the "
+               "batch's rows are labeled (weighted by how each was chosen)", rows, model,
+               lambda r: r.get(f"partial_{r['metric']}")),
+        _gauge("adapt_batch_labeled_rows", "Labeled rows the partial estimate comes from (only while some, not all, "
+               "of the batch's rows are labeled)", rows, model,
+               lambda r: r.get("labeled_rows") if is_partial(r, r["metric"]) else None),
         _gauge("adapt_batch_estimated_metric", "The metric estimated from the model's predictions, before labels",
                rows, model, lambda r: r["estimated"]),
         _gauge("adapt_batch_estimate_band_low", "Low end of the estimate's band", rows, model,
@@ -68,7 +77,7 @@ def families(views: Views) -> List[Metric]:
 
 
 def _outside(row: Dict[str, Any]):
-    if row["value"] is None or row["estimated_low"] is None or row["estimated_high"] is None:
+    if row["value"] is None or is_partial(row, row["metric"]) or row["estimated_low"] is None or row["estimated_high"] is None:
         return None
     return int(not row["estimated_low"] <= row["value"] <= row["estimated_high"])
 

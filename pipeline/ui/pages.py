@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 from core.config import LOWER_IS_BETTER
-from pipeline.presentation import cell, when
+from pipeline.presentation import PRICE_HEADER, cell, is_partial, partial_text, price_cells, price_text, priced, when
 from pipeline.ui import charts
 from pipeline.ui.batch_pages import batch, batches, drift_table, feature_chart  # noqa: F401 (the pages, in one place)
 from pipeline.ui.html import Links, ReportLinks, e, layout, link, table  # noqa: F401
@@ -26,11 +26,14 @@ def decision_line(row: Dict[str, Any]) -> str:
     what the training did."""
     size = f", {row['rows']:,} rows" if row.get("rows") else ""
     figure = f"{row['metric']} {cell(row['value'])}" if row["value"] is not None else "no labels"
+    if is_partial(row, row["metric"]):
+        figure = f"{row['metric']} {partial_text(row, row['metric'])} (partial)"
     estimate = (f"estimated {cell(row['estimated'])}" + (f" ({cell(row['estimated_low'])}-{cell(row['estimated_high'])})"
                                                          if row.get("estimated_low") is not None else "")
                 if row["estimated"] is not None else "no estimate")
+    price = f" ({price_text(row)})" if row.get("verdict") else ""   # with `economics:`
     said = (f"{row['batch']}{size} (version {row['serving_version']}): {figure}; {estimate}; "
-            f"{'retrain' if row['retrain'] else 'keep'}: {row['reason'] or row['performance_reason']}")
+            f"{'retrain' if row['retrain'] else 'keep'}{price}: {row['reason'] or row['performance_reason']}")
     return said + (f" -> {row['training_outcome']}" if row["training_outcome"] else "")
 
 
@@ -55,9 +58,13 @@ def timeline_points(evaluations: List[Dict[str, Any]], history: List[Dict[str, A
         before = evaluations[index - 1]["evaluated_at"] if index else 0.0
         if index == len(evaluations) - 1:
             row = {**row, "evaluated_at": float("inf")}
-        points.append({"batch": row["batch"], "rows": row.get("rows"), "value": row["value"],
+        partial = is_partial(row, row["metric"])   # from some labeled rows: an estimate, drawn hollow with its band
+        metric = row["metric"]
+        points.append({"batch": row["batch"], "rows": row.get("rows"), "value": None if partial else row["value"],
                        "estimated": row["estimated"], **rule_lines(row),
                        "low": row["estimated_low"], "high": row["estimated_high"], "title": decision_line(row),
+                       "partial": row[f"partial_{metric}"] if partial else None,
+                       "partial_low": row.get(f"partial_{metric}_low"), "partial_high": row.get(f"partial_{metric}_high"),
                        "retrained": row["triggered"], "pushed": row["pushed_version"] is not None,
                        "declined": row["declined"],
                        "rolled_back": any(before < stamp <= row["evaluated_at"] for stamp in rollbacks)})
@@ -84,12 +91,16 @@ def overview(views: Views, links: Links = Links()) -> str:
     if recent:
         batch_of_span = views.span_batches()
         known = set(batch_of_span.values()) | {r["batch"] for r in evaluations}
+        with_price = priced(recent)   # with `economics:`: a retraining's price, as `adapt history` shows it
         body.append("<h2>Latest events</h2>" + table(
-            ["time", "event", "batch", "trigger", "spans", "serving after", "outcome — reason"],
+            ["time", "event", "batch", "trigger", "spans", "serving after"] + (list(PRICE_HEADER) if with_price else [])
+            + ["outcome — reason"],
             [[e(when(r["time"])), e(r["event"]), _event_batch(r, batch_of_span, known, links), e(r["trigger"]),
-              e(r["spans"] or "-"), e(cell(r["production_version"])),
-              e(f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"])]
-             for r in recent], numeric=(5,), nowrap=(0, 1, 2, 3, 4)))
+              e(r["spans"] or "-"), e(cell(r["production_version"]))]
+             + ([e(c) for c in price_cells(r)] if with_price else [])
+             + [e(f"{r['outcome']} — {r['reason']}" if r["reason"] else r["outcome"])]
+             for r in recent], numeric=(5, 6, 7) if with_price else (5,),
+            nowrap=(0, 1, 2, 3, 4, 6, 7) if with_price else (0, 1, 2, 3, 4)))
     return "".join(body)
 
 

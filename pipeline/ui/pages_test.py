@@ -266,3 +266,114 @@ def test_metrics_for_prometheus_per_batch_evaluation_and_the_models_counters():
     counters = {name: found[name][0].value for name in ("adapt_retrains", "adapt_pushes", "adapt_declines",
                                                         "adapt_rollbacks")}
     assert counters == {"adapt_retrains": 1, "adapt_pushes": 1, "adapt_declines": 1, "adapt_rollbacks": 1}
+
+
+# -- issue 48: priced decisions; issue 49: labels on a budget; issue 50: hyperparameters (each shown only when there)
+PRICED = {"expected_gain": 1234.5, "retrain_cost": 20.5, "verdict": "pays"}
+
+
+def test_a_priced_decision_shows_its_gain_cost_and_verdict_and_without_economics_nothing_new_shows():
+    views = FakeViews()
+    plain = [pages.batches(views), pages.batch(views, "b1"), pages.overview(views)]
+    assert not any("expected gain" in html or "verdict" in html for html in plain)
+    views.rows[0].update(PRICED)
+    listed = pages.batches(views)
+    assert '<th class="n">expected gain</th><th class="n">cost</th><th>verdict</th>' in listed
+    assert '<td class="n nw">1,234.50</td><td class="n nw">20.50</td><td>pays</td>' in listed
+    newest, oldest = listed.split('<a href="/batches/b1">')   # b2 is listed first, and was not priced
+    assert '<td class="n nw">-</td><td class="n nw">-</td><td>-</td>' in newest and "1,234.50" in oldest
+    assert "price of the retrain</th><td>expected gain 1,234.50, cost 20.50: pays" in pages.batch(views, "b1")
+    assert "retrain (expected gain 1,234.50, cost 20.50: pays): drift:" in pages.overview(views)   # the hover
+    history = views.history() + [{"time": 1_700_000_300.0, "event": "retraining", "trigger": "batch-evaluation",
+                                   "spans": "1-2", "production_version": 2, "outcome": "pushed as version 2",
+                                   "reason": "", "updated": True, **PRICED}]
+    views.history = lambda: history
+    events = pages.overview(views).split("Latest events")[1]
+    assert "<th class=\"n\">expected gain</th>" in events and "1,234.50</td>" in events
+
+
+def _partly_labeled(row):
+    """b2 labeled on 60 of its 300 rows: the estimate from them, and its fall split by cause."""
+    part = {"value": 0.03, "standard_error": 0.01}
+    row.update(value=0.79, metrics={"accuracy": 0.79}, labeled=True, estimated=0.88, estimated_low=0.85,
+               estimated_high=0.91, partial_accuracy=0.79, partial_accuracy_low=0.657, partial_accuracy_high=0.922,
+               labeled_rows=60, partial={"metric": "accuracy", "value": 0.79, "standard_error": 0.068, "low": 0.657,
+                                         "high": 0.922, "labeled_rows": 60, "rows": 300, "weighted": True},
+               drop_total=0.11, drop_explained={"metric": "accuracy", "reference": 0.9, "estimated": 0.87,
+                                                "realized": 0.79, "total": {"value": 0.11, "standard_error": 0.05},
+                                                "input_shift": part, "class_shares": {"value": 0.0, "standard_error": 0.0},
+                                                "concept": {"value": 0.08, "standard_error": 0.04}})
+
+
+def test_a_partly_labeled_batch_is_said_from_how_many_rows_and_never_drawn_or_flagged_as_realized():
+    views = FakeViews()
+    plain = [pages.batches(views), pages.batch(views, "b2"), pages.overview(views)]
+    assert not any("partial" in html or "the drop" in html for html in plain)
+    _partly_labeled(views.rows[1])
+    listed = pages.batches(views)
+    assert "0.790 (band 0.657-0.922) from 60 of 300 rows <span class=\"muted\">partial</span>" in listed
+    assert "0.790 (band" not in listed.split("b1</a>")[1]   # b1 is labeled on all rows: its figure alone
+    batch = pages.batch(views, "b2")
+    assert ("from labels on some rows</th><td>accuracy 0.790 (band 0.657-0.922) from 60 of 300 rows, weighted by how "
+            "each row was chosen") in batch
+    assert ("the drop</th><td>drop 0.110 of accuracy (0.900 -&gt; 0.790): input shift +0.030 ±0.010 (27%), class "
+            "shares +0.000 ±0.000 (0%), concept drift +0.080 ±0.040 (73%)") in batch
+    assert "outside its estimate" not in batch   # 0.790 is below the band 0.850-0.910, but nothing is realized yet
+    overview = pages.overview(views)
+    assert overview.count('class="realized"') == 1 and overview.count('class="partial"') == 1   # b1 realized only
+    assert "from some labeled rows (band)" in overview
+    assert "<title>b2, 300 rows (version 1): accuracy 0.790 (band 0.657-0.922) from 60 of 300 rows (partial)" in overview
+
+
+def test_metrics_give_a_partly_labeled_batchs_labeled_rows_and_its_estimate_not_a_realized_metric():
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from pipeline.ui import monitoring
+    def samples(views):
+        return {f.name: {s.labels.get("batch"): s.value for s in f.samples}
+                for f in text_string_to_metric_families(monitoring.exposition(views))}
+    views = FakeViews()
+    assert not samples(views)["adapt_batch_labeled_rows"]   # nothing partial: no series
+    _partly_labeled(views.rows[1])
+    found = samples(views)
+    assert found["adapt_batch_labeled_rows"] == {"b2": 60} and found["adapt_batch_partial_metric"] == {"b2": 0.79}
+    assert found["adapt_batch_metric"] == {"b1": 0.9} and "b2" not in found["adapt_batch_outside_band"]
+
+
+def _tuned(version, model_id, baseline, chosen, stage="archived"):
+    return {**_model(version, model_id, baseline, {"spans": "1-1", "rows": 100}, 0.9, 0.88, stage=stage,
+                     trained_at=float(model_id)), "hyperparameters": chosen}
+
+
+def test_models_say_whether_each_searched_its_hyperparameters_reused_whose_or_kept_the_defaults():
+    views = FakeViews()
+    assert "hyperparameters" not in pages.models(views)   # no model records any: no column
+    values = {"max_depth": 4, "shrinkage": 0.1}
+    searched = {"values": values, "searched": True, "trials": 12, "search_seconds": 9.8, "validation_rows": 300,
+                "validation_loss": 0.41, "default_loss": 0.45}
+    reused = {**searched, "searched": False, "search_seconds": 0.0}
+    rows = [_tuned(1, 3, None, searched), _tuned(2, 5, 1, {**reused, "retrains_since_search": 1}),
+            _tuned(3, 9, 2, {**reused, "retrains_since_search": 2}, stage="production"),
+            _tuned(None, 11, 3, {**reused, "values": {"max_depth": 6}, "retrains_since_search": 3}, stage="declined"),
+            _tuned(None, 13, 3, {}, stage="declined")]
+    views.models = lambda: rows
+    html = pages.models(views)
+    listed, opened = html.split("Each model, opened")
+    cells = re.findall(r"<td>([^<]*)<br><span class=\"muted\">([^<]*)</span></td>", listed)
+    assert cells == [("searched this retrain", "max_depth 4, shrinkage 0.1"), ("reused from v1", "max_depth 4, "
+                     "shrinkage 0.1"), ("reused from v1", "max_depth 4, shrinkage 0.1"),
+                     # values no serving model had searched: its own record says how far back its search was
+                     ("reused from the search 3 retrain(s) before", "max_depth 6")]
+    assert "<td>defaults</td>" in listed and "<th>hyperparameters</th>" in listed
+    assert ("hyperparameters</th><td>max_depth 4, shrinkage 0.1; searched now: 12 trials in 9.8 s, validation loss "
+            "0.41 on the newest 300 training rows (defaults 0.45)") in opened
+    assert "hyperparameters</th><td>max_depth 4, shrinkage 0.1; reused from v1</td>" in opened
+
+
+def test_numeric_headers_align_with_their_values():
+    views = FakeViews()
+    views.models = lambda: [_model(1, 3, None, {"spans": "1-1", "rows": 100}, 0.95, trained_at=1.0),
+                            _model(2, 5, 1, {"spans": "2-2", "rows": 120}, 0.89, 0.87, trained_at=2.0)]
+    same = pages.models(views).split("on the same rows")[1]
+    assert '<th>metric</th><th class="n">v2</th><th class="n">v1</th>' in same
+    assert '<td class="n">0.890</td><td class="n">0.870</td>' in same

@@ -19,11 +19,14 @@ from core import versions
 from core.config import Config
 from core.data import spans as span_files
 from core.data.batch import STATE_FILE
+from core.hyperparameters import INFO_KEY
+from core.policy.economics import StatedPrice
 from core.workspace import Workspace
 from pipeline.definitions import names
 from pipeline.lineage import history as history_module
 from pipeline.lineage import queries, registry
-from pipeline.lineage.graph import PIPELINE_RUN_CONTEXT_TYPE, Metadata
+from pipeline.lineage.graph import PIPELINE_RUN_CONTEXT_TYPE, Metadata, prop
+from pipeline.presentation import drop_fields, partial_fields, price_fields
 from pipeline.ui import logs as run_logs
 from pipeline.ui.quality import OutOfRange, data_quality, declared_ranges, out_of_range_shares
 
@@ -91,6 +94,12 @@ class Views:
             estimated = performance.get("estimated") or {}
             outcome = trigger.get("outcome", "")
             rows.append({
+                # labels on some rows only: partial_<metric>, its band, labeled_rows; a fallen metric: drop_<part>
+                # ('rows' follows: the batch's, which the estimate's are)
+                **partial_fields(performance.get("partial") or {}, metric),
+                **drop_fields(performance.get("drop_explained") or {}),
+                **price_fields(StatedPrice.from_dict(decision.get("price"))),   # with `economics:`
+                "partial": performance.get("partial") or {}, "drop_explained": performance.get("drop_explained") or {},
                 "run_id": run_id, "batch": performance.get("batch") or drift.get("batch") or "?",
                 "evaluated_at": executions[names.PERFORMANCE_EVALUATOR].create_time_since_epoch / 1000.0,
                 "serving_version": performance.get("model_version"), "labeled": bool(performance.get("labeled")),
@@ -231,16 +240,30 @@ class Views:
 
     # -- models, history, data, runs ---------------------------------------------------
     def models(self) -> List[Dict[str, Any]]:
-        """The registry's rows, each with `run_id`: the training pipeline run whose Trainer made the model."""
+        """The registry's rows, each with `run_id`: the training pipeline run whose Trainer made the model, and
+        `hyperparameters`: what the trees' search chose or reused ({} when nothing was searched), as the Model
+        artifact records it (`adapt models show`), else the pushed version's model info file."""
         if self.meta is None:
             return []
         rows = registry.list_models(self.workspace, self.config)
         run_type = self.meta.store.get_context_type(PIPELINE_RUN_CONTEXT_TYPE).id
+        known = [row["model_id"] for row in rows if row.get("model_id") is not None]
+        artifacts = {a.id: a for a in self.meta.store.get_artifacts_by_id(known)} if known else {}
         for row in rows:
             trainer = self.meta.producer(row["model_id"]) if row.get("model_id") is not None else None
             contexts = self.meta.store.get_contexts_by_execution(trainer.id) if trainer is not None else []
             row["run_id"] = next((c.name for c in contexts if c.type_id == run_type), "")
+            recorded = prop(artifacts[row["model_id"]], INFO_KEY) if row.get("model_id") in artifacts else None
+            row["hyperparameters"] = json.loads(recorded) if recorded else self._info_hyperparameters(row)
         return rows
+
+    def _info_hyperparameters(self, row: Dict[str, Any]) -> Dict[str, Any]:
+        from core.contract import MODEL_INFO_FILE
+        info = Path(self.serving_base) / str(row.get("version")) / MODEL_INFO_FILE
+        try:
+            return (json.loads(info.read_text()).get(INFO_KEY) or {}) if row.get("version") and info.is_file() else {}
+        except (OSError, ValueError):
+            return {}
 
     def comparison(self, newer: Dict[str, Any], older: Dict[str, Any], rescore: bool):
         """Two models' rows scored on the newer one's holdout (pipeline/ui/comparisons.py): the cached result, else
