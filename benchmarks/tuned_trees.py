@@ -29,8 +29,9 @@ import numpy as np
 
 from benchmarks import command_line, reference
 from core.hyperparameters import AUTO_EVERY
+from core.label_scale import AUTO, DECIDE_EVERY, IDENTITY, LabelScale, configured
 from core.trees import ydf_learner
-from models import gradient_boosted, tree_search
+from models import gradient_boosted, label_scale, tree_search
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WINDOW = 4
@@ -60,9 +61,10 @@ def _arrays(header: List[str], rows: List[List[str]], label: str, categories, re
     return features, labels
 
 
-def _score(model, features, labels, regression: bool, categorical) -> float:
+def _score(model, features, labels, regression: bool, categorical, scale: Optional[LabelScale] = None) -> float:
     predicted = np.asarray(model.predict(gradient_boosted.ydf_columns(features, categorical)))
     if regression:
+        predicted = scale.inverse(predicted) if scale is not None else predicted
         return float(np.mean(np.abs(predicted.reshape(-1) - labels)))
     classes = np.array([int(name) for name in model.label_classes()])
     if predicted.ndim == 1:
@@ -73,19 +75,27 @@ def _score(model, features, labels, regression: bool, categorical) -> float:
 
 
 def run_trees(header: List[str], batches: Batches, label: str, regression: bool, every: Optional[int],
-              budget: float) -> Dict:
-    """{"scores": {batch: score}, "seconds", "searches", "chosen": [values]}: trees retrained before each batch on
-    the WINDOW before it, searching every `every` retrains (None: never)."""
+              budget: float, scale_mode: str = IDENTITY) -> Dict:
+    """{"scores": {batch: score}, "seconds", "searches", "chosen": [values], "scales": [LabelScale]}: trees
+    retrained before each batch on the WINDOW before it, searching every `every` retrains (None: never), a
+    regression label on `scale_mode` (model.label_scale: auto decides on the first retrain and every DECIDE_EVERY
+    after, with models/label_scale.py's code, before the search, as the Trainer does)."""
     at = header.index(label)
     batches = {name: [row for row in rows if row[at].strip()] for name, rows in batches.items()}
     categories = reference._categories(header, batches, label)
     names = list(batches)
     categorical = [column for column in header if column in categories]
-    scores, chosen, searches, values = {}, [], 0, None
+    scores, chosen, searches, values, scales = {}, [], 0, None, []
+    scale = None if not regression or scale_mode == AUTO else configured(scale_mode)
     started = time.perf_counter()
     for index, batch in enumerate(names[1:]):
         parts = [_arrays(header, reference.train_split(batches[name], 0.2), label, categories, regression)
                  for name in names[max(0, index + 1 - WINDOW):index + 1]]
+        if regression and scale_mode == AUTO:
+            scale = label_scale.decide(parts, categorical, values) if index % DECIDE_EVERY == 0 else scale.reused()
+            scales.append(scale)
+        if scale is not None:
+            parts = [(features, scale.forward(labels)) for features, labels in parts]
         if every and index % every == 0:
             found = tree_search.search(parts, categorical, regression, budget)
             searches += 1
@@ -96,8 +106,9 @@ def run_trees(header: List[str], batches: Batches, label: str, regression: bool,
         model = ydf_learner(_LABEL, categorical, regression, 42, values).train(
             {**gradient_boosted.ydf_columns(features, categorical), _LABEL: labels}, verbose=0)
         scores[batch] = _score(model, *_arrays(header, batches[batch], label, categories, regression), regression,
-                               categorical)
-    return {"scores": scores, "seconds": time.perf_counter() - started, "searches": searches, "chosen": chosen}
+                               categorical, scale)
+    return {"scores": scores, "seconds": time.perf_counter() - started, "searches": searches, "chosen": chosen,
+            "scales": scales}
 
 
 def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
@@ -113,7 +124,7 @@ def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
         periodic = reference.run(header, batches)["periodic"]
         scores = periodic["accuracy"]
     rows.append({"model": "HistGradientBoosting, default", "scores": scores, "seconds": periodic["seconds"],
-                 "searches": 0, "chosen": []})
+                 "searches": 0, "chosen": [], "scales": []})
     for row in rows:
         row["mean"] = mean(row["scores"].values())
     return rows

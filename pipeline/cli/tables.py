@@ -4,6 +4,7 @@ import shutil
 import textwrap
 from typing import Any, Dict, List, Optional, Sequence
 
+from core.label_scale import LabelScale
 from pipeline.presentation import (PRICE_HEADER, cell, comparison, holdout_text, hyperparameters_text,
                                    prediction_drift_text, price_cells, priced, when)
 
@@ -53,6 +54,8 @@ def lineage_text(shown: Dict[str, Any]) -> str:
                      + ("the calibration is kept" if calibration["calibrated"] else "raw probabilities kept"))
     if shown.get("hyperparameters"):
         lines.append(f"  hyperparameters: {hyperparameters_text(shown['hyperparameters'])}")
+    if shown.get("label_scale"):
+        lines.append(f"  {LabelScale.from_dict(shown['label_scale']).text()}")
     for step in shown["lineage"]:
         lines.append(f"  {step['component']}" + (f"  (execution {step['execution_id']})" if "execution_id" in step
                                                  else ""))

@@ -74,3 +74,13 @@ def test_with_economics_the_history_states_each_retrains_expected_gain_cost_and_
     assert re.split(r"  +", priced)[-4:-1] == ["320.00", "50.05", "pays"]
     assert re.split(r"  +", rolled)[-4:-1] == ["-", "-", "-"]
     assert "verdict" not in tables.history_table([{**row, "verdict": None}])   # not priced: as before
+
+
+def test_adapt_models_show_says_the_scale_a_regression_label_was_trained_on():
+    shown = {"version": 2, "stage": "production", "pushed_at": None, "spans": "1-2", "training_mode": "scratch",
+             "metrics": {"mae": 1.5}, "blessed": True, "infra_blessed": True, "reason": "pushed", "lineage": [],
+             "label_scale": {"scale": "log", "reason": "skewness 24.00, log1p lowered the newest training rows' MAE "
+                             "from 2.3 to 1.5", "decided": True, "decision_seconds": 0.4}}
+    text = tables.lineage_text(shown)
+    assert "  label scale: log (skewness 24.00, log1p lowered the newest training rows' MAE from 2.3 to 1.5; " \
+           "decided now in 0.4 s)" in text

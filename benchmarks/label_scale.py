@@ -1,0 +1,88 @@
+"""Benchmark: a regression label on the scale `model.label_scale` chooses, beside HistGradientBoosting, each model
+retrained before every batch on the four batches before it.
+
+    python -m benchmarks.label_scale [--use-cases taxi-fare,diabetes,house-prices,prices] [--budget 10]
+                                     # -> benchmarks/results/label_scale.md
+
+The trees are the forests adapt's Trainer grows, grown by YDF on the batches'
+train splits (benchmarks/tuned_trees.py: run_trees), the label fitted as it is
+(`identity`), always on log1p (`log`), or as `auto` decides with
+models/label_scale.py's code, the Trainer's (on the first retrain and every
+fourth, on the window's training rows split by time; reused in between);
+answers are taken back to the label's unit before scoring. `tune: auto` adds
+the hyperparameter search (models/tree_search.py) on the chosen scale. The
+reference is benchmarks/reference.py's periodic HistGradientBoostingRegressor on
+the same train splits. Scores: MAE on every labeled row of each batch; seconds
+are the whole retraining loop's, decisions and searches included.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+from statistics import mean
+from typing import Dict, List
+
+from benchmarks import command_line, reference
+from benchmarks.tuned_trees import run_trees, stream
+from core.hyperparameters import AUTO_EVERY
+from core.label_scale import AUTO, DECIDE_EVERY, IDENTITY, LOG
+
+RESULTS = Path(__file__).resolve().parent / "results"
+VARIANTS = (("trees, label_scale: identity (before)", None, IDENTITY),
+            ("trees, label_scale: log (always)", None, LOG),
+            ("trees, label_scale: auto", None, AUTO),
+            (f"trees, label_scale: auto, tune: auto (every {AUTO_EVERY})", AUTO_EVERY, AUTO))
+
+
+def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
+    header, batches, label, _ = stream(use_case, root)
+    rows = [{"model": name, **run_trees(header, batches, label, True, every, budget, mode)}
+            for name, every, mode in VARIANTS]
+    periodic = reference.run_regression(header, batches, label)["periodic"]
+    rows.append({"model": "HistGradientBoostingRegressor, default", "scores": periodic["mae"],
+                 "seconds": periodic["seconds"], "searches": 0, "scales": []})
+    for row in rows:
+        row["mean"] = mean(row["scores"].values())
+    return rows
+
+
+def decisions_text(rows: List[Dict]) -> str:
+    """The decisions `auto` took (the untuned row's; the tuned row decides on the same rows)."""
+    decided = [scale for scale in next(r for r in rows if r["model"] == "trees, label_scale: auto")["scales"]
+               if scale.decided]
+    return "Decisions of `auto`: " + "; ".join(
+        f"retrain {index * DECIDE_EVERY + 1}: {scale.scale} ({scale.reason}; {scale.validation_rows} validation rows, "
+        f"{scale.decision_seconds} s)" for index, scale in enumerate(decided))
+
+
+def table(use_case: str, rows: List[Dict]) -> str:
+    reference_mean = rows[-1]["mean"]
+    lines = [f"### {use_case} ({len(rows[0]['scores'])} retrains)", "",
+             "| model | mean MAE (lower is better) | vs HistGradientBoosting | searches | compute s |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {row['model']} | {row['mean']:.4f} | {row['mean'] - reference_mean:+.4f} | {row['searches']} | "
+              f"{row['seconds']:.1f} |" for row in rows]
+    return "\n".join(lines + ["", decisions_text(rows)])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", type=float, default=10.0, help="model.tune_budget_seconds of every search")
+    parser.add_argument("--use-cases", default="taxi-fare,diabetes,house-prices,prices")
+    parser.add_argument("--workdir", default="/tmp/adapt-bench-label-scale")
+    args = parser.parse_args()
+    root = Path(args.workdir)
+    started = time.perf_counter()
+    parts = []
+    for use_case in args.use_cases.split(","):
+        parts.append(table(use_case, run_use_case(use_case, root, args.budget)))
+        print(parts[-1], flush=True)
+    (RESULTS / "label_scale.md").write_text(
+        f"# A regression label on the scale model.label_scale chooses, beside HistGradientBoosting\n\n"
+        f"{command_line('label_scale', None)}, shared with other jobs, {time.perf_counter() - started:.0f} s\n\n"
+        f"{__doc__.split(chr(10) + chr(10), 2)[2]}\n\n" + "\n\n".join(parts) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
