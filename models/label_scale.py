@@ -18,7 +18,6 @@ TFMA, infra validation, batch prediction and the model server all see the
 label's unit. The forests that answer training rows out of fold, and the
 learning curve's, take the same scale and answer in the unit too.
 """
-import logging
 import time
 from typing import Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -91,10 +90,8 @@ def choose(fn_args, read_rows: Callable, unordered: Iterable[str], seed: int = 4
     searched = previous_choice(info)
     patterns: List = list(fn_args.train_files) if isinstance(fn_args.train_files, (list, tuple)) \
         else [fn_args.train_files]
-    chosen = decide([read_rows(pattern) for pattern in patterns], unordered,
-                    searched.values if searched is not None else None, seed)
-    logging.info("Label scale decided: %s", chosen.text())
-    return chosen
+    return decide([read_rows(pattern) for pattern in patterns], unordered,
+                  searched.values if searched is not None else None, seed)
 
 
 def scaled_rows(read_rows: Callable, scale: LabelScale) -> Callable:

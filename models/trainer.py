@@ -69,7 +69,7 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
                                    hyperparameters=hyperparameters)
     trained = gradient_boosted.train(model, fn_args, label_scales.training_dataset(train_dataset, scale))
     if scale is not None:
-        logging.info("Trainer: the label is fitted on the %s", scale.text())
+        logging.info("Trainer: %s", scale.text())
     predict = label_scales.in_label_units(model, scale)   # the label's unit, wherever the model answers
     holdout = functools.partial(_holdout, fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE)
     outputs, labels = export.holdout_outputs(predict, holdout())
