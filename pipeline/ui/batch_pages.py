@@ -228,7 +228,8 @@ def batch(views: Views, name: str, feature: Optional[str] = None, links: Links =
             f'{e(cell(row["serving_version"]))}, {e(cell(row.get("rows")))} rows: {decision_cell(row)} — '
             f'{e(row["reason"])}</p>'
             + (f'<p class="warn">⚠ {e(flag)}</p>' if flag else "")
-            + facts([["metrics", e(metrics)]]
+            + facts([["metrics" + (f" (from {row['labeled_rows']} of {row['rows']} rows)" if is_partial(
+                row, row["metric"]) else ""), e(metrics)]]
                     # as `adapt evaluate-batch` says them: core/labeling/estimate.py and explain.py
                     + ([[LABELS_HEADER[0], e(PartialEstimate(**row["partial"]).describe())
                          + ' <span class="muted">partial</span>']] if is_partial(row, row["metric"]) else [])
