@@ -6,7 +6,7 @@ labeled rows, a drop split by cause, a model's hyperparameters. Plain strings; t
 The `*_fields` functions turn what a component recorded into the flat row fields these read (a replay report's
 row and a dashboard row alike), so a value is named one way everywhere."""
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from core.config import headline_of
 from core.policy.economics import StatedPrice
@@ -129,15 +129,20 @@ def is_partial(row: Dict[str, Any], metric: str) -> bool:
     return row.get(f"partial_{metric}") is not None
 
 
+def partial_parts(row: Dict[str, Any], metric: str) -> Tuple[str, str]:
+    """('0.812 (band 0.751-0.873)', '100 of 1000 rows'): partial_text's figure and the rows it is from."""
+    band = (f" (band {cell(row[f'partial_{metric}_low'])}-{cell(row[f'partial_{metric}_high'])})"
+            if row.get(f"partial_{metric}_low") is not None else "")
+    return f"{cell(row.get(f'partial_{metric}'))}{band}", f"{row.get('labeled_rows')} of {row.get('rows')} rows"
+
+
 def partial_text(row: Dict[str, Any], metric: str) -> str:
     """'0.812 (band 0.751-0.873) from 100 of 1000 rows': the estimate from a batch labeled on some rows only,
     from a row's `partial_<metric>`, its band, `labeled_rows` and `rows` ('-' when all or none were labeled)."""
-    value = row.get(f"partial_{metric}")
-    if value is None:
+    if row.get(f"partial_{metric}") is None:
         return "-"
-    band = (f" (band {cell(row[f'partial_{metric}_low'])}-{cell(row[f'partial_{metric}_high'])})"
-            if row.get(f"partial_{metric}_low") is not None else "")
-    return f"{cell(value)}{band} from {row.get('labeled_rows')} of {row.get('rows')} rows"
+    figure, rows = partial_parts(row, metric)
+    return f"{figure} from {rows}"
 
 
 def drop_text(row: Dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ from core.drift.comparison import SIZE_MEASURE
 from core.labeling.estimate import PartialEstimate
 from core.labeling.explain import DropExplained
 from pipeline.presentation import (LABELS_HEADER, PRICE_HEADER, cell, estimate_text, is_partial,
-                                   partial_text, prediction_drift_text, price_cells, price_text, priced, when)
+                                   partial_parts, prediction_drift_text, price_cells, price_text, priced, when)
 from pipeline.ui import charts
 from pipeline.ui.html import Links, e, facts, link, table
 from pipeline.ui.quality import OutOfRange
@@ -42,7 +42,8 @@ PARTIAL_NOTE = "an estimate from the labeled rows only (weighted by how each was
 
 def partial_cell(row: Dict[str, Any]) -> str:
     """'0.790 (band 0.657-0.922) from 60 of 300 rows' marked partial: a figure from some labeled rows."""
-    return (f'<span class="partial" title="{e(PARTIAL_NOTE)}">{e(partial_text(row, row["metric"]))} '
+    figure, rows = partial_parts(row, row["metric"])   # partial_text's words, on two lines
+    return (f'<span class="partial" title="{e(PARTIAL_NOTE)}"><span class="nw">{e(figure)}</span><br>from {e(rows)} '
             '<span class="muted">partial</span></span>')
 
 
@@ -119,7 +120,7 @@ def batches(views: Views, links: Links = Links()) -> str:
     if any(is_partial(r, r["metric"]) for r in evaluations):
         notes.append(f"partial: {PARTIAL_NOTE}, until the rest of the batch's labels come.")
     return ("<h1>Batches</h1>" + table(header, rows, numeric=(2, 3, 4, 5) + ((9, 10) if with_price else ()),
-                                       nowrap=(0, 1, 5, 8) + ((9, 10) if with_price else ()))
+                                       nowrap=(0, 1, 5, 8))
             + "".join(f'<p class="muted">{e(note)}</p>' for note in notes))
 
 

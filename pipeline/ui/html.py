@@ -11,7 +11,7 @@ header b{font-size:16px;color:#fff}header a{color:#cbd5e1;text-decoration:none}h
 border-bottom:2px solid #60a5fa}main{padding:18px 24px;max-width:1320px}h1{font-size:20px;margin:4px 0 12px}
 h2{font-size:16px;margin:22px 0 8px}table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 14px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top}th{background:#f1f5f9;
-font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}th.n{text-align:right}td.nw{white-space:nowrap}
+font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}th.n{text-align:right}.nw{white-space:nowrap}
 .facts-table th{width:190px;background:none;font-weight:500;color:#475569}.card{background:#fff;border:1px solid
 #e2e8f0;border-radius:6px;padding:10px 14px;margin:8px 0}.facts{display:flex;gap:28px;flex-wrap:wrap}.facts div
 span{display:block;color:#64748b;font-size:12px}.facts div b{font-size:18px}.yes{color:#dc2626;font-weight:600}
@@ -21,9 +21,9 @@ fill:#334155;font-weight:600}.chart .line{fill:none;stroke:#93c5fd;stroke-width:
 .chart .estimated{fill:#fff;stroke:#2563eb;stroke-width:2}.chart .partial{fill:#fff;stroke:#2563eb;stroke-width:2;
 stroke-dasharray:2 2}.chart .unknown{fill:#cbd5e1}.chart .band{stroke:#bfdbfe;
 stroke-width:6;stroke-linecap:round}.chart .label{font-size:11px;fill:#475569}.chart a:hover circle{r:7}
-.legend{display:flex;gap:16px;font-size:12px;color:#475569;margin:4px 0 10px}.key i{display:inline-block;width:10px;
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;color:#475569;margin:4px 0 10px}.key i{display:inline-block;width:10px;
 height:10px;margin-right:5px;vertical-align:-1px}.key i.dot{background:#2563eb;border-radius:50%}.key i.ring{border:2px
-solid #2563eb;border-radius:50%}.key i.dashed{border-style:dashed}form.inline{display:inline;white-space:nowrap}input,select,button{font:inherit;padding:3px 6px}
+solid #2563eb;border-radius:50%}.key i.dashed{border-style:dashed}.key{white-space:nowrap}form.inline{display:inline;white-space:nowrap}input,select,button{font:inherit;padding:3px 6px}
 button{background:#1d4ed8;color:#fff;border:0;border-radius:4px;padding:4px 10px;cursor:pointer}.note{background:
 #fefce8;border:1px solid #fde68a;padding:8px 12px;border-radius:6px}section.page{border-top:3px solid #0f172a;
 margin-top:28px;padding-top:6px}.warn{color:#b45309;font-weight:600}.chart .reference{stroke:#16a34a;

@@ -279,9 +279,9 @@ def test_a_priced_decision_shows_its_gain_cost_and_verdict_and_without_economics
     views.rows[0].update(PRICED)
     listed = pages.batches(views)
     assert '<th class="n">expected gain</th><th class="n">cost</th><th>verdict</th>' in listed
-    assert '<td class="n nw">1,234.50</td><td class="n nw">20.50</td><td>pays</td>' in listed
+    assert '<td class="n">1,234.50</td><td class="n">20.50</td><td>pays</td>' in listed
     newest, oldest = listed.split('<a href="/batches/b1">')   # b2 is listed first, and was not priced
-    assert '<td class="n nw">-</td><td class="n nw">-</td><td>-</td>' in newest and "1,234.50" in oldest
+    assert '<td class="n">-</td><td class="n">-</td><td>-</td>' in newest and "1,234.50" in oldest
     assert "price of the retrain</th><td>expected gain 1,234.50, cost 20.50: pays" in pages.batch(views, "b1")
     assert "retrain (expected gain 1,234.50, cost 20.50: pays): drift:" in pages.overview(views)   # the hover
     history = views.history() + [{"time": 1_700_000_300.0, "event": "retraining", "trigger": "batch-evaluation",
@@ -311,7 +311,8 @@ def test_a_partly_labeled_batch_is_said_from_how_many_rows_and_never_drawn_or_fl
     assert not any("partial" in html or "the drop" in html for html in plain)
     _partly_labeled(views.rows[1])
     listed = pages.batches(views)
-    assert "0.790 (band 0.657-0.922) from 60 of 300 rows <span class=\"muted\">partial</span>" in listed
+    assert ('<span class="nw">0.790 (band 0.657-0.922)</span><br>from 60 of 300 rows <span class="muted">partial'
+            '</span>') in listed
     assert "0.790 (band" not in listed.split("b1</a>")[1]   # b1 is labeled on all rows: its figure alone
     batch = pages.batch(views, "b2")
     assert ("from labels on some rows</th><td>accuracy 0.790 (band 0.657-0.922) from 60 of 300 rows, weighted by how "
