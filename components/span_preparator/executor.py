@@ -12,7 +12,8 @@ from core.data.ingest import write_batch_span
 from core.policy.economics import Economics, PricingInputs
 from core.policy.economics import from_json as economics_from_json
 from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
-from core.policy.late_labels import partly_labeled_before, retrain_before_labels, span_once_labeled, span_stays
+from core.policy.late_labels import (partly_labeled_before, retrain_before_labels, span_once_labeled, span_stays,
+                                     split_waits)
 from core.policy.memory import Memory
 from core.policy.more_data import MoreDataFinding, MoreDataInputs, judge as judge_more_data, window_rows
 from core.policy.policies import POLICIES, PolicySettings
@@ -49,7 +50,7 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     # the price travels with the evidence into the training run's record (adapt history)
     recorded = {**decision.grounds_as_dict(), **finding.figures, **({"price": stated} if stated else {})}
     reason, train, labeled = decision.reason, decision.train, finding.labeled
-    span, status, window_end = 0, "evaluated", 0
+    span, status, window_end, waiting = 0, "evaluated", 0, ""
     if evaluate_only:
         if decision.span and existing is None:
             reason += "; evaluate only: no span written, the batch stays ready"
@@ -62,19 +63,23 @@ def prepare(batch: Batch, data_root: str, policy: str, test_fraction: float, per
     elif decision.span and existing is not None:
         span, status = existing, "span"
         reason += f"; batch already is span {existing}"
-    elif decision.span and not labeled:
+    elif decision.span and labeled:
+        try:
+            span = write_batch_span(batch, data_root, test_fraction, source={"batch": batch.batch_id, "reason": reason})
+            status = "span"
+        except spans.EmptySplitError as err:   # too few rows labeled yet (a tiny label budget): wait for more
+            waiting = split_waits(err.counts, test_fraction)
+    if decision.span and not span and existing is None:
         status = "awaiting-labels"
-        reason += "; a span needs labels: waiting for the labels file"
+        reason += f"; {waiting}" if waiting else "; a span needs labels: waiting for the labels file"
         if train:
             window_end, why = retrain_before_labels(spans.latest_span(data_root) or 0, memory, serving_spans_end)
             train, reason = bool(window_end), reason + why
-    elif decision.span:
-        span = write_batch_span(batch, data_root, test_fraction, source={"batch": batch.batch_id, "reason": reason})
-        status = "span"
     window_end = (spans.latest_span(data_root) if relabeled else span) or window_end
     pending = {"trained": False, "window_end": window_end} if train and window_end else {}
     batch.write_state({"status": status, "labeled": labeled, "span": span or None, "retrain": train,
                        "reason": reason, "policy": policy, **pending,  # "trained" until the training run reports
+                       **({"waiting": waiting} if waiting else {}),
                        **labels_record(batch, labeled_rows, int(performance.get("instances") or 0),
                                        previous.get("span_labeled_rows") if existing else span and labeled_rows)})
     return {"batch": batch.batch_id, "span": span, "window_end": window_end if train else 0,

@@ -83,3 +83,21 @@ def test_a_fully_labeled_batch_is_not_read_again(tmp_path):
     prepare(batch, str(data), "triggered", 0.25, _report(ROWS, False), CALM)
     _label(tmp_path, ROWS - 1)
     assert batch.is_processed() and batch.labels_grown() is None
+
+
+def test_too_few_labeled_rows_for_both_splits_wait_for_more_labels_then_make_the_span(tmp_path):
+    # 2 labeled rows at test_fraction 0.05 both go to train: no span yet, no error; the batch says what it waits for
+    batch, data = _batch(tmp_path), tmp_path / "data"
+    _label(tmp_path, 2)
+    first = prepare(batch, str(data), "triggered", 0.05, _report(2, True), CALM)
+    assert first["span"] == 0 and first["status"] == "awaiting-labels" and spans.list_spans(data) == []
+    assert "2 rows labeled; a span needs a labeled row in both its train and test split (2 train / 0 test" in \
+        first["reason"]
+    assert batch.is_processed()
+    waiting = batch.readiness(1)
+    assert not waiting[0] and waiting[1].startswith("2 rows labeled; a span needs") and "20 rows" in waiting[1]
+    _label(tmp_path, ROWS)
+    assert batch.readiness(1)[0]
+    again = prepare(batch, str(data), "triggered", 0.05, _report(ROWS, False), CALM)   # the rule no longer fires
+    assert again["span"] == 1 and again["created"] and _span_rows(data, 1) == ROWS
+    assert "waiting" not in batch.state()

@@ -34,6 +34,14 @@ RELEASED_FILE = "_RELEASED.json"  # a quarantine lifted by a new contract versio
 DATA_FILE = "data.csv"
 
 
+class EmptySplitError(SpanError):
+    """The rows would leave the span's train or test split empty; `counts` says how many went to each."""
+
+    def __init__(self, message: str, counts: Dict[str, int]):
+        super().__init__(message)
+        self.counts = dict(counts)
+
+
 @dataclass(frozen=True)
 class SpanWindow:
     """An inclusive range of span numbers, minus spans rejected by validation."""
@@ -274,8 +282,8 @@ def write_staged_span(data_root: Path, write: Callable[[Path], Dict[str, int]], 
         counts = write(staging)
         empty = [split for split, count in counts.items() if count == 0]
         if empty:
-            raise SpanError(f"the span would have an empty {empty[0]} split "
-                            f"({counts['train']} train / {counts['test']} test rows)")
+            raise EmptySplitError(f"the span would have an empty {empty[0]} split "
+                                  f"({counts['train']} train / {counts['test']} test rows)", counts)
         for _ in range(100):
             number = span if span is not None else (latest_span(data_root) or 0) + 1
             record = {**source, "span": number, "rows": counts, "created_at": time.time()}

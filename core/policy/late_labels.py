@@ -7,10 +7,12 @@ come, the batch becomes a span whatever its labeled evaluation decides about ret
 A batch evaluated with only some rows labeled (a label budget, a sample) is evaluated again when its labels file
 labels more rows (core/data/batch/readiness.py). Not yet a span: it may become one of all the rows labeled now. Already
 a span (written from the rows labeled then): the span stays as it is, and the rows labeled since re-score the batch
-without entering training (`span_stays`).
+without entering training (`span_stays`). Too few labeled rows to fill both of a span's splits (a tiny label budget):
+the batch is scored from them and waits for more labels to become a span (`split_waits`).
 """
+import math
 from dataclasses import replace
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from core.policy.evidence import Decision
 from core.policy.memory import Memory
@@ -52,3 +54,13 @@ def span_stays(span: int, span_rows: Optional[int], labeled_now: int) -> str:
     held = f"{span_rows} labeled rows" if span_rows is not None else "the rows labeled then"
     return (f"; span {span} stays as written from {held} (spans are never rewritten): {since} labeled since "
             f"re-score the batch and are not trained on")
+
+
+def split_waits(counts: Dict[str, int], test_fraction: float) -> str:
+    """What a batch whose labeled rows would leave a span's train or test split empty waits for: more labels. Rows
+    go to a split by their hash, so about 1 / min(test_fraction, 1 - test_fraction) labeled rows fill both."""
+    labeled = sum(counts.values())
+    needs = math.ceil(1.0 / min(test_fraction, 1.0 - test_fraction)) if 0 < test_fraction < 1 else 2
+    return (f"{labeled} rows labeled; a span needs a labeled row in both its train and test split ("
+            f"{counts.get('train', 0)} train / {counts.get('test', 0)} test so far; about {max(needs, labeled + 1)} "
+            f"rows at test_fraction {test_fraction:g}): waiting for more labels")

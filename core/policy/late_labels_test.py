@@ -27,3 +27,11 @@ def test_a_batch_that_awaited_its_labels_becomes_a_span_when_they_come():
     assert span_once_labeled(kept, labeled=False, awaited_labels=True) is kept
     fired = Decision(True, True, "drift")
     assert span_once_labeled(fired, labeled=True, awaited_labels=True) is fired
+
+
+def test_a_span_short_of_a_split_says_how_many_rows_it_waits_for():
+    from core.policy.late_labels import split_waits
+    found = split_waits({"train": 3, "test": 0}, 0.2)
+    assert found.startswith("3 rows labeled; a span needs a labeled row in both its train and test split")
+    assert "(3 train / 0 test so far; about 5 rows at test_fraction 0.2)" in found
+    assert "about 8 rows" in split_waits({"train": 7, "test": 0}, 0.2)   # never fewer than one more than labeled

@@ -58,7 +58,7 @@ class Batch(RecordedBatch, LabeledBatch):
             if changed:
                 return False, changed
             if self.is_processed():
-                return False, "already processed"
+                return False, (self.state() or {}).get("waiting") or "already processed"
             claim = self.active_claim()
             if claim is not None:
                 if claim.get("status") == "failed":
