@@ -7,9 +7,10 @@ retrained before every batch on the four batches before it.
 The trees are the forests adapt's Trainer grows, grown by YDF on the batches'
 train splits (benchmarks/tuned_trees.py: run_trees), the label fitted as it is
 (`identity`), always on log1p (`log`), or as `auto` decides with
-models/label_scale.py's code, the Trainer's (on the first retrain and every
-fourth, on the window's training rows split by time; reused in between);
-answers are taken back to the label's unit before scoring. `tune: auto` adds
+models/label_scale.py's code, the Trainer's (at every retrain, on the window's
+training rows split by time; for comparison also a decision reused for four
+retrains, as `model.tune: auto` reuses its search); answers are taken back to
+the label's unit before scoring. `tune: auto` adds
 the hyperparameter search (models/tree_search.py) on the chosen scale. The
 reference is benchmarks/reference.py's periodic HistGradientBoostingRegressor on
 the same train splits. Scores: MAE on every labeled row of each batch; seconds
@@ -25,19 +26,21 @@ from typing import Dict, List
 from benchmarks import command_line, reference
 from benchmarks.tuned_trees import run_trees, stream
 from core.hyperparameters import AUTO_EVERY
-from core.label_scale import AUTO, DECIDE_EVERY, IDENTITY, LOG
+from core.label_scale import AUTO, IDENTITY, LOG
 
 RESULTS = Path(__file__).resolve().parent / "results"
-VARIANTS = (("trees, label_scale: identity (before)", None, IDENTITY),
-            ("trees, label_scale: log (always)", None, LOG),
-            ("trees, label_scale: auto", None, AUTO),
-            (f"trees, label_scale: auto, tune: auto (every {AUTO_EVERY})", AUTO_EVERY, AUTO))
+AUTO_ROW = "trees, label_scale: auto"
+VARIANTS = (("trees, label_scale: identity (before)", None, IDENTITY, 1),
+            ("trees, label_scale: log (always)", None, LOG, 1),
+            (AUTO_ROW, None, AUTO, 1),
+            (f"trees, label_scale: auto decided every {AUTO_EVERY} retrains, reused between", None, AUTO, AUTO_EVERY),
+            (f"trees, label_scale: auto, tune: auto (every {AUTO_EVERY})", AUTO_EVERY, AUTO, 1))
 
 
 def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
     header, batches, label, _ = stream(use_case, root)
-    rows = [{"model": name, **run_trees(header, batches, label, True, every, budget, mode)}
-            for name, every, mode in VARIANTS]
+    rows = [{"model": name, **run_trees(header, batches, label, True, every, budget, mode, decide_every)}
+            for name, every, mode, decide_every in VARIANTS]
     periodic = reference.run_regression(header, batches, label)["periodic"]
     rows.append({"model": "HistGradientBoostingRegressor, default", "scores": periodic["mae"],
                  "seconds": periodic["seconds"], "searches": 0, "scales": []})
@@ -47,12 +50,16 @@ def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
 
 
 def decisions_text(rows: List[Dict]) -> str:
-    """The decisions `auto` took (the untuned row's; the tuned row decides on the same rows)."""
-    decided = [scale for scale in next(r for r in rows if r["model"] == "trees, label_scale: auto")["scales"]
-               if scale.decided]
-    return "Decisions of `auto`: " + "; ".join(
-        f"retrain {index * DECIDE_EVERY + 1}: {scale.scale} ({scale.reason}; {scale.validation_rows} validation rows, "
-        f"{scale.decision_seconds} s)" for index, scale in enumerate(decided))
+    """The decisions `auto` took at every retrain (the untuned row's; the tuned row decides with the searched
+    hyperparameters, so it can differ)."""
+    scales = next(r for r in rows if r["model"] == AUTO_ROW)["scales"]
+    grown = [f"{index}: {s.identity_mae:.3f} / {s.log_mae:.3f} on {s.validation_rows} rows"
+             for index, s in enumerate(scales, 1) if s.log_mae is not None]
+    skipped = sorted({s.reason for s in scales if s.log_mae is None})
+    return (f"Decisions of `auto`: {''.join('L' if s.log else 'i' for s in scales)} (L log, i identity, retrain by "
+            f"retrain), {sum(s.decision_seconds for s in scales):.1f} s of decisions in all. Validation MAE, identity "
+            f"/ log, where both forests grew: {'; '.join(grown) or 'none'}."
+            + (f" Not tried: {'; '.join(skipped)}." if skipped else ""))
 
 
 def table(use_case: str, rows: List[Dict]) -> str:

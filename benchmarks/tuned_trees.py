@@ -29,7 +29,7 @@ import numpy as np
 
 from benchmarks import command_line, reference
 from core.hyperparameters import AUTO_EVERY
-from core.label_scale import AUTO, DECIDE_EVERY, IDENTITY, LabelScale, configured
+from core.label_scale import AUTO, IDENTITY, LabelScale, configured
 from core.trees import ydf_learner
 from models import gradient_boosted, label_scale, tree_search
 
@@ -75,11 +75,11 @@ def _score(model, features, labels, regression: bool, categorical, scale: Option
 
 
 def run_trees(header: List[str], batches: Batches, label: str, regression: bool, every: Optional[int],
-              budget: float, scale_mode: str = IDENTITY) -> Dict:
+              budget: float, scale_mode: str = IDENTITY, decide_every: int = 1) -> Dict:
     """{"scores": {batch: score}, "seconds", "searches", "chosen": [values], "scales": [LabelScale]}: trees
     retrained before each batch on the WINDOW before it, searching every `every` retrains (None: never), a
-    regression label on `scale_mode` (model.label_scale: auto decides on the first retrain and every DECIDE_EVERY
-    after, with models/label_scale.py's code, before the search, as the Trainer does)."""
+    regression label on `scale_mode` (model.label_scale: auto decides with models/label_scale.py's code before the
+    search, as the Trainer does, every `decide_every` retrains: the Trainer's 1, or a choice reused between)."""
     at = header.index(label)
     batches = {name: [row for row in rows if row[at].strip()] for name, rows in batches.items()}
     categories = reference._categories(header, batches, label)
@@ -92,7 +92,7 @@ def run_trees(header: List[str], batches: Batches, label: str, regression: bool,
         parts = [_arrays(header, reference.train_split(batches[name], 0.2), label, categories, regression)
                  for name in names[max(0, index + 1 - WINDOW):index + 1]]
         if regression and scale_mode == AUTO:
-            scale = label_scale.decide(parts, categorical, values) if index % DECIDE_EVERY == 0 else scale.reused()
+            scale = label_scale.decide(parts, categorical, values) if index % decide_every == 0 else scale
             scales.append(scale)
         if scale is not None:
             parts = [(features, scale.forward(labels)) for features, labels in parts]

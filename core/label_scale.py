@@ -11,11 +11,15 @@ training rows (models/label_scale.py: the time split of the hyperparameter
 search, never the Evaluator's holdout). Whatever the scale, the exported model
 answers in the label's unit (expm1 inside its serving signature).
 
-The choice is written into the model info file under INFO_KEY, copied onto the
-Model artifact in ML Metadata and read back from the serving model by the next
-retrain, which reuses it without deciding again until DECIDE_EVERY retrains
-have passed (as `model.tune`'s `auto` does): a retrain that reuses reads no
-rows and grows no forest more than before this existed. Pure Python.
+`auto` decides at every training, unlike `model.tune`'s choice, which is
+reused between searches: a decision costs two YDF forests on a bounded sample
+(about a second on a window of 4,000 rows), and a choice reused for four
+retrains lost most of the gain on the taxi fares (benchmarks/results/label_scale.md:
+mean MAE 2.23 reused every 4, 2.13 every 2, 1.54 decided every retrain, 1.50 always log;
+an outlier fare entering the window is what the newest decision sees). `identity`
+and `log` decide nothing and cost what a training did before. The choice is
+written into the model info file under INFO_KEY, copied onto the Model artifact
+in ML Metadata and shown by `adapt models show`. Pure Python.
 """
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Mapping, Optional, Sequence
@@ -26,8 +30,7 @@ KEY = "label_scale"        # model.label_scale, the Trainer's custom_config key
 INFO_KEY = "label_scale"   # in the model info file and as the Model artifact's custom property
 AUTO, IDENTITY, LOG = "auto", "identity", "log"
 MODES = (AUTO, IDENTITY, LOG)
-SKEW_ABOVE = 1.0           # sample skewness above which a non-negative label is a candidate for log
-DECIDE_EVERY = 4           # auto: decide again every 4 retrains (core/hyperparameters.py's AUTO_EVERY)
+SKEW_ABOVE = 1.0           # sample skewness above which a non-negative label is a candidate for log ("highly skewed")
 
 
 def parse_mode(text: Any) -> str:
@@ -76,12 +79,11 @@ class LabelShape:
 
 @dataclass(frozen=True)
 class LabelScale:
-    """The scale this training fitted the label on, and why: kept beside the model, reused by the retrains after."""
+    """The scale this training fitted the label on, and why: kept beside the model."""
 
     scale: str                                # identity | log
     reason: str                               # one sentence: why this scale
-    decided: bool = False                     # True: this training measured it; False: configured or reused
-    retrains_since_decision: int = 0
+    decided: bool = False                     # True: this training measured it (auto); False: configured
     skewness: Optional[float] = None          # of the window's training labels, when this training looked
     minimum: Optional[float] = None
     validation_rows: int = 0                  # the newest training rows both scales were scored on
@@ -110,31 +112,10 @@ class LabelScale:
     def from_dict(cls, values: Mapping[str, Any]) -> "LabelScale":
         return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
 
-    def reused(self) -> "LabelScale":
-        """The same scale, as a retrain that does not decide records it."""
-        return LabelScale(**{**self.to_dict(), "decided": False, "decision_seconds": 0.0,
-                             "retrains_since_decision": self.retrains_since_decision + 1})
-
     def text(self) -> str:
         """One line for logs and `adapt models show`."""
-        how = (f"decided now in {self.decision_seconds} s" if self.decided else
-               f"reused from the decision {self.retrains_since_decision} retrain(s) before"
-               if self.retrains_since_decision else "as configured")
+        how = f"decided in {self.decision_seconds} s" if self.decided else "as configured"
         return f"label scale: {self.scale} ({self.reason}; {how})"
-
-
-def previous_scale(model_info: Optional[Mapping[str, Any]]) -> Optional[LabelScale]:
-    """The scale the serving model's training chose or reused (its model info); None when it recorded none."""
-    recorded = (model_info or {}).get(INFO_KEY)
-    return LabelScale.from_dict(recorded) if recorded else None
-
-
-def decision_due(previous: Optional[LabelScale]) -> bool:
-    """`auto`: decide when the serving model recorded no decision (or a configured scale), or DECIDE_EVERY
-    retrains after the last decision."""
-    if previous is None or previous.reason.startswith("model.label_scale"):
-        return True
-    return previous.retrains_since_decision + 1 >= DECIDE_EVERY
 
 
 def configured(mode: str) -> LabelScale:

@@ -9,8 +9,10 @@ split by time: the newest span, or the last fifth of a one-span window; never
 the Evaluator's holdout); log is kept only when its answers, taken back with
 expm1, have the lower MAE, the metric the Evaluator gates on. Each forest grows
 on at most DECISION_ROWS rows (the newest of the older ones) and is scored on at
-most DECISION_ROWS rows, so a decision costs about one forest more than the
-training, whatever the window's size.
+most DECISION_ROWS rows, so a decision costs two YDF forests on a bounded sample
+whatever the window's size (fewer trees' worth of work than the four
+out-of-fold forests the Trainer grows anyway), and a training reads its rows
+once for the decision and the hyperparameter search together.
 
 The TF-DF forest then trains on the chosen scale (`training_dataset`), and the
 exported serving signature answers expm1 of its output (`in_label_units`), so
@@ -25,8 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from core.hyperparameters import previous_choice
-from core.label_scale import (AUTO, IDENTITY, KEY, LOG, LabelScale, LabelShape, configured, decision_due,
-                              parse_mode, previous_scale)
+from core.label_scale import AUTO, IDENTITY, KEY, LOG, LabelScale, LabelShape, configured, parse_mode
 from core.trees import ydf_learner
 from models import gradient_boosted, tree_search
 
@@ -76,18 +77,14 @@ def decide(parts: Sequence[Optional[Rows]], unordered: Iterable[str], hyperparam
 
 
 def choose(fn_args, read_rows: Callable, unordered: Iterable[str], seed: int = 42) -> LabelScale:
-    """The scale this training fits a regression label on: `model.label_scale` when it names one; with `auto`,
-    a decision when one is due (core/label_scale.py: decision_due), else the serving model's choice reused.
-    `read_rows(file pattern)` reads training rows as arrays; a reuse reads none."""
+    """The scale this training fits a regression label on: `model.label_scale` when it names one (nothing read);
+    with `auto`, decided on the window's training rows (`read_rows(file pattern)`: arrays), by forests with the
+    hyperparameters the serving model grew with (a search's, else the defaults)."""
     custom = fn_args.custom_config or {}
     mode = parse_mode(custom.get(KEY, AUTO))
     if mode != AUTO:
         return configured(mode)
-    info = tree_search._model_info(getattr(fn_args, "base_model", None))
-    previous = previous_scale(info)
-    if not decision_due(previous):
-        return previous.reused()
-    searched = previous_choice(info)
+    searched = previous_choice(tree_search._model_info(getattr(fn_args, "base_model", None)))
     patterns: List = list(fn_args.train_files) if isinstance(fn_args.train_files, (list, tuple)) \
         else [fn_args.train_files]
     return decide([read_rows(pattern) for pattern in patterns], unordered,

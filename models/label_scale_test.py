@@ -9,7 +9,7 @@ import tensorflow as tf
 from components.calibrated_trainer.executor import label_scale_properties
 from core.contract import write_model_info
 from core.errors import ConfigError
-from core.label_scale import DECIDE_EVERY, IDENTITY, LOG, parse_mode
+from core.label_scale import IDENTITY, LOG, parse_mode
 from models import export, gradient_boosted, label_scale
 
 
@@ -52,17 +52,17 @@ def test_an_unskewed_or_signed_label_stays_as_it_is_without_growing_a_forest():
     assert kept.scale == IDENTITY and "negative" in kept.reason and kept.skewness > 1 and kept.log_mae is None
 
 
-def test_the_choice_is_reused_without_reading_rows_until_a_decision_is_due(decided, tmp_path):
+def test_a_configured_scale_reads_no_rows_and_auto_decides_at_every_training(decided, tmp_path):
     def no_rows(pattern):
-        raise AssertionError(f"a retrain that reuses the label scale read {pattern}")
-    write_model_info(str(tmp_path), {"label": "y", "label_scale": decided.to_dict()})
-    reused = label_scale.choose(_fn_args("auto", str(tmp_path)), no_rows, ["code"])
-    assert reused.scale == LOG and not reused.decided and reused.retrains_since_decision == 1
-    assert label_scale.choose(_fn_args("identity", str(tmp_path)), no_rows, ["code"]).scale == IDENTITY
-    assert label_scale.choose(_fn_args("log"), no_rows, ["code"]).scale == LOG
-    write_model_info(str(tmp_path), {"label": "y", "label_scale": {**decided.to_dict(),
-                                                                    "retrains_since_decision": DECIDE_EVERY - 1}})
-    assert label_scale.choose(_fn_args("auto", str(tmp_path)), SPANS.__getitem__, ["code"]).decided
+        raise AssertionError(f"a configured label scale read {pattern}")
+    assert label_scale.choose(_fn_args("identity"), no_rows, ["code"]).scale == IDENTITY
+    configured = label_scale.choose(_fn_args("log"), no_rows, ["code"])
+    assert configured.scale == LOG and not configured.decided and "as configured" in configured.text()
+    # the serving model's decision is not reused: auto decides again, with the serving model's hyperparameters
+    write_model_info(str(tmp_path), {"label": "y", "label_scale": decided.to_dict(),
+                                     "hyperparameters": {"values": {"max_depth": 3}, "searched": True}})
+    again = label_scale.choose(_fn_args("auto", str(tmp_path)), SPANS.__getitem__, ["code"])
+    assert again.decided and again.scale == LOG and again.identity_mae != decided.identity_mae
     with pytest.raises(ConfigError, match="model.label_scale"):
         parse_mode("sqrt")
 
