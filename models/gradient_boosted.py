@@ -2,7 +2,10 @@
 
 TF-DF's GradientBoostedTreesModel is a Keras model, so it trains in the
 Trainer's run_fn on Transform's output and exports with the same signatures
-as the network (models/export.py). Trees need no scaling and no warm start:
+as the network (models/export.py); when every feature is dense the Trainer grows
+the same learner's forest in YDF on the rows in memory instead and serves it
+through TF-DF's inference model (models/ydf_forest.py: 2 to 3 times faster at
+320,000 rows). Trees need no scaling and no warm start:
 each run grows a new forest of NUM_TREES trees of leaves of at least
 MIN_EXAMPLES rows (no early stopping), the same for the same data.
 Trees need no preprocessing: with `kind: gbt` the packages' preprocessing_fn
@@ -81,13 +84,17 @@ def importances(inspector) -> Dict[str, float]:
     return found
 
 
+def training_info(fn_args) -> Dict[str, object]:
+    """What the model info file records of any forest's training."""
+    return {"spans": (fn_args.custom_config or {}).get("spans", []), "training_mode": "scratch",
+            "warm_started_layers": []}
+
+
 def train(model, fn_args, train_dataset) -> Dict[str, object]:
     """Grows the forest over one pass of the training rows; returns what the model info file records."""
     model.fit(train_dataset, verbose=0)
-    custom = fn_args.custom_config or {}
     inspector = model.make_inspector()
-    return {"spans": custom.get("spans", []), "training_mode": "scratch", "warm_started_layers": [],
-            "trees": int(inspector.num_trees()), "importances": importances(inspector),
+    return {**training_info(fn_args), "trees": int(inspector.num_trees()), "importances": importances(inspector),
             "importance_method": f"TF-DF {IMPORTANCE}"}
 
 
@@ -97,6 +104,8 @@ CROSS_FIT_BELOW = 1000  # holdout rows that calibrate well enough alone: 3 sigma
 
 def _in_memory(dataset) -> Optional[Tuple[Dict[str, np.ndarray], np.ndarray]]:
     """One pass of (features, label) batches as arrays; None when a feature is sparse."""
+    if isinstance(dataset, tuple):
+        return dataset   # already in memory (models/trainer.py reads the training rows once)
     columns: Dict[str, list] = {}
     labels = []
     for features, label in dataset:

@@ -2,7 +2,8 @@
 
 `model.kind` reaches the Trainer as `custom_config["kind"]`: `nn` trains the
 wide-and-deep network (models/wide_and_deep.py), `gbt` grows gradient-boosted
-trees (models/gradient_boosted.py). Either way the SavedModel gets the
+trees (models/gradient_boosted.py; grown by YDF on the training rows read once
+into memory, models/ydf_forest.py). Either way the SavedModel gets the
 contract's signatures and info file (models/export.py). `run_network` is the
 same frame for any Keras network (the image package's CNN uses it). Both fit
 the model's calibration on the eval split (a regression model's error model,
@@ -27,7 +28,7 @@ from core.contract import transformed_name
 from core.hyperparameters import INFO_KEY as HYPERPARAMETERS
 from core.label_scale import INFO_KEY as LABEL_SCALE
 from core.learning_curve import INFO_KEY as LEARNING_CURVES
-from models import export, gradient_boosted, learning_curve, tree_search, wide_and_deep
+from models import export, gradient_boosted, learning_curve, tree_search, wide_and_deep, ydf_forest
 from models import label_scale as label_scales
 
 
@@ -65,12 +66,20 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     chosen = tree_search.choose(fn_args, label_scales.scaled_rows(read_rows, scale) if scale else read_rows,
                                 unordered, regression, seed)
     hyperparameters = chosen.values if chosen is not None else None
-    model = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression,
-                                   hyperparameters=hyperparameters)
-    trained = gradient_boosted.train(model, fn_args, label_scales.training_dataset(train_dataset, scale))
+    rows = _training_rows(read_rows, fn_args.train_files)
+    if rows is not None:   # the forest grows in YDF on the rows in memory (models/ydf_forest.py)
+        grown = ydf_forest.grow(*_training_rows(label_scales.scaled_rows(read_rows, scale) if scale else read_rows,
+                                                fn_args.train_files), unordered, len(classes), seed=seed,
+                                regression=regression, hyperparameters=hyperparameters)
+        model, answer, train_dataset = grown.model, grown.answer, rows
+        trained = {**gradient_boosted.training_info(fn_args), **grown.info}
+    else:                  # a sparse feature: TF-DF reads the batches
+        model = answer = gradient_boosted.build(unordered, len(classes), seed=seed, regression=regression,
+                                                hyperparameters=hyperparameters)
+        trained = gradient_boosted.train(model, fn_args, label_scales.training_dataset(train_dataset, scale))
     if scale is not None:
         logging.info("Trainer: %s", scale.text())
-    predict = label_scales.in_label_units(model, scale)   # the label's unit, wherever the model answers
+    predict = label_scales.in_label_units(answer, scale)   # the label's unit, wherever the model answers
     holdout = functools.partial(_holdout, fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE)
     outputs, labels = export.holdout_outputs(predict, holdout())
     out_of_fold, curves = 0, []
@@ -133,6 +142,15 @@ def _rows_reader(fn_args, tf_transform_output, label: str) -> Callable:
                                                            gradient_boosted.BATCH_SIZE, transformed_name(label),
                                                            epochs=1))
     return read
+
+
+def _training_rows(read_rows: Callable, patterns) -> Optional[Tuple[Dict[str, np.ndarray], np.ndarray]]:
+    """Every training file pattern's rows as one set of arrays (None when a feature is sparse)."""
+    parts = [read_rows(pattern) for pattern in (patterns if isinstance(patterns, (list, tuple)) else [patterns])]
+    if not parts or any(part is None for part in parts):
+        return None
+    return ({name: np.concatenate([part[0][name] for part in parts]) for name in parts[0][0]},
+            np.concatenate([part[1] for part in parts]))
 
 
 def _holdout(fn_args, tf_transform_output, label: str, batch_size: int):
