@@ -1,5 +1,7 @@
-"""Labels on a budget: how close is a batch's accuracy estimated from N labels chosen by active testing, beside N
-chosen uniformly at random and beside the confidence-based estimate that needs none? And how much of a drop does
+"""Labels on a budget: how close is a batch's accuracy estimated from N labels, by importance weighting (active
+testing) and by the difference estimator (the model's expected loss corrected by the labeled rows' residuals), each
+from rows drawn its own way, beside N chosen uniformly at random and beside the confidence-based estimate that needs
+none? And how much of a drop does
 the drop split (core/labeling/explain.py) leave to concept drift on a concept-drift stream and on a covariate-shift
 stream?
 
@@ -8,7 +10,8 @@ stream?
 One stand-in model per dataset (benchmarks/drift_policy.py's HistGradientBoosting), trained on the first batch's
 train split, calibrated on its holdout (core/estimation.fit_calibrator, as adapt's Trainer does) and never
 retrained. For every later batch and budget, `--draws` samples of each kind are drawn (core/labeling/acquisition:
-active = expected loss mixed with a uniform share; uniform = share 1) and estimated (core/labeling/estimate);
+the estimator's sampling weights mixed with a uniform share; share 1 = a random sample) and estimated
+(core/labeling/estimators);
 printed is the mean absolute error against the batch's realized accuracy, averaged over batches, and how often the
 band (3 standard errors, as adapt reports it) held the realized accuracy.
 """
@@ -22,14 +25,19 @@ import numpy as np
 import core  # noqa: F401  (TensorFlow's process defaults)
 from benchmarks import command_line, drift_policy, estimation as estimation_benchmark
 from core import estimation
-from core.labeling.acquisition import UNIFORM_SHARE, inclusion_probabilities, systematic_sample
-from core.labeling.estimate import estimate_from_sample
+from core.labeling.estimators import DEFAULT_ESTIMATOR, default_uniform_share, repeated_draws
 from core.labeling.explain import explain_drop
 
 RESULTS = Path(__file__).parent / "results" / "label_budget.md"
 BUDGETS = (25, 50, 100, 200)
-SAMPLERS = {"active (uniform share 0.2)": 0.2, "active (0.5)": 0.5, "uniform": 1.0}
-DEFAULT = next(name for name, share in SAMPLERS.items() if share == UNIFORM_SHARE)
+# name: (estimator, uniform share of the sample); each estimator's active sample draws by its own weights
+SAMPLERS = {"importance, active (0.5)": ("importance", 0.5), "difference, active (0.2)": ("difference", 0.2),
+            "difference, active (0.5)": ("difference", 0.5), "difference, active (0.8)": ("difference", 0.8),
+            "difference, random sample": ("difference", 1.0), "random sample (plain mean)": ("importance", 1.0)}
+PREVIOUS = "importance, active (0.5)"      # the default before the difference estimator
+DEFAULT = next(name for name, (key, share) in SAMPLERS.items()   # adapt's default: compared in the ratio columns
+               if key == DEFAULT_ESTIMATOR and share == default_uniform_share(key))
+UNIFORM = "random sample (plain mean)"
 DATASETS = {"concept": drift_policy.concept_drift, "boundary": estimation_benchmark.towards_the_boundary,
             "covariate": drift_policy.covariate_shift, "taxi": drift_policy.taxi, "digits": estimation_benchmark.digits}
 MEANINGFUL_DROP = 0.02   # drops smaller than this are not split (their shares are noise)
@@ -60,14 +68,10 @@ def batch_figures(model, calibrator, frame, labels, draws: int, classes) -> Dict
     for budget in BUDGETS:
         if budget >= len(labels):
             continue
-        for name, share in SAMPLERS.items():
-            probabilities = inclusion_probabilities(expected_loss, budget, share)
-            absolute, covered = [], 0
-            for seed in range(draws):
-                chosen = systematic_sample(probabilities, seed)
-                found = estimate_from_sample(wrong[chosen], probabilities[chosen], len(labels))
-                absolute.append(abs(found.value - realized))
-                covered += found.low <= realized <= found.high
+        for name, (estimator, share) in SAMPLERS.items():
+            found = repeated_draws(wrong, expected_loss, estimator, budget, share, draws)
+            absolute = [abs(estimate.value - realized) for estimate in found]
+            covered = sum(estimate.low <= realized <= estimate.high for estimate in found)
             errors[(name, budget)] = (float(np.mean(absolute)), covered / draws)
     expected_shares = {str(c): float(calibrated[:, k].mean()) for k, c in enumerate(classes)}
     realized_shares = {str(c): float((labels == c).mean()) for c in classes}
@@ -107,8 +111,9 @@ def dataset_section(result: Dict) -> List[str]:
              f"{len(batches)} batches after the first, {int(np.mean([b['rows'] for b in batches]))} rows each on "
              f"average; holdout accuracy {result['reference']:.3f} on {result['holdout_rows']} rows; calibrated: "
              f"{result['calibrated']}. Confidence-based estimate (no labels): mean absolute error {cbpe:.4f}.", "",
-             "| budget | " + " | ".join(f"{name} MAE (band held)" for name in SAMPLERS) + " | default active / uniform | "
-             "default active / confidence-based |", "|---|" + "---|" * (len(SAMPLERS) + 2)]
+             "| budget | " + " | ".join(f"{name} MAE (band held)" for name in SAMPLERS) + " | default / random | "
+             "default / confidence-based | default / importance (0.5) | importance (0.5) / random |",
+             "|---|" + "---|" * (len(SAMPLERS) + 4)]
     for budget in BUDGETS:
         cells = {name: [b["errors"][(name, budget)] for b in batches if (name, budget) in b["errors"]]
                  for name in SAMPLERS}
@@ -116,7 +121,8 @@ def dataset_section(result: Dict) -> List[str]:
             continue
         means = {name: (np.mean([e for e, _ in v]), np.mean([c for _, c in v])) for name, v in cells.items()}
         lines.append(f"| {budget} | " + " | ".join(f"{m:.4f} ({c:.0%})" for m, c in means.values())
-                     + f" | {means[DEFAULT][0] / means['uniform'][0]:.2f} | {means[DEFAULT][0] / cbpe:.2f} |")
+                     + f" | {means[DEFAULT][0] / means[UNIFORM][0]:.2f} | {means[DEFAULT][0] / cbpe:.2f} | "
+                       f"{means[DEFAULT][0] / means[PREVIOUS][0]:.2f} | {means[PREVIOUS][0] / means[UNIFORM][0]:.2f} |")
     fell = [b for b in batches if b["explained"].total.value > MEANINGFUL_DROP]
     if fell:
         shares = {part: np.mean([getattr(b["explained"], part).value / b["explained"].total.value for b in fell])
@@ -144,13 +150,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)
     started = time.time()
-    lines = ["# Labels on a budget: active testing vs a uniform sample vs the confidence-based estimate", "",
-             command_line("label_budget", argv), "",
-             f"Active: rows drawn in proportion to the model's calibrated expected 0-1 loss mixed with a uniform "
-             f"share (adapt's default: {UNIFORM_SHARE}); uniform: a simple random sample (Horvitz-Thompson, "
-             f"core/labeling/estimate.py, for both). Each cell: mean absolute error of the batch accuracy estimate against the realized accuracy, "
-             f"over {args.draws} draws per batch and the batches, and the share of draws whose 3-standard-error band "
-             f"held the realized accuracy.", ""]
+    lines = ["# Labels on a budget: two unbiased estimators from the labeled rows vs a random sample vs the "
+             "confidence-based estimate", "", command_line("label_budget", argv), "",
+             "Estimators (core/labeling/estimators.py): importance = Horvitz-Thompson on the losses (active testing), "
+             "rows drawn in proportion to the model's calibrated expected 0-1 loss p; difference = the model's expected "
+             "loss over all rows plus Horvitz-Thompson on the residuals (loss - p), rows drawn in proportion to "
+             "sqrt(p (1 - p)). (0.5) etc.: the uniform share mixed into the draw (1 = a random sample). Random sample "
+             "(plain mean): the labeled rows' accuracy with a finite-population band. Each cell: mean absolute error "
+             f"of the batch accuracy estimate against the realized accuracy, over {args.draws} draws per batch and the "
+             "batches, and the share of draws whose 3-standard-error band held the realized accuracy. Default: adapt's "
+             f"(`performance.label_estimator`), {DEFAULT}; importance (0.5) was the default before.", ""]
     for key in args.datasets.split(","):
         result = run_dataset(key, args.draws)
         lines += dataset_section(result)

@@ -25,6 +25,7 @@ from core.config_runtime import (AlertsConfig, BatchingConfig, BeamConfig, Kubef
                                  PredictionConfig, PushConfig, ServingConfig)
 from core.errors import ConfigError
 from core.hyperparameters import TuneSchedule
+from core.labeling.estimators import DEFAULT_ESTIMATOR, ESTIMATORS
 from core.label_scale import AUTO as AUTO_SCALE, MODES as LABEL_SCALES, parse_mode as parse_label_scale
 from core.metrics import LOWER_IS_BETTER, REGRESSION_METRICS
 from core.policy.economics import Economics
@@ -171,6 +172,12 @@ class PerformanceConfig:
         "so far, the batch waits for its labels to become a span, and realized metrics decide once they exist "
         "(0: off). The estimate sees covariate shift, never "
         "concept drift.", min=0.0, max=1.0))
+    label_estimator: str = field(default=DEFAULT_ESTIMATOR, metadata=doc(
+        "A batch labeled on some rows only (a label request's, or any): its metric is estimated without bias "
+        "from them by difference (the model's expected loss over all rows corrected by the labeled rows' "
+        "weighted residuals) or importance (the labeled rows' losses weighted alone); `adapt labels request` "
+        "chooses rows the way the estimator gains most from (benchmarks/results/label_budget.md).",
+        choices=ESTIMATORS.keys()))
 
     def for_task(self, task: str) -> Tuple[List[str], str]:
         """(metrics, threshold metric) for a model of this task: the classification defaults mean MAE, RMSE and R²

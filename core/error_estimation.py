@@ -50,6 +50,10 @@ class ErrorModel:
         """Each row's expected absolute error."""
         return np.asarray(self.absolute, dtype=float)[self.bin_of(predicted)]
 
+    def variance(self, predicted) -> np.ndarray:
+        """The variance of each row's absolute error around its expected value (its bin's spread)."""
+        return np.asarray(self.spread, dtype=float)[self.bin_of(predicted)]
+
     def summary(self) -> dict:
         """What the model info records of it."""
         mae = float(np.dot(self.absolute, self.counts) / self.rows) if self.rows else None

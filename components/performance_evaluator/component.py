@@ -30,7 +30,10 @@ judges the estimate: retrain when it is more than `estimated_max_drop` worse
 than `reference` and its band (accuracy's, MAE's) excludes the reference; otherwise "no
 ground truth yet" and no performance decision (retrain -1). Nothing is lost,
 and a later run with a labels file evaluates the batch; realized metrics are
-the authority once they exist.
+the authority once they exist. A batch labeled on some rows only reports its
+metric as the unbiased estimate from them (`label_estimator`: difference, the
+model's expected loss corrected by the labeled rows' weighted residuals, or
+importance, the weighted losses alone; core/labeling/estimators.py).
 """
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
@@ -38,6 +41,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from components.artifacts import BatchPredictions, FileList, PerformanceReport
 from components.performance_evaluator import executor
+from core.labeling.estimators import DEFAULT_ESTIMATOR
 
 
 class PerformanceEvaluatorSpec(ComponentSpec):
@@ -51,6 +55,7 @@ class PerformanceEvaluatorSpec(ComponentSpec):
         "rule": ExecutionParameter(type=str, optional=True),               # performance.rule for a labeled batch
         "reference_rows": ExecutionParameter(type=int, optional=True),     # the holdout rows behind `reference`
         "false_alarm_rate": ExecutionParameter(type=float, optional=True),  # the tested rule's
+        "label_estimator": ExecutionParameter(type=str, optional=True),    # core/labeling/estimators.ESTIMATORS
     }
     INPUTS = {
         "predictions": ChannelParameter(type=BatchPredictions),
@@ -66,9 +71,10 @@ class PerformanceEvaluator(base_beam_component.BaseBeamComponent):
     def __init__(self, predictions: types.BaseChannel, file_list: types.BaseChannel, metrics: str,
                  threshold_metric: str = "accuracy", threshold: float = 0.0, reference: float = 0.0,
                  max_drop: float = 0.0, estimated_max_drop: float = 0.0, rule: str = "relative_drop",
-                 reference_rows=0, false_alarm_rate: float = 0.05):
+                 reference_rows=0, false_alarm_rate: float = 0.05, label_estimator: str = DEFAULT_ESTIMATOR):
         super().__init__(spec=PerformanceEvaluatorSpec(
             predictions=predictions, file_list=file_list, metrics=metrics, threshold_metric=threshold_metric,
             threshold=threshold, reference=reference, max_drop=max_drop, estimated_max_drop=estimated_max_drop,
             rule=rule, reference_rows=reference_rows, false_alarm_rate=false_alarm_rate,
+            label_estimator=label_estimator,
             performance=types.Channel(type=PerformanceReport)))

@@ -18,7 +18,9 @@ from core.error_estimation import ErrorModel
 from core.data.batch import Batch
 from core.data.predictions import PREDICTIONS_PREFIX
 from core.errors import BatchError
+from core.estimation import EstimationSums
 from core.labeling.estimate import PartialEstimate
+from core.labeling.estimators import DEFAULT_ESTIMATOR
 from core.labeling.explain import explain_drop
 from core.labeling.weights import recorded_inclusion_probabilities
 from core.policy.rules import BatchScores, PerformanceSettings, judge, relative_drop
@@ -167,10 +169,21 @@ def write_estimate(sums, path: str, calibration: Optional[Dict[str, Any]], class
                if sums.rows else {}, path)
 
 
-def write_partial(losses, path: str, rows: int, regression: bool) -> None:
-    """The unbiased estimate of a partially labeled batch ({} when fully labeled or unlabeled), and the class
-    shares its labeled rows, weighted, estimate."""
-    estimate = losses.estimate(rows, regression)
+def expected_mean_loss(sums, calibration: Optional[Dict[str, Any]]) -> Optional[float]:
+    """The serving model's expected mean loss over the batch (1 - the confidence-based accuracy; a regression
+    model's estimated MAE), unrounded: the difference estimator's base. None without an estimate."""
+    if sums is None or not sums.rows:
+        return None
+    if isinstance(sums, EstimationSums):
+        return 1.0 - sums.confidence / sums.rows
+    return sums.mae(ErrorModel.from_dict(calibration or {})).value
+
+
+def write_partial(losses, path: str, rows: int, regression: bool, estimator: str = DEFAULT_ESTIMATOR,
+                  expected_mean: Optional[float] = None) -> None:
+    """The unbiased estimate of a partially labeled batch ({} when fully labeled or unlabeled) by the named
+    estimator (core/labeling/estimators.py), and the class shares its labeled rows, weighted, estimate."""
+    estimate = losses.estimate(rows, regression, estimator=estimator, expected_mean=expected_mean)
     write_json({} if estimate is None else {"estimate": estimate.to_dict(),
                                             "class_shares": losses.sums(rows).class_shares()}, path)
 
@@ -219,16 +232,15 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                        | "Predictions" >> beam.io.ReadFromText(os.path.join(predictions.uri, f"{PREDICTIONS_PREFIX}*"))
                        | "Parse" >> beam.Map(json.loads))
             if regression and (calibration or {}).get("error_model"):
-                _ = (records
-                     | "Estimate" >> beam.CombineGlobally(ErrorEstimationCombine(calibration))
-                     | "WriteEstimate" >> beam.Map(write_error_estimate, estimate_path, calibration))
+                estimate = records | "Estimate" >> beam.CombineGlobally(ErrorEstimationCombine(calibration))
+                _ = estimate | "WriteEstimate" >> beam.Map(write_error_estimate, estimate_path, calibration)
             elif regression:  # a model exported without an error model: nothing to estimate from
-                _ = (pipeline | "NoEstimate" >> beam.Create([None])
-                     | "WriteEstimate" >> beam.Map(lambda _: write_json({}, estimate_path)))
+                estimate = pipeline | "NoEstimate" >> beam.Create([None])
+                _ = estimate | "WriteEstimate" >> beam.Map(lambda _: write_json({}, estimate_path))
             else:
-                _ = (records
-                     | "Estimate" >> beam.CombineGlobally(EstimationCombine(classes, calibration))
-                     | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibration, classes))
+                estimate = records | "Estimate" >> beam.CombineGlobally(EstimationCombine(classes, calibration))
+                _ = estimate | "WriteEstimate" >> beam.Map(write_estimate, estimate_path, calibration, classes)
+            expected_mean = estimate | "ExpectedLoss" >> beam.Map(expected_mean_loss, calibration)
             if labels_file:
                 labels = (pipeline
                           | "LabelsFile" >> beam.Create([listing])
@@ -244,9 +256,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                  | "Write" >> beam.Map(write_metrics, metrics_path))
             probabilities = recorded_inclusion_probabilities(labels_batch(listing)) if labels_file else {}
             _ = (labeled
-                 | "LabeledLosses" >> beam.CombineGlobally(LabeledLossesCombine(regression, probabilities))
+                 | "LabeledLosses" >> beam.CombineGlobally(LabeledLossesCombine(regression, probabilities, calibration))
                  | "WritePartial" >> beam.Map(write_partial, partial_path, int(listing.get("num_instances", 0)),
-                                              regression))
+                                              regression, exec_properties.get("label_estimator") or DEFAULT_ESTIMATOR,
+                                              beam.pvalue.AsSingleton(expected_mean)))
         settings = PerformanceSettings(exec_properties["threshold_metric"],
                                        float(exec_properties.get("threshold") or 0.0),
                                        float(exec_properties.get("reference") or 0.0),

@@ -46,7 +46,8 @@ def test_without_labels_no_decision_is_made():
     assert report == {**report, "labeled": False, "retrain": None, "reason": "no ground truth yet", "metrics": {}}
 
 
-def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", "1"), inline=None, calibration=None):
+def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", "1"), inline=None, calibration=None,
+         **properties):
     batch = tmp_path / "batch"
     write_csv(batch / "data.csv", ["fare"], [["1"], ["2"], ["3"], ["4"]])
     if labels_file_rows is not None:
@@ -65,7 +66,8 @@ def _run(tmp_path, labels_file_rows=None, header=("big_tipper",), classes=("0", 
     (tmp_path / "pred" / "predictions-00001-of-00002.jsonl").write_text("\n".join(json.dumps(r) for r in records[2:]))
     output = artifact(PerformanceReport, tmp_path / "perf")
     Executor().Do({"predictions": [predictions], "file_list": [listing]}, {"performance": [output]},
-                  {"metrics": json.dumps(["accuracy", "auc"]), "threshold_metric": "accuracy", "threshold": 0.88})
+                  {"metrics": json.dumps(["accuracy", "auc"]), "threshold_metric": "accuracy", "threshold": 0.88,
+                   **properties})
     return output, read_report(output)
 
 
@@ -195,6 +197,14 @@ def test_a_regression_batch_without_labels_gets_its_mae_estimated_by_the_error_m
     assert not output.has_custom_property("estimated_calibrated")
 
 
+def test_a_partly_labeled_regression_batch_corrects_the_error_models_mae_by_the_labeled_rows_residuals(tmp_path):
+    # The error model expects |error| 1, 1, 1, 10 (mean 3.25); rows 0, 1, 3 are labeled (a uniform sample of 3 of
+    # 4), realized |error| 1, 2, 0: residuals 0, 1, -10, so the MAE is 3.25 + (0 + 1 - 10) / 0.75 / 4 = 0.25.
+    _, report = _regression_run(tmp_path, ["10", "20", None, "40"], ERROR_MODEL, reference=2.0)
+    assert report["partial"]["estimator"] == "difference" and report["partial"]["weighted"] is False
+    assert report["metrics"]["mae"] == pytest.approx(0.25)
+
+
 def test_a_regression_estimate_whose_band_holds_the_reference_does_not_fire(tmp_path):
     wide = {**ERROR_MODEL, "spread": [4.0, 400.0], "counts": [10, 10]}
     _, report = _regression_run(tmp_path, [None] * 4, wide, reference=3.0, estimated_max_drop=0.05)
@@ -226,17 +236,30 @@ def test_regression_metrics_carry_the_spread_the_tested_rule_needs():
     assert "mae 1.050 on 5 rows is 110.0% above the serving model's 0.500 on 400 holdout rows" in report["reason"]
 
 
+PARTIAL_ROWS = [["data.csv:0", "0.8", "0"], ["data.csv:2", "0.2", "1"]]
+PARTIAL_HEADER = ("instance_id", "inclusion_probability", "big_tipper")
+
+
 def test_a_partially_labeled_batch_is_weighted_by_the_probabilities_its_labels_file_carries(tmp_path):
     # Row 0 (predicted 1, labeled 0) was chosen with probability 0.8, row 2 (right) with 0.2: of the 4 rows an
     # estimated 1 / 0.8 are wrong, accuracy 1 - 1.25 / 4, where the plain mean of the two would say 0.5.
-    output, report = _run(tmp_path, [["data.csv:0", "0.8", "0"], ["data.csv:2", "0.2", "1"]],
-                          header=("instance_id", "inclusion_probability", "big_tipper"))
+    output, report = _run(tmp_path, PARTIAL_ROWS, header=PARTIAL_HEADER, label_estimator="importance")
     assert report["metrics"]["accuracy"] == 0.6875 and output.get_float_custom_property("accuracy") == 0.6875
     assert report["partial"] == {**report["partial"], "metric": "accuracy", "labeled_rows": 2, "rows": 4,
-                                 "weighted": True}
+                                 "weighted": True, "estimator": "importance"}
     assert report["partial"]["low"] <= 0.6875 <= report["partial"]["high"]
     assert report["reason"].endswith("(accuracy from 2 of 4 rows)")
     assert output.get_float_custom_property("partial_labeled_rows") == 2.0
+
+
+def test_by_default_the_partial_estimate_is_the_models_expected_loss_corrected_by_the_weighted_residuals(tmp_path):
+    # The model expects losses 0.1, 0.2, 0.3, 0.4 on the four rows (1 - its confidence; mean 0.25). Row 0: wrong,
+    # residual 0.9, chosen with 0.8; row 2: right, residual -0.3, chosen with 0.2: mean loss
+    # 0.25 + (0.9 / 0.8 - 0.3 / 0.2) / 4 = 0.15625.
+    _, report = _run(tmp_path, PARTIAL_ROWS, header=PARTIAL_HEADER)
+    assert report["partial"]["estimator"] == "difference"
+    assert report["metrics"]["accuracy"] == pytest.approx(0.8438, abs=1e-4)
+    assert report["partial"]["low"] <= report["partial"]["value"] <= report["partial"]["high"]
 
 
 def test_a_label_request_in_the_batch_folder_weights_labels_that_name_only_ids(tmp_path):
@@ -245,7 +268,8 @@ def test_a_label_request_in_the_batch_folder_weights_labels_that_name_only_ids(t
     LabelRequest("batch", 3, 4, 2, 0.2, 0, "big_tipper", "now", [ChosenRow("data.csv:0", 0.8, 0.1),
                                                                  ChosenRow("data.csv:2", 0.2, 0.3)]
                  ).write_record(tmp_path / "batch" / REQUEST_FILE)
-    _, report = _run(tmp_path, [["data.csv:0", "0"], ["data.csv:2", "1"]], header=("instance_id", "big_tipper"))
+    _, report = _run(tmp_path, [["data.csv:0", "0"], ["data.csv:2", "1"]], header=("instance_id", "big_tipper"),
+                     label_estimator="importance")
     assert report["metrics"]["accuracy"] == 0.6875 and report["partial"]["weighted"] is True
 
 

@@ -1,11 +1,13 @@
 """Which rows of a batch to label: active testing's sample (Kossen et al., ICML 2021).
 
-Each row's chance of being chosen follows the serving model's expected loss on it (a classifier: 1 - the
-calibrated probability of its predicted class, its expected 0-1 loss; a regression model: its error model's
-expected |error|), mixed with a uniform share so that no row has zero chance (a row the model is sure of but
-wrong about must still be reachable, or the estimate could not be unbiased):
+Each row's chance of being chosen follows a weight w_i from the serving model: the estimator's sampling weight
+(core/labeling/estimators.py): for importance weighting the expected loss (a classifier: 1 - the calibrated
+probability of its predicted class, its expected 0-1 loss; a regression model: its error model's expected
+|error|), for the difference estimator the residual's expected spread; mixed with a uniform share so that no row
+has zero chance (a row the model is sure of but wrong about must still be reachable, or the estimate could not
+be unbiased):
 
-    q_i = (1 - u) * loss_i / sum(loss) + u / M          (u = UNIFORM_SHARE unless told)
+    q_i = (1 - u) * w_i / sum(w) + u / M          (u = UNIFORM_SHARE unless told)
 
 For a budget of n rows, the inclusion probabilities are pi_i = n q_i, capped at 1 (rows at the cap are taken for
 sure and the rest rescaled), and the sample is drawn by randomised systematic sampling: the rows in random order,
@@ -21,10 +23,10 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-# Both measured in benchmarks/results/label_budget.md. A uniform share of 0.5 had a lower error than 0.2 on all five
-# streams at 100 labels: where the model is confidently wrong (concept drift) the loss-proportional part misleads,
-# and the uniform half bounds the harm. 100 rows is the smallest budget measured whose estimate was within 0.05 of
-# the realized accuracy on every stream (at 50: 0.067 on the concept-drift stream).
+# Both measured in benchmarks/results/label_budget.md. UNIFORM_SHARE: importance weighting's (0.5 had a lower error
+# than 0.2 on all five streams at 100 labels: where the model is confidently wrong the loss-proportional part
+# misleads, and the uniform half bounds the harm); each estimator states its own (core/labeling/estimators.py).
+# 100 rows is the smallest budget measured whose estimate was within 0.05 of the realized accuracy on every stream.
 UNIFORM_SHARE = 0.5
 DEFAULT_BUDGET = 100
 PROBABILITY_COLUMN = "inclusion_probability"
@@ -98,6 +100,7 @@ class LabelRequest:
     label: str                     # the column a reviewer fills in
     created_at: str
     chosen: List[ChosenRow] = field(default_factory=list)
+    sampling: str = "importance"   # the estimator whose sampling weights drew the rows (core/labeling/estimators.py)
 
     def probabilities(self) -> Dict[str, float]:
         return {row.instance_id: row.inclusion_probability for row in self.chosen}
@@ -113,7 +116,8 @@ class LabelRequest:
         chosen = [ChosenRow(row["instance_id"], float(row[PROBABILITY_COLUMN]), float(row.get("expected_loss", 0)))
                   for row in data.get("chosen", [])]
         return cls(**{**{key: data[key] for key in ("batch", "model_version", "rows", "budget", "uniform_share",
-                                                    "seed", "label", "created_at")}, "chosen": chosen})
+                                                    "seed", "label", "created_at")}, "chosen": chosen,
+                   "sampling": data.get("sampling", "importance")})
 
     def write_csv(self, path: Path, feature_columns: Sequence[str], shown_ids: Optional[Dict[str, str]] = None) -> Path:
         """to-label.csv: instance_id, the inclusion probability, the features, and an empty label column to fill
@@ -139,12 +143,14 @@ def read_request(path: Path) -> Optional[LabelRequest]:
     return LabelRequest.from_dict(json.loads(path.read_text())) if path.is_file() else None
 
 
-def choose_rows(instance_ids: Sequence[str], expected_loss, budget: int, uniform_share: float = UNIFORM_SHARE,
-                seed: int = 0) -> List[ChosenRow]:
-    """The rows to label (features left for the caller to add), each with its inclusion probability."""
+def choose_rows(instance_ids: Sequence[str], weights, budget: int, uniform_share: float = UNIFORM_SHARE,
+                seed: int = 0, expected_loss=None) -> List[ChosenRow]:
+    """The rows to label (features left for the caller to add), each with its inclusion probability: drawn in
+    proportion to `weights` (an estimator's sampling weights, core/labeling/estimators.py; the expected loss for
+    active testing's) mixed with the uniform share; `expected_loss` (default: the weights) is recorded."""
     if budget < 1:
         raise ValueError("the budget must be at least one row")
-    losses = np.asarray(expected_loss, dtype=float)
-    probabilities = inclusion_probabilities(losses, budget, uniform_share)
+    losses = np.asarray(weights if expected_loss is None else expected_loss, dtype=float)
+    probabilities = inclusion_probabilities(weights, budget, uniform_share)
     return [ChosenRow(instance_ids[i], float(probabilities[i]), float(losses[i]))
             for i in systematic_sample(probabilities, seed)]

@@ -5,7 +5,8 @@ import pytest
 
 from core.labeling.acquisition import (PROBABILITY_COLUMN, LabelRequest, choose_rows, expected_classification_loss,
                                        inclusion_probabilities, read_request, systematic_sample)
-from core.labeling.estimate import LabeledSums, estimate_from_sample
+from core.labeling.estimate import LabeledSums
+from core.labeling.estimators import ESTIMATORS, estimate_from_sample, estimate_partial, repeated_draws
 from core.labeling.explain import explain_drop
 
 
@@ -65,6 +66,7 @@ def test_active_sampling_beats_a_uniform_sample_of_the_same_size():
 def test_a_uniform_subset_gives_the_plain_mean_with_the_finite_population_band():
     found = estimate_from_sample([0, 1, 0, 0], [0.4] * 4, 10, sigmas=1.0)
     assert found.value == 0.75 and not found.weighted and (found.labeled_rows, found.rows) == (4, 10)
+    assert found.estimator == "importance"
     assert found.standard_error == pytest.approx(np.sqrt((1 - 0.4) * np.var([0, 1, 0, 0], ddof=1) / 4))
     assert "from 4 of 10 rows" in found.describe()
 
@@ -75,9 +77,9 @@ def test_sums_merge_as_if_added_at_once_and_estimate_class_shares():
         (one if index < 2 else two).add(loss, pi, label)
         whole.add(loss, pi, label)
     merged = one.merge(two)
-    assert merged.estimate("accuracy", 20) == whole.estimate("accuracy", 20)
+    assert estimate_partial(merged, "accuracy", 20) == estimate_partial(whole, "accuracy", 20)
     assert merged.class_shares() == pytest.approx({"a": 3.25 / 18.25, "b": 15 / 18.25})
-    mae = whole.estimate("mae", 20, loss_is_error_rate=False)
+    mae = estimate_partial(whole, "mae", 20)
     assert mae.value == pytest.approx((2 + 1.25) / 20)
 
 
@@ -126,3 +128,56 @@ def test_a_pure_concept_change_is_left_to_the_rest_and_a_shift_to_the_estimate()
     assert shift.share(shift.input_shift) > 0.9
     rise = explain_drop("mae", 2.0, 2.5, 3.0)
     assert (rise.total.value, rise.input_shift.value, rise.concept.value) == pytest.approx((1.0, 0.5, 0.5))
+
+
+def _confidently_wrong(rows=2000, seed=2):
+    """A model whose confidence says 0.95 right, while a third of its answers are wrong (concept drift): its
+    errors sit a little more among the rows it doubts."""
+    generator = np.random.default_rng(seed)
+    expected = 0.1 * generator.beta(0.5, 2.0, rows)
+    wrong = (generator.uniform(size=rows) < 0.25 + 2 * expected).astype(float)
+    return expected, wrong
+
+
+def _draws(expected, wrong, estimator, share, budget=100, draws=600, sigmas=3.0):
+    truth = 1.0 - wrong.mean()
+    found = repeated_draws(wrong, expected, estimator, budget, share, draws, sigmas)
+    assert {estimate.estimator for estimate in found} == {estimator}
+    values = [estimate.value for estimate in found]
+    covered = sum(estimate.low <= truth <= estimate.high for estimate in found)
+    return np.asarray(values), truth, covered / draws
+
+
+def test_the_difference_estimate_is_unbiased_even_when_the_model_is_confidently_wrong():
+    expected, wrong = _confidently_wrong()
+    values, truth, covered = _draws(expected, wrong, "difference", 0.5, sigmas=1.96)
+    assert truth < 0.7 and 1 - expected.mean() > 0.9           # the confidence-based estimate is 0.25 too high
+    assert np.mean(values) == pytest.approx(truth, abs=0.006)
+    assert 0.90 <= covered <= 0.99
+    importance, _, _ = _draws(expected, wrong, "importance", 0.5)
+    assert np.abs(values - truth).mean() < np.abs(importance - truth).mean()
+
+
+def test_the_difference_estimate_beats_a_random_sample_where_the_expected_loss_is_good():
+    expected, wrong = _population()
+    values, truth, _ = _draws(expected, wrong, "difference", 0.5)
+    uniform, _, _ = _draws(expected, wrong, "importance", 1.0)
+    assert np.abs(values - truth).mean() < 0.8 * np.abs(uniform - truth).mean()
+
+
+def test_the_difference_estimator_without_expected_losses_is_the_importance_estimate_and_keys_are_checked():
+    losses, probabilities = [0, 1, 0, 1, 1], [0.2, 0.5, 0.1, 0.4, 0.3]
+    plain = estimate_from_sample(losses, probabilities, 30, estimator="importance")
+    fallback = estimate_from_sample(losses, probabilities, 30, estimator="difference")
+    assert fallback == plain and fallback.estimator == "importance"
+    zero = estimate_from_sample(losses, probabilities, 30, estimator="difference", expected_losses=[0.0] * 5,
+                                expected_mean=0.0)
+    assert (zero.value, zero.standard_error, zero.estimator) == pytest.approx((plain.value, plain.standard_error,
+                                                                               "difference"))
+    # exact: base 0.1 over the batch, residuals (l - e) / pi summed over 30 rows
+    exact = estimate_from_sample([1, 0], [0.5, 0.25], 30, metric="mae", estimator="difference",
+                                 expected_losses=[0.4, 0.2], expected_mean=0.1)
+    assert exact.value == pytest.approx(0.1 + (0.6 / 0.5 - 0.2 / 0.25) / 30)
+    assert ESTIMATORS.keys() == ("importance", "difference")
+    with pytest.raises(ValueError, match="no label estimator 'lure'"):
+        ESTIMATORS.get("lure")

@@ -82,7 +82,7 @@ def create_components(spec: BatchEvaluationSpec) -> list:
         else config.performance.threshold, reference=spec.performance_reference,
         max_drop=config.performance.max_drop, estimated_max_drop=config.performance.estimated_max_drop,
         rule=config.performance.rule, reference_rows=spec.performance_reference_rows,
-        false_alarm_rate=config.drift.false_alarm_rate
+        false_alarm_rate=config.drift.false_alarm_rate, label_estimator=config.performance.label_estimator
     ).with_id(names.PERFORMANCE_EVALUATOR)
     drift_detector = DriftDetector(
         file_list=file_list_gen.outputs["file_list"], baseline_statistics=_as_json(spec.baseline_statistics),
