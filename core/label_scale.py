@@ -12,12 +12,11 @@ search, never the Evaluator's holdout). Whatever the scale, the exported model
 answers in the label's unit (expm1 inside its serving signature).
 
 `auto` decides at every training, unlike `model.tune`'s choice, which is
-reused between searches: a decision costs two YDF forests on a bounded sample
-(about a second on a window of 4,000 rows), and a choice reused for four
+reused between searches: a decision costs about one forest's fit (two YDF
+forests on half the window's rows at most), and a choice reused for four
 retrains lost most of the gain on the taxi fares (benchmarks/results/label_scale.md:
-mean MAE 2.23 reused every 4, 2.13 every 2, 1.54 decided every retrain, 1.50 always log;
-an outlier fare entering the window is what the newest decision sees). `identity`
-and `log` decide nothing and cost what a training did before. The choice is
+an outlier fare entering the window is what only the newest decision sees).
+`identity` and `log` decide nothing and cost what a training did before. The choice is
 written into the model info file under INFO_KEY, copied onto the Model artifact
 in ML Metadata and shown by `adapt models show`. Pure Python.
 """

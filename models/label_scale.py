@@ -8,11 +8,11 @@ log1p(label), and answer the newest training rows (models/tree_search.py's
 split by time: the newest span, or the last fifth of a one-span window; never
 the Evaluator's holdout); log is kept only when its answers, taken back with
 expm1, have the lower MAE, the metric the Evaluator gates on. Each forest grows
-on at most DECISION_ROWS rows (the newest of the older ones) and is scored on at
-most DECISION_ROWS rows, so a decision costs two YDF forests on a bounded sample
-whatever the window's size (fewer trees' worth of work than the four
-out-of-fold forests the Trainer grows anyway), and a training reads its rows
-once for the decision and the hyperparameter search together.
+on the newest of the older rows, at most half the window's training rows and at
+most DECISION_ROWS, and is scored on at most DECISION_ROWS rows: a decision costs
+about one forest's fit more than the training, whatever the window's size, and a
+training reads its rows once for the decision and the hyperparameter search
+together.
 
 The TF-DF forest then trains on the chosen scale (`training_dataset`), and the
 exported serving signature answers expm1 of its output (`in_label_units`), so
@@ -31,7 +31,7 @@ from core.label_scale import AUTO, IDENTITY, KEY, LOG, LabelScale, LabelShape, c
 from core.trees import ydf_learner
 from models import gradient_boosted, tree_search
 
-DECISION_ROWS = 20_000
+DECISION_ROWS = 10_000
 _LABEL = "__label__"
 
 Rows = Tuple[dict, np.ndarray]
@@ -55,7 +55,9 @@ def decide(parts: Sequence[Optional[Rows]], unordered: Iterable[str], hyperparam
     if split is None:
         return LabelScale(IDENTITY, why_not or "too few training rows to compare the scales", **measured,
                           decision_seconds=round(time.perf_counter() - started, 2))
-    (fit_features, fit_labels), (valid_features, valid_labels) = (_newest(split[0], DECISION_ROWS),
+    # Both forests together grow on no more rows than the training's own forest: one extra fit's worth.
+    grown_rows = min(DECISION_ROWS, max(shape.rows // 2, 2 * gradient_boosted.MIN_EXAMPLES))
+    (fit_features, fit_labels), (valid_features, valid_labels) = (_newest(split[0], grown_rows),
                                                                   _newest(split[1], DECISION_ROWS))
     categorical = set(unordered) & set(fit_features)
     fit = gradient_boosted.ydf_columns(fit_features, categorical)
