@@ -79,9 +79,9 @@ class ModelConfig:
         "gbt: the time a search may take (its trials stop once it is spent).", min=1))
     label_scale: str = field(default=AUTO_SCALE, metadata=doc(
         "gbt regression: the scale the label is trained on. auto: log1p when the label has no negative value, "
-        "skewness above 1 and a forest on log1p has the lower MAE on the window's newest training rows (decided on "
-        "the first training, then every 4 retrains; reused in between); identity; log. The served model always "
-        "answers in the label's unit.", choices=LABEL_SCALES))
+        "skewness above 1 and a forest on log1p has the lower MAE on the window's newest training rows (decided at "
+        "every training, about one extra forest's fit); identity; log. The served model always answers in the "
+        "label's unit.", choices=LABEL_SCALES))
 
     def __post_init__(self):
         TuneSchedule.parse(self.tune)  # a ConfigError naming model.tune when it is not off/auto/every N
