@@ -192,6 +192,20 @@ def test_metrics_parse_as_prometheus_text_with_each_evaluations_figures(served_w
         assert value("adapt_batch_deciding_features_drifted") == len(outcome.drifted_features)
 
 
+def test_without_economics_a_label_budget_or_a_search_no_price_partial_figure_or_hyperparameters_show(
+        served_workspace):
+    """The served workspace prices nothing, labels its batches whole and never searched: the pages read its real
+    reports and Model artifacts (pipeline/ui/views.py) and show none of those columns (under 1 s)."""
+    from fastapi.testclient import TestClient
+    client = TestClient(create_app(served_workspace))
+    batches, models, overview = (client.get(path).text for path in ("/batches", "/models", "/"))
+    assert all("expected gain" not in page and "<th>verdict</th>" not in page for page in (batches, overview))
+    # (the page style names .partial on every page: the marks and words are what must be absent)
+    assert 'class="partial"' not in batches + overview and "from some labeled rows" not in overview + batches
+    assert ">hyperparameters</th>" not in models
+    assert "adapt_batch_labeled_rows{" not in client.get("/metrics").text
+
+
 def test_two_models_scored_on_the_newer_ones_holdout_as_the_evaluator_scored_them_or_not_ranked(
         served_workspace, monkeypatch):
     """The dashboard's re-scoring (a child process, as `adapt ui` runs it) of v2 and v1 on v2's holdout gives the
