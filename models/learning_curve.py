@@ -8,16 +8,20 @@ difference:
 - a smaller holdout: the training rows answered out of fold, by forests grown on a quarter of them (each fold's
   forest answers the next fold's rows) and by the four-fold forests the calibration grows anyway (three quarters
   of them). Three times the rows apart, not two: on a few hundred rows the rise between a half and three quarters
-  drowns in the noise of scoring them.
+  drowns in the noise of scoring them. Repeated on `out_of_fold_repeats` draws of the folds while the rows are
+  few (core/learning_curve.py), the later draws growing their own three-quarter forests, each row's scores
+  averaged over the draws.
 
-The extra cost is at most one forest's worth of rows (one on half the rows, or four on a quarter each), grown by
-YDF outside TensorFlow, and one more pass over the rows to hold them in memory.
+The extra cost is one forest's worth of rows on a large holdout (one on half the rows); out of fold four on a
+quarter each per draw, plus four on three quarters for each draw after the first: at most 1 + 4 x 2 forests'
+worth on up to 2,000 rows, fewer draws as the rows grow (one from 3,000 on), grown by YDF outside TensorFlow.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve, standard_error
+from core.learning_curve import (HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve, averaged,
+                                 out_of_fold_repeats, standard_error)
 from core.trees import ydf_learner
 from models import gradient_boosted
 
@@ -40,12 +44,21 @@ def _per_row(metric: str, outputs: np.ndarray, labels: np.ndarray) -> Tuple[floa
     return rmse, errors ** 2 / (2 * rmse) if rmse else np.zeros(len(errors))
 
 
-def curves(metrics: Sequence[str], answers: Sequence[Tuple[int, np.ndarray]], labels: np.ndarray,
+def _scored(metric: str, outputs, labels: np.ndarray) -> Tuple[float, np.ndarray]:
+    """_per_row of one set of outputs, or of several (repeated draws) averaged row by row."""
+    if not isinstance(outputs, list):
+        return _per_row(metric, outputs, labels)
+    draws = [_per_row(metric, one, labels) for one in outputs]
+    return float(np.mean([value for value, _ in draws])), averaged([shares for _, shares in draws])
+
+
+def curves(metrics: Sequence[str], answers: Sequence[Tuple[int, object]], labels: np.ndarray,
            training_rows: int, scored_on: str) -> List[LearningCurve]:
-    """One curve per metric from forests' answers on the same rows: [(rows grown on, outputs)], fewest first."""
+    """One curve per metric from forests' answers on the same rows: [(rows grown on, outputs, or a list of
+    outputs of repeated draws)], fewest first."""
     found = []
     for metric in metrics:
-        scored = [(rows, *_per_row(metric, outputs, labels)) for rows, outputs in answers]
+        scored = [(rows, *_scored(metric, outputs, labels)) for rows, outputs in answers]
         points = tuple(CurvePoint(int(rows), value, standard_error(shares)) for rows, value, shares in scored)
         paired = standard_error(scored[-1][2] - scored[-2][2])
         found.append(LearningCurve(metric, points, paired, int(training_rows), scored_on, len(labels)))
@@ -111,17 +124,37 @@ def out_of_fold(unordered: Sequence[str], classes: int, train_dataset, quarters:
     features, labels = gradient_boosted._in_one_order(*rows)
     if not np.array_equal(labels, quarters[1]):
         return []
-    folds = gradient_boosted.CROSS_FIT_FOLDS
-    fold = np.random.default_rng(seed).permutation(len(labels)) % folds
-    answers = np.zeros_like(np.asarray(quarters[0], dtype=float))
-    for k in range(folds):
-        grown, held = fold == k, fold == (k + 1) % folds
-        if grown.sum() < 2 * gradient_boosted.MIN_EXAMPLES or (not regression and len(np.unique(labels[grown])) < 2):
+    folds, count = gradient_boosted.CROSS_FIT_FOLDS, len(labels)
+    quarter_answers, three_quarter_answers = [], [np.asarray(quarters[0], dtype=float)]
+    for draw in range(out_of_fold_repeats(count)):
+        fold = np.random.default_rng(seed + draw).permutation(count) % folds
+        pairs = [(fold == k, fold == (k + 1) % folds) for k in range(folds)]      # grown on, answering
+        found = _answers(pairs, features, labels, unordered, classes, seed, regression, label_scale)
+        if found is None:
             return []
+        quarter_answers.append(found)
+        if draw:   # the first draw's three-quarter answers are the calibration's
+            found = _answers([(fold != k, fold == k) for k in range(folds)], features, labels, unordered, classes,
+                             seed, regression, label_scale)
+            if found is None:
+                return []
+            three_quarter_answers.append(found)
+    return curves(_metrics(regression), [(count // folds, quarter_answers),
+                                         (count - count // folds, three_quarter_answers)], labels, count, OUT_OF_FOLD)
+
+
+def _answers(pairs, features: Dict[str, np.ndarray], labels: np.ndarray, unordered: Sequence[str], classes: int,
+             seed: int, regression: bool, label_scale) -> Optional[np.ndarray]:
+    """Every row answered by a forest grown on other rows: `pairs` of (rows grown on, rows answered) masks that
+    answer each row once; None when a part is too small or holds one class."""
+    answers = None
+    for grown, held in pairs:
+        if grown.sum() < 2 * gradient_boosted.MIN_EXAMPLES or (not regression and len(np.unique(labels[grown])) < 2):
+            return None
         forest = grow_forest({n: v[grown] for n, v in features.items()}, labels[grown], unordered, seed, regression,
                              label_scale)
-        answers[held] = forest_answers(forest, {n: v[held] for n, v in features.items()}, unordered, classes,
-                                       regression, label_scale)
-    count = len(labels)
-    return curves(_metrics(regression), [(count // folds, answers), (count - count // folds, quarters[0])], labels,
-                  count, OUT_OF_FOLD)
+        found = forest_answers(forest, {n: v[held] for n, v in features.items()}, unordered, classes, regression,
+                               label_scale)
+        answers = np.zeros((len(labels),) + found.shape[1:]) if answers is None else answers
+        answers[held] = found
+    return answers

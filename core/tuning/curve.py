@@ -4,7 +4,8 @@ measured the same way on the rows in memory (models/learning_curve.py measures i
 - A holdout (the window's test rows) of at least CROSS_FIT_BELOW rows: a forest grown on half the training rows
   against the window's model itself, both scored on the holdout.
 - A smaller one: the training rows answered out of fold, by forests grown on a quarter of them (each fold's forest
-  answers the next fold's rows) against forests grown on three quarters (each answering the fold it left out).
+  answers the next fold's rows) against forests grown on three quarters (each answering the fold it left out),
+  on `out_of_fold_repeats` draws of the folds, each row's scores averaged over them (core/learning_curve.py).
 
 Each point's value is the mean of per-row scores (1/0 right for accuracy, |error| for MAE), and the paired standard
 error of the last two points' difference is over the same rows, as the Trainer's is.
@@ -13,7 +14,8 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from core.learning_curve import HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve, standard_error
+from core.learning_curve import (HOLDOUT, OUT_OF_FOLD, CurvePoint, LearningCurve, averaged,
+                                 out_of_fold_repeats, standard_error)
 from core.trees import MIN_EXAMPLES
 
 CROSS_FIT_BELOW = 1000   # holdout rows the Trainer measures the curve on alone (models/gradient_boosted.py)
@@ -54,7 +56,23 @@ def measure(metric: str, grow: Grow, train: Tuple[Columns, np.ndarray], holdout:
             return None
         scores = grow(_part(columns, half), labels[half])(*holdout)
         return from_scores(metric, [(count // 2, scores), (count, model_scores)], count, HOLDOUT)
-    fold = order % FOLDS
+    quarters, three_quarters = [], []
+    for repeat in range(out_of_fold_repeats(count)):
+        fold = (order if repeat == 0 else np.random.default_rng(seed + repeat).permutation(count)) % FOLDS
+        found = _one_draw(grow, columns, labels, fold, regression)
+        if found is None:
+            return None
+        quarters.append(found[0])
+        three_quarters.append(found[1])
+    return from_scores(metric, [(count // FOLDS, averaged(quarters)), (count - count // FOLDS,
+                                                                        averaged(three_quarters))], count, OUT_OF_FOLD)
+
+
+def _one_draw(grow: Grow, columns: Columns, labels: np.ndarray, fold: np.ndarray,
+              regression: bool) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """Every row's scores out of fold on one draw of the folds: by a forest grown on a quarter (the fold before
+    it), and by one grown on three quarters (those it is not in); None when a part cannot be grown on."""
+    count = len(labels)
     quarter, three_quarters = np.zeros(count), np.zeros(count)
     for k in range(FOLDS):
         grown, answered, left_out = fold == k, fold == (k + 1) % FOLDS, fold != k
@@ -63,5 +81,4 @@ def measure(metric: str, grow: Grow, train: Tuple[Columns, np.ndarray], holdout:
         quarter[answered] = grow(_part(columns, grown), labels[grown])(_part(columns, answered), labels[answered])
         three_quarters[grown] = grow(_part(columns, left_out), labels[left_out])(_part(columns, grown),
                                                                                  labels[grown])
-    return from_scores(metric, [(count // FOLDS, quarter), (count - count // FOLDS, three_quarters)], count,
-                       OUT_OF_FOLD)
+    return quarter, three_quarters
