@@ -19,8 +19,11 @@ its baseline, validates on Kubernetes (Kubeflow) or in the step's container
 (Vertex) and pushes with TFX's Pusher to kubeflow.serving_destination/<model>.
 The batch-evaluation pipeline takes `batch_uri`, `performance_threshold`,
 `baseline_statistics` and `importances` (the serving model's, JSON) as runtime
-parameters; its PipelineTrigger submits the
-compiled training pipeline from kubeflow.compiled_root.
+parameters, and `more_data`: the gain-of-more-data rule's settings
+(retraining.more_data, the window, drift.false_alarm_rate; MoreDataInputs JSON,
+"{}" with the rule off), to which a run adds the serving model's learning curve
+(without one the rule looks and says so, never fires); its PipelineTrigger
+submits the compiled training pipeline from kubeflow.compiled_root.
 """
 import json
 import os
@@ -31,6 +34,7 @@ from components.pipeline_trigger.launcher import class_path
 from core.config import Config
 from core.contract import ModelPackage
 from core.errors import UsageError
+from core.policy.more_data import MoreDataInputs
 from core.workspace import Workspace
 from pipeline.definitions import batch_evaluation, names, training
 from pipeline.kubeflow.launcher import RemoteTrainingLauncher
@@ -81,10 +85,19 @@ def create_batch_evaluation_pipeline(config: Config, model: ModelPackage, target
         performance_reference_rows=RuntimeParameter(name="performance_reference_rows", ptype=int, default=0),
         last_decline=RuntimeParameter(name="last_decline", ptype=str, default="{}"),
         serving_spans_end=RuntimeParameter(name="serving_spans_end", ptype=int, default=0),
+        more_data=RuntimeParameter(name="more_data", ptype=str, default=more_data_settings(config)),
         data_root=config.kubeflow.data_root, schema_file=config.kubeflow.schema_file,
         serving_model_dir=posixpath.join(config.kubeflow.serving_destination, config.model.name),
         launcher=launcher, launcher_options=launcher_options, beam_pipeline_args=list(config.kubeflow.beam_args))
     return batch_evaluation.create_batch_evaluation_pipeline(spec)
+
+
+def more_data_settings(config: Config) -> str:
+    """The gain-of-more-data rule's settings as SpanPreparator takes them, without a curve ("{}": the rule off)."""
+    settings = config.retraining.more_data
+    if not settings.enabled:
+        return "{}"
+    return MoreDataInputs(settings, None, config.largest_window(), config.drift.false_alarm_rate).to_json()
 
 
 # -- compiling ----------------------------------------------------------------------------

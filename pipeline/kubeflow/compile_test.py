@@ -22,10 +22,11 @@ from tests.kfp_backend import load_pipeline_spec as parse_spec
 
 DATAFLOW = ["--runner=DataflowRunner", "--project=my-project", "--region=europe-west4",
             "--temp_location=gs://my-bucket/tmp"]
-CONFIG = Config.from_dict({"kubeflow": {"image": "europe-docker.pkg.dev/p/adapt/adapt:1.2", "beam_args": DATAFLOW},
-                           "training": {"window": 4},
-                           "model": {"label": "churned", "classes": ["no", "yes"],
-                                     "features": {"x1": "numeric", "channel": "categorical", "id": "ignore"}}})
+CONFIG_VALUES = {"kubeflow": {"image": "europe-docker.pkg.dev/p/adapt/adapt:1.2", "beam_args": DATAFLOW},
+                 "training": {"window": 4},
+                 "model": {"label": "churned", "classes": ["no", "yes"],
+                           "features": {"x1": "numeric", "channel": "categorical", "id": "ignore"}}}
+CONFIG = Config.from_dict(CONFIG_VALUES)
 MODEL = load_model_package(CONFIG.model)
 TRAINING_TASKS = {"CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "StrictExampleValidator", "Transform",
                   "Trainer", "FeatureImportance", "Evaluator", "Pusher"}
@@ -113,6 +114,30 @@ def test_runtime_parameters_are_declared_with_types_and_defaults(compiled):
     assert batch["importances"].default_value.string_value == "{}"
     assert batch["holdout_answers"].default_value.string_value == "{}"   # prediction drift, when passed
     assert all(p.is_optional for p in list(training.values()) + list(batch.values()))
+
+
+def test_the_more_data_rule_settings_travel_as_a_runtime_parameter(kubeflow_build, tmp_path):
+    """The gain-of-more-data rule's settings (retraining.more_data, the window, the false-alarm rate) are the
+    `more_data` parameter's default, reaching SpanPreparator; a run adds the serving curve. Off: "{}".
+    (Two more compiles, ~3 s.)"""
+    from core.policy.more_data import MoreDataInputs
+    batch = parse_spec(kubeflow_build["adapt-batch-evaluation"])
+    parameter = batch.root.input_definitions.parameters["more_data"]
+    assert parameter.parameter_type == pipeline_spec_pb2.ParameterType.STRING and parameter.is_optional
+    found = MoreDataInputs.from_json(parameter.default_value.string_value)
+    assert found.settings == CONFIG.retraining.more_data and found.settings.enabled and found.curve is None
+    assert found.window == 4 and found.false_alarm_rate == CONFIG.drift.false_alarm_rate
+    preparator = batch.root.dag.tasks["SpanPreparator"].inputs.parameters["more_data"]
+    assert preparator.component_input_parameter == "more_data"
+    changed = Config.from_dict({**CONFIG_VALUES, "retraining": {"more_data": {"min_gain": 0.05}},
+                                "drift": {"false_alarm_rate": 0.01}})
+    spec = parse_spec(kubeflow.compile_pipelines(changed, MODEL, "kubeflow", str(tmp_path / "on"))
+                      ["adapt-batch-evaluation"])
+    found = MoreDataInputs.from_json(spec.root.input_definitions.parameters["more_data"].default_value.string_value)
+    assert found.settings.min_gain == 0.05 and found.false_alarm_rate == 0.01
+    off = Config.from_dict({**CONFIG_VALUES, "retraining": {"more_data": {"enabled": False}}})
+    spec = parse_spec(kubeflow.compile_pipelines(off, MODEL, "kubeflow", str(tmp_path / "off"))["adapt-batch-evaluation"])
+    assert spec.root.input_definitions.parameters["more_data"].default_value.string_value == "{}"
 
 
 def test_the_model_settings_travel_in_transform_and_trainer_custom_config(compiled):
