@@ -4,7 +4,8 @@ A batch is *ready* when it holds enough instances and is not yet processed, or
 was evaluated without labels and labels have arrived since, or was evaluated
 with some rows labeled and its labels file labels more rows now; a batch whose data
 files changed after it was processed is reported, neither skipped silently nor
-redone; a batch a run holds (or a failed run, until the batch changes) waits.
+redone; a batch a run holds (or a failed run, until the batch changes) waits. A batch whose labeled rows were too
+few for a span's two splits waits for more labels and says so (its state's `waiting`).
 Batches are handled oldest first, by the arrival time of their data files.
 """
 from __future__ import annotations
