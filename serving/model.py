@@ -51,9 +51,11 @@ class LoadedModel:
     def required(self) -> List[str]:
         return list(self.info.get("required_features") or [])
 
-    def to_examples(self, instances: Sequence[Mapping[str, Any]]) -> List[bytes]:
+    def to_examples(self, instances: Sequence[Mapping[str, Any]], require: bool = True) -> List[bytes]:
         """tf.Examples of request instances: objects of feature values, or, for a model whose info names a
-        `binary_input` (an image model), TF Serving's bare `{"b64": ...}`, the value of that feature."""
+        `binary_input` (an image model), TF Serving's bare `{"b64": ...}`, the value of that feature.
+        `require=False` scores a batch's row as batch prediction does, a missing required value as missing: the
+        data contract lets a column filled in the first span have gaps later; only a request must be whole."""
         label = self.info.get("label")
         binary = self.info.get("binary_input")
         serialized = []
@@ -61,7 +63,7 @@ class LoadedModel:
             if binary and isinstance(instance, Mapping) and set(instance) == {"b64"}:
                 instance = {binary: instance}
             try:
-                missing = [name for name in self.required
+                missing = [name for name in (self.required if require else ())
                            if isinstance(instance, Mapping) and instance.get(name) is None]
                 if missing:
                     raise RequestError(f"missing required feature{'s' if len(missing) > 1 else ''} "
@@ -80,8 +82,8 @@ class LoadedModel:
         output = outputs[OUTPUT_KEY] if OUTPUT_KEY in outputs else next(iter(outputs.values()))
         return output.numpy().reshape(len(serialized), -1).astype(float).tolist()
 
-    def predict(self, instances: Sequence[Mapping[str, Any]]) -> List[List[float]]:
-        return self.predict_serialized(self.to_examples(instances))
+    def predict(self, instances: Sequence[Mapping[str, Any]], require: bool = True) -> List[List[float]]:
+        return self.predict_serialized(self.to_examples(instances, require))
 
 
 def tf_error_reason(message: str) -> str:

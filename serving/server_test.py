@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from core import versions
+from core.errors import RequestError
 from serving.load import run_load
 from tests.helpers import save_tiny_model
 
@@ -145,6 +146,16 @@ def test_the_contract_is_two_sided_optional_features_may_be_left_out(server):
     assert status == 200 and len(body["predictions"]) == 1
     status, body = _json(_request(port, "/v1/models/taxi:predict", {"instances": [{**INSTANCE, "tip": 1}]}))
     assert status == 400 and "unknown feature 'tip'" in body["error"]
+
+
+def test_a_batch_row_may_lack_a_required_value_a_request_may_not(models):
+    """A label request scores a batch's rows as batch prediction does: the contract lets a column filled in the
+    first span have gaps later, so only a request to the server must be whole."""
+    from serving.model import LoadedModel
+    model = LoadedModel.load(models[1], 1)
+    with pytest.raises(RequestError, match="instance 0: missing required feature 'trip_miles'"):
+        model.to_examples([{"payment_type": "Cash"}])
+    assert len(model.to_examples([{"payment_type": "Cash"}, INSTANCE], require=False)) == 2
 
 
 def test_an_output_the_model_cannot_compute_is_null_and_the_others_are_answered():

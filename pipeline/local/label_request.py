@@ -102,7 +102,7 @@ def request_labels(workspace: Workspace, config: Config, batch_path: str, budget
         chunk = list(itertools.islice(rows, IMAGES_PER_CALL if batch.format == "files" else ROWS_PER_CALL))
         if not chunk:
             break
-        outputs += model.predict(_instances(batch, header, model, chunk))
+        outputs += model.predict(_instances(batch, header, model, chunk), require=False)
         ids += [row_id for row_id, _ in chunk]
     if not ids:
         raise BatchError(f"batch {batch.batch_id} has no rows")
