@@ -83,4 +83,4 @@ def test_adapt_models_show_says_the_scale_a_regression_label_was_trained_on():
                              "from 2.3 to 1.5", "decided": True, "decision_seconds": 0.4}}
     text = tables.lineage_text(shown)
     assert "  label scale: log (skewness 24.00, log1p lowered the newest training rows' MAE from 2.3 to 1.5; " \
-           "decided now in 0.4 s)" in text
+           "decided in 0.4 s)" in text
