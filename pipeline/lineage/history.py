@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from core.config import Config, headline_of
 from core.metrics import LOWER_IS_BETTER
@@ -123,13 +123,20 @@ def history(workspace: Workspace, config: Config) -> List[Dict[str, Any]]:
 def label_request_row(execution) -> Dict[str, Any]:
     """A label request's row: the batch, the serving version that chose, how many of its rows, and the files."""
     values = {name: prop(execution, name) for name in ("batch", "model_version", "rows", "budget", "chosen",
-                                                       "uniform_share", "seed", "weights_file", "to_label")}
+                                                       "uniform_share", "seed", "weights_file", "to_label",
+                                                       "sampling")}
     return {**dict.fromkeys(COLUMNS), **values, "candidate_metrics": {}, "baseline_metrics": {},
             "time": execution.create_time_since_epoch / 1000.0, "model": prop(execution, "model_name"),
             "event": "label request", "trigger": "manual", "spans": "", "updated": False, "compute_seconds": 0.0,
             "reason": f"batch {values['batch']}: {values['chosen']} of {values['rows']} rows to label, chosen by "
-                      f"version {values['model_version']} (active testing, uniform share {values['uniform_share']})",
+                      f"version {values['model_version']} (active testing{_drawn_for(values['sampling'])}, "
+                      f"uniform share {values['uniform_share']})",
             "outcome": f"requested: {values['to_label']}; weights in {values['weights_file']}"}
+
+
+def _drawn_for(sampling: Optional[str]) -> str:
+    """Which estimator's weights drew the rows; requests recorded before the property say nothing."""
+    return f" for the {sampling} estimator" if sampling else ""
 
 
 def to_csv(rows: List[Dict[str, Any]]) -> str:

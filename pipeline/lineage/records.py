@@ -57,9 +57,10 @@ Alert = _record_type("adapt.Alert", "An alert sent (pipeline/lineage/alerts.py),
 LabelRequested = _record_type(
     "adapt.LabelRequest", "`adapt labels request`: rows of a batch chosen to be labeled (active testing) by the "
     "serving version: the batch's rows, the budget, the rows chosen, the sample's uniform share and seed, the request "
-    "with each chosen row's inclusion probability (`weights_file`) and the file for reviewers (`to_label`).",
+    "with each chosen row's inclusion probability (`weights_file`), the file for reviewers (`to_label`) and the "
+    "label estimator whose weights drew the rows (`sampling`, core/labeling/estimators.py).",
     batch=str, model_version=int, rows=int, budget=int, chosen=int, uniform_share=float, seed=int, weights_file=str,
-    to_label=str)
+    to_label=str, sampling=str)
 
 
 def price_properties(evidence: Dict[str, Any]) -> Dict[str, Any]:

@@ -23,8 +23,10 @@ STORED = {
     "adapt.LabelRequest": {"model_name": S, "batch": S, "model_version": I, "rows": I, "budget": I, "chosen": I,
                            "uniform_share": D, "seed": I, "weights_file": S, "to_label": S},
 }
-# Added since (issue 48: a priced decision's expected gain, cost and verdict): a store made before gains them.
-ADDED = {"adapt.RetrainingEvent": {"expected_gain": D, "retrain_cost": D, "verdict": S}}
+# Added since (issue 48: a priced decision's expected gain, cost and verdict; issue 49: the estimator whose weights
+# drew a label request's rows): a store made before gains them.
+ADDED = {"adapt.RetrainingEvent": {"expected_gain": D, "retrain_cost": D, "verdict": S},
+         "adapt.LabelRequest": {"sampling": S}}
 
 
 def _meta(tmp_path) -> Metadata:
@@ -62,7 +64,7 @@ def test_records_read_back_as_written_in_the_models_history(tmp_path, made_befor
                records.Alert(model_name="other", event="drift", text="b3 drifted", delivered=1, status="200"),
                records.LabelRequested(model_name="taxi", batch="b3", model_version=2, rows=900, budget=100, chosen=100,
                                       uniform_share=0.5, seed=0, weights_file="b3/.label-request.json",
-                                      to_label="to-label.csv")]
+                                      to_label="to-label.csv", sampling="difference")]
     ids = [meta.record(record) for record in written]
     for record, execution_id in zip(written, ids):
         [execution] = meta.adapt_executions(record.TYPE)

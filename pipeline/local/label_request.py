@@ -133,4 +133,4 @@ def record_request(workspace: Workspace, config: Config, request: LabelRequest, 
     return Metadata.of(workspace, config).record(LabelRequested(
         model_name=config.model.name, batch=request.batch, model_version=request.model_version, rows=request.rows,
         budget=request.budget, chosen=len(request.chosen), uniform_share=request.uniform_share, seed=request.seed,
-        weights_file=weights_file, to_label=str(to_label)))
+        weights_file=weights_file, to_label=str(to_label), sampling=request.sampling))

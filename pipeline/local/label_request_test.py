@@ -18,7 +18,8 @@ def test_a_label_request_is_in_the_history_with_its_budget_rows_and_weights_file
     assert (row["event"], row["batch"], row["model_version"], row["rows"], row["budget"], row["chosen"]) == (
         "label request", "2015-Q2", 4, 900, 3, 3)
     assert row["weights_file"] == "incoming/2015-Q2/.label-request.json" and row["uniform_share"] == 0.5
-    assert row["reason"].startswith("batch 2015-Q2: 3 of 900 rows to label, chosen by version 4")
+    assert row["reason"].startswith("batch 2015-Q2: 3 of 900 rows to label, chosen by version 4 (active testing "
+                                    f"for the {request.sampling} estimator")
     assert "label request" in history_table([row])   # the table's row (its reason wraps)
 
 
