@@ -8,7 +8,7 @@ from core.labeling.explain import DropExplained
 from pipeline.presentation import (LABELS_HEADER, PRICE_HEADER, cell, estimate_text, is_partial,
                                    partial_parts, prediction_drift_text, price_cells, price_text, priced, when)
 from pipeline.ui import charts
-from pipeline.ui.html import Links, e, facts, link, table
+from pipeline.ui.html import Links, e, facts, link, table, words
 from pipeline.ui.quality import OutOfRange
 from pipeline.ui.views import Views, headline
 
@@ -34,15 +34,16 @@ def estimate_cell(row: Dict[str, Any]) -> str:
         return "-"
     band = (f" ({cell(row['estimated_low'])}-{cell(row['estimated_high'])})"
             if row.get("estimated_low") is not None else "")
-    return e(f"{cell(row['estimated'])}{band}")
+    return words(f"{cell(row['estimated'])}{band}")
 
 
 PARTIAL_NOTE = "an estimate from the labeled rows only (weighted by how each was chosen), not the realized figure"
+PARTIAL_LEGEND = f"partial: {PARTIAL_NOTE}, until the rest of the batch's labels come."
 
 
-def partial_cell(row: Dict[str, Any]) -> str:
+def partial_cell(row: Dict[str, Any], metric: Optional[str] = None) -> str:
     """'0.790 (band 0.657-0.922) from 60 of 300 rows' marked partial: a figure from some labeled rows."""
-    figure, rows = partial_parts(row, row["metric"])   # partial_text's words, on two lines
+    figure, rows = partial_parts(row, metric or row["metric"])   # partial_text's words, on two lines
     return (f'<span class="partial" title="{e(PARTIAL_NOTE)}"><span class="nw">{e(figure)}</span><br>from {e(rows)} '
             '<span class="muted">partial</span></span>')
 
@@ -109,7 +110,7 @@ def batches(views: Views, links: Links = Links()) -> str:
         return "<h1>Batches</h1><p class='muted'>No batch evaluated yet: `adapt evaluate-batch` or `adapt replay`.</p>"
     metric = headline(evaluations)
     with_price = priced(evaluations)   # with `economics:`: each decision's price, in columns of its own
-    rows = [[link(links.batch(r["batch"]), r["batch"]), e(when(r["evaluated_at"])), e(cell(r["serving_version"])),
+    rows = [[link(links.batch(r["batch"]), r["batch"]), words(when(r["evaluated_at"])), e(cell(r["serving_version"])),
              e(cell(r.get("rows"))), realized_cell(r), estimate_cell(r), quality_cell(r, views.out_of_range(r)),
              e(", ".join(r["drifted_features"]) or "-"), decision_cell(r)]
             + ([e(c) for c in price_cells(r)] if with_price else []) + [_short(r["training_outcome"])]
@@ -118,9 +119,11 @@ def batches(views: Views, links: Links = Links()) -> str:
               "drift that decides", "decision"] + (list(PRICE_HEADER) if with_price else []) + ["training"]
     notes = ["⚠: the realized figure fell outside the band estimated before the labels."]
     if any(is_partial(r, r["metric"]) for r in evaluations):
-        notes.append(f"partial: {PARTIAL_NOTE}, until the rest of the batch's labels come.")
+        notes.append(PARTIAL_LEGEND)
+    # the time, the estimate and the decision may wrap (a date from its time, a figure from its band), never inside
+    # a word: with the price columns and a partial figure the list still fits the page's 1320 px
     return ("<h1>Batches</h1>" + table(header, rows, numeric=(2, 3, 4, 5) + ((9, 10) if with_price else ()),
-                                       nowrap=(0, 1, 5, 8))
+                                       nowrap=(0,))
             + "".join(f'<p class="muted">{e(note)}</p>' for note in notes))
 
 

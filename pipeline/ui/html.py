@@ -10,7 +10,7 @@ background:#f8fafc}header{background:#0f172a;color:#e2e8f0;padding:10px 24px;dis
 header b{font-size:16px;color:#fff}header a{color:#cbd5e1;text-decoration:none}header a.on{color:#fff;
 border-bottom:2px solid #60a5fa}main{padding:18px 24px;max-width:1320px}h1{font-size:20px;margin:4px 0 12px}
 h2{font-size:16px;margin:22px 0 8px}table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 14px}
-th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top}th{background:#f1f5f9;
+th,td{text-align:left;padding:5px 6px;border-bottom:1px solid #e2e8f0;vertical-align:top}th{background:#f1f5f9;
 font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}th.n{text-align:right}.nw{white-space:nowrap}
 .facts-table th{width:190px;background:none;font-weight:500;color:#475569}.card{background:#fff;border:1px solid
 #e2e8f0;border-radius:6px;padding:10px 14px;margin:8px 0}.facts{display:flex;gap:28px;flex-wrap:wrap}.facts div
@@ -83,6 +83,12 @@ def table(header: Sequence[str], rows: List[Sequence[str]], numeric: Sequence[in
     head = "".join(f'<th class="n">{e(h)}</th>' if i in numeric else f"<th>{e(h)}</th>" for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(td(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def words(text: Any) -> str:
+    """Escaped text that may wrap between its words but never inside one ('2026-12-07 23:42', '0.886 (0.856-0.915)':
+    a browser breaks after a hyphen too)."""
+    return " ".join(f'<span class="nw">{e(word)}</span>' for word in str(text).split(" "))
 
 
 def facts(rows: List[Sequence[str]]) -> str:

@@ -1,13 +1,16 @@
 """The Policies page: several replays of the same batches (reports/replay-<policy>.json, one per policy) side by
 side: the metric per batch, retrains, pushes and compute seconds, with the policy that never retrains (static) as
-the line the others are measured against."""
+the line the others are measured against. A report's row that carries more says it under its metric, as the batches
+list does: the estimate from the rows labeled on arrival (a label budget), the fall split by cause, the decision's
+price (`economics:`); a batch's second evaluation when its labels came (`labels of B`) is a row of its own then."""
 from typing import Any, Dict, List
 
 from core.config import LOWER_IS_BETTER
-from pipeline.presentation import cell
+from pipeline.presentation import LABELS_HEADER, cell, drop_text, is_partial, price_text
 from pipeline.replay.reports import headline, summarize
 from pipeline.ui import charts
-from pipeline.ui.html import Links, e, table
+from pipeline.ui.batch_pages import PARTIAL_LEGEND, partial_cell
+from pipeline.ui.html import Links, e, table, words
 from pipeline.ui.views import Views
 
 NEVER_RETRAINS = "static"
@@ -39,11 +42,20 @@ def policies(views: Views, links: Links = Links()) -> str:
     parts.append(f"<h2>{e(metric)} per batch</h2>" + charts.lines(
         {(f"{policy} (never retrained)" if never_retrains(policy) else policy): _points(series[policy], metric)
          for policy in order}, metric, metric in LOWER_IS_BETTER))
+    shown = {policy: series[policy] + [r for r in replays[policy] if r.get("labels_of") and _more(r, metric)]
+             for policy in order}
     batches = list(dict.fromkeys(r["batch"] for policy in order for r in series[policy]))
-    by_batch = {policy: {r["batch"]: r for r in series[policy]} for policy in order}
+    for policy in order:   # a second evaluation with more to say follows the batch whose labels came
+        for r in shown[policy][len(series[policy]):]:
+            if r["batch"] not in batches:
+                batches.insert(batches.index(r["labels_of"]) + 1 if r["labels_of"] in batches else len(batches),
+                               r["batch"])
+    by_batch = {policy: {r["batch"]: r for r in shown[policy]} for policy in order}
     parts.append(table(["batch"] + [f"{policy}: {metric}" for policy in order],
                        [[e(b)] + [_cell(by_batch[policy].get(b), metric) for policy in order] for b in batches],
                        numeric=tuple(range(1, len(order) + 1))))
+    if any(is_partial(r, metric) for rows in shown.values() for r in rows):
+        parts.append(f'<p class="muted">{e(PARTIAL_LEGEND)}</p>')
     return "".join(parts)
 
 
@@ -59,4 +71,15 @@ def _cell(row: Any, metric: str) -> str:
         return "-"
     marks = (" ↻" if row.get("retrained") else "") + (f" → v{row['pushed_version']}" if row.get("pushed_version")
                                                       else "")
-    return e(f"{cell(row.get(metric))}{marks}")
+    return e(f"{cell(row.get(metric))}{marks}") + _more(row, metric)
+
+
+def _more(row: Dict[str, Any], metric: str) -> str:
+    """The lines under a row's metric, each only when the report has it ('' for a replay without a label budget,
+    a fall or `economics:`)."""
+    lines = [partial_cell(row, metric)] if is_partial(row, metric) else []
+    if row.get("drop_total") is not None:
+        lines.append(f'<span class="muted">{e(LABELS_HEADER[1])}</span> {words(drop_text(row))}')
+    if row.get("verdict"):
+        lines.append(e(price_text(row)))
+    return "".join(f"<br>{line}" for line in lines)
