@@ -6,6 +6,7 @@ import re
 from pipeline.presentation import drop_fields, partial_fields, price_fields
 from pipeline.ui import pages
 from pipeline.ui.pages_test import PRICED, FakeViews
+from pipeline.ui.views import replay_name
 
 
 def _row(batch, accuracy, retrained=False, pushed=None, **more):
@@ -27,6 +28,18 @@ def test_policies_side_by_side_with_the_never_retrained_line():
     views.replay_rows = {"triggered (demo)": views.replay_rows["triggered"], "static (demo)": views.replay_rows["static"]}
     demo = pages.policies(views)   # adapt demo's reports: demo-<policy>.json
     assert "static (demo) (never retrained)" in demo and "No `static` replay" not in demo
+
+
+def test_a_late_labels_replay_is_named_by_its_policy_first_so_its_static_line_is_drawn():
+    assert [replay_name(kind, stem) for kind, stem in [("replay", "static"), ("demo", "triggered"),
+                                                      ("replay", "labels-after-1-budget-60-static"),
+                                                      ("replay", "labels-after-2-periodic")]] == [
+        "static", "triggered (demo)", "static (labels after 1, budget 60)", "periodic (labels after 2)"]
+    views = FakeViews()
+    views.replay_rows = {replay_name("replay", "labels-after-1-static"): [_row("b1", 0.9)],
+                         replay_name("replay", "labels-after-1-triggered"): [_row("b1", 0.9)]}
+    html = pages.policies(views)
+    assert "static (labels after 1) (never retrained)" in html and "No `static` replay" not in html
 
 
 def _text(html):

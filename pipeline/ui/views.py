@@ -9,6 +9,7 @@ spans and the batch records. No TensorFlow: the statistics are read as protos, t
   `adapt history` and the scheduler read them; `runs` groups every component execution by pipeline run.
 """
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -320,7 +321,7 @@ class Views:
             except ValueError:
                 continue
             if isinstance(rows, list) and all(isinstance(r, dict) and "batch" in r for r in rows):
-                found[policy if kind == "replay" else f"{policy} ({kind})"] = rows
+                found[replay_name(kind, policy)] = rows
         return found
 
     def runs(self) -> List[Dict[str, Any]]:
@@ -364,6 +365,17 @@ class Views:
         last = spans.split("-")[-1] if spans else ""
         source = span_files.read_source(self.workspace.data, int(last)) if last.isdigit() else {}
         return {"batch": source.get("batch", "") if source else "", "spans": spans or ""}
+
+
+def replay_name(kind: str, stem: str) -> str:
+    """A replay report's name on the page, its policy first: `labels-after-1-budget-60-static` (`adapt replay
+    --labels-after 1 --label-budget 60 --policy static`) is 'static (labels after 1, budget 60)'."""
+    variant = re.fullmatch(r"labels-after-(\d+)(?:-budget-(\d+))?-(.+)", stem)
+    notes = [] if kind == "replay" else [kind]
+    if variant:
+        after, budget, stem = variant.groups()
+        notes += [f"labels after {after}"] + ([f"budget {budget}"] if budget else [])
+    return f"{stem} ({', '.join(notes)})" if notes else stem
 
 
 def _shares(counts):
