@@ -68,9 +68,9 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     hyperparameters = chosen.values if chosen is not None else None
     rows = _training_rows(read_rows, fn_args.train_files)
     if rows is not None:   # the forest grows in YDF on the rows in memory (models/ydf_forest.py)
-        grown = ydf_forest.grow(*_training_rows(label_scales.scaled_rows(read_rows, scale) if scale else read_rows,
-                                                fn_args.train_files), unordered, len(classes), seed=seed,
-                                regression=regression, hyperparameters=hyperparameters)
+        scaled = _training_rows(label_scales.scaled_rows(read_rows, scale), fn_args.train_files) if scale else rows
+        grown = ydf_forest.grow(*scaled, unordered, len(classes), seed=seed, regression=regression,
+                                hyperparameters=hyperparameters)
         model, answer, train_dataset = grown.model, grown.answer, rows
         trained = {**gradient_boosted.training_info(fn_args), **grown.info}
     else:                  # a sparse feature: TF-DF reads the batches
