@@ -16,7 +16,6 @@ reference is benchmarks/reference.py's periodic HistGradientBoostingRegressor on
 the same train splits. Scores: MAE on every labeled row of each batch; seconds
 are the whole retraining loop's, decisions and searches included.
 """
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from statistics import mean
 from typing import Dict, List
 
 from benchmarks import command_line, reference
-from benchmarks.tuned_trees import run_trees, stream
+from benchmarks.tuned_trees import parse_args, run_trees, stream
 from core.hyperparameters import AUTO_EVERY
 from core.label_scale import AUTO, IDENTITY, LOG
 
@@ -73,11 +72,7 @@ def table(use_case: str, rows: List[Dict]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--budget", type=float, default=10.0, help="model.tune_budget_seconds of every search")
-    parser.add_argument("--use-cases", default="taxi-fare,diabetes,house-prices,prices")
-    parser.add_argument("--workdir", default="/tmp/adapt-bench-label-scale")
-    args = parser.parse_args()
+    args = parse_args(__doc__, "taxi-fare,diabetes,house-prices,prices", "/tmp/adapt-bench-label-scale")
     root = Path(args.workdir)
     started = time.perf_counter()
     parts = []

@@ -146,12 +146,17 @@ def table(use_case: str, rows: Sequence[Dict], regression: bool) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(doc: str, use_cases: str, workdir: str) -> argparse.Namespace:
+    """The options of a benchmark that retrains trees on streams' windows: this one's and label_scale's."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--budget", type=float, default=10.0, help="model.tune_budget_seconds of every search")
-    parser.add_argument("--use-cases", default="taxi,taxi-fare,diabetes")
-    parser.add_argument("--workdir", default="/tmp/adapt-bench-tuned-trees")
-    args = parser.parse_args()
+    parser.add_argument("--use-cases", default=use_cases)
+    parser.add_argument("--workdir", default=workdir)
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args(__doc__, "taxi,taxi-fare,diabetes", "/tmp/adapt-bench-tuned-trees")
     root = Path(args.workdir)
     started = time.perf_counter()
     parts = []
