@@ -149,8 +149,7 @@ def _training_rows(read_rows: Callable, patterns) -> Optional[Tuple[Dict[str, np
     parts = [read_rows(pattern) for pattern in (patterns if isinstance(patterns, (list, tuple)) else [patterns])]
     if not parts or any(part is None for part in parts):
         return None
-    return ({name: np.concatenate([part[0][name] for part in parts]) for name in parts[0][0]},
-            np.concatenate([part[1] for part in parts]))
+    return tree_search.joined_rows(parts)
 
 
 def _holdout(fn_args, tf_transform_output, label: str, batch_size: int):

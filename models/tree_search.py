@@ -50,8 +50,8 @@ def split_by_time(parts: Sequence[Rows]) -> Optional[Tuple[Rows, Rows]]:
     if not parts:
         return None
     if len(parts) >= 2 and len(parts[-1][1]) >= MIN_VALIDATION_ROWS:
-        return _joined(parts[:-1]), parts[-1]
-    features, labels = _joined(parts)
+        return joined_rows(parts[:-1]), parts[-1]
+    features, labels = joined_rows(parts)
     cut = len(labels) - max(int(len(labels) * VALIDATION_SHARE), 1)
     if cut < 2 * gradient_boosted.MIN_EXAMPLES or len(labels) - cut < 2:
         return None
@@ -59,7 +59,8 @@ def split_by_time(parts: Sequence[Rows]) -> Optional[Tuple[Rows, Rows]]:
         ({n: v[cut:] for n, v in features.items()}, labels[cut:])
 
 
-def _joined(parts: Sequence[Rows]) -> Rows:
+def joined_rows(parts: Sequence[Rows]) -> Rows:
+    """Several files' rows as one set of arrays, in the order given."""
     return ({name: np.concatenate([p[0][name] for p in parts]) for name in parts[0][0]},
             np.concatenate([p[1] for p in parts]))
 
