@@ -5,9 +5,9 @@
 For each size, five batches of the generated table (benchmarks/scale_data.py: 20 mixed columns, missing values,
 drift) go through adapt as a user runs it, each command its own process (benchmarks/scale_measure.py):
 `adapt init` on batch 1 and `adapt train` (the first serving model, span 1); batches 2..window through
-`adapt evaluate-batch` with `retraining.policy: periodic` (each becomes a span and starts a retrain, on that one
-span: `training.window: 1`); `adapt train --spans 1-window --no-cache` (the retrain on the whole window); then the
-last batch through `adapt evaluate-batch` with `retraining.policy: static` (evaluation only). Beside them, the bare
+`adapt evaluate-batch` with `retraining.policy: manual` (each is evaluated and becomes a span; no retrain starts);
+`adapt train --spans 1-window --no-cache` (the retrain on the whole window); then the last batch through
+`adapt evaluate-batch` with `retraining.policy: static` (evaluation only). Beside them, the bare
 learner (YDF with the Trainer's settings) on the window's rows read from the batches' CSVs.
 
 Written to benchmarks/results/scale.md and scale.json; a run of other sizes merges into the JSON's earlier sizes.
@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Sequence
 from benchmarks import LABEL, command_line
 from benchmarks.loop_speed import adapt
 from benchmarks.scale_data import write_batches
-from benchmarks.scale_measure import (BareFit, CommandMeasurement, NodeMeasurement, add_nested_nodes, measure,
+from benchmarks.scale_measure import (BareFit, CommandMeasurement, NodeMeasurement, measure,
                                       measure_bare_fit)
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -124,27 +124,15 @@ def run_size(root: Path, rows: int, window: int, log: Path, command: str) -> Siz
               f"peak {run.commands[-1].peak_rss_mb:,.0f} MB", flush=True)
 
     step("init", rows, "init", "--data", batches[0].folder, "--label", LABEL, "--name", "scale")
-    set_config(workdir, {"retraining.policy": "periodic", "training.window": 1})
+    set_config(workdir, {"retraining.policy": "manual"})
     step("train span 1", rows, "train")
     for batch in batches[1:window]:
-        step(f"evaluate-batch {batch.number} + retrain on its span", rows, "evaluate-batch", batch.folder)
+        step(f"evaluate-batch {batch.number} into span {batch.number}", rows, "evaluate-batch", batch.folder)
     step(f"train window 1-{window}", rows * window, "train", "--spans", f"1-{window}", "--no-cache")
     set_config(workdir, {"retraining.policy": "static"})
     step(f"evaluate-batch {window + 1}", rows, "evaluate-batch", batches[window].folder)
-    nested_retrains(run, root)
     measure_bare(run, root, log)
     return run
-
-
-def nested_retrains(run: SizeRun, root: Path) -> None:
-    """Each evaluate-batch's retrain, node by node, from the batch's run log in the workspace."""
-    logs = root / f"workspace-{run.rows}" / "reports" / "logs"
-    for measured in run.commands:
-        if measured.name.startswith("evaluate-batch ") and not any(" > " in node.node for node in measured.nodes):
-            number = int(measured.name.split()[1])
-            run_logs = sorted(logs.glob(f"evaluate-batch-{number:02d}-*.log"))
-            if run_logs:
-                add_nested_nodes(measured, run_logs[-1], "PipelineTrigger")
 
 
 def measure_bare(run: SizeRun, root: Path, log: Path) -> None:
@@ -211,7 +199,7 @@ def report(runs: Sequence[SizeRun]) -> str:
              "Each command is one process as a user starts it; a node's seconds are adapt's own progress line, its "
              "peak RSS the whole process tree's (Beam workers, training child, model server) sampled every 0.2 s "
              "while it was the last node started. `(start-up)` is the process before its first node. "
-             "Rows: the batch's for init and evaluate-batch (whose retrain trains on that one span), the window's "
+             "Rows: the batch's for init, the first train and evaluate-batch, the window's "
              "for the window's train and the bare fit.", ""]
     lines += ["## Bars", "", *bars(runs, found), ""]
     for run in sorted(runs, key=lambda run: run.rows):
@@ -242,7 +230,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--window", type=int, default=4, help="spans the retrain takes; one more batch is evaluated")
     parser.add_argument("--output", default=str(RESULTS / "scale.md"), help="markdown; the JSON beside it")
     parser.add_argument("--bare-only", action="store_true",
-                        help="measure again only the bare fit (and read the retrains' run logs) of sizes already "
+                        help="measure again only the bare fit of sizes already "
                              "measured (their tables and workspaces still under --root)")
     args = parser.parse_args(argv)
     root, output = Path(args.root), Path(args.output)
@@ -255,7 +243,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log.write_text("")
         print(f"{rows:,} rows a batch (log: {log})", flush=True)
         if args.bare_only:
-            nested_retrains(runs[rows], root)
             measure_bare(runs[rows], root, log)
         else:
             runs[rows] = run_size(root, rows, args.window, log, command)

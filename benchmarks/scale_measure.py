@@ -121,15 +121,6 @@ def measure(command: Sequence, name: str, rows: int, log: Path, cwd: Optional[Pa
     return result
 
 
-def add_nested_nodes(measured: CommandMeasurement, run_log: Path, within: str) -> None:
-    """The nodes of a training run that `within` (PipelineTrigger) started in a child process: their progress lines
-    go to the command's run log, not its stderr, so they come with seconds only (their memory is `within`'s)."""
-    for line in run_log.read_text(errors="replace").splitlines():
-        progress = parse_progress_line(line)
-        if progress is not None and progress.seconds is not None:
-            measured.node(f"{within} > {progress.node}").seconds = progress.seconds
-
-
 @dataclass(frozen=True)
 class BareFit:
     rows: int

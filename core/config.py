@@ -234,7 +234,8 @@ class DriftConfig:
 @dataclass(frozen=True)
 class RetrainingConfig:
     policy: str = field(default="triggered", metadata=doc(
-        "triggered: retrain when a rule fires; periodic: on every batch; static: never.",
+        "triggered: retrain when a rule fires; periodic: on every batch; static: never; manual: every batch becomes "
+        "a span and only `adapt train` retrains.",
         choices=POLICIES.keys()))
     trigger_mode: str = field(default="local", metadata=doc(
         "Where PipelineTrigger starts the training pipeline.", choices=("local", "kubeflow", "vertex")))

@@ -91,3 +91,12 @@ class Static(Policy):
 
     def decide(self, evidence: Evidence) -> Decision:
         return Decision(False, False, "static policy: never retrain")
+
+
+@POLICIES.register
+class Manual(Policy):
+    """Every labeled batch becomes a span; training runs only when `adapt train` (or a user's own schedule) asks."""
+    key, reads_evidence = "manual", False
+
+    def decide(self, evidence: Evidence) -> Decision:
+        return Decision(True, False, "manual policy: the batch becomes a span; retrain with adapt train")

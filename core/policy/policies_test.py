@@ -3,7 +3,7 @@ import pytest
 from core.config import Config, ConfigError
 from core.policy.evidence import DriftFinding, Evidence, PerformanceFinding
 from core.policy.memory import Grounds, Memory
-from core.policy.policies import POLICIES, Periodic, PolicySettings, Static, Triggered
+from core.policy.policies import POLICIES, Manual, Periodic, PolicySettings, Static, Triggered
 
 KEEP = PerformanceFinding(False, "accuracy 0.910 >= threshold 0.88", drop=-0.01, labeled=True)
 LOW = PerformanceFinding(True, "accuracy 0.800 < threshold 0.88", drop=0.05, labeled=True)
@@ -12,12 +12,13 @@ DRIFT = DriftFinding(True, "drift on payment_type (linf 0.190 > 0.1)", ("payment
 
 
 def test_policies_are_registered_by_key_and_the_configuration_accepts_exactly_those():
-    assert POLICIES.keys() == ("triggered", "periodic", "static")
-    assert [POLICIES.get(key) for key in POLICIES.keys()] == [Triggered, Periodic, Static]
+    assert POLICIES.keys() == ("triggered", "periodic", "static", "manual")
+    assert [POLICIES.get(key) for key in POLICIES.keys()] == [Triggered, Periodic, Static, Manual]
     assert Config.from_dict({"retraining": {"policy": "periodic"}}).retraining.policy == "periodic"
-    with pytest.raises(ConfigError, match="retraining.policy: must be one of triggered, periodic, static, got 'weekly'"):
+    with pytest.raises(ConfigError,
+                       match="retraining.policy: must be one of triggered, periodic, static, manual, got 'weekly'"):
         Config.from_dict({"retraining": {"policy": "weekly"}})
-    with pytest.raises(ValueError, match="no retraining policy 'weekly' \\(known: triggered, periodic, static\\)"):
+    with pytest.raises(ValueError, match="no retraining policy 'weekly' \\(known: triggered, periodic, static, manual\\)"):
         POLICIES.get("weekly")
 
 
@@ -34,6 +35,12 @@ def test_policies_are_registered_by_key_and_the_configuration_accepts_exactly_th
 def test_policies(policy, performance, drift, retrain, reason):
     decision = POLICIES.get(policy)().decide(Evidence(performance, drift))
     assert decision.train is retrain and decision.span is retrain and decision.reason == reason
+
+
+def test_manual_makes_every_batch_a_span_and_leaves_training_to_adapt_train():
+    decision = Manual().decide(Evidence(LOW, DRIFT))
+    assert decision.span is True and decision.train is False
+    assert decision.reason == "manual policy: the batch becomes a span; retrain with adapt train"
 
 
 def test_a_triggered_retrain_records_its_grounds_and_a_clock_records_none():
