@@ -1,7 +1,7 @@
 """Labels on a budget: how close is a batch's accuracy estimated from N labels, by importance weighting (active
 testing) and by the difference estimator (the model's expected loss corrected by the labeled rows' residuals), each
-from rows drawn its own way, beside N chosen uniformly at random and beside the confidence-based estimate that needs
-none? And how much of a drop does
+from rows drawn its own way (and by a two-stage request with a surrogate, benchmarks/label_two_stage.py), beside N
+chosen uniformly at random and beside the confidence-based estimate that needs none? And how much of a drop does
 the drop split (core/labeling/explain.py) leave to concept drift on a concept-drift stream and on a covariate-shift
 stream?
 
@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 import core  # noqa: F401  (TensorFlow's process defaults)
-from benchmarks import command_line, drift_policy, estimation as estimation_benchmark
+from benchmarks import command_line, drift_policy, estimation as estimation_benchmark, label_two_stage
 from core import estimation
 from core.labeling.estimators import DEFAULT_ESTIMATOR, default_uniform_share, repeated_draws
 from core.labeling.explain import explain_drop
@@ -38,6 +38,7 @@ PREVIOUS = "importance, active (0.5)"      # the default before the difference e
 DEFAULT = next(name for name, (key, share) in SAMPLERS.items()   # adapt's default: compared in the ratio columns
                if key == DEFAULT_ESTIMATOR and share == default_uniform_share(key))
 UNIFORM = "random sample (plain mean)"
+COLUMNS = [*SAMPLERS, label_two_stage.COMBINED, label_two_stage.SECOND]
 DATASETS = {"concept": drift_policy.concept_drift, "boundary": estimation_benchmark.towards_the_boundary,
             "covariate": drift_policy.covariate_shift, "taxi": drift_policy.taxi, "digits": estimation_benchmark.digits}
 MEANINGFUL_DROP = 0.02   # drops smaller than this are not split (their shares are noise)
@@ -64,12 +65,19 @@ def batch_figures(model, calibrator, frame, labels, draws: int, classes) -> Dict
     expected_loss = 1.0 - estimation.predicted_confidence(calibrated, predicted)
     realized = 1.0 - wrong.mean()
     cbpe = estimation.EstimationSums(raw.shape[1]).add(calibrated, predicted).accuracy(reference_rows=calibrator.rows)
+    surrogate = label_two_stage.label_surrogate(
+        label_two_stage.surrogate_inputs(model._x(frame), calibrated), labels, predicted_labels, expected_loss)
     errors = {}
     for budget in BUDGETS:
         if budget >= len(labels):
             continue
-        for name, (estimator, share) in SAMPLERS.items():
-            found = repeated_draws(wrong, expected_loss, estimator, budget, share, draws)
+        two_stage = label_two_stage.two_stage_draws(wrong, expected_loss, surrogate, budget, draws)
+        for name in COLUMNS:
+            if name in two_stage:
+                found = two_stage[name]
+            else:
+                estimator, share = SAMPLERS[name]
+                found = repeated_draws(wrong, expected_loss, estimator, budget, share, draws)
             absolute = [abs(estimate.value - realized) for estimate in found]
             covered = sum(estimate.low <= realized <= estimate.high for estimate in found)
             errors[(name, budget)] = (float(np.mean(absolute)), covered / draws)
@@ -111,18 +119,20 @@ def dataset_section(result: Dict) -> List[str]:
              f"{len(batches)} batches after the first, {int(np.mean([b['rows'] for b in batches]))} rows each on "
              f"average; holdout accuracy {result['reference']:.3f} on {result['holdout_rows']} rows; calibrated: "
              f"{result['calibrated']}. Confidence-based estimate (no labels): mean absolute error {cbpe:.4f}.", "",
-             "| budget | " + " | ".join(f"{name} MAE (band held)" for name in SAMPLERS) + " | default / random | "
-             "default / confidence-based | default / importance (0.5) | importance (0.5) / random |",
-             "|---|" + "---|" * (len(SAMPLERS) + 4)]
+             "| budget | " + " | ".join(f"{name} MAE (band held)" for name in COLUMNS) + " | default / random | "
+             "default / confidence-based | default / importance (0.5) | importance (0.5) / random | "
+             "two-stage combined / random |",
+             "|---|" + "---|" * (len(COLUMNS) + 5)]
     for budget in BUDGETS:
         cells = {name: [b["errors"][(name, budget)] for b in batches if (name, budget) in b["errors"]]
-                 for name in SAMPLERS}
+                 for name in COLUMNS}
         if not cells[DEFAULT]:
             continue
         means = {name: (np.mean([e for e, _ in v]), np.mean([c for _, c in v])) for name, v in cells.items()}
         lines.append(f"| {budget} | " + " | ".join(f"{m:.4f} ({c:.0%})" for m, c in means.values())
                      + f" | {means[DEFAULT][0] / means[UNIFORM][0]:.2f} | {means[DEFAULT][0] / cbpe:.2f} | "
-                       f"{means[DEFAULT][0] / means[PREVIOUS][0]:.2f} | {means[PREVIOUS][0] / means[UNIFORM][0]:.2f} |")
+                       f"{means[DEFAULT][0] / means[PREVIOUS][0]:.2f} | {means[PREVIOUS][0] / means[UNIFORM][0]:.2f} | "
+                       f"{means[label_two_stage.COMBINED][0] / means[UNIFORM][0]:.2f} |")
     fell = [b for b in batches if b["explained"].total.value > MEANINGFUL_DROP]
     if fell:
         shares = {part: np.mean([getattr(b["explained"], part).value / b["explained"].total.value for b in fell])
@@ -159,7 +169,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
              "(plain mean): the labeled rows' accuracy with a finite-population band. Each cell: mean absolute error "
              f"of the batch accuracy estimate against the realized accuracy, over {args.draws} draws per batch and the "
              "batches, and the share of draws whose 3-standard-error band held the realized accuracy. Default: adapt's "
-             f"(`performance.label_estimator`), {DEFAULT}; importance (0.5) was the default before.", ""]
+             f"(`performance.label_estimator`), {DEFAULT}; importance (0.5) was the default before. Two-stage "
+             "surrogate (benchmarks/label_two_stage.py, a probe not in adapt): half the budget drawn as the default, "
+             "a logistic surrogate fitted on those rows' labels, the other half drawn by it from the rest; combined = "
+             "the two stages' unbiased estimates weighted by their budgets, stage 2 alone = the stage-1 rows' losses "
+             "plus the surrogate-assisted estimate of the rest.", ""]
     for key in args.datasets.split(","):
         result = run_dataset(key, args.draws)
         lines += dataset_section(result)

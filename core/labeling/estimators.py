@@ -119,13 +119,20 @@ def estimate_from_sample(losses, inclusion_probabilities, rows: int, metric: str
     """The estimate of a batch of `rows` from the losses of its labeled rows (0/1 for `accuracy`, |error| for
     `mae`), their inclusion probabilities and, for the difference estimator, the model's expected loss on them
     and its mean over all rows."""
+    sums = labeled_sums(losses, inclusion_probabilities, labels, expected_losses)
+    return estimate_partial(sums, metric, rows, estimator, expected_mean, sigmas)
+
+
+def labeled_sums(losses, inclusion_probabilities, labels=None, expected_losses=None) -> LabeledSums:
+    """The sums of labeled rows given as arrays: their losses, inclusion probabilities and, when known, labels and
+    the model's expected loss on each."""
     losses, probabilities = np.asarray(losses, dtype=float), np.asarray(inclusion_probabilities, dtype=float)
     uniform = bool(np.allclose(probabilities, probabilities[0])) if len(probabilities) else True
     sums = LabeledSums()
     for index, (loss, probability) in enumerate(zip(losses, probabilities)):
         sums.add(loss, probability, None if labels is None else labels[index], weighted=not uniform,
                  expected_loss=None if expected_losses is None else float(expected_losses[index]))
-    return estimate_partial(sums, metric, rows, estimator, expected_mean, sigmas)
+    return sums
 
 
 def repeated_draws(losses, expected_loss, estimator: str, budget: int, uniform_share: float, draws: int,
