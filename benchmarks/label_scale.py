@@ -19,11 +19,10 @@ are the whole retraining loop's, decisions and searches included.
 import sys
 import time
 from pathlib import Path
-from statistics import mean
-from typing import Dict, List
+from typing import List
 
 from benchmarks import command_line, reference
-from benchmarks.tuned_trees import parse_args, run_trees, stream
+from benchmarks.tuned_trees import ModelRow, parse_args, run_trees, stream
 from core.hyperparameters import AUTO_EVERY
 from core.label_scale import AUTO, IDENTITY, LOG
 
@@ -36,22 +35,18 @@ VARIANTS = (("trees, label_scale: identity (before)", None, IDENTITY, 1),
             (f"trees, label_scale: auto, tune: auto (every {AUTO_EVERY})", AUTO_EVERY, AUTO, 1))
 
 
-def run_use_case(use_case: str, root: Path, budget: float) -> List[Dict]:
+def run_use_case(use_case: str, root: Path, budget: float) -> List[ModelRow]:
     header, batches, label, _ = stream(use_case, root)
-    rows = [{"model": name, **run_trees(header, batches, label, True, every, budget, mode, decide_every)}
+    rows = [run_trees(name, header, batches, label, True, every, budget, mode, decide_every)
             for name, every, mode, decide_every in VARIANTS]
     periodic = reference.run_regression(header, batches, label)["periodic"]
-    rows.append({"model": "HistGradientBoostingRegressor, default", "scores": periodic["mae"],
-                 "seconds": periodic["seconds"], "searches": 0, "scales": []})
-    for row in rows:
-        row["mean"] = mean(row["scores"].values())
-    return rows
+    return rows + [ModelRow("HistGradientBoostingRegressor, default", periodic["mae"], periodic["seconds"])]
 
 
-def decisions_text(rows: List[Dict]) -> str:
+def decisions_text(rows: List[ModelRow]) -> str:
     """The decisions `auto` took at every retrain (the untuned row's; the tuned row decides with the searched
     hyperparameters, so it can differ)."""
-    scales = next(r for r in rows if r["model"] == AUTO_ROW)["scales"]
+    scales = next(r for r in rows if r.model == AUTO_ROW).scales
     grown = [f"{index}: {s.identity_mae:.3f} / {s.log_mae:.3f} on {s.validation_rows} rows"
              for index, s in enumerate(scales, 1) if s.log_mae is not None]
     skipped = sorted({s.reason for s in scales if s.log_mae is None})
@@ -61,13 +56,13 @@ def decisions_text(rows: List[Dict]) -> str:
             + (f" Not tried: {'; '.join(skipped)}." if skipped else ""))
 
 
-def table(use_case: str, rows: List[Dict]) -> str:
-    reference_mean = rows[-1]["mean"]
-    lines = [f"### {use_case} ({len(rows[0]['scores'])} retrains)", "",
+def table(use_case: str, rows: List[ModelRow]) -> str:
+    reference_mean = rows[-1].mean
+    lines = [f"### {use_case} ({len(rows[0].scores)} retrains)", "",
              "| model | mean MAE (lower is better) | vs HistGradientBoosting | searches | compute s |",
              "|---|---|---|---|---|"]
-    lines += [f"| {row['model']} | {row['mean']:.4f} | {row['mean'] - reference_mean:+.4f} | {row['searches']} | "
-              f"{row['seconds']:.1f} |" for row in rows]
+    lines += [f"| {row.model} | {row.mean:.4f} | {row.mean - reference_mean:+.4f} | {row.searches} | "
+              f"{row.seconds:.1f} |" for row in rows]
     return "\n".join(lines + ["", decisions_text(rows)])
 
 

@@ -51,22 +51,23 @@ def train_split(rows: List[List[str]], test_fraction: float) -> List[List[str]]:
 
 
 def run(header: List[str], quarters: Dict[str, List[List[str]]], window: int = 4,
-        test_fraction: Optional[float] = 0.2) -> Dict[str, Dict]:
-    """{"static": {...}, "periodic": {...}}: per-quarter accuracy, mean, retrains and seconds."""
-    categories = _categories(header, quarters)
+        test_fraction: Optional[float] = 0.2, label_column: str = LABEL) -> Dict[str, Dict]:
+    """{"static": {...}, "periodic": {...}}: per-quarter accuracy, mean, retrains and seconds (labels: integers)."""
+    categories = _categories(header, quarters, label_column)
     names = list(quarters)
-    label = header.index(LABEL)
+    label = header.index(label_column)
 
     def fit(quarter_names: List[str]):
         rows = [row for name in quarter_names for row in quarters[name]]
         if test_fraction is not None:
             rows = train_split(rows, test_fraction)
         model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
-        return model.fit(_frame(header, rows, categories), [int(row[label]) for row in rows])
+        return model.fit(_frame(header, rows, categories, label_column), [int(row[label]) for row in rows])
 
     def accuracy(model, quarter: str) -> float:
         rows = quarters[quarter]
-        return float((model.predict(_frame(header, rows, categories)) == [int(r[label]) for r in rows]).mean())
+        return float((model.predict(_frame(header, rows, categories, label_column))
+                      == [int(r[label]) for r in rows]).mean())
 
     results = {}
     started = time.perf_counter()

@@ -13,7 +13,7 @@ defaults; with no earlier search, `off` trains exactly as before this existed.
 by then a window of the default four spans holds none of the rows the last
 search saw. Pure Python: `adapt watch` and the config loader import it.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Dict, Mapping, Optional
 
 from core.errors import ConfigError
@@ -56,6 +56,8 @@ class ChosenHyperparameters:
     validation_rows: int = 0                 # the newest training rows the trials were scored on
     validation_loss: Optional[float] = None  # the chosen settings' loss there (log loss; a regressor's RMSE)
     default_loss: Optional[float] = None     # the default settings' loss on the same rows
+    best_loss: Optional[float] = None        # the best trial's, kept or not (models/tree_search.py: Comparison)
+    reason: str = ""                         # why the best trial's settings were kept or the defaults were
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
@@ -67,10 +69,8 @@ class ChosenHyperparameters:
 
     def reused(self) -> "ChosenHyperparameters":
         """The same values, as a retrain without a search records them."""
-        return ChosenHyperparameters(values=dict(self.values), searched=False,
-                                     retrains_since_search=self.retrains_since_search + 1, trials=self.trials,
-                                     search_seconds=0.0, validation_rows=self.validation_rows,
-                                     validation_loss=self.validation_loss, default_loss=self.default_loss)
+        return replace(self, values=dict(self.values), searched=False,
+                       retrains_since_search=self.retrains_since_search + 1, search_seconds=0.0)
 
 
 def previous_choice(model_info: Optional[Mapping[str, Any]]) -> Optional[ChosenHyperparameters]:

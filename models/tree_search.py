@@ -6,16 +6,22 @@ within `model.tune_budget_seconds`. Every trial grows on the window's older
 training rows and is scored on its newest ones: the last training file pattern
 (the newest span: TFX hands the window's spans oldest first) when the window
 has several, else the last VALIDATION_SHARE of the rows as read. The holdout the
-Evaluator compares candidate and serving model on is never read here. The
-search's best settings are kept only when they beat the default settings' loss
-on the same validation rows; otherwise the defaults are what it chose.
+Evaluator compares candidate and serving model on is never read here.
+
+The best trial was picked on those same validation rows, so some of its lead
+over the defaults is the luck of the draw, and more so the fewer the rows. Its
+settings are kept only when they beat the default settings by more than
+GATE_STANDARD_ERRORS standard errors of the paired per-row loss difference
+(`Comparison`); otherwise the search keeps the defaults and says why.
 
 Without a search due, the serving model's choice is reused (read from its model
 info through the Trainer's base model), so a retrain between searches reads no
 rows and grows no forest more than an untuned one.
 """
 import logging
+import math
 import time
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -38,6 +44,8 @@ MIN_TRIALS, MAX_TRIALS = 2, 60
 TRIAL_COST = 3.0
 VALIDATION_SHARE = 0.2
 MIN_VALIDATION_ROWS = 50
+GATE_STANDARD_ERRORS = 1.0
+LOSS_FLOOR = 1e-7      # a probability below it counts as it in a row's log loss
 _LABEL = "__label__"
 
 Rows = Tuple[Dict[str, np.ndarray], np.ndarray]
@@ -65,9 +73,38 @@ def joined_rows(parts: Sequence[Rows]) -> Rows:
             np.concatenate([p[1] for p in parts]))
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The best trial against the default settings on the same validation rows, row by row."""
+
+    default_loss: float      # log loss (classifier) or RMSE (regressor) over the rows
+    best_loss: float
+    gain: float              # mean per-row loss (squared error for a regressor) the best trial saves
+    standard_error: float    # of that mean, from the rows' paired differences
+
+    @classmethod
+    def of(cls, default_rows: np.ndarray, best_rows: np.ndarray, regression: bool) -> "Comparison":
+        difference = default_rows - best_rows
+        spread = float(np.std(difference, ddof=1)) if len(difference) > 1 else math.inf
+        overall = (lambda rows: math.sqrt(float(np.mean(rows)))) if regression else (lambda rows: float(np.mean(rows)))
+        return cls(overall(default_rows), overall(best_rows), float(np.mean(difference)),
+                   spread / math.sqrt(len(difference)))
+
+    def beats_defaults(self, standard_errors: float) -> bool:
+        return self.gain > 0 and self.gain > standard_errors * self.standard_error
+
+    def reason(self, standard_errors: float) -> str:
+        lead = (f"the best trial saved {self.gain:.4g} per row against the defaults, standard error "
+                f"{self.standard_error:.4g}")
+        if self.beats_defaults(standard_errors):
+            return f"{lead}: kept"
+        return f"{lead}: not more than {standard_errors:g} standard error(s), the defaults kept"
+
+
 def search(parts: Sequence[Rows], unordered: Iterable[str], regression: bool, budget_seconds: float,
-           seed: int = 42) -> Optional[ChosenHyperparameters]:
-    """YDF's random search over SEARCH_SPACE within the budget; None when the rows cannot be split or a
+           seed: int = 42, standard_errors: float = GATE_STANDARD_ERRORS) -> Optional[ChosenHyperparameters]:
+    """YDF's random search over SEARCH_SPACE within the budget, its best kept when it beats the defaults by more
+    than `standard_errors` standard errors (0: by anything); None when the rows cannot be split or a
     classification's grown part holds a single class."""
     import ydf
     split = split_by_time(parts)
@@ -80,7 +117,7 @@ def search(parts: Sequence[Rows], unordered: Iterable[str], regression: bool, bu
     valid = {**gradient_boosted.ydf_columns(valid_features, categorical), _LABEL: valid_labels}
 
     default = gradient_boosted.ydf_learner(_LABEL, categorical, regression, seed).train(fit, verbose=0)
-    default_loss = _loss(default, valid, regression)
+    default_rows = row_losses(default, valid, regression)
     tuner = ydf.RandomSearchTuner(num_trials=_trials_within(budget_seconds, time.perf_counter() - started),
                                   max_trial_duration=max(budget_seconds / 4, 0.5))
     for name, values in SEARCH_SPACE.items():
@@ -90,22 +127,34 @@ def search(parts: Sequence[Rows], unordered: Iterable[str], regression: bool, bu
     learner = gradient_boosted.ydf_learner(_LABEL, categorical, regression, seed, tuner=tuner, early_stopping="NONE")
     tuned = learner.train(fit, valid=valid, verbose=0)
     trials = tuned.hyperparameter_optimizer_logs().trials
-    tuned_loss = _loss(tuned, valid, regression)
+    comparison = Comparison.of(default_rows, row_losses(tuned, valid, regression), regression)
     best = max(trials, key=lambda trial: trial.score).params if trials else {}
-    values = {name: _plain(value) for name, value in best.items()} if tuned_loss < default_loss else {}
+    kept = comparison.beats_defaults(standard_errors)
+    values = {name: _plain(value) for name, value in best.items()} if kept else {}
     chosen = ChosenHyperparameters(
         values=values, searched=True, trials=len(trials), search_seconds=round(time.perf_counter() - started, 2),
-        validation_rows=len(valid_labels), validation_loss=round(min(tuned_loss, default_loss), 6),
-        default_loss=round(default_loss, 6))
-    logging.info("Hyperparameter search: %d trials in %.1f s, validation loss %.4f (defaults %.4f): %s",
-                 chosen.trials, chosen.search_seconds, tuned_loss, default_loss, values or "the defaults")
+        validation_rows=len(valid_labels),
+        validation_loss=round(comparison.best_loss if kept else comparison.default_loss, 6),
+        default_loss=round(comparison.default_loss, 6), best_loss=round(comparison.best_loss, 6),
+        reason=comparison.reason(standard_errors))
+    logging.info("Hyperparameter search: %d trials in %.1f s on %d validation rows, loss %.4f (defaults %.4f); %s: %s",
+                 chosen.trials, chosen.search_seconds, chosen.validation_rows, comparison.best_loss,
+                 comparison.default_loss, chosen.reason, values or "the defaults")
     return chosen
 
 
-def _loss(model, rows, regression: bool) -> float:
-    """The model's loss on `rows`: log loss for a classifier, RMSE for a regressor (YDF reports no loss for one)."""
-    evaluation = model.evaluate(rows)
-    return float(evaluation.rmse if regression else evaluation.loss)
+def row_losses(model, rows: Dict[str, np.ndarray], regression: bool) -> np.ndarray:
+    """The model's loss on each of `rows` (holding the label): squared error for a regressor, log loss for a
+    classifier (a class the model never saw: LOSS_FLOOR's)."""
+    predicted = np.asarray(model.predict(rows), dtype=float)
+    labels = rows[_LABEL]
+    if regression:
+        return (predicted.reshape(-1) - np.asarray(labels, dtype=float)) ** 2
+    classes = {name: index for index, name in enumerate(model.label_classes())}
+    probabilities = np.stack([1 - predicted, predicted], axis=1) if predicted.ndim == 1 else predicted
+    at = np.array([classes.get(str(label), -1) for label in labels])
+    chosen = np.where(at >= 0, probabilities[np.arange(len(at)), np.maximum(at, 0)], 0.0)
+    return -np.log(np.clip(chosen, LOSS_FLOOR, 1.0))
 
 
 def _trials_within(budget_seconds: float, default_seconds: float) -> int:

@@ -72,3 +72,34 @@ def test_a_regression_search_scores_by_rmse():
     parts = [(features, features["x1"] * 3 + features["code"] + labels) for features, labels in SPANS.values()]
     chosen = tree_search.search(parts, ["code"], regression=True, budget_seconds=1.0)
     assert chosen.searched and chosen.validation_rows == 300 and 0 < chosen.validation_loss <= chosen.default_loss
+
+
+def test_the_gate_keeps_the_defaults_when_the_best_trials_lead_is_within_the_noise_of_the_rows():
+    default_rows = np.linspace(0.2, 2.0, 90)
+    noisy = default_rows - np.resize([0.52, -0.48], 90)    # saves 0.02 a row on average, +-0.5 row by row
+    comparison = tree_search.Comparison.of(default_rows, noisy, regression=False)
+    assert 0 < comparison.gain < comparison.standard_error
+    assert not comparison.beats_defaults(tree_search.GATE_STANDARD_ERRORS) and comparison.beats_defaults(0.0)
+    assert "the defaults kept" in comparison.reason(tree_search.GATE_STANDARD_ERRORS)
+    assert tree_search.Comparison.of(default_rows, default_rows * 0.8, regression=False).beats_defaults(1.0)
+
+
+def _smooth(rows: int, seed: int):
+    rng = np.random.default_rng(seed)
+    features = {"x1": rng.normal(size=rows).astype(np.float32), "x2": rng.normal(size=rows).astype(np.float32)}
+    return features, 3 * np.sin(2 * features["x1"]) + 2 * features["x2"] ** 2 + rng.normal(size=rows) / 10
+
+
+def test_a_clearly_better_setting_is_taken_and_noise_on_few_rows_leaves_the_defaults(monkeypatch):
+    monkeypatch.setattr(tree_search, "_trials_within", lambda budget, seconds: 6)   # the same trials on any machine
+    clear = tree_search.search([_smooth(300, 1), _smooth(100, 2)], [], regression=True, budget_seconds=4.0)
+    assert clear.values and clear.validation_loss == clear.best_loss < 0.6 * clear.default_loss
+    assert "kept" in clear.reason and "defaults kept" not in clear.reason
+
+    def noisy(rows: int, seed: int):      # the label is mostly noise: a trial's lead on 60 rows is mostly luck
+        rng = np.random.default_rng(seed)
+        features = {"x1": rng.normal(size=rows).astype(np.float32), "x2": rng.normal(size=rows).astype(np.float32)}
+        return features, (features["x1"] + rng.normal(size=rows) * 3 > 0).astype(np.int64)
+    lucky = tree_search.search([noisy(240, 6), noisy(60, 106)], [], regression=False, budget_seconds=4.0)
+    assert lucky.best_loss < lucky.default_loss          # the search alone, ungated, would have taken it
+    assert lucky.values == {} and lucky.validation_loss == lucky.default_loss and "defaults kept" in lucky.reason

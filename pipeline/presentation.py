@@ -190,7 +190,7 @@ def hyperparameters_text(chosen: Mapping[str, Any], searched_by: str = "") -> st
     if chosen.get("searched"):
         how = (f"searched now: {chosen.get('trials')} trials in {chosen.get('search_seconds')} s, validation loss "
                f"{chosen.get('validation_loss')} on the newest {chosen.get('validation_rows')} training rows "
-               f"(defaults {chosen.get('default_loss')})")
+               f"(defaults {chosen.get('default_loss')})" + (f"; {chosen['reason']}" if chosen.get("reason") else ""))
     else:
         how = hyperparameters_origin(chosen, searched_by)
     return f"{hyperparameter_values(chosen)}; {how}"
