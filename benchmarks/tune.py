@@ -140,7 +140,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                          f"{item.setting.describe()} | {result.metric} {item.held_out_mean:.4f} | "
                          f"{item.held_out_retrains} | {seconds:.0f} ({result.models_trained}) |")
             print(lines[-1], flush=True)
-        verdicts.append(f"- {name}: tuned {verdict(result)}")
+        verdicts.append(f"- {name}: tuned {verdict(result)}" + (f" ({result.kept})" if result.kept else ""))
     command = "python -m benchmarks.tune " + " ".join(argv if argv is not None else sys.argv[1:])
     text = "\n".join([
         "# adapt tune: the tuned policy on batches it did not choose on", "",

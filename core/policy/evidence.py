@@ -48,11 +48,14 @@ class DriftFinding:
     drifted: bool
     reason: str
     drifted_features: Tuple[str, ...] = ()
+    weighted_psi: Optional[float] = None       # the drifted features' importance-weighted PSI
+    min_weighted_psi: Optional[float] = None   # the rule's floor on it (drift.min_weighted_psi)
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> "DriftFinding":
         return cls(bool(report.get("drifted")), report.get("reason", ""),
-                   tuple(report.get("drifted_features") or ()))
+                   tuple(report.get("drifted_features") or ()), report.get("weighted_psi"),
+                   (report.get("settings") or {}).get("min_weighted_psi"))
 
 
 @dataclass(frozen=True)

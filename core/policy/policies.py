@@ -52,10 +52,11 @@ class Triggered(Policy):
         if not fired:
             more_said = f"; more data: {more_data.reason}" if more_data.reason else ""
             return Decision(False, False, f"no rule fired ({performance.reason}; {drift.reason}{more_said})")
-        grounds = Grounds(performance.drop if performance.retrain else None, drift.drifted_features)
+        grounds = Grounds(performance.drop if performance.retrain else None, drift.drifted_features,
+                          drift.weighted_psi if drift.drifted else None)
         reason = "; ".join(fired)
         held_back = evidence.declined.holds_back(grounds, evidence.next_span, self.settings.spans_after_decline,
-                                                 self.settings.max_drop)
+                                                 self.settings.max_drop, drift.min_weighted_psi)
         if held_back:
             return Decision(True, False, f"{reason}; {held_back}", grounds)
         return self.priced(Decision(True, True, reason, grounds), evidence)

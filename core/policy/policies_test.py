@@ -69,7 +69,7 @@ def test_a_declined_retrain_is_not_repeated_on_the_same_evidence(performance, dr
     if not train:
         assert decision.reason.endswith(
             "; not retraining yet: a candidate trained up to span 5 was declined on the same evidence; 1 new span(s) "
-            "of 2, no drift on new features, no larger drop")
+            "of 2, no drift on new features, no larger drop or drift")
 
 
 def test_findings_are_read_from_the_components_reports():
@@ -80,3 +80,14 @@ def test_findings_are_read_from_the_components_reports():
         "estimated_accuracy_high": 0.88})
     assert DriftFinding.from_report({"drifted": True, "reason": "d", "drifted_features": ["fare"]}) == \
         DriftFinding(True, "d", ("fare",))
+    assert DriftFinding.from_report({"drifted": True, "reason": "d", "drifted_features": ["fare"],
+                                     "weighted_psi": 0.3, "settings": {"min_weighted_psi": 0.02}}) == \
+        DriftFinding(True, "d", ("fare",), 0.3, 0.02)
+
+
+def test_a_drift_that_keeps_growing_after_a_decline_retrains_and_is_remembered_by_its_size():
+    fired = Triggered().decide(Evidence(KEEP, DriftFinding(True, "d", ("x1",), 0.47, 0.02)))
+    declined = Memory.declined(5, fired.grounds)
+    policy = Triggered(PolicySettings(spans_after_decline=2, max_drop=0.03))
+    assert policy.decide(Evidence(KEEP, DriftFinding(True, "d", ("x1",), 0.74, 0.02), 6, declined)).train
+    assert not policy.decide(Evidence(KEEP, DriftFinding(True, "d", ("x1",), 0.48, 0.02), 6, declined)).train

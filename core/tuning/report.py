@@ -39,8 +39,9 @@ def comparison_table(result: TuningResult) -> str:
 def text(result: TuningResult) -> str:
     """What the command prints: the chosen keys, then the four settings side by side."""
     keys = "\n".join(f"  {key}: {value}" for key, value in chosen_keys(result).items())
-    return (f"chosen on {len(result.choosing)} batch(es) {result.choosing[0]}..{result.choosing[-1]}, scored on the "
-            f"{len(result.held_out)} later ones it did not see:\n{keys}\n\n{comparison_table(result)}\n\n"
+    kept = f"{result.kept}\n" if result.kept else ""
+    return (f"{kept}chosen on {len(result.choosing)} batch(es) {result.choosing[0]}..{result.choosing[-1]}, scored "
+            f"on the {len(result.held_out)} later ones it did not see:\n{keys}\n\n{comparison_table(result)}\n\n"
             f"{len(result.scored)} settings, {result.models_trained} models trained, {result.seconds:.0f} s")
 
 
@@ -59,7 +60,7 @@ Objective on the choosing batches: mean {result.metric}{' (negated)' if result.l
 {result.penalty:.4f} (one standard error of the former setting's mean there) times the share of batches retrained on.
 
 ## Chosen settings
-
+{chr(10) + result.kept + chr(10) if result.kept else ''}
 {chr(10).join(f'- `{key}: {value}`' for key, value in chosen_keys(result).items())}
 
 ## Held out

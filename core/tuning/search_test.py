@@ -24,7 +24,7 @@ def drifting(tmp_path_factory):
 
 
 def test_a_drifting_stream_is_tuned_to_retrain_and_beats_static_on_batches_it_did_not_choose_on(drifting):
-    result = search(drifting, PolicySetting(window=2), SMALL_GRID)
+    result = search(drifting, PolicySetting(window=2), SMALL_GRID, min_choosing=(0, 0))   # tiny: the guard off
     assert result.choosing == ("batch-02", "batch-03") and result.held_out == ("batch-04", "batch-05", "batch-06")
     assert result.chosen.setting.policy in ("triggered", "periodic")
     assert result.chosen.held_out_mean > result.static.held_out_mean + 0.05
@@ -44,7 +44,8 @@ def test_models_are_trained_once_per_window_whatever_setting_asks(drifting):
 
 
 def test_a_stable_stream_keeps_its_model(tmp_path):
-    result = search(_simulator(tmp_path, shift=0.0, batches=5), PolicySetting(window=2), SMALL_GRID)
+    result = search(_simulator(tmp_path, shift=0.0, batches=5), PolicySetting(window=2), SMALL_GRID,
+                    min_choosing=(0, 0))
     assert result.chosen.choosing_retrains + result.chosen.held_out_retrains <= 1
     assert result.default.held_out_retrains <= 1   # the rules do not fire on noise
     assert abs(result.chosen.held_out_mean - result.periodic.held_out_mean) < 0.03
@@ -82,6 +83,21 @@ def test_the_default_stays_unless_the_best_beats_it_beyond_one_standard_error():
     scores = {default: [(0.80, 0), (0.80, 0), (0.80, 0), (0.80, 0)],
               PolicySetting("periodic", window=2): [(0.80, 1)] * 4, PolicySetting("static"): [(0.79, 0)] * 4,
               lucky: [(0.81, 0), (0.81, 0), (0.70, 0), (0.70, 0)]}   # one standard error is 0.4/sqrt(400)/sqrt(2)
-    assert search(_Replayed(scores), default, [lucky]).chosen.setting == default
+    assert search(_Replayed(scores), default, [lucky], min_choosing=(2, 0)).chosen.setting == default
     scores[lucky] = [(0.86, 0), (0.86, 0), (0.70, 0), (0.70, 0)]
-    assert search(_Replayed(scores), default, [lucky]).chosen.setting == lucky
+    assert search(_Replayed(scores), default, [lucky], min_choosing=(2, 0)).chosen.setting == lucky
+
+
+def test_too_few_choosing_batches_or_rows_keep_the_default_and_say_so():
+    default, lucky = PolicySetting(window=2), PolicySetting("static")
+    scores = {default: [(0.70, 1)] * 6, PolicySetting("periodic", window=2): [(0.70, 1)] * 6,
+              lucky: [(0.90, 0)] * 6}   # far beyond one standard error on every batch
+    few = search(_Replayed(scores), default, [lucky], choose_share=2 / 6)   # 2 choosing batches, under 3
+    assert few.chosen.setting == default and few.choosing == ("b2", "b3")
+    assert few.kept.startswith("2 choosing batch(es) of 800 rows, under the 3 batches and 2,000 rows a choice "
+                               "needs: the workspace's own setting is kept") and "static" in few.kept
+    assert few.to_dict()["kept"] == few.kept
+    small = search(_Replayed(scores), default, [lucky], choose_share=4 / 6)   # 4 batches, but 1,600 rows
+    assert small.chosen.setting == default and small.kept.startswith("4 choosing batch(es) of 1,600 rows")
+    enough = search(_Replayed(scores), default, [lucky], choose_share=4 / 6, min_choosing=(3, 1600))
+    assert enough.chosen.setting == lucky and not enough.kept and "kept" not in enough.to_dict()

@@ -258,7 +258,7 @@ class Simulator:
         rows = self._drift[key]
         verdict = comparison.decision(rows, settings)
         return DriftFinding(verdict["drifted"], comparison.reason(rows, verdict, settings),
-                            tuple(verdict["drifted_features"]))
+                            tuple(verdict["drifted_features"]), verdict["weighted_psi"], settings.min_weighted_psi)
 
     def more_data_finding(self, model: TrainedModel, spans: List[int], index: int,
                           setting: PolicySetting) -> MoreDataFinding:
@@ -315,9 +315,7 @@ class Simulator:
                 found, below_floor = self.promotion(window, serving, setting.confidence)
                 gains.append(found.gain)
                 if found.declines or below_floor:
-                    grounds = decision.grounds
-                    declined = Memory(len(spans), grounds.drop if grounds else None,
-                                      list(grounds.drifted_features) if grounds else [])
+                    declined = Memory.declined(len(spans), decision.grounds)
                 else:
                     serving, declined, pushed = window, Memory(), True
             outcomes.append(BatchOutcome(batch.name, value, batch.rows, spread, decision.span, decision.train,
