@@ -15,8 +15,8 @@ rows and per-row spread). Retraining on every batch must buy at least one standa
 inside the noise never pays for retrains. Ties go to fewer retrains, then to the setting closest to the
 workspace's own. And the workspace's own setting stays unless the best beats it by more than that standard error
 as well: with a few choosing batches, the best of a few hundred settings is partly the luckiest, and its lead
-over the default inside the noise is no evidence (on 2-3 choosing batches of digits and diabetes it lost to
-the default on the batches after).
+over the default inside the noise is no evidence (on the 4 and 2 choosing batches of digits and diabetes it lost
+to the default on the batches after).
 
 That standard error counts the rows' noise, not the batches': on a stream whose batches differ (a table sorted by
 a column), one choosing batch can favour a setting by several standard errors by its own make-up. Below
@@ -25,7 +25,7 @@ kept whatever the scores, and the result says so (`kept`). Both measured across 
 choosing part cut after 1 to 10 batches (benchmarks/results/tune.md): of the choices made on 3 or more batches
 of 4,500 or more rows in all, 22 beat the default on the batches after (by 0.5 to 11.8 points) and two lost
 (covariate's by 0.67 points on a single batch after, taxi's by 0.28 on seven); every choice made on fewer than
-700 rows (diabetes' 74-row batches, 2 to 4 of them; digits' 3 of 225 before the one-standard-error guard) lost
+1,000 rows (diabetes' 74-row batches, 2 to 4 of them; digits' 4 of 225 before the one-standard-error guard) lost
 to it; 2,000 lies in that gap.
 
 The grid is fixed, the same for every stream (never fitted to one): around the defaults measured across
