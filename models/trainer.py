@@ -14,8 +14,10 @@ gain-of-more-data rule. The trees grow with the hyperparameters `model.tune`
 gives them: a search's, or the serving model's choice reused
 (models/tree_search.py), recorded in the info file.
 """
+import contextlib
 import functools
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -66,11 +68,13 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
     chosen = tree_search.choose(fn_args, label_scales.scaled_rows(read_rows, scale) if scale else read_rows,
                                 unordered, regression, seed)
     hyperparameters = chosen.values if chosen is not None else None
-    rows = _training_rows(read_rows, fn_args.train_files)
+    with _phase("read the training rows"):
+        rows = _training_rows(read_rows, fn_args.train_files)
     if rows is not None:   # the forest grows in YDF on the rows in memory (models/ydf_forest.py)
         scaled = _training_rows(label_scales.scaled_rows(read_rows, scale), fn_args.train_files) if scale else rows
-        grown = ydf_forest.grow(*scaled, unordered, len(classes), seed=seed, regression=regression,
-                                hyperparameters=hyperparameters)
+        with _phase(f"grew the forest on {len(rows[1]):,} rows"):
+            grown = ydf_forest.grow(*scaled, unordered, len(classes), seed=seed, regression=regression,
+                                    hyperparameters=hyperparameters)
         model, answer, train_dataset = grown.model, grown.answer, rows
         trained = {**gradient_boosted.training_info(fn_args), **grown.info}
     else:                  # a sparse feature: TF-DF reads the batches
@@ -81,7 +85,33 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
         logging.info("Trainer: %s", scale.text())
     predict = label_scales.in_label_units(answer, scale)   # the label's unit, wherever the model answers
     holdout = functools.partial(_holdout, fn_args, tf_transform_output, label, gradient_boosted.BATCH_SIZE)
-    outputs, labels = export.holdout_outputs(predict, holdout())
+    with _phase("answered the eval split"):
+        outputs, labels = export.holdout_outputs(predict, holdout())
+    with _phase("measured the learning curve"):
+        curves, outputs, labels, out_of_fold = _curves(unordered, classes, train_dataset, holdout, outputs, labels,
+                                                       seed, regression, hyperparameters, scale)
+    with _phase("calibrated and exported the model"):
+        calibrator = export.calibrate(outputs, labels, regression)
+        calibrator.out_of_fold_rows = out_of_fold
+        export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
+                      {**trained, **task, "kind": gradient_boosted.GBT,
+                       LEARNING_CURVES: [curve.to_dict() for curve in curves],
+                       **({HYPERPARAMETERS: chosen.to_dict()} if chosen is not None else {}),
+                       **({LABEL_SCALE: scale.to_dict()} if scale is not None else {})},
+                      predict=predict, calibrator=calibrator)
+
+
+@contextlib.contextmanager
+def _phase(done: str):
+    """Logs how long one step of the trees' run_fn took: where a large window's training time goes."""
+    started = time.perf_counter()
+    yield
+    logging.info("Trainer: %s in %.1f s", done, time.perf_counter() - started)
+
+
+def _curves(unordered, classes, train_dataset, holdout, outputs, labels, seed, regression, hyperparameters, scale):
+    """(learning curves, calibration outputs and labels, out-of-fold rows): on the eval split when it is large
+    enough, else out of fold on the training rows, whose answers then join the calibration's."""
     out_of_fold, curves = 0, []
     if len(labels) >= gradient_boosted.CROSS_FIT_BELOW:
         curves = learning_curve.on_holdout(unordered, len(classes), train_dataset, holdout(), outputs, labels,
@@ -96,14 +126,7 @@ def run(fn_args, label: str, classes: Sequence[str], inputs: Inputs, regression:
             outputs, labels = ((np.concatenate([outputs, more[0]]), np.concatenate([labels, more[1]]))
                                if len(labels) else more)
             out_of_fold = len(more[1])
-    calibrator = export.calibrate(outputs, labels, regression)
-    calibrator.out_of_fold_rows = out_of_fold
-    export.export(model, fn_args.serving_model_dir, tf_transform_output, label,
-                  {**trained, **task, "kind": gradient_boosted.GBT,
-                   LEARNING_CURVES: [curve.to_dict() for curve in curves],
-                   **({HYPERPARAMETERS: chosen.to_dict()} if chosen is not None else {}),
-                   **({LABEL_SCALE: scale.to_dict()} if scale is not None else {})},
-                  predict=predict, calibrator=calibrator)
+    return curves, outputs, labels, out_of_fold
 
 
 def run_network(fn_args, label: str, classes: Sequence[str],
